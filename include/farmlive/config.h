@@ -1,0 +1,45 @@
+/* config.h - settings from FARMLIVE_* environment variables.
+ *
+ * fl_config_load() fills every field with its default, then applies the
+ * environment. An invalid value leaves a message naming the variable in err
+ * and returns -1; callers exit with code 2. The table of variables, their
+ * defaults and their checks lives in config.c and README. */
+#ifndef FARMLIVE_CONFIG_H
+#define FARMLIVE_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct fl_config {
+    char shop_host[64];
+    int shop_port;
+    int shop_threads;
+    char public_base[256];
+    char var_dir[512];
+    char web_dir[512];
+    char media_dir[512];
+    char schema_dir[512];
+
+    char db_host[128];
+    int db_port;
+    char db_socket[512];
+    char db_user[64];
+    char db_password[128];
+    char db_name[64];
+    int db_pool;
+
+    char redis_host[128];
+    int redis_port;
+    int redis_pool;
+
+    int session_ttl;          /* seconds of idle before a session ends */
+    int cookie_secure;        /* add Secure to the session cookie */
+    int login_max_failures;   /* per account within login_window */
+    int login_max_ip_failures;/* per client address within login_window */
+    int login_window;         /* seconds */
+    int catalogue_cache_ms;   /* longest a cached catalogue page is served */
+    int log_level;
+} fl_config;
+
+int fl_config_load(fl_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,18 @@
+/* shop_catalogue.h - the catalogue read cache (products.c).
+ *
+ * GET /api/v1/products pages are served from an in-process cache keyed by
+ * the normalised query. Any catalogue write calls shop_catalogue_changed(),
+ * which drops this process's entries and publishes on the Redis channel
+ * "farmlive:catalogue" so other shop processes drop theirs; entries also
+ * expire after cfg->catalogue_cache_ms as a bound on staleness should a
+ * message be lost. */
+#ifndef FARMLIVE_SHOP_CATALOGUE_H
+#define FARMLIVE_SHOP_CATALOGUE_H
+
+#include "farmlive/shop_http.h"
+
+struct shop_catalogue *shop_catalogue_new(shop_ctx *ctx);
+void shop_catalogue_free(struct shop_catalogue *cat);
+void shop_catalogue_changed(shop_req *r);
+
+#endif

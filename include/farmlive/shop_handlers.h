@@ -1,0 +1,48 @@
+/* shop_handlers.h - the handlers named by the route table.
+ *
+ * Each is defined in the file that owns its resource (noted per group); all
+ * follow the contract in shop_http.h. Kept in one header so routes.c, which
+ * is the whole API on one screen, needs a single include. */
+#ifndef FARMLIVE_SHOP_HANDLERS_H
+#define FARMLIVE_SHOP_HANDLERS_H
+
+#include "farmlive/shop_http.h"
+
+/* health.c */
+int shop_health_get(shop_req *r);
+/* metrics.c */
+int shop_metrics_get(shop_req *r);
+/* web.c */
+int shop_web_page(shop_req *r);
+int shop_web_asset(shop_req *r);
+
+/* accounts.c */
+int shop_accounts_create(shop_req *r);
+int shop_accounts_me(shop_req *r);
+/* sessions.c */
+int shop_sessions_create(shop_req *r);
+int shop_sessions_delete(shop_req *r);
+
+/* coops.c */
+int shop_coops_list(shop_req *r);
+int shop_coops_create(shop_req *r);
+int shop_coops_get(shop_req *r);
+int shop_coops_update(shop_req *r);
+int shop_coops_members_list(shop_req *r);
+int shop_coops_members_add(shop_req *r);
+int shop_coops_members_update(shop_req *r);
+int shop_coops_members_remove(shop_req *r);
+int shop_coops_bases_list(shop_req *r);
+int shop_coops_bases_create(shop_req *r);
+int shop_coops_bases_update(shop_req *r);
+
+/* products.c */
+int shop_products_list(shop_req *r);
+int shop_products_create(shop_req *r);
+int shop_products_get(shop_req *r);
+int shop_products_update(shop_req *r);
+int shop_products_delist(shop_req *r);
+int shop_products_sku_create(shop_req *r);
+int shop_products_sku_update(shop_req *r);
+
+#endif

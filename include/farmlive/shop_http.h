@@ -1,0 +1,144 @@
+/* shop_http.h - what a shop handler sees: the request, the reply, errors.
+ *
+ * A handler runs on one of libmicrohttpd's pool threads, with the whole body
+ * already read (at most 1 MiB) and, for routes that take JSON, parsed into
+ * r->body (always an object). It answers in exactly one of two ways:
+ *
+ *   return shop_reply_json(r, 200, obj);        -- SHOP_OK
+ *   return shop_fail(r, SHOP_E_VALIDATION, "price_fen must be > 0");
+ *
+ * Errors are the negative SHOP_E_* vocabulary below; http.c maps each to its
+ * HTTP status and the body {"error":{"code":...,"message":...}} in one place.
+ * Memory for the request comes from r->arena; connections taken with
+ * shop_db()/shop_kv() are released when the request ends. */
+#ifndef FARMLIVE_SHOP_HTTP_H
+#define FARMLIVE_SHOP_HTTP_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "farmlive/arena.h"
+#include "farmlive/config.h"
+#include "farmlive/db.h"
+#include "farmlive/kv.h"
+
+enum shop_err {
+    SHOP_OK = 0,
+    SHOP_E_BAD_REQUEST = -1,   /* 400 bad_request */
+    SHOP_E_BAD_JSON = -2,      /* 400 malformed_json */
+    SHOP_E_UNAUTHORIZED = -3,  /* 401 unauthorized */
+    SHOP_E_FORBIDDEN = -4,     /* 403 forbidden */
+    SHOP_E_CSRF = -5,          /* 403 csrf_failed */
+    SHOP_E_NOT_FOUND = -6,     /* 404 not_found */
+    SHOP_E_METHOD = -7,        /* 405 method_not_allowed */
+    SHOP_E_CONFLICT = -8,      /* 409 conflict */
+    SHOP_E_TOO_LARGE = -9,     /* 413 payload_too_large */
+    SHOP_E_MEDIA_TYPE = -10,   /* 415 unsupported_media_type */
+    SHOP_E_VALIDATION = -11,   /* 422 validation_failed */
+    SHOP_E_RATE_LIMITED = -12, /* 429 rate_limited */
+    SHOP_E_INTERNAL = -13,     /* 500 internal */
+    SHOP_E_UNAVAILABLE = -14   /* 503 unavailable */
+};
+#define SHOP_E_COUNT 15
+
+#define SHOP_MAX_PARAMS 6
+#define SHOP_MAX_HEADERS 8
+#define SHOP_BODY_MAX (1024 * 1024)
+
+struct MHD_Connection;
+struct shop_route;
+struct shop_catalogue;
+
+/* Process-wide state shared by all handlers (read-only after start-up). */
+typedef struct shop_ctx {
+    const fl_config *cfg;
+    fl_db_pool *db;
+    fl_kv_pool *kv;
+    struct shop_catalogue *catalogue; /* products.c's read cache */
+} shop_ctx;
+
+typedef struct shop_session {
+    long long account_id;
+    int platform_admin;    /* 1 for the platform_admin role */
+    int via_cookie;        /* authenticated by cookie: unsafe methods need CSRF */
+    char token_hash[65];   /* the Redis key part; the token itself is never kept */
+    char csrf[65];
+} shop_session;
+
+typedef struct shop_req {
+    shop_ctx *ctx;
+    fl_arena *arena;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;
+    const struct shop_route *route;
+    const char *params[SHOP_MAX_PARAMS];
+    size_t nparams;
+    json_t *body;             /* parsed JSON object, or NULL; owned by the request */
+    shop_session *session;    /* NULL when anonymous */
+    char request_id[33];
+    char client_ip[64];
+
+    /* reply */
+    int status;
+    const char *resp;
+    size_t resp_len;
+    const char *resp_type;
+    const char *hdr_name[SHOP_MAX_HEADERS];
+    const char *hdr_value[SHOP_MAX_HEADERS];
+    size_t nhdrs;
+
+    /* error, when the handler failed */
+    int err;
+    const char *err_code;
+    const char *err_msg;
+
+    fl_db *db; /* taken lazily by shop_db() */
+    fl_kv *kv; /* taken lazily by shop_kv() */
+} shop_req;
+
+/* Replies. Each returns SHOP_OK. shop_reply_json steals `body`. */
+int shop_reply_json(shop_req *r, int status, json_t *body);
+/* data must live as long as the arena (copy it there if not). */
+int shop_reply_raw(shop_req *r, int status, const char *type, const char *data, size_t len);
+int shop_reply_empty(shop_req *r, int status);
+/* Adds a response header; name and value are copied into the arena. */
+void shop_add_header(shop_req *r, const char *name, const char *value);
+
+/* Failures. Each records the error and returns `err`, so handlers write
+ * `return shop_fail(...)`. code overrides the default code string. */
+int shop_fail(shop_req *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int shop_fail_code(shop_req *r, int err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Maps an FL_DB_* status: down/timeout -> 503, duplicate -> 409,
+ * foreign key/check -> 422, anything else -> 500 (logged). */
+int shop_fail_db(shop_req *r, int dberr);
+/* 503 naming Redis. */
+int shop_fail_kv(shop_req *r);
+
+/* The HTTP status and default code for an error (used by http.c). */
+int shop_err_status(int err);
+const char *shop_err_code(int err);
+
+/* Request accessors. */
+const char *shop_param(const shop_req *r, size_t i);
+/* Parses path parameter i as a positive id; a bad one fails with 404. */
+int shop_param_id(shop_req *r, size_t i, long long *out);
+const char *shop_query(shop_req *r, const char *key);
+const char *shop_header(shop_req *r, const char *name);
+const char *shop_cookie(shop_req *r, const char *name);
+
+/* The request's connections, taken on first use and released at its end.
+ * On failure they have already called shop_fail (503) and return it. */
+int shop_db(shop_req *r, fl_db **out);
+int shop_kv(shop_req *r, fl_kv **out);
+
+/* Body field helpers: each fails with 422 naming the field.
+ * shop_body_str: a string of min..max UTF-8 characters; *out = NULL when
+ * absent and not required. shop_body_int: an integer in [min, max]; *present
+ * tells whether it was given. */
+int shop_body_str(shop_req *r, const char *key, int required, size_t min, size_t max,
+                  const char **out);
+int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max,
+                  long long *out, int *present);
+
+#endif

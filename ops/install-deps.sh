@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# install-deps.sh - install, with apt, only the Debian packages that are missing.
+#
+#   ops/install-deps.sh           what building, running and testing need
+#   ops/install-deps.sh bench     also what `make bench` compares against
+#
+# Idempotent: when everything is present it only checks, quickly. Runs apt as
+# root directly, or through sudo when not root.
+set -euo pipefail
+
+PKGS=(
+    gcc make pkg-config ca-certificates curl jq
+    libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
+    libcmocka-dev libcurl4-openssl-dev libyaml-dev
+    mariadb-server mariadb-client redis-server redis-tools
+)
+if [ "${1-}" = bench ]; then
+    PKGS+=(wrk nginx-light)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+        *"install ok installed"*) ;;
+        *) missing+=("$p") ;;
+    esac
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Packages must never start their own services here: the project runs its own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# stack.sh - throwaway MariaDB and Redis servers on loopback, under one folder.
+#
+#   ops/stack.sh start DIR DB_PORT REDIS_PORT   start both (initialise on first use)
+#   ops/stack.sh stop DIR                       stop both, keep the data
+#   ops/stack.sh start-db DIR DB_PORT | stop-db DIR
+#   ops/stack.sh start-redis DIR REDIS_PORT | stop-redis DIR
+#
+# MariaDB runs with utf8mb4 and no binary log; a database and user named by
+# FARMLIVE_DB_NAME / FARMLIVE_DB_USER / FARMLIVE_DB_PASSWORD (defaults
+# farmlive/farmlive/farmlive) are created. Redis runs with AOF on. Each start
+# returns only when the server answers.
+set -euo pipefail
+
+DB_NAME=${FARMLIVE_DB_NAME:-farmlive}
+DB_USER=${FARMLIVE_DB_USER:-farmlive}
+DB_PASSWORD=${FARMLIVE_DB_PASSWORD:-farmlive}
+
+die() { echo "stack: $*" >&2; exit 1; }
+
+wait_for() { # wait_for SECONDS DESC CMD...
+    local secs=$1 desc=$2
+    shift 2
+    for _ in $(seq 1 $((secs * 10))); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    die "$desc did not answer within ${secs}s"
+}
+
+mariadbd_bin() {
+    command -v mariadbd 2>/dev/null || { [ -x /usr/sbin/mariadbd ] && echo /usr/sbin/mariadbd; } || die "mariadbd not found (run ops/install-deps.sh)"
+}
+
+start_db() {
+    local dir=$1/mariadb port=$2
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    if [ -f "$dir/mariadbd.pid" ] && kill -0 "$(cat "$dir/mariadbd.pid")" 2>/dev/null; then
+        echo "stack: MariaDB already running (pid $(cat "$dir/mariadbd.pid"))"
+        return 0
+    fi
+    if [ ! -d "$dir/data/mysql" ]; then
+        mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+            --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 ||
+            { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+    fi
+    "$(mariadbd_bin)" --no-defaults --datadir="$dir/data" --socket="$dir/mariadbd.sock" --port="$port" \
+        --bind-address=127.0.0.1 --user="$(id -un)" --pid-file="$dir/mariadbd.pid" \
+        --log-error="$dir/error.log" --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+        --skip-log-bin --innodb-buffer-pool-size=256M --max-connections=500 \
+        --innodb-flush-log-at-trx-commit=2 >/dev/null 2>&1 &
+    wait_for 30 "MariaDB on port $port" mariadb-admin --no-defaults --socket="$dir/mariadbd.sock" -uroot ping
+    mariadb --no-defaults --socket="$dir/mariadbd.sock" -uroot <<SQL
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'localhost';
+SQL
+    echo "stack: MariaDB on 127.0.0.1:$port (data in $dir/data)"
+}
+
+stop_pidfile() { # stop_pidfile FILE NAME
+    local pidfile=$1 name=$2
+    [ -f "$pidfile" ] || return 0
+    local pid
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && { echo "stack: $name did not stop, killing" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    rm -f "$pidfile"
+    echo "stack: $name stopped"
+}
+
+stop_db() { stop_pidfile "$1/mariadb/mariadbd.pid" MariaDB; }
+
+start_redis() {
+    local dir=$1/redis port=$2
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    if [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null; then
+        echo "stack: Redis already running (pid $(cat "$dir/redis.pid"))"
+        return 0
+    fi
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly yes --dir "$dir" \
+        --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
+    wait_for 15 "Redis on port $port" redis-cli -p "$port" ping
+    echo "stack: Redis on 127.0.0.1:$port (AOF in $dir)"
+}
+
+stop_redis() { stop_pidfile "$1/redis/redis.pid" Redis; }
+
+cmd=${1-}
+case "$cmd" in
+    start) [ $# -eq 4 ] || die "usage: stack.sh start DIR DB_PORT REDIS_PORT"; start_db "$2" "$3"; start_redis "$2" "$4" ;;
+    stop) [ $# -eq 2 ] || die "usage: stack.sh stop DIR"; stop_db "$2"; stop_redis "$2" ;;
+    start-db) start_db "$2" "$3" ;;
+    stop-db) stop_db "$2" ;;
+    start-redis) start_redis "$2" "$3" ;;
+    stop-redis) stop_redis "$2" ;;
+    *) die "usage: stack.sh start|stop|start-db|stop-db|start-redis|stop-redis DIR [PORTS]" ;;
+esac

@@ -1,0 +1,60 @@
+/* alloc.c - the allocator wrapper: abort on out-of-memory, once, here. */
+#include "farmlive/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+    char line[128];
+    int len = snprintf(line, sizeof(line),
+                       "{\"level\":\"error\",\"event\":\"oom\",\"msg\":\"out of memory allocating %zu bytes\"}\n", n);
+    if (len > 0)
+        (void)!write(2, line, (size_t)len);
+    abort();
+}
+
+void *fl_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *fl_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        oom(count * size);
+    return p;
+}
+
+void *fl_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *fl_strdup(const char *s)
+{
+    return fl_strndup(s, strlen(s));
+}
+
+char *fl_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = fl_malloc(len + 1);
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+void fl_free(void *p)
+{
+    free(p);
+}

@@ -1,0 +1,144 @@
+/* arena.c - bump allocator in growing blocks, with LIFO cleanup hooks.
+ *
+ *   arena -> block (newest) -> block -> ... -> NULL
+ *            [hdr|used.....|free]
+ * Allocations are 16-byte aligned. A request larger than a quarter of the
+ * block size gets a block of its own. */
+#include "farmlive/arena.h"
+#include "farmlive/alloc.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ARENA_BLOCK 8192
+#define ARENA_ALIGN 16
+#define ARENA_DEFAULT_MAX (64u * 1024 * 1024)
+
+struct block {
+    struct block *next;
+    size_t size;
+    size_t used;
+    _Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+struct hook {
+    struct hook *next;
+    void (*fn)(void *);
+    void *arg;
+};
+
+struct fl_arena {
+    struct block *blocks;
+    struct hook *hooks;
+    size_t total;
+    size_t max;
+};
+
+fl_arena *fl_arena_new(size_t max_bytes)
+{
+    fl_arena *a = fl_calloc(1, sizeof(*a));
+    a->max = max_bytes ? max_bytes : ARENA_DEFAULT_MAX;
+    return a;
+}
+
+void fl_arena_free(fl_arena *a)
+{
+    if (!a)
+        return;
+    /* Hooks may point into arena memory, so they run before blocks go. */
+    struct hook *h = a->hooks;
+    while (h) {
+        struct hook *next = h->next;
+        h->fn(h->arg);
+        fl_free(h);
+        h = next;
+    }
+    struct block *b = a->blocks;
+    while (b) {
+        struct block *next = b->next;
+        fl_free(b);
+        b = next;
+    }
+    fl_free(a);
+}
+
+void *fl_arena_alloc(fl_arena *a, size_t n)
+{
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need < n || need > a->max - a->total)
+        return NULL;
+    struct block *b = a->blocks;
+    if (!b || b->size - b->used < need) {
+        size_t size = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
+        struct block *nb = fl_malloc(sizeof(*nb) + size);
+        nb->size = size;
+        nb->used = 0;
+        if (size == need && b) {
+            /* A large one-off: keep the current block first for small ones. */
+            nb->next = b->next;
+            b->next = nb;
+        } else {
+            nb->next = b;
+            a->blocks = nb;
+        }
+        b = nb;
+    }
+    void *p = b->data + b->used;
+    b->used += need;
+    a->total += need;
+    return p;
+}
+
+char *fl_arena_strndup(fl_arena *a, const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = fl_arena_alloc(a, len + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+char *fl_arena_strdup(fl_arena *a, const char *s)
+{
+    return s ? fl_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *fl_arena_vprintf(fl_arena *a, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (len < 0)
+        return NULL;
+    char *d = fl_arena_alloc(a, (size_t)len + 1);
+    if (d)
+        vsnprintf(d, (size_t)len + 1, fmt, ap);
+    return d;
+}
+
+char *fl_arena_printf(fl_arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *d = fl_arena_vprintf(a, fmt, ap);
+    va_end(ap);
+    return d;
+}
+
+void fl_arena_defer(fl_arena *a, void (*fn)(void *), void *arg)
+{
+    struct hook *h = fl_malloc(sizeof(*h));
+    h->fn = fn;
+    h->arg = arg;
+    h->next = a->hooks;
+    a->hooks = h;
+}
+
+size_t fl_arena_used(const fl_arena *a)
+{
+    return a->total;
+}

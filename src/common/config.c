@@ -1,0 +1,125 @@
+/* config.c - FARMLIVE_* environment variables: the table, defaults, checks.
+ *
+ * Every setting is one row: name, kind, where it goes, its default and range.
+ * README's configuration section lists the same rows. */
+#include "farmlive/config.h"
+#include "farmlive/log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum kind { K_STR, K_INT, K_PORT, K_BOOL, K_LEVEL };
+
+struct setting {
+    const char *name;
+    enum kind kind;
+    size_t offset;
+    size_t size;      /* for strings: buffer size */
+    const char *dflt; /* default as text */
+    long min, max;    /* for ints */
+};
+
+#define S(field) offsetof(fl_config, field), sizeof(((fl_config *)0)->field)
+#define I(field) offsetof(fl_config, field), 0
+
+static const struct setting settings[] = {
+    {"FARMLIVE_SHOP_HOST", K_STR, S(shop_host), "127.0.0.1", 0, 0},
+    {"FARMLIVE_SHOP_PORT", K_PORT, I(shop_port), "8080", 1, 65535},
+    {"FARMLIVE_SHOP_THREADS", K_INT, I(shop_threads), "0", 0, 256},
+    {"FARMLIVE_PUBLIC_BASE", K_STR, S(public_base), "", 0, 0},
+    {"FARMLIVE_VAR_DIR", K_STR, S(var_dir), "var", 0, 0},
+    {"FARMLIVE_WEB_DIR", K_STR, S(web_dir), "src/web", 0, 0},
+    {"FARMLIVE_MEDIA_DIR", K_STR, S(media_dir), "media", 0, 0},
+    {"FARMLIVE_SCHEMA_DIR", K_STR, S(schema_dir), "schema", 0, 0},
+    {"FARMLIVE_DB_HOST", K_STR, S(db_host), "127.0.0.1", 0, 0},
+    {"FARMLIVE_DB_PORT", K_PORT, I(db_port), "3307", 1, 65535},
+    {"FARMLIVE_DB_SOCKET", K_STR, S(db_socket), "", 0, 0},
+    {"FARMLIVE_DB_USER", K_STR, S(db_user), "farmlive", 0, 0},
+    {"FARMLIVE_DB_PASSWORD", K_STR, S(db_password), "farmlive", 0, 0},
+    {"FARMLIVE_DB_NAME", K_STR, S(db_name), "farmlive", 0, 0},
+    {"FARMLIVE_DB_POOL", K_INT, I(db_pool), "16", 1, 1024},
+    {"FARMLIVE_REDIS_HOST", K_STR, S(redis_host), "127.0.0.1", 0, 0},
+    {"FARMLIVE_REDIS_PORT", K_PORT, I(redis_port), "6380", 1, 65535},
+    {"FARMLIVE_REDIS_POOL", K_INT, I(redis_pool), "16", 1, 1024},
+    {"FARMLIVE_SESSION_TTL", K_INT, I(session_ttl), "1209600", 60, 31536000},
+    {"FARMLIVE_COOKIE_SECURE", K_BOOL, I(cookie_secure), "0", 0, 1},
+    {"FARMLIVE_LOGIN_MAX_FAILURES", K_INT, I(login_max_failures), "5", 1, 1000},
+    {"FARMLIVE_LOGIN_MAX_IP_FAILURES", K_INT, I(login_max_ip_failures), "50", 1, 100000},
+    {"FARMLIVE_LOGIN_WINDOW", K_INT, I(login_window), "900", 1, 86400},
+    {"FARMLIVE_CATALOGUE_CACHE_MS", K_INT, I(catalogue_cache_ms), "2000", 0, 3600000},
+    {"FARMLIVE_LOG_LEVEL", K_LEVEL, I(log_level), "info", 0, 0},
+};
+
+static int apply(fl_config *cfg, const struct setting *s, const char *value, char *err, size_t errlen)
+{
+    char *field = (char *)cfg + s->offset;
+    switch (s->kind) {
+    case K_STR:
+        if (strlen(value) >= s->size) {
+            snprintf(err, errlen, "%s is too long (at most %zu characters)", s->name, s->size - 1);
+            return -1;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    case K_INT:
+    case K_PORT:
+    case K_BOOL: {
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (s->kind == K_BOOL && (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)) {
+            v = 1;
+        } else if (s->kind == K_BOOL && (strcmp(value, "false") == 0 || strcmp(value, "no") == 0)) {
+            v = 0;
+        } else if (errno || end == value || *end != '\0' || v < s->min || v > s->max) {
+            snprintf(err, errlen, "%s=%s is invalid: want an integer from %ld to %ld", s->name,
+                     value, s->min, s->max);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case K_LEVEL: {
+        int lv = fl_log_parse_level(value);
+        if (lv < 0) {
+            snprintf(err, errlen, "%s=%s is invalid: want debug, info, warn or error", s->name, value);
+            return -1;
+        }
+        *(int *)field = lv;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int fl_config_load(fl_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+        const struct setting *s = &settings[i];
+        if (apply(cfg, s, s->dflt, err, errlen) < 0)
+            return -1;
+        const char *v = getenv(s->name);
+        if (v && apply(cfg, s, v, err, errlen) < 0)
+            return -1;
+    }
+    if (cfg->shop_threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->shop_threads = n > 0 ? (int)(n * 4) : 8;
+    }
+    if (cfg->public_base[0] == '\0')
+        snprintf(cfg->public_base, sizeof(cfg->public_base), "http://localhost:%d", cfg->shop_port);
+    if (strncmp(cfg->public_base, "http://", 7) != 0 && strncmp(cfg->public_base, "https://", 8) != 0) {
+        snprintf(err, errlen, "FARMLIVE_PUBLIC_BASE=%s is invalid: want an http:// or https:// URL",
+                 cfg->public_base);
+        return -1;
+    }
+    size_t pb = strlen(cfg->public_base);
+    if (pb > 0 && cfg->public_base[pb - 1] == '/')
+        cfg->public_base[pb - 1] = '\0';
+    return 0;
+}

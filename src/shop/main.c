@@ -1,0 +1,129 @@
+/* main.c - farmlive-shop: serve (default), migrate, seed-demo, hash-password.
+ *
+ * Settings come from FARMLIVE_* variables (config.c); an invalid one stops
+ * start-up with a message and exit code 2. `serve` runs until SIGTERM or
+ * SIGINT, then finishes in-flight requests (up to 10 s) and exits 0. */
+#include "farmlive/alloc.h"
+#include "farmlive/config.h"
+#include "farmlive/crypto.h"
+#include "farmlive/db.h"
+#include "farmlive/kv.h"
+#include "farmlive/log.h"
+#include "farmlive/shop_catalogue.h"
+#include "farmlive/shop_metrics.h"
+#include "farmlive/shop_migrate.h"
+#include "farmlive/shop_server.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EXIT_CONFIG 2
+#define SHUTDOWN_GRACE_MS 10000
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: farmlive-shop [serve | migrate | seed-demo | hash-password | help]\n"
+                 "  serve          run the storefront API (default)\n"
+                 "  migrate        apply schema/migrations/*.sql in order\n"
+                 "  seed-demo      load the demo cooperatives and accounts (development only)\n"
+                 "  hash-password  read a password on stdin, print its argon2id hash\n"
+                 "Settings: FARMLIVE_* environment variables (see README).\n");
+}
+
+static int serve(const fl_config *cfg)
+{
+    char err[256];
+    sigset_t set;
+    int sig = 0;
+    shop_ctx ctx = {.cfg = cfg};
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started below inherits this */
+
+    ctx.db = fl_db_pool_new(cfg);
+    ctx.kv = fl_kv_pool_new(cfg);
+    shop_metrics_init();
+    ctx.catalogue = shop_catalogue_new(&ctx);
+    shop_server *srv = shop_server_start(&ctx, err, sizeof(err));
+    if (!srv) {
+        fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
+        goto out_free;
+    }
+    fl_log(FL_LOG_INFO, "listening", "shop on http://%s:%d (%d threads), public base %s", cfg->shop_host,
+           cfg->shop_port, cfg->shop_threads, cfg->public_base);
+    sigwait(&set, &sig);
+    fl_log(FL_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", sig);
+    shop_server_stop(srv, SHUTDOWN_GRACE_MS);
+out_free:
+    shop_catalogue_free(ctx.catalogue);
+    shop_metrics_free();
+    fl_kv_pool_free(ctx.kv);
+    fl_db_pool_free(ctx.db);
+    if (srv)
+        fl_log(FL_LOG_INFO, "stopped", "shop stopped");
+    return srv ? 0 : 1;
+}
+
+static int with_db(const fl_config *cfg, const char *what)
+{
+    char path[1100];
+    fl_db_pool *pool = fl_db_pool_new(cfg);
+    int rc;
+    if (strcmp(what, "migrate") == 0) {
+        snprintf(path, sizeof(path), "%s/migrations", cfg->schema_dir);
+        rc = shop_migrate_run(pool, path);
+    } else {
+        snprintf(path, sizeof(path), "%s/seed/demo.sql", cfg->schema_dir);
+        rc = shop_migrate_seed(pool, path);
+    }
+    fl_db_pool_free(pool);
+    return rc == 0 ? 0 : 1;
+}
+
+static int hash_password(void)
+{
+    char pw[256], out[FL_PWHASH_MAX];
+    if (!fgets(pw, sizeof(pw), stdin))
+        return 1;
+    pw[strcspn(pw, "\r\n")] = '\0';
+    if (fl_password_hash(pw, out) != 0)
+        return 1;
+    sodium_memzero(pw, sizeof(pw));
+    printf("%s\n", out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    fl_config cfg;
+    char err[512];
+    const char *cmd = argc > 1 ? argv[1] : "serve";
+
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (fl_config_load(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "farmlive-shop: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    fl_log_set_level(cfg.log_level);
+    if (fl_crypto_init() != 0) {
+        fprintf(stderr, "farmlive-shop: libsodium failed to initialise\n");
+        return 1;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(cmd, "serve") == 0)
+        return serve(&cfg);
+    if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "seed-demo") == 0)
+        return with_db(&cfg, cmd);
+    if (strcmp(cmd, "hash-password") == 0)
+        return hash_password();
+    fprintf(stderr, "farmlive-shop: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_CONFIG;
+}

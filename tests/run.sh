@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# run.sh - the whole test suite against throwaway servers.
+#
+# Starts MariaDB and Redis in a temporary folder on free loopback ports,
+# migrates, seeds the demo, starts the sanitizer build of the shop, runs the
+# unit tests (build/tests/**) and the integration suites
+# (tests/integration/*.sh), stops everything and prints one summary line:
+#   N passed, M failed
+# A sanitizer report in any log fails the run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+TMP=$(mktemp -d /tmp/farmlive-test.XXXXXX)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1:log_path=$TMP/asan}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:log_path=$TMP/ubsan}
+
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+
+export DB_PORT=$(free_port) REDIS_PORT=$(free_port) SHOP_PORT=$(free_port)
+export DB_USER=farmlive DB_PASSWORD=farmlive DB_NAME=farmlive
+export FARMLIVE_DB_PORT=$DB_PORT FARMLIVE_REDIS_PORT=$REDIS_PORT FARMLIVE_SHOP_PORT=$SHOP_PORT
+export FARMLIVE_VAR_DIR=$TMP/var FARMLIVE_LOG_LEVEL=${FARMLIVE_LOG_LEVEL:-info}
+export SHOP_URL=http://127.0.0.1:$SHOP_PORT
+export STACK_DIR=$TMP/stack SHOP_LOG=$TMP/shop.log SHOP_BIN=$ROOT/bin/farmlive-shop-san
+SHOP_PID=
+
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+
+cleanup() {
+    [ -n "$SHOP_PID" ] && kill -TERM "$SHOP_PID" 2>/dev/null && wait "$SHOP_PID" 2>/dev/null
+    ops/stack.sh stop "$STACK_DIR" >/dev/null 2>&1
+    if [ -z "${KEEP_TMP-}" ]; then rm -rf "$TMP"; else echo "kept $TMP"; fi
+}
+trap cleanup EXIT
+
+note() { printf '== %s\n' "$*"; }
+
+start_shop() {
+    "$SHOP_BIN" serve >>"$SHOP_LOG" 2>&1 &
+    SHOP_PID=$!
+    export SHOP_PID
+    for _ in $(seq 1 300); do
+        curl -fsS -o /dev/null "$SHOP_URL/healthz" 2>/dev/null && return 0
+        kill -0 "$SHOP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "the shop did not start; its log:" >&2
+    tail -n 50 "$SHOP_LOG" >&2
+    return 1
+}
+
+record() { # record NAME PASSED FAILED
+    PASSED=$((PASSED + $2))
+    FAILED=$((FAILED + $3))
+    [ "$3" -gt 0 ] && FAILED_NAMES+=("$1")
+    return 0
+}
+
+note "stack in $TMP (MariaDB :$DB_PORT, Redis :$REDIS_PORT, shop :$SHOP_PORT)"
+ops/stack.sh start "$STACK_DIR" "$DB_PORT" "$REDIS_PORT" || exit 1
+"$ROOT/bin/farmlive-shop" migrate >"$TMP/migrate.log" 2>&1 || { cat "$TMP/migrate.log"; exit 1; }
+"$ROOT/bin/farmlive-shop" seed-demo >"$TMP/seed.log" 2>&1 || { cat "$TMP/seed.log"; exit 1; }
+
+note "unit tests"
+for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do
+    out=$("$t" 2>&1)
+    rc=$?
+    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    printf '%s: %d passed, %d failed\n' "${t#build/tests/}" "$p" "$f"
+    [ "$f" -gt 0 ] && printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' | tail -n 30
+    record "${t#build/tests/}" "$p" "$f"
+done
+
+note "integration suites"
+start_shop || { record shop-start 0 1; }
+if [ -n "$SHOP_PID" ] && kill -0 "$SHOP_PID" 2>/dev/null; then
+    for s in tests/integration/*.sh; do
+        [ "$(basename "$s")" = lib.sh ] && continue
+        out=$(SUITE=$(basename "$s" .sh) bash "$s" 2>&1)
+        rc=$?
+        line=$(printf '%s\n' "$out" | grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+        p=$(printf '%s' "$line" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
+        f=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+        p=${p:-0}
+        f=${f:-0}
+        if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+        printf '%s\n' "${line:-$(basename "$s" .sh): no summary (exit $rc)}"
+        [ "$f" -gt 0 ] && printf '%s\n' "$out" | grep -v -E '^[a-z0-9_-]+: [0-9]+ passed' | tail -n 40
+        record "$(basename "$s" .sh)" "$p" "$f"
+        # a suite may restart the shop (shutdown tests): pick up the new pid
+        [ -f "$TMP/shop.pid" ] && SHOP_PID=$(cat "$TMP/shop.pid") && rm -f "$TMP/shop.pid"
+    done
+fi
+
+note "shutdown"
+if [ -n "$SHOP_PID" ] && kill -0 "$SHOP_PID" 2>/dev/null; then
+    kill -TERM "$SHOP_PID"
+    wait "$SHOP_PID"
+    rc=$?
+    SHOP_PID=
+    if [ $rc -eq 0 ]; then record shutdown 1 0; echo "shop exited 0 on SIGTERM"; else
+        record shutdown 0 1; echo "shop exited $rc on SIGTERM"; tail -n 30 "$SHOP_LOG"; fi
+fi
+
+note "sanitizers"
+reports=$(ls "$TMP"/asan.* "$TMP"/ubsan.* 2>/dev/null; grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SHOP_LOG" 2>/dev/null)
+if [ -n "$reports" ]; then
+    for f in $reports; do echo "--- $f"; head -n 60 "$f"; done
+    record sanitizers 0 1
+else
+    echo "no sanitizer reports"
+    record sanitizers 1 0
+fi
+
+echo
+[ ${#FAILED_NAMES[@]} -gt 0 ] && echo "failed: ${FAILED_NAMES[*]}"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
