@@ -65,8 +65,10 @@ build/san/%.o: %.c
 build/tests/%: tests/unit/%.c $(SAN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_SAN) $(T_CFLAGS) -o $@ $< \
-	    $(filter-out $(if $(shell grep -l '#include "../../../src/' $< 2>/dev/null),$(patsubst %,build/san/src/%.o,$(shell sed -n 's|#include "../../../src/\(.*\)\.c"|\1|p' $<)),),$(SAN_OBJ)) \
-	    $(LDLIBS) $(T_LIBS)
+	    $(filter-out $(call included_objs,$<),$(SAN_OBJ)) $(LDLIBS) $(T_LIBS)
+
+# The objects of the src/ files a test #includes ("../../../src/X.c").
+included_objs = $(patsubst %,build/san/src/%.o,$(shell sed -n 's|^\#include "\.\./\.\./\.\./src/\(.*\)\.c"|\1|p' $(1)))
 
 san: bin/farmlive-shop-san
 units: $(UNIT_BIN)

@@ -39,20 +39,21 @@ static int is_safe_method(const char *m)
     return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
 }
 
-/* Loads the session for token into r->session (left NULL when unknown). */
+/* Loads the session for token into r->session (left NULL when unknown).
+ * Returns 0, or -1 when Redis could not be asked (nothing recorded: the
+ * caller decides whether that fails the request). */
 static int load_session(shop_req *r, const char *token, int via_cookie)
 {
-    fl_kv *kv = NULL;
     char hash[FL_SHA256_HEX], key[80], ttl[16];
-    int err = shop_kv(r, &kv);
-    if (err < 0)
-        return err;
+    if (!r->kv && fl_kv_acquire(r->ctx->kv, &r->kv) != FL_KV_OK)
+        return -1;
     fl_sha256_hex(token, strlen(token), hash);
     snprintf(key, sizeof(key), "sess:%s", hash);
     snprintf(ttl, sizeof(ttl), "%d", r->ctx->cfg->session_ttl);
-    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 1 %s %s", lookup_lua, key, ttl);
+    redisReply *rep = fl_kv_cmd(r->kv, "EVAL %s 1 %s %s", lookup_lua, key, ttl);
     if (!rep)
-        return shop_fail_kv(r);
+        return -1;
+    int rc = 0;
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 && rep->element[0]->type == REDIS_REPLY_STRING &&
         rep->element[2]->type == REDIS_REPLY_STRING) {
         shop_session *s = fl_arena_alloc(r->arena, sizeof(*s));
@@ -65,11 +66,10 @@ static int load_session(shop_req *r, const char *token, int via_cookie)
         r->session = s;
     } else if (rep->type == REDIS_REPLY_ERROR) {
         fl_log(FL_LOG_ERROR, "redis_error", "session lookup: %s", rep->str);
-        freeReplyObject(rep);
-        return shop_fail_kv(r);
+        rc = -1;
     }
     freeReplyObject(rep);
-    return SHOP_OK;
+    return rc;
 }
 
 int shop_auth_request(shop_req *r)
@@ -83,11 +83,11 @@ int shop_auth_request(shop_req *r)
     } else if ((token = shop_cookie(r, SHOP_SESSION_COOKIE)) != NULL) {
         via_cookie = 1;
     }
-    if (token && is_token(token)) {
-        int err = load_session(r, token, via_cookie);
-        if (err < 0)
-            return err;
-    }
+    /* Public routes stay readable while Redis is down: the caller is then
+     * served as anonymous. */
+    if (token && is_token(token) && load_session(r, token, via_cookie) < 0 &&
+        r->route->role != SHOP_ROLE_PUBLIC)
+        return shop_fail_kv(r);
     if (r->session && r->session->via_cookie && !is_safe_method(r->method)) {
         const char *csrf = shop_header(r, "X-CSRF-Token");
         if (!csrf || !fl_streq_ct(csrf, r->session->csrf))

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# sessions.sh - log in and out, cookies, CSRF, sliding expiry, rate limits.
+. "$(dirname "$0")/lib.sh"
+
+rc() { redis-cli -p "$REDIS_PORT" "$@"; }
+jar=$_TMP/jar
+
+api POST /api/v1/sessions "{\"login\":\"buyer@example.com\",\"password\":\"$DEMO_PASSWORD\"}" -c "$jar"
+expect_status 200 "log in"
+tok=$(jqr .token)
+csrf=$(jqr .csrf_token)
+check "token is 256 bits as hex" sh -c "printf '%s' '$tok' | grep -Eq '^[0-9a-f]{64}$'"
+check "csrf token is returned" sh -c "printf '%s' '$csrf' | grep -Eq '^[0-9a-f]{64}$'"
+cookie=$(header set-cookie)
+check "cookie is HttpOnly" sh -c "printf '%s' '$cookie' | grep -q 'httponly'"
+check "cookie is SameSite=Lax" sh -c "printf '%s' '$cookie' | grep -q 'samesite=lax'"
+hash=$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)
+check "Redis keeps only the token's hash" test "$(rc exists "sess:$hash")" = 1
+check "Redis does not hold the raw token" test "$(rc exists "sess:$tok")" = 0
+ttl=$(rc ttl "sess:$hash")
+check "session has an expiry" test "$ttl" -gt 0
+
+rc expire "sess:$hash" 100 >/dev/null
+TOKEN=$tok api GET /api/v1/me
+expect_status 200 "bearer auth"
+check "expiry slides on use" test "$(rc ttl "sess:$hash")" -gt 100
+
+# cookie-authenticated unsafe requests need the CSRF header
+STATUS=$(curl -s -o "$_TMP/b" -w '%{http_code}' -b "$jar" "$SHOP_URL/api/v1/me")
+check "cookie auth reads /me" test "$STATUS" = 200
+STATUS=$(curl -s -o "$_TMP/b" -w '%{http_code}' -b "$jar" -X DELETE "$SHOP_URL/api/v1/sessions/current")
+BODY=$(cat "$_TMP/b")
+expect_error 403 csrf_failed "cookie logout without X-CSRF-Token"
+STATUS=$(curl -s -o "$_TMP/b" -w '%{http_code}' -b "$jar" -H "X-CSRF-Token: ${csrf%?}0" -X DELETE "$SHOP_URL/api/v1/sessions/current")
+BODY=$(cat "$_TMP/b")
+expect_error 403 csrf_failed "cookie logout with a wrong X-CSRF-Token"
+STATUS=$(curl -s -o "$_TMP/b" -D "$_TMP/h" -w '%{http_code}' -b "$jar" -H "X-CSRF-Token: $csrf" -X DELETE "$SHOP_URL/api/v1/sessions/current")
+check "cookie logout with the CSRF token" test "$STATUS" = 204
+check "logout clears the cookie" grep -qi 'set-cookie: fl_session=;' "$_TMP/h"
+check "logout removes the session from Redis" test "$(rc exists "sess:$hash")" = 0
+TOKEN=$tok api GET /api/v1/me
+expect_error 401 unauthorized "token after logout"
+
+TOKEN=$(login buyer@example.com "$DEMO_PASSWORD")
+api DELETE /api/v1/sessions/current
+expect_status 204 "bearer logout needs no CSRF header"
+api GET /api/v1/me
+expect_error 401 unauthorized "bearer token after logout"
+TOKEN=
+TOKEN=0000000000000000000000000000000000000000000000000000000000000000 api GET /api/v1/me
+expect_error 401 unauthorized "unknown token"
+TOKEN='not-a-token' api GET /api/v1/me
+expect_error 401 unauthorized "malformed token"
+
+# login failures and the per-account limit (FARMLIVE_LOGIN_MAX_FAILURES, 5)
+u=$(uniq_suffix)
+api POST /api/v1/accounts "{\"email\":\"rl$u@example.com\",\"password\":\"right-password\",\"display_name\":\"rl\"}"
+expect_status 201 "account for rate limiting"
+api POST /api/v1/sessions "{\"login\":\"rl$u@example.com\",\"password\":\"wrong-password\"}"
+expect_error 401 invalid_credentials "wrong password"
+api POST /api/v1/sessions '{"login":"nobody-here@example.com","password":"whatever-pw"}'
+expect_error 401 invalid_credentials "unknown login answers like a wrong password"
+for _ in 2 3 4 5; do api POST /api/v1/sessions "{\"login\":\"rl$u@example.com\",\"password\":\"wrong-password\"}"; done
+api POST /api/v1/sessions "{\"login\":\"rl$u@example.com\",\"password\":\"right-password\"}"
+expect_error 429 rate_limited "sixth attempt is refused even with the right password"
+ra=$(header retry-after)
+check "429 carries Retry-After" test "${ra:-0}" -gt 0
+lh=$(printf '%s' "rl$u@example.com" | sha256sum | cut -d' ' -f1)
+rc del "rl:login:acct:$lh" >/dev/null
+api POST /api/v1/sessions "{\"login\":\"RL$u@example.com\",\"password\":\"right-password\"}"
+expect_status 200 "after the window the right password works (login case-insensitive)"
+
+api POST /api/v1/sessions '{"login":"buyer@example.com"}'
+expect_error 422 validation_failed "password missing"
+api POST /api/v1/sessions '{"password":"x"}'
+expect_error 422 validation_failed "login missing"
+
+finish
