@@ -93,7 +93,8 @@ test: deps
 test-run: bin/farmlive-shop bin/farmlive-shop-san $(UNIT_BIN)
 	@tests/run.sh
 
-bench: deps
+bench:
+	@ops/install-deps.sh bench
 	@$(MAKE) --no-print-directory bench-run
 
 bench-run: bin/farmlive-shop bin/mhd-static

@@ -15,13 +15,7 @@ TMP=$(mktemp -d /tmp/farmlive-test.XXXXXX)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1:log_path=$TMP/asan}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:log_path=$TMP/ubsan}
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. ops/lib.sh
 
 export DB_PORT=$(free_port) REDIS_PORT=$(free_port) SHOP_PORT=$(free_port)
 export DB_USER=farmlive DB_PASSWORD=farmlive DB_NAME=farmlive
@@ -48,11 +42,7 @@ start_shop() {
     "$SHOP_BIN" serve >>"$SHOP_LOG" 2>&1 &
     SHOP_PID=$!
     export SHOP_PID
-    for _ in $(seq 1 300); do
-        curl -fsS -o /dev/null "$SHOP_URL/healthz" 2>/dev/null && return 0
-        kill -0 "$SHOP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    wait_http "$SHOP_URL/healthz" 30 "$SHOP_PID" && return 0
     echo "the shop did not start; its log:" >&2
     tail -n 50 "$SHOP_LOG" >&2
     return 1

@@ -33,6 +33,21 @@ struct shop_server {
 };
 
 static atomic_int inflight;
+static atomic_ullong request_seq;
+static char request_prefix[17]; /* 8 random bytes per process, as hex */
+
+/* Request ids: 16 hex characters fixed per process (random at start) and a
+ * 16-hex-digit sequence number: unique across processes and restarts in
+ * practice, and cheap (no system call per request). */
+static void next_request_id(char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned long long n = atomic_fetch_add_explicit(&request_seq, 1, memory_order_relaxed);
+    memcpy(out, request_prefix, 16);
+    for (int i = 31; i >= 16; i--, n >>= 4)
+        out[i] = hex[n & 15];
+    out[32] = '\0';
+}
 
 struct reqctx {
     shop_req req;
@@ -369,16 +384,18 @@ static size_t json_escape(char *buf, size_t cap, const char *s)
 static void access_log(const shop_req *r, double seconds)
 {
     char path[512], line[1024];
+    unsigned long long us = (unsigned long long)(seconds * 1e6);
     json_escape(path, sizeof(path), r->path);
     int n = snprintf(line, sizeof(line),
-                     "{\"event\":\"access\",\"request_id\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
-                     "\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,\"duration_ms\":%.3f,"
-                     "\"ip\":\"%s\",\"account_id\":%lld%s%s%s}\n",
-                     r->request_id, r->method, path, r->route ? r->route->pattern : "-", r->status,
-                     r->resp_len, seconds * 1000.0, r->client_ip, r->session ? r->session->account_id : 0,
-                     r->err ? ",\"error\":\"" : "", r->err ? r->err_code : "", r->err ? "\"" : "");
+                     "{\"event\":\"access\",\"ts\":%lld,\"request_id\":\"%s\",\"method\":\"%s\","
+                     "\"path\":\"%s\",\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,"
+                     "\"duration_ms\":%llu.%03llu,\"ip\":\"%s\",\"account_id\":%lld%s%s%s}\n",
+                     (long long)time(NULL), r->request_id, r->method, path, r->route ? r->route->pattern : "-",
+                     r->status, r->resp_len, us / 1000, us % 1000, r->client_ip,
+                     r->session ? r->session->account_id : 0, r->err ? ",\"error\":\"" : "",
+                     r->err ? r->err_code : "", r->err ? "\"" : "");
     if (n > 0)
-        (void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+        fl_log_access(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 static enum MHD_Result respond(struct reqctx *rc, int err)
@@ -457,7 +474,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc->req.conn = conn;
         rc->req.method = method;
         rc->req.path = url;
-        fl_random_hex(rc->req.request_id, 16);
+        next_request_id(rc->req.request_id);
         client_ip(conn, rc->req.client_ip, sizeof(rc->req.client_ip));
         fl_arena_defer(rc->req.arena, release_conns, &rc->req);
         *con_cls = rc;
@@ -529,6 +546,8 @@ shop_server *shop_server_start(shop_ctx *ctx, char *err, size_t errlen)
     }
     shop_server *s = fl_calloc(1, sizeof(*s));
     s->ctx = ctx;
+    fl_random_hex(request_prefix, 8);
+    fl_log_access_start();
     MHD_set_panic_func(on_panic, NULL);
     s->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO,
@@ -538,6 +557,7 @@ shop_server *shop_server_start(shop_ctx *ctx, char *err, size_t errlen)
         (unsigned int)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", ctx->cfg->shop_host, ctx->cfg->shop_port);
+        fl_log_access_stop();
         fl_free(s);
         return NULL;
     }
@@ -557,5 +577,6 @@ void shop_server_stop(shop_server *s, int grace_ms)
         fl_log(FL_LOG_WARN, "shutdown", "%d requests still in flight after %d ms", atomic_load(&inflight),
                grace_ms);
     MHD_stop_daemon(s->daemon);
+    fl_log_access_stop();
     fl_free(s);
 }

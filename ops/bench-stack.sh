@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# bench-stack.sh - `make bench`: a throwaway stack (like the tests, but the
+# release build of the shop), then every benchmark in ops/bench.sh against it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. ops/lib.sh
+
+TMP=$(mktemp -d /tmp/farmlive-bench.XXXXXX)
+export FARMLIVE_DB_PORT=$(free_port) FARMLIVE_REDIS_PORT=$(free_port) FARMLIVE_SHOP_PORT=$(free_port)
+export FARMLIVE_VAR_DIR=$TMP/var
+export SHOP_URL=http://127.0.0.1:$FARMLIVE_SHOP_PORT
+SHOP_PID=
+
+cleanup() {
+    [ -n "$SHOP_PID" ] && kill -TERM "$SHOP_PID" 2>/dev/null && wait "$SHOP_PID" 2>/dev/null
+    ops/stack.sh stop "$TMP/stack" >/dev/null 2>&1
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ops/stack.sh start "$TMP/stack" "$FARMLIVE_DB_PORT" "$FARMLIVE_REDIS_PORT" >/dev/null || exit 1
+bin/farmlive-shop migrate >/dev/null && bin/farmlive-shop seed-demo >/dev/null || exit 1
+bin/farmlive-shop serve 2>"$TMP/shop.log" &
+SHOP_PID=$!
+wait_http "$SHOP_URL/healthz" 30 "$SHOP_PID" || { tail -n 30 "$TMP/shop.log"; exit 1; }
+ops/bench.sh

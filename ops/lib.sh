@@ -1,0 +1,21 @@
+# lib.sh - shell helpers shared by ops/ and tests/ scripts (sourced).
+
+# free_port -> prints a loopback TCP port nobody listens on
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+
+# wait_http URL SECONDS [PID] -> 0 once URL answers 2xx; fails early if PID dies
+wait_http() {
+    local url=$1 secs=$2 pid=${3-}
+    for _ in $(seq 1 $((secs * 10))); do
+        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+        [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && return 1
+        sleep 0.1
+    done
+    return 1
+}
