@@ -4,6 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . ops/lib.sh
+BIN_DIR=${BIN_DIR:-bin}
+export MHD_STATIC=$BIN_DIR/mhd-static
 
 TMP=$(mktemp -d /tmp/farmlive-bench.XXXXXX)
 export FARMLIVE_DB_PORT=$(free_port) FARMLIVE_REDIS_PORT=$(free_port) FARMLIVE_SHOP_PORT=$(free_port)
@@ -19,8 +21,8 @@ cleanup() {
 trap cleanup EXIT
 
 ops/stack.sh start "$TMP/stack" "$FARMLIVE_DB_PORT" "$FARMLIVE_REDIS_PORT" >/dev/null || exit 1
-bin/farmlive-shop migrate >/dev/null && bin/farmlive-shop seed-demo >/dev/null || exit 1
-bin/farmlive-shop serve 2>"$TMP/shop.log" &
+"$BIN_DIR"/farmlive-shop migrate >/dev/null && "$BIN_DIR"/farmlive-shop seed-demo >/dev/null || exit 1
+"$BIN_DIR"/farmlive-shop serve 2>"$TMP/shop.log" &
 SHOP_PID=$!
 wait_http "$SHOP_URL/healthz" 30 "$SHOP_PID" || { tail -n 30 "$TMP/shop.log"; exit 1; }
 ops/bench.sh

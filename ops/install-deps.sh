@@ -11,7 +11,8 @@ set -euo pipefail
 PKGS=(
     gcc make pkg-config ca-certificates curl jq
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
-    libcmocka-dev libcurl4-openssl-dev libyaml-dev
+    libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev
+    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
     mariadb-server mariadb-client redis-server redis-tools
 )
 if [ "${1-}" = bench ]; then

@@ -10,6 +10,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+BUILD_DIR=${BUILD_DIR:-build}
+BIN_DIR=$(cd "${BIN_DIR:-bin}" && pwd)
+export BUILD_DIR BIN_DIR
 
 TMP=$(mktemp -d /tmp/farmlive-test.XXXXXX)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1:log_path=$TMP/asan}
@@ -18,11 +21,16 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:log_pat
 . ops/lib.sh
 
 export DB_PORT=$(free_port) REDIS_PORT=$(free_port) SHOP_PORT=$(free_port)
+export RTMP_PORT=$(free_port) RELAY_HTTP_PORT=$(free_port)
+export FARMLIVE_RTMP_PORT=$RTMP_PORT FARMLIVE_RELAY_HTTP_PORT=$RELAY_HTTP_PORT
+export FARMLIVE_INTERNAL_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export FARMLIVE_PAYMENT_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export RELAY_BIN=$BIN_DIR/farmlive-relay-san
 export DB_USER=farmlive DB_PASSWORD=farmlive DB_NAME=farmlive
 export FARMLIVE_DB_PORT=$DB_PORT FARMLIVE_REDIS_PORT=$REDIS_PORT FARMLIVE_SHOP_PORT=$SHOP_PORT
 export FARMLIVE_VAR_DIR=$TMP/var FARMLIVE_LOG_LEVEL=${FARMLIVE_LOG_LEVEL:-info}
 export SHOP_URL=http://127.0.0.1:$SHOP_PORT
-export STACK_DIR=$TMP/stack SHOP_LOG=$TMP/shop.log SHOP_BIN=$ROOT/bin/farmlive-shop-san
+export STACK_DIR=$TMP/stack SHOP_LOG=$TMP/shop.log SHOP_BIN=$BIN_DIR/farmlive-shop-san
 SHOP_PID=
 
 PASSED=0
@@ -55,21 +63,30 @@ record() { # record NAME PASSED FAILED
     return 0
 }
 
+# Every lot's remaining quantity must equal the sum of its ledger rows.
+ledger_check() {
+    local bad
+    bad=$(mariadb --no-defaults -N -B -h 127.0.0.1 -P "$DB_PORT" -u "$DB_USER" -p"$DB_PASSWORD" "$DB_NAME" -e \
+        "SELECT GROUP_CONCAT(l.code) FROM lots l WHERE l.remaining <> (SELECT COALESCE(SUM(g.delta), 0) FROM inventory_ledger g WHERE g.lot_id = l.id)" 2>&1)
+    if [ "$bad" = NULL ]; then record "ledger-after-$1" 1 0; else
+        echo "ledger check after $1: lots whose remaining differs from their ledger: $bad"; record "ledger-after-$1" 0 1; fi
+}
+
 note "stack in $TMP (MariaDB :$DB_PORT, Redis :$REDIS_PORT, shop :$SHOP_PORT)"
 ops/stack.sh start "$STACK_DIR" "$DB_PORT" "$REDIS_PORT" || exit 1
-"$ROOT/bin/farmlive-shop" migrate >"$TMP/migrate.log" 2>&1 || { cat "$TMP/migrate.log"; exit 1; }
-"$ROOT/bin/farmlive-shop" seed-demo >"$TMP/seed.log" 2>&1 || { cat "$TMP/seed.log"; exit 1; }
+"$BIN_DIR/farmlive-shop" migrate >"$TMP/migrate.log" 2>&1 || { cat "$TMP/migrate.log"; exit 1; }
+"$BIN_DIR/farmlive-shop" seed-demo >"$TMP/seed.log" 2>&1 || { cat "$TMP/seed.log"; exit 1; }
 
 note "unit tests"
-for t in $(find build/tests -type f -perm -u+x -name 'test_*' | sort); do
+for t in $(find "$BUILD_DIR/tests" -type f -perm -u+x -name 'test_*' | sort); do
     out=$("$t" 2>&1)
     rc=$?
     p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
     f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
     if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    printf '%s: %d passed, %d failed\n' "${t#build/tests/}" "$p" "$f"
+    printf '%s: %d passed, %d failed\n' "${t#"$BUILD_DIR"/tests/}" "$p" "$f"
     [ "$f" -gt 0 ] && printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' | tail -n 30
-    record "${t#build/tests/}" "$p" "$f"
+    record "${t#"$BUILD_DIR"/tests/}" "$p" "$f"
 done
 
 note "integration suites"
@@ -88,6 +105,7 @@ if [ -n "$SHOP_PID" ] && kill -0 "$SHOP_PID" 2>/dev/null; then
         printf '%s\n' "${line:-$(basename "$s" .sh): no summary (exit $rc)}"
         [ "$f" -gt 0 ] && printf '%s\n' "$out" | grep -v -E '^[a-z0-9_-]+: [0-9]+ passed' | tail -n 40
         record "$(basename "$s" .sh)" "$p" "$f"
+        ledger_check "$(basename "$s" .sh)"
     done
 fi
 

@@ -38,6 +38,21 @@ typedef struct fl_config {
     int login_window;         /* seconds */
     int catalogue_cache_ms;   /* longest a cached catalogue page is served */
     int log_level;
+
+    /* buying */
+    char payment_secret[128]; /* HMAC-SHA256 key of payment notifications */
+    int order_expiry_s;       /* unpaid online orders are cancelled after this */
+
+    /* relay, and the shop's side of it */
+    char relay_host[64];
+    int rtmp_port;
+    int relay_http_port;
+    char rtmp_public_url[256];  /* what OBS's Server field gets: rtmp://HOST:1935/live */
+    char relay_public_base[256];/* base of hls_url / flv_url: http://HOST:8081 */
+    char shop_internal_url[256];/* where the relay asks the shop: http://127.0.0.1:8080 */
+    char internal_secret[128];  /* shared secret of the relay <-> shop internal API */
+    int live_grace_s;           /* a session without publisher ends after this */
+    int thumb_interval_s;
 } fl_config;
 
 int fl_config_load(fl_config *cfg, char *err, size_t errlen);

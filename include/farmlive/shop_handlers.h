@@ -45,4 +45,10 @@ int shop_products_delist(shop_req *r);
 int shop_products_sku_create(shop_req *r);
 int shop_products_sku_update(shop_req *r);
 
+/* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
+
+/* -- buying: carts.c, orders.c, inventory.c, payments.c, flash.c -- */
+
+/* -- live: live.c -- */
+
 #endif

@@ -52,6 +52,17 @@ static const struct setting settings[] = {
     {"FARMLIVE_LOGIN_WINDOW", K_INT, I(login_window), "900", 1, 86400},
     {"FARMLIVE_CATALOGUE_CACHE_MS", K_INT, I(catalogue_cache_ms), "2000", 0, 3600000},
     {"FARMLIVE_LOG_LEVEL", K_LEVEL, I(log_level), "info", 0, 0},
+    {"FARMLIVE_PAYMENT_SECRET", K_STR, S(payment_secret), "", 0, 0},
+    {"FARMLIVE_ORDER_EXPIRY", K_INT, I(order_expiry_s), "900", 5, 86400},
+    {"FARMLIVE_RELAY_HOST", K_STR, S(relay_host), "127.0.0.1", 0, 0},
+    {"FARMLIVE_RTMP_PORT", K_PORT, I(rtmp_port), "1935", 1, 65535},
+    {"FARMLIVE_RELAY_HTTP_PORT", K_PORT, I(relay_http_port), "8081", 1, 65535},
+    {"FARMLIVE_RTMP_PUBLIC_URL", K_STR, S(rtmp_public_url), "", 0, 0},
+    {"FARMLIVE_RELAY_PUBLIC_BASE", K_STR, S(relay_public_base), "", 0, 0},
+    {"FARMLIVE_SHOP_INTERNAL_URL", K_STR, S(shop_internal_url), "", 0, 0},
+    {"FARMLIVE_INTERNAL_SECRET", K_STR, S(internal_secret), "", 0, 0},
+    {"FARMLIVE_LIVE_GRACE", K_INT, I(live_grace_s), "60", 1, 86400},
+    {"FARMLIVE_THUMB_INTERVAL", K_INT, I(thumb_interval_s), "10", 1, 3600},
 };
 
 static int apply(fl_config *cfg, const struct setting *s, const char *value, char *err, size_t errlen)
@@ -118,6 +129,13 @@ int fl_config_load(fl_config *cfg, char *err, size_t errlen)
                  cfg->public_base);
         return -1;
     }
+    if (cfg->rtmp_public_url[0] == '\0')
+        snprintf(cfg->rtmp_public_url, sizeof(cfg->rtmp_public_url), "rtmp://localhost:%d/live", cfg->rtmp_port);
+    if (cfg->relay_public_base[0] == '\0')
+        snprintf(cfg->relay_public_base, sizeof(cfg->relay_public_base), "http://localhost:%d",
+                 cfg->relay_http_port);
+    if (cfg->shop_internal_url[0] == '\0')
+        snprintf(cfg->shop_internal_url, sizeof(cfg->shop_internal_url), "http://127.0.0.1:%d", cfg->shop_port);
     size_t pb = strlen(cfg->public_base);
     if (pb > 0 && cfg->public_base[pb - 1] == '/')
         cfg->public_base[pb - 1] = '\0';

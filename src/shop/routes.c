@@ -46,6 +46,12 @@ const shop_route shop_routes[] = {
     {"POST",   "/api/v1/products/{id}/delist",              shop_products_delist,       ADMIN,  NONE},
     {"POST",   "/api/v1/products/{id}/skus",                shop_products_sku_create,   ADMIN,  JSON},
     {"PATCH",  "/api/v1/products/{id}/skus/{sku_id}",       shop_products_sku_update,   ADMIN,  JSON},
+
+    /* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
+
+    /* -- buying: carts.c, orders.c, inventory.c, payments.c, flash.c -- */
+
+    /* -- live: live.c -- */
 };
 
 const size_t shop_routes_count = sizeof(shop_routes) / sizeof(shop_routes[0]);

@@ -2,7 +2,7 @@
 # startup.sh - configuration errors and migrations, run as commands.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$ROOT/bin/farmlive-shop
+BIN=${BIN_DIR:-$ROOT/bin}/farmlive-shop
 
 for bad in FARMLIVE_SHOP_PORT=abc FARMLIVE_SHOP_PORT=70000 FARMLIVE_DB_POOL=0 FARMLIVE_LOG_LEVEL=loud \
     FARMLIVE_PUBLIC_BASE=ftp://x FARMLIVE_COOKIE_SECURE=maybe; do

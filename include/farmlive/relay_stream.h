@@ -1,0 +1,57 @@
+/* relay_stream.h - the seam between RTMP ingest and the relay's outputs.
+ *
+ * Ingest (src/relay/rtmp_*.c) owns sockets and the RTMP protocol; outputs
+ * (src/relay/hub.c, stream.c, flv.c, hls.c, record.c, thumb.c, http.c) own
+ * everything a viewer sees. They meet here, on FLV tag bodies: an RTMP
+ * audio (type 8) or video (type 9) message body is exactly an FLV AUDIODATA
+ * or VIDEODATA tag body, so ingest hands those bytes over unchanged.
+ *
+ * Threads: every relay_hub_* / relay_stream_* call below is made from the
+ * ingest event-loop thread and must return quickly without blocking on I/O
+ * (they queue work for the outputs' own threads). The HTTP side looks
+ * streams up by live id from its own threads (the hub is thread-safe).
+ *
+ * Ingest guarantees before calling relay_stream_video/audio:
+ *   - the codec is H.264 (VIDEODATA CodecID 7) or AAC (SoundFormat 10);
+ *     anything else was refused with a log line and the connection closed;
+ *   - timestamps are milliseconds, non-decreasing per track, without jumps
+ *     larger than the ingest's limit (a publisher that breaks this is
+ *     closed);
+ *   - the sequence headers (AVCPacketType 0 / AACPacketType 0) come before
+ *     the first frame of each track, and again after a reconnect. */
+#ifndef FARMLIVE_RELAY_STREAM_H
+#define FARMLIVE_RELAY_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "farmlive/config.h"
+
+typedef struct relay_hub relay_hub;
+typedef struct relay_stream relay_stream;
+
+relay_hub *relay_hub_new(const fl_config *cfg);
+/* Ends every stream (finalising recordings) and frees the hub. */
+void relay_hub_free(relay_hub *hub);
+
+/* A publisher was authorised for live_id. When a stream with that id
+ * already exists (a reconnect, or an old connection still lingering) the new
+ * publisher takes it over at once: viewers stay connected, HLS marks a
+ * discontinuity. Returns the stream, owned by the hub. */
+relay_stream *relay_hub_publish(relay_hub *hub, const char *live_id);
+/* The publisher of s went away (cleanly or not). The stream stays, for
+ * viewers and a reconnect, until cfg->live_grace_s passes without one. */
+void relay_hub_unpublish(relay_hub *hub, relay_stream *s);
+/* Called about once a second by the ingest loop: ends streams whose grace
+ * period ran out. `ended` (may be NULL) is called with each ended live id so
+ * ingest can report it to the shop. */
+void relay_hub_tick(relay_hub *hub, void (*ended)(void *arg, const char *live_id), void *arg);
+
+/* onMetaData's AMF0 body (the ECMA array after the "onMetaData" string). */
+void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len);
+/* FLV VIDEODATA / AUDIODATA tag bodies with their RTMP timestamps. 0, or
+ * negative when the outputs refuse the data (ingest then closes the
+ * publisher). */
+int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
+int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
+
+#endif
