@@ -16,7 +16,7 @@
 CC      ?= cc
 B       ?= build
 BIN     ?= bin
-PKGS    := libmicrohttpd libmariadb hiredis jansson libsodium libqrencode
+PKGS    := libmicrohttpd libmariadb hiredis jansson libsodium libqrencode libpng
 RPKGS   := libmicrohttpd jansson libsodium libavformat libavcodec libavutil libswscale libcurl
 TPKGS   := cmocka yaml-0.1 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(RPKGS) 2>/dev/null)
@@ -34,15 +34,18 @@ LDLIBS  := $(PKG_LIBS) $(R_LIBS) -lpthread -lm
 COMMON_SRC := $(wildcard src/common/*.c)
 SHOP_SRC   := $(filter-out src/shop/main.c,$(wildcard src/shop/*.c))
 RELAY_SRC  := $(filter-out src/relay/main.c,$(wildcard src/relay/*.c))
-LIB_SRC    := $(COMMON_SRC) $(SHOP_SRC) $(RELAY_SRC)
-REL_OBJ    := $(LIB_SRC:%.c=$(B)/rel/%.o)
-SAN_OBJ    := $(LIB_SRC:%.c=$(B)/san/%.o)
+# The shop links common + shop objects, the relay common + relay objects, so
+# neither program's build depends on the other's sources.
+SHOP_REL   := $(COMMON_SRC:%.c=$(B)/rel/%.o) $(SHOP_SRC:%.c=$(B)/rel/%.o)
+SHOP_SAN   := $(COMMON_SRC:%.c=$(B)/san/%.o) $(SHOP_SRC:%.c=$(B)/san/%.o)
+RELAY_REL  := $(COMMON_SRC:%.c=$(B)/rel/%.o) $(RELAY_SRC:%.c=$(B)/rel/%.o)
+RELAY_SAN  := $(COMMON_SRC:%.c=$(B)/san/%.o) $(RELAY_SRC:%.c=$(B)/san/%.o)
 UNIT_SRC   := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_SRC   := $(wildcard tools/*.c)
 TOOL_BIN   := $(TOOL_SRC:tools/%.c=$(BIN)/%)
 RELAY_BINS := $(if $(wildcard src/relay/main.c),$(BIN)/farmlive-relay,)
-RELAY_SAN  := $(if $(wildcard src/relay/main.c),$(BIN)/farmlive-relay-san,)
+RELAY_SANB := $(if $(wildcard src/relay/main.c),$(BIN)/farmlive-relay-san,)
 
 export B BIN
 
@@ -53,24 +56,24 @@ all: $(BIN)/farmlive-shop $(RELAY_BINS) $(TOOL_BIN)
 deps:
 	@ops/install-deps.sh
 
-$(BIN)/farmlive-shop: $(B)/rel/src/shop/main.o $(REL_OBJ)
+$(BIN)/farmlive-shop: $(B)/rel/src/shop/main.o $(SHOP_REL)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
 
-$(BIN)/farmlive-shop-san: $(B)/san/src/shop/main.o $(SAN_OBJ)
+$(BIN)/farmlive-shop-san: $(B)/san/src/shop/main.o $(SHOP_SAN)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS_SAN) -o $@ $^ $(LDLIBS)
 
-$(BIN)/farmlive-relay: $(B)/rel/src/relay/main.o $(REL_OBJ)
+$(BIN)/farmlive-relay: $(B)/rel/src/relay/main.o $(RELAY_REL)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
 
-$(BIN)/farmlive-relay-san: $(B)/san/src/relay/main.o $(SAN_OBJ)
+$(BIN)/farmlive-relay-san: $(B)/san/src/relay/main.o $(RELAY_SAN)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS_SAN) -o $@ $^ $(LDLIBS)
 
-# Small command-line tools (tools/NAME.c -> bin/NAME), linked with the library.
-$(BIN)/%: tools/%.c $(REL_OBJ)
+# Small command-line tools (tools/NAME.c -> bin/NAME), linked with the shop's objects.
+$(BIN)/%: tools/%.c $(SHOP_REL)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
 
@@ -78,7 +81,7 @@ $(BIN)/mhd-static: bench/mhd_static.c
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS_REL) -o $@ $< $(LDLIBS)
 
-$(BIN)/bench-%: bench/%.c $(REL_OBJ)
+$(BIN)/bench-%: bench/%.c $(SHOP_REL) $(RELAY_SRC:%.c=$(B)/rel/%.o)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
 
@@ -91,16 +94,22 @@ $(B)/san/%.o: %.c
 	$(CC) $(CFLAGS_SAN) -c -o $@ $<
 
 # A unit test may #include the .c it tests to reach its statics (as h2o's
-# t/00unit does); it links against every other object but that one.
-$(B)/tests/%: tests/unit/%.c $(SAN_OBJ)
+# t/00unit does); it links against every other object of its program but
+# that one (tests/unit/relay/ with the relay's, the others with the shop's).
+$(B)/tests/relay/%: tests/unit/relay/%.c $(RELAY_SAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_SAN) $(T_CFLAGS) -o $@ $< \
-	    $(filter-out $(call included_objs,$<),$(SAN_OBJ)) $(LDLIBS) $(T_LIBS)
+	    $(filter-out $(call included_objs,$<),$(RELAY_SAN)) $(LDLIBS) $(T_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(SHOP_SAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) $(T_CFLAGS) -o $@ $< \
+	    $(filter-out $(call included_objs,$<),$(SHOP_SAN)) $(LDLIBS) $(T_LIBS)
 
 # The objects of the src/ files a test #includes ("../../../src/X.c").
 included_objs = $(patsubst %,$(B)/san/src/%.o,$(shell sed -n 's|^\#include "\.\./\.\./\.\./src/\(.*\)\.c"|\1|p' $(1)))
 
-san: $(BIN)/farmlive-shop-san $(RELAY_SAN)
+san: $(BIN)/farmlive-shop-san $(RELAY_SANB)
 units: $(UNIT_BIN)
 
 run: deps

@@ -53,7 +53,7 @@ typedef struct shop_ctx {
     const fl_config *cfg;
     fl_db_pool *db;
     fl_kv_pool *kv;
-    struct shop_catalogue *catalogue; /* products.c's read cache */
+    struct shop_catalogue *catalogue; /* catalogue.c's read cache */
 } shop_ctx;
 
 typedef struct shop_session {
@@ -74,6 +74,8 @@ typedef struct shop_req {
     const char *params[SHOP_MAX_PARAMS];
     size_t nparams;
     json_t *body;             /* parsed JSON object, or NULL; owned by the request */
+    const char *raw_body;     /* the body bytes as received (e.g. for signatures), or NULL */
+    size_t raw_body_len;
     shop_session *session;    /* NULL when anonymous */
     char request_id[33];
     char client_ip[64];
@@ -98,7 +100,8 @@ typedef struct shop_req {
 
 /* Replies. Each returns SHOP_OK. shop_reply_json steals `body`. */
 int shop_reply_json(shop_req *r, int status, json_t *body);
-/* data must live as long as the arena (copy it there if not). */
+/* data must live until the arena is freed, which happens after the
+ * response was sent (copy it into the arena if it would not). */
 int shop_reply_raw(shop_req *r, int status, const char *type, const char *data, size_t len);
 int shop_reply_empty(shop_req *r, int status);
 /* Adds a response header; name and value are copied into the arena. */

@@ -35,6 +35,7 @@ struct fl_db {
     int index;
     MYSQL *mysql;
     int broken; /* connection unusable: reopen on next acquire */
+    int maybe_ran; /* the last failed statement may have run on the server */
     int in_tx;
     struct cached_stmt cache[STMT_CACHE];
     size_t ncache;
@@ -467,12 +468,24 @@ static int run_once(fl_db *db, fl_rows **out, const char *sql, const char *types
     }
     if (n && mysql_stmt_bind_param(st, binds) != 0)
         return fail(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
-    if (mysql_stmt_execute(st) != 0)
-        return fail(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+    if (mysql_stmt_execute(st) != 0) {
+        unsigned int code = mysql_stmt_errno(st);
+        /* Lost while the server may already have run it: never retried. */
+        if (code == CR_SERVER_LOST || code == CR_SERVER_LOST_EXTENDED)
+            db->maybe_ran = 1;
+        return fail(db, code, mysql_stmt_error(st), sql);
+    }
     if (out)
         return fetch_all(db, st, sql, out);
     db->affected = mysql_stmt_affected_rows(st);
     db->insert_id = mysql_stmt_insert_id(st);
+    if (mysql_stmt_field_count(st) > 0) {
+        /* rows nobody asked for: read and drop them, or the connection is
+         * out of sync for its next statement */
+        if (mysql_stmt_store_result(st) != 0)
+            return fail(db, mysql_stmt_errno(st), mysql_stmt_error(st), sql);
+        mysql_stmt_free_result(st);
+    }
     return FL_DB_OK;
 }
 
@@ -480,10 +493,12 @@ static int run(fl_db *db, fl_rows **out, const char *sql, const char *types, va_
 {
     va_list ap2;
     va_copy(ap2, ap);
+    db->maybe_ran = 0;
     int rc = run_once(db, out, sql, types, ap2);
     va_end(ap2);
-    if (rc == FL_DB_EDOWN && !db->in_tx) {
-        /* The connection may have died while idle: one retry on a new one. */
+    if (rc == FL_DB_EDOWN && !db->in_tx && !db->maybe_ran) {
+        /* The connection died while idle, before the statement reached the
+         * server: one retry on a new connection. */
         if (conn_open(db) == FL_DB_OK) {
             va_copy(ap2, ap);
             rc = run_once(db, out, sql, types, ap2);

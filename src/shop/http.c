@@ -17,6 +17,7 @@
 #include "farmlive/log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -82,12 +83,12 @@ static const struct {
 
 int shop_err_status(int err)
 {
-    return (err <= 0 && -err < SHOP_E_COUNT) ? err_map[-err].status : 500;
+    return (err <= 0 && err > -SHOP_E_COUNT) ? err_map[-err].status : 500;
 }
 
 const char *shop_err_code(int err)
 {
-    return (err <= 0 && -err < SHOP_E_COUNT) ? err_map[-err].code : "internal";
+    return (err <= 0 && err > -SHOP_E_COUNT) ? err_map[-err].code : "internal";
 }
 
 static int vfail(shop_req *r, int err, const char *code, const char *fmt, va_list ap)
@@ -212,8 +213,9 @@ int shop_param_id(shop_req *r, size_t i, long long *out)
 {
     const char *s = shop_param(r, i);
     char *end = NULL;
+    errno = 0;
     long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || end == s || *end != '\0' || v <= 0 || s[0] == '+' || s[0] == '0')
+    if (!s || s[0] < '1' || s[0] > '9' || *end != '\0' || errno == ERANGE)
         return shop_fail(r, SHOP_E_NOT_FOUND, "no such resource: %s", r->path);
     *out = v;
     return SHOP_OK;
@@ -336,6 +338,8 @@ static int dispatch(struct reqctx *rc)
 
     if (rc->too_large)
         return shop_fail(r, SHOP_E_TOO_LARGE, "request body exceeds %d bytes", SHOP_BODY_MAX);
+    r->raw_body = rc->body;
+    r->raw_body_len = rc->body_len;
     r->route = shop_route_match(r->method, path, r->params, &r->nparams, &path_known);
     if (!r->route) {
         if (path_known)

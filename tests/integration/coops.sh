@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# coops.sh - cooperatives, members and production bases (src/shop/coops.c).
+#
+# Creates its own cooperative (unique credit code) with fresh accounts, so it
+# can run again and again against the same database; reads the demo data
+# only through the API.
+. "$(dirname "$0")/lib.sh"
+
+S=$(uniq_suffix)
+as() { TOKEN=$1; }
+# membership_coop TOKEN -> the coop_id of the account's first membership
+membership_coop() {
+    local saved=$TOKEN
+    TOKEN=$1
+    api GET /api/v1/me
+    TOKEN=$saved
+    jqr '.memberships[0].coop_id'
+}
+# new_account NAME -> creates EMAIL=NAME-$S@example.com, prints its id
+new_account() {
+    local saved=$TOKEN
+    TOKEN=
+    api POST /api/v1/accounts "$(jq -nc --arg e "$1-$S@example.com" --arg n "测试 $1 $S" \
+        '{email:$e,password:"farmlive-test-pw",display_name:$n}')"
+    TOKEN=$saved
+    jqr '.account.id'
+}
+
+OPS=$(login ops@example.com "$DEMO_PASSWORD")
+AY_ADMIN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
+BUYER=$(login buyer@example.com "$DEMO_PASSWORD")
+check "demo logins work" test -n "$OPS" -a -n "$AY_ADMIN" -a -n "$BUYER"
+AY=$(membership_coop "$AY_ADMIN")
+check "the Anyuan admin belongs to a cooperative" test -n "$AY" -a "$AY" != null
+
+# ---------------------------------------------------------------- reading
+as ""
+api GET "/api/v1/coops/$AY"
+expect_status 200 "get the Anyuan cooperative"
+expect_jq '.region.province' '江西省' "Anyuan region province"
+expect_jq '.region.city' '萍乡市' "Anyuan region city"
+expect_jq '.region.county' '安源区' "Anyuan region county"
+expect_jq '.region | has("township") and has("village")' true "region carries township and village"
+expect_jq '.contact.name != null and .contact.phone != null' true "contact name and phone"
+expect_jq '[.bases[].name] | any(contains("大城"))' true "the Dacheng base is listed"
+expect_jq '.member_count >= 2' true "member count"
+expect_jq '.created_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")' true "ISO 8601 UTC time"
+AY_BASE=$(jqr '[.bases[] | select(.name | contains("大城"))][0].id')
+
+api GET /api/v1/coops/999999999
+expect_error 404 not_found "unknown cooperative"
+api GET /api/v1/coops/abc
+expect_error 404 not_found "non-numeric cooperative id"
+
+api GET "/api/v1/coops/$AY/bases"
+expect_status 200 "bases of Anyuan (public)"
+expect_jq '[.items[].name] | any(contains("大城"))' true "bases list has Dacheng"
+expect_jq '.items[0] | has("area_mu") and has("latitude") and has("longitude") and has("location")' true "base fields"
+api GET /api/v1/coops/999999999/bases
+expect_error 404 not_found "bases of unknown cooperative"
+
+# ------------------------------------------------------------ create (ops)
+ADMIN_ID=$(new_account coopadm)
+M2_ID=$(new_account member2)
+M3_ID=$(new_account member3)
+check "fresh accounts created" test -n "$ADMIN_ID" -a "$ADMIN_ID" != null -a -n "$M3_ID" -a "$M3_ID" != null
+CODE="93${S}TEST"
+coop_body() { # coop_body JQ-UPDATE -> a valid create body with the update applied
+    jq -nc --arg code "$CODE" --arg s "$S" --arg login "coopadm-$S@example.com" \
+        '{name:("测试合作社 " + $s), name_en:("Test cooperative " + $s), credit_code:$code,
+          province:"江西省", city:"萍乡市", county:"安源区", township:"高坑镇", village:"测试村",
+          contact_name:"测试员", contact_phone:"0799-6000000", description:"integration test",
+          admin_login:$login}' | jq -c "$1"
+}
+
+as ""
+api POST /api/v1/coops "$(coop_body .)"
+expect_error 401 unauthorized "anonymous cannot create a cooperative"
+as "$BUYER"
+api POST /api/v1/coops "$(coop_body .)"
+expect_error 403 forbidden "a buyer cannot create a cooperative"
+as "$AY_ADMIN"
+api POST /api/v1/coops "$(coop_body .)"
+expect_error 403 forbidden "a coop admin cannot create a cooperative"
+
+as "$OPS"
+for bad in 'del(.name)|name' '.name=""|name' 'del(.credit_code)|credit_code' \
+    '.credit_code="93abc"|credit_code' '.credit_code="93360302ma35x7k2x4"|credit_code' \
+    '.credit_code="93360302MA35X7K2X4A"|credit_code' '.credit_code="93360302MA35X7K2-4"|credit_code' \
+    'del(.province)|province' 'del(.city)|city' 'del(.county)|county' \
+    'del(.contact_name)|contact_name' 'del(.contact_phone)|contact_phone' \
+    '.contact_phone="call me"|contact_phone' '.township=5|township' \
+    '.admin_login="nobody-'"$S"'@example.com"|admin_login' \
+    '.admin_account_id=999999999|del(.admin_login)|admin_account_id' \
+    '.admin_account_id=1|admin_login'; do
+    filter=${bad%|*}
+    field=${bad##*|}
+    api POST /api/v1/coops "$(coop_body "$filter")"
+    expect_error 422 validation_failed "create with $filter"
+    case "$(jqr .error.message)" in *"$field"*) ok ;; *) bad "create with $filter: message should name $field" "$(jqr .error.message)" ;; esac
+done
+
+api POST /api/v1/coops "$(coop_body .)"
+expect_status 201 "ops creates a cooperative with a first admin"
+NEW=$(jqr .id)
+expect_jq '.credit_code' "$CODE" "credit code stored"
+expect_jq '.region.township' '高坑镇' "township stored"
+expect_jq '.region.village' '测试村' "village stored"
+expect_jq '.member_count' 1 "the first admin is a member"
+expect_jq '.bases | length' 0 "no bases yet"
+api POST /api/v1/coops "$(coop_body '.name="dup"')"
+expect_error 409 conflict "duplicate credit code"
+
+api POST /api/v1/coops "$(coop_body ".credit_code=\"94${S}TEST\" | del(.admin_login, .name_en, .township, .village, .description)")"
+expect_status 201 "create without admin and optional fields"
+expect_jq '.member_count' 0 "no members without an admin"
+expect_jq '.name_en' null "name_en absent"
+expect_jq '.region.village' null "village absent"
+NOADMIN=$(jqr .id)
+
+# ------------------------------------------------------------------ list
+as ""
+api GET "/api/v1/coops?limit=1"
+expect_status 200 "list cooperatives"
+expect_jq '.items | length' 1 "limit=1 gives one"
+expect_jq '.next_cursor | type' string "next_cursor on a full page"
+seen=() cursor= pages=0 ordered=1 last=
+while :; do
+    api GET "/api/v1/coops?limit=2${cursor:+&cursor=$cursor}"
+    [ "$STATUS" = 200 ] || { bad "coop page $pages: HTTP $STATUS"; break; }
+    for id in $(jqr '.items[].id'); do
+        [ -n "$last" ] && [ "$id" -ge "$last" ] && ordered=0
+        last=$id
+        seen+=("$id")
+    done
+    cursor=$(jqr '.next_cursor // empty')
+    pages=$((pages + 1))
+    [ -z "$cursor" ] || [ $pages -gt 500 ] && break
+done
+check "cursor pages are in descending id order without repeats" test $ordered = 1
+check "paging reaches the new cooperative" bash -c "printf '%s\n' ${seen[*]} | grep -qx $NEW"
+check "paging reaches Anyuan" bash -c "printf '%s\n' ${seen[*]} | grep -qx $AY"
+api GET "/api/v1/coops?limit=0"
+expect_error 400 bad_request "limit 0"
+api GET "/api/v1/coops?limit=101"
+expect_error 400 bad_request "limit 101"
+api GET "/api/v1/coops?cursor=not-a-cursor"
+expect_error 400 bad_request "bad cursor"
+
+# ---------------------------------------------------------------- update
+NEWADM=$(login "coopadm-$S@example.com" farmlive-test-pw)
+check "the new admin can sign in" test -n "$NEWADM"
+as "$NEWADM"
+api PATCH "/api/v1/coops/$NEW" "$(jq -nc --arg n "改名合作社 $S" '{name:$n, township:null, description:"updated"}')"
+expect_status 200 "the coop admin updates name, township, description"
+expect_jq '.name' "改名合作社 $S" "name updated"
+expect_jq '.region.township' null "township cleared"
+expect_jq '.description' updated "description updated"
+expect_jq '.credit_code' "$CODE" "other fields kept"
+api PATCH "/api/v1/coops/$NEW" '{"credit_code":"93000000000000000X"}'
+expect_error 403 forbidden "a coop admin cannot change the credit code"
+api PATCH "/api/v1/coops/$NEW" '{"contact_phone":"x"}'
+expect_error 422 validation_failed "bad contact phone"
+api PATCH "/api/v1/coops/$NEW" '{"name":""}'
+expect_error 422 validation_failed "empty name"
+api PATCH "/api/v1/coops/$NEW" '{"name":null}'
+expect_error 422 validation_failed "null name"
+api PATCH "/api/v1/coops/$NOADMIN" '{"name":"x"}'
+expect_error 403 forbidden "admin of another cooperative"
+as "$OPS"
+api PATCH /api/v1/coops/999999999 '{"name":"x"}'
+expect_error 404 not_found "update unknown cooperative"
+api PATCH "/api/v1/coops/$NOADMIN" "$(jq -nc --arg c "95${S}TEST" '{credit_code:$c}')"
+expect_status 200 "a platform admin may correct the credit code"
+
+# --------------------------------------------------------------- members
+as "$NEWADM"
+api GET "/api/v1/coops/$NEW/members"
+expect_status 200 "members of the new cooperative"
+expect_jq '.items | length' 1 "one member"
+expect_jq '.items[0].account_id' "$ADMIN_ID" "the admin"
+expect_jq '.items[0].role' coop_admin "as coop_admin"
+expect_jq '.items[0].display_name' "测试 coopadm $S" "display name"
+expect_jq '.items[0].joined_at | test("Z$")' true "joined_at"
+
+api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l "member2-$S@example.com" '{login:$l, role:"farmer"}')"
+expect_status 201 "add a member by login"
+expect_jq '.account_id' "$M2_ID" "added account"
+expect_jq '.role' farmer "added as farmer"
+api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l "member2-$S@example.com" '{login:$l, role:"farmer"}')"
+expect_error 409 conflict "already a member"
+api POST "/api/v1/coops/$NEW/members" "$(jq -nc --argjson a "$M3_ID" '{account_id:$a, role:"coop_admin"}')"
+expect_status 201 "add a member by account id"
+expect_jq '.role' coop_admin "added as coop_admin"
+api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l "ghost-$S@example.com" '{login:$l, role:"farmer"}')"
+expect_error 422 validation_failed "unknown login"
+api POST "/api/v1/coops/$NEW/members" '{"account_id":999999999,"role":"farmer"}'
+expect_error 422 validation_failed "unknown account id"
+api POST "/api/v1/coops/$NEW/members" '{"login":"buyer@example.com","role":"owner"}'
+expect_error 422 validation_failed "bad role"
+api POST "/api/v1/coops/$NEW/members" '{"login":"buyer@example.com"}'
+expect_error 422 validation_failed "missing role"
+api POST "/api/v1/coops/$NEW/members" '{"role":"farmer"}'
+expect_error 422 validation_failed "missing login and account id"
+api GET "/api/v1/coops/$NEW/members"
+expect_jq '.items | length' 3 "three members now"
+
+api PATCH "/api/v1/coops/$NEW/members/$M2_ID" '{"role":"coop_admin"}'
+expect_status 200 "promote a farmer"
+expect_jq '.role' coop_admin "promoted"
+api PATCH "/api/v1/coops/$NEW/members/$M2_ID" '{"role":"boss"}'
+expect_error 422 validation_failed "bad role on update"
+BUYER_ID=$(TOKEN=$BUYER; api GET /api/v1/me; jqr .account.id)
+api PATCH "/api/v1/coops/$NEW/members/$BUYER_ID" '{"role":"farmer"}'
+expect_error 404 not_found "update a non-member"
+api PATCH "/api/v1/coops/$NEW/members/999999999" '{"role":"farmer"}'
+expect_error 404 not_found "update an unknown account"
+api PATCH "/api/v1/coops/$NEW/members/$M2_ID" '{"role":"farmer"}'
+expect_status 200 "demote while other admins remain"
+api PATCH "/api/v1/coops/$NEW/members/$M3_ID" '{"role":"farmer"}'
+expect_status 200 "demote the second admin"
+api PATCH "/api/v1/coops/$NEW/members/$ADMIN_ID" '{"role":"farmer"}'
+expect_error 409 conflict "demoting the last admin"
+api DELETE "/api/v1/coops/$NEW/members/$ADMIN_ID"
+expect_error 409 conflict "removing the last admin"
+api DELETE "/api/v1/coops/$NEW/members/$M3_ID"
+expect_status 204 "remove a farmer"
+api DELETE "/api/v1/coops/$NEW/members/$M3_ID"
+expect_error 404 not_found "remove a non-member"
+api GET "/api/v1/coops/$NEW/members"
+expect_jq '[.items[].account_id] | sort | map(tostring) | join(",")' \
+    "$(printf '%s\n' "$ADMIN_ID" "$M2_ID" | sort -n | paste -sd,)" "members after removal"
+api GET "/api/v1/coops/$NEW"
+expect_jq '.member_count' 2 "member count follows"
+
+M2=$(login "member2-$S@example.com" farmlive-test-pw)
+as "$M2"
+api GET "/api/v1/coops/$NEW/members"
+expect_status 200 "a farmer lists the members of their cooperative"
+api POST "/api/v1/coops/$NEW/members" "$(jq -nc --argjson a "$M3_ID" '{account_id:$a, role:"farmer"}')"
+expect_error 403 forbidden "a farmer cannot add members"
+api GET "/api/v1/coops/$AY/members"
+expect_error 403 forbidden "members of another cooperative"
+as ""
+api GET "/api/v1/coops/$NEW/members"
+expect_error 401 unauthorized "anonymous members list"
+as "$OPS"
+api GET /api/v1/coops/999999999/members
+expect_error 404 not_found "members of unknown cooperative"
+api POST /api/v1/coops/999999999/members '{"login":"buyer@example.com","role":"farmer"}'
+expect_error 404 not_found "add member to unknown cooperative"
+api DELETE /api/v1/coops/999999999/members/1
+expect_error 404 not_found "remove member of unknown cooperative"
+
+# ----------------------------------------------------------------- bases
+base_body() {
+    jq -nc --arg s "$S" '{name:("测试基地 " + $s), location:"江西省萍乡市 测试地块", area_mu:12.5,
+        latitude:27.62, longitude:113.87, description:"test base"}' | jq -c "$1"
+}
+as "$NEWADM"
+api POST "/api/v1/coops/$NEW/bases" "$(base_body .)"
+expect_status 201 "create a base"
+BASE=$(jqr .id)
+expect_jq '.coop_id' "$NEW" "base belongs to the cooperative"
+expect_jq '.area_mu' 12.5 "area stored"
+expect_jq '.latitude' 27.62 "latitude stored"
+expect_jq '.longitude' 113.87 "longitude stored"
+api POST "/api/v1/coops/$NEW/bases" "$(base_body 'del(.latitude, .longitude, .description)')"
+expect_status 201 "create a base without coordinates"
+expect_jq '.latitude' null "no latitude"
+for bad in 'del(.name)|name' 'del(.location)|location' 'del(.area_mu)|area_mu' '.area_mu=0|area_mu' \
+    '.area_mu=-3|area_mu' '.area_mu="12"|area_mu' '.latitude=91|latitude' '.latitude=-90.5|latitude' \
+    '.longitude=181|longitude' '.longitude="east"|longitude' '.name=""|name'; do
+    filter=${bad%|*}
+    field=${bad##*|}
+    api POST "/api/v1/coops/$NEW/bases" "$(base_body "$filter")"
+    expect_error 422 validation_failed "base create with $filter"
+    case "$(jqr .error.message)" in *"$field"*) ok ;; *) bad "base create with $filter: message should name $field" "$(jqr .error.message)" ;; esac
+done
+api PATCH "/api/v1/coops/$NEW/bases/$BASE" '{"name":"改名基地","latitude":null,"area_mu":20}'
+expect_status 200 "update a base"
+expect_jq '.name' 改名基地 "base renamed"
+expect_jq '.latitude' null "latitude cleared"
+expect_jq '.longitude' 113.87 "longitude kept"
+expect_jq '.area_mu' 20 "area updated"
+api PATCH "/api/v1/coops/$NEW/bases/$BASE" '{"area_mu":-1}'
+expect_error 422 validation_failed "negative area on update"
+api PATCH "/api/v1/coops/$NEW/bases/$BASE" '{"longitude":200}'
+expect_error 422 validation_failed "longitude out of range on update"
+api PATCH "/api/v1/coops/$NEW/bases/$AY_BASE" '{"name":"x"}'
+expect_error 404 not_found "a base of another cooperative through this one"
+api PATCH "/api/v1/coops/$NEW/bases/999999999" '{"name":"x"}'
+expect_error 404 not_found "unknown base"
+api GET "/api/v1/coops/$NEW"
+expect_jq '[.bases[].name] | index("改名基地") != null' true "the cooperative shows its bases"
+as "$OPS"
+api POST /api/v1/coops/999999999/bases "$(base_body .)"
+expect_error 404 not_found "base for unknown cooperative"
+
+finish

@@ -1,0 +1,296 @@
+/* test_config.c - src/common/config.c: FARMLIVE_* defaults and checks.
+ *
+ * Each test starts from an environment with no FARMLIVE_* variable (the
+ * suite runner exports several: they are cleared in setup), sets the ones
+ * it needs with setenv(), and checks fl_config_load()'s result and message.
+ * Invalid cases are data-driven: variable, value, a word the message must
+ * contain besides the variable's name. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "farmlive/config.h"
+#include "farmlive/log.h"
+
+extern char **environ;
+
+static void clear_farmlive_env(void)
+{
+    /* unsetenv() changes environ, so restart the scan after each removal. */
+    for (;;) {
+        char name[128] = "";
+        for (char **e = environ; *e; e++) {
+            if (strncmp(*e, "FARMLIVE_", 9) == 0) {
+                const char *eq = strchr(*e, '=');
+                size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+                if (len < sizeof(name)) {
+                    memcpy(name, *e, len);
+                    name[len] = '\0';
+                    break;
+                }
+            }
+        }
+        if (name[0] == '\0')
+            return;
+        unsetenv(name);
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    clear_farmlive_env();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    clear_farmlive_env();
+    return 0;
+}
+
+/* -- defaults ----------------------------------------------------------- */
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    fl_config c;
+    char err[256] = "";
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_string_equal(c.shop_host, "127.0.0.1");
+    assert_int_equal(c.shop_port, 8080);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(c.shop_threads, ncpu > 0 ? (int)(ncpu * 4) : 8);
+    assert_string_equal(c.public_base, "http://localhost:8080");
+    assert_string_equal(c.var_dir, "var");
+    assert_string_equal(c.web_dir, "src/web");
+    assert_string_equal(c.media_dir, "media");
+    assert_string_equal(c.schema_dir, "schema");
+    assert_string_equal(c.db_host, "127.0.0.1");
+    assert_int_equal(c.db_port, 3307);
+    assert_string_equal(c.db_socket, "");
+    assert_string_equal(c.db_user, "farmlive");
+    assert_string_equal(c.db_password, "farmlive");
+    assert_string_equal(c.db_name, "farmlive");
+    assert_int_equal(c.db_pool, 16);
+    assert_string_equal(c.redis_host, "127.0.0.1");
+    assert_int_equal(c.redis_port, 6380);
+    assert_int_equal(c.redis_pool, 16);
+    assert_int_equal(c.session_ttl, 1209600);
+    assert_int_equal(c.cookie_secure, 0);
+    assert_int_equal(c.login_max_failures, 5);
+    assert_int_equal(c.login_max_ip_failures, 50);
+    assert_int_equal(c.login_window, 900);
+    assert_int_equal(c.catalogue_cache_ms, 2000);
+    assert_int_equal(c.log_level, FL_LOG_INFO);
+}
+
+/* -- valid overrides ---------------------------------------------------- */
+
+static void test_overrides(void **state)
+{
+    (void)state;
+    fl_config c;
+    char err[256] = "";
+    setenv("FARMLIVE_SHOP_HOST", "0.0.0.0", 1);
+    setenv("FARMLIVE_SHOP_PORT", "65535", 1);
+    setenv("FARMLIVE_SHOP_THREADS", "3", 1);
+    setenv("FARMLIVE_DB_PORT", "1", 1);
+    setenv("FARMLIVE_DB_SOCKET", "/tmp/db.sock", 1);
+    setenv("FARMLIVE_DB_POOL", "1024", 1);
+    setenv("FARMLIVE_REDIS_PORT", "24380", 1);
+    setenv("FARMLIVE_SESSION_TTL", "60", 1);
+    setenv("FARMLIVE_CATALOGUE_CACHE_MS", "0", 1);
+    setenv("FARMLIVE_LOG_LEVEL", "debug", 1);
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_string_equal(c.shop_host, "0.0.0.0");
+    assert_int_equal(c.shop_port, 65535);
+    assert_int_equal(c.shop_threads, 3);
+    assert_int_equal(c.db_port, 1);
+    assert_string_equal(c.db_socket, "/tmp/db.sock");
+    assert_int_equal(c.db_pool, 1024);
+    assert_int_equal(c.redis_port, 24380);
+    assert_int_equal(c.session_ttl, 60);
+    assert_int_equal(c.catalogue_cache_ms, 0);
+    assert_int_equal(c.log_level, FL_LOG_DEBUG);
+    /* the default public base follows the shop port */
+    assert_string_equal(c.public_base, "http://localhost:65535");
+}
+
+static void test_log_levels(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int level;
+    } cases[] = {
+        {"debug", FL_LOG_DEBUG}, {"info", FL_LOG_INFO}, {"warn", FL_LOG_WARN}, {"error", FL_LOG_ERROR}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fl_config c;
+        char err[256] = "";
+        setenv("FARMLIVE_LOG_LEVEL", cases[i].text, 1);
+        assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+        assert_int_equal(c.log_level, cases[i].level);
+    }
+}
+
+static void test_bool_spellings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int value;
+    } cases[] = {{"1", 1}, {"true", 1}, {"yes", 1}, {"0", 0}, {"false", 0}, {"no", 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fl_config c;
+        char err[256] = "";
+        setenv("FARMLIVE_COOKIE_SECURE", cases[i].text, 1);
+        assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+        assert_int_equal(c.cookie_secure, cases[i].value);
+    }
+}
+
+static void test_public_base(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {"https://shop.example", "https://shop.example"},
+        {"https://shop.example/", "https://shop.example"},
+        {"http://10.0.0.1:8080/", "http://10.0.0.1:8080"},
+        {"http://h/prefix", "http://h/prefix"},
+        {"http://h/prefix/", "http://h/prefix"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fl_config c;
+        char err[256] = "";
+        setenv("FARMLIVE_PUBLIC_BASE", cases[i].in, 1);
+        assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+        assert_string_equal(c.public_base, cases[i].out);
+    }
+}
+
+/* A string of exactly the buffer size minus one fits. */
+static void test_string_at_limit(void **state)
+{
+    (void)state;
+    fl_config c;
+    char err[256] = "";
+    char host[sizeof(c.shop_host)];
+    memset(host, 'h', sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    setenv("FARMLIVE_SHOP_HOST", host, 1);
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_string_equal(c.shop_host, host);
+}
+
+/* -- invalid values ----------------------------------------------------- */
+
+struct bad_case {
+    const char *name;
+    const char *value; /* NULL: a string one longer than the field holds */
+    size_t field_size;
+    const char *word;  /* must appear in the message too */
+};
+
+#define FIELD_SIZE(f) sizeof(((fl_config *)0)->f)
+
+static const struct bad_case bad_cases[] = {
+    {"FARMLIVE_SHOP_PORT", "abc", 0, "integer from 1 to 65535"},
+    {"FARMLIVE_SHOP_PORT", "0", 0, "integer from 1 to 65535"},
+    {"FARMLIVE_SHOP_PORT", "70000", 0, "integer from 1 to 65535"},
+    {"FARMLIVE_SHOP_PORT", "-1", 0, "integer"},
+    {"FARMLIVE_SHOP_PORT", "", 0, "integer"},
+    {"FARMLIVE_SHOP_PORT", "80x", 0, "integer"},
+    {"FARMLIVE_SHOP_PORT", "8080 ", 0, "integer"},
+    {"FARMLIVE_SHOP_PORT", "99999999999999999999999", 0, "integer"},
+    {"FARMLIVE_DB_PORT", "65536", 0, "integer"},
+    {"FARMLIVE_REDIS_PORT", "port", 0, "integer"},
+    {"FARMLIVE_SHOP_THREADS", "257", 0, "integer from 0 to 256"},
+    {"FARMLIVE_DB_POOL", "0", 0, "integer from 1 to 1024"},
+    {"FARMLIVE_REDIS_POOL", "1025", 0, "integer"},
+    {"FARMLIVE_SESSION_TTL", "59", 0, "integer from 60"},
+    {"FARMLIVE_LOGIN_WINDOW", "1.5", 0, "integer"},
+    {"FARMLIVE_CATALOGUE_CACHE_MS", "-5", 0, "integer"},
+    {"FARMLIVE_COOKIE_SECURE", "2", 0, "integer from 0 to 1"},
+    {"FARMLIVE_COOKIE_SECURE", "maybe", 0, "invalid"},
+    {"FARMLIVE_LOG_LEVEL", "loud", 0, "debug, info, warn or error"},
+    {"FARMLIVE_LOG_LEVEL", "INFO", 0, "debug, info, warn or error"},
+    {"FARMLIVE_LOG_LEVEL", "", 0, "invalid"},
+    {"FARMLIVE_PUBLIC_BASE", "shop.example", 0, "http:// or https://"},
+    {"FARMLIVE_PUBLIC_BASE", "ftp://shop.example", 0, "http:// or https://"},
+    {"FARMLIVE_PUBLIC_BASE", "HTTP:/x", 0, "http:// or https://"},
+    {"FARMLIVE_SHOP_HOST", NULL, FIELD_SIZE(shop_host), "too long (at most 63"},
+    {"FARMLIVE_PUBLIC_BASE", NULL, FIELD_SIZE(public_base), "too long (at most 255"},
+    {"FARMLIVE_VAR_DIR", NULL, FIELD_SIZE(var_dir), "too long"},
+    {"FARMLIVE_DB_SOCKET", NULL, FIELD_SIZE(db_socket), "too long"},
+    {"FARMLIVE_DB_USER", NULL, FIELD_SIZE(db_user), "too long"},
+    {"FARMLIVE_DB_PASSWORD", NULL, FIELD_SIZE(db_password), "too long"},
+    {"FARMLIVE_REDIS_HOST", NULL, FIELD_SIZE(redis_host), "too long"},
+};
+
+static void test_invalid_values(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        const struct bad_case *bc = &bad_cases[i];
+        char longval[600];
+        const char *value = bc->value;
+        if (!value) {
+            assert_true(bc->field_size < sizeof(longval));
+            /* "http://" keeps the public base's own check out of the way */
+            memset(longval, 'a', bc->field_size);
+            memcpy(longval, "http://", 7);
+            longval[bc->field_size] = '\0'; /* field_size characters: one too many */
+            value = longval;
+        }
+        clear_farmlive_env();
+        setenv(bc->name, value, 1);
+        fl_config c;
+        char err[256] = "";
+        int rc = fl_config_load(&c, err, sizeof(err));
+        if (rc != -1 || !strstr(err, bc->name) || !strstr(err, bc->word))
+            fail_msg("%s=%.40s: rc %d, message \"%s\" (want -1 naming the variable and \"%s\")", bc->name,
+                     value, rc, err, bc->word);
+    }
+}
+
+/* The message is cut to errlen, never overrun. */
+static void test_message_truncated_to_errlen(void **state)
+{
+    (void)state;
+    fl_config c;
+    char err[16];
+    memset(err, 'Z', sizeof(err));
+    setenv("FARMLIVE_SHOP_PORT", "abc", 1);
+    assert_int_equal(fl_config_load(&c, err, 12), -1);
+    assert_int_equal(err[11], '\0');
+    assert_int_equal(err[12], 'Z');
+    assert_memory_equal(err, "FARMLIVE_SH", 11);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's lines whole beside stderr */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overrides, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log_levels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bool_spellings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_public_base, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_at_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_truncated_to_errlen, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
