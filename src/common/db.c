@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <mysql.h>
 #include <errmsg.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -408,6 +409,14 @@ out_free_meta:
     return rc;
 }
 
+/* 1 when the server closed this connection while it sat idle: the socket
+ * is readable (an error packet or EOF) although no reply is awaited. */
+static int conn_closed_by_peer(fl_db *db)
+{
+    struct pollfd pfd = {.fd = (int)mysql_get_socket(db->mysql), .events = POLLIN | POLLRDHUP};
+    return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
 static int run_once(fl_db *db, fl_rows **out, const char *sql, const char *types, va_list ap)
 {
     int rc = FL_DB_OK;
@@ -423,6 +432,15 @@ static int run_once(fl_db *db, fl_rows **out, const char *sql, const char *types
     }
     if (db->broken || !db->mysql)
         return FL_DB_EDOWN;
+    if (conn_closed_by_peer(db)) {
+        /* Nothing was sent yet: outside a transaction a new connection is
+         * safe; inside one, the transaction is gone with the connection. */
+        db->broken = 1;
+        if (db->in_tx)
+            return FL_DB_EDOWN;
+        if (conn_open(db) != FL_DB_OK)
+            return FL_DB_EDOWN;
+    }
     MYSQL_STMT *st = stmt_get(db, sql, &rc);
     if (!st)
         return rc;
