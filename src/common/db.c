@@ -10,6 +10,7 @@
 #include "farmlive/db.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
+#include "farmlive/slots.h"
 
 #include <errno.h>
 #include <mysql.h>
@@ -49,12 +50,7 @@ struct fl_db {
 struct fl_db_pool {
     fl_config cfg;
     fl_db *conns;
-    int size;
-    int *free_stack;
-    int nfree;
-    unsigned long long waits;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    fl_slots slots;
 };
 
 struct cell {
@@ -178,18 +174,13 @@ fl_db_pool *fl_db_pool_new(const fl_config *cfg)
     pthread_once(&lib_once, lib_init);
     fl_db_pool *p = fl_calloc(1, sizeof(*p));
     p->cfg = *cfg;
-    p->size = cfg->db_pool;
-    p->conns = fl_calloc((size_t)p->size, sizeof(fl_db));
-    p->free_stack = fl_calloc((size_t)p->size, sizeof(int));
-    for (int i = 0; i < p->size; i++) {
+    fl_slots_init(&p->slots, cfg->db_pool);
+    p->conns = fl_calloc((size_t)p->slots.size, sizeof(fl_db));
+    for (int i = 0; i < p->slots.size; i++) {
         p->conns[i].pool = p;
         p->conns[i].index = i;
         p->conns[i].broken = 1;
-        p->free_stack[i] = p->size - 1 - i;
     }
-    p->nfree = p->size;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
     return p;
 }
 
@@ -197,37 +188,20 @@ void fl_db_pool_free(fl_db_pool *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < p->size; i++)
+    for (int i = 0; i < p->slots.size; i++)
         conn_close(&p->conns[i]);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
+    fl_slots_destroy(&p->slots);
     fl_free(p->conns);
-    fl_free(p->free_stack);
     fl_free(p);
 }
 
 static int acquire_timeout(fl_db_pool *p, fl_db **out, int timeout_ms)
 {
-    struct timespec deadline;
     *out = NULL;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&p->mu);
-    if (p->nfree == 0)
-        p->waits++;
-    while (p->nfree == 0) {
-        if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT && p->nfree == 0) {
-            pthread_mutex_unlock(&p->mu);
-            return FL_DB_ETIMEOUT;
-        }
-    }
-    fl_db *db = &p->conns[p->free_stack[--p->nfree]];
-    pthread_mutex_unlock(&p->mu);
+    int index = fl_slots_take(&p->slots, timeout_ms);
+    if (index < 0)
+        return FL_DB_ETIMEOUT;
+    fl_db *db = &p->conns[index];
 
     if (db->broken || !db->mysql) {
         int rc = conn_open(db);
@@ -255,10 +229,7 @@ void fl_db_release(fl_db *db)
         fl_db_rollback(db);
     db->in_tx = 0;
     fl_db_pool *p = db->pool;
-    pthread_mutex_lock(&p->mu);
-    p->free_stack[p->nfree++] = db->index;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    fl_slots_put(&p->slots, db->index);
 }
 
 /* -- statements -------------------------------------------------------- */
@@ -685,9 +656,5 @@ int fl_db_pool_ping(fl_db_pool *p)
 
 void fl_db_pool_stats(fl_db_pool *p, int *size, int *in_use, unsigned long long *waits)
 {
-    pthread_mutex_lock(&p->mu);
-    *size = p->size;
-    *in_use = p->size - p->nfree;
-    *waits = p->waits;
-    pthread_mutex_unlock(&p->mu);
+    fl_slots_stats(&p->slots, size, in_use, waits);
 }

@@ -4,6 +4,7 @@
 #include "farmlive/kv.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
+#include "farmlive/slots.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -25,12 +26,7 @@ struct fl_kv {
 struct fl_kv_pool {
     fl_config cfg;
     fl_kv *conns;
-    int size;
-    int *free_stack;
-    int nfree;
-    unsigned long long waits;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    fl_slots slots;
 };
 
 redisContext *fl_kv_connect(const fl_config *cfg, int timeout_ms)
@@ -54,17 +50,12 @@ fl_kv_pool *fl_kv_pool_new(const fl_config *cfg)
 {
     fl_kv_pool *p = fl_calloc(1, sizeof(*p));
     p->cfg = *cfg;
-    p->size = cfg->redis_pool;
-    p->conns = fl_calloc((size_t)p->size, sizeof(fl_kv));
-    p->free_stack = fl_calloc((size_t)p->size, sizeof(int));
-    for (int i = 0; i < p->size; i++) {
+    fl_slots_init(&p->slots, cfg->redis_pool);
+    p->conns = fl_calloc((size_t)p->slots.size, sizeof(fl_kv));
+    for (int i = 0; i < p->slots.size; i++) {
         p->conns[i].pool = p;
         p->conns[i].index = i;
-        p->free_stack[i] = p->size - 1 - i;
     }
-    p->nfree = p->size;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
     return p;
 }
 
@@ -72,38 +63,21 @@ void fl_kv_pool_free(fl_kv_pool *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < p->size; i++)
+    for (int i = 0; i < p->slots.size; i++)
         if (p->conns[i].ctx)
             redisFree(p->conns[i].ctx);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
+    fl_slots_destroy(&p->slots);
     fl_free(p->conns);
-    fl_free(p->free_stack);
     fl_free(p);
 }
 
 static int acquire_timeout(fl_kv_pool *p, fl_kv **out, int timeout_ms)
 {
-    struct timespec deadline;
     *out = NULL;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&p->mu);
-    if (p->nfree == 0)
-        p->waits++;
-    while (p->nfree == 0) {
-        if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT && p->nfree == 0) {
-            pthread_mutex_unlock(&p->mu);
-            return FL_KV_ETIMEOUT;
-        }
-    }
-    fl_kv *kv = &p->conns[p->free_stack[--p->nfree]];
-    pthread_mutex_unlock(&p->mu);
+    int index = fl_slots_take(&p->slots, timeout_ms);
+    if (index < 0)
+        return FL_KV_ETIMEOUT;
+    fl_kv *kv = &p->conns[index];
     if (!kv->ctx) {
         kv->ctx = fl_kv_connect(&p->cfg, CONNECT_TIMEOUT_MS);
         if (!kv->ctx) {
@@ -125,10 +99,7 @@ void fl_kv_release(fl_kv *kv)
     if (!kv)
         return;
     fl_kv_pool *p = kv->pool;
-    pthread_mutex_lock(&p->mu);
-    p->free_stack[p->nfree++] = kv->index;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    fl_slots_put(&p->slots, kv->index);
 }
 
 static void drop(fl_kv *kv)
@@ -183,9 +154,5 @@ int fl_kv_pool_ping(fl_kv_pool *p)
 
 void fl_kv_pool_stats(fl_kv_pool *p, int *size, int *in_use, unsigned long long *waits)
 {
-    pthread_mutex_lock(&p->mu);
-    *size = p->size;
-    *in_use = p->size - p->nfree;
-    *waits = p->waits;
-    pthread_mutex_unlock(&p->mu);
+    fl_slots_stats(&p->slots, size, in_use, waits);
 }

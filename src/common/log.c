@@ -2,6 +2,7 @@
 #include "farmlive/log.h"
 
 #include "farmlive/alloc.h"
+#include "farmlive/slots.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -174,12 +175,7 @@ static void *flusher_main(void *arg)
     pthread_mutex_lock(&flusher_mu);
     while (flusher_running) {
         struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        t.tv_nsec += FL_LOG_FLUSH_MS * 1000000L;
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
+        fl_deadline_ms(&t, FL_LOG_FLUSH_MS);
         pthread_cond_timedwait(&flusher_cv, &flusher_mu, &t);
         pthread_mutex_unlock(&flusher_mu);
         flush_all();

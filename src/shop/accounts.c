@@ -1,6 +1,7 @@
 /* accounts.c - POST /api/v1/accounts (sign up) and GET /api/v1/me. */
 #include "farmlive/shop_accounts.h"
 #include "farmlive/shop_handlers.h"
+#include "farmlive/shop_values.h"
 #include "farmlive/crypto.h"
 
 #include <ctype.h>
@@ -14,11 +15,6 @@ const char *shop_iso_time(shop_req *r, const char *s)
     if (strlen(s) < 19)
         return fl_arena_strdup(r->arena, s);
     return fl_arena_printf(r->arena, "%.10sT%.8sZ", s, s + 11);
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
 }
 
 int shop_accounts_json(shop_req *r, long long id, json_t **out)
@@ -38,7 +34,7 @@ int shop_accounts_json(shop_req *r, long long id, json_t **out)
         return shop_fail(r, SHOP_E_NOT_FOUND, "no account %lld", id);
     }
     *out = json_pack("{s:I,s:o,s:o,s:s,s:s,s:s}", "id", (json_int_t)fl_rows_int(rows, 0, 0), "email",
-                     str_or_null(fl_rows_str(rows, 0, 1)), "phone", str_or_null(fl_rows_str(rows, 0, 2)),
+                     shop_json_str(fl_rows_str(rows, 0, 1)), "phone", shop_json_str(fl_rows_str(rows, 0, 2)),
                      "display_name", fl_rows_str(rows, 0, 3), "role", fl_rows_str(rows, 0, 4), "created_at",
                      shop_iso_time(r, fl_rows_str(rows, 0, 5)));
     fl_rows_free(rows);

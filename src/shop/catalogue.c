@@ -35,6 +35,7 @@
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
 #include "farmlive/shop_catalogue.h"
+#include "farmlive/slots.h"
 
 #define CAT_SETS 64
 #define CAT_WAYS 4
@@ -331,13 +332,7 @@ static void *cat_subscriber(void *arg)
         }
 
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += backoff / 1000;
-        until.tv_nsec += (long)(backoff % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        fl_deadline_ms(&until, backoff);
         pthread_mutex_lock(&cat->sub_mu);
         while (!atomic_load(&cat->stopping) &&
                pthread_cond_timedwait(&cat->sub_cond, &cat->sub_mu, &until) == 0)

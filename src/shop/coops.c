@@ -30,6 +30,7 @@
 #include "farmlive/db.h"
 #include "farmlive/shop_auth.h"
 #include "farmlive/shop_catalogue.h"
+#include "farmlive/shop_values.h"
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_http.h"
 
@@ -121,42 +122,6 @@ static int phone_valid(const char *s)
             return 0;
     }
     return digits >= 5;
-}
-
-static int parse_dec(const char *s, long long min, long long max, long long *out)
-{
-    char *end = NULL;
-    long long v;
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Cursor: the last id of the previous page in hex (as products.c). */
-static int parse_cursor(const char *s, long long *out)
-{
-    char *end = NULL;
-    unsigned long long v;
-    size_t n = strlen(s);
-    if (n == 0 || n > 16 || strspn(s, "0123456789abcdefABCDEF") != n)
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 16);
-    if (errno || *end || v == 0 || v > (unsigned long long)LLONG_MAX)
-        return -1;
-    *out = (long long)v;
-    return 0;
-}
-
-static json_t *jstr(const char *s)
-{
-    json_t *v = s ? json_string(s) : NULL;
-    return v ? v : json_null();
 }
 
 /* A DECIMAL column as a JSON number (NULL -> null). */
@@ -276,23 +241,23 @@ static json_t *coop_json(const fl_rows *rows, size_t i)
 {
     json_t *c = json_object();
     json_object_set_new(c, "id", json_integer(fl_rows_int(rows, i, CC_ID)));
-    json_object_set_new(c, "name", jstr(fl_rows_str(rows, i, CC_NAME)));
-    json_object_set_new(c, "name_en", jstr(fl_rows_str(rows, i, CC_NAME_EN)));
-    json_object_set_new(c, "credit_code", jstr(fl_rows_str(rows, i, CC_CREDIT_CODE)));
+    json_object_set_new(c, "name", shop_json_str(fl_rows_str(rows, i, CC_NAME)));
+    json_object_set_new(c, "name_en", shop_json_str(fl_rows_str(rows, i, CC_NAME_EN)));
+    json_object_set_new(c, "credit_code", shop_json_str(fl_rows_str(rows, i, CC_CREDIT_CODE)));
     json_object_set_new(c, "region",
                         json_pack("{s:o,s:o,s:o,s:o,s:o}", "province",
-                                  jstr(fl_rows_str(rows, i, CC_PROVINCE)), "city",
-                                  jstr(fl_rows_str(rows, i, CC_CITY)), "county",
-                                  jstr(fl_rows_str(rows, i, CC_COUNTY)), "township",
-                                  jstr(fl_rows_str(rows, i, CC_TOWNSHIP)), "village",
-                                  jstr(fl_rows_str(rows, i, CC_VILLAGE))));
+                                  shop_json_str(fl_rows_str(rows, i, CC_PROVINCE)), "city",
+                                  shop_json_str(fl_rows_str(rows, i, CC_CITY)), "county",
+                                  shop_json_str(fl_rows_str(rows, i, CC_COUNTY)), "township",
+                                  shop_json_str(fl_rows_str(rows, i, CC_TOWNSHIP)), "village",
+                                  shop_json_str(fl_rows_str(rows, i, CC_VILLAGE))));
     json_object_set_new(c, "contact",
-                        json_pack("{s:o,s:o}", "name", jstr(fl_rows_str(rows, i, CC_CONTACT_NAME)),
-                                  "phone", jstr(fl_rows_str(rows, i, CC_CONTACT_PHONE))));
-    json_object_set_new(c, "description", jstr(fl_rows_str(rows, i, CC_DESCRIPTION)));
+                        json_pack("{s:o,s:o}", "name", shop_json_str(fl_rows_str(rows, i, CC_CONTACT_NAME)),
+                                  "phone", shop_json_str(fl_rows_str(rows, i, CC_CONTACT_PHONE))));
+    json_object_set_new(c, "description", shop_json_str(fl_rows_str(rows, i, CC_DESCRIPTION)));
     json_object_set_new(c, "member_count", json_integer(fl_rows_int(rows, i, CC_MEMBERS)));
-    json_object_set_new(c, "created_at", jstr(fl_rows_str(rows, i, CC_CREATED)));
-    json_object_set_new(c, "updated_at", jstr(fl_rows_str(rows, i, CC_UPDATED)));
+    json_object_set_new(c, "created_at", shop_json_str(fl_rows_str(rows, i, CC_CREATED)));
+    json_object_set_new(c, "updated_at", shop_json_str(fl_rows_str(rows, i, CC_UPDATED)));
     return c;
 }
 
@@ -301,22 +266,22 @@ static json_t *base_json(const fl_rows *rows, size_t i)
     json_t *b = json_object();
     json_object_set_new(b, "id", json_integer(fl_rows_int(rows, i, 0)));
     json_object_set_new(b, "coop_id", json_integer(fl_rows_int(rows, i, 1)));
-    json_object_set_new(b, "name", jstr(fl_rows_str(rows, i, 2)));
-    json_object_set_new(b, "location", jstr(fl_rows_str(rows, i, 3)));
+    json_object_set_new(b, "name", shop_json_str(fl_rows_str(rows, i, 2)));
+    json_object_set_new(b, "location", shop_json_str(fl_rows_str(rows, i, 3)));
     json_object_set_new(b, "latitude", jdec(fl_rows_str(rows, i, 4)));
     json_object_set_new(b, "longitude", jdec(fl_rows_str(rows, i, 5)));
     json_object_set_new(b, "area_mu", jdec(fl_rows_str(rows, i, 6)));
-    json_object_set_new(b, "description", jstr(fl_rows_str(rows, i, 7)));
-    json_object_set_new(b, "created_at", jstr(fl_rows_str(rows, i, 8)));
-    json_object_set_new(b, "updated_at", jstr(fl_rows_str(rows, i, 9)));
+    json_object_set_new(b, "description", shop_json_str(fl_rows_str(rows, i, 7)));
+    json_object_set_new(b, "created_at", shop_json_str(fl_rows_str(rows, i, 8)));
+    json_object_set_new(b, "updated_at", shop_json_str(fl_rows_str(rows, i, 9)));
     return b;
 }
 
 static json_t *member_json(const fl_rows *rows, size_t i)
 {
     return json_pack("{s:I,s:o,s:o,s:o}", "account_id", (json_int_t)fl_rows_int(rows, i, 0),
-                     "display_name", jstr(fl_rows_str(rows, i, 1)), "role",
-                     jstr(fl_rows_str(rows, i, 2)), "joined_at", jstr(fl_rows_str(rows, i, 3)));
+                     "display_name", shop_json_str(fl_rows_str(rows, i, 1)), "role",
+                     shop_json_str(fl_rows_str(rows, i, 2)), "joined_at", shop_json_str(fl_rows_str(rows, i, 3)));
 }
 
 /* Runs a query and replies with every row mapped by fn: as {"items":[...]}
@@ -524,11 +489,11 @@ int shop_coops_list(shop_req *r)
     size_t n;
     int rc;
 
-    if ((v = shop_query(r, "limit")) && parse_dec(v, 1, COOPS_LIMIT_MAX, &limit)) {
+    if ((v = shop_query(r, "limit")) && shop_parse_dec(v, 1, COOPS_LIMIT_MAX, &limit)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", COOPS_LIMIT_MAX);
         goto out;
     }
-    if ((v = shop_query(r, "cursor")) && parse_cursor(v, &cursor)) {
+    if ((v = shop_query(r, "cursor")) && shop_cursor_parse(v, &cursor)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "cursor is not valid");
         goto out;
     }
@@ -545,12 +510,7 @@ int shop_coops_list(shop_req *r)
     out = json_pack("{s:o}", "items", items);
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
         json_array_append_new(items, coop_json(rows, i));
-    json_object_set_new(out, "next_cursor",
-                        n > (size_t)limit
-                            ? json_string(fl_arena_printf(
-                                  r->arena, "%llx",
-                                  (unsigned long long)fl_rows_int(rows, (size_t)limit - 1, CC_ID)))
-                            : json_null());
+    json_object_set_new(out, "next_cursor", shop_cursor_next(rows, limit, CC_ID));
     rc = shop_reply_json(r, 200, out);
     out = NULL;
 out:

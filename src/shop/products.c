@@ -33,6 +33,7 @@
 #include "farmlive/db.h"
 #include "farmlive/shop_auth.h"
 #include "farmlive/shop_catalogue.h"
+#include "farmlive/shop_values.h"
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_http.h"
 
@@ -170,39 +171,6 @@ static int image_url_valid(const char *u)
 }
 
 /* Parses a whole decimal number in [min, max]; 0 or -1. */
-static int parse_dec(const char *s, long long min, long long max, long long *out)
-{
-    char *end = NULL;
-    long long v;
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* The cursor is the last id of the previous page in lowercase hex. */
-static int parse_cursor(const char *s, long long *out)
-{
-    char *end = NULL;
-    unsigned long long v;
-    size_t n = strlen(s);
-    if (n == 0 || n > 16)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("0123456789abcdefABCDEF", s[i]))
-            return -1;
-    errno = 0;
-    v = strtoull(s, &end, 16);
-    if (errno || *end || v == 0 || v > (unsigned long long)LLONG_MAX)
-        return -1;
-    *out = (long long)v;
-    return 0;
-}
-
 /* "%q%" with %, _ and the escape character ! escaped by "!". */
 static char *like_pattern(fl_arena *a, const char *q)
 {
@@ -425,12 +393,6 @@ out:
 
 /* ---- JSON out ------------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
-{
-    json_t *v = s ? json_string(s) : NULL;
-    return v ? v : json_null();
-}
-
 /* A JSON array held in a text column (NULL -> []). */
 static json_t *jarray_text(const char *text)
 {
@@ -458,18 +420,18 @@ static json_t *product_json(const fl_rows *rows, size_t i)
     json_object_set_new(p, "id", json_integer(fl_rows_int(rows, i, PC_ID)));
     json_object_set_new(p, "coop",
                         json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, PC_COOP_ID),
-                                  "name", jstr(fl_rows_str(rows, i, PC_COOP_NAME))));
+                                  "name", shop_json_str(fl_rows_str(rows, i, PC_COOP_NAME))));
     json_object_set_new(p, "name",
-                        json_pack("{s:o,s:o}", "zh", jstr(fl_rows_str(rows, i, PC_NAME_ZH)), "en",
-                                  jstr(fl_rows_str(rows, i, PC_NAME_EN))));
-    json_object_set_new(p, "category", jstr(fl_rows_str(rows, i, PC_CATEGORY)));
-    json_object_set_new(p, "description", jstr(fl_rows_str(rows, i, PC_DESCRIPTION)));
-    json_object_set_new(p, "status", jstr(fl_rows_str(rows, i, PC_STATUS)));
+                        json_pack("{s:o,s:o}", "zh", shop_json_str(fl_rows_str(rows, i, PC_NAME_ZH)), "en",
+                                  shop_json_str(fl_rows_str(rows, i, PC_NAME_EN))));
+    json_object_set_new(p, "category", shop_json_str(fl_rows_str(rows, i, PC_CATEGORY)));
+    json_object_set_new(p, "description", shop_json_str(fl_rows_str(rows, i, PC_DESCRIPTION)));
+    json_object_set_new(p, "status", shop_json_str(fl_rows_str(rows, i, PC_STATUS)));
     if (fl_rows_str(rows, i, PC_BASE_ID))
         json_object_set_new(p, "base",
                             json_pack("{s:I,s:o}", "id",
                                       (json_int_t)fl_rows_int(rows, i, PC_BASE_ID), "name",
-                                      jstr(fl_rows_str(rows, i, PC_BASE_NAME))));
+                                      shop_json_str(fl_rows_str(rows, i, PC_BASE_NAME))));
     else
         json_object_set_new(p, "base", json_null());
     json_object_set_new(p, "images", jarray_text(fl_rows_str(rows, i, PC_IMAGES)));
@@ -477,8 +439,8 @@ static json_t *product_json(const fl_rows *rows, size_t i)
     json_array_foreach(skus, k, sku) sku_json_fix(sku);
     json_object_set_new(p, "skus", skus);
     json_object_set_new(p, "certifications", json_array());
-    json_object_set_new(p, "created_at", jstr(fl_rows_str(rows, i, PC_CREATED)));
-    json_object_set_new(p, "updated_at", jstr(fl_rows_str(rows, i, PC_UPDATED)));
+    json_object_set_new(p, "created_at", shop_json_str(fl_rows_str(rows, i, PC_CREATED)));
+    json_object_set_new(p, "updated_at", shop_json_str(fl_rows_str(rows, i, PC_UPDATED)));
     return p;
 }
 
@@ -531,11 +493,11 @@ static int sku_reply(shop_req *r, fl_db *db, int http_status, long long sku_id)
     }
     s = json_object();
     json_object_set_new(s, "id", json_integer(fl_rows_int(rows, 0, 0)));
-    json_object_set_new(s, "spec", jstr(fl_rows_str(rows, 0, 1)));
-    json_object_set_new(s, "unit", jstr(fl_rows_str(rows, 0, 2)));
+    json_object_set_new(s, "spec", shop_json_str(fl_rows_str(rows, 0, 1)));
+    json_object_set_new(s, "unit", shop_json_str(fl_rows_str(rows, 0, 2)));
     json_object_set_new(s, "price_fen", json_integer(fl_rows_int(rows, 0, 3)));
     json_object_set_new(s, "weight_g", json_integer(fl_rows_int(rows, 0, 4)));
-    json_object_set_new(s, "gtin", jstr(fl_rows_str(rows, 0, 5)));
+    json_object_set_new(s, "gtin", shop_json_str(fl_rows_str(rows, 0, 5)));
     json_object_set_new(s, "active", json_boolean(fl_rows_int(rows, 0, 6) != 0));
     rc = shop_reply_json(r, http_status, s);
     s = NULL;
@@ -632,11 +594,11 @@ static int list_parse(shop_req *r, list_query *lq)
     lq->limit = PRODUCTS_LIMIT_DEFAULT;
     lq->certified = -1;
 
-    if ((v = shop_query(r, "limit")) && parse_dec(v, 1, PRODUCTS_LIMIT_MAX, &lq->limit))
+    if ((v = shop_query(r, "limit")) && shop_parse_dec(v, 1, PRODUCTS_LIMIT_MAX, &lq->limit))
         return shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", PRODUCTS_LIMIT_MAX);
-    if ((v = shop_query(r, "cursor")) && parse_cursor(v, &lq->cursor))
+    if ((v = shop_query(r, "cursor")) && shop_cursor_parse(v, &lq->cursor))
         return shop_fail(r, SHOP_E_BAD_REQUEST, "cursor is not valid");
-    if ((v = shop_query(r, "coop")) && *v && parse_dec(v, 1, LLONG_MAX, &lq->coop))
+    if ((v = shop_query(r, "coop")) && *v && shop_parse_dec(v, 1, LLONG_MAX, &lq->coop))
         return shop_fail(r, SHOP_E_BAD_REQUEST, "coop must be a cooperative id");
     if ((v = shop_query(r, "certified")) && *v) {
         if (strcmp(v, "true") == 0)
@@ -705,13 +667,7 @@ int shop_products_list(shop_req *r)
     json_object_set_new(out, "items", items);
     for (size_t i = 0; i < n && i < (size_t)lq.limit; i++)
         json_array_append_new(items, product_json(rows, i));
-    if (n > (size_t)lq.limit)
-        json_object_set_new(out, "next_cursor",
-                            json_string(fl_arena_printf(r->arena, "%llx",
-                                                        (unsigned long long)fl_rows_int(
-                                                            rows, (size_t)lq.limit - 1, PC_ID))));
-    else
-        json_object_set_new(out, "next_cursor", json_null());
+    json_object_set_new(out, "next_cursor", shop_cursor_next(rows, lq.limit, PC_ID));
 
     text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text) {
