@@ -11,12 +11,16 @@ set -euo pipefail
 PKGS=(
     gcc make pkg-config ca-certificates curl jq
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
-    libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev
+    libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3-jsonschema
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
+    clang libclang-rt-14-dev
     mariadb-server mariadb-client redis-server redis-tools
+    chromium fonts-wqy-microhei nodejs
 )
+# npm comes with some Node.js packages (nodesource) and apart with Debian's.
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 if [ "${1-}" = bench ]; then
-    PKGS+=(wrk nginx-light)
+    PKGS+=(wrk nginx-light libnginx-mod-rtmp)
 fi
 
 missing=()

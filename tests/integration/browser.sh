@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# browser.sh - the storefront in Debian's Chromium (playwright-core from npm).
+. "$(dirname "$0")/lib.sh"
+DIR=$(cd "$(dirname "$0")/../browser" && pwd)
+
+if [ ! -d "$DIR/node_modules/playwright-core" ]; then
+    (cd "$DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
+fi
+check "playwright-core is installed" test -d "$DIR/node_modules/playwright-core"
+check "Debian's Chromium is installed" test -x /usr/bin/chromium
+out=$(cd "$DIR" && SHOP_URL=$SHOP_URL node storefront.mjs 2>&1)
+printf '%s\n' "$out" | grep -v '^browser: ' >&2
+line=$(printf '%s\n' "$out" | grep -E '^browser: [0-9]+ passed, [0-9]+ failed$')
+p=$(printf '%s' "$line" | sed -n 's/^browser: \([0-9]*\) passed.*/\1/p')
+f=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+PASS=$((PASS + ${p:-0}))
+FAIL=$((FAIL + ${f:-1}))
+finish
