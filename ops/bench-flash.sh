@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# bench-flash.sh - the flash-sale benchmark: BUYERS buyers (each with its own
+# account and session) press buy at once on a sale of UNITS units, ROUNDS
+# times, first through the Redis counter (the shop's flash path), then
+# through the plain MariaDB row-lock path (mode "rowlock": SELECT ... FOR
+# UPDATE on the sale row, no Redis). Prints per round: orders (must equal
+# UNITS), oversold units (must be 0), attempts/s, p50 and p99 latency; then
+# the means and the ratio redis/rowlock. The result also goes to
+# var/bench/flash.txt.
+#
+#   SHOP_URL=... FARMLIVE_DB_PORT=... FARMLIVE_REDIS_PORT=... ops/bench-flash.sh
+#
+# Settings: BENCH_FLASH_BUYERS (1000), BENCH_FLASH_UNITS (300),
+# BENCH_FLASH_ROUNDS (5), BENCH_FLASH_OUT (var/bench/flash.txt),
+# BIN_DIR (bin; holds bench-flash_load). Exit 1 when a round sold a number of
+# orders other than UNITS or oversold.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${SHOP_URL:?SHOP_URL must name the running shop}"
+BUYERS=${BENCH_FLASH_BUYERS:-1000}
+UNITS=${BENCH_FLASH_UNITS:-300}
+ROUNDS=${BENCH_FLASH_ROUNDS:-5}
+OUT=${BENCH_FLASH_OUT:-var/bench/flash.txt}
+LOAD=${BIN_DIR:-bin}/bench-flash_load
+DB_PORT=${FARMLIVE_DB_PORT:-3307}
+REDIS_PORT=${FARMLIVE_REDIS_PORT:-6380}
+RUN=fb$(date +%s)$RANDOM
+
+die() { echo "bench-flash: $*" >&2; exit 1; }
+[ -x "$LOAD" ] || die "$LOAD missing (make $LOAD)"
+sql() {
+    mariadb --no-defaults -N -B -h 127.0.0.1 -P "$DB_PORT" -u "${FARMLIVE_DB_USER:-farmlive}" \
+        -p"${FARMLIVE_DB_PASSWORD:-farmlive}" "${FARMLIVE_DB_NAME:-farmlive}" -e "$1"
+}
+api() { # api METHOD PATH TOKEN [BODY]
+    curl -sS -X "$1" -H "Authorization: Bearer $3" ${4:+-H 'Content-Type: application/json' --data-binary "$4"} \
+        "$SHOP_URL$2"
+}
+TMP=$(mktemp -d /tmp/farmlive-bench-flash.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+# ---------------------------------------------------------------- setup
+ADMIN=$(curl -sS -H 'Content-Type: application/json' \
+    -d '{"login":"admin@anyuan.example.com","password":"farmlive-demo"}' "$SHOP_URL/api/v1/sessions" | jq -r .token)
+[ -n "$ADMIN" ] && [ "$ADMIN" != null ] || die "cannot sign in as the demo Anyuan admin"
+COOP=$(api GET /api/v1/me "$ADMIN" | jq -r '.memberships[0].coop_id')
+SKU=$(api POST /api/v1/products "$ADMIN" "$(jq -nc --argjson c "$COOP" --arg n "秒杀压测 $RUN" \
+    '{coop_id:$c, name_zh:$n, category:"eggs", status:"listed", skus:[{spec:"30枚", unit:"盒", price_fen:3990, weight_g:1800}]}')" |
+    jq -r '.skus[0].id')
+[ -n "$SKU" ] && [ "$SKU" != null ] || die "cannot create the benchmark product"
+sql "INSERT INTO accounts (email, display_name, password_hash)
+     SELECT CONCAT('$RUN-', seq, '@example.com'), CONCAT('bench ', seq), 'x' FROM seq_1_to_$BUYERS"
+sql "SELECT id, t, SHA2(t, 256) FROM (SELECT id, SHA2(CONCAT('$RUN', id), 256) t FROM accounts
+     WHERE email LIKE '$RUN-%@example.com') x ORDER BY id" >"$TMP/buyers"
+awk '{ printf "HSET sess:%s account_id %s platform_admin 0 csrf %s\nEXPIRE sess:%s 3600\n", $3, $1, $2, $3 }' \
+    "$TMP/buyers" | redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >/dev/null
+[ "$(wc -l <"$TMP/buyers")" -eq "$BUYERS" ] || die "could not create $BUYERS buyers"
+
+# ---------------------------------------------------------------- rounds
+# round MODE N -> one sale, every buyer at once; appends a result row
+round() {
+    local mode=$1 n=$2 sale line orders units oversold
+    api POST "/api/v1/skus/$SKU/restock" "$ADMIN" "{\"quantity\":$UNITS}" >/dev/null
+    sale=$(api POST /api/v1/flash-sales "$ADMIN" "$(jq -nc --argjson sku "$SKU" --argjson q "$UNITS" --arg m "$mode" \
+        --arg s "$(date -u -d '-1 min' +%Y-%m-%dT%H:%M:%SZ)" --arg e "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
+        '{sku_id:$sku, price_fen:1990, quantity:$q, per_buyer_limit:1, starts_at:$s, ends_at:$e, mode:$m}')" | jq -r .id)
+    [ -n "$sale" ] && [ "$sale" != null ] || die "cannot create a $mode sale"
+    line=$("$LOAD" "$SHOP_URL" "$sale" "$TMP/buyers" "$RUN-$mode-$n") || echo "bench-flash: some requests got no answer" >&2
+    orders=$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $sale")
+    units=$(sql "SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.flash_sale_id = $sale")
+    oversold=$((units > UNITS ? units - UNITS : 0))
+    # shellcheck disable=SC2086  # the key=value words are meant to split
+    (
+        eval "$(printf '%s' "$line" | tr ' ' '\n' | grep -E '^[a-z_0-9]+=[0-9.]+$')"
+        printf '%-8s %5s %8s %8s %8s %12s %9s %9s %7s\n' "$mode" "$n" "${ok:-?}" "$orders" "$oversold" \
+            "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${other:-?}"
+    ) | tee -a "$TMP/rows"
+    [ "$orders" = "$UNITS" ] && [ "$oversold" = 0 ] || echo FAIL >>"$TMP/failed"
+}
+
+mean() { awk -v m="$1" -v c="$2" '$1 == m { s += $c; n++ } END { if (n) printf "%.1f", s / n; else print "n/a" }' "$TMP/rows"; }
+{
+    echo "farmlive flash-sale benchmark  $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
+    echo "$BUYERS buyers with their own sessions, $UNITS units, all at once, $ROUNDS rounds per path; one shop process"
+    echo "host: $(nproc) CPUs, $(uname -sr)"
+    echo
+    printf '%-8s %5s %8s %8s %8s %12s %9s %9s %7s\n' path round '201s' orders oversold 'attempts/s' 'p50 ms' 'p99 ms' 'other'
+} | tee "$TMP/head"
+for mode in redis rowlock; do
+    for n in $(seq 1 "$ROUNDS"); do round "$mode" "$n"; done
+done
+R_RPS=$(mean redis 6) L_RPS=$(mean rowlock 6)
+{
+    echo
+    printf 'mean  redis:   %s attempts/s, p50 %s ms, p99 %s ms\n' "$R_RPS" "$(mean redis 7)" "$(mean redis 8)"
+    printf 'mean  rowlock: %s attempts/s, p50 %s ms, p99 %s ms\n' "$L_RPS" "$(mean rowlock 7)" "$(mean rowlock 8)"
+    printf 'redis/rowlock  %s\n' "$(awk -v a="$R_RPS" -v b="$L_RPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+    echo "targets: >= 2000 attempts/s, p99 <= 100 ms, >= 5x the row-lock path; orders = $UNITS and 0 oversold every round"
+} | tee "$TMP/tail"
+mkdir -p "$(dirname "$OUT")"
+cat "$TMP/head" "$TMP/rows" "$TMP/tail" >"$OUT"
+echo "bench-flash: written to $OUT" >&2
+[ ! -e "$TMP/failed" ] || die "a round sold other than $UNITS orders or oversold"

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# buy_flash.sh - flash sales: creation and its checks, buying with the Redis
+# counter (replay, per-buyer limit, sold out, not started, ended), the row-lock
+# mode, cancellation giving the unit back, counters rebuilt from MariaDB, and
+# 503 + Retry-After while Redis or MariaDB is down, recovering by itself.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/buy/helpers.sh"
+. "$(dirname "$0")/../../ops/lib.sh"
+
+buy_logins
+as "$AY_ADMIN"
+SKU=$(new_sku "$AY" 3990)
+LOT=$(restock "$SKU" 10)
+at() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+sale_body() { # sale_body QTY [LIMIT] [MODE] [START] [END]
+    jq -nc --argjson sku "$SKU" --argjson q "$1" --argjson l "${2:-1}" --arg m "${3:-redis}" \
+        --arg s "$(at "${4:--1 min}")" --arg e "$(at "${5:-+1 hour}")" \
+        '{sku_id:$sku, price_fen:1990, quantity:$q, per_buyer_limit:$l, starts_at:$s, ends_at:$e, mode:$m}'
+}
+buy() { # buy SALE KEY [BODY]
+    api POST "/api/v1/flash-sales/$1/orders" "${3:-$(addr_body online)}" -H "Idempotency-Key: $2"
+}
+
+# ---------------------------------------------------------------- create
+api POST /api/v1/flash-sales "$(sale_body 11)"
+expect_error 422 not_enough_stock "a sale larger than the lots"
+api POST /api/v1/flash-sales "$(sale_body 3 | jq -c '.ends_at = .starts_at')"
+expect_error 422 validation_failed "ends_at not after starts_at"
+api POST /api/v1/flash-sales "$(sale_body 3 | jq -c '.starts_at = "tomorrow"')"
+expect_error 422 validation_failed "a malformed time"
+api POST /api/v1/flash-sales "$(sale_body 3 1 fast)"
+expect_error 422 validation_failed "an unknown mode"
+as "$QBJ_ADMIN"
+api POST /api/v1/flash-sales "$(sale_body 3)"
+expect_error 403 forbidden "another cooperative's admin"
+as "$BUYER"
+api POST /api/v1/flash-sales "$(sale_body 3)"
+expect_error 403 forbidden "a buyer"
+as "$AY_ADMIN"
+api POST /api/v1/flash-sales "$(sale_body 3)"
+expect_status 201 "a flash sale of 3"
+SALE=$(jqr .id)
+expect_jq '[.state,.remaining,.per_buyer_limit,.mode] | join(" ")' "active 3 1 redis" "the sale"
+check "the Redis counter is loaded at creation" test "$(rcli GET "flash:{$SALE}:stock")" = 3
+as ""
+api GET "/api/v1/flash-sales/$SALE"
+expect_status 200 "anyone reads a sale"
+api GET /api/v1/flash-sales/999999999
+expect_error 404 not_found "an unknown sale"
+
+# ---------------------------------------------------------------- buy
+B1=$(new_buyer)
+B2=$(new_buyer)
+B3=$(new_buyer)
+B4=$(new_buyer)
+as "$B1"
+buy "$SALE" "f1-$S" '{"payment_method":"online"}'
+expect_error 422 validation_failed "an address is required"
+buy "$SALE" "f1-$S" "$(addr_body online | jq -c '.quantity = 2')"
+expect_error 422 validation_failed "more than the per-buyer limit in one order"
+api POST "/api/v1/flash-sales/$SALE/orders" "$(addr_body online)"
+expect_error 400 idempotency_key_required "no Idempotency-Key"
+buy "$SALE" "f1-$S"
+expect_status 201 "a buyer buys one"
+FIRST=$BODY
+O1=$(jqr .id)
+expect_jq '[.status,.total_fen,.flash_sale_id,.lines[0].lot_id,.lines[0].quantity] | map(tostring) | join(" ")' \
+    "pending_payment 1990 $SALE $LOT 1" "the flash order names its lot, at the sale price"
+buy "$SALE" "f1-$S"
+check "a retry replays the same order" test "$BODY" = "$FIRST"
+check "marked as replayed" test "$(header idempotent-replayed)" = true
+buy "$SALE" "f1-$S" "$(addr_body cod)"
+expect_error 422 idempotency_key_reused "the key with another body"
+buy "$SALE" "f1b-$S"
+expect_error 409 limit_reached "the per-buyer limit (1)"
+buy "$SALE" "f1b-$S"
+expect_error 409 limit_reached "the refusal is replayed for its key"
+check "replayed refusal" test "$(header idempotent-replayed)" = true
+as "$B2"
+buy "$SALE" "f2-$S" "$(addr_body cod)"
+expect_jq .status confirmed "cod flash order"
+O2=$(jqr .id)
+as "$B3"
+buy "$SALE" "f3-$S"
+expect_status 201 "the third unit"
+as "$B4"
+buy "$SALE" "f4-$S"
+expect_error 409 sold_out "sold out after 3"
+sold() { sql "SELECT COUNT(*) FROM flash_slots WHERE sale_id = $1 AND order_id IS NOT NULL"; }
+check "MariaDB holds 3 claimed slots" test "$(sold "$SALE")" = 3
+check "3 orders for the sale" test "$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $SALE")" = 3
+check "the sale's 3 units were reserved from the lot through the ledger" test "$(sql "SELECT -SUM(delta) FROM inventory_ledger WHERE lot_id = $LOT AND reason = 'reservation' AND note = 'flash sale $SALE'")" = 3
+check "the lot holds what the sale did not take" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT")" = 7
+
+# cancel gives the unit back to the sale and the buyer
+as "$B2"
+api POST "/api/v1/orders/$O2/cancel"
+expect_jq .status cancelled "cancel a flash order"
+check "the slot is free again" test "$(sold "$SALE")" = 2
+check "the Redis counter got the unit back" test "$(rcli GET "flash:{$SALE}:stock")" = 1
+as "$B4"
+buy "$SALE" "f4b-$S"
+expect_status 201 "the returned unit sells again"
+
+# counters lost -> rebuilt from MariaDB
+as "$AY_ADMIN"
+api POST /api/v1/flash-sales "$(sale_body 3)"
+SALE2=$(jqr .id)
+as "$B1"
+buy "$SALE2" "g1-$S"
+expect_status 201 "a buy on the second sale"
+rcli DEL "flash:{$SALE2}:stock" "flash:{$SALE2}:buyers" >/dev/null
+buy "$SALE2" "g1b-$S"
+expect_error 409 limit_reached "after the counters vanished, the buyer's units came back from MariaDB"
+check "the counter was rebuilt from MariaDB (3 - 1)" test "$(rcli GET "flash:{$SALE2}:stock")" = 2
+rcli SET "flash:{$SALE2}:stock" 50 >/dev/null
+for _ in $(seq 1 80); do [ "$(rcli GET "flash:{$SALE2}:stock")" = 2 ] && break; sleep 0.1; done
+check "a wrong counter is corrected by the sweeper" test "$(rcli GET "flash:{$SALE2}:stock")" = 2
+
+# not started, ended
+as "$AY_ADMIN"
+api POST /api/v1/flash-sales "$(sale_body 1 1 redis '+1 hour' '+2 hour')"
+SALE3=$(jqr .id)
+expect_jq .state upcoming "a future sale is upcoming"
+as "$B2"
+buy "$SALE3" "h1-$S"
+expect_error 409 sale_not_started "before the start"
+before=$(sql "SELECT remaining FROM lots WHERE id = $LOT")
+sql "UPDATE flash_sales SET starts_at = UTC_TIMESTAMP() - INTERVAL 2 HOUR, ends_at = UTC_TIMESTAMP() - INTERVAL 1 HOUR WHERE id = $SALE3"
+sleep 1.2 # the shop caches a sale for a second
+buy "$SALE3" "h1-$S"
+expect_error 409 sale_ended "after the end"
+for _ in $(seq 1 80); do [ "$(sql "SELECT released FROM flash_sales WHERE id = $SALE3")" = 1 ] && break; sleep 0.1; done
+check "an ended sale is released by the sweeper" test "$(sql "SELECT released FROM flash_sales WHERE id = $SALE3")" = 1
+check "its unsold unit went back to the lot" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT")" = $((before + 1))
+check "through a cancellation ledger row" test "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE note = 'flash sale $SALE3 ended: unsold'")" = 1
+
+# ---------------------------------------------------------------- row-lock mode
+as "$AY_ADMIN"
+api POST /api/v1/flash-sales "$(sale_body 1 1 rowlock)"
+SALE4=$(jqr .id)
+expect_jq .mode rowlock "a row-lock sale"
+as "$B2"
+buy "$SALE4" "r1-$S"
+expect_status 201 "the row-lock path sells"
+as "$B3"
+buy "$SALE4" "r2-$S"
+expect_error 409 sold_out "and stops at the quantity"
+
+# ---------------------------------------------------------------- servers down
+as "$AY_ADMIN"
+api POST /api/v1/flash-sales "$(sale_body 2 1)"
+SALE5=$(jqr .id)
+ops/stack.sh stop-redis "$STACK_DIR" >/dev/null 2>&1
+as "$B1"
+buy "$SALE5" "d1-$S"
+expect_status 503 "Redis down: 503"
+check "with Retry-After" test -n "$(header retry-after)"
+expect_jq .error.code redis_unavailable "a JSON error naming Redis"
+ops/stack.sh start-redis "$STACK_DIR" "$REDIS_PORT" >/dev/null 2>&1
+buy "$SALE5" "d1-$S"
+expect_status 201 "Redis back: the same key succeeds without a restart"
+as "$B2"
+cart_put "$SKU" 1
+ops/stack.sh stop-db "$STACK_DIR" >/dev/null 2>&1
+buy "$SALE5" "d2-$S"
+expect_status 503 "MariaDB down: 503"
+check "with Retry-After" test -n "$(header retry-after)"
+expect_jq .error.code database_unavailable "a JSON error naming the database"
+checkout "d3-$S" cod
+expect_status 503 "cart checkout with MariaDB down: 503"
+ops/stack.sh start-db "$STACK_DIR" "$DB_PORT" >/dev/null 2>&1
+for _ in $(seq 1 50); do curl -fsS -o /dev/null "$SHOP_URL/healthz" && break; sleep 0.2; done
+buy "$SALE5" "d2-$S"
+expect_status 201 "MariaDB back: the same key succeeds"
+checkout "d3-$S" cod
+expect_status 201 "and so does the cart checkout"
+
+finish
