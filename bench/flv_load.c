@@ -1,0 +1,478 @@
+/* flv_load.c - a load client for the relay benchmark (ops/bench-relay.sh):
+ * N viewers in one process on one epoll, counting bytes and stalls.
+ *
+ *   bench-flv_load flv URL N SECONDS [PUB_START_MS]
+ *   bench-flv_load hls URL N SECONDS
+ *
+ * flv: N HTTP-FLV connections read continuously; FLV tags are parsed (not
+ *   kept) to time the first keyframe (time to first frame) and, given the
+ *   wall-clock ms at which the publisher started at timestamp 0, the delay
+ *   publisher -> viewer of every tag after a viewer's first 3 s.
+ * hls: N players on keep-alive connections: GET the playlist, GET each new
+ *   media segment (init once), poll again after the target duration; with
+ *   EXT-X-PROGRAM-DATE-TIME, the live edge's age when first seen.
+ *
+ * A stall is a viewer getting no media for more than 2 s (flv) or
+ * 3 target durations (hls), counted once per episode. Connections are
+ * opened in batches, then SECONDS of steady state are measured. Prints one
+ * JSON object. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUF 65536
+#define PL_MAX 16384
+#define HIST 20000 /* ms buckets */
+
+typedef struct conn {
+    int fd;
+    int connected, done, failed;
+    int64_t t_connect, t_last_media, t_first_frame;
+    int stalled;
+    /* http */
+    int in_body;
+    char hdr[2048];
+    size_t hdr_len;
+    int64_t body_left; /* -1: until close */
+    /* flv parser */
+    uint8_t th[13];
+    size_t th_len, th_need;
+    int64_t skip; /* body bytes still to skip */
+    int tag_type, tag_key_seen;
+    uint32_t tag_ts;
+    /* hls */
+    int want; /* 0 playlist, 1 init, 2 segment */
+    char pl[PL_MAX];
+    size_t pl_len;
+    int64_t next_poll;
+    long long last_seq;
+    int have_init;
+    char pending[16][96];
+    int npending;
+} conn;
+
+static struct {
+    int hls;
+    char host[64], path[256], dir[256];
+    int port;
+    int64_t pub_start;
+    uint64_t bytes;
+    uint64_t stalls, failed, segments;
+    uint32_t delay_hist[HIST], ttff_hist[HIST], edge_hist[HIST];
+    uint64_t delay_n, ttff_n, edge_n;
+    int measuring;
+    int target_ms;
+} G = {.target_ms = 1000};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void hist_add(uint32_t *h, uint64_t *n, int64_t v)
+{
+    if (v < 0)
+        v = 0;
+    if (v >= HIST)
+        v = HIST - 1;
+    h[v]++;
+    (*n)++;
+}
+
+static int64_t hist_pct(const uint32_t *h, uint64_t n, double p)
+{
+    if (!n)
+        return -1;
+    uint64_t want = (uint64_t)(p * (double)(n - 1)), acc = 0;
+    for (int i = 0; i < HIST; i++) {
+        acc += h[i];
+        if (acc > want)
+            return i;
+    }
+    return HIST - 1;
+}
+
+static int send_get(conn *c, const char *path)
+{
+    char req[512];
+    int n =
+        snprintf(req, sizeof(req),
+                 "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: farmlive-bench\r\n\r\n", path, G.host);
+    c->in_body = 0;
+    c->hdr_len = 0;
+    c->pl_len = 0;
+    return send(c->fd, req, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
+}
+
+static int open_conn(conn *c, int ep)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)G.port)};
+    inet_pton(AF_INET, G.host, &a.sin_addr);
+    memset(c, 0, sizeof(*c));
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0)
+        return -1;
+    c->t_connect = now_ms();
+    c->last_seq = -1;
+    if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS)
+        return -1;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
+    return epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+/* -- flv --------------------------------------------------------------------- */
+
+static void flv_bytes(conn *c, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        if (c->skip > 0) {
+            size_t k = (size_t)c->skip < n ? (size_t)c->skip : n;
+            p += k;
+            n -= k;
+            c->skip -= (int64_t)k;
+            if (c->skip == 0 && (c->tag_type == 8 || c->tag_type == 9)) {
+                int64_t t = now_ms();
+                c->t_last_media = t;
+                if (c->tag_type == 9 && c->tag_key_seen && !c->t_first_frame) {
+                    c->t_first_frame = t;
+                    hist_add(G.ttff_hist, &G.ttff_n, t - c->t_connect);
+                }
+                if (G.pub_start && G.measuring && t - c->t_connect > 3000)
+                    hist_add(G.delay_hist, &G.delay_n,
+                             wall_ms() - G.pub_start - (int64_t)c->tag_ts);
+            }
+            continue;
+        }
+        if (c->th_need == 0)
+            c->th_need = 13; /* FLV header + PreviousTagSize0 */
+        size_t k = c->th_need - c->th_len < n ? c->th_need - c->th_len : n;
+        memcpy(c->th + c->th_len, p, k);
+        c->th_len += k;
+        p += k;
+        n -= k;
+        if (c->th_len < c->th_need)
+            continue;
+        if (c->th_need == 13 && c->th[0] == 'F') {
+            c->th_need = 13; /* then tag header (11) + 2 body bytes */
+            c->th_len = 0;
+            c->th[0] = 0;
+            continue;
+        }
+        /* th: 11-byte tag header + first 2 body bytes */
+        c->tag_type = c->th[0];
+        uint32_t size = ((uint32_t)c->th[1] << 16) | ((uint32_t)c->th[2] << 8) | c->th[3];
+        c->tag_ts = (((uint32_t)c->th[4] << 16) | ((uint32_t)c->th[5] << 8) | c->th[6]) |
+                    ((uint32_t)c->th[7] << 24);
+        c->tag_key_seen = c->tag_type == 9 && (c->th[11] >> 4) == 1 && c->th[12] == 1;
+        c->skip = (int64_t)size - 2 + 4;
+        c->th_len = 0;
+        if (c->skip <= 0) { /* tiny tag: resync impossible, give up parsing timing */
+            c->skip = 1;
+        }
+    }
+}
+
+/* -- hls --------------------------------------------------------------------- */
+
+static void hls_next(conn *c)
+{
+    char path[512];
+    if (!c->have_init && c->want == 1) {
+        /* init path stored in pending[15] */
+        snprintf(path, sizeof(path), "%s%s", G.dir, c->pending[15]);
+        send_get(c, path);
+        return;
+    }
+    if (c->npending > 0) {
+        c->want = 2;
+        snprintf(path, sizeof(path), "%s%s", G.dir, c->pending[0]);
+        memmove(c->pending[0], c->pending[1], (size_t)(c->npending - 1) * sizeof(c->pending[0]));
+        c->npending--;
+        send_get(c, path);
+        return;
+    }
+    c->want = 0;
+    c->in_body = 0;
+    c->hdr_len = 0;
+    c->next_poll = now_ms() + G.target_ms;
+}
+
+static int64_t parse_pdt(const char *s)
+{
+    struct tm tm = {0};
+    int ms = 0;
+    if (sscanf(s, "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &ms) < 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+static void hls_playlist(conn *c)
+{
+    c->pl[c->pl_len < PL_MAX ? c->pl_len : PL_MAX - 1] = 0;
+    long long seq = 0, idx = 0;
+    char *save = NULL;
+    double dur = 0;
+    int64_t pdt = 0;
+    char last[96] = "";
+    long long last_idx = -1;
+    char *map = strstr(c->pl, "#EXT-X-MAP:URI=\"");
+    if (map && !c->have_init) {
+        map += 16;
+        char *q = strchr(map, '"');
+        if (q) {
+            snprintf(c->pending[15], sizeof(c->pending[15]), "%.*s", (int)(q - map), map);
+            c->want = 1;
+        }
+    }
+    char *tp = strstr(c->pl, "#EXT-X-TARGETDURATION:");
+    {
+        long td = strtol(tp ? tp + 22 : "1", NULL, 10);
+        G.target_ms = td > 0 ? (int)td * 1000 : 1000;
+    }
+    for (char *line = c->pl; line && *line; line = save) {
+        save = strchr(line, '\n');
+        if (save)
+            *save++ = 0;
+        if (strncmp(line, "#EXT-X-MEDIA-SEQUENCE:", 22) == 0)
+            seq = strtoll(line + 22, NULL, 10);
+        else if (strncmp(line, "#EXTINF:", 8) == 0)
+            dur = strtod(line + 8, NULL);
+        else if (strncmp(line, "#EXT-X-PROGRAM-DATE-TIME:", 25) == 0)
+            pdt = parse_pdt(line + 25);
+        else if (line[0] && line[0] != '#') {
+            long long s = seq + idx++;
+            if (c->last_seq < 0 || s > c->last_seq) {
+                snprintf(last, sizeof(last), "%.95s", line);
+                last_idx = s;
+                if (c->last_seq >= 0 && c->npending < 15)
+                    snprintf(c->pending[c->npending++], sizeof(c->pending[0]), "%.95s", line);
+            }
+            if (s == last_idx && pdt && G.measuring && c->last_seq >= 0)
+                hist_add(G.edge_hist, &G.edge_n, wall_ms() - (pdt + (int64_t)(dur * 1000)));
+            pdt = 0;
+        }
+    }
+    if (c->last_seq < 0 && last[0]) /* a new player starts at the newest segment */
+        snprintf(c->pending[c->npending++], sizeof(c->pending[0]), "%s", last);
+    if (last_idx >= 0)
+        c->last_seq = last_idx;
+}
+
+static void hls_body_done(conn *c)
+{
+    if (c->want == 0) {
+        hls_playlist(c);
+    } else if (c->want == 1) {
+        c->have_init = 1;
+    } else {
+        c->t_last_media = now_ms();
+        G.segments++;
+        if (!c->t_first_frame) {
+            c->t_first_frame = c->t_last_media;
+            hist_add(G.ttff_hist, &G.ttff_n, c->t_first_frame - c->t_connect);
+        }
+    }
+    hls_next(c);
+}
+
+/* -- http ---------------------------------------------------------------------- */
+
+static void on_bytes(conn *c, const uint8_t *p, size_t n)
+{
+    if (G.measuring)
+        G.bytes += n;
+    while (n > 0) {
+        if (!c->in_body) {
+            size_t k = 0;
+            while (k < n && !c->in_body) {
+                if (c->hdr_len < sizeof(c->hdr) - 1)
+                    c->hdr[c->hdr_len++] = (char)p[k];
+                k++;
+                if (c->hdr_len >= 4 && memcmp(c->hdr + c->hdr_len - 4, "\r\n\r\n", 4) == 0) {
+                    c->hdr[c->hdr_len] = 0;
+                    if (strncmp(c->hdr + 9, "200", 3) != 0) {
+                        c->failed = 1;
+                        return;
+                    }
+                    char *cl = strcasestr(c->hdr, "\r\nContent-Length:");
+                    c->body_left = cl ? strtoll(cl + 17, NULL, 10) : -1;
+                    c->in_body = 1;
+                    if (G.hls && c->body_left == 0)
+                        hls_body_done(c);
+                }
+            }
+            p += k;
+            n -= k;
+            continue;
+        }
+        if (!G.hls) {
+            flv_bytes(c, p, n);
+            return;
+        }
+        size_t k = c->body_left >= 0 && (int64_t)n > c->body_left ? (size_t)c->body_left : n;
+        if (c->want == 0 && c->pl_len + k < PL_MAX) {
+            memcpy(c->pl + c->pl_len, p, k);
+            c->pl_len += k;
+        }
+        c->body_left -= (int64_t)k;
+        p += k;
+        n -= k;
+        if (c->body_left == 0)
+            hls_body_done(c);
+    }
+}
+
+static int parse_url(const char *url)
+{
+    if (sscanf(url, "http://%63[^:/]:%d%255s", G.host, &G.port, G.path) != 3)
+        return -1;
+    snprintf(G.dir, sizeof(G.dir), "%s", G.path);
+    char *slash = strrchr(G.dir, '/');
+    if (slash)
+        slash[1] = 0;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5 || parse_url(argv[2]) < 0) {
+        fprintf(stderr, "usage: %s flv|hls http://HOST:PORT/PATH N SECONDS [PUB_START_MS]\n",
+                argv[0]);
+        return 2;
+    }
+    G.hls = strcmp(argv[1], "hls") == 0;
+    int n = (int)strtol(argv[3], NULL, 10);
+    int secs = (int)strtol(argv[4], NULL, 10);
+    G.pub_start = argc > 5 ? strtoll(argv[5], NULL, 10) : 0;
+    if (n <= 0 || secs <= 0) {
+        fprintf(stderr, "N and SECONDS must be positive\n");
+        return 2;
+    }
+    struct rlimit rl = {(rlim_t)n + 64, (rlim_t)n + 64};
+    setrlimit(RLIMIT_NOFILE, &rl);
+    conn *cs = calloc((size_t)n, sizeof(*cs));
+    uint8_t *buf = malloc(BUF);
+    int ep = epoll_create1(0);
+    struct epoll_event evs[512];
+    int opened = 0;
+    int64_t start = now_ms(), measure_at = 0, end_at = 0, last_scan = 0;
+    int stall_ms = G.hls ? 0 : 2000;
+    for (;;) {
+        int64_t t = now_ms();
+        if (opened < n) { /* batches of 100 every 20 ms */
+            for (int k = 0; k < 100 && opened < n; k++, opened++)
+                if (open_conn(&cs[opened], ep) < 0)
+                    cs[opened].failed = 1;
+        } else if (!measure_at) {
+            measure_at = t + 3000; /* settle: GOP bursts, first playlists */
+            end_at = measure_at + (int64_t)secs * 1000;
+        }
+        if (measure_at && !G.measuring && t >= measure_at)
+            G.measuring = 1;
+        if (end_at && t >= end_at)
+            break;
+        int k = epoll_wait(ep, evs, 512, 20);
+        for (int i = 0; i < k; i++) {
+            conn *c = evs[i].data.ptr;
+            if (c->failed || c->done)
+                continue;
+            if (!c->connected && (evs[i].events & EPOLLOUT)) {
+                int err = 0;
+                socklen_t l = sizeof(err);
+                getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+                if (err) {
+                    c->failed = 1;
+                    continue;
+                }
+                c->connected = 1;
+                c->t_last_media = now_ms();
+                if (send_get(c, G.path) < 0)
+                    c->failed = 1;
+            }
+            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                for (;;) {
+                    ssize_t r = recv(c->fd, buf, BUF, 0);
+                    if (r > 0) {
+                        on_bytes(c, buf, (size_t)r);
+                        if (c->failed)
+                            break;
+                        continue;
+                    }
+                    if (r == 0 || (errno != EAGAIN && errno != EINTR))
+                        c->done = 1;
+                    break;
+                }
+            }
+        }
+        t = now_ms();
+        if (t - last_scan >= 100) {
+            last_scan = t;
+            int limit = G.hls ? 3 * G.target_ms + 1000 : stall_ms;
+            for (int i = 0; i < opened; i++) {
+                conn *c = &cs[i];
+                if (!c->connected || c->failed || c->done)
+                    continue;
+                if (G.hls && c->want == 0 && c->in_body == 0 && c->hdr_len == 0 && c->next_poll &&
+                    t >= c->next_poll) {
+                    c->next_poll = 0;
+                    send_get(c, G.path);
+                }
+                int late = t - c->t_last_media > limit;
+                if (late && !c->stalled && G.measuring)
+                    G.stalls++;
+                c->stalled = late;
+            }
+        }
+    }
+    int connected = 0, failed = 0, closed = 0;
+    for (int i = 0; i < n; i++) {
+        connected += cs[i].connected && !cs[i].failed && !cs[i].done;
+        failed += cs[i].failed;
+        closed += cs[i].done;
+        if (cs[i].fd > 0)
+            close(cs[i].fd);
+    }
+    double kbps = (double)G.bytes * 8 / 1000 / secs / (n ? n : 1);
+    printf(
+        "{\"mode\":\"%s\",\"viewers\":%d,\"alive\":%d,\"failed\":%d,\"closed\":%d,\"seconds\":%d,"
+        "\"kbps_per_viewer\":%.1f,\"stalls\":%llu,\"segments\":%llu,"
+        "\"first_frame_ms\":{\"p50\":%lld,\"p95\":%lld,\"max\":%lld},"
+        "\"delay_ms\":{\"p50\":%lld,\"p95\":%lld},\"hls_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},"
+        "\"setup_ms\":%lld}\n",
+        G.hls ? "hls" : "flv", n, connected, failed, closed, secs, kbps,
+        (unsigned long long)G.stalls, (unsigned long long)G.segments,
+        (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.5),
+        (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.95),
+        (long long)hist_pct(G.ttff_hist, G.ttff_n, 1.0),
+        (long long)hist_pct(G.delay_hist, G.delay_n, 0.5),
+        (long long)hist_pct(G.delay_hist, G.delay_n, 0.95),
+        (long long)hist_pct(G.edge_hist, G.edge_n, 0.5),
+        (long long)hist_pct(G.edge_hist, G.edge_n, 0.95), (long long)(measure_at - start));
+    free(buf);
+    free(cs);
+    close(ep);
+    return 0;
+}

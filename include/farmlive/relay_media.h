@@ -1,0 +1,58 @@
+/* relay_media.h - what the libavformat outputs (hls.c, record.c, thumb.c)
+ * share: a stream's codec parameters, AVPackets made from FLV tags without
+ * copying, and refcounted byte blobs the HTTP side serves from memory.
+ *
+ * All of it runs on a stream's media worker thread (stream.c), except the
+ * blob functions, which any thread may call. */
+#ifndef FARMLIVE_RELAY_MEDIA_H
+#define FARMLIVE_RELAY_MEDIA_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "farmlive/relay_codec.h"
+#include "farmlive/relay_flv.h"
+
+/* Immutable bytes with a reference count (a segment, a playlist, a JPEG). */
+typedef struct relay_blob {
+    atomic_int refs;
+    size_t len;
+    uint8_t data[];
+} relay_blob;
+
+relay_blob *relay_blob_new(const void *data, size_t len); /* refs = 1 */
+relay_blob *relay_blob_ref(relay_blob *b);
+void relay_blob_unref(relay_blob *b); /* NULL-safe */
+/* For MHD_create_response_from_buffer_with_free_callback: the argument is
+ * b->data; drops the reference taken for the response. */
+void relay_blob_release_data(void *data);
+
+/* One publish epoch's codecs: the sequence headers' payloads. */
+typedef struct relay_media_params {
+    uint8_t *avcc; /* AVCDecoderConfigurationRecord */
+    size_t avcc_len;
+    relay_avc_config avc;
+    uint8_t *asc; /* AudioSpecificConfig; NULL: no audio */
+    size_t asc_len;
+    relay_aac_config aac;
+} relay_media_params;
+
+void relay_media_params_clear(relay_media_params *p);
+/* Sets the video (audio) config from a sequence header tag body. 1 when
+ * it changed, 0 when identical, -1 when malformed. */
+int relay_media_params_set_video(relay_media_params *p, const uint8_t *body, size_t len);
+int relay_media_params_set_audio(relay_media_params *p, const uint8_t *body, size_t len);
+
+/* Adds stream 0 (H.264) and, with audio, stream 1 (AAC) to a muxer, time
+ * base 1/1000. 0 or a negative AVERROR. */
+int relay_media_add_streams(AVFormatContext *oc, const relay_media_params *p);
+/* Fills pkt (unreferenced before) with a reference to t's payload: no copy.
+ * Stream index 0 video, 1 audio; pts = dts + composition time. 0, or -1
+ * for sequence headers and malformed tags. */
+int relay_media_packet(AVPacket *pkt, relay_tag *t);
+
+#endif

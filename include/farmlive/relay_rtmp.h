@@ -1,0 +1,58 @@
+/* relay_rtmp.h - the relay's RTMP publish side: one epoll loop serving many
+ * publishers on one port at rtmp://HOST:PORT/live/{stream_key}.
+ *
+ * Layers (one file each): rtmp_handshake.c -> rtmp_chunk.c -> rtmp_cmd.c
+ * (with amf0.c) and rtmp_media.c, driven by rtmp_server.c; publish_auth.c
+ * asks the shop. What reaches the outputs is described in relay_stream.h.
+ *
+ * The server reaches the hub only through rtmp_hub_ops, which main.c fills
+ * with the relay_hub_* / relay_stream_* functions of relay_stream.h; tests
+ * plug in a fake hub the same way. */
+#ifndef FARMLIVE_RELAY_RTMP_H
+#define FARMLIVE_RELAY_RTMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "farmlive/config.h"
+#include "farmlive/relay_stream.h"
+
+#define RTMP_MAX_CONNS 1024
+#define RTMP_STALL_MS 15000     /* no bytes from a connection for this long: closed */
+#define RTMP_HANDSHAKE_MS 10000 /* handshake + connect + publish must start within this */
+
+typedef struct rtmp_hub_ops {
+    relay_stream *(*publish)(relay_hub *hub, const char *live_id);
+    void (*unpublish)(relay_hub *hub, relay_stream *s);
+    void (*tick)(relay_hub *hub, void (*ended)(void *arg, const char *live_id), void *arg);
+    void (*metadata)(relay_stream *s, const uint8_t *amf, size_t len);
+    int (*video)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
+    int (*audio)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
+} rtmp_hub_ops;
+
+typedef struct rtmp_server_opts {
+    const fl_config *cfg;     /* relay_host, rtmp_port, shop_internal_url, internal_secret */
+    relay_hub *hub;
+    const rtmp_hub_ops *ops;
+    int port;                 /* 0 = cfg->rtmp_port */
+    int max_conns;            /* 0 = RTMP_MAX_CONNS */
+    int stall_ms;             /* 0 = RTMP_STALL_MS */
+    int handshake_ms;         /* 0 = RTMP_HANDSHAKE_MS */
+    uint32_t max_ts_jump_ms;  /* 0 = RTMP_MAX_TS_JUMP_MS (rtmp_media.h) */
+} rtmp_server_opts;
+
+typedef struct rtmp_server rtmp_server;
+
+/* Binds and listens, starts the publish-auth worker. NULL with err filled
+ * when the port cannot be bound. */
+rtmp_server *rtmp_server_new(const rtmp_server_opts *o, char *err, size_t errlen);
+/* Runs the event loop in the calling thread until rtmp_server_stop().
+ * Returns 0, or -1 when epoll fails. */
+int rtmp_server_run(rtmp_server *s);
+/* Asks the loop to end; callable from any thread (writes an eventfd). */
+void rtmp_server_stop(rtmp_server *s);
+/* Closes every connection (unpublishing their streams in the hub and
+ * reporting them to the shop), stops the auth worker. Accepts NULL. Call
+ * after rtmp_server_run has returned, before relay_hub_free. */
+void rtmp_server_free(rtmp_server *s);
+
+#endif

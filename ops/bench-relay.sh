@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# bench-relay.sh - the relay benchmark (issue 5): HTTP-FLV fan-out against
+# nginx-rtmp, and latency.
+#
+#   BIN_DIR=bin ops/bench-relay.sh
+#
+# 1. fan-out: a 600 kbps H.264/AAC clip (640x360, 25 fps, 1 s GOP) pushed
+#    by ffmpeg (-re, looped, -c copy) to bin/farmlive-relay; N HTTP-FLV
+#    viewers from bin/bench-flv_load (one epoll process) for each N of
+#    RELAY_RAMP; relay CPU from /proc/PID/stat (utime+stime) over the
+#    measured window. Reported: CPU % of one core, marginal CPU per viewer
+#    ((cpu - idle cpu) / N), stalls, and the largest N held within one core
+#    with no stalls.
+#    The same clip pushed to Debian's nginx with libnginx-mod-rtmp
+#    (worker_processes 1, hls on, 1 s fragments), the same N viewers as HLS
+#    players (bench-flv_load hls: playlist every target duration, every new
+#    segment, keep-alive); nginx CPU (master + worker) the same way; and
+#    RTMP play for RELAY_RTMP_PLAYERS ffmpeg players. Ratio: relay CPU per
+#    HTTP-FLV viewer / nginx CPU per HLS viewer (target <= 0.6).
+# 2. latency: publisher -> viewer delay of HTTP-FLV tags (wall clock minus
+#    the publisher's start, taken as the relay's publish time, minus the
+#    tag's timestamp), time to first frame of a new viewer, the
+#    HLS live edge's age (now - PROGRAM-DATE-TIME - duration when a segment
+#    first appears) and an HLS player's delay with hls.js's default
+#    hold-back of 3 target durations.
+#
+# The shop is replaced by a stub answering the publish callback (any key is
+# live id "bench"). Everything runs on this machine: the load client and
+# ffmpeg share its CPUs with the server measured.
+#
+# Settings: BIN_DIR (bin), RELAY_RAMP ("500 1000 2000 3000"),
+# RELAY_BENCH_SECONDS (10), RELAY_RTMP_PLAYERS (20), RELAY_BENCH_OUT
+# (var/bench/relay.txt). Exit 0 when the relay was measured.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. ops/lib.sh
+BIN_DIR=${BIN_DIR:-bin}
+RAMP=${RELAY_RAMP:-500 1000 2000 3000}
+SECS=${RELAY_BENCH_SECONDS:-10}
+RTMP_PLAYERS=${RELAY_RTMP_PLAYERS:-20}
+OUT=${RELAY_BENCH_OUT:-var/bench/relay.txt}
+LOAD=$BIN_DIR/bench-flv_load
+RELAY=$BIN_DIR/farmlive-relay
+HZ=$(getconf CLK_TCK)
+for b in "$LOAD" "$RELAY"; do
+    [ -x "$b" ] || { echo "bench-relay: $b missing (make $b)" >&2; exit 1; }
+done
+
+TMP=$(mktemp -d /tmp/farmlive-relay-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    [ -f "$TMP/nginx.pid" ] && kill -TERM "$(cat "$TMP/nginx.pid")" 2>/dev/null
+    sleep 0.3
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || true
+
+say() { printf '%s\n' "$*" | tee -a "$TMP/report"; }
+# cpu_ticks PID... -> utime+stime of those processes, in clock ticks
+cpu_ticks() {
+    local t=0 p
+    for p in "$@"; do
+        [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$t"
+}
+# measure "PIDS" CMD... -> runs CMD, sets CPU_PCT (% of one core over its run) and RESULT (its stdout)
+measure() {
+    local pids=$1; shift
+    local c0 c1 t0 t1
+    c0=$(cpu_ticks $pids); t0=$(date +%s%N)
+    RESULT=$("$@")
+    c1=$(cpu_ticks $pids); t1=$(date +%s%N)
+    CPU_PCT=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", 100 * c / hz / (ns / 1e9) }')
+}
+idle_cpu() { # idle_cpu "PIDS" SECONDS -> % of one core
+    local c0 c1
+    c0=$(cpu_ticks $1); sleep "$2"; c1=$(cpu_ticks $1)
+    awk -v c=$((c1 - c0)) -v hz="$HZ" -v s="$2" 'BEGIN { printf "%.1f", 100 * c / hz / s }'
+}
+jget() { printf '%s' "$1" | jq -r "$2"; }
+
+# -- the clip and the stub shop ----------------------------------------------
+CLIP=$TMP/clip600.flv
+ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=sample_rate=44100 \
+    -c:v libx264 -preset veryfast -tune zerolatency -b:v 530k -maxrate 560k -bufsize 560k -pix_fmt yuv420p \
+    -g 25 -keyint_min 25 -sc_threshold 0 -c:a aac -b:a 64k -t 60 "$CLIP" || exit 1
+
+SHOP_PORT=$(free_port)
+cat >"$TMP/shop.py" <<'PY'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        body = json.dumps({"live_id": "bench"} if self.path.endswith('/publish') else {}).encode()
+        self.send_response(200); self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+PY
+python3 "$TMP/shop.py" "$SHOP_PORT" & PIDS+=($!)
+for _ in $(seq 1 50); do
+    curl -sf -X POST -d '{}' "http://127.0.0.1:$SHOP_PORT/internal/v1/live/publish" >/dev/null && break
+    sleep 0.1
+done
+
+# -- the relay ---------------------------------------------------------------------
+RTMP_PORT=$(free_port) HTTP_PORT=$(free_port)
+FARMLIVE_RTMP_PORT=$RTMP_PORT FARMLIVE_RELAY_HTTP_PORT=$HTTP_PORT FARMLIVE_VAR_DIR=$TMP/var \
+    FARMLIVE_SHOP_INTERNAL_URL=http://127.0.0.1:$SHOP_PORT FARMLIVE_INTERNAL_SECRET=bench \
+    FARMLIVE_LOG_LEVEL=warn "$RELAY" serve 2>"$TMP/relay.log" & RELAY_PID=$!
+PIDS+=($RELAY_PID)
+wait_http "http://127.0.0.1:$HTTP_PORT/healthz" 20 "$RELAY_PID" || { tail -n 20 "$TMP/relay.log"; exit 1; }
+ffmpeg -loglevel error -re -stream_loop -1 -i "$CLIP" -c copy -f flv "rtmp://127.0.0.1:$RTMP_PORT/live/benchkey" \
+    2>"$TMP/push.log" & PIDS+=($!)
+for _ in $(seq 1 50); do
+    curl -sf "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" >/dev/null && break
+    sleep 0.2
+done
+curl -sf "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" >/dev/null || {
+    echo "bench-relay: the relay never served the stream" >&2; tail -n 20 "$TMP/relay.log" "$TMP/push.log" >&2; exit 1; }
+
+# the publisher's start on the wall clock: now minus the stream's uptime in
+# the relay (its publish; the publisher sends timestamp 0 right after)
+PUB_START=$(curl -sf "http://127.0.0.1:$HTTP_PORT/api/streams" |
+    jq -r --arg now "$(date +%s%3N)" '($now | tonumber) - (.streams[0].uptime_s * 1000) | floor')
+: >"$TMP/report"
+say "relay benchmark: one 600 kbps stream (640x360 25 fps, 1 s GOP), $(nproc) CPUs shared by server, load client and ffmpeg"
+R_IDLE=$(idle_cpu "$RELAY_PID" 5)
+say "farmlive-relay, publisher only (ingest + HLS + MP4 recording + thumbnails): ${R_IDLE}% of one core"
+say ""
+say "HTTP-FLV fan-out (farmlive-relay)"
+say "$(printf '%8s %8s %10s %12s %8s %8s %10s' viewers alive 'kbps/view' 'relay CPU%' 'us/view' stalls 'ttff p95')"
+BEST=0
+declare -A R_PER
+for N in $RAMP; do
+    measure "$RELAY_PID" "$LOAD" flv "http://127.0.0.1:$HTTP_PORT/live/bench.flv" "$N" "$SECS"
+    per=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
+    R_PER[$N]=$per
+    alive=$(jget "$RESULT" .alive) stalls=$(jget "$RESULT" .stalls)
+    say "$(printf '%8s %8s %10s %12s %8s %8s %10s' "$N" "$alive" "$(jget "$RESULT" .kbps_per_viewer)" "$CPU_PCT" "$per" "$stalls" "$(jget "$RESULT" .first_frame_ms.p95)")"
+    if [ "$stalls" = 0 ] && [ "$alive" = "$N" ] && awk -v c="$CPU_PCT" 'BEGIN { exit !(c < 100) }'; then BEST=$N; fi
+done
+say "(us/view: marginal relay CPU per viewer, microseconds per second; CPU% includes the publisher's work)"
+say "largest N measured within one core, no stalls: $BEST"
+
+say ""
+say "latency (farmlive-relay)"
+measure "$RELAY_PID" "$LOAD" flv "http://127.0.0.1:$HTTP_PORT/live/bench.flv" 20 "$SECS" "$PUB_START"
+say "  HTTP-FLV publisher->viewer delay p50 $(jget "$RESULT" .delay_ms.p50) ms, p95 $(jget "$RESULT" .delay_ms.p95) ms (target <= 1000)"
+say "  HTTP-FLV time to first frame p50 $(jget "$RESULT" .first_frame_ms.p50) ms, p95 $(jget "$RESULT" .first_frame_ms.p95) ms (target <= 500)"
+measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" 20 "$SECS"
+EDGE=$(jget "$RESULT" .hls_edge_age_ms.p50)
+say "  HLS live edge age p50 ${EDGE} ms, p95 $(jget "$RESULT" .hls_edge_age_ms.p95) ms; player delay with 3 x 1 s hold-back ~ $((EDGE + 3000)) ms, with 1 segment ~ $((EDGE + 1000)) ms (target <= 3000)"
+say "  HLS time to first segment p50 $(jget "$RESULT" .first_frame_ms.p50) ms"
+R_HLS_N=500
+measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" "$R_HLS_N" "$SECS"
+R_HLS_PER=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$R_HLS_N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
+say "  farmlive-relay HLS, $R_HLS_N players: ${CPU_PCT}% CPU, ${R_HLS_PER} us/viewer, stalls $(jget "$RESULT" .stalls)"
+
+# -- nginx-rtmp ------------------------------------------------------------------------
+MOD=/usr/lib/nginx/modules/ngx_rtmp_module.so
+if [ ! -f "$MOD" ] || ! command -v nginx >/dev/null; then
+    say ""
+    say "nginx-rtmp: not installed (ops/install-deps.sh bench installs libnginx-mod-rtmp); no ratio"
+    mkdir -p "$(dirname "$OUT")" && cp "$TMP/report" "$OUT"
+    exit 0
+fi
+N_RTMP=$(free_port) N_HTTP=$(free_port)
+mkdir -p "$TMP/nginx/hls" "$TMP/nginx/logs"
+cat >"$TMP/nginx/nginx.conf" <<CONF
+load_module $MOD;
+user root root;
+worker_processes 1;
+daemon on;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 20000; }
+rtmp {
+    server {
+        listen 127.0.0.1:$N_RTMP;
+        chunk_size 4096;
+        application live {
+            live on;
+            hls on;
+            hls_path $TMP/nginx/hls;
+            hls_fragment 1s;
+            hls_playlist_length 6s;
+        }
+    }
+}
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    keepalive_timeout 65;
+    server {
+        listen 127.0.0.1:$N_HTTP;
+        location /hls/ {
+            types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+            alias $TMP/nginx/hls/;
+            add_header Cache-Control no-cache;
+        }
+    }
+}
+CONF
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" || { say "nginx did not start"; exit 0; }
+sleep 0.5
+NGX_MASTER=$(cat "$TMP/nginx.pid")
+NGX_PIDS="$NGX_MASTER $(pgrep -P "$NGX_MASTER" | tr '\n' ' ')"
+ffmpeg -loglevel error -re -stream_loop -1 -i "$CLIP" -c copy -f flv "rtmp://127.0.0.1:$N_RTMP/live/bench" \
+    2>"$TMP/push-nginx.log" & PIDS+=($!)
+for _ in $(seq 1 50); do
+    [ -f "$TMP/nginx/hls/bench.m3u8" ] && grep -q '\.ts' "$TMP/nginx/hls/bench.m3u8" 2>/dev/null && break
+    sleep 0.2
+done
+sleep 3
+N_IDLE=$(idle_cpu "$NGX_PIDS" 5)
+say ""
+say "nginx-rtmp (worker_processes 1), same clip: publisher only (ingest + HLS) ${N_IDLE}% of one core"
+say "$(printf '%8s %8s %10s %12s %8s %8s %12s' viewers alive 'kbps/view' 'nginx CPU%' 'us/view' stalls 'ratio relay/nginx')"
+for N in $RAMP; do
+    measure "$NGX_PIDS" "$LOAD" hls "http://127.0.0.1:$N_HTTP/hls/bench.m3u8" "$N" "$SECS"
+    per=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
+    ratio=$(awk -v r="${R_PER[$N]}" -v g="$per" 'BEGIN { if (g > 0) printf "%.2f", r / g; else print "n/a" }')
+    say "$(printf '%8s %8s %10s %12s %8s %8s %12s' "$N" "$(jget "$RESULT" .alive)" "$(jget "$RESULT" .kbps_per_viewer)" "$CPU_PCT" "$per" "$(jget "$RESULT" .stalls)" "$ratio")"
+done
+say "(ratio: relay CPU per HTTP-FLV viewer / nginx CPU per HLS viewer; target <= 0.6)"
+
+# RTMP play, a few players
+PLAY=()
+c0=$(cpu_ticks $NGX_PIDS); t0=$(date +%s%N)
+for _ in $(seq 1 "$RTMP_PLAYERS"); do
+    ffmpeg -loglevel error -i "rtmp://127.0.0.1:$N_RTMP/live/bench" -c copy -f null - 2>/dev/null & PLAY+=($!)
+done
+sleep "$SECS"
+c1=$(cpu_ticks $NGX_PIDS); t1=$(date +%s%N)
+for p in "${PLAY[@]}"; do kill -TERM "$p" 2>/dev/null; done
+wait "${PLAY[@]}" 2>/dev/null
+NR=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v ns=$((t1 - t0)) -v i="$N_IDLE" -v n="$RTMP_PLAYERS" \
+    'BEGIN { p = 100 * c / hz / (ns / 1e9); v = (p - i) * 1e4 / n; printf "%.1f%% CPU, %.1f us/viewer", p, v < 0 ? 0 : v }')
+say "nginx-rtmp RTMP play, $RTMP_PLAYERS ffmpeg players: $NR"
+
+mkdir -p "$(dirname "$OUT")" && cp "$TMP/report" "$OUT"
+exit 0

@@ -1,0 +1,462 @@
+/* http.c - the relay's HTTP server (libmicrohttpd, epoll, thread pool).
+ *
+ *   request -> on_request -> CORS preflight? -> routes[] (method, path,
+ *   match) -> handler -> one response helper (blob / json / error / file)
+ *
+ * Every response goes through respond(), which adds
+ * Access-Control-Allow-Origin: *; errors are {"error":{"code","message"}}
+ * from error_response(), the one place statuses meet codes.
+ *
+ * HTTP-FLV: serve_flv() dup()s the connection's socket, suspends the MHD
+ * connection and hands the copy to the flv writer thread (flv.c), which
+ * writes the response itself. When the writer lets go (viewer gone or
+ * dropped, stream ended, shutdown) it calls flv_closed(), which resumes the
+ * connection; MHD calls on_request again, which answers MHD_NO so MHD
+ * closes its side. Suspended connections are not subject to MHD's timeout. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "farmlive/alloc.h"
+#include "farmlive/log.h"
+#include "farmlive/relay_http.h"
+#include "farmlive/relay_hub.h"
+#include "farmlive/relay_record.h"
+
+#define HTTP_THREADS 2
+
+typedef struct flv_conn {
+    struct MHD_Connection *conn;
+    atomic_int done;
+} flv_conn;
+
+static struct {
+    struct MHD_Daemon *daemon;
+    relay_hub *hub;
+    const fl_config *cfg;
+    atomic_uint_fast64_t requests;
+} H;
+
+/* -- responses ----------------------------------------------------------- */
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                               const char *type, const char *cache)
+{
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    if (type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (cache)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Takes the reference b. */
+static enum MHD_Result respond_blob(struct MHD_Connection *c, unsigned status, relay_blob *b,
+                                    const char *type, const char *cache)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(
+        b->len, b->data, relay_blob_release_data);
+    if (!r)
+        relay_blob_unref(b);
+    return respond(c, status, r, type, cache);
+}
+
+/* Steals j. */
+static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!text)
+        return MHD_NO;
+    relay_blob *b = relay_blob_new(text, strlen(text));
+    free(text);
+    return respond_blob(c, status, b, "application/json", "no-cache");
+}
+
+static enum MHD_Result error_response(struct MHD_Connection *c, unsigned status, const char *code,
+                                      const char *message)
+{
+    return respond_json(c, status,
+                        json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+}
+
+/* -- handlers ------------------------------------------------------------- */
+
+typedef struct req {
+    struct MHD_Connection *conn;
+    const char *url;
+    const char *method;
+    void **con_cls;
+} req;
+
+static enum MHD_Result h_healthz(req *r)
+{
+    return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+}
+
+static json_t *stream_json(const relay_stream_info *i)
+{
+    char flv[128], hls[128], thumb[128];
+    snprintf(flv, sizeof(flv), "/live/%s.flv", i->live_id);
+    snprintf(hls, sizeof(hls), "/live/%s/index.m3u8", i->live_id);
+    snprintf(thumb, sizeof(thumb), "/live/%s/thumb.jpg", i->live_id);
+    return json_pack("{s:s, s:b, s:i, s:{s:s, s:i, s:i, s:f}, s:{s:s, s:i, s:i}, s:f, "
+                     "s:{s:i, s:f}, s:f, s:I, s:I, s:{s:s, s:s, s:s}}",
+                     "live_id", i->live_id, "publishing", i->publishing, "epoch", i->epoch, "video",
+                     "codec", i->vcodec, "width", i->width, "height", i->height, "fps", i->fps,
+                     "audio", "codec", i->acodec, "sample_rate", i->sample_rate, "channels",
+                     i->channels, "bitrate_kbps", i->kbps, "viewers", "flv", i->flv_viewers, "hls",
+                     i->hls_viewers, "uptime_s", i->uptime_s, "bytes_in", (json_int_t)i->bytes_in,
+                     "hls_segments", (json_int_t)i->hls_segments, "urls", "flv", flv, "hls", hls,
+                     "thumb", thumb);
+}
+
+static enum MHD_Result h_streams(req *r)
+{
+    relay_stream_info *infos = NULL;
+    size_t n = relay_hub_list(H.hub, &infos);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, stream_json(&infos[i]));
+    fl_free(infos);
+    return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "streams", arr));
+}
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = b->cap * 2 + (size_t)n;
+        b->p = fl_realloc(b->p, b->cap);
+    }
+}
+
+static enum MHD_Result h_metrics(req *r)
+{
+    relay_stream_info *in = NULL;
+    size_t n = relay_hub_list(H.hub, &in);
+    flv_writer_stats ws;
+    flv_writer_get_stats(&ws);
+    sbuf b = {fl_malloc(4096), 0, 4096};
+    sb_printf(
+        &b,
+        "# TYPE farmlive_relay_streams gauge\nfarmlive_relay_streams %zu\n"
+        "# TYPE farmlive_relay_http_requests_total counter\nfarmlive_relay_http_requests_total "
+        "%llu\n"
+        "# TYPE farmlive_relay_flv_bytes_sent_total counter\nfarmlive_relay_flv_bytes_sent_total "
+        "%llu\n"
+        "# TYPE farmlive_relay_flv_viewers_total counter\nfarmlive_relay_flv_viewers_total %llu\n"
+        "# TYPE farmlive_relay_flv_viewers_dropped_total counter\n"
+        "farmlive_relay_flv_viewers_dropped_total %llu\n",
+        n, (unsigned long long)atomic_load(&H.requests), (unsigned long long)ws.bytes_sent,
+        (unsigned long long)ws.viewers_total, (unsigned long long)ws.viewers_dropped);
+    static const char *const heads[] = {
+        "# TYPE farmlive_relay_stream_viewers gauge\n",
+        "# TYPE farmlive_relay_stream_bitrate_kbps gauge\n",
+        "# TYPE farmlive_relay_stream_fps gauge\n",
+        "# TYPE farmlive_relay_stream_publishing gauge\n",
+        "# TYPE farmlive_relay_stream_uptime_seconds gauge\n",
+        "# TYPE farmlive_relay_stream_ingest_bytes_total counter\n",
+        "# TYPE farmlive_relay_stream_hls_segments_total counter\n",
+    };
+    for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
+        sb_printf(&b, "%s", heads[k]);
+        for (size_t i = 0; i < n; i++) {
+            const relay_stream_info *s = &in[i];
+            const char *id = s->live_id; /* [A-Za-z0-9_-]: no escaping needed */
+            switch (k) {
+            case 0:
+                sb_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"flv\"} %d\n",
+                          id, s->flv_viewers);
+                sb_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"hls\"} %.1f\n",
+                          id, s->hls_viewers);
+                break;
+            case 1:
+                sb_printf(&b, "farmlive_relay_stream_bitrate_kbps{live_id=\"%s\"} %.1f\n", id,
+                          s->kbps);
+                break;
+            case 2:
+                sb_printf(&b, "farmlive_relay_stream_fps{live_id=\"%s\"} %.2f\n", id, s->fps);
+                break;
+            case 3:
+                sb_printf(&b, "farmlive_relay_stream_publishing{live_id=\"%s\"} %d\n", id,
+                          s->publishing);
+                break;
+            case 4:
+                sb_printf(&b, "farmlive_relay_stream_uptime_seconds{live_id=\"%s\"} %.0f\n", id,
+                          s->uptime_s);
+                break;
+            case 5:
+                sb_printf(&b, "farmlive_relay_stream_ingest_bytes_total{live_id=\"%s\"} %llu\n", id,
+                          (unsigned long long)s->bytes_in);
+                break;
+            default:
+                sb_printf(&b, "farmlive_relay_stream_hls_segments_total{live_id=\"%s\"} %llu\n", id,
+                          (unsigned long long)s->hls_segments);
+                break;
+            }
+        }
+    }
+    fl_free(in);
+    relay_blob *blob = relay_blob_new(b.p, b.len);
+    fl_free(b.p);
+    return respond_blob(r->conn, MHD_HTTP_OK, blob, "text/plain; version=0.0.4", "no-cache");
+}
+
+static enum MHD_Result h_recordings(req *r)
+{
+    const char *id = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "live_id");
+    if (id && !relay_live_id_valid(id))
+        return error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_live_id",
+                              "live_id: 1-64 of [A-Za-z0-9_-]");
+    json_t *list = relay_recordings_list(H.cfg->var_dir, id);
+    return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "recordings", list));
+}
+
+static enum MHD_Result h_recording_file(req *r)
+{
+    char path[1200];
+    struct stat sb;
+    const char *file = r->url + strlen("/recordings/");
+    if (relay_recording_path(H.cfg->var_dir, file, path, sizeof(path)) < 0)
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such recording");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such recording");
+    }
+    struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    return respond(r->conn, MHD_HTTP_OK, resp, "video/mp4", "public, max-age=3600");
+}
+
+static void flv_closed(void *arg)
+{
+    flv_conn *fc = arg;
+    struct MHD_Connection *c = fc->conn;
+    atomic_store(&fc->done, 1);
+    MHD_resume_connection(c); /* fc may be freed from here on */
+}
+
+static enum MHD_Result serve_flv(req *r, const char *live_id)
+{
+    if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0)
+        return error_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                              "GET only");
+    relay_stream *s = relay_hub_get(H.hub, live_id);
+    if (!s)
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0) {
+        relay_stream_release(s);
+        return error_response(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                              "cannot serve HTTP-FLV now");
+    }
+    flv_conn *fc = fl_calloc(1, sizeof(*fc));
+    fc->conn = r->conn;
+    atomic_init(&fc->done, 0);
+    *r->con_cls = fc;
+    MHD_suspend_connection(r->conn);
+    if (flv_writer_attach(relay_stream_flv(s), fd, flv_closed, fc) < 0) {
+        atomic_store(&fc->done, 1);
+        MHD_resume_connection(r->conn);
+    }
+    relay_stream_release(s);
+    return MHD_YES;
+}
+
+static enum MHD_Result serve_live_file(req *r, const char *live_id, const char *name)
+{
+    relay_stream *s = relay_hub_get(H.hub, live_id);
+    if (!s)
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
+    enum MHD_Result ret;
+    if (strcmp(name, "thumb.jpg") == 0) {
+        relay_blob *b = relay_stream_thumb(s);
+        ret = b ? respond_blob(r->conn, MHD_HTTP_OK, b, "image/jpeg", "no-cache")
+                : error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready", "no thumbnail yet");
+    } else {
+        const char *mime = NULL;
+        relay_blob *b = hls_store_get(relay_stream_hls(s), name, &mime);
+        int playlist = strcmp(name, "index.m3u8") == 0;
+        if (b)
+            ret = respond_blob(r->conn, MHD_HTTP_OK, b, mime,
+                               playlist ? "no-cache" : "public, max-age=86400, immutable");
+        else
+            ret = error_response(r->conn, MHD_HTTP_NOT_FOUND, playlist ? "not_ready" : "not_found",
+                                 playlist ? "no segment yet" : "no such segment");
+    }
+    relay_stream_release(s);
+    return ret;
+}
+
+/* /live/{id}.flv or /live/{id}/{name} */
+static enum MHD_Result h_live(req *r)
+{
+    char id[RELAY_LIVE_ID_MAX + 1];
+    const char *p = r->url + strlen("/live/");
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    int flv = !slash && n > 4 && strcmp(p + n - 4, ".flv") == 0;
+    if (flv)
+        n -= 4;
+    if (n == 0 || n > RELAY_LIVE_ID_MAX || (!flv && !slash))
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
+    memcpy(id, p, n);
+    id[n] = 0;
+    if (!relay_live_id_valid(id))
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
+    if (flv)
+        return serve_flv(r, id);
+    const char *name = slash + 1;
+    if (!name[0] || strchr(name, '/'))
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
+    return serve_live_file(r, id, name);
+}
+
+/* -- routing ---------------------------------------------------------------- */
+
+enum match { EXACT, PREFIX };
+
+/* *con_cls of a request past its headers; serve_flv replaces it. */
+static char request_seen;
+
+static const struct route {
+    const char *path;
+    enum match match;
+    enum MHD_Result (*handler)(req *r);
+} routes[] = {
+    {"/live/", PREFIX, h_live},
+    {"/api/streams", EXACT, h_streams},
+    {"/api/recordings", EXACT, h_recordings},
+    {"/recordings/", PREFIX, h_recording_file},
+    {"/metrics", EXACT, h_metrics},
+    {"/healthz", EXACT, h_healthz},
+};
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload_data;
+    if (*con_cls == NULL) { /* headers only: answering now would cost keep-alive */
+        *con_cls = &request_seen;
+        return MHD_YES;
+    }
+    if (*con_cls != &request_seen) { /* an HTTP-FLV connection back from the writer */
+        flv_conn *fc = *con_cls;
+        return atomic_load(&fc->done) ? MHD_NO : MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0; /* no route takes a body */
+        return MHD_YES;
+    }
+    atomic_fetch_add_explicit(&H.requests, 1, memory_order_relaxed);
+    req r = {conn, url, method, con_cls};
+    if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0) {
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (resp) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers", "*");
+            MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+        }
+        return respond(conn, MHD_HTTP_NO_CONTENT, resp, NULL, NULL);
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+        return error_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                              "GET, HEAD, OPTIONS only");
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct route *rt = &routes[i];
+        size_t n = strlen(rt->path);
+        if (rt->match == EXACT ? strcmp(url, rt->path) == 0 : strncmp(url, rt->path, n) == 0)
+            return rt->handler(&r);
+    }
+    return error_response(conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (*con_cls != &request_seen)
+        fl_free(*con_cls); /* flv_conn: the writer let go of it or never took it */
+    *con_cls = NULL;
+}
+
+int relay_http_start(relay_hub *hub, const fl_config *cfg)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)cfg->relay_http_port)};
+    H.hub = hub;
+    H.cfg = cfg;
+    if (inet_pton(AF_INET, cfg->relay_host, &addr.sin_addr) != 1) {
+        fl_log(FL_LOG_ERROR, "relay_http", "FARMLIVE_RELAY_HOST %s is not an IPv4 address",
+               cfg->relay_host);
+        return -1;
+    }
+    if (flv_writer_start() < 0)
+        return -1;
+    H.daemon = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
+        (uint16_t)cfg->relay_http_port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)20000,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_END);
+    if (!H.daemon) {
+        fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d", cfg->relay_host,
+               cfg->relay_http_port);
+        flv_writer_stop();
+        return -1;
+    }
+    fl_log(FL_LOG_INFO, "relay_http", "listening on %s:%d", cfg->relay_host, cfg->relay_http_port);
+    return 0;
+}
+
+void relay_http_stop(void)
+{
+    flv_writer_stop(); /* resumes every HTTP-FLV connection */
+    if (H.daemon) {
+        MHD_stop_daemon(H.daemon);
+        H.daemon = NULL;
+    }
+}

@@ -1,0 +1,125 @@
+/* main.c - farmlive-relay: RTMP ingest on one port, HLS / HTTP-FLV /
+ * recordings / thumbnails out (see relay_rtmp.h and relay_http.h).
+ *
+ * Settings come from FARMLIVE_* variables (config.c); an invalid one stops
+ * start-up with a message and exit code 2, as the shop does. Runs until
+ * SIGTERM or SIGINT, then: stops the RTMP loop, closes every publisher
+ * (the shop hears each unpublish), stops the HTTP server, and frees the hub,
+ * which ends every stream and finalises the recordings; exits 0.
+ *
+ *   main thread                 ingest thread
+ *   config, hub, HTTP, RTMP --> rtmp_server_run() (epoll loop)
+ *   sigwait(TERM|INT)
+ *   rtmp_server_stop() -------> returns
+ *   join; rtmp_server_free; relay_http_stop; relay_hub_free */
+#include "farmlive/config.h"
+#include "farmlive/log.h"
+#include "farmlive/relay_http.h"
+#include "farmlive/relay_rtmp.h"
+#include "farmlive/relay_stream.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EXIT_CONFIG 2
+
+static const rtmp_hub_ops hub_ops = {
+    .publish = relay_hub_publish,
+    .unpublish = relay_hub_unpublish,
+    .tick = relay_hub_tick,
+    .metadata = relay_stream_metadata,
+    .video = relay_stream_video,
+    .audio = relay_stream_audio,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: farmlive-relay [serve | help]\n"
+                 "  serve  accept RTMP publishers on FARMLIVE_RTMP_PORT (rtmp://HOST:PORT/live/KEY)\n"
+                 "         and serve HLS / HTTP-FLV on FARMLIVE_RELAY_HTTP_PORT (default)\n"
+                 "Settings: FARMLIVE_* environment variables (see README).\n");
+}
+
+static void *ingest_main(void *arg)
+{
+    rtmp_server_run(arg);
+    return NULL;
+}
+
+static int serve(const fl_config *cfg)
+{
+    char err[256];
+    sigset_t set;
+    int sig = 0, rc = 1, http_started = 0;
+    relay_hub *hub = NULL;
+    rtmp_server *srv = NULL;
+    pthread_t ingest;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started below inherits this */
+
+    if (!cfg->internal_secret[0])
+        fl_log(FL_LOG_WARN, "config", "FARMLIVE_INTERNAL_SECRET is empty: the shop will refuse every publisher");
+    hub = relay_hub_new(cfg);
+    if (!hub) {
+        fl_log(FL_LOG_ERROR, "start_failed", "cannot create the relay hub");
+        goto out_free;
+    }
+    if (relay_http_start(hub, cfg) < 0)
+        goto out_free;
+    http_started = 1;
+    rtmp_server_opts opts = {.cfg = cfg, .hub = hub, .ops = &hub_ops};
+    srv = rtmp_server_new(&opts, err, sizeof(err));
+    if (!srv) {
+        fl_log(FL_LOG_ERROR, "start_failed", "rtmp: %s", err);
+        goto out_free;
+    }
+    if (pthread_create(&ingest, NULL, ingest_main, srv) != 0) {
+        fl_log(FL_LOG_ERROR, "start_failed", "cannot start the ingest thread");
+        goto out_free;
+    }
+    fl_log(FL_LOG_INFO, "listening", "relay: rtmp://%s:%d/live/KEY, http://%s:%d; shop at %s", cfg->relay_host,
+           cfg->rtmp_port, cfg->relay_host, cfg->relay_http_port, cfg->shop_internal_url);
+    sigwait(&set, &sig);
+    fl_log(FL_LOG_INFO, "shutdown", "signal %d: closing publishers, finalising recordings", sig);
+    rtmp_server_stop(srv);
+    pthread_join(ingest, NULL);
+    rc = 0;
+out_free:
+    rtmp_server_free(srv);
+    if (http_started)
+        relay_http_stop();
+    if (hub)
+        relay_hub_free(hub);
+    if (rc == 0)
+        fl_log(FL_LOG_INFO, "stopped", "relay stopped");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    fl_config cfg;
+    char err[512];
+    const char *cmd = argc > 1 ? argv[1] : "serve";
+
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "serve") != 0) {
+        fprintf(stderr, "farmlive-relay: unknown command '%s'\n", cmd);
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    if (fl_config_load(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "farmlive-relay: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    fl_log_set_level(cfg.log_level);
+    return serve(&cfg);
+}

@@ -1,0 +1,585 @@
+/* stream.c - one live stream: the ingest-facing calls, timestamps across
+ * takeovers, statistics, and the media worker feeding HLS, the recording
+ * and thumbnails.
+ *
+ *   ingest thread                                   media worker thread
+ *   relay_stream_video/audio                        (one per stream)
+ *     check + rebase ts -> relay_tag (once)
+ *     -> flv_out_push (HTTP-FLV, O(1))
+ *     -> work queue (bounded) -----------------> seq headers: params
+ *                                                keyframe: open hls_mux +
+ *   relay_stream_new_epoch -> EPOCH item ------>   relay_rec if closed;
+ *   relay_stream_end       -> END item -------->   thumb when due
+ *                                                frames: AVPacket (no copy)
+ *                                                  -> hls_mux, relay_rec
+ *
+ * Timestamps: an epoch is one publisher's session. Its timestamps are
+ * shifted so that output time carries on from the previous epoch's last
+ * tag (+100 ms): viewers of HTTP-FLV never see time go backwards; HLS
+ * starts a new muxer per epoch anyway (discontinuity).
+ *
+ * Queue overflow (the worker cannot keep up, e.g. the disk stalls): frames
+ * are dropped until the next video keyframe, control items never are. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "farmlive/alloc.h"
+#include "farmlive/log.h"
+#include "farmlive/relay_hub.h"
+#include "farmlive/relay_record.h"
+#include "farmlive/relay_thumb.h"
+
+#define WORK_MAX 2048 /* media tags queued */
+#define WORK_SLACK 64 /* room for control items and seq headers */
+#define WORK_MAX_BYTES (32u << 20)
+#define RATE_BUCKETS 8
+#define RATE_WINDOW 5
+#define HITS_WINDOW 10
+
+enum work_kind { WORK_TAG, WORK_EPOCH, WORK_END };
+
+typedef struct work_item {
+    enum work_kind kind;
+    relay_tag *tag;
+} work_item;
+
+typedef struct rate_bucket {
+    int64_t sec;
+    uint64_t bytes, vframes;
+} rate_bucket;
+
+struct relay_stream {
+    atomic_int refs;
+    const fl_config *cfg;
+    char live_id[RELAY_LIVE_ID_MAX + 1];
+    flv_out *flv;
+    hls_store *hls;
+
+    /* hub lock */
+    int publishers;
+    int64_t unpublished_at;
+
+    /* ingest thread only */
+    int epoch_started;
+    int64_t ts_offset;
+    uint32_t last_out_ts;
+    int dropping; /* queue overflowed: wait for a keyframe */
+
+    /* lock: statistics, thumbnail */
+    pthread_mutex_t lock;
+    relay_blob *thumb;
+    int epoch;
+    relay_avc_config avc;
+    relay_aac_config aac;
+    int have_avc, have_aac;
+    uint64_t bytes_in, vframes, aframes;
+    rate_bucket rate[RATE_BUCKETS];
+    int64_t started_ms;
+    uint64_t hits[HITS_WINDOW];
+    int hits_pos, hits_filled;
+    double hls_viewers;
+
+    /* work queue: qlock */
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    work_item q[WORK_MAX + WORK_SLACK];
+    size_t qhead, qlen, qbytes;
+    pthread_t worker;
+    int worker_started;
+    atomic_int worker_done;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* -- the work queue ------------------------------------------------------ */
+
+/* 0 queued, -1 dropped (full). Control items and sequence headers may use
+ * the slack. Takes a reference to tag. */
+static int queue_push(relay_stream *s, enum work_kind kind, relay_tag *tag, int essential)
+{
+    int ret = 0;
+    pthread_mutex_lock(&s->qlock);
+    size_t bytes = tag ? tag->size : 0;
+    size_t limit = essential ? WORK_MAX + WORK_SLACK : WORK_MAX;
+    if (s->qlen >= limit || (!essential && s->qbytes + bytes > WORK_MAX_BYTES)) {
+        ret = -1;
+    } else {
+        work_item *it = &s->q[(s->qhead + s->qlen) % (WORK_MAX + WORK_SLACK)];
+        it->kind = kind;
+        it->tag = tag ? relay_tag_ref(tag) : NULL;
+        s->qlen++;
+        s->qbytes += bytes;
+        pthread_cond_signal(&s->qcond);
+    }
+    pthread_mutex_unlock(&s->qlock);
+    return ret;
+}
+
+static work_item queue_pop(relay_stream *s)
+{
+    pthread_mutex_lock(&s->qlock);
+    while (s->qlen == 0)
+        pthread_cond_wait(&s->qcond, &s->qlock);
+    work_item it = s->q[s->qhead];
+    s->qhead = (s->qhead + 1) % (WORK_MAX + WORK_SLACK);
+    s->qlen--;
+    s->qbytes -= it.tag ? it.tag->size : 0;
+    pthread_mutex_unlock(&s->qlock);
+    return it;
+}
+
+/* -- the media worker ---------------------------------------------------- */
+
+typedef struct worker_state {
+    relay_media_params params;
+    hls_mux *hls;
+    relay_rec *rec;
+    int opened;         /* tried to open this epoch's outputs */
+    int64_t last_thumb; /* ms, monotonic; 0 never */
+    AVPacket *held[2];  /* last packet per track, until the next gives its duration */
+} worker_state;
+
+/* Default durations (ms) when the next packet does not tell. */
+static int64_t default_duration(const worker_state *w, int index)
+{
+    if (index == 1 && w->params.aac.sample_rate > 0)
+        return 1024 * 1000 / w->params.aac.sample_rate;
+    return 40;
+}
+
+static void write_packet(relay_stream *s, worker_state *w, AVPacket *pkt)
+{
+    AVPacket *copy = NULL;
+    if (w->hls && w->rec && !(copy = av_packet_alloc()))
+        return;
+    if (copy && av_packet_ref(copy, pkt) < 0)
+        av_packet_free(&copy);
+    if (w->hls && hls_mux_write(w->hls, copy ? copy : pkt) < 0) {
+        fl_log(FL_LOG_ERROR, "hls_write", "live %s: HLS stopped for this epoch", s->live_id);
+        hls_mux_close(w->hls);
+        w->hls = NULL;
+    }
+    if (w->rec && relay_rec_write(w->rec, pkt) < 0) {
+        fl_log(FL_LOG_ERROR, "record_write", "live %s: recording stopped for this epoch",
+               s->live_id);
+        relay_rec_close(w->rec);
+        w->rec = NULL;
+    }
+    av_packet_free(&copy);
+    av_packet_unref(pkt);
+}
+
+static void outputs_close(relay_stream *s, worker_state *w)
+{
+    for (int i = 0; i < 2; i++) {
+        if (w->held[i]) {
+            w->held[i]->duration = default_duration(w, i);
+            write_packet(s, w, w->held[i]);
+            av_packet_free(&w->held[i]);
+        }
+    }
+    hls_mux_close(w->hls);
+    relay_rec_close(w->rec);
+    w->hls = NULL;
+    w->rec = NULL;
+    w->opened = 0;
+}
+
+static void worker_frame(relay_stream *s, worker_state *w, relay_tag *t, int key)
+{
+    AVPacket *pkt = NULL;
+    if (key && !w->opened && w->params.avcc) {
+        w->opened = 1;
+        w->hls = hls_mux_open(s->hls, &w->params, s->live_id);
+        w->rec = relay_rec_open(s->cfg->var_dir, s->live_id, &w->params);
+    }
+    if (key && w->params.avcc) {
+        int64_t now = mono_ms();
+        int interval = s->cfg->thumb_interval_s > 0 ? s->cfg->thumb_interval_s : 10;
+        if (w->last_thumb == 0 || now - w->last_thumb >= (int64_t)interval * 1000) {
+            relay_blob *b = relay_thumb_make(&w->params, t);
+            w->last_thumb = now;
+            if (b) {
+                pthread_mutex_lock(&s->lock);
+                relay_blob_unref(s->thumb);
+                s->thumb = b;
+                pthread_mutex_unlock(&s->lock);
+            }
+        }
+    }
+    if (!w->hls && !w->rec)
+        return;
+    if (!(pkt = av_packet_alloc()))
+        return;
+    if (relay_media_packet(pkt, t) < 0 || pkt->stream_index > 1) {
+        av_packet_free(&pkt);
+        return;
+    }
+    AVPacket **held = &w->held[pkt->stream_index];
+    if (*held) {
+        int64_t d = pkt->dts - (*held)->dts;
+        (*held)->duration = d > 0 ? d : default_duration(w, pkt->stream_index);
+        write_packet(s, w, *held);
+        av_packet_free(held);
+    }
+    *held = pkt;
+}
+
+static void worker_tag(relay_stream *s, worker_state *w, relay_tag *t)
+{
+    const uint8_t *body = relay_tag_body(t);
+    size_t len = relay_tag_body_len(t);
+    int key = 0, seqhdr = 0, changed = 0;
+    int32_t cts;
+    if (t->type == FLV_TAG_VIDEO) {
+        if (flv_video_info(body, len, &key, &seqhdr, &cts) < 0)
+            return;
+        if (seqhdr)
+            changed = relay_media_params_set_video(&w->params, body, len);
+    } else if (t->type == FLV_TAG_AUDIO) {
+        if (flv_audio_info(body, len, &seqhdr) < 0)
+            return;
+        if (seqhdr)
+            changed = relay_media_params_set_audio(&w->params, body, len);
+    } else {
+        return;
+    }
+    if (seqhdr) {
+        if (changed == 1 && w->opened)
+            outputs_close(s, w); /* new codec parameters: new epoch's files */
+        return;
+    }
+    worker_frame(s, w, t, key);
+}
+
+static void *worker_main(void *arg)
+{
+    relay_stream *s = arg;
+    worker_state w = {0};
+    for (;;) {
+        work_item it = queue_pop(s);
+        if (it.kind == WORK_END)
+            break;
+        if (it.kind == WORK_EPOCH) {
+            outputs_close(s, &w);
+            relay_media_params_clear(&w.params);
+        } else {
+            worker_tag(s, &w, it.tag);
+        }
+        relay_tag_unref(it.tag);
+    }
+    outputs_close(s, &w);
+    relay_media_params_clear(&w.params);
+    atomic_store(&s->worker_done, 1);
+    return NULL;
+}
+
+/* -- life cycle ------------------------------------------------------------ */
+
+relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
+{
+    relay_stream *s = fl_calloc(1, sizeof(*s));
+    atomic_init(&s->refs, 1);
+    atomic_init(&s->worker_done, 0);
+    s->cfg = cfg;
+    snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
+    s->flv = flv_out_new();
+    s->hls = hls_store_new();
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->qlock, NULL);
+    pthread_cond_init(&s->qcond, NULL);
+    s->started_ms = mono_ms();
+    s->epoch = 1;
+    if (pthread_create(&s->worker, NULL, worker_main, s) == 0) {
+        s->worker_started = 1;
+    } else {
+        fl_log(FL_LOG_ERROR, "stream_worker", "live %s: no media worker (HLS, recording off)",
+               live_id);
+        atomic_store(&s->worker_done, 1);
+    }
+    return s;
+}
+
+relay_stream *relay_stream_ref(relay_stream *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
+void relay_stream_release(relay_stream *s)
+{
+    if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    if (s->worker_started) { /* the hub always ends and joins first; be safe */
+        relay_stream_end(s);
+        relay_stream_join(s);
+    }
+    while (s->qlen > 0)
+        relay_tag_unref(queue_pop(s).tag);
+    relay_blob_unref(s->thumb);
+    hls_store_free(s->hls);
+    flv_out_unref(s->flv);
+    pthread_cond_destroy(&s->qcond);
+    pthread_mutex_destroy(&s->qlock);
+    pthread_mutex_destroy(&s->lock);
+    fl_free(s);
+}
+
+void relay_stream_new_epoch(relay_stream *s)
+{
+    s->epoch_started = 0;
+    s->dropping = 0;
+    pthread_mutex_lock(&s->lock);
+    s->epoch++;
+    pthread_mutex_unlock(&s->lock);
+    queue_push(s, WORK_EPOCH, NULL, 1);
+}
+
+void relay_stream_end(relay_stream *s)
+{
+    flv_out_end(s->flv);
+    if (s->worker_started)
+        queue_push(s, WORK_END, NULL, 1);
+}
+
+int relay_stream_worker_done(relay_stream *s)
+{
+    return atomic_load(&s->worker_done);
+}
+
+void relay_stream_join(relay_stream *s)
+{
+    if (s->worker_started) {
+        pthread_join(s->worker, NULL);
+        s->worker_started = 0;
+    }
+}
+
+/* One publisher at a time: a takeover replaces it (ingest closes the old
+ * connection without unpublishing it), so this is a flag, not a count. */
+void relay_stream_publisher_add(relay_stream *s)
+{
+    s->publishers = 1;
+}
+
+void relay_stream_publisher_remove(relay_stream *s, int64_t now_s)
+{
+    if (s->publishers) {
+        s->publishers = 0;
+        s->unpublished_at = now_s;
+    }
+}
+
+int relay_stream_publishing(const relay_stream *s)
+{
+    return s->publishers > 0;
+}
+
+int relay_stream_expired(const relay_stream *s, int64_t now_s, int grace_s)
+{
+    return s->publishers == 0 && now_s - s->unpublished_at >= grace_s;
+}
+
+/* -- ingest calls ---------------------------------------------------------- */
+
+static uint32_t rebase(relay_stream *s, uint32_t ts)
+{
+    if (!s->epoch_started) {
+        s->epoch_started = 1;
+        s->ts_offset = s->last_out_ts == 0 ? 0 : (int64_t)s->last_out_ts + 100 - ts;
+    }
+    int64_t o = (int64_t)ts + s->ts_offset;
+    if (o < 0)
+        o = 0;
+    uint32_t out = (uint32_t)o;
+    if (out > s->last_out_ts)
+        s->last_out_ts = out;
+    return out;
+}
+
+static void count(relay_stream *s, size_t len, int video_frame, int audio_frame)
+{
+    int64_t sec = mono_ms() / 1000;
+    pthread_mutex_lock(&s->lock);
+    rate_bucket *b = &s->rate[sec % RATE_BUCKETS];
+    if (b->sec != sec)
+        *b = (rate_bucket){sec, 0, 0};
+    b->bytes += len;
+    b->vframes += (uint64_t)video_frame;
+    s->bytes_in += len;
+    s->vframes += (uint64_t)video_frame;
+    s->aframes += (uint64_t)audio_frame;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Queues t for the worker, dropping frames up to the next keyframe once
+ * the queue overflowed. */
+static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr)
+{
+    if (s->dropping && !seqhdr && !key)
+        return;
+    if (queue_push(s, WORK_TAG, t, seqhdr) < 0) {
+        if (!s->dropping)
+            fl_log(FL_LOG_WARN, "stream_queue",
+                   "live %s: media worker behind, dropping to next keyframe", s->live_id);
+        s->dropping = 1;
+        return;
+    }
+    if (key)
+        s->dropping = 0;
+}
+
+void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
+{
+    static const uint8_t name[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e',
+                                   't',  'a',  'D',  'a', 't', 'a'};
+    relay_tag *t = relay_tag_new(FLV_TAG_SCRIPT, s->last_out_ts, name, sizeof(name), amf, len);
+    if (!t)
+        return;
+    flv_out_push(s->flv, t);
+    relay_tag_unref(t);
+}
+
+int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len)
+{
+    int key, seqhdr;
+    int32_t cts;
+    relay_avc_config avc;
+    if (flv_video_info(body, len, &key, &seqhdr, &cts) < 0)
+        return -1;
+    if (seqhdr) { /* a malformed one is relayed as is; HLS, recording and thumbnails wait for a
+                     valid one */
+        int ok = len > 5 && relay_avcc_parse(body + 5, len - 5, &avc) == 0;
+        if (!ok)
+            fl_log(FL_LOG_WARN, "stream_video",
+                   "live %s: malformed AVC sequence header (HLS, recording off)", s->live_id);
+        pthread_mutex_lock(&s->lock);
+        if (ok)
+            s->avc = avc;
+        s->have_avc = ok;
+        pthread_mutex_unlock(&s->lock);
+    }
+    relay_tag *t = relay_tag_new(FLV_TAG_VIDEO, rebase(s, ts_ms), NULL, 0, body, len);
+    if (!t)
+        return -1;
+    t->flags = (uint8_t)((key ? RELAY_TAG_KEY : 0) | (seqhdr ? RELAY_TAG_SEQHDR : 0));
+    count(s, len, !seqhdr, 0);
+    flv_out_push(s->flv, t);
+    feed_worker(s, t, key && !seqhdr, seqhdr);
+    relay_tag_unref(t);
+    return 0;
+}
+
+int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len)
+{
+    int seqhdr;
+    relay_aac_config aac;
+    if (flv_audio_info(body, len, &seqhdr) < 0)
+        return -1;
+    if (seqhdr) { /* as for video: relayed, but the outputs leave the audio out */
+        int ok = len > 2 && relay_asc_parse(body + 2, len - 2, &aac) == 0;
+        if (!ok)
+            fl_log(FL_LOG_WARN, "stream_audio",
+                   "live %s: malformed AudioSpecificConfig (audio off in HLS, recording)",
+                   s->live_id);
+        pthread_mutex_lock(&s->lock);
+        if (ok)
+            s->aac = aac;
+        s->have_aac = ok;
+        pthread_mutex_unlock(&s->lock);
+    }
+    relay_tag *t = relay_tag_new(FLV_TAG_AUDIO, rebase(s, ts_ms), NULL, 0, body, len);
+    if (!t)
+        return -1;
+    if (seqhdr)
+        t->flags = RELAY_TAG_SEQHDR;
+    count(s, len, 0, !seqhdr);
+    flv_out_push(s->flv, t);
+    feed_worker(s, t, 0, seqhdr);
+    relay_tag_unref(t);
+    return 0;
+}
+
+/* -- the HTTP side ----------------------------------------------------------- */
+
+void relay_stream_tick(relay_stream *s)
+{
+    uint64_t hits = hls_store_playlist_hits(s->hls);
+    pthread_mutex_lock(&s->lock);
+    uint64_t oldest = s->hits[s->hits_filled < HITS_WINDOW ? 0 : s->hits_pos];
+    int span = s->hits_filled < HITS_WINDOW ? s->hits_filled : HITS_WINDOW;
+    s->hls_viewers = span > 0 ? (double)(hits - oldest) / span : 0;
+    s->hits[s->hits_pos] = hits;
+    s->hits_pos = (s->hits_pos + 1) % HITS_WINDOW;
+    if (s->hits_filled < HITS_WINDOW)
+        s->hits_filled++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+const char *relay_stream_id(const relay_stream *s)
+{
+    return s->live_id;
+}
+
+flv_out *relay_stream_flv(relay_stream *s)
+{
+    return s->flv;
+}
+
+hls_store *relay_stream_hls(relay_stream *s)
+{
+    return s->hls;
+}
+
+relay_blob *relay_stream_thumb(relay_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    relay_blob *b = s->thumb ? relay_blob_ref(s->thumb) : NULL;
+    pthread_mutex_unlock(&s->lock);
+    return b;
+}
+
+void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
+{
+    int64_t now = mono_ms();
+    int64_t sec = now / 1000;
+    memset(info, 0, sizeof(*info));
+    snprintf(info->live_id, sizeof(info->live_id), "%s", s->live_id);
+    info->hls_segments = hls_store_segments(s->hls);
+    info->flv_viewers = flv_out_viewers(s->flv);
+    pthread_mutex_lock(&s->lock);
+    if (s->have_avc) {
+        relay_avc_codec_string(&s->avc, info->vcodec, sizeof(info->vcodec));
+        info->width = s->avc.width;
+        info->height = s->avc.height;
+    }
+    if (s->have_aac) {
+        snprintf(info->acodec, sizeof(info->acodec), "mp4a.40.%d", s->aac.object_type);
+        info->sample_rate = s->aac.sample_rate;
+        info->channels = s->aac.channels;
+    }
+    uint64_t bytes = 0, frames = 0;
+    for (int i = 0; i < RATE_BUCKETS; i++) {
+        const rate_bucket *b = &s->rate[i];
+        if (b->sec >= sec - RATE_WINDOW && b->sec < sec) {
+            bytes += b->bytes;
+            frames += b->vframes;
+        }
+    }
+    info->kbps = (double)bytes * 8 / 1000 / RATE_WINDOW;
+    info->fps = (double)frames / RATE_WINDOW;
+    info->epoch = s->epoch;
+    info->hls_viewers = s->hls_viewers;
+    info->uptime_s = (double)(now - s->started_ms) / 1000;
+    info->bytes_in = s->bytes_in;
+    info->video_frames = s->vframes;
+    info->audio_frames = s->aframes;
+    pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# relay_ingest.sh - the relay's RTMP publish side against the real shop:
+# FFmpeg publishers (two at once on one port), the shop's publish check
+# (a wrong key is refused), a reconnect taking over a lingering publisher,
+# and bad input (HEVC, timestamps going back or jumping, a huge chunk size
+# or message, garbage and an HTTP request on the port) closing only the
+# connection at fault, each with its log line, while another stream goes on.
+# Ends with SIGTERM: the relay must exit 0.
+#
+# Starts its own relay ($RELAY_BIN, the sanitizer build) on free ports, so
+# it can run beside other relay suites. Needs ffmpeg and the rtmp_push test
+# tool ($BUILD_DIR/tools/rtmp_push, built by `make test`).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../ops/lib.sh"
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD_DIR:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+PUSH=$BUILD/tools/rtmp_push
+RELAY=${RELAY_BIN:-$ROOT/bin/farmlive-relay-san}
+: "${FARMLIVE_INTERNAL_SECRET:?FARMLIVE_INTERNAL_SECRET must be set}"
+RPORT=$(free_port)
+HPORT=$(free_port)
+while [ "$HPORT" = "$RPORT" ]; do HPORT=$(free_port); done
+LOG=$_TMP/relay.log
+RELAY_PID=
+
+stop_relay() { [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null; }
+trap 'stop_relay; rm -rf "$_TMP"' EXIT
+
+# Sanitizer reports go to the relay's own log (stderr), which this suite scans.
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+FARMLIVE_RTMP_PORT=$RPORT FARMLIVE_RELAY_HTTP_PORT=$HPORT FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL \
+    FARMLIVE_VAR_DIR=$_TMP/var FARMLIVE_LOG_LEVEL=info "$RELAY" serve >"$LOG" 2>&1 &
+RELAY_PID=$!
+if ! wait_http "http://127.0.0.1:$HPORT/healthz" 30 "$RELAY_PID"; then
+    sleep 1
+    bad "the relay did not start" "$(tail -n 20 "$LOG")"
+    RELAY_PID=
+    finish
+    exit 1
+fi
+
+# A live session of the demo farmer -> its stream key.
+TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
+new_key() {
+    api POST /api/v1/live "{\"title\":\"ingest test $1\"}"
+    jqr .stream_key
+}
+K1=$(new_key one)
+K2=$(new_key two)
+K3=$(new_key three)
+TOKEN=
+check "the shop hands out stream keys" test -n "$K1" -a "$K1" != null -a -n "$K2" -a -n "$K3"
+
+URL=rtmp://127.0.0.1:$RPORT/live
+push_ffmpeg() { # push_ffmpeg KEY SECONDS -> ffmpeg's exit code
+    timeout $(($2 + 20)) ffmpeg -nostdin -hide_banner -loglevel error -re \
+        -f lavfi -i "testsrc=size=320x240:rate=25" -f lavfi -i "sine=frequency=440" -t "$2" \
+        -c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 25 -c:a aac -f flv "$URL/$1" \
+        >>"$_TMP/ffmpeg.log" 2>&1
+}
+logged() { grep -q -- "$1" "$LOG"; }
+count_logged() { grep -c -- "$1" "$LOG"; }
+
+# 1. two publishers at once on the one port; bad input meanwhile
+push_ffmpeg "$K1" 8 & P1=$!
+push_ffmpeg "$K2" 8 & P2=$!
+sleep 2
+for mode in hevc hevc-enhanced ts-back ts-jump chunk-huge msg-huge; do
+    out=$("$PUSH" 127.0.0.1 "$RPORT" "$K3" "$mode" 2>&1)
+    check "$mode: the relay closes the connection ($out)" test $? -eq 0
+done
+printf 'GET /live/x.flv HTTP/1.1\r\nHost: relay\r\n\r\n' >"$_TMP/http.txt"
+{ printf '\377'; head -c 4000 /dev/urandom; } >"$_TMP/garbage.bin"
+for f in http.txt garbage.bin; do
+    timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RPORT; cat '$_TMP/$f' >&3; cat <&3 >/dev/null" 2>/dev/null
+done
+out=$("$PUSH" 127.0.0.1 "$RPORT" "not-a-key-$RANDOM" refused 2>&1)
+check "a wrong key is refused with an onStatus error ($out)" test $? -eq 0
+wait "$P1"; r1=$?
+wait "$P2"; r2=$?
+check "publisher 1 ran to the end beside the bad input (ffmpeg exit $r1)" test "$r1" -eq 0
+check "publisher 2 ran to the end beside the bad input (ffmpeg exit $r2)" test "$r2" -eq 0
+check "both publishes logged" test "$(count_logged '"event":"rtmp_publish"')" -ge 2
+check "HEVC refused, naming the codec" logged 'rtmp_codec_refused.*HEVC'
+check "enhanced-RTMP HEVC refused, naming the codec" logged 'rtmp_codec_refused.*hvc1'
+check "backwards timestamp logged" logged 'rtmp_bad_timestamp.*backwards'
+check "timestamp jump logged" logged 'rtmp_bad_timestamp.*jumped'
+check "huge chunk size logged" logged 'Set Chunk Size of 0 or above'
+check "huge message logged" logged 'message longer than the limit'
+check "HTTP on the RTMP port logged" logged 'an HTTP request on the RTMP port'
+check "garbage logged" logged 'not RTMP: C0 is not version 3'
+check "refusal logged" logged 'rtmp_publish_refused'
+check "keys never logged whole" bash -c "! grep -q -- '$K1' '$LOG'"
+
+# 2. a reconnect takes over a lingering publisher at once (no "stream busy")
+push_ffmpeg "$K1" 10 & PA=$!
+sleep 3
+push_ffmpeg "$K1" 3; rb=$?
+wait "$PA"
+check "the second publisher with the same key streamed (ffmpeg exit $rb)" test "$rb" -eq 0
+check "the takeover is logged" logged '"event":"rtmp_takeover"'
+
+# 3. SIGTERM: clean exit (recordings finalised by the hub)
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID"; rc=$?
+RELAY_PID=
+check "the relay exits 0 on SIGTERM (got $rc)" test "$rc" -eq 0
+check "no sanitizer report in the relay log" bash -c "! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$LOG'"
+[ "$FAIL" -gt 0 ] && { echo "--- relay log (tail)"; grep -v '"debug"' "$LOG" | tail -n 30; } >&2
+finish
