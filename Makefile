@@ -29,6 +29,8 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 BASE    := -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(WARN) -MMD -MP
 CFLAGS_REL := $(BASE) -O2 -g
 CFLAGS_SAN := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+# for programs compiled and linked in one step (no dependency files beside them)
+CFLAGS_ONE := $(filter-out -MMD -MP,$(CFLAGS_REL))
 LDLIBS  := $(PKG_LIBS) $(R_LIBS) -lpthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
@@ -75,15 +77,15 @@ $(BIN)/farmlive-relay-san: $(B)/san/src/relay/main.o $(RELAY_SAN)
 # Small command-line tools (tools/NAME.c -> bin/NAME), linked with the shop's objects.
 $(BIN)/%: tools/%.c $(SHOP_REL)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS_ONE) -o $@ $^ $(LDLIBS)
 
 $(BIN)/mhd-static: bench/mhd_static.c
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS_REL) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS_ONE) -o $@ $< $(LDLIBS)
 
 $(BIN)/bench-%: bench/%.c $(SHOP_REL) $(RELAY_SRC:%.c=$(B)/rel/%.o)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS_REL) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS_ONE) -o $@ $^ $(LDLIBS)
 
 $(B)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -136,7 +138,7 @@ bench:
 	@ops/install-deps.sh bench
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: all $(BIN)/mhd-static
+bench-run: all $(BIN)/mhd-static $(BIN)/bench-trace_verify $(BIN)/bench-flash_load
 	@BIN_DIR=$(BIN) ops/bench-stack.sh
 
 format:
@@ -146,3 +148,29 @@ clean:
 	rm -rf $(B) $(BIN)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- relay ingest test builds: fuzzers and the rtmp_push tool ---------------
+# libFuzzer harnesses tests/fuzz/fuzz_*.c -> $(B)/fuzz/fuzz_*, built with
+# clang -fsanitize=fuzzer,address,undefined from just the codec they cover
+# (plus the allocator). tests/integration/relay_fuzz.sh runs each
+# for a bounded time over tests/fuzz/corpus/. `make fuzz` builds them.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) -g -O1 -fno-omit-frame-pointer \
+              -fsanitize=fuzzer,address,undefined
+FUZZ_DEPS  := src/common/alloc.c
+
+$(B)/fuzz/fuzz_handshake: tests/fuzz/fuzz_handshake.c src/relay/rtmp_handshake.c
+$(B)/fuzz/fuzz_chunk: tests/fuzz/fuzz_chunk.c src/relay/rtmp_chunk.c $(FUZZ_DEPS)
+$(B)/fuzz/fuzz_amf0: tests/fuzz/fuzz_amf0.c src/relay/amf0.c $(FUZZ_DEPS)
+$(B)/fuzz/fuzz_%:
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+
+fuzz: $(B)/fuzz/fuzz_handshake $(B)/fuzz/fuzz_chunk $(B)/fuzz/fuzz_amf0
+test-run: fuzz
+
+# A tiny hostile RTMP publisher for tests/integration/relay_ingest.sh.
+$(B)/tools/rtmp_push: tests/tools/rtmp_push.c src/relay/rtmp_chunk.c src/relay/amf0.c src/common/alloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -o $@ $^
+test-run: $(B)/tools/rtmp_push

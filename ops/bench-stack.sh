@@ -26,3 +26,7 @@ ops/stack.sh start "$TMP/stack" "$FARMLIVE_DB_PORT" "$FARMLIVE_REDIS_PORT" >/dev
 SHOP_PID=$!
 wait_http "$SHOP_URL/healthz" 30 "$SHOP_PID" || { tail -n 30 "$TMP/shop.log"; exit 1; }
 ops/bench.sh
+rc=$?
+ops/bench-trace.sh || rc=1
+ops/bench-flash.sh || rc=1
+exit $rc

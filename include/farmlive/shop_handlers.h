@@ -46,9 +46,59 @@ int shop_products_sku_create(shop_req *r);
 int shop_products_sku_update(shop_req *r);
 
 /* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
+/* lots.c */
+int shop_lots_create(shop_req *r);
+int shop_lots_list(shop_req *r);
+int shop_lots_get(shop_req *r);
+/* certificates.c */
+int shop_certificates_create(shop_req *r);
+int shop_certificates_list(shop_req *r);
+int shop_certificates_get(shop_req *r);
+int shop_certificates_attach(shop_req *r);
+int shop_certificates_revoke(shop_req *r);
+/* trace.c */
+int shop_trace_events_create(shop_req *r);
+int shop_trace_keys_get(shop_req *r);
+int shop_trace_get(shop_req *r);
+int shop_trace_verify(shop_req *r);
+/* trace_page.c */
+int shop_trace_page(shop_req *r);
+int shop_trace_digital_link(shop_req *r);
+/* labels.c */
+int shop_labels_qr_svg(shop_req *r);
+int shop_labels_qr_png(shop_req *r);
+int shop_labels_sheet(shop_req *r);
+/* epcis.c */
+int shop_epcis_get(shop_req *r);
 
 /* -- buying: carts.c, orders.c, inventory.c, payments.c, flash.c -- */
+int shop_carts_get(shop_req *r);
+int shop_carts_put_item(shop_req *r);
+int shop_carts_clear(shop_req *r);
+int shop_orders_create(shop_req *r);
+int shop_orders_list(shop_req *r);
+int shop_orders_get(shop_req *r);
+int shop_orders_cancel(shop_req *r);
+int shop_orders_ship(shop_req *r);
+int shop_orders_deliver(shop_req *r);
+int shop_orders_complete(shop_req *r);
+int shop_orders_refund(shop_req *r);
+int shop_orders_coop_list(shop_req *r);
+int shop_inventory_restock(shop_req *r);
+int shop_inventory_adjust(shop_req *r);
+int shop_inventory_get(shop_req *r);
+int shop_payments_notify(shop_req *r);
+int shop_flash_create(shop_req *r);
+int shop_flash_get(shop_req *r);
+int shop_flash_buy(shop_req *r);
 
 /* -- live: live.c -- */
+int shop_live_list(shop_req *r);
+int shop_live_create(shop_req *r);
+int shop_live_get(shop_req *r);
+int shop_live_events(shop_req *r);
+int shop_live_internal_publish(shop_req *r);
+int shop_live_internal_unpublish(shop_req *r);
+int shop_live_internal_ended(shop_req *r);
 
 #endif

@@ -340,3 +340,76 @@ ON DUPLICATE KEY UPDATE product_id = product_id;
 INSERT INTO skus (product_id, spec, unit, price_fen, weight_g, gtin)
 SELECT @p, '1千克', '箱', 3600, 1300, NULL FROM DUAL
 WHERE NOT EXISTS (SELECT 1 FROM skus WHERE product_id = @p AND spec = '1千克');
+
+-- ------------------------------------------------------- traceability
+-- Lot AY-EGG-20261120-01: 300 boxes of 30 green-shell eggs from the Dacheng
+-- base, its certificate of conformity with entrusted test results, the
+-- product's green-food certification, and six trace events from raising to
+-- shipping. Hashes and signatures need the platform key, so events and
+-- certificates are inserted unsealed (hash and signature NULL) and sealed
+-- by shop_trace_seal_all() after this file runs, or on their first read.
+-- Times are UTC (06:30 in Pingxiang is 22:30 UTC the day before).
+SET @egg_sku = (SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id
+                WHERE p.coop_id = @anyuan AND p.name_zh = '绿壳乌鸡蛋' AND s.spec = '30枚装');
+SET @egg_product = (SELECT id FROM products WHERE coop_id = @anyuan AND name_zh = '绿壳乌鸡蛋');
+
+INSERT INTO lots (code, sku_id, coop_id, base_id, farmer_account_id, quantity, unit, remaining,
+                  harvest_date, pack_date)
+VALUES ('AY-EGG-20261120-01', @egg_sku, @anyuan, @dacheng, @anyuan_farmer, 300, '盒', 300,
+        '2026-11-20', '2026-11-20')
+ON DUPLICATE KEY UPDATE id = id;
+SET @egg_lot = (SELECT id FROM lots WHERE code = 'AY-EGG-20261120-01');
+
+INSERT INTO inventory_ledger (lot_id, sku_id, delta, reason, note, actor_account_id)
+SELECT @egg_lot, @egg_sku, 300, 'produced', 'demo seed', @anyuan_admin FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM inventory_ledger WHERE lot_id = @egg_lot AND reason = 'produced');
+
+INSERT INTO certificates (coop_id, kind, number, holder, product_name, quantity, contact, address,
+                          origin, basis, commitments, test_results, issued_on, created_by)
+SELECT @anyuan, 'conformity', 'HGZ-AY-20261120-01', '萍乡市安源区大城生态农业专业合作社',
+       '绿壳乌鸡蛋（30枚装）', '300盒（9000枚）', '陈志刚 0799-6231088',
+       '江西省萍乡市安源区 大城基地', '江西省萍乡市安源区', 'entrusted_test',
+       '["不使用禁用农药兽药、停用兽药和非法添加物","常规农药兽药残留不超标","对承诺的真实性负责"]',
+       '[{"item":"恩诺沙星","method":"GB 31658.17-2021","result":"未检出","limit":"不得检出","verdict":"pass"},{"item":"氟苯尼考","method":"GB 31658.17-2021","result":"未检出","limit":"不得检出","verdict":"pass"},{"item":"甲硝唑","method":"GB 31658.23-2022","result":"未检出","limit":"不得检出","verdict":"pass"}]',
+       '2026-11-20', @anyuan_admin FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM certificates WHERE kind = 'conformity' AND number = 'HGZ-AY-20261120-01');
+SET @egg_conformity = (SELECT id FROM certificates WHERE kind = 'conformity' AND number = 'HGZ-AY-20261120-01');
+INSERT INTO certificate_links (certificate_id, lot_id) VALUES (@egg_conformity, @egg_lot)
+ON DUPLICATE KEY UPDATE certificate_id = certificate_id;
+
+INSERT INTO certificates (coop_id, kind, number, issuing_body, holder, scope, verify_url, issued_on,
+                          valid_from, valid_until, created_by)
+SELECT @anyuan, 'green_food', 'LB-15-2609-36-0213-A', '中国绿色食品发展中心',
+       '萍乡市安源区大城生态农业专业合作社', '绿壳乌鸡蛋，大城基地，年产量 120 万枚',
+       'http://www.greenfood.org.cn/', '2026-09-15', '2026-09-15', '2029-09-14', @anyuan_admin FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM certificates WHERE kind = 'green_food' AND number = 'LB-15-2609-36-0213-A');
+SET @egg_green = (SELECT id FROM certificates WHERE kind = 'green_food' AND number = 'LB-15-2609-36-0213-A');
+INSERT INTO certificate_links (certificate_id, product_id) VALUES (@egg_green, @egg_product)
+ON DUPLICATE KEY UPDATE certificate_id = certificate_id;
+
+-- Guarded by NOT EXISTS, never ON DUPLICATE KEY UPDATE: the append-only
+-- trigger refuses any UPDATE of a sealed event, even a no-op one.
+INSERT INTO trace_events (lot_id, seq, kind, occurred_at, place, actor, actor_account_id, details)
+SELECT @egg_lot, 1, 'raised', '2026-06-01 01:00:00', '大城基地 林下鸡舍 3 号', '刘春花', @anyuan_farmer,
+       '{"flock":"绿壳乌鸡 1200 只","note":"林下散养，每只活动面积不少于 5 平方米"}' FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM trace_events WHERE lot_id = @egg_lot AND seq = 1);
+INSERT INTO trace_events (lot_id, seq, kind, occurred_at, place, actor, actor_account_id, details)
+SELECT @egg_lot, 2, 'fed', '2026-11-01 00:30:00', '大城基地 林下鸡舍 3 号', '刘春花', @anyuan_farmer,
+       '{"feed":"自产玉米、稻谷和青菜，不添加促产蛋药物","supplier":"合作社自产"}' FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM trace_events WHERE lot_id = @egg_lot AND seq = 2);
+INSERT INTO trace_events (lot_id, seq, kind, occurred_at, place, actor, actor_account_id, details)
+SELECT @egg_lot, 3, 'inspected', '2026-11-18 02:00:00', '萍乡市农产品质量安全检测中心', '萍乡市农产品质量安全检测中心', NULL,
+       '{"report":"PX-2026-11-0457","results":[{"item":"恩诺沙星","result":"未检出","verdict":"pass"},{"item":"氟苯尼考","result":"未检出","verdict":"pass"},{"item":"甲硝唑","result":"未检出","verdict":"pass"}]}' FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM trace_events WHERE lot_id = @egg_lot AND seq = 3);
+INSERT INTO trace_events (lot_id, seq, kind, occurred_at, place, actor, actor_account_id, details)
+SELECT @egg_lot, 4, 'harvested', '2026-11-19 22:30:00', '大城基地 林下鸡舍 3 号', '刘春花', @anyuan_farmer,
+       '{"eggs":9000,"note":"当天拣蛋，剔除破壳和畸形蛋"}' FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM trace_events WHERE lot_id = @egg_lot AND seq = 4);
+INSERT INTO trace_events (lot_id, seq, kind, occurred_at, place, actor, actor_account_id, details)
+SELECT @egg_lot, 5, 'packed', '2026-11-20 02:00:00', '合作社分拣包装车间', '张建国', @anyuan_farmer2,
+       '{"boxes":300,"per_box":"30枚","certificate":"HGZ-AY-20261120-01"}' FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM trace_events WHERE lot_id = @egg_lot AND seq = 5);
+INSERT INTO trace_events (lot_id, seq, kind, occurred_at, place, actor, actor_account_id, details)
+SELECT @egg_lot, 6, 'shipped', '2026-11-20 07:00:00', '合作社发货点', '陈志刚', @anyuan_admin,
+       '{"carrier":"顺丰冷运","boxes":300}' FROM DUAL
+WHERE NOT EXISTS (SELECT 1 FROM trace_events WHERE lot_id = @egg_lot AND seq = 6);

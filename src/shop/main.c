@@ -10,9 +10,12 @@
 #include "farmlive/kv.h"
 #include "farmlive/log.h"
 #include "farmlive/shop_catalogue.h"
+#include "farmlive/shop_live.h"
 #include "farmlive/shop_metrics.h"
 #include "farmlive/shop_migrate.h"
+#include "farmlive/shop_orders.h"
 #include "farmlive/shop_server.h"
+#include "farmlive/shop_trace.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +36,7 @@ static void usage(FILE *out)
 
 static int serve(const fl_config *cfg)
 {
-    char err[256];
+    char err[640];
     sigset_t set;
     int sig = 0;
     shop_ctx ctx = {.cfg = cfg};
@@ -48,17 +51,27 @@ static int serve(const fl_config *cfg)
     ctx.kv = fl_kv_pool_new(cfg);
     shop_metrics_init();
     ctx.catalogue = shop_catalogue_new(&ctx);
-    shop_server *srv = shop_server_start(&ctx, err, sizeof(err));
+    shop_live_start(&ctx);
+    shop_server *srv = NULL;
+    if (shop_trace_key_init(cfg, err, sizeof(err)) != 0) {
+        fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
+        goto out_free;
+    }
+    srv = shop_server_start(&ctx, err, sizeof(err));
     if (!srv) {
         fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
         goto out_free;
     }
     fl_log(FL_LOG_INFO, "listening", "shop on http://%s:%d (%d threads), public base %s", cfg->shop_host,
            cfg->shop_port, cfg->shop_threads, cfg->public_base);
+    shop_sweeper *sweeper = shop_orders_sweeper_start(&ctx); /* order expiry, flash counters */
     sigwait(&set, &sig);
     fl_log(FL_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", sig);
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
+    shop_orders_sweeper_stop(sweeper);
 out_free:
+    shop_live_stop();
+    shop_trace_cache_free();
     shop_catalogue_free(ctx.catalogue);
     shop_metrics_free();
     fl_kv_pool_free(ctx.kv);
@@ -79,6 +92,8 @@ static int with_db(const fl_config *cfg, const char *what)
     } else {
         snprintf(path, sizeof(path), "%s/seed/demo.sql", cfg->schema_dir);
         rc = shop_migrate_seed(pool, path);
+        if (rc == 0)
+            rc = shop_trace_seal_all(pool, cfg); /* hash and sign the seeded trace rows */
     }
     fl_db_pool_free(pool);
     return rc == 0 ? 0 : 1;

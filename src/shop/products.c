@@ -33,6 +33,7 @@
 #include "farmlive/db.h"
 #include "farmlive/shop_auth.h"
 #include "farmlive/shop_catalogue.h"
+#include "farmlive/shop_trace.h"
 #include "farmlive/shop_values.h"
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_http.h"
@@ -50,7 +51,7 @@
 /* Columns, in the order product_json() reads them. */
 enum {
     PC_ID, PC_COOP_ID, PC_COOP_NAME, PC_NAME_ZH, PC_NAME_EN, PC_CATEGORY, PC_DESCRIPTION,
-    PC_STATUS, PC_BASE_ID, PC_BASE_NAME, PC_CREATED, PC_UPDATED, PC_IMAGES, PC_SKUS
+    PC_STATUS, PC_BASE_ID, PC_BASE_NAME, PC_CREATED, PC_UPDATED, PC_IMAGES, PC_SKUS, PC_CERTS
 };
 
 #define PRODUCT_SELECT                                                                             \
@@ -60,13 +61,14 @@ enum {
     "FROM product_images i WHERE i.product_id = p.id), "                                          \
     "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', s.id, 'spec', s.spec, 'unit', s.unit, "             \
     "'price_fen', s.price_fen, 'weight_g', s.weight_g, 'gtin', s.gtin, 'active', s.active) "     \
-    "ORDER BY s.id) FROM skus s WHERE s.product_id = p.id) "                                      \
+    "ORDER BY s.id) FROM skus s WHERE s.product_id = p.id), "                                     \
+    SHOP_TRACE_CERTIFICATIONS_SQL("p") " "                                                         \
     "FROM products p JOIN cooperatives c ON c.id = p.coop_id "                                    \
     "LEFT JOIN production_bases b ON b.id = p.base_id "
 
 /* Parameters: cursor x2, coop x2, category x2, q x4, certified x2, limit.
- * The certified predicate compares the wanted value with whether the product
- * holds a valid certification; until certifications exist that is 0. */
+ * The certified predicate compares the wanted value (-1: any) with whether
+ * the product or its base holds a valid, unexpired certification. */
 static const char PRODUCTS_LIST_SQL[] =
     PRODUCT_SELECT
     "WHERE p.status = 'listed' "
@@ -75,7 +77,7 @@ static const char PRODUCTS_LIST_SQL[] =
     "AND (? IS NULL OR p.category = ?) "
     "AND (? IS NULL OR p.name_zh LIKE ? ESCAPE '!' OR p.name_en LIKE ? ESCAPE '!' "
     "     OR p.description LIKE ? ESCAPE '!') "
-    "AND (? < 0 OR ? = 0 /* later: EXISTS (a valid certification of p) */) "
+    "AND (? < 0 OR ? = " SHOP_TRACE_CERTIFIED_SQL("p") ") "
     "ORDER BY p.id DESC LIMIT ?";
 
 static const char PRODUCT_GET_SQL[] = PRODUCT_SELECT "WHERE p.id = ?";
@@ -438,7 +440,7 @@ static json_t *product_json(const fl_rows *rows, size_t i)
     skus = jarray_text(fl_rows_str(rows, i, PC_SKUS));
     json_array_foreach(skus, k, sku) sku_json_fix(sku);
     json_object_set_new(p, "skus", skus);
-    json_object_set_new(p, "certifications", json_array());
+    json_object_set_new(p, "certifications", jarray_text(fl_rows_str(rows, i, PC_CERTS)));
     json_object_set_new(p, "created_at", shop_json_str(fl_rows_str(rows, i, PC_CREATED)));
     json_object_set_new(p, "updated_at", shop_json_str(fl_rows_str(rows, i, PC_UPDATED)));
     return p;

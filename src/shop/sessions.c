@@ -7,6 +7,7 @@
  * successful login clears the account's counter. */
 #include "farmlive/shop_accounts.h"
 #include "farmlive/shop_auth.h"
+#include "farmlive/shop_carts.h"
 #include "farmlive/shop_handlers.h"
 #include "farmlive/crypto.h"
 #include "farmlive/log.h"
@@ -122,6 +123,7 @@ int shop_sessions_create(shop_req *r)
         freeReplyObject(rep);
     if ((err = shop_auth_session_create(r, id, platform_admin, token, csrf)) < 0)
         return err;
+    shop_carts_merge_guest(r, id); /* a guest cart joins the account's cart */
     if ((err = shop_accounts_json(r, id, &account)) < 0)
         return err;
     char *cookie = fl_arena_printf(r->arena, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
