@@ -138,7 +138,7 @@ bench:
 	@ops/install-deps.sh bench
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: all $(BIN)/mhd-static $(BIN)/bench-trace_verify $(BIN)/bench-flash_load
+bench-run: all $(BIN)/mhd-static $(BIN)/bench-trace_verify $(BIN)/bench-flash_load $(BIN)/bench-flv_load
 	@BIN_DIR=$(BIN) ops/bench-stack.sh
 
 format:

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # bench-stack.sh - `make bench`: a throwaway stack (like the tests, but the
-# release build of the shop), then every benchmark in ops/bench.sh against it.
+# release build of the shop), then every benchmark against it: the catalogue
+# read (ops/bench.sh), the trace lookup and verify (ops/bench-trace.sh), the
+# flash sale (ops/bench-flash.sh) and the relay (ops/bench-relay.sh, which
+# runs its own relay and nginx-rtmp). Results land in var/bench/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . ops/lib.sh
@@ -29,4 +32,5 @@ ops/bench.sh
 rc=$?
 ops/bench-trace.sh || rc=1
 ops/bench-flash.sh || rc=1
+BIN_DIR=$BIN_DIR ops/bench-relay.sh || rc=1
 exit $rc
