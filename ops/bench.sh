@@ -32,6 +32,7 @@
 # script ends. Exit status: 0 when all three were measured, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ops/lib.sh # free_port
 
 : "${SHOP_URL:?SHOP_URL must name the running shop, e.g. http://127.0.0.1:8080}"
 SHOP_URL=${SHOP_URL%/}
@@ -84,25 +85,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port -> a TCP port on 127.0.0.1 that nothing listens on now
-free_port() {
-    if command -v python3 >/dev/null 2>&1; then
-        python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-        return
-    fi
-    local p
-    for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port found"
-}
 
 # wait_http URL PID NAME -> returns when URL answers, fails if PID died
 wait_http() {
