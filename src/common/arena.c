@@ -1,9 +1,11 @@
 /* arena.c - bump allocator in growing blocks, with LIFO cleanup hooks.
  *
- *   arena -> block (newest) -> block -> ... -> NULL
+ *   arena -> block (newest) -> block -> ... -> first block (inside the arena)
  *            [hdr|used.....|free]
- * Allocations are 16-byte aligned. A request larger than a quarter of the
- * block size gets a block of its own. */
+ * The arena and its first, small block are one allocation, so a request
+ * that needs little memory costs one malloc. Hook records come from the
+ * arena too. Allocations are 16-byte aligned. A request larger than a
+ * quarter of the block size gets a block of its own. */
 #include "farmlive/arena.h"
 #include "farmlive/alloc.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #define ARENA_BLOCK 8192
+#define ARENA_FIRST 1536 /* the block inside the arena's own allocation */
 #define ARENA_ALIGN 16
 #define ARENA_DEFAULT_MAX (64u * 1024 * 1024)
 
@@ -26,6 +29,7 @@ struct hook {
     struct hook *next;
     void (*fn)(void *);
     void *arg;
+    int heap; /* allocated apart, when the arena was full */
 };
 
 struct fl_arena {
@@ -33,12 +37,19 @@ struct fl_arena {
     struct hook *hooks;
     size_t total;
     size_t max;
+    struct block first; /* ARENA_FIRST bytes of data follow */
 };
 
 fl_arena *fl_arena_new(size_t max_bytes)
 {
-    fl_arena *a = fl_calloc(1, sizeof(*a));
+    fl_arena *a = fl_malloc(sizeof(*a) + ARENA_FIRST);
+    a->hooks = NULL;
+    a->total = 0;
     a->max = max_bytes ? max_bytes : ARENA_DEFAULT_MAX;
+    a->first.next = NULL;
+    a->first.size = ARENA_FIRST;
+    a->first.used = 0;
+    a->blocks = &a->first;
     return a;
 }
 
@@ -51,13 +62,15 @@ void fl_arena_free(fl_arena *a)
     while (h) {
         struct hook *next = h->next;
         h->fn(h->arg);
-        fl_free(h);
+        if (h->heap)
+            fl_free(h);
         h = next;
     }
     struct block *b = a->blocks;
     while (b) {
         struct block *next = b->next;
-        fl_free(b);
+        if (b != &a->first) /* the first block is part of the arena */
+            fl_free(b);
         b = next;
     }
     fl_free(a);
@@ -131,7 +144,11 @@ char *fl_arena_printf(fl_arena *a, const char *fmt, ...)
 
 void fl_arena_defer(fl_arena *a, void (*fn)(void *), void *arg)
 {
-    struct hook *h = fl_malloc(sizeof(*h));
+    struct hook *h = fl_arena_alloc(a, sizeof(*h));
+    int heap = h == NULL;
+    if (heap)
+        h = fl_malloc(sizeof(*h));
+    h->heap = heap;
     h->fn = fn;
     h->arg = arg;
     h->next = a->hooks;

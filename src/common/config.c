@@ -120,7 +120,7 @@ int fl_config_load(fl_config *cfg, char *err, size_t errlen)
     }
     if (cfg->shop_threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg->shop_threads = n > 0 ? (int)(n * 4) : 8;
+        cfg->shop_threads = n > 0 ? (int)(n * 2) : 4;
     }
     if (cfg->public_base[0] == '\0')
         snprintf(cfg->public_base, sizeof(cfg->public_base), "http://localhost:%d", cfg->shop_port);

@@ -385,21 +385,76 @@ static size_t json_escape(char *buf, size_t cap, const char *s)
     return n;
 }
 
+/* A bounded line builder for the access log: no printf on the hot path. */
+struct line {
+    char buf[1024];
+    size_t n;
+};
+
+static void put_s(struct line *l, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > sizeof(l->buf) - 2 - l->n)
+        k = sizeof(l->buf) - 2 - l->n;
+    memcpy(l->buf + l->n, s, k);
+    l->n += k;
+}
+
+static void put_u(struct line *l, unsigned long long v, int min_digits)
+{
+    char tmp[24];
+    int i = (int)sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while ((v || (int)sizeof(tmp) - i < min_digits) && i > 0);
+    size_t k = sizeof(tmp) - (size_t)i;
+    if (k <= sizeof(l->buf) - 2 - l->n) {
+        memcpy(l->buf + l->n, tmp + i, k);
+        l->n += k;
+    }
+}
+
+/* One JSON line per request:
+ * {"event":"access","ts":..,"request_id":..,"method":..,"path":..,"route":..,
+ *  "status":..,"bytes":..,"duration_ms":..,"ip":..,"account_id":..[,"error":..]} */
 static void access_log(const shop_req *r, double seconds)
 {
-    char path[512], line[1024];
+    char path[512];
+    struct line l;
     unsigned long long us = (unsigned long long)(seconds * 1e6);
+    l.n = 0;
     json_escape(path, sizeof(path), r->path);
-    int n = snprintf(line, sizeof(line),
-                     "{\"event\":\"access\",\"ts\":%lld,\"request_id\":\"%s\",\"method\":\"%s\","
-                     "\"path\":\"%s\",\"route\":\"%s\",\"status\":%d,\"bytes\":%zu,"
-                     "\"duration_ms\":%llu.%03llu,\"ip\":\"%s\",\"account_id\":%lld%s%s%s}\n",
-                     (long long)time(NULL), r->request_id, r->method, path, r->route ? r->route->pattern : "-",
-                     r->status, r->resp_len, us / 1000, us % 1000, r->client_ip,
-                     r->session ? r->session->account_id : 0, r->err ? ",\"error\":\"" : "",
-                     r->err ? r->err_code : "", r->err ? "\"" : "");
-    if (n > 0)
-        fl_log_access(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    put_s(&l, "{\"event\":\"access\",\"ts\":");
+    put_u(&l, (unsigned long long)time(NULL), 1);
+    put_s(&l, ",\"request_id\":\"");
+    put_s(&l, r->request_id);
+    put_s(&l, "\",\"method\":\"");
+    put_s(&l, r->method);
+    put_s(&l, "\",\"path\":\"");
+    put_s(&l, path);
+    put_s(&l, "\",\"route\":\"");
+    put_s(&l, r->route ? r->route->pattern : "-");
+    put_s(&l, "\",\"status\":");
+    put_u(&l, (unsigned long long)r->status, 1);
+    put_s(&l, ",\"bytes\":");
+    put_u(&l, r->resp_len, 1);
+    put_s(&l, ",\"duration_ms\":");
+    put_u(&l, us / 1000, 1);
+    put_s(&l, ".");
+    put_u(&l, us % 1000, 3);
+    put_s(&l, ",\"ip\":\"");
+    put_s(&l, r->client_ip);
+    put_s(&l, "\",\"account_id\":");
+    put_u(&l, r->session ? (unsigned long long)r->session->account_id : 0, 1);
+    if (r->err) {
+        put_s(&l, ",\"error\":\"");
+        put_s(&l, r->err_code ? r->err_code : "error");
+        put_s(&l, "\"");
+    }
+    l.buf[l.n++] = '}';
+    l.buf[l.n++] = '\n';
+    fl_log_access(l.buf, l.n);
 }
 
 static enum MHD_Result respond(struct reqctx *rc, int err)
