@@ -27,6 +27,7 @@
 #include <libavutil/opt.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/buf.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_hls.h"
 
@@ -35,6 +36,7 @@
 #define HLS_STAGED 8 /* closed by the muxer, not yet in its playlist */
 #define HLS_OPEN 4   /* AVIOContexts open at once */
 #define HLS_NAME 48
+#define HLS_PLAYLIST_MAX (64 * 1024) /* a window of 6 segments needs ~1 KB */
 
 typedef struct hls_seg {
     char name[HLS_NAME];
@@ -149,29 +151,6 @@ uint64_t hls_store_segments(hls_store *st)
 
 /* -- playlist rendering (store lock held) ------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        b->cap = b->cap * 2 + (size_t)n;
-        b->p = fl_realloc(b->p, b->cap);
-    }
-}
 
 static void render_locked(hls_store *st)
 {
@@ -185,8 +164,9 @@ static void render_locked(hls_store *st)
     for (int i = first; i < st->nsegs; i++)
         if (st->segs[i].dur > maxdur)
             maxdur = st->segs[i].dur;
-    sbuf b = {fl_malloc(1024), 0, 1024};
-    sb_printf(&b,
+    fl_buf b;
+    fl_buf_init(&b, 1024, HLS_PLAYLIST_MAX);
+    fl_buf_printf(&b,
               "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n"
               "#EXT-X-MEDIA-SEQUENCE:%llu\n#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n"
               "#EXT-X-INDEPENDENT-SEGMENTS\n",
@@ -195,16 +175,16 @@ static void render_locked(hls_store *st)
         const hls_seg *s = &st->segs[i];
         int new_epoch = i == first || s->epoch != st->segs[i - 1].epoch;
         if (i > first && new_epoch)
-            sb_printf(&b, "#EXT-X-DISCONTINUITY\n");
+            fl_buf_printf(&b, "#EXT-X-DISCONTINUITY\n");
         if (new_epoch)
-            sb_printf(&b, "#EXT-X-MAP:URI=\"%d-init.mp4\"\n", s->epoch);
+            fl_buf_printf(&b, "#EXT-X-MAP:URI=\"%d-init.mp4\"\n", s->epoch);
         if (s->pdt[0])
-            sb_printf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", s->pdt);
-        sb_printf(&b, "#EXTINF:%.3f,\n%s\n", s->dur, s->name);
+            fl_buf_printf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", s->pdt);
+        fl_buf_printf(&b, "#EXTINF:%.3f,\n%s\n", s->dur, s->name);
     }
     relay_blob_unref(st->playlist);
     st->playlist = relay_blob_new(b.p, b.len);
-    fl_free(b.p);
+    fl_buf_free(&b);
 }
 
 static void drop_unused_inits_locked(hls_store *st)

@@ -27,12 +27,14 @@
 #include <microhttpd.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/buf.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_http.h"
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
 
 #define HTTP_THREADS 2
+#define METRICS_TEXT_MAX (4 * 1024 * 1024)
 
 typedef struct flv_conn {
     struct MHD_Connection *conn;
@@ -135,29 +137,6 @@ static enum MHD_Result h_streams(req *r)
     return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "streams", arr));
 }
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        b->cap = b->cap * 2 + (size_t)n;
-        b->p = fl_realloc(b->p, b->cap);
-    }
-}
 
 static enum MHD_Result h_metrics(req *r)
 {
@@ -165,8 +144,9 @@ static enum MHD_Result h_metrics(req *r)
     size_t n = relay_hub_list(H.hub, &in);
     flv_writer_stats ws;
     flv_writer_get_stats(&ws);
-    sbuf b = {fl_malloc(4096), 0, 4096};
-    sb_printf(
+    fl_buf b;
+    fl_buf_init(&b, 4096, METRICS_TEXT_MAX);
+    fl_buf_printf(
         &b,
         "# TYPE farmlive_relay_streams gauge\nfarmlive_relay_streams %zu\n"
         "# TYPE farmlive_relay_http_requests_total counter\nfarmlive_relay_http_requests_total "
@@ -188,38 +168,38 @@ static enum MHD_Result h_metrics(req *r)
         "# TYPE farmlive_relay_stream_hls_segments_total counter\n",
     };
     for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
-        sb_printf(&b, "%s", heads[k]);
+        fl_buf_printf(&b, "%s", heads[k]);
         for (size_t i = 0; i < n; i++) {
             const relay_stream_info *s = &in[i];
             const char *id = s->live_id; /* [A-Za-z0-9_-]: no escaping needed */
             switch (k) {
             case 0:
-                sb_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"flv\"} %d\n",
+                fl_buf_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"flv\"} %d\n",
                           id, s->flv_viewers);
-                sb_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"hls\"} %.1f\n",
+                fl_buf_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"hls\"} %.1f\n",
                           id, s->hls_viewers);
                 break;
             case 1:
-                sb_printf(&b, "farmlive_relay_stream_bitrate_kbps{live_id=\"%s\"} %.1f\n", id,
+                fl_buf_printf(&b, "farmlive_relay_stream_bitrate_kbps{live_id=\"%s\"} %.1f\n", id,
                           s->kbps);
                 break;
             case 2:
-                sb_printf(&b, "farmlive_relay_stream_fps{live_id=\"%s\"} %.2f\n", id, s->fps);
+                fl_buf_printf(&b, "farmlive_relay_stream_fps{live_id=\"%s\"} %.2f\n", id, s->fps);
                 break;
             case 3:
-                sb_printf(&b, "farmlive_relay_stream_publishing{live_id=\"%s\"} %d\n", id,
+                fl_buf_printf(&b, "farmlive_relay_stream_publishing{live_id=\"%s\"} %d\n", id,
                           s->publishing);
                 break;
             case 4:
-                sb_printf(&b, "farmlive_relay_stream_uptime_seconds{live_id=\"%s\"} %.0f\n", id,
+                fl_buf_printf(&b, "farmlive_relay_stream_uptime_seconds{live_id=\"%s\"} %.0f\n", id,
                           s->uptime_s);
                 break;
             case 5:
-                sb_printf(&b, "farmlive_relay_stream_ingest_bytes_total{live_id=\"%s\"} %llu\n", id,
+                fl_buf_printf(&b, "farmlive_relay_stream_ingest_bytes_total{live_id=\"%s\"} %llu\n", id,
                           (unsigned long long)s->bytes_in);
                 break;
             default:
-                sb_printf(&b, "farmlive_relay_stream_hls_segments_total{live_id=\"%s\"} %llu\n", id,
+                fl_buf_printf(&b, "farmlive_relay_stream_hls_segments_total{live_id=\"%s\"} %llu\n", id,
                           (unsigned long long)s->hls_segments);
                 break;
             }
@@ -227,7 +207,7 @@ static enum MHD_Result h_metrics(req *r)
     }
     fl_free(in);
     relay_blob *blob = relay_blob_new(b.p, b.len);
-    fl_free(b.p);
+    fl_buf_free(&b);
     return respond_blob(r->conn, MHD_HTTP_OK, blob, "text/plain; version=0.0.4", "no-cache");
 }
 

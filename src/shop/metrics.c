@@ -6,6 +6,7 @@
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_routes.h"
 #include "farmlive/alloc.h"
+#include "farmlive/buf.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@ static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413,
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
+#define METRICS_TEXT_MAX (4 * 1024 * 1024)
 
 struct route_metrics {
     atomic_ullong count[NSTATUS];
@@ -59,30 +61,6 @@ void shop_metrics_observe(size_t route_index, int status, double seconds)
     atomic_fetch_add_explicit(&m->sum_us, (unsigned long long)(seconds * 1e6), memory_order_relaxed);
 }
 
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        b->cap = b->cap * 2 + (size_t)n;
-        b->p = fl_realloc(b->p, b->cap);
-    }
-}
-
 static void route_label(size_t i, char *out, size_t len)
 {
     if (i == shop_routes_count)
@@ -98,12 +76,13 @@ static void free_buf(void *p)
 
 int shop_metrics_get(shop_req *r)
 {
-    struct buf b = {fl_malloc(16384), 0, 16384};
+    fl_buf b;
+    fl_buf_init(&b, 16384, METRICS_TEXT_MAX);
     char label[256];
     int size, in_use;
     unsigned long long waits;
 
-    put(&b, "# HELP farmlive_http_requests_total Requests answered, by route and status.\n"
+    fl_buf_printf(&b, "# HELP farmlive_http_requests_total Requests answered, by route and status.\n"
             "# TYPE farmlive_http_requests_total counter\n");
     for (size_t i = 0; i <= shop_routes_count; i++) {
         route_label(i, label, sizeof(label));
@@ -112,12 +91,12 @@ int shop_metrics_get(shop_req *r)
             if (!c)
                 continue;
             if (s == NSTATUS - 1)
-                put(&b, "farmlive_http_requests_total{%s,status=\"other\"} %llu\n", label, c);
+                fl_buf_printf(&b, "farmlive_http_requests_total{%s,status=\"other\"} %llu\n", label, c);
             else
-                put(&b, "farmlive_http_requests_total{%s,status=\"%d\"} %llu\n", label, statuses[s], c);
+                fl_buf_printf(&b, "farmlive_http_requests_total{%s,status=\"%d\"} %llu\n", label, statuses[s], c);
         }
     }
-    put(&b, "# HELP farmlive_http_request_duration_seconds Time from first byte to the reply being queued.\n"
+    fl_buf_printf(&b, "# HELP farmlive_http_request_duration_seconds Time from first byte to the reply being queued.\n"
             "# TYPE farmlive_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= shop_routes_count; i++) {
         unsigned long long cum = 0;
@@ -130,26 +109,26 @@ int shop_metrics_get(shop_req *r)
         for (size_t k = 0; k <= NBUCKET; k++) {
             cum += atomic_load_explicit(&metrics[i].bucket[k], memory_order_relaxed);
             if (k < NBUCKET)
-                put(&b, "farmlive_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", label, buckets[k], cum);
+                fl_buf_printf(&b, "farmlive_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", label, buckets[k], cum);
             else
-                put(&b, "farmlive_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", label, cum);
+                fl_buf_printf(&b, "farmlive_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", label, cum);
         }
-        put(&b, "farmlive_http_request_duration_seconds_sum{%s} %.6f\n", label,
+        fl_buf_printf(&b, "farmlive_http_request_duration_seconds_sum{%s} %.6f\n", label,
             (double)atomic_load_explicit(&metrics[i].sum_us, memory_order_relaxed) / 1e6);
-        put(&b, "farmlive_http_request_duration_seconds_count{%s} %llu\n", label, cum);
+        fl_buf_printf(&b, "farmlive_http_request_duration_seconds_count{%s} %llu\n", label, cum);
     }
-    put(&b, "# HELP farmlive_http_requests_in_flight Requests being processed.\n"
+    fl_buf_printf(&b, "# HELP farmlive_http_requests_in_flight Requests being processed.\n"
             "# TYPE farmlive_http_requests_in_flight gauge\nfarmlive_http_requests_in_flight %lld\n",
         (long long)atomic_load(&inflight_now));
     fl_db_pool_stats(r->ctx->db, &size, &in_use, &waits);
-    put(&b, "# HELP farmlive_pool_connections Connections in each pool.\n# TYPE farmlive_pool_connections gauge\n"
+    fl_buf_printf(&b, "# HELP farmlive_pool_connections Connections in each pool.\n# TYPE farmlive_pool_connections gauge\n"
             "farmlive_pool_connections{pool=\"mariadb\"} %d\n", size);
-    put(&b, "# HELP farmlive_pool_in_use Connections handed out.\n# TYPE farmlive_pool_in_use gauge\n"
+    fl_buf_printf(&b, "# HELP farmlive_pool_in_use Connections handed out.\n# TYPE farmlive_pool_in_use gauge\n"
             "farmlive_pool_in_use{pool=\"mariadb\"} %d\n", in_use);
-    put(&b, "# HELP farmlive_pool_waits_total Acquires that had to wait.\n# TYPE farmlive_pool_waits_total counter\n"
+    fl_buf_printf(&b, "# HELP farmlive_pool_waits_total Acquires that had to wait.\n# TYPE farmlive_pool_waits_total counter\n"
             "farmlive_pool_waits_total{pool=\"mariadb\"} %llu\n", waits);
     fl_kv_pool_stats(r->ctx->kv, &size, &in_use, &waits);
-    put(&b, "farmlive_pool_connections{pool=\"redis\"} %d\nfarmlive_pool_in_use{pool=\"redis\"} %d\n"
+    fl_buf_printf(&b, "farmlive_pool_connections{pool=\"redis\"} %d\nfarmlive_pool_in_use{pool=\"redis\"} %d\n"
             "farmlive_pool_waits_total{pool=\"redis\"} %llu\n", size, in_use, waits);
 
     fl_arena_defer(r->arena, free_buf, b.p);

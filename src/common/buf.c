@@ -1,0 +1,49 @@
+/* buf.c - growable text buffer with a maximum. */
+#include "farmlive/buf.h"
+#include "farmlive/alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void fl_buf_init(fl_buf *b, size_t initial, size_t max)
+{
+    b->cap = initial ? initial : 256;
+    b->p = fl_malloc(b->cap);
+    b->p[0] = '\0';
+    b->len = 0;
+    b->max = max;
+    b->truncated = 0;
+}
+
+int fl_buf_printf(fl_buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return -1;
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return 0;
+        }
+        size_t want = b->len + (size_t)n + 1;
+        if (want > b->max) {
+            b->p[b->len] = '\0'; /* drop the partial write */
+            b->truncated = 1;
+            return -1;
+        }
+        b->cap = b->cap * 2 > want ? b->cap * 2 : want;
+        if (b->cap > b->max)
+            b->cap = b->max;
+        b->p = fl_realloc(b->p, b->cap);
+    }
+}
+
+void fl_buf_free(fl_buf *b)
+{
+    fl_free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
