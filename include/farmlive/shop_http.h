@@ -104,7 +104,8 @@ int shop_reply_json(shop_req *r, int status, json_t *body);
  * response was sent (copy it into the arena if it would not). */
 int shop_reply_raw(shop_req *r, int status, const char *type, const char *data, size_t len);
 int shop_reply_empty(shop_req *r, int status);
-/* Adds a response header; name and value are copied into the arena. */
+/* Adds a response header; name and value are copied into the arena. A
+ * header of the same name is replaced, except Set-Cookie, which repeats. */
 void shop_add_header(shop_req *r, const char *name, const char *value);
 
 /* Failures. Each records the error and returns `err`, so handlers write

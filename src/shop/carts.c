@@ -156,8 +156,10 @@ void shop_carts_merge_guest(shop_req *r, long long account_id)
         fl_log(FL_LOG_WARN, "cart_merge_failed", "guest cart not merged into account %lld", account_id);
     if (rep)
         freeReplyObject(rep);
-    /* the fl_cart cookie stays (one Set-Cookie per reply: the session's); it
-     * now names an empty cart */
+    /* the guest cart is gone: so is the cookie that named it */
+    shop_add_header(r, "Set-Cookie",
+                    fl_arena_printf(r->arena, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s", SHOP_CART_COOKIE,
+                                    r->ctx->cfg->cookie_secure ? "; Secure" : ""));
 }
 
 /* The cart view: lines with current price, stock and line total, grouped per

@@ -187,7 +187,8 @@ int shop_reply_empty(shop_req *r, int status)
 
 void shop_add_header(shop_req *r, const char *name, const char *value)
 {
-    for (size_t i = 0; i < r->nhdrs; i++) {
+    /* Set-Cookie may repeat (one per cookie); any other name is replaced */
+    for (size_t i = 0; strcasecmp(name, "Set-Cookie") != 0 && i < r->nhdrs; i++) {
         if (strcasecmp(r->hdr_name[i], name) == 0) {
             r->hdr_value[i] = fl_arena_strdup(r->arena, value);
             return;
