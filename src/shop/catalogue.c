@@ -33,6 +33,7 @@
 #include <hiredis/hiredis.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/kv_sub.h"
 #include "farmlive/log.h"
 #include "farmlive/shop_catalogue.h"
 #include "farmlive/slots.h"
@@ -40,10 +41,6 @@
 #define CAT_SETS 64
 #define CAT_WAYS 4
 #define CAT_CHANNEL "farmlive:catalogue"
-#define CAT_CONNECT_TIMEOUT_MS 1000
-#define CAT_POLL_MS 250 /* how often the subscriber looks at the stop flag */
-#define CAT_BACKOFF_MIN_MS 100
-#define CAT_BACKOFF_MAX_MS 5000
 
 /* One stored answer: the key and the JSON text, allocated together. */
 typedef struct cat_blob {
@@ -73,11 +70,7 @@ struct shop_catalogue {
     cat_set sets[CAT_SETS];
     char origin[64]; /* this process in PUBLISH payloads, to skip our own */
 
-    pthread_t sub_thread;
-    int sub_started;
-    pthread_mutex_t sub_mu; /* guards stopping; sub_cond wakes the backoff */
-    pthread_cond_t sub_cond;
-    atomic_int stopping;
+    fl_kv_sub *sub; /* follows CAT_CHANNEL for other processes' writes */
 };
 
 static long long cat_now_ms(void)
@@ -253,94 +246,21 @@ out:
     fl_kv_release(own);
 }
 
-/* Handles one reply read on the subscription. */
-static void cat_on_message(struct shop_catalogue *cat, redisReply *m)
+/* A message on the channel: another process changed the catalogue (our own
+ * writes were bumped already). Runs on the subscriber's thread. */
+static void cat_on_message(void *arg, const char *payload, size_t len)
 {
-    if (m->type != REDIS_REPLY_ARRAY || m->elements != 3 ||
-        m->element[0]->type != REDIS_REPLY_STRING || strcmp(m->element[0]->str, "message") != 0)
+    struct shop_catalogue *cat = arg;
+    if (len == strlen(cat->origin) && memcmp(payload, cat->origin, len) == 0)
         return;
-    if (m->element[2]->type == REDIS_REPLY_STRING && strcmp(m->element[2]->str, cat->origin) == 0)
-        return; /* our own write: already bumped */
     cat_bump(cat);
 }
 
-/* Reads messages until the connection fails or the cache is stopping.
- * poll() keeps the wait bounded, so the stop flag is seen within CAT_POLL_MS
- * and hiredis' read timeout never fires on a quiet channel. */
-static void cat_listen(struct shop_catalogue *cat, redisContext *c)
+/* Subscribed again: messages may have been missed while down. */
+static void cat_on_state(void *arg, int up)
 {
-    while (!atomic_load(&cat->stopping)) {
-        void *reply = NULL;
-        if (redisGetReplyFromReader(c, &reply) != REDIS_OK)
-            return;
-        if (reply) {
-            cat_on_message(cat, reply);
-            freeReplyObject(reply);
-            continue;
-        }
-        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-        int n = poll(&pfd, 1, CAT_POLL_MS);
-        if (n < 0 && errno != EINTR)
-            return;
-        if (n > 0 && redisBufferRead(c) != REDIS_OK)
-            return;
-    }
-}
-
-/* Opens a connection and subscribes; NULL on failure. */
-static redisContext *cat_subscribe(struct shop_catalogue *cat)
-{
-    redisContext *c = fl_kv_connect(cat->ctx->cfg, CAT_CONNECT_TIMEOUT_MS);
-    redisReply *reply = NULL;
-    if (!c)
-        goto out;
-    reply = redisCommand(c, "SUBSCRIBE %s", CAT_CHANNEL);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        redisFree(c);
-        c = NULL;
-    }
-out:
-    if (reply)
-        freeReplyObject(reply);
-    return c;
-}
-
-/* The subscriber thread: subscribe, listen, and on loss wait with doubling
- * backoff (woken early by shop_catalogue_free) before trying again. */
-static void *cat_subscriber(void *arg)
-{
-    struct shop_catalogue *cat = arg;
-    int backoff = CAT_BACKOFF_MIN_MS;
-    int was_up = 1; /* log the first failure of a streak only */
-
-    while (!atomic_load(&cat->stopping)) {
-        redisContext *c = cat_subscribe(cat);
-        if (c) {
-            cat_bump(cat); /* messages may have been missed while down */
-            if (!was_up)
-                fl_log(FL_LOG_INFO, "catalogue_subscribed", "%s", CAT_CHANNEL);
-            was_up = 1;
-            backoff = CAT_BACKOFF_MIN_MS;
-            cat_listen(cat, c);
-            redisFree(c);
-            if (atomic_load(&cat->stopping))
-                break;
-            fl_log(FL_LOG_WARN, "catalogue_subscription_lost", "reconnecting");
-        } else if (was_up) {
-            fl_log(FL_LOG_WARN, "catalogue_subscribe_failed", "retrying with backoff");
-            was_up = 0;
-        }
-
-        struct timespec until;
-        fl_deadline_ms(&until, backoff);
-        pthread_mutex_lock(&cat->sub_mu);
-        while (!atomic_load(&cat->stopping) &&
-               pthread_cond_timedwait(&cat->sub_cond, &cat->sub_mu, &until) == 0)
-            ;
-        pthread_mutex_unlock(&cat->sub_mu);
-        backoff = backoff * 2 > CAT_BACKOFF_MAX_MS ? CAT_BACKOFF_MAX_MS : backoff * 2;
-    }
-    return NULL;
+    if (up)
+        cat_bump(arg);
 }
 
 /* Called once by main after the pools exist. Starts the subscriber thread
@@ -354,47 +274,37 @@ struct shop_catalogue *shop_catalogue_new(shop_ctx *ctx)
     cat->ctx = ctx;
     cat->ttl_ms = ctx->cfg ? ctx->cfg->catalogue_cache_ms : 0;
     atomic_init(&cat->gen, 1);
-    atomic_init(&cat->stopping, 0);
     clock_gettime(CLOCK_MONOTONIC, &ts);
     snprintf(cat->origin, sizeof(cat->origin), "%ld-%lx-%lx", (long)getpid(),
              (unsigned long)ts.tv_sec, (unsigned long)ts.tv_nsec);
     for (size_t s = 0; s < CAT_SETS; s++)
         pthread_rwlock_init(&cat->sets[s].lock, NULL);
-    pthread_mutex_init(&cat->sub_mu, NULL);
-    pthread_cond_init(&cat->sub_cond, NULL);
 
     if (ctx->cfg && ctx->kv) {
-        if (pthread_create(&cat->sub_thread, NULL, cat_subscriber, cat) != 0) {
+        cat->sub = fl_kv_sub_start(ctx->cfg, CAT_CHANNEL, "catalogue", cat_on_message, cat_on_state, cat);
+        if (!cat->sub) {
             fl_log(FL_LOG_ERROR, "catalogue_thread_failed", "cache disabled");
             shop_catalogue_free(cat);
             cat = NULL;
             goto out;
         }
-        cat->sub_started = 1;
     }
 out:
     return cat;
 }
 
-/* Stops the subscriber (within CAT_POLL_MS, or the connect timeout) and
+/* Stops the subscriber (within about 250 ms, or the connect timeout) and
  * frees every entry. Call after the HTTP server stopped; accepts NULL. */
 void shop_catalogue_free(struct shop_catalogue *cat)
 {
     if (!cat)
         return;
-    pthread_mutex_lock(&cat->sub_mu);
-    atomic_store(&cat->stopping, 1);
-    pthread_cond_broadcast(&cat->sub_cond);
-    pthread_mutex_unlock(&cat->sub_mu);
-    if (cat->sub_started)
-        pthread_join(cat->sub_thread, NULL);
+    fl_kv_sub_stop(cat->sub);
 
     for (size_t s = 0; s < CAT_SETS; s++) {
         for (size_t w = 0; w < CAT_WAYS; w++)
             cat_entry_clear(&cat->sets[s].way[w]);
         pthread_rwlock_destroy(&cat->sets[s].lock);
     }
-    pthread_cond_destroy(&cat->sub_cond);
-    pthread_mutex_destroy(&cat->sub_mu);
     fl_free(cat);
 }

@@ -43,6 +43,7 @@
 #include <hiredis/hiredis.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/kv_sub.h"
 #include "farmlive/crypto.h"
 #include "farmlive/db.h"
 #include "farmlive/log.h"
@@ -62,10 +63,6 @@
 #define LIVE_WAIT_MAX 10 /* seconds; below the shop's 10 s shutdown grace */
 #define LIVE_WAITERS_MAX 64
 #define LIVE_SEQ_KEY "farmlive:live:seq"
-#define LIVE_CONNECT_TIMEOUT_MS 1000
-#define LIVE_POLL_MS 250
-#define LIVE_BACKOFF_MIN_MS 100
-#define LIVE_BACKOFF_MAX_MS 5000
 
 #define ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
@@ -226,7 +223,7 @@ typedef struct live_event {
 
 typedef struct live_feed {
     fl_config cfg;       /* a copy: the thread may outlive the caller's frame */
-    pthread_mutex_t mu;  /* guards everything below but `stopping` */
+    pthread_mutex_t mu;  /* guards everything below but `sub` */
     pthread_cond_t cond; /* new event, subscription change or stop */
     live_event ring[LIVE_RING];
     size_t next;          /* slot the next event goes to */
@@ -234,18 +231,19 @@ typedef struct live_feed {
     long long oldest_seq; /* lowest seq still in the ring (0: none) */
     int subscribed;
     int waiters;
-    pthread_t thread;
-    int started;
-    atomic_int stopping;
+    fl_kv_sub *sub; /* follows SHOP_LIVE_CHANNEL */
+    atomic_int stopping; /* waiters give up */
 } live_feed;
 
 static pthread_mutex_t g_feed_mu = PTHREAD_MUTEX_INITIALIZER;
 static live_feed *g_feed;
 static int g_feed_failed;
 
-/* Stores one published message (our own JSON; malformed ones are ignored). */
-static void feed_on_message(live_feed *f, const char *text, size_t len)
+/* Stores one published message (our own JSON; malformed ones are ignored).
+ * Runs on the subscriber's thread. */
+static void feed_on_message(void *arg, const char *text, size_t len)
 {
+    live_feed *f = arg;
     json_error_t jerr;
     json_t *m = json_loadb(text, len, 0, &jerr);
     json_t *seq = m ? json_object_get(m, "seq") : NULL;
@@ -269,103 +267,16 @@ out:
     json_decref(m);
 }
 
-static void feed_set_subscribed(live_feed *f, int on)
+static void feed_set_subscribed(void *arg, int on)
 {
+    live_feed *f = arg;
     pthread_mutex_lock(&f->mu);
     f->subscribed = on;
     pthread_cond_broadcast(&f->cond);
     pthread_mutex_unlock(&f->mu);
 }
 
-/* Reads messages until the connection fails or the feed is stopping; poll()
- * bounds each wait so the stop flag is seen within LIVE_POLL_MS. */
-static void feed_listen(live_feed *f, redisContext *c)
-{
-    while (!atomic_load(&f->stopping)) {
-        void *reply = NULL;
-        if (redisGetReplyFromReader(c, &reply) != REDIS_OK)
-            return;
-        if (reply) {
-            redisReply *m = reply;
-            if (m->type == REDIS_REPLY_ARRAY && m->elements == 3 &&
-                m->element[0]->type == REDIS_REPLY_STRING &&
-                strcmp(m->element[0]->str, "message") == 0 &&
-                m->element[2]->type == REDIS_REPLY_STRING)
-                feed_on_message(f, m->element[2]->str, m->element[2]->len);
-            freeReplyObject(reply);
-            continue;
-        }
-        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-        int n = poll(&pfd, 1, LIVE_POLL_MS);
-        if (n < 0 && errno != EINTR)
-            return;
-        if (n > 0 && redisBufferRead(c) != REDIS_OK)
-            return;
-    }
-}
-
-static redisContext *feed_subscribe(live_feed *f)
-{
-    redisContext *c = fl_kv_connect(&f->cfg, LIVE_CONNECT_TIMEOUT_MS);
-    redisReply *reply = NULL;
-    if (!c)
-        goto out;
-    reply = redisCommand(c, "SUBSCRIBE %s", SHOP_LIVE_CHANNEL);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        redisFree(c);
-        c = NULL;
-    }
-out:
-    if (reply)
-        freeReplyObject(reply);
-    return c;
-}
-
-/* Subscribe, listen, and on loss wait with doubling backoff (woken early by
- * shop_live_stop) before trying again. */
-static void *feed_thread(void *arg)
-{
-    live_feed *f = arg;
-    int backoff = LIVE_BACKOFF_MIN_MS;
-    int was_up = 1;
-
-    while (!atomic_load(&f->stopping)) {
-        redisContext *c = feed_subscribe(f);
-        if (c) {
-            feed_set_subscribed(f, 1);
-            if (!was_up)
-                fl_log(FL_LOG_INFO, "live_subscribed", "%s", SHOP_LIVE_CHANNEL);
-            was_up = 1;
-            backoff = LIVE_BACKOFF_MIN_MS;
-            feed_listen(f, c);
-            redisFree(c);
-            feed_set_subscribed(f, 0);
-            if (atomic_load(&f->stopping))
-                break;
-            fl_log(FL_LOG_WARN, "live_subscription_lost", "reconnecting");
-        } else if (was_up) {
-            fl_log(FL_LOG_WARN, "live_subscribe_failed", "retrying with backoff");
-            was_up = 0;
-        }
-
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += backoff / 1000;
-        until.tv_nsec += (long)(backoff % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_mutex_lock(&f->mu);
-        while (!atomic_load(&f->stopping) && pthread_cond_timedwait(&f->cond, &f->mu, &until) == 0)
-            ;
-        pthread_mutex_unlock(&f->mu);
-        backoff = backoff * 2 > LIVE_BACKOFF_MAX_MS ? LIVE_BACKOFF_MAX_MS : backoff * 2;
-    }
-    return NULL;
-}
-
-/* Stops the thread (within LIVE_POLL_MS or the connect timeout) and frees.
+/* Stops the subscriber (within about 250 ms or the connect timeout) and frees.
  * Accepts NULL. */
 static void feed_free(live_feed *f)
 {
@@ -375,8 +286,7 @@ static void feed_free(live_feed *f)
     atomic_store(&f->stopping, 1);
     pthread_cond_broadcast(&f->cond);
     pthread_mutex_unlock(&f->mu);
-    if (f->started)
-        pthread_join(f->thread, NULL);
+    fl_kv_sub_stop(f->sub);
     for (size_t i = 0; i < LIVE_RING; i++)
         fl_free(f->ring[i].json);
     pthread_cond_destroy(&f->cond);
@@ -397,12 +307,12 @@ static live_feed *feed_new(const fl_config *cfg)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&f->cond, &ca);
     pthread_condattr_destroy(&ca);
-    if (pthread_create(&f->thread, NULL, feed_thread, f) != 0) {
+    f->sub = fl_kv_sub_start(&f->cfg, SHOP_LIVE_CHANNEL, "live", feed_on_message, feed_set_subscribed, f);
+    if (!f->sub) {
         fl_log(FL_LOG_ERROR, "live_thread_failed", "live events disabled");
         feed_free(f);
         return NULL;
     }
-    f->started = 1;
     return f;
 }
 

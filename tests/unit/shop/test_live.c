@@ -111,8 +111,7 @@ static void test_ring(void **state)
     for (size_t i = 0; i < LIVE_RING; i++)
         assert_non_null(f->ring[i].json);
 
-    f->started = 0;
-    feed_free(f); /* no thread: frees the ring */
+    feed_free(f); /* no subscriber: frees the ring */
 }
 
 int main(void)
