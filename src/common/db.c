@@ -195,6 +195,14 @@ void fl_db_pool_free(fl_db_pool *p)
     fl_free(p);
 }
 
+/* 1 when the server closed this connection while it sat idle: the socket
+ * is readable (an error packet or EOF) although no reply is awaited. */
+static int conn_closed_by_peer(fl_db *db)
+{
+    struct pollfd pfd = {.fd = (int)mysql_get_socket(db->mysql), .events = POLLIN | POLLRDHUP};
+    return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
 static int acquire_timeout(fl_db_pool *p, fl_db **out, int timeout_ms)
 {
     *out = NULL;
@@ -203,7 +211,9 @@ static int acquire_timeout(fl_db_pool *p, fl_db **out, int timeout_ms)
         return FL_DB_ETIMEOUT;
     fl_db *db = &p->conns[index];
 
-    if (db->broken || !db->mysql) {
+    /* A connection that sat idle while the server restarted is reopened
+     * here, before anyone uses it. */
+    if (db->broken || !db->mysql || conn_closed_by_peer(db)) {
         int rc = conn_open(db);
         if (rc != FL_DB_OK) {
             fl_db_release(db);
@@ -380,13 +390,6 @@ out_free_meta:
     return rc;
 }
 
-/* 1 when the server closed this connection while it sat idle: the socket
- * is readable (an error packet or EOF) although no reply is awaited. */
-static int conn_closed_by_peer(fl_db *db)
-{
-    struct pollfd pfd = {.fd = (int)mysql_get_socket(db->mysql), .events = POLLIN | POLLRDHUP};
-    return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
-}
 
 static int run_once(fl_db *db, fl_rows **out, const char *sql, const char *types, va_list ap)
 {
