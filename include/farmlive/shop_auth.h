@@ -31,4 +31,10 @@ int shop_auth_member_role(shop_req *r, long long coop_id);
  * SHOP_MEMBER_ADMIN) in coop_id, or a platform admin; else fails 401/403. */
 int shop_auth_coop(shop_req *r, long long coop_id, int min_role);
 
+/* Path parameter {id} (the first) must name a cooperative, else 404; then,
+ * unless min_role is SHOP_MEMBER_NONE, the caller needs that role in it (as
+ * shop_auth_coop). On SHOP_OK, *coop_id is the id and *db the request's
+ * MariaDB connection. */
+int shop_auth_coop_enter(shop_req *r, int min_role, fl_db **db, long long *coop_id);
+
 #endif

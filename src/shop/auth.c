@@ -202,3 +202,20 @@ int shop_auth_coop(shop_req *r, long long coop_id, int min_role)
                          min_role == SHOP_MEMBER_ADMIN ? "an admin" : "a member", coop_id);
     return SHOP_OK;
 }
+
+int shop_auth_coop_enter(shop_req *r, int min_role, fl_db **db, long long *coop_id)
+{
+    fl_rows *rows = NULL;
+    int rc;
+    if ((rc = shop_param_id(r, 0, coop_id)) < 0 || (rc = shop_db(r, db)) < 0)
+        return rc;
+    rc = fl_db_query(*db, &rows, "SELECT 1 FROM cooperatives WHERE id = ?", "i", *coop_id);
+    if (rc != FL_DB_OK)
+        rc = shop_fail_db(r, rc);
+    else if (fl_rows_count(rows) == 0)
+        rc = shop_fail(r, SHOP_E_NOT_FOUND, "cooperative %lld not found", *coop_id);
+    else
+        rc = min_role == SHOP_MEMBER_NONE ? SHOP_OK : shop_auth_coop(r, *coop_id, min_role);
+    fl_rows_free(rows);
+    return rc;
+}

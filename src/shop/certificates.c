@@ -531,18 +531,6 @@ out:
     return rc;
 }
 
-static int coop_check(shop_req *r, fl_db *db, long long coop_id)
-{
-    fl_rows *rows = NULL;
-    int rc = fl_db_query(db, &rows, "SELECT 1 FROM cooperatives WHERE id = ?", "i", coop_id);
-    if (rc != FL_DB_OK)
-        rc = shop_fail_db(r, rc);
-    else if (fl_rows_count(rows) == 0)
-        rc = shop_fail(r, SHOP_E_NOT_FOUND, "cooperative %lld not found", coop_id);
-    fl_rows_free(rows);
-    return rc;
-}
-
 /* POST /api/v1/coops/{id}/certificates */
 int shop_certificates_create(shop_req *r)
 {
@@ -553,9 +541,7 @@ int shop_certificates_create(shop_req *r)
     long long coop_id = 0, id = 0;
     int in_tx = 0, product_side = 0, rc;
 
-    if ((rc = shop_param_id(r, 0, &coop_id)) || (rc = shop_db(r, &db)) ||
-        (rc = coop_check(r, db, coop_id)) ||
-        (rc = shop_auth_coop(r, coop_id, SHOP_MEMBER_FARMER)) || (rc = cert_parse(r, &in)) ||
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_FARMER, &db, &coop_id)) || (rc = cert_parse(r, &in)) ||
         (rc = shop_trace_key(r, &key)))
         goto out;
     attach = json_object_get(r->body, "attach");
@@ -608,8 +594,7 @@ int shop_certificates_list(shop_req *r)
     const char *kind = shop_query(r, "kind");
     long long coop_id = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &coop_id)) || (rc = shop_db(r, &db)) ||
-        (rc = coop_check(r, db, coop_id)) || (rc = shop_trace_key(r, &key)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_NONE, &db, &coop_id)) || (rc = shop_trace_key(r, &key)))
         goto out;
     if (kind && !in_list(kind, KINDS, sizeof(KINDS) / sizeof(KINDS[0]))) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "kind %s is not a certificate kind", kind);

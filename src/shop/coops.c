@@ -363,29 +363,6 @@ static int base_reply(shop_req *r, fl_db *db, int http_status, long long base_id
 
 /* ---- shared steps ---------------------------------------------------------- */
 
-/* Path {id} must name a cooperative (404); then, when min_role is not
- * SHOP_MEMBER_NONE, the caller needs that role in it (401/403). */
-static int coop_enter(shop_req *r, int min_role, fl_db **db, long long *id)
-{
-    fl_rows *rows = NULL;
-    int rc;
-    if ((rc = shop_param_id(r, 0, id)) || (rc = shop_db(r, db)))
-        goto out;
-    rc = fl_db_query(*db, &rows, "SELECT id FROM cooperatives WHERE id = ?", "i", *id);
-    if (rc != FL_DB_OK) {
-        rc = shop_fail_db(r, rc);
-        goto out;
-    }
-    if (fl_rows_count(rows) == 0) {
-        rc = shop_fail(r, SHOP_E_NOT_FOUND, "cooperative %lld not found", *id);
-        goto out;
-    }
-    rc = min_role == SHOP_MEMBER_NONE ? SHOP_OK : shop_auth_coop(r, *id, min_role);
-out:
-    fl_rows_free(rows);
-    return rc;
-}
-
 /* An account named by body "login" (email or phone) or "account_id", exactly
  * one of the two (prefix: "admin_" for coop creation). 422 when unknown. */
 static int account_resolve(shop_req *r, fl_db *db, const char *prefix, int required,
@@ -596,7 +573,7 @@ int shop_coops_update(shop_req *r)
     long long id = 0;
     int rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = coop_parse(r, 0, &in)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = coop_parse(r, 0, &in)))
         goto out;
     if (in.has[CF_CREDIT_CODE] && !r->session->platform_admin) {
         rc = shop_fail(r, SHOP_E_FORBIDDEN, "only platform admins change credit_code");
@@ -642,7 +619,7 @@ int shop_coops_members_list(shop_req *r)
     fl_rows *rows = NULL;
     long long id = 0;
     int rc;
-    if ((rc = coop_enter(r, SHOP_MEMBER_FARMER, &db, &id)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_FARMER, &db, &id)))
         return rc;
     rc = fl_db_query(db, &rows, MEMBER_SELECT "ORDER BY m.joined_at, m.account_id", "i", id);
     return reply_rows(r, 200, 0, "members", member_json, rc, rows);
@@ -656,7 +633,7 @@ int shop_coops_members_add(shop_req *r)
     long long id = 0, account = 0;
     int rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = role_parse(r, &role)) ||
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = role_parse(r, &role)) ||
         (rc = account_resolve(r, db, "", 1, &account)))
         goto out;
     rc = fl_db_exec(db, "INSERT INTO coop_members (coop_id, account_id, role) VALUES (?, ?, ?)",
@@ -682,7 +659,7 @@ int shop_coops_members_update(shop_req *r)
     long long id = 0, account = 0;
     int in_tx = 0, rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = shop_param_id(r, 1, &account)) ||
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = shop_param_id(r, 1, &account)) ||
         (rc = role_parse(r, &role)))
         goto out;
     if ((rc = fl_db_begin(db)) != FL_DB_OK) {
@@ -715,7 +692,7 @@ int shop_coops_members_remove(shop_req *r)
     long long id = 0, account = 0;
     int in_tx = 0, rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = shop_param_id(r, 1, &account)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = shop_param_id(r, 1, &account)))
         goto out;
     if ((rc = fl_db_begin(db)) != FL_DB_OK) {
         rc = shop_fail_db(r, rc);
@@ -749,7 +726,7 @@ int shop_coops_bases_list(shop_req *r)
     fl_rows *rows = NULL;
     long long id = 0;
     int rc;
-    if ((rc = coop_enter(r, SHOP_MEMBER_NONE, &db, &id)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_NONE, &db, &id)))
         return rc;
     rc = fl_db_query(db, &rows, BASE_SELECT "WHERE coop_id = ? ORDER BY id", "i", id);
     return reply_rows(r, 200, 0, "bases", base_json, rc, rows);
@@ -764,7 +741,7 @@ int shop_coops_bases_create(shop_req *r)
     long long id = 0;
     int rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = base_parse(r, 1, &in)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = base_parse(r, 1, &in)))
         goto out;
     rc = fl_db_exec(db,
                     "INSERT INTO production_bases (coop_id, name, location, latitude, longitude, "
@@ -790,7 +767,7 @@ int shop_coops_bases_update(shop_req *r)
     long long id = 0, base_id = 0;
     int rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = shop_param_id(r, 1, &base_id)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_ADMIN, &db, &id)) || (rc = shop_param_id(r, 1, &base_id)))
         goto out;
     rc = fl_db_query(db, &rows, "SELECT id FROM production_bases WHERE id = ? AND coop_id = ?",
                      "ii", base_id, id);

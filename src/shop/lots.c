@@ -115,28 +115,6 @@ int shop_lots_find(shop_req *r, fl_db *db, const char *code, long long *lot_id, 
     return rc;
 }
 
-/* 404 when cooperative {id} does not exist; then the caller's role in it. */
-static int coop_enter(shop_req *r, int min_role, fl_db **db, long long *id)
-{
-    fl_rows *rows = NULL;
-    int rc;
-    if ((rc = shop_param_id(r, 0, id)) || (rc = shop_db(r, db)))
-        goto out;
-    rc = fl_db_query(*db, &rows, "SELECT id FROM cooperatives WHERE id = ?", "i", *id);
-    if (rc != FL_DB_OK) {
-        rc = shop_fail_db(r, rc);
-        goto out;
-    }
-    if (fl_rows_count(rows) == 0) {
-        rc = shop_fail(r, SHOP_E_NOT_FOUND, "cooperative %lld not found", *id);
-        goto out;
-    }
-    rc = shop_auth_coop(r, *id, min_role);
-out:
-    fl_rows_free(rows);
-    return rc;
-}
-
 static int lot_reply(shop_req *r, fl_db *db, int status, long long id)
 {
     fl_rows *rows = NULL;
@@ -261,7 +239,7 @@ int shop_lots_create(shop_req *r)
     long long coop_id = 0, lot_id = 0;
     int in_tx = 0, rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_FARMER, &db, &coop_id)) || (rc = lot_parse(r, &in)) ||
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_FARMER, &db, &coop_id)) || (rc = lot_parse(r, &in)) ||
         (rc = lot_refs_check(r, db, coop_id, &in)) || (rc = shop_trace_key(r, &key)))
         goto out;
     if ((rc = fl_db_begin(db)) != FL_DB_OK) {
@@ -332,7 +310,7 @@ int shop_lots_list(shop_req *r)
     size_t n;
     int rc;
 
-    if ((rc = coop_enter(r, SHOP_MEMBER_FARMER, &db, &coop_id)))
+    if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_FARMER, &db, &coop_id)))
         goto out;
     if ((v = shop_query(r, "limit")) && parse_dec(v, 1, LOTS_LIMIT_MAX, &limit)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", LOTS_LIMIT_MAX);
