@@ -4,6 +4,7 @@
 # read (ops/bench.sh), the trace lookup and verify (ops/bench-trace.sh), the
 # flash sale (ops/bench-flash.sh) and the relay (ops/bench-relay.sh, which
 # runs its own relay and nginx-rtmp). Results land in var/bench/.
+# BENCH_ONLY="flash relay" (any of catalogue trace flash relay) runs a subset.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . ops/lib.sh
@@ -28,9 +29,10 @@ ops/stack.sh start "$TMP/stack" "$FARMLIVE_DB_PORT" "$FARMLIVE_REDIS_PORT" >/dev
 "$BIN_DIR"/farmlive-shop serve 2>"$TMP/shop.log" &
 SHOP_PID=$!
 wait_http "$SHOP_URL/healthz" 30 "$SHOP_PID" || { tail -n 30 "$TMP/shop.log"; exit 1; }
-ops/bench.sh
-rc=$?
-ops/bench-trace.sh || rc=1
-ops/bench-flash.sh || rc=1
-BIN_DIR=$BIN_DIR ops/bench-relay.sh || rc=1
+ONLY=" ${BENCH_ONLY:-catalogue trace flash relay} "
+rc=0
+case $ONLY in *" catalogue "*) ops/bench.sh || rc=1 ;; esac
+case $ONLY in *" trace "*) ops/bench-trace.sh || rc=1 ;; esac
+case $ONLY in *" flash "*) ops/bench-flash.sh || rc=1 ;; esac
+case $ONLY in *" relay "*) BIN_DIR=$BIN_DIR ops/bench-relay.sh || rc=1 ;; esac
 exit $rc

@@ -94,6 +94,8 @@ start_shop || { record shop-start 0 1; }
 if [ -n "$SHOP_PID" ] && kill -0 "$SHOP_PID" 2>/dev/null; then
     for s in tests/integration/*.sh; do
         case "$(basename "$s")" in lib.sh | *_lib.sh) continue ;; esac # helpers, not suites
+        # TESTS_ONLY="buy_flash relay_e2e" runs only those suites (while working on them)
+        case " ${TESTS_ONLY:-$(basename "$s" .sh)} " in *" $(basename "$s" .sh) "*) ;; *) continue ;; esac
         out=$(SUITE=$(basename "$s" .sh) bash "$s" 2>&1)
         rc=$?
         line=$(printf '%s\n' "$out" | grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
