@@ -87,7 +87,7 @@ mean() { awk -v m="$1" -v c="$2" '$1 == m { s += $c; n++ } END { if (n) printf "
     echo
     printf '%-8s %5s %8s %8s %8s %12s %9s %9s %7s\n' path round '201s' orders oversold 'attempts/s' 'p50 ms' 'p99 ms' 'other'
 } | tee "$TMP/head"
-for mode in redis rowlock; do
+for mode in ${BENCH_FLASH_MODES:-redis rowlock}; do
     for n in $(seq 1 "$ROUNDS"); do round "$mode" "$n"; done
 done
 R_RPS=$(mean redis 6) L_RPS=$(mean rowlock 6)
