@@ -47,6 +47,7 @@ enum shop_err {
 struct MHD_Connection;
 struct shop_route;
 struct shop_catalogue;
+struct shop_batch;
 
 /* Process-wide state shared by all handlers (read-only after start-up). */
 typedef struct shop_ctx {
@@ -54,6 +55,7 @@ typedef struct shop_ctx {
     fl_db_pool *db;
     fl_kv_pool *kv;
     struct shop_catalogue *catalogue; /* catalogue.c's read cache */
+    struct shop_batch *orders;        /* the order writer (flash sales' winners) */
 } shop_ctx;
 
 typedef struct shop_session {
@@ -97,6 +99,25 @@ typedef struct shop_req {
     fl_db *db; /* taken lazily by shop_db() */
     fl_kv *kv; /* taken lazily by shop_kv() */
 } shop_req;
+
+/* Deferred answers, for a handler whose work finishes on another thread:
+ *
+ *   shop_suspend(r);            -- first: releases r's connections, parks
+ *                                  the HTTP connection
+ *   hand r to the other thread;
+ *   return SHOP_SUSPENDED;
+ *
+ * The other thread fills the reply (shop_reply_* or shop_fail*, using r's
+ * arena: r is its alone until then) and calls shop_resume(r, result)
+ * exactly once, where result is what the handler would have returned; r
+ * must not be touched after that. Shutdown waits for every suspended
+ * request to be resumed. */
+#define SHOP_SUSPENDED 1
+void shop_suspend(shop_req *r);
+void shop_resume(shop_req *r, int result);
+/* Releases r's database and Redis connections early (they are released at
+ * the request's end anyway). */
+void shop_release_conns(shop_req *r);
 
 /* Replies. Each returns SHOP_OK. shop_reply_json steals `body`. */
 int shop_reply_json(shop_req *r, int status, json_t *body);

@@ -6,6 +6,9 @@
  *               further calls         -> append body (bounded by 1 MiB)
  *               last call             -> route, parse JSON, auth, handler,
  *                                        queue reply, metrics, access log
+ *               a handler that suspended (shop_suspend) returns
+ *               SHOP_SUSPENDED; shop_resume wakes the connection and the
+ *               call after that queues the reply it left
  *   MHD completed callback            -> free arena (connections released)
  */
 #include "farmlive/shop_server.h"
@@ -34,6 +37,7 @@ struct shop_server {
 };
 
 static atomic_int inflight;
+static atomic_int suspended; /* requests between shop_suspend and shop_resume */
 static atomic_ullong request_seq;
 static char request_prefix[17]; /* 8 random bytes per process, as hex */
 
@@ -55,6 +59,8 @@ struct reqctx {
     char *body;
     size_t body_len;
     int too_large;
+    int resumed;    /* shop_resume was called: the next call replies */
+    int resume_err; /* the handler's result, as passed to shop_resume */
     struct timespec start;
 };
 
@@ -310,15 +316,37 @@ int shop_body_int(shop_req *r, const char *key, int required, long long min, lon
 
 /* -- the request lifecycle --------------------------------------------- */
 
-static void release_conns(void *arg)
+void shop_release_conns(shop_req *r)
 {
-    shop_req *r = arg;
     fl_db_release(r->db);
     fl_kv_release(r->kv);
     r->db = NULL;
     r->kv = NULL;
+}
+
+static void release_conns(void *arg)
+{
+    shop_req *r = arg;
+    shop_release_conns(r);
     json_decref(r->body);
     r->body = NULL;
+}
+
+void shop_suspend(shop_req *r)
+{
+    shop_release_conns(r);
+    atomic_fetch_add(&suspended, 1);
+    MHD_suspend_connection(r->conn);
+}
+
+void shop_resume(shop_req *r, int err)
+{
+    struct reqctx *rc = (struct reqctx *)r; /* req is reqctx's first member */
+    struct MHD_Connection *conn = r->conn;
+    rc->resume_err = err;
+    rc->resumed = 1;
+    atomic_fetch_sub(&suspended, 1);
+    MHD_resume_connection(conn); /* after this, r belongs to MHD's thread */
 }
 
 static int content_type_is_json(const char *ct)
@@ -565,9 +593,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc->body[rc->body_len] = '\0';
         return MHD_YES;
     }
+    if (rc->resumed) {
+        rc->resumed = 0;
+        return respond(rc, rc->resume_err);
+    }
     if (rc->req.status != 0)
         return MHD_YES; /* already answered (early 413) */
-    return respond(rc, dispatch(rc));
+    int err = dispatch(rc);
+    return err == SHOP_SUSPENDED ? MHD_YES : respond(rc, err);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -610,7 +643,7 @@ shop_server *shop_server_start(shop_ctx *ctx, char *err, size_t errlen)
     fl_log_access_start();
     MHD_set_panic_func(on_panic, NULL);
     s->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
         (uint16_t)ctx->cfg->shop_port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)ctx->cfg->shop_threads, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_LIMIT,
@@ -636,6 +669,10 @@ void shop_server_stop(shop_server *s, int grace_ms)
     if (atomic_load(&inflight) > 0)
         fl_log(FL_LOG_WARN, "shutdown", "%d requests still in flight after %d ms", atomic_load(&inflight),
                grace_ms);
+    /* a suspended request is always resumed (its worker's statements have
+     * timeouts); MHD must not stop while one is suspended */
+    while (atomic_load(&suspended) > 0)
+        usleep(10000);
     MHD_stop_daemon(s->daemon);
     fl_log_access_stop();
     fl_free(s);
