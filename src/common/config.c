@@ -54,6 +54,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_LOG_LEVEL", K_LEVEL, I(log_level), "info", 0, 0},
     {"FARMLIVE_PAYMENT_SECRET", K_STR, S(payment_secret), "", 0, 0},
     {"FARMLIVE_ORDER_EXPIRY", K_INT, I(order_expiry_s), "900", 5, 86400},
+    {"FARMLIVE_ORDER_WRITERS", K_INT, I(order_writers), "2", 1, 64},
     {"FARMLIVE_RELAY_HOST", K_STR, S(relay_host), "127.0.0.1", 0, 0},
     {"FARMLIVE_RTMP_PORT", K_PORT, I(rtmp_port), "1935", 1, 65535},
     {"FARMLIVE_RELAY_HTTP_PORT", K_PORT, I(relay_http_port), "8081", 1, 65535},

@@ -36,6 +36,7 @@
  * unsold slots to their lots ('cancellation' rows). */
 #include "farmlive/shop_flash.h"
 #include "farmlive/shop_auth.h"
+#include "farmlive/shop_batch.h"
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_idem.h"
 #include "farmlive/shop_inventory.h"
@@ -54,20 +55,37 @@
 #define SALE_QTY_MAX 1000000
 #define KEY_TTL_AFTER_END 86400
 
+/* KEYS: stock, buyers, gen, idem. ARGV: account, units, limit, request
+ * hash, request id, pending ttl, answer ttl. Answers {v}: v >= 0 taken (the
+ * counter after the take); {-1} sold out / {-2} limit, the refusal stored
+ * as the key's answer; {-1|-2, "db"} refused, but the buyer holds units,
+ * so the key may have won before Redis lost its mark: MariaDB decides;
+ * {-3} counter missing; {-5, mark} the key was seen (see mark_* below). */
 static const char take_lua[] =
+    "local v = redis.call('GET', KEYS[4]) "
+    "if v then return {-5, v} end "
     "local s = redis.call('GET', KEYS[1]) "
-    "if not s then return -3 end "
+    "if not s then return {-3} end "
     "local q = tonumber(ARGV[2]) "
     "local b = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') "
-    "if b + q > tonumber(ARGV[3]) then return -2 end "
-    "if tonumber(s) < q then return -1 end "
+    "local why = 0 "
+    "if b + q > tonumber(ARGV[3]) then why = -2 elseif tonumber(s) < q then why = -1 end "
+    "if why < 0 then "
+    "  if b > 0 then return {why, 'db'} end "
+    "  redis.call('SET', KEYS[4], 'R ' .. ARGV[4] .. ' ' .. why .. ' ' .. ARGV[5], 'EX', ARGV[7]) "
+    "  return {why} "
+    "end "
     "redis.call('DECRBY', KEYS[1], q) "
     "redis.call('HINCRBY', KEYS[2], ARGV[1], q) "
     "redis.call('INCR', KEYS[3]) "
-    "return tonumber(s) - q";
+    "redis.call('SET', KEYS[4], 'P ' .. ARGV[4], 'EX', ARGV[6]) "
+    "return {tonumber(s) - q}";
 
-/* ARGV: account, units, whether the buyer's units go back too */
+/* KEYS: stock, buyers, gen, idem. ARGV: account, units, whether the
+ * buyer's units go back too, the request hash whose in-flight mark goes
+ * ("" for none). */
 static const char give_lua[] =
+    "if ARGV[4] ~= '' and redis.call('GET', KEYS[4]) == 'P ' .. ARGV[4] then redis.call('DEL', KEYS[4]) end "
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
     "redis.call('INCRBY', KEYS[1], ARGV[2]) "
     "if ARGV[3] == '1' and tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') >= tonumber(ARGV[2]) then "
@@ -268,13 +286,54 @@ int shop_flash_release_ended(shop_ctx *ctx)
     return n;
 }
 
-/* Gives units back to the Redis counter (and to the buyer's count). */
-static void give_back(fl_kv *kv, long long sale_id, long long buyer, long long units, int buyer_too)
+/* The idempotency mark of (sale, buyer, key) in Redis:
+ *   "P <hash>"                   taken, the order is being written
+ *   "D <hash>"                   answered; the answer is in MariaDB
+ *   "R <hash> <why> <request id>" refused (TAKE_SOLD_OUT or TAKE_LIMIT)
+ * Refusals live only here: a refused attempt costs MariaDB nothing. */
+#define MARK_PENDING_TTL_S 30
+#define MARK_TTL_S (48 * 3600) /* as long as MariaDB keeps answers (orders.c purges after 48 h) */
+
+static void mark_key(char out[320], long long sale_id, const shop_idem *k)
 {
-    char stock[48], buyers[48], gen[48], seen[48];
+    snprintf(out, 320, "flash:{%lld}:idem:%lld:%s", sale_id, k->account_id, k->key);
+}
+
+/* Sets the mark (only when none is set if nx). Best effort: without it a
+ * retry asks MariaDB (the buyer then holds units) or is answered again. */
+static void mark_set(fl_kv *kv, long long sale_id, const shop_idem *k, const char *value, int nx)
+{
+    char key[320];
+    if (!kv)
+        return;
+    mark_key(key, sale_id, k);
+    redisReply *rep = nx ? fl_kv_cmd(kv, "SET %s %s EX %d NX", key, value, MARK_TTL_S)
+                         : fl_kv_cmd(kv, "SET %s %s EX %d", key, value, MARK_TTL_S);
+    if (rep)
+        freeReplyObject(rep);
+}
+
+/* Gives units back to the Redis counter (and to the buyer's count), and
+ * drops k's in-flight mark when k is given. */
+static void give_back(fl_kv *kv, long long sale_id, long long buyer, long long units, int buyer_too,
+                      const shop_idem *k)
+{
+    char stock[48], buyers[48], gen[48], seen[48], mark[320], acct[24], n[24];
+    if (!kv)
+        return;
     keys_of(sale_id, stock, buyers, gen, seen);
-    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 3 %s %s %s %lld %lld %d", give_lua, stock, buyers, gen, buyer, units,
-                                buyer_too);
+    if (k)
+        mark_key(mark, sale_id, k);
+    else
+        snprintf(mark, sizeof(mark), "flash:{%lld}:none", sale_id);
+    snprintf(acct, sizeof(acct), "%lld", buyer);
+    snprintf(n, sizeof(n), "%lld", units);
+    const char *av[] = {"EVAL", give_lua, "4", stock, buyers, gen, mark, acct, n, buyer_too ? "1" : "0",
+                        k ? k->hash : ""};
+    size_t ln[11];
+    for (size_t i = 0; i < 11; i++)
+        ln[i] = strlen(av[i]);
+    redisReply *rep = fl_kv_cmdargv(kv, 11, av, ln);
     if (!rep || rep->type == REDIS_REPLY_ERROR)
         fl_log(FL_LOG_WARN, "flash_give_back_failed", "sale %lld: %lld units not returned to Redis (the rebuild will)",
                sale_id, units);
@@ -284,7 +343,7 @@ static void give_back(fl_kv *kv, long long sale_id, long long buyer, long long u
 
 void shop_flash_release_kv(fl_kv *kv, long long sale_id, long long buyer, long long units)
 {
-    give_back(kv, sale_id, buyer, units, 1);
+    give_back(kv, sale_id, buyer, units, 1, NULL);
 }
 
 /* ---- reading a sale ----------------------------------------------------- */
@@ -613,23 +672,17 @@ static int lines_write(fl_db *db, const sale *s, long long order_id, json_t **li
     return rc;
 }
 
-/* One attempt at the order transaction. Returns BUY_*, or FL_DB_E* (<0).
- * Rolls back unless BUY_OK; *text is the stored answer. */
-static int buy_tx(shop_req *r, fl_db *db, const sale *s, const shop_idem *k, long long qty, long long first,
-                  int online, const shop_address *a, char **text)
+/* The order's writes, inside the caller's transaction: order row, slot
+ * claims, buyer guard (`units + n <= limit`), order lines, the stored
+ * idempotent answer (*text). Returns BUY_OK, BUY_SOLD_OUT / BUY_LIMIT /
+ * BUY_DUP (the caller undoes the writes), or FL_DB_E* (< 0). Re-runnable:
+ * it starts from its inputs each time. */
+static int buy_writes(shop_req *r, fl_db *db, const sale *s, const shop_idem *k, long long qty, long long first,
+                      int online, const shop_address *a, char **text)
 {
     long long order_id = 0, buyer = r->session->account_id;
     json_t *lines = NULL;
-    int rc = fl_db_begin(db);
-    if (rc != FL_DB_OK)
-        return rc;
-    if (s->rowlock) { /* the baseline: the sale row is the lock */
-        fl_rows *rows = NULL;
-        rc = fl_db_query(db, &rows, "SELECT id FROM flash_sales WHERE id = ? FOR UPDATE", "i", s->id);
-        fl_rows_free(rows);
-        if (rc != FL_DB_OK)
-            goto out_rollback;
-    }
+    int rc;
     if ((rc = shop_order_insert(db, r->ctx->cfg, buyer, s->coop_id, s->id, online, s->price_fen * qty, a,
                                 &order_id)) != FL_DB_OK ||
         (rc = slots_claim(db, s->id, order_id, first, qty)) != BUY_OK ||
@@ -639,54 +692,360 @@ static int buy_tx(shop_req *r, fl_db *db, const sale *s, const shop_idem *k, lon
                          "UPDATE flash_buyers SET units = units + ? WHERE sale_id = ? AND account_id = ? "
                          "AND units + ? <= ?",
                          "iiiii", qty, s->id, buyer, qty, s->limit)) != FL_DB_OK)
-        goto out_rollback;
-    if (fl_db_affected(db) != 1) {
-        rc = BUY_LIMIT;
-        goto out_rollback;
+        return rc;
+    if (fl_db_affected(db) != 1)
+        return BUY_LIMIT;
+    if ((rc = lines_write(db, s, order_id, &lines)) != FL_DB_OK) {
+        json_decref(lines);
+        return rc;
     }
-    if ((rc = lines_write(db, s, order_id, &lines)) != FL_DB_OK)
-        goto out_rollback;
     *text = order_text(r, s, order_id, online, qty, a, lines);
-    lines = NULL;
-    if ((rc = shop_idem_store_tx(db, k, 201, *text ? *text : "{}")) != FL_DB_OK) {
-        if (rc == FL_DB_EDUP)
-            rc = BUY_DUP;
-        goto out_rollback;
-    }
-    if ((rc = fl_db_commit(db)) != FL_DB_OK)
-        goto out_rollback;
+    if ((rc = shop_idem_store_tx(db, k, 201, *text ? *text : "{}")) != FL_DB_OK)
+        return rc == FL_DB_EDUP ? BUY_DUP : rc;
     return BUY_OK;
-out_rollback:
-    json_decref(lines);
+}
+
+/* The row-lock baseline: one transaction per attempt, the sale row as the
+ * lock. BUY_* or FL_DB_E*. */
+static int buy_rowlock_tx(shop_req *r, fl_db *db, const sale *s, const shop_idem *k, long long qty, int online,
+                          const shop_address *a, char **text)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_begin(db);
+    if (rc != FL_DB_OK)
+        return rc;
+    rc = fl_db_query(db, &rows, "SELECT id FROM flash_sales WHERE id = ? FOR UPDATE", "i", s->id);
+    fl_rows_free(rows);
+    if (rc == FL_DB_OK && (rc = buy_writes(r, db, s, k, qty, -1, online, a, text)) == BUY_OK &&
+        (rc = fl_db_commit(db)) == FL_DB_OK)
+        return BUY_OK;
     fl_db_rollback(db);
     return rc;
 }
 
-/* Takes qty units in Redis: >= 0 the counter after the take (the first slot
- * to claim), or TAKE_*; -100 when Redis is down. Rebuilds a missing counter
- * once. */
-static long long take(shop_req *r, fl_db *db, fl_kv *kv, const sale *s, long long qty)
+/* The refusal's answer; request_id is the first answer's when replayed. */
+static int refuse(shop_req *r, const sale *s, int why, const char *request_id, int replayed)
 {
-    char stock[48], buyers[48], gen[48], seen[48];
+    const char *code = why == TAKE_LIMIT ? "limit_reached" : "sold_out";
+    char *msg = why == TAKE_LIMIT
+                    ? fl_arena_printf(r->arena, "you already hold %lld of flash sale %lld (the limit)", s->limit, s->id)
+                    : fl_arena_printf(r->arena, "flash sale %lld is sold out", s->id);
+    if (replayed)
+        shop_add_header(r, "Idempotent-Replayed", "true");
+    r->err = SHOP_E_CONFLICT; /* for the access log; the body is built here */
+    r->err_code = code;
+    return shop_reply_json(
+        r, 409, json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", msg, "request_id", request_id));
+}
+
+/* A refusal for a buyer who holds units: unless MariaDB has an earlier
+ * answer of this key (a win whose Redis mark was lost), store the refusal
+ * as the key's mark and answer it. */
+static int refuse_checked(shop_req *r, fl_kv *kv, const sale *s, const shop_idem *k, int why)
+{
+    int err = shop_idem_replay(r, k);
+    if (err != 0)
+        return err < 0 ? err : SHOP_OK;
+    mark_set(kv, s->id, k, fl_arena_printf(r->arena, "R %s %d %s", k->hash, why, r->request_id), 1);
+    return refuse(r, s, why, r->request_id, 0);
+}
+
+/* Answers a key Redis has seen: its mark is "P|D|R <hash> ...". */
+static int earlier_answer(shop_req *r, const sale *s, const shop_idem *k, const char *mark)
+{
+    char reqid[33];
+    int why = 0;
+    if (strlen(mark) < 66 || strncmp(mark + 2, k->hash, 64) != 0)
+        return shop_fail_code(r, SHOP_E_VALIDATION, "idempotency_key_reused",
+                              "this Idempotency-Key was used with a different request");
+    if (mark[0] == 'R' && sscanf(mark + 66, " %d %32s", &why, reqid) == 2)
+        return refuse(r, s, why, reqid, 1);
+    if (mark[0] == 'D') {
+        int err = shop_idem_replay(r, k);
+        if (err != 0)
+            return err < 0 ? err : SHOP_OK;
+    }
+    shop_add_header(r, "Retry-After", "1");
+    return shop_fail_code(r, SHOP_E_CONFLICT, "request_in_progress",
+                          "a request with this Idempotency-Key is still being answered; retry it shortly");
+}
+
+enum { TAKE_ASK_DB = -4, TAKE_EARLIER = -5, TAKE_DOWN = -100 };
+
+/* Takes qty units in Redis for k: >= 0 the counter after the take (the
+ * first slot to claim); TAKE_SOLD_OUT / TAKE_LIMIT refused (the answer is
+ * stored); TAKE_ASK_DB refused with *why, MariaDB to be asked first;
+ * TAKE_EARLIER with the key's mark in *mark (arena); TAKE_DOWN when Redis
+ * is not answering. Rebuilds a missing counter once. */
+static long long take(shop_req *r, fl_db *db, fl_kv *kv, const sale *s, const shop_idem *k, long long qty,
+                      int *why, char **mark)
+{
+    char stock[48], buyers[48], gen[48], seen[48], key[320], acct[24], n[24], lim[24], pend[16], ttl[16];
     keys_of(s->id, stock, buyers, gen, seen);
+    mark_key(key, s->id, k);
+    snprintf(acct, sizeof(acct), "%lld", k->account_id);
+    snprintf(n, sizeof(n), "%lld", qty);
+    snprintf(lim, sizeof(lim), "%lld", s->limit);
+    snprintf(pend, sizeof(pend), "%d", MARK_PENDING_TTL_S);
+    snprintf(ttl, sizeof(ttl), "%d", MARK_TTL_S);
+    const char *av[] = {"EVAL", take_lua, "4", stock, buyers, gen, key, acct, n, lim, k->hash, r->request_id,
+                        pend, ttl};
+    size_t ln[14];
+    for (size_t i = 0; i < 14; i++)
+        ln[i] = strlen(av[i]);
     for (int attempt = 0; attempt < 2; attempt++) {
-        redisReply *rep = fl_kv_cmd(kv, "EVAL %s 3 %s %s %s %lld %lld %lld", take_lua, stock, buyers, gen,
-                                    r->session->account_id, qty, s->limit);
-        if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+        redisReply *rep = fl_kv_cmdargv(kv, 14, av, ln);
+        if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
+            rep->element[0]->type != REDIS_REPLY_INTEGER) {
             if (rep && rep->type == REDIS_REPLY_ERROR)
                 fl_log(FL_LOG_ERROR, "redis_error", "flash take: %s", rep->str);
             if (rep)
                 freeReplyObject(rep);
-            return -100;
+            return TAKE_DOWN;
         }
-        long long v = rep->integer;
+        long long v = rep->element[0]->integer;
+        int more = rep->elements > 1 && rep->element[1]->type == REDIS_REPLY_STRING;
+        if (v == TAKE_EARLIER && more)
+            *mark = fl_arena_strndup(r->arena, rep->element[1]->str, rep->element[1]->len);
         freeReplyObject(rep);
+        if ((v == TAKE_SOLD_OUT || v == TAKE_LIMIT) && more) {
+            *why = (int)v;
+            return TAKE_ASK_DB;
+        }
         if (v != TAKE_MISSING)
-            return v;
+            return v == TAKE_EARLIER && !more ? TAKE_DOWN : v;
         if (rebuild(db, kv, s->id) < 0)
-            return -100;
+            return TAKE_DOWN;
     }
-    return -100;
+    return TAKE_DOWN;
+}
+
+/* ---- the order writer: winners' orders, many per transaction ------------ */
+
+typedef struct buy_job {
+    shop_batch_item item; /* first: the batch hands it back */
+    shop_req *r;          /* suspended: this job's alone until resumed */
+    sale s;
+    shop_idem k;
+    shop_address addr;
+    long long qty, first;
+    int online;
+    char *text;
+} buy_job;
+
+static int job_run(fl_db *db, shop_batch_item *it)
+{
+    buy_job *j = (buy_job *)it;
+    j->text = NULL;
+    return buy_writes(j->r, db, &j->s, &j->k, j->qty, j->first, j->online, &j->addr, &j->text);
+}
+
+/* All the batch's orders in a few statements: each takes the batch as one
+ * JSON parameter that JSON_TABLE turns into rows, so 64 orders cost what
+ * one does in round trips. Every guard is checked by counting what a
+ * statement touched; when one does not hold for all (a buyer twice in the
+ * batch, a slot already held, a buyer at the limit in MariaDB, a key
+ * already answered, order ids not consecutive) the answer is > 0 and the
+ * writer does the orders one by one, where each finds its own answer. */
+#define JT(cols) "JSON_TABLE(?, '$[*]' COLUMNS(" cols ")) j"
+
+static const char ALL_BUYERS_SQL[] =
+    "INSERT IGNORE INTO flash_buyers (sale_id, account_id, units) SELECT j.s, j.a, 0 FROM "
+    JT("s BIGINT PATH '$.s', a BIGINT PATH '$.a'");
+static const char ALL_GUARD_SQL[] =
+    "UPDATE flash_buyers b JOIN " JT("s BIGINT PATH '$.s', a BIGINT PATH '$.a', q BIGINT PATH '$.q', "
+                                     "l BIGINT PATH '$.l'")
+    " ON b.sale_id = j.s AND b.account_id = j.a SET b.units = b.units + j.q WHERE b.units + j.q <= j.l";
+static const char ALL_ORDERS_SQL[] =
+    "INSERT INTO orders (buyer_account_id, coop_id, flash_sale_id, status, payment_method, total_fen, ship_name, "
+    "ship_phone, ship_province, ship_city, ship_county, ship_detail, expires_at) "
+    "SELECT j.a, j.c, j.s, IF(j.x = 1, 'pending_payment', 'confirmed'), IF(j.x = 1, 'online', 'cod'), j.t, j.n1, "
+    "j.n2, j.n3, j.n4, j.n5, j.n6, IF(j.x = 1, UTC_TIMESTAMP(3) + INTERVAL ? SECOND, NULL) FROM "
+    JT("i FOR ORDINALITY, a BIGINT PATH '$.a', c BIGINT PATH '$.c', s BIGINT PATH '$.s', x INT PATH '$.x', "
+       "t BIGINT PATH '$.t', n1 VARCHAR(200) PATH '$.n1', n2 VARCHAR(200) PATH '$.n2', "
+       "n3 VARCHAR(200) PATH '$.n3', n4 VARCHAR(200) PATH '$.n4', n5 VARCHAR(200) PATH '$.n5', "
+       "n6 VARCHAR(1000) PATH '$.n6'")
+    " ORDER BY j.i";
+static const char ALL_ORDERS_CHECK_SQL[] =
+    "SELECT COUNT(*) FROM orders o JOIN " JT("i FOR ORDINALITY, a BIGINT PATH '$.a', s BIGINT PATH '$.s'")
+    " ON o.id = ? + j.i - 1 AND o.buyer_account_id = j.a AND o.flash_sale_id = j.s";
+static const char ALL_SLOTS_SQL[] =
+    "UPDATE flash_slots f JOIN " JT("s BIGINT PATH '$.s', n BIGINT PATH '$.n', o BIGINT PATH '$.o'")
+    " ON f.sale_id = j.s AND f.slot = j.n SET f.order_id = j.o WHERE f.order_id IS NULL";
+static const char ALL_LINES_SQL[] =
+    "INSERT INTO order_lines (order_id, sku_id, lot_id, product_name, spec, unit, quantity, unit_price_fen) "
+    "SELECT f.order_id, j.k, f.lot_id, j.n1, j.n2, j.n3, COUNT(*), j.p FROM flash_slots f JOIN "
+    JT("o BIGINT PATH '$.o', k BIGINT PATH '$.k', n1 VARCHAR(200) PATH '$.n1', "
+       "n2 VARCHAR(200) PATH '$.n2', n3 VARCHAR(200) PATH '$.n3', p BIGINT PATH '$.p'")
+    " ON f.order_id = j.o GROUP BY f.order_id, f.lot_id, j.k, j.n1, j.n2, j.n3, j.p";
+static const char ALL_LINES_READ_SQL[] =
+    "SELECT f.order_id, f.lot_id, l.code, COUNT(*) FROM flash_slots f JOIN lots l ON l.id = f.lot_id JOIN "
+    JT("s BIGINT PATH '$.s', o BIGINT PATH '$.o'")
+    " ON f.order_id = j.o GROUP BY f.order_id, f.lot_id, l.code ORDER BY f.order_id, f.lot_id";
+static const char ALL_IDEM_SQL[] =
+    "INSERT INTO idempotency_keys (account_id, scope, idem_key, request_hash, status_code, response) "
+    "SELECT j.a, j.sc, j.k, j.h, 201, j.r FROM "
+    JT("a BIGINT PATH '$.a', sc VARCHAR(64) PATH '$.sc', k VARCHAR(255) PATH '$.k', h CHAR(64) PATH '$.h', "
+       "r LONGTEXT PATH '$.r'");
+
+enum { ALL_FALL_BACK = 1 };
+
+/* json_dumps into the first job's arena; NULL when it cannot be encoded. */
+static char *dump(shop_req *r, json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT);
+    char *copy = text ? fl_arena_strdup(r->arena, text) : NULL;
+    free(text);
+    return copy;
+}
+
+static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
+{
+    buy_job **j = (buy_job **)items;
+    shop_req *r0 = j[0]->r;
+    fl_rows *rows = NULL;
+    json_t *buyers = json_array(), *orders = json_array(), *slots = json_array(), *lines = NULL, *keys = NULL;
+    json_t **ljs = fl_arena_alloc(r0->arena, n * sizeof(*ljs));
+    long long units = 0, first_id;
+    int rc = ALL_FALL_BACK;
+
+    memset(ljs, 0, n * sizeof(*ljs));
+    for (size_t i = 0; i < n; i++) {
+        const buy_job *b = j[i];
+        if (b->first < 0)
+            goto out_free;
+        json_array_append_new(buyers, json_pack("{s:I,s:I,s:I,s:I}", "s", b->s.id, "a", b->k.account_id, "q",
+                                                b->qty, "l", b->s.limit));
+        json_array_append_new(orders, json_pack("{s:I,s:I,s:I,s:i,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "a",
+                                                b->k.account_id, "c", b->s.coop_id, "s", b->s.id, "x", b->online,
+                                                "t", b->s.price_fen * b->qty, "n1", b->addr.name, "n2",
+                                                b->addr.phone, "n3", b->addr.province, "n4", b->addr.city, "n5",
+                                                b->addr.county, "n6", b->addr.detail));
+        units += b->qty;
+    }
+    char *bj = dump(r0, buyers), *oj = dump(r0, orders);
+    if (!bj || !oj)
+        goto out_free;
+    if ((rc = fl_db_exec(db, ALL_BUYERS_SQL, "s", bj)) != FL_DB_OK ||
+        (rc = fl_db_exec(db, ALL_GUARD_SQL, "s", bj)) != FL_DB_OK)
+        goto out_free;
+    if (fl_db_affected(db) != n) {
+        rc = ALL_FALL_BACK;
+        goto out_free;
+    }
+    if ((rc = fl_db_exec(db, ALL_ORDERS_SQL, "is", (long long)r0->ctx->cfg->order_expiry_s, oj)) != FL_DB_OK)
+        goto out_free;
+    first_id = (long long)fl_db_insert_id(db);
+    if ((rc = fl_db_query(db, &rows, ALL_ORDERS_CHECK_SQL, "si", oj, first_id)) != FL_DB_OK)
+        goto out_free;
+    rc = fl_rows_int(rows, 0, 0) == (long long)n ? FL_DB_OK : ALL_FALL_BACK;
+    fl_rows_free(rows);
+    rows = NULL;
+    if (rc != FL_DB_OK)
+        goto out_free;
+    lines = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const buy_job *b = j[i];
+        for (long long u = 0; u < b->qty; u++)
+            json_array_append_new(slots, json_pack("{s:I,s:I,s:I}", "s", b->s.id, "n", b->first + u, "o",
+                                                   first_id + (long long)i));
+        json_array_append_new(lines, json_pack("{s:I,s:I,s:s,s:s,s:s,s:I}", "o",
+                                               first_id + (long long)i, "k", b->s.sku_id, "n1", b->s.name, "n2",
+                                               b->s.spec, "n3", b->s.unit, "p", b->s.price_fen));
+    }
+    char *sj = dump(r0, slots), *lj = dump(r0, lines);
+    if (!sj || !lj) {
+        rc = ALL_FALL_BACK;
+        goto out_free;
+    }
+    if ((rc = fl_db_exec(db, ALL_SLOTS_SQL, "s", sj)) != FL_DB_OK)
+        goto out_free;
+    if (fl_db_affected(db) != (unsigned long long)units) {
+        rc = ALL_FALL_BACK;
+        goto out_free;
+    }
+    if ((rc = fl_db_exec(db, ALL_LINES_SQL, "s", lj)) != FL_DB_OK ||
+        (rc = fl_db_query(db, &rows, ALL_LINES_READ_SQL, "s", lj)) != FL_DB_OK)
+        goto out_free;
+    for (size_t i = 0; i < n; i++)
+        ljs[i] = json_array();
+    for (size_t k = 0; k < fl_rows_count(rows); k++) {
+        long long i = fl_rows_int(rows, k, 0) - first_id, q = fl_rows_int(rows, k, 3);
+        if (i < 0 || i >= (long long)n)
+            continue;
+        const buy_job *b = j[i];
+        json_array_append_new(ljs[i], json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "sku_id", b->s.sku_id,
+                                                "lot_id", fl_rows_int(rows, k, 1), "lot_code",
+                                                fl_rows_str(rows, k, 2), "product_name", b->s.name, "spec",
+                                                b->s.spec, "unit", b->s.unit, "quantity", q, "unit_price_fen",
+                                                b->s.price_fen, "line_total_fen", b->s.price_fen * q));
+    }
+    keys = json_array();
+    for (size_t i = 0; i < n; i++) {
+        buy_job *b = j[i];
+        b->text = order_text(b->r, &b->s, first_id + (long long)i, b->online, b->qty, &b->addr, ljs[i]);
+        ljs[i] = NULL;
+        if (!b->text) {
+            rc = ALL_FALL_BACK;
+            goto out_free;
+        }
+        json_array_append_new(keys, json_pack("{s:I,s:s,s:s,s:s,s:s}", "a", b->k.account_id, "sc", b->k.scope, "k",
+                                              b->k.key, "h", b->k.hash, "r", b->text));
+    }
+    char *kj = dump(r0, keys);
+    if (!kj) {
+        rc = ALL_FALL_BACK;
+        goto out_free;
+    }
+    rc = fl_db_exec(db, ALL_IDEM_SQL, "s", kj);
+    if (rc == FL_DB_EDUP)
+        rc = ALL_FALL_BACK;
+out_free:
+    fl_rows_free(rows);
+    for (size_t i = 0; i < n; i++)
+        json_decref(ljs[i]);
+    json_decref(buyers);
+    json_decref(orders);
+    json_decref(slots);
+    json_decref(lines);
+    json_decref(keys);
+    return rc;
+}
+
+/* After the batch: the answer, the Redis mark, units back when unsold. */
+static void job_done(shop_batch_item *it, int rc)
+{
+    buy_job *j = (buy_job *)it;
+    shop_req *r = j->r;
+    fl_kv *kv = NULL;
+    long long buyer = r->session->account_id;
+    int err;
+    if (fl_kv_acquire(r->ctx->kv, &kv) != FL_KV_OK)
+        kv = NULL;
+    if (rc == BUY_OK) { /* reply with exactly the stored answer */
+        mark_set(kv, j->s.id, &j->k, fl_arena_printf(r->arena, "D %s", j->k.hash), 0);
+        err = shop_reply_raw(r, 201, "application/json", j->text, strlen(j->text));
+    } else if (rc == BUY_DUP || rc < 0) { /* unsold: the units go back */
+        give_back(kv, j->s.id, buyer, j->qty, 1, &j->k);
+        err = rc < 0 ? shop_fail_db(r, rc) : shop_idem_replay(r, &j->k);
+        if (err == 1)
+            err = SHOP_OK;
+        else if (err == 0)
+            err = shop_fail(r, SHOP_E_INTERNAL, "idempotency key vanished");
+    } else { /* MariaDB refused: no free slot (the counter was high), or the buyer's limit */
+        int why = rc == BUY_LIMIT ? TAKE_LIMIT : TAKE_SOLD_OUT;
+        if (rc == BUY_LIMIT)
+            give_back(kv, j->s.id, buyer, j->qty, 0, NULL);
+        err = shop_idem_replay(r, &j->k);
+        if (err == 0) {
+            mark_set(kv, j->s.id, &j->k, fl_arena_printf(r->arena, "R %s %d %s", j->k.hash, why, r->request_id), 0);
+            err = refuse(r, &j->s, why, r->request_id, 0);
+        } else if (err == 1) {
+            err = SHOP_OK;
+        }
+    }
+    fl_kv_release(kv);
+    shop_resume(r, err);
 }
 
 int shop_flash_buy(shop_req *r)
@@ -696,18 +1055,17 @@ int shop_flash_buy(shop_req *r)
     shop_address addr;
     shop_idem k;
     sale s;
-    char scope[40], *text = NULL;
-    long long id, qty = 1, first = -1;
-    int online, has_qty = 0, err, rc = FL_DB_OK;
+    char *text = NULL, *mark = NULL;
+    long long id, qty = 1;
+    int online, has_qty = 0, why = 0, err;
 
     if ((err = shop_param_id(r, 0, &id)) < 0 || (err = shop_order_input(r, &online, &addr)) < 0 ||
         (err = shop_body_int(r, "quantity", 0, 1, 1000, &qty, &has_qty)) < 0)
         return err;
-    snprintf(scope, sizeof(scope), "flash:%lld", id);
-    /* no lookup first: every outcome below stores its answer with an INSERT
-     * that meets an earlier answer of the key (then replayed) */
-    if ((err = shop_idem_prepare(r, scope, &k)) < 0 || (err = shop_db(r, &db)) < 0 ||
-        (err = sale_cached(r, db, id, &s)) < 0)
+    /* no lookup first: Redis's mark (or MariaDB's stored answer, met by
+     * the INSERT of a later one) finds an earlier answer of the key */
+    if ((err = shop_idem_prepare(r, fl_arena_printf(r->arena, "flash:%lld", id), &k)) < 0 ||
+        (err = shop_db(r, &db)) < 0 || (err = sale_cached(r, db, id, &s)) < 0)
         return err;
     if (qty > s.limit)
         return shop_fail(r, SHOP_E_VALIDATION, "at most %lld per buyer in this sale", s.limit);
@@ -721,41 +1079,61 @@ int shop_flash_buy(shop_req *r)
     }
     if (s.ended)
         return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "sale_ended", "flash sale %lld has ended", id);
-    if (!s.rowlock) {
-        if ((err = shop_kv(r, &kv)) < 0)
-            return err;
-        first = take(r, db, kv, &s, qty);
-        if (first == -100)
-            return shop_fail_kv(r);
-        if (first == TAKE_SOLD_OUT)
+
+    if (s.rowlock) {
+        int rc = FL_DB_OK;
+        for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+            text = NULL;
+            rc = buy_rowlock_tx(r, db, &s, &k, qty, online, &addr, &text);
+            if (rc != FL_DB_EDEADLOCK)
+                break;
+        }
+        switch (rc) {
+        case BUY_OK:
+            return shop_reply_raw(r, 201, "application/json", text, strlen(text));
+        case BUY_DUP:
+            return (err = shop_idem_replay(r, &k)) < 0 ? err : SHOP_OK;
+        case BUY_SOLD_OUT:
             return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "sold_out", "flash sale %lld is sold out", id);
-        if (first == TAKE_LIMIT)
+        case BUY_LIMIT:
             return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "limit_reached",
                                   "you already hold %lld of flash sale %lld (the limit)", s.limit, id);
+        default:
+            return shop_fail_db(r, rc);
+        }
     }
-    for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
-        text = NULL;
-        rc = buy_tx(r, db, &s, &k, qty, first, online, &addr, &text);
-        if (rc != BUY_RETRY && rc != FL_DB_EDEADLOCK)
-            break;
-    }
-    if (rc == BUY_OK) /* reply with exactly the stored answer */
-        return shop_reply_raw(r, 201, "application/json", text, strlen(text));
-    /* not sold: the units taken in Redis go back unless MariaDB says the
-     * sale has no free slot or the buyer is at the limit */
-    if (kv && (rc == BUY_DUP || rc < 0))
-        give_back(kv, s.id, r->session->account_id, qty, 1);
-    else if (kv && rc == BUY_LIMIT)
-        give_back(kv, s.id, r->session->account_id, qty, 0);
-    switch (rc) {
-    case BUY_DUP:
-        return (err = shop_idem_replay(r, &k)) < 0 ? err : SHOP_OK;
-    case BUY_SOLD_OUT:
-        return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "sold_out", "flash sale %lld is sold out", id);
-    case BUY_LIMIT:
-        return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "limit_reached",
-                              "you already hold %lld of flash sale %lld (the limit)", s.limit, id);
+
+    if ((err = shop_kv(r, &kv)) < 0)
+        return err;
+    long long first = take(r, db, kv, &s, &k, qty, &why, &mark);
+    switch (first) {
+    case TAKE_DOWN:
+        return shop_fail_kv(r);
+    case TAKE_SOLD_OUT:
+    case TAKE_LIMIT:
+        return refuse(r, &s, (int)first, r->request_id, 0);
+    case TAKE_ASK_DB:
+        return refuse_checked(r, kv, &s, &k, why);
+    case TAKE_EARLIER:
+        return earlier_answer(r, &s, &k, mark);
     default:
-        return shop_fail_db(r, rc);
+        break;
     }
+    /* units taken: the order is written by the order writer with others;
+     * this request waits, suspended, without holding a thread */
+    buy_job *j = fl_arena_alloc(r->arena, sizeof(*j));
+    memset(j, 0, sizeof(*j));
+    j->item.run = job_run;
+    j->item.done = job_done;
+    j->item.run_all = jobs_run_all;
+    j->r = r;
+    j->s = s;
+    j->k = k;
+    j->addr = addr;
+    j->qty = qty;
+    j->first = first;
+    j->online = online;
+    shop_suspend(r);
+    shop_batch_submit(r->ctx->orders, &j->item);
+    return SHOP_SUSPENDED;
 }

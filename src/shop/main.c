@@ -9,11 +9,13 @@
 #include "farmlive/db.h"
 #include "farmlive/kv.h"
 #include "farmlive/log.h"
+#include "farmlive/shop_batch.h"
 #include "farmlive/shop_catalogue.h"
 #include "farmlive/shop_live.h"
 #include "farmlive/shop_metrics.h"
 #include "farmlive/shop_migrate.h"
 #include "farmlive/shop_orders.h"
+#include "farmlive/shop_batch.h"
 #include "farmlive/shop_server.h"
 #include "farmlive/shop_trace.h"
 
@@ -52,7 +54,12 @@ static int serve(const fl_config *cfg)
     shop_metrics_init();
     ctx.catalogue = shop_catalogue_new(&ctx);
     shop_live_start(&ctx);
+    ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 64);
     shop_server *srv = NULL;
+    if (!ctx.orders) {
+        fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer");
+        goto out_free;
+    }
     if (shop_trace_key_init(cfg, err, sizeof(err)) != 0) {
         fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
         goto out_free;
@@ -70,6 +77,7 @@ static int serve(const fl_config *cfg)
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
     shop_orders_sweeper_stop(sweeper);
 out_free:
+    shop_batch_stop(ctx.orders); /* after the server: it resumed every request it held */
     shop_live_stop();
     shop_trace_cache_free();
     shop_catalogue_free(ctx.catalogue);

@@ -86,6 +86,18 @@ expect_status 201 "the third unit"
 as "$B4"
 buy "$SALE" "f4-$S"
 expect_error 409 sold_out "sold out after 3"
+REFUSED=$BODY
+buy "$SALE" "f4-$S"
+check "a refusal's retry replays it, request id and all" test "$BODY" = "$REFUSED"
+check "the replayed refusal is marked" test "$(header idempotent-replayed)" = true
+buy "$SALE" "f4-$S" "$(addr_body cod)"
+expect_error 422 idempotency_key_reused "a refused key with another body"
+check "refusals cost MariaDB nothing (no stored answer)" test "$(sql "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'f4-$S'")" = 0
+# the winner's Redis mark lost: the buyer holds a unit, so MariaDB answers
+as "$B1"
+rcli --scan --pattern "flash:{$SALE}:idem:*:f1-$S" | xargs -r redis-cli -h 127.0.0.1 -p "$REDIS_PORT" DEL >/dev/null
+buy "$SALE" "f1-$S"
+check "without its Redis mark a won key still replays its order" test "$BODY" = "$FIRST"
 sold() { sql "SELECT COUNT(*) FROM flash_slots WHERE sale_id = $1 AND order_id IS NOT NULL"; }
 check "MariaDB holds 3 claimed slots" test "$(sold "$SALE")" = 3
 check "3 orders for the sale" test "$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $SALE")" = 3
@@ -114,8 +126,14 @@ buy "$SALE2" "g1b-$S"
 expect_error 409 limit_reached "after the counters vanished, the buyer's units came back from MariaDB"
 check "the counter was rebuilt from MariaDB (3 - 1)" test "$(rcli GET "flash:{$SALE2}:stock")" = 2
 rcli SET "flash:{$SALE2}:stock" 50 >/dev/null
-for _ in $(seq 1 80); do [ "$(rcli GET "flash:{$SALE2}:stock")" = 2 ] && break; sleep 0.1; done
-check "a wrong counter is corrected by the sweeper" test "$(rcli GET "flash:{$SALE2}:stock")" = 2
+B5=$(new_buyer)
+as "$B5"
+buy "$SALE2" "g5-$S"
+expect_status 201 "a counter too high hands out a slot that does not exist: MariaDB finds a free one"
+expect_jq '.lines[0].lot_id' "$LOT" "that order names its lot"
+check "two slots of the second sale held" test "$(sold "$SALE2")" = 2
+for _ in $(seq 1 100); do [ "$(rcli GET "flash:{$SALE2}:stock")" = 1 ] && break; sleep 0.1; done
+check "a wrong counter is corrected by the sweeper" test "$(rcli GET "flash:{$SALE2}:stock")" = 1
 
 # not started, ended
 as "$AY_ADMIN"
