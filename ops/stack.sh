@@ -8,8 +8,10 @@
 #
 # MariaDB runs with utf8mb4 and no binary log; a database and user named by
 # FARMLIVE_DB_NAME / FARMLIVE_DB_USER / FARMLIVE_DB_PASSWORD (defaults
-# farmlive/farmlive/farmlive) are created. Redis runs with AOF on. Each start
-# returns only when the server answers.
+# farmlive/farmlive/farmlive) are created. Redis runs with AOF on. Both also
+# listen on a Unix socket (DIR/mariadb/mariadbd.sock, DIR/redis/redis.sock
+# when that path fits in a socket address). Each start returns only when the
+# server answers.
 set -euo pipefail
 
 DB_NAME=${FARMLIVE_DB_NAME:-farmlive}
@@ -85,7 +87,9 @@ start_redis() {
         echo "stack: Redis already running (pid $(cat "$dir/redis.pid"))"
         return 0
     fi
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly yes --dir "$dir" \
+    local sock=()
+    [ ${#dir} -lt 96 ] && sock=(--unixsocket "$dir/redis.sock" --unixsocketperm 700) # sun_path holds 108 bytes
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly yes --dir "$dir" "${sock[@]}" \
         --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
     wait_for 15 "Redis on port $port" redis-cli -p "$port" ping
     echo "stack: Redis on 127.0.0.1:$port (AOF in $dir)"

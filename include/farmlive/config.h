@@ -28,6 +28,7 @@ typedef struct fl_config {
     int db_pool;
 
     char redis_host[128];
+    char redis_socket[512]; /* a Unix socket path instead of host and port ("" for TCP) */
     int redis_port;
     int redis_pool;
 

@@ -155,7 +155,9 @@ static int conn_open(fl_db *db)
     mysql_options(db->mysql, MYSQL_OPT_RECONNECT, &off);
     mysql_options(db->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     mysql_options(db->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-    if (!mysql_real_connect(db->mysql, c->db_host, c->db_user, c->db_password, c->db_name,
+    /* with a socket path the host must be "localhost", or TCP is used */
+    if (!mysql_real_connect(db->mysql, c->db_socket[0] ? "localhost" : c->db_host, c->db_user, c->db_password,
+                            c->db_name,
                             (unsigned int)c->db_port, c->db_socket[0] ? c->db_socket : NULL,
                             CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
         snprintf(db->err, sizeof(db->err), "%u: %s", mysql_errno(db->mysql), mysql_error(db->mysql));

@@ -32,17 +32,23 @@ struct fl_kv_pool {
 redisContext *fl_kv_connect(const fl_config *cfg, int timeout_ms)
 {
     struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
+    int unix_socket = cfg->redis_socket[0] != '\0';
+    redisContext *c = unix_socket ? redisConnectUnixWithTimeout(cfg->redis_socket, tv)
+                                  : redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
     if (!c || c->err) {
-        fl_log(FL_LOG_WARN, "redis_connect_failed", "%s:%d: %s", cfg->redis_host, cfg->redis_port,
-               c ? c->errstr : "out of memory");
+        if (unix_socket)
+            fl_log(FL_LOG_WARN, "redis_connect_failed", "%s: %s", cfg->redis_socket, c ? c->errstr : "out of memory");
+        else
+            fl_log(FL_LOG_WARN, "redis_connect_failed", "%s:%d: %s", cfg->redis_host, cfg->redis_port,
+                   c ? c->errstr : "out of memory");
         if (c)
             redisFree(c);
         return NULL;
     }
     struct timeval io = {IO_TIMEOUT_MS / 1000, 0};
     redisSetTimeout(c, io);
-    redisEnableKeepAlive(c);
+    if (!unix_socket)
+        redisEnableKeepAlive(c);
     return c;
 }
 
