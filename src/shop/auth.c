@@ -14,9 +14,11 @@
 #include <strings.h>
 #include <time.h>
 
+/* The expiry slides on use, refreshed at most once a minute: a write per
+ * request would cost Redis an AOF append on every authenticated call. */
 static const char lookup_lua[] =
     "local v = redis.call('HMGET', KEYS[1], 'account_id', 'platform_admin', 'csrf') "
-    "if v[1] then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    "if v[1] and redis.call('TTL', KEYS[1]) < tonumber(ARGV[1]) - 60 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
     "return v";
 
 static const char create_lua[] =
