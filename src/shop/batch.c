@@ -16,8 +16,9 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
-#define BATCH_ATTEMPTS 4
+#define BATCH_ATTEMPTS 5
 
 struct shop_batch {
     fl_db_pool *pool;
@@ -79,6 +80,8 @@ static void process(shop_batch *b, shop_batch_item **items, int *rcs, size_t n)
     fl_db *db = NULL;
     int rc = fl_db_acquire(b->pool, &db);
     for (int attempt = 0; rc == FL_DB_OK && attempt < BATCH_ATTEMPTS; attempt++) {
+        if (attempt > 0) /* let the other transaction finish: 2, 4, 8, 16 ms */
+            usleep(1000u << attempt);
         rc = run_batch(db, items, rcs, n);
         if (rc != FL_DB_EDEADLOCK)
             break;

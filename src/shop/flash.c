@@ -287,10 +287,12 @@ int shop_flash_release_ended(shop_ctx *ctx)
 }
 
 /* The idempotency mark of (sale, buyer, key) in Redis:
- *   "P <hash>"                   taken, the order is being written
- *   "D <hash>"                   answered; the answer is in MariaDB
+ *   "P <hash>"                    units taken: the order is being written,
+ *                                 or was (its answer is then in MariaDB)
  *   "R <hash> <why> <request id>" refused (TAKE_SOLD_OUT or TAKE_LIMIT)
- * Refusals live only here: a refused attempt costs MariaDB nothing. */
+ * Refusals live only here: a refused attempt costs MariaDB nothing. A won
+ * key needs no second write: its "P" mark sends a retry to MariaDB, and
+ * once the mark has expired the buyer holds units, which does too. */
 #define MARK_PENDING_TTL_S 30
 #define MARK_TTL_S (48 * 3600) /* as long as MariaDB keeps answers (orders.c purges after 48 h) */
 
@@ -409,8 +411,9 @@ static struct cached_sale {
 static size_t sale_cache_n;
 static pthread_mutex_t sale_cache_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int sale_cached(shop_req *r, fl_db *db, long long id, sale *out)
+static int sale_cached(shop_req *r, long long id, sale *out)
 {
+    fl_db *db = NULL;
     fl_rows *rows = NULL;
     int err, hit = 0;
     pthread_mutex_lock(&sale_cache_mu);
@@ -428,7 +431,7 @@ static int sale_cached(shop_req *r, fl_db *db, long long id, sale *out)
     pthread_mutex_unlock(&sale_cache_mu);
     if (hit)
         return SHOP_OK;
-    if ((err = sale_load(r, db, id, 0, out, &rows)) < 0)
+    if ((err = shop_db(r, &db)) < 0 || (err = sale_load(r, db, id, 0, out, &rows)) < 0)
         return err;
     pthread_mutex_lock(&sale_cache_mu);
     struct cached_sale *c = NULL;
@@ -750,7 +753,7 @@ static int refuse_checked(shop_req *r, fl_kv *kv, const sale *s, const shop_idem
     return refuse(r, s, why, r->request_id, 0);
 }
 
-/* Answers a key Redis has seen: its mark is "P|D|R <hash> ...". */
+/* Answers a key Redis has seen: its mark is "P|R <hash> ...". */
 static int earlier_answer(shop_req *r, const sale *s, const shop_idem *k, const char *mark)
 {
     char reqid[33];
@@ -760,7 +763,7 @@ static int earlier_answer(shop_req *r, const sale *s, const shop_idem *k, const 
                               "this Idempotency-Key was used with a different request");
     if (mark[0] == 'R' && sscanf(mark + 66, " %d %32s", &why, reqid) == 2)
         return refuse(r, s, why, reqid, 1);
-    if (mark[0] == 'D') {
+    if (mark[0] == 'P') { /* written meanwhile? */
         int err = shop_idem_replay(r, k);
         if (err != 0)
             return err < 0 ? err : SHOP_OK;
@@ -777,9 +780,10 @@ enum { TAKE_ASK_DB = -4, TAKE_EARLIER = -5, TAKE_DOWN = -100 };
  * stored); TAKE_ASK_DB refused with *why, MariaDB to be asked first;
  * TAKE_EARLIER with the key's mark in *mark (arena); TAKE_DOWN when Redis
  * is not answering. Rebuilds a missing counter once. */
-static long long take(shop_req *r, fl_db *db, fl_kv *kv, const sale *s, const shop_idem *k, long long qty,
-                      int *why, char **mark)
+static long long take(shop_req *r, fl_kv *kv, const sale *s, const shop_idem *k, long long qty, int *why,
+                      char **mark)
 {
+    fl_db *db = NULL;
     char stock[48], buyers[48], gen[48], seen[48], key[320], acct[24], n[24], lim[24], pend[16], ttl[16];
     keys_of(s->id, stock, buyers, gen, seen);
     mark_key(key, s->id, k);
@@ -814,7 +818,7 @@ static long long take(shop_req *r, fl_db *db, fl_kv *kv, const sale *s, const sh
         }
         if (v != TAKE_MISSING)
             return v == TAKE_EARLIER && !more ? TAKE_DOWN : v;
-        if (rebuild(db, kv, s->id) < 0)
+        if ((!db && shop_db(r, &db) < 0) || rebuild(db, kv, s->id) < 0)
             return TAKE_DOWN;
     }
     return TAKE_DOWN;
@@ -1020,10 +1024,9 @@ static void job_done(shop_batch_item *it, int rc)
     fl_kv *kv = NULL;
     long long buyer = r->session->account_id;
     int err;
-    if (fl_kv_acquire(r->ctx->kv, &kv) != FL_KV_OK)
+    if (rc != BUY_OK && fl_kv_acquire(r->ctx->kv, &kv) != FL_KV_OK)
         kv = NULL;
     if (rc == BUY_OK) { /* reply with exactly the stored answer */
-        mark_set(kv, j->s.id, &j->k, fl_arena_printf(r->arena, "D %s", j->k.hash), 0);
         err = shop_reply_raw(r, 201, "application/json", j->text, strlen(j->text));
     } else if (rc == BUY_DUP || rc < 0) { /* unsold: the units go back */
         give_back(kv, j->s.id, buyer, j->qty, 1, &j->k);
@@ -1065,7 +1068,7 @@ int shop_flash_buy(shop_req *r)
     /* no lookup first: Redis's mark (or MariaDB's stored answer, met by
      * the INSERT of a later one) finds an earlier answer of the key */
     if ((err = shop_idem_prepare(r, fl_arena_printf(r->arena, "flash:%lld", id), &k)) < 0 ||
-        (err = shop_db(r, &db)) < 0 || (err = sale_cached(r, db, id, &s)) < 0)
+        (err = sale_cached(r, id, &s)) < 0)
         return err;
     if (qty > s.limit)
         return shop_fail(r, SHOP_E_VALIDATION, "at most %lld per buyer in this sale", s.limit);
@@ -1082,6 +1085,8 @@ int shop_flash_buy(shop_req *r)
 
     if (s.rowlock) {
         int rc = FL_DB_OK;
+        if ((err = shop_db(r, &db)) < 0)
+            return err;
         for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
             text = NULL;
             rc = buy_rowlock_tx(r, db, &s, &k, qty, online, &addr, &text);
@@ -1105,7 +1110,7 @@ int shop_flash_buy(shop_req *r)
 
     if ((err = shop_kv(r, &kv)) < 0)
         return err;
-    long long first = take(r, db, kv, &s, &k, qty, &why, &mark);
+    long long first = take(r, kv, &s, &k, qty, &why, &mark);
     switch (first) {
     case TAKE_DOWN:
         return shop_fail_kv(r);

@@ -54,7 +54,7 @@ static int serve(const fl_config *cfg)
     shop_metrics_init();
     ctx.catalogue = shop_catalogue_new(&ctx);
     shop_live_start(&ctx);
-    ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 64);
+    ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 256);
     shop_server *srv = NULL;
     if (!ctx.orders) {
         fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer");
