@@ -206,6 +206,8 @@ static json_t *live_json(const fl_config *cfg, const fl_rows *rows, size_t i)
     json_object_set_new(o, "flv_url", json_string(url));
     snprintf(url, sizeof(url), "%s/live/%s/thumb.jpg", base, id);
     json_object_set_new(o, "thumbnail_url", json_string(url));
+    snprintf(url, sizeof(url), "%s/api/recordings?live_id=%s", base, id); /* the replays, once recorded */
+    json_object_set_new(o, "recordings_url", json_string(url));
     json_object_set_new(o, "started_at", jstr(fl_rows_str(rows, i, LC_STARTED)));
     json_object_set_new(o, "ended_at", jstr(fl_rows_str(rows, i, LC_ENDED)));
     json_object_set_new(o, "created_at", jstr(fl_rows_str(rows, i, LC_CREATED)));

@@ -84,6 +84,7 @@ if [ -n "${FARMLIVE_RTMP_PORT-}" ] && [ -z "${FARMLIVE_RTMP_PUBLIC_URL-}" ]; the
 fi
 expect_jq ".hls_url | endswith(\"/live/$ID/index.m3u8\")" true "hls_url"
 expect_jq ".flv_url | endswith(\"/live/$ID.flv\")" true "flv_url"
+expect_jq ".recordings_url | endswith(\"/api/recordings?live_id=$ID\")" true "recordings_url (replays)"
 expect_jq ".thumbnail_url | endswith(\"/live/$ID/thumb.jpg\")" true "thumbnail_url"
 expect_jq '.started_at == null and .ended_at == null' true "not started yet"
 check "the answer with the key is not cacheable" test "$(header cache-control)" = no-store
