@@ -20,6 +20,9 @@ export FARMLIVE_DB_PORT=${FARMLIVE_DB_PORT:-3307}
 export FARMLIVE_REDIS_PORT=${FARMLIVE_REDIS_PORT:-6380}
 export FARMLIVE_RTMP_PORT=${FARMLIVE_RTMP_PORT:-1935}
 export FARMLIVE_RELAY_HTTP_PORT=${FARMLIVE_RELAY_HTTP_PORT:-8081}
+# the shop asks the relay beside it which streams it holds (sessions of a
+# relay that died end by themselves)
+export FARMLIVE_RELAY_URL=${FARMLIVE_RELAY_URL:-http://127.0.0.1:$FARMLIVE_RELAY_HTTP_PORT}
 VAR=$FARMLIVE_VAR_DIR
 SHOP_PID=$VAR/run/shop.pid
 RELAY_PID=$VAR/run/relay.pid

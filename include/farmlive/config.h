@@ -51,6 +51,7 @@ typedef struct fl_config {
     int relay_http_port;
     char rtmp_public_url[256];  /* what OBS's Server field gets: rtmp://HOST:1935/live */
     char relay_public_base[256];/* base of hls_url / flv_url: http://HOST:8081 */
+    char relay_url[512];          /* the relay's HTTP API as the shop reaches it ("" : no relay) */
     char shop_internal_url[256];/* where the relay asks the shop: http://127.0.0.1:8080 */
     char internal_secret[128];  /* shared secret of the relay <-> shop internal API */
     int live_grace_s;           /* a session without publisher ends after this */

@@ -26,6 +26,23 @@
  * Copies what it needs from ctx->cfg. 0, or -1 when the thread cannot start
  * (events then stay empty; nothing else is affected). */
 int shop_live_start(const shop_ctx *ctx);
+/* A relay-side event applied from a background task (no request), as the
+ * relay's own report would: SHOP_LIVE_UNPUBLISH moves a live session to
+ * idle, SHOP_LIVE_END ends it; why is the reason logged and announced.
+ * 0 when applied or when nothing was to change, -1 otherwise. */
+enum shop_live_event { SHOP_LIVE_UNPUBLISH, SHOP_LIVE_END };
+int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_event ev, const char *public_id,
+                    const char *why);
+
+/* Sessions the relay can no longer speak for (live_sweep.c): with
+ * FARMLIVE_RELAY_URL set, asks the relay which streams it holds; a "live"
+ * session it does not list (for LIVE_LOST_AFTER_S) goes idle ("relay_lost"),
+ * an idle one older than FARMLIVE_LIVE_GRACE (plus a margin) ends
+ * ("grace_expired"), as the relay would have done had it been there. Called
+ * by the orders sweeper every few seconds. Returns the sessions changed, or
+ * -1 when MariaDB could not be asked. */
+int shop_live_sweep(const shop_ctx *ctx);
+
 /* Stops the subscriber and frees the feed. Call after the HTTP server has
  * stopped (no handler may still be running); safe when never started. */
 void shop_live_stop(void);

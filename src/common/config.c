@@ -61,6 +61,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_RELAY_HTTP_PORT", K_PORT, I(relay_http_port), "8081", 1, 65535},
     {"FARMLIVE_RTMP_PUBLIC_URL", K_STR, S(rtmp_public_url), "", 0, 0},
     {"FARMLIVE_RELAY_PUBLIC_BASE", K_STR, S(relay_public_base), "", 0, 0},
+    {"FARMLIVE_RELAY_URL", K_STR, S(relay_url), "", 0, 0},
     {"FARMLIVE_SHOP_INTERNAL_URL", K_STR, S(shop_internal_url), "", 0, 0},
     {"FARMLIVE_INTERNAL_SECRET", K_STR, S(internal_secret), "", 0, 0},
     {"FARMLIVE_LIVE_GRACE", K_INT, I(live_grace_s), "60", 1, 86400},

@@ -360,7 +360,7 @@ static void feed_ensure(shop_req *r)
 
 /* Publishes a committed change. Never fails the request: MariaDB already
  * holds the truth, and a lost message only delays other processes' waiters. */
-static void live_announce(shop_req *r, const char *public_id, long long coop_id, const char *to,
+static void live_announce(const shop_ctx *ctx, const char *public_id, long long coop_id, const char *to,
                           const char *from, const char *reason)
 {
     fl_kv *kv = NULL;
@@ -375,10 +375,9 @@ static void live_announce(shop_req *r, const char *public_id, long long coop_id,
     dump = m ? json_dumps(m, JSON_COMPACT) : NULL;
     if (!dump || dump[0] != '{')
         goto out;
-    tail = fl_arena_printf(r->arena, ",%s", dump + 1); /* {"seq":N then the rest */
-    if (!tail)
-        goto out;
-    if (!r->ctx->kv || fl_kv_acquire(r->ctx->kv, &kv) != FL_KV_OK) {
+    dump[0] = ','; /* {"seq":N then the rest */
+    tail = dump;
+    if (!ctx->kv || fl_kv_acquire(ctx->kv, &kv) != FL_KV_OK) {
         fl_log(FL_LOG_WARN, "live_publish_failed", "%s %s: no Redis connection", public_id, to);
         goto out;
     }
@@ -420,7 +419,7 @@ enum { LIVE_TX_UNKNOWN = 1, LIVE_TX_REFUSED = 2 };
 /* One attempt: FL_DB_* from the database, LIVE_TX_UNKNOWN when no session
  * matches, LIVE_TX_REFUSED when the status machine refuses. On FL_DB_OK the
  * transaction is committed; otherwise it was rolled back. */
-static int live_tx(fl_db *db, enum live_op op, const char *lookup, const char *client_ip,
+static int live_tx(fl_db *db, enum live_op op, const char *lookup, const char *client_ip, const char *why,
                    live_change *ch)
 {
     fl_rows *rows = NULL;
@@ -441,6 +440,8 @@ static int live_tx(fl_db *db, enum live_op op, const char *lookup, const char *c
     snprintf(ch->from, sizeof(ch->from), "%s", fl_rows_str(rows, 0, 3));
 
     next = live_next(op, ch->from, &ch->to, &ch->reason);
+    if (why && next == LIVE_NEXT_CHANGE)
+        ch->reason = why;
     if (next == LIVE_NEXT_REFUSE) {
         rc = LIVE_TX_REFUSED;
         goto out_rollback;
@@ -489,8 +490,29 @@ out:
     return rc;
 }
 
-/* Runs op (retrying deadlocks) and announces a status change. SHOP_OK, or
- * failed: unknown session -> 404 (403 for a publish key), refused -> 403. */
+/* Runs op (retrying deadlocks) and announces a status change: FL_DB_*,
+ * LIVE_TX_UNKNOWN or LIVE_TX_REFUSED. why, when given, replaces the
+ * reason logged and announced. */
+static int live_change_apply(const shop_ctx *ctx, fl_db *db, enum live_op op, const char *lookup,
+                             const char *client_ip, const char *why, live_change *ch)
+{
+    int rc;
+    for (int tries = 0;; tries++) {
+        rc = live_tx(db, op, lookup, client_ip, why, ch);
+        if (rc != FL_DB_EDEADLOCK || tries + 1 >= LIVE_TX_TRIES)
+            break;
+    }
+    if (rc != FL_DB_OK)
+        return rc;
+    if (ch->changed && strcmp(ch->from, ch->to) != 0)
+        live_announce(ctx, ch->public_id, ch->coop_id, ch->to, ch->from, ch->reason);
+    fl_log(FL_LOG_INFO, "live_status", "%s %s -> %s (%s) from %s", ch->public_id, ch->from, ch->to,
+           ch->changed ? ch->reason : "no change", client_ip ? client_ip : "-");
+    return FL_DB_OK;
+}
+
+/* live_change_apply for a request: SHOP_OK, or failed: unknown session ->
+ * 404 (403 for a publish key), refused -> 403. */
 static int live_change_run(shop_req *r, enum live_op op, const char *lookup, const char *client_ip,
                            live_change *ch)
 {
@@ -499,11 +521,7 @@ static int live_change_run(shop_req *r, enum live_op op, const char *lookup, con
 
     if ((err = shop_db(r, &db)) < 0)
         return err;
-    for (int tries = 0;; tries++) {
-        rc = live_tx(db, op, lookup, client_ip, ch);
-        if (rc != FL_DB_EDEADLOCK || tries + 1 >= LIVE_TX_TRIES)
-            break;
-    }
+    rc = live_change_apply(r->ctx, db, op, lookup, client_ip, NULL, ch);
     if (rc == LIVE_TX_UNKNOWN)
         return op == LIVE_OP_PUBLISH ? shop_fail(r, SHOP_E_FORBIDDEN, "unknown stream key")
                                      : shop_fail(r, SHOP_E_NOT_FOUND, "no live session %s", lookup);
@@ -511,11 +529,20 @@ static int live_change_run(shop_req *r, enum live_op op, const char *lookup, con
         return shop_fail(r, SHOP_E_FORBIDDEN, "live session %s has ended", ch->public_id);
     if (rc != FL_DB_OK)
         return shop_fail_db(r, rc);
-    if (ch->changed && strcmp(ch->from, ch->to) != 0)
-        live_announce(r, ch->public_id, ch->coop_id, ch->to, ch->from, ch->reason);
-    fl_log(FL_LOG_INFO, "live_status", "%s %s -> %s (%s) from %s", ch->public_id, ch->from, ch->to,
-           ch->changed ? ch->reason : "no change", client_ip ? client_ip : "-");
     return SHOP_OK;
+}
+
+int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_event ev, const char *public_id,
+                    const char *why)
+{
+    live_change ch;
+    if (!is_hex(public_id, LIVE_ID_HEX))
+        return -1;
+    int rc = live_change_apply(ctx, db, ev == SHOP_LIVE_END ? LIVE_OP_END : LIVE_OP_UNPUBLISH, public_id, NULL,
+                               why, &ch);
+    if (rc != FL_DB_OK)
+        fl_log(FL_LOG_WARN, "live_apply_failed", "%s: %s (%d)", public_id, why, rc);
+    return rc == FL_DB_OK ? 0 : -1;
 }
 
 /* ---- internal API (the relay) ---------------------------------------------- */
@@ -691,7 +718,7 @@ int shop_live_create(shop_req *r)
     out = live_json(r->ctx->cfg, rows, 0);
     json_object_set_new(out, "rtmp_url", json_string(r->ctx->cfg->rtmp_public_url));
     json_object_set_new(out, "stream_key", json_string(key));
-    live_announce(r, public_id, coop_id, "created", NULL, "created");
+    live_announce(r->ctx, public_id, coop_id, "created", NULL, "created");
     shop_add_header(r, "Cache-Control", "no-store");
     rc = shop_reply_json(r, 201, out);
     out = NULL;

@@ -15,10 +15,10 @@
 #include "farmlive/shop_metrics.h"
 #include "farmlive/shop_migrate.h"
 #include "farmlive/shop_orders.h"
-#include "farmlive/shop_batch.h"
 #include "farmlive/shop_server.h"
 #include "farmlive/shop_trace.h"
 
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +44,7 @@ static int serve(const fl_config *cfg)
     shop_ctx ctx = {.cfg = cfg};
 
     signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the live sweep asks the relay */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
@@ -84,6 +85,7 @@ out_free:
     shop_metrics_free();
     fl_kv_pool_free(ctx.kv);
     fl_db_pool_free(ctx.db);
+    curl_global_cleanup();
     if (srv)
         fl_log(FL_LOG_INFO, "stopped", "shop stopped");
     return srv ? 0 : 1;

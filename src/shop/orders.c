@@ -16,6 +16,7 @@
  * stored Idempotency-Key answer are one transaction, retried on deadlock or
  * when a lot changed under it. An order nobody may see is 404, never 403. */
 #include "farmlive/shop_orders.h"
+#include "farmlive/shop_live.h"
 #include "farmlive/shop_auth.h"
 #include "farmlive/shop_carts.h"
 #include "farmlive/shop_flash.h"
@@ -587,6 +588,7 @@ int shop_orders_create(shop_req *r)
 
 #define FLASH_REBUILD_EVERY 3   /* seconds */
 #define IDEM_PURGE_EVERY 3600   /* seconds */
+#define LIVE_SWEEP_EVERY 5      /* seconds */
 
 struct shop_sweeper {
     shop_ctx *ctx;
@@ -655,6 +657,8 @@ static void *sweeper_main(void *arg)
             shop_flash_release_ended(s->ctx);
         }
         shop_orders_expire(s->ctx);
+        if (tick % LIVE_SWEEP_EVERY == 0)
+            shop_live_sweep(s->ctx);
         if (tick % IDEM_PURGE_EVERY == 0)
             idem_purge(s->ctx);
         tick++;

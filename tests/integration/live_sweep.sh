@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# live_sweep.sh - a relay that dies does not leave its sessions live.
+#
+# Starts an extra shop here (FARMLIVE_RELAY_URL set, grace 3 s; the stack's
+# MariaDB and Redis) and a relay reporting to it, pushes a clip with ffmpeg:
+# the session goes live; the shop keeps it live while the relay lists it;
+# then the relay is killed (-9): the shop moves the session to idle
+# ("relay_lost") and, after the grace period, ends it ("grace_expired").
+# Skips (0 passed, 0 failed) when the relay binary or ffmpeg is missing.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../ops/lib.sh"
+: "${SHOP_BIN:?SHOP_BIN must name the shop binary}"
+RELAY_BIN=${RELAY_BIN:-${BIN_DIR:-bin}/farmlive-relay-san}
+if [ ! -x "$RELAY_BIN" ] || ! command -v ffmpeg >/dev/null; then
+    echo "SKIP: $RELAY_BIN or ffmpeg is missing"
+    finish
+    exit 0
+fi
+SECRET=${FARMLIVE_INTERNAL_SECRET:?FARMLIVE_INTERNAL_SECRET must be set}
+W=$_TMP/sweep
+mkdir -p "$W/relay-var"
+PIDS=()
+cleanup_sweep() {
+    local p
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    rm -rf "$_TMP"
+}
+trap cleanup_sweep EXIT
+
+PORT=$(free_port)
+RTMP_PORT=$(free_port)
+RELAY_HTTP=$(free_port)
+URL=http://127.0.0.1:$PORT
+FARMLIVE_SHOP_PORT=$PORT FARMLIVE_RELAY_URL=http://127.0.0.1:$RELAY_HTTP FARMLIVE_LIVE_GRACE=3 \
+    "$SHOP_BIN" serve >>"$W/shop.log" 2>&1 &
+SHOP2=$!
+PIDS+=("$SHOP2")
+if wait_http "$URL/healthz" 30 "$SHOP2"; then ok; else bad "the extra shop starts" "$(tail -n 20 "$W/shop.log")"; fi
+ASAN_OPTIONS=detect_leaks=0 FARMLIVE_RTMP_PORT=$RTMP_PORT FARMLIVE_RELAY_HTTP_PORT=$RELAY_HTTP \
+FARMLIVE_SHOP_INTERNAL_URL=$URL FARMLIVE_INTERNAL_SECRET=$SECRET FARMLIVE_LIVE_GRACE=60 \
+FARMLIVE_VAR_DIR=$W/relay-var "$RELAY_BIN" serve >"$W/relay.log" 2>&1 &
+RELAY=$!
+PIDS+=("$RELAY")
+if wait_http "http://127.0.0.1:$RELAY_HTTP/healthz" 30 "$RELAY"; then ok; else bad "the relay starts" "$(tail -n 20 "$W/relay.log")"; fi
+
+SHOP_URL=$URL
+TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
+api POST /api/v1/live "$(jq -nc --arg t "sweep $(uniq_suffix)" '{title:$t}')"
+expect_status 201 "a live session"
+ID=$(jqr .id)
+KEY=$(jqr .stream_key)
+status_of() { TOKEN= api GET "/api/v1/live/$ID"; jqr .status; }
+wait_status() { # wait_status STATUS SECONDS
+    for _ in $(seq 1 $(($2 * 5))); do [ "$(status_of)" = "$1" ] && return 0; sleep 0.2; done
+    return 1
+}
+
+ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
+    -f lavfi -i sine=frequency=440:sample_rate=44100 -t 60 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
+    -g 25 -c:a aac -b:a 64k -f flv "rtmp://127.0.0.1:$RTMP_PORT/live/$KEY" >"$W/push.log" 2>&1 &
+PUSH=$!
+PIDS+=("$PUSH")
+if wait_status live 20; then ok; else bad "the session goes live" "$(tail -n 5 "$W/push.log"; tail -n 10 "$W/relay.log")"; fi
+sleep 16 # longer than LIVE_LOST_AFTER_S plus a sweep: the relay lists the stream, so nothing changes
+check "while the relay holds the stream, the shop keeps it live" test "$(status_of)" = live
+
+kill -9 "$RELAY"
+wait "$RELAY" 2>/dev/null
+kill "$PUSH" 2>/dev/null
+if wait_status idle 25; then ok; else bad "the relay died: the session goes idle" "status $(status_of)"; fi
+check "the shop logged why" grep -q "live_relay_lost" "$W/shop.log"
+if wait_status ended 25; then ok; else bad "after the grace period it ends" "status $(status_of)"; fi
+check "the reasons are in the status log" test "$(sql "SELECT GROUP_CONCAT(g.reason ORDER BY g.id) FROM live_status_log g JOIN live_sessions l ON l.id = g.live_id WHERE l.public_id = '$ID'")" = "publish,relay_lost,grace_expired"
+
+kill -TERM "$SHOP2"
+wait "$SHOP2"
+check "the extra shop stops cleanly (exit 0)" test $? = 0
+check "no sanitizer report from the extra shop" sh -c "! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$W/shop.log'"
+PIDS=()
+finish
