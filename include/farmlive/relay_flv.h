@@ -1,13 +1,16 @@
 /* relay_flv.h - FLV tags (shared, refcounted) and HTTP-FLV fan-out.
  *
- * relay_tag: one complete FLV tag (11-byte header, body, 4-byte previous tag
- * size) built once on the ingest thread and shared, by reference, by every
- * HTTP-FLV viewer and the stream's media worker (HLS, recording, thumbs).
+ * relay_tag (flv.c, no I/O): one complete FLV tag (11-byte header, body,
+ * 4-byte previous tag size) built once on the ingest thread and shared, by
+ * reference, by the stream's fan-out and its media worker (HLS, recording,
+ * thumbs).
  *
- * flv_out: one stream's fan-out: a ring of tags (the GOP cache is its tail
- * from the last keyframe), the current metadata and sequence headers.
- * flv_writer: one thread writing every stream's viewers from that ring with
- * sendmsg over the sockets handed to it. Design notes at the top of flv.c. */
+ * flv_out (flv_fanout.c): one stream's fan-out: its tags appended once to
+ * a memfd with an index of their offsets (the GOP cache is the span from
+ * the last keyframe), the current metadata and sequence headers.
+ * flv_writer: one thread sending every stream's viewers their bytes from
+ * that memfd with sendfile over the sockets handed to it. Design notes at
+ * the top of flv_fanout.c. */
 #ifndef FARMLIVE_RELAY_FLV_H
 #define FARMLIVE_RELAY_FLV_H
 
@@ -27,10 +30,8 @@ typedef struct relay_tag {
     atomic_int refs;
     uint8_t type;
     uint8_t flags;
-    uint32_t ts;  /* ms, as in the tag header */
-    uint64_t seq; /* position in its flv_out ring, set by flv_out_push */
-    uint64_t pos; /* stream byte offset of data[0], set by flv_out_push */
-    size_t size;  /* of data: FLV_TAG_HEADER_SIZE + body + 4 */
+    uint32_t ts; /* ms, as in the tag header */
+    size_t size; /* of data: FLV_TAG_HEADER_SIZE + body + 4 */
     uint8_t data[];
 } relay_tag;
 
@@ -68,11 +69,16 @@ static inline size_t relay_tag_body_len(const relay_tag *t)
 
 typedef struct flv_out flv_out;
 
-flv_out *flv_out_new(void); /* refs = 1 */
+/* refs = 1. Makes the stream's memfd; when that fails (logged) the out
+ * still takes tags but refuses viewers. */
+flv_out *flv_out_new(void);
 flv_out *flv_out_ref(flv_out *o);
-void flv_out_unref(flv_out *o); /* NULL-safe */
-/* Appends t (the ring takes a reference). Script tags replace the metadata,
- * sequence headers the ones new viewers get first. Ingest thread; O(1). */
+void flv_out_unref(flv_out *o); /* NULL-safe; closes the memfd */
+/* Appends t's bytes to the memfd (one pwrite, no reference kept) and
+ * indexes them; frees file ranges no viewer and no GOP cache needs. Script
+ * tags replace the metadata, sequence headers the ones new viewers get
+ * first (those keep a reference). Ingest thread only; O(1), never blocks
+ * on a viewer. A failed write stops the stream's HTTP-FLV (logged). */
 void flv_out_push(flv_out *o, relay_tag *t);
 /* The stream ended: viewers get what is queued, then are closed. */
 void flv_out_end(flv_out *o);
@@ -85,9 +91,10 @@ int flv_writer_start(void);
 void flv_writer_stop(void);
 /* Hands a connected socket to the writer: it writes the HTTP response
  * header, the FLV header, metadata, sequence headers, the cached GOP, then
- * live tags. The writer owns fd from here (closes it) and calls
- * closed(arg) from its thread once it stopped using fd. -1 (fd closed,
- * closed not called) when the writer is not running. */
+ * live tags. fd is made non-blocking (O_NONBLOCK is shared with any dup of
+ * it). The writer owns fd from here (closes it) and calls closed(arg) from
+ * its thread once it stopped using fd. -1 (fd closed, closed not called)
+ * when the writer is not running or o has no memfd. */
 int flv_writer_attach(flv_out *o, int fd, void (*closed)(void *arg), void *arg);
 
 typedef struct flv_writer_stats {

@@ -1,8 +1,8 @@
 /* relay_stream.h - the seam between RTMP ingest and the relay's outputs.
  *
  * Ingest (src/relay/rtmp_*.c) owns sockets and the RTMP protocol; outputs
- * (src/relay/hub.c, stream.c, flv.c, hls.c, record.c, thumb.c, http.c) own
- * everything a viewer sees. They meet here, on FLV tag bodies: an RTMP
+ * (src/relay/hub.c, stream.c, flv.c, flv_fanout.c, hls.c, record.c,
+ * thumb.c, http.c) own everything a viewer sees. They meet here, on FLV tag bodies: an RTMP
  * audio (type 8) or video (type 9) message body is exactly an FLV AUDIODATA
  * or VIDEODATA tag body, so ingest hands those bytes over unchanged.
  *

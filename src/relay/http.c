@@ -8,8 +8,8 @@
  * from error_response(), the one place statuses meet codes.
  *
  * HTTP-FLV: serve_flv() dup()s the connection's socket, suspends the MHD
- * connection and hands the copy to the flv writer thread (flv.c), which
- * writes the response itself. When the writer lets go (viewer gone or
+ * connection and hands the copy to the flv writer thread (flv_fanout.c),
+ * which writes the response itself. When the writer lets go (viewer gone or
  * dropped, stream ended, shutdown) it calls flv_closed(), which resumes the
  * connection; MHD calls on_request again, which answers MHD_NO so MHD
  * closes its side. Suspended connections are not subject to MHD's timeout. */

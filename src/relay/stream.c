@@ -13,6 +13,13 @@
  *                                                frames: AVPacket (no copy)
  *                                                  -> hls_mux, relay_rec
  *
+ * Frames go to the muxers as soon as they arrive, each with the duration
+ * of its track's last timestamp step (exact at a constant frame rate; the
+ * muxers only use it for the last sample of a fragment, the next fragment
+ * starts at its own timestamp). Holding a frame until the next one tells
+ * its duration would hold the keyframe that closes an HLS segment for one
+ * frame interval, delaying every segment's publication by as much.
+ *
  * Timestamps: an epoch is one publisher's session. Its timestamps are
  * shifted so that output time carries on from the previous epoch's last
  * tag (+100 ms): viewers of HTTP-FLV never see time go backwards; HLS
@@ -143,10 +150,12 @@ typedef struct worker_state {
     relay_rec *rec;
     int opened;         /* tried to open this epoch's outputs */
     int64_t last_thumb; /* ms, monotonic; 0 never */
-    AVPacket *held[2];  /* last packet per track, until the next gives its duration */
+    int64_t last_dts[2]; /* per track, ms */
+    int64_t step[2];     /* per track: last dts step, the next packet's duration; 0 unknown */
+    int have_dts[2];
 } worker_state;
 
-/* Default durations (ms) when the next packet does not tell. */
+/* Default durations (ms) before a track's second packet. */
 static int64_t default_duration(const worker_state *w, int index)
 {
     if (index == 1 && w->params.aac.sample_rate > 0)
@@ -176,14 +185,11 @@ static void write_packet(relay_stream *s, worker_state *w, AVPacket *pkt)
     av_packet_unref(pkt);
 }
 
-static void outputs_close(relay_stream *s, worker_state *w)
+static void outputs_close(worker_state *w)
 {
     for (int i = 0; i < 2; i++) {
-        if (w->held[i]) {
-            w->held[i]->duration = default_duration(w, i);
-            write_packet(s, w, w->held[i]);
-            av_packet_free(&w->held[i]);
-        }
+        w->have_dts[i] = 0;
+        w->step[i] = 0;
     }
     hls_mux_close(w->hls);
     relay_rec_close(w->rec);
@@ -222,14 +228,14 @@ static void worker_frame(relay_stream *s, worker_state *w, relay_tag *t, int key
         av_packet_free(&pkt);
         return;
     }
-    AVPacket **held = &w->held[pkt->stream_index];
-    if (*held) {
-        int64_t d = pkt->dts - (*held)->dts;
-        (*held)->duration = d > 0 ? d : default_duration(w, pkt->stream_index);
-        write_packet(s, w, *held);
-        av_packet_free(held);
-    }
-    *held = pkt;
+    int i = pkt->stream_index;
+    if (w->have_dts[i] && pkt->dts > w->last_dts[i])
+        w->step[i] = pkt->dts - w->last_dts[i];
+    w->have_dts[i] = 1;
+    w->last_dts[i] = pkt->dts;
+    pkt->duration = w->step[i] > 0 ? w->step[i] : default_duration(w, i);
+    write_packet(s, w, pkt);
+    av_packet_free(&pkt);
 }
 
 static void worker_tag(relay_stream *s, worker_state *w, relay_tag *t)
@@ -253,7 +259,7 @@ static void worker_tag(relay_stream *s, worker_state *w, relay_tag *t)
     }
     if (seqhdr) {
         if (changed == 1 && w->opened)
-            outputs_close(s, w); /* new codec parameters: new epoch's files */
+            outputs_close(w); /* new codec parameters: new epoch's files */
         return;
     }
     worker_frame(s, w, t, key);
@@ -268,14 +274,14 @@ static void *worker_main(void *arg)
         if (it.kind == WORK_END)
             break;
         if (it.kind == WORK_EPOCH) {
-            outputs_close(s, &w);
+            outputs_close(&w);
             relay_media_params_clear(&w.params);
         } else {
             worker_tag(s, &w, it.tag);
         }
         relay_tag_unref(it.tag);
     }
-    outputs_close(s, &w);
+    outputs_close(&w);
     relay_media_params_clear(&w.params);
     atomic_store(&s->worker_done, 1);
     return NULL;

@@ -1,8 +1,6 @@
-/* test_flv.c - src/relay/flv.c: the FLV tag writer (bytes in, bytes out),
- * the fan-out ring (GOP cache, bounds) and the writer thread over a
- * socketpair: a new viewer gets header, sequence headers and the cached GOP
- * from its keyframe; a viewer that stops reading is dropped and its
- * memory is the ring's alone. Includes flv.c to see the ring. */
+/* test_flv.c - src/relay/flv.c: the FLV tag writer, bytes in, bytes out
+ * (file header, tag headers with extended timestamps, tag layout, codec
+ * info). The fan-out is tested in test_flv_fanout.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,10 +8,6 @@
 #include <cmocka.h>
 
 #include "../../../src/relay/flv.c"
-
-#include <fcntl.h>
-#include <poll.h>
-#include <stdlib.h>
 
 /* -- the pure writer ----------------------------------------------------- */
 
@@ -101,194 +95,6 @@ static void test_video_audio_info(void **state)
     assert_int_equal(flv_audio_info(aac_seq, 1, &seq), -1);
 }
 
-/* -- the ring -------------------------------------------------------------- */
-
-static relay_tag *video(uint32_t ts, int key, int seqhdr, size_t len)
-{
-    uint8_t *body = calloc(1, len);
-    body[0] = key ? 0x17 : 0x27;
-    body[1] = seqhdr ? 0 : 1;
-    relay_tag *t = relay_tag_new(FLV_TAG_VIDEO, ts, NULL, 0, body, len);
-    t->flags = (uint8_t)((key ? RELAY_TAG_KEY : 0) | (seqhdr ? RELAY_TAG_SEQHDR : 0));
-    free(body);
-    return t;
-}
-
-static void push(flv_out *o, relay_tag *t)
-{
-    flv_out_push(o, t);
-    relay_tag_unref(t);
-}
-
-static void test_ring_gop_and_bounds(void **state)
-{
-    (void)state;
-    flv_out *o = flv_out_new();
-    assert_int_equal(o->gop_seq, UINT64_MAX);
-    push(o, video(0, 1, 1, 40));
-    assert_non_null(o->vseq);
-    assert_int_equal(o->gop_seq, UINT64_MAX); /* a sequence header is not a GOP */
-    push(o, video(0, 1, 0, 100));
-    assert_int_equal(o->gop_seq, 1);
-    push(o, video(40, 0, 0, 100));
-    push(o, video(1000, 1, 0, 100));
-    assert_int_equal(o->gop_seq, 3);
-    /* tag-count bound */
-    for (uint32_t i = 0; i < FLV_RING_TAGS + 10; i++)
-        push(o, video(1040 + i, 0, 0, 20));
-    assert_int_equal(o->head - o->tail, FLV_RING_TAGS);
-    assert_int_equal(o->gop_seq, UINT64_MAX); /* the keyframe fell off */
-    /* byte bound */
-    push(o, video(9000, 1, 0, 4u << 20));
-    push(o, video(9040, 0, 0, 4u << 20));
-    push(o, video(9080, 0, 0, 4u << 20));
-    push(o, video(9120, 0, 0, 4u << 20));
-    push(o, video(9160, 0, 0, 4u << 20));
-    assert_true(o->ring_bytes <= FLV_RING_BYTES);
-    flv_out_unref(o);
-}
-
-/* -- the writer thread ------------------------------------------------------- */
-
-static atomic_int closed_calls;
-static void on_closed(void *arg)
-{
-    (void)arg;
-    atomic_fetch_add(&closed_calls, 1);
-}
-
-/* Reads what arrives within ms into buf; returns the byte count. */
-static size_t read_for(int fd, uint8_t *buf, size_t cap, int ms)
-{
-    size_t n = 0;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    while (n < cap && poll(&p, 1, ms) > 0) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    return n;
-}
-
-static const uint8_t *find_body_end_of_http(const uint8_t *buf, size_t n)
-{
-    for (size_t i = 0; i + 4 <= n; i++)
-        if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
-            return buf + i + 4;
-    return NULL;
-}
-
-static void test_writer_gop_cache(void **state)
-{
-    (void)state;
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    assert_int_equal(flv_writer_start(), 0);
-    flv_out *o = flv_out_new();
-    push(o, video(0, 1, 1, 30));  /* seq header */
-    push(o, video(0, 1, 0, 200)); /* GOP 1 */
-    push(o, video(40, 0, 0, 50));
-    push(o, video(1000, 1, 0, 300)); /* GOP 2: where a new viewer starts */
-    push(o, video(1040, 0, 0, 60));
-    atomic_store(&closed_calls, 0);
-    assert_int_equal(flv_writer_attach(o, sv[0], on_closed, NULL), 0);
-
-    uint8_t buf[8192];
-    size_t n = read_for(sv[1], buf, sizeof(buf), 300);
-    const uint8_t *p = find_body_end_of_http(buf, n);
-    assert_non_null(p);
-    assert_memory_equal(buf, "HTTP/1.1 200 OK\r\n", 17);
-    assert_non_null(memmem(buf, n, "Access-Control-Allow-Origin: *", 30));
-    assert_memory_equal(p, "FLV", 3);
-    p += FLV_FILE_HEADER_SIZE;
-    /* the sequence header, stamped with the GOP's time */
-    assert_int_equal(p[0], 9);
-    assert_int_equal(p[3], 30);
-    assert_int_equal((p[5] << 8) | p[6], 1000);
-    assert_int_equal(p[11 + 1], 0);
-    p += 11 + 30 + 4;
-    /* then GOP 2's keyframe, then its inter frame */
-    assert_int_equal((p[2] << 8) | p[3], 300);
-    assert_int_equal(p[11], 0x17);
-    p += 11 + 300 + 4;
-    assert_int_equal(p[3], 60);
-    p += 11 + 60 + 4;
-    assert_int_equal((size_t)(p - buf), n);
-
-    /* live tags follow */
-    push(o, video(1080, 0, 0, 70));
-    n = read_for(sv[1], buf, sizeof(buf), 300);
-    assert_int_equal(n, 11 + 70 + 4);
-
-    /* the stream ends: the viewer is closed, the callback runs */
-    flv_out_end(o);
-    n = read_for(sv[1], buf, sizeof(buf), 500);
-    assert_int_equal(n, 0);
-    for (int i = 0; i < 50 && atomic_load(&closed_calls) == 0; i++)
-        usleep(10000);
-    assert_int_equal(atomic_load(&closed_calls), 1);
-    assert_int_equal(flv_out_viewers(o), 0);
-    flv_writer_stop();
-    close(sv[1]);
-    flv_out_unref(o);
-}
-
-static void test_writer_drops_slow_viewer(void **state)
-{
-    (void)state;
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    int small = 4096;
-    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-    assert_int_equal(flv_writer_start(), 0);
-    flv_out *o = flv_out_new();
-    push(o, video(0, 1, 0, 100));
-    atomic_store(&closed_calls, 0);
-    assert_int_equal(flv_writer_attach(o, sv[0], on_closed, NULL), 0);
-    usleep(100000);
-    /* never read sv[1]: 6 MiB over 12 s of stream time */
-    for (uint32_t i = 0; i < 300; i++) {
-        push(o, video(40 * i + 40, i % 25 == 0, 0, 20000));
-        if (i % 20 == 0)
-            usleep(FLV_BATCH_MS * 1000);
-    }
-    for (int i = 0; i < 100 && atomic_load(&closed_calls) == 0; i++)
-        usleep(10000);
-    assert_int_equal(atomic_load(&closed_calls), 1);
-    flv_writer_get_stats(&(flv_writer_stats){0});
-    flv_writer_stats st;
-    flv_writer_get_stats(&st);
-    assert_true(st.viewers_dropped >= 1);
-    flv_writer_stop();
-    close(sv[1]);
-    flv_out_unref(o);
-}
-
-static void test_writer_viewer_hangs_up(void **state)
-{
-    (void)state;
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    assert_int_equal(flv_writer_start(), 0);
-    flv_out *o = flv_out_new();
-    atomic_store(&closed_calls, 0);
-    assert_int_equal(flv_writer_attach(o, sv[0], on_closed, NULL), 0);
-    usleep(100000);
-    assert_int_equal(flv_out_viewers(o), 1);
-    close(sv[1]);
-    for (int i = 0; i < 100 && atomic_load(&closed_calls) == 0; i++)
-        usleep(10000);
-    assert_int_equal(atomic_load(&closed_calls), 1);
-    assert_int_equal(flv_out_viewers(o), 0);
-    flv_writer_stop();
-    /* attach after stop is refused, the fd closed */
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    assert_int_equal(flv_writer_attach(o, sv[0], on_closed, NULL), -1);
-    close(sv[1]);
-    flv_out_unref(o);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,10 +103,6 @@ int main(void)
         cmocka_unit_test(test_tag_new_layout),
         cmocka_unit_test(test_tag_too_big),
         cmocka_unit_test(test_video_audio_info),
-        cmocka_unit_test(test_ring_gop_and_bounds),
-        cmocka_unit_test(test_writer_gop_cache),
-        cmocka_unit_test(test_writer_drops_slow_viewer),
-        cmocka_unit_test(test_writer_viewer_hangs_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
