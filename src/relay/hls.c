@@ -15,7 +15,19 @@
  *
  * Segments and playlists are relay_blobs: HTTP threads take a reference
  * and serve them without copying. The muxer's playlist is parsed, never
- * served. Nothing touches the file system. */
+ * served. Nothing touches the file system.
+ *
+ * Latency: a segment is published inside the av_interleaved_write_frame
+ * call that hands the muxer the keyframe closing it (the muxer cuts on
+ * that keyframe, writes the segment, then its playlist). hls_mux_write
+ * flushes the interleaving queue after each video keyframe, which would
+ * otherwise keep that keyframe until a packet of the other track arrives.
+ *
+ * EXT-X-TARGETDURATION is the largest EXTINF rounded to the nearest
+ * integer (RFC 8216 4.3.3.1), at least 1, and never decreases for a store
+ * (6.2.1: it must not change; it can only grow when a takeover brings
+ * longer segments). Players hold back a multiple of it (hls.js: 3), so
+ * rounding up 1.001 s segments to 2 would double their delay. */
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -56,6 +68,7 @@ struct hls_store {
     int init_epoch[HLS_KEEP + 1];
     int ninits;
     relay_blob *playlist; /* rendered on every change */
+    int target;           /* EXT-X-TARGETDURATION so far, s */
     int epochs;           /* last epoch number handed out */
     uint64_t hits, published;
     /* worker only: segments written but not yet named by a playlist */
@@ -160,17 +173,18 @@ static void render_locked(hls_store *st)
     for (int i = 1; i <= first; i++)
         if (st->segs[i].epoch != st->segs[i - 1].epoch)
             disc++;
-    double maxdur = 1;
+    if (st->target < 1)
+        st->target = 1;
     for (int i = first; i < st->nsegs; i++)
-        if (st->segs[i].dur > maxdur)
-            maxdur = st->segs[i].dur;
+        if (lround(st->segs[i].dur) > st->target)
+            st->target = (int)lround(st->segs[i].dur);
     fl_buf b;
     fl_buf_init(&b, 1024, HLS_PLAYLIST_MAX);
     fl_buf_printf(&b,
               "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n"
               "#EXT-X-MEDIA-SEQUENCE:%llu\n#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n"
               "#EXT-X-INDEPENDENT-SEGMENTS\n",
-              (int)ceil(maxdur), (unsigned long long)msn, (unsigned long long)disc);
+              st->target, (unsigned long long)msn, (unsigned long long)disc);
     for (int i = first; i < st->nsegs; i++) {
         const hls_seg *s = &st->segs[i];
         int new_epoch = i == first || s->epoch != st->segs[i - 1].epoch;
@@ -397,8 +411,13 @@ int hls_mux_write(hls_mux *m, AVPacket *pkt)
         av_packet_unref(pkt);
         return 0;
     }
-    av_packet_rescale_ts(pkt, (AVRational){1, 1000}, m->oc->streams[pkt->stream_index]->time_base);
-    return av_interleaved_write_frame(m->oc, pkt);
+    const AVStream *vs = m->oc->streams[pkt->stream_index];
+    int key = vs->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && (pkt->flags & AV_PKT_FLAG_KEY);
+    av_packet_rescale_ts(pkt, (AVRational){1, 1000}, vs->time_base);
+    int ret = av_interleaved_write_frame(m->oc, pkt);
+    if (ret >= 0 && key) /* to the muxer now: it closes the segment */
+        ret = av_interleaved_write_frame(m->oc, NULL);
+    return ret;
 }
 
 void hls_mux_close(hls_mux *m)

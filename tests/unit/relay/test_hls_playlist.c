@@ -22,18 +22,24 @@ static void stage(hls_store *st, int epoch, int n)
     s->epoch = epoch;
 }
 
-/* What the muxer writes after segment n of epoch e (its own window). */
-static void muxer_playlist(hls_store *st, int epoch, int n)
+/* What the muxer writes after segment n of epoch e (its own window),
+ * that segment lasting dur s. */
+static void muxer_playlist_dur(hls_store *st, int epoch, int n, double dur)
 {
     char text[1024];
     size_t len = (size_t)snprintf(
         text, sizeof(text),
         "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n"
         "#EXT-X-MAP:URI=\"%d-init.mp4\"\n"
-        "#EXTINF:1.001000,\n#EXT-X-PROGRAM-DATE-TIME:2026-11-26T10:00:%02d.000+0000\n"
+        "#EXTINF:%f,\n#EXT-X-PROGRAM-DATE-TIME:2026-11-26T10:00:%02d.000+0000\n"
         "%d-%d.m4s\n",
-        epoch, n % 60, epoch, n);
+        epoch, dur, n % 60, epoch, n);
     on_muxer_playlist(st, text, len);
+}
+
+static void muxer_playlist(hls_store *st, int epoch, int n)
+{
+    muxer_playlist_dur(st, epoch, n, 1.001);
 }
 
 static char *playlist(hls_store *st)
@@ -80,7 +86,7 @@ static void test_segments_publish_with_duration_and_date(void **state)
     assert_non_null(strstr(pl, "#EXT-X-MAP:URI=\"1-init.mp4\"\n"));
     assert_non_null(strstr(
         pl, "#EXT-X-PROGRAM-DATE-TIME:2026-11-26T10:00:00.000+0000\n#EXTINF:1.001,\n1-0.m4s\n"));
-    assert_non_null(strstr(pl, "#EXT-X-TARGETDURATION:2\n")); /* ceil(1.001) */
+    assert_non_null(strstr(pl, "#EXT-X-TARGETDURATION:1\n")); /* 1.001 rounded */
     free(pl);
     const char *mime;
     relay_blob *b = hls_store_get(st, "1-0.m4s", &mime);
@@ -93,6 +99,35 @@ static void test_segments_publish_with_duration_and_date(void **state)
     relay_blob_unref(b);
     assert_null(hls_store_get(st, "2-init.mp4", &mime));
     assert_int_equal(hls_store_playlist_hits(st), 1);
+    hls_store_free(st);
+}
+
+/* EXT-X-TARGETDURATION: every EXTINF rounded to the nearest integer fits
+ * in it; it grows with a longer segment and never shrinks after. */
+static void test_target_duration_rounds_and_never_shrinks(void **state)
+{
+    (void)state;
+    hls_store *st = hls_store_new();
+    store_init(st, 1, relay_blob_new("init", 4));
+    st->epochs = 1;
+    stage(st, 1, 0);
+    muxer_playlist_dur(st, 1, 0, 1.49);
+    char *pl = playlist(st);
+    assert_non_null(strstr(pl, "#EXT-X-TARGETDURATION:1\n"));
+    free(pl);
+    stage(st, 1, 1);
+    muxer_playlist_dur(st, 1, 1, 1.5);
+    pl = playlist(st);
+    assert_non_null(strstr(pl, "#EXT-X-TARGETDURATION:2\n"));
+    free(pl);
+    for (int n = 2; n < 2 + HLS_KEEP; n++) { /* the long one slides out */
+        stage(st, 1, n);
+        muxer_playlist(st, 1, n);
+    }
+    pl = playlist(st);
+    assert_null(strstr(pl, "1-1.m4s"));
+    assert_non_null(strstr(pl, "#EXT-X-TARGETDURATION:2\n"));
+    free(pl);
     hls_store_free(st);
 }
 
@@ -172,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_playlist_before_first_segment),
         cmocka_unit_test(test_segments_publish_with_duration_and_date),
+        cmocka_unit_test(test_target_duration_rounds_and_never_shrinks),
         cmocka_unit_test(test_window_and_discontinuity),
         cmocka_unit_test(test_unnamed_staged_segments_are_bounded),
     };
