@@ -2,15 +2,21 @@
  * N viewers in one process on one epoll, counting bytes and stalls.
  *
  *   bench-flv_load flv URL N SECONDS [PUB_START_MS]
- *   bench-flv_load hls URL N SECONDS
+ *   bench-flv_load hls URL N SECONDS [POLL_MS]
  *
  * flv: N HTTP-FLV connections read continuously; FLV tags are parsed (not
  *   kept) to time the first keyframe (time to first frame) and, given the
  *   wall-clock ms at which the publisher started at timestamp 0, the delay
  *   publisher -> viewer of every tag after a viewer's first 3 s.
  * hls: N players on keep-alive connections: GET the playlist, GET each new
- *   media segment (init once), poll again after the target duration; with
- *   EXT-X-PROGRAM-DATE-TIME, the live edge's age when first seen.
+ *   media segment (init once), poll again after the target duration (as a
+ *   player does) or, given POLL_MS, that many ms after the last response;
+ *   with EXT-X-PROGRAM-DATE-TIME, the live edge's age when first seen: now
+ *   - (PROGRAM-DATE-TIME + EXTINF) of the newest segment, signed (a
+ *   server whose date origin lags its media clock shows negative ages). Polling every
+ *   target duration, that age includes up to one target duration of
+ *   polling phase (the same for players started together); a small
+ *   POLL_MS bounds that error by POLL_MS plus one request.
  *
  * A stall is a viewer getting no media for more than 2 s (flv) or
  * 3 target durations (hls), counted once per episode. Connections are
@@ -34,6 +40,7 @@
 #define BUF 65536
 #define PL_MAX 16384
 #define HIST 20000 /* ms buckets */
+#define EDGE_BIAS 5000 /* the edge histogram holds age + EDGE_BIAS: ages may be negative */
 
 typedef struct conn {
     int fd;
@@ -73,6 +80,7 @@ static struct {
     uint64_t delay_n, ttff_n, edge_n;
     int measuring;
     int target_ms;
+    int poll_ms; /* hls: 0 = every target duration */
 } G = {.target_ms = 1000};
 
 static int64_t now_ms(void)
@@ -214,7 +222,7 @@ static void hls_next(conn *c)
     c->want = 0;
     c->in_body = 0;
     c->hdr_len = 0;
-    c->next_poll = now_ms() + G.target_ms;
+    c->next_poll = now_ms() + (G.poll_ms > 0 ? G.poll_ms : G.target_ms);
 }
 
 static int64_t parse_pdt(const char *s)
@@ -271,7 +279,8 @@ static void hls_playlist(conn *c)
                     snprintf(c->pending[c->npending++], sizeof(c->pending[0]), "%.95s", line);
             }
             if (s == last_idx && pdt && G.measuring && c->last_seq >= 0)
-                hist_add(G.edge_hist, &G.edge_n, wall_ms() - (pdt + (int64_t)(dur * 1000)));
+                hist_add(G.edge_hist, &G.edge_n,
+                         EDGE_BIAS + wall_ms() - (pdt + (int64_t)(dur * 1000)));
             pdt = 0;
         }
     }
@@ -296,6 +305,17 @@ static void hls_body_done(conn *c)
         }
     }
     hls_next(c);
+}
+
+/* Asks for the playlist again once the player's poll time came. */
+static void hls_poll(conn *c, int64_t t)
+{
+    if (!c->connected || c->failed || c->done)
+        return;
+    if (c->want == 0 && c->in_body == 0 && c->hdr_len == 0 && c->next_poll && t >= c->next_poll) {
+        c->next_poll = 0;
+        send_get(c, G.path);
+    }
 }
 
 /* -- http ---------------------------------------------------------------------- */
@@ -359,14 +379,19 @@ static int parse_url(const char *url)
 int main(int argc, char **argv)
 {
     if (argc < 5 || parse_url(argv[2]) < 0) {
-        fprintf(stderr, "usage: %s flv|hls http://HOST:PORT/PATH N SECONDS [PUB_START_MS]\n",
-                argv[0]);
+        fprintf(stderr,
+                "usage: %s flv http://HOST:PORT/PATH N SECONDS [PUB_START_MS]\n"
+                "       %s hls http://HOST:PORT/PATH N SECONDS [POLL_MS]\n",
+                argv[0], argv[0]);
         return 2;
     }
     G.hls = strcmp(argv[1], "hls") == 0;
     int n = (int)strtol(argv[3], NULL, 10);
     int secs = (int)strtol(argv[4], NULL, 10);
-    G.pub_start = argc > 5 ? strtoll(argv[5], NULL, 10) : 0;
+    if (G.hls)
+        G.poll_ms = argc > 5 ? (int)strtol(argv[5], NULL, 10) : 0;
+    else
+        G.pub_start = argc > 5 ? strtoll(argv[5], NULL, 10) : 0;
     if (n <= 0 || secs <= 0) {
         fprintf(stderr, "N and SECONDS must be positive\n");
         return 2;
@@ -394,7 +419,7 @@ int main(int argc, char **argv)
             G.measuring = 1;
         if (end_at && t >= end_at)
             break;
-        int k = epoll_wait(ep, evs, 512, 20);
+        int k = epoll_wait(ep, evs, 512, G.poll_ms > 0 && G.poll_ms < 20 ? G.poll_ms : 20);
         for (int i = 0; i < k; i++) {
             conn *c = evs[i].data.ptr;
             if (c->failed || c->done)
@@ -428,6 +453,9 @@ int main(int argc, char **argv)
             }
         }
         t = now_ms();
+        if (G.hls && G.poll_ms > 0 && G.poll_ms < 100) /* fast polling: every turn */
+            for (int i = 0; i < opened; i++)
+                hls_poll(&cs[i], t);
         if (t - last_scan >= 100) {
             last_scan = t;
             int limit = G.hls ? 3 * G.target_ms + 1000 : stall_ms;
@@ -435,11 +463,8 @@ int main(int argc, char **argv)
                 conn *c = &cs[i];
                 if (!c->connected || c->failed || c->done)
                     continue;
-                if (G.hls && c->want == 0 && c->in_body == 0 && c->hdr_len == 0 && c->next_poll &&
-                    t >= c->next_poll) {
-                    c->next_poll = 0;
-                    send_get(c, G.path);
-                }
+                if (G.hls)
+                    hls_poll(c, t);
                 int late = t - c->t_last_media > limit;
                 if (late && !c->stalled && G.measuring)
                     G.stalls++;
@@ -469,8 +494,9 @@ int main(int argc, char **argv)
         (long long)hist_pct(G.ttff_hist, G.ttff_n, 1.0),
         (long long)hist_pct(G.delay_hist, G.delay_n, 0.5),
         (long long)hist_pct(G.delay_hist, G.delay_n, 0.95),
-        (long long)hist_pct(G.edge_hist, G.edge_n, 0.5),
-        (long long)hist_pct(G.edge_hist, G.edge_n, 0.95), (long long)(measure_at - start));
+        (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.5) - EDGE_BIAS : -1),
+        (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.95) - EDGE_BIAS : -1),
+        (long long)(measure_at - start));
     free(buf);
     free(cs);
     close(ep);
