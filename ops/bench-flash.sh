@@ -5,8 +5,8 @@
 # through the plain MariaDB row-lock path (mode "rowlock": SELECT ... FOR
 # UPDATE on the sale row, no Redis). Prints per round: orders (must equal
 # UNITS), oversold units (must be 0), attempts/s, p50 and p99 latency; then
-# the means and the ratio redis/rowlock. Each path first runs one unmeasured
-# warm-up round. The result also goes to
+# the means and the ratio redis/rowlock. Each path first runs two unmeasured
+# warm-up rounds. The result also goes to
 # var/bench/flash.txt.
 #
 #   SHOP_URL=... FARMLIVE_DB_PORT=... FARMLIVE_REDIS_PORT=... ops/bench-flash.sh
@@ -100,9 +100,9 @@ mean() { awk -v m="$1" -v c="$2" '$1 == m { s += $c; n++ } END { if (n) printf "
     printf '%-8s %5s %8s %8s %8s %12s %9s %9s %7s  %s\n' path round '201s' orders oversold 'attempts/s' 'p50 ms' 'p99 ms' 'other' 'CPU ms'
 } | tee "$TMP/head"
 for mode in ${BENCH_FLASH_MODES:-redis rowlock}; do
-    # one unmeasured round first: pool connections open and statements
-    # prepared, as in a shop that has been running for a while
-    round "$mode" warm >/dev/null
+    # two unmeasured rounds first: pool connections open, statements
+    # prepared and memory grown, as in a shop that has been running a while
+    for _ in 1 2; do round "$mode" warm >/dev/null; done
     sed -i '/ warm /d' "$TMP/rows"
     for n in $(seq 1 "$ROUNDS"); do round "$mode" "$n"; done
 done

@@ -107,11 +107,21 @@ static const char rebuild_lua[] =
     "for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end "
     "return fix";
 
+/* A sale's slots first .. first + count - 1 are bound to one lot: sale
+ * creation numbers them lot by lot, and the binding never changes. */
+#define SALE_LOTS_MAX 8
+typedef struct sale_lot {
+    long long id, first, count;
+    char code[68];
+} sale_lot;
+
 typedef struct sale {
     long long id, coop_id, sku_id, price_fen, quantity, sold, limit; /* sold: only when asked for */
     int rowlock, started, ended;
     long long starts, ends; /* unix seconds */
     const char *name, *spec, *unit, *coop_name;
+    size_t nlots; /* buying's cache only; 0 when not loaded or over SALE_LOTS_MAX */
+    sale_lot lots[SALE_LOTS_MAX];
 } sale;
 
 enum { TAKE_SOLD_OUT = -1, TAKE_LIMIT = -2, TAKE_MISSING = -3 };
@@ -433,6 +443,22 @@ static int sale_cached(shop_req *r, long long id, sale *out)
         return SHOP_OK;
     if ((err = shop_db(r, &db)) < 0 || (err = sale_load(r, db, id, 0, out, &rows)) < 0)
         return err;
+    out->nlots = 0;
+    fl_rows *lots = NULL;
+    if (fl_db_query(db, &lots,
+                    "SELECT s.lot_id, l.code, MIN(s.slot), COUNT(*) FROM flash_slots s JOIN lots l ON l.id = s.lot_id "
+                    "WHERE s.sale_id = ? GROUP BY s.lot_id, l.code ORDER BY MIN(s.slot)",
+                    "i", id) == FL_DB_OK &&
+        fl_rows_count(lots) <= SALE_LOTS_MAX) {
+        for (size_t i = 0; i < fl_rows_count(lots); i++) {
+            sale_lot *l = &out->lots[out->nlots++];
+            l->id = fl_rows_int(lots, i, 0);
+            snprintf(l->code, sizeof(l->code), "%s", fl_rows_str(lots, i, 1));
+            l->first = fl_rows_int(lots, i, 2);
+            l->count = fl_rows_int(lots, i, 3);
+        }
+    }
+    fl_rows_free(lots);
     pthread_mutex_lock(&sale_cache_mu);
     struct cached_sale *c = NULL;
     for (size_t i = 0; i < sale_cache_n && !c; i++)
@@ -844,13 +870,16 @@ static int job_run(fl_db *db, shop_batch_item *it)
     return buy_writes(j->r, db, &j->s, &j->k, j->qty, j->first, j->online, &j->addr, &j->text);
 }
 
-/* All the batch's orders in a few statements: each takes the batch as one
- * JSON parameter that JSON_TABLE turns into rows, so 64 orders cost what
- * one does in round trips. Every guard is checked by counting what a
- * statement touched; when one does not hold for all (a buyer twice in the
- * batch, a slot already held, a buyer at the limit in MariaDB, a key
- * already answered, order ids not consecutive) the answer is > 0 and the
- * writer does the orders one by one, where each finds its own answer. */
+/* All the batch's orders in five statements (buyers, guard, orders, slot
+ * claims, lines, then the stored answers): each takes the batch as one
+ * JSON parameter that JSON_TABLE turns into rows, so 200 orders cost what
+ * one does in round trips. Lines come from the sale's lot ranges, known
+ * in memory. Every guard is checked by counting what a statement touched;
+ * when one does not hold for all (a buyer twice in the batch, a slot
+ * already held, a buyer at the limit in MariaDB, a key already answered,
+ * order ids not consecutive, a sale with lots unknown here) the answer is
+ * > 0 and the writer does the orders one by one, where each finds its own
+ * answer. */
 #define JT(cols) "JSON_TABLE(?, '$[*]' COLUMNS(" cols ")) j"
 
 static const char ALL_BUYERS_SQL[] =
@@ -870,22 +899,19 @@ static const char ALL_ORDERS_SQL[] =
        "n3 VARCHAR(200) PATH '$.n3', n4 VARCHAR(200) PATH '$.n4', n5 VARCHAR(200) PATH '$.n5', "
        "n6 VARCHAR(1000) PATH '$.n6'")
     " ORDER BY j.i";
-static const char ALL_ORDERS_CHECK_SQL[] =
-    "SELECT COUNT(*) FROM orders o JOIN " JT("i FOR ORDINALITY, a BIGINT PATH '$.a', s BIGINT PATH '$.s'")
-    " ON o.id = ? + j.i - 1 AND o.buyer_account_id = j.a AND o.flash_sale_id = j.s";
+/* The claims, and the check that the orders just inserted got the ids
+ * first_id + i (consecutive, as InnoDB gives one INSERT ... SELECT): a
+ * slot is claimed only by an order of its buyer and sale. */
 static const char ALL_SLOTS_SQL[] =
-    "UPDATE flash_slots f JOIN " JT("s BIGINT PATH '$.s', n BIGINT PATH '$.n', o BIGINT PATH '$.o'")
-    " ON f.sale_id = j.s AND f.slot = j.n SET f.order_id = j.o WHERE f.order_id IS NULL";
+    "UPDATE flash_slots f JOIN " JT("s BIGINT PATH '$.s', n BIGINT PATH '$.n', o BIGINT PATH '$.o', "
+                                    "a BIGINT PATH '$.a'")
+    " ON f.sale_id = j.s AND f.slot = j.n JOIN orders o ON o.id = j.o AND o.buyer_account_id = j.a "
+    "AND o.flash_sale_id = j.s SET f.order_id = j.o WHERE f.order_id IS NULL";
 static const char ALL_LINES_SQL[] =
     "INSERT INTO order_lines (order_id, sku_id, lot_id, product_name, spec, unit, quantity, unit_price_fen) "
-    "SELECT f.order_id, j.k, f.lot_id, j.n1, j.n2, j.n3, COUNT(*), j.p FROM flash_slots f JOIN "
-    JT("o BIGINT PATH '$.o', k BIGINT PATH '$.k', n1 VARCHAR(200) PATH '$.n1', "
-       "n2 VARCHAR(200) PATH '$.n2', n3 VARCHAR(200) PATH '$.n3', p BIGINT PATH '$.p'")
-    " ON f.order_id = j.o GROUP BY f.order_id, f.lot_id, j.k, j.n1, j.n2, j.n3, j.p";
-static const char ALL_LINES_READ_SQL[] =
-    "SELECT f.order_id, f.lot_id, l.code, COUNT(*) FROM flash_slots f JOIN lots l ON l.id = f.lot_id JOIN "
-    JT("s BIGINT PATH '$.s', o BIGINT PATH '$.o'")
-    " ON f.order_id = j.o GROUP BY f.order_id, f.lot_id, l.code ORDER BY f.order_id, f.lot_id";
+    "SELECT j.o, j.k, j.l, j.n1, j.n2, j.n3, j.q, j.p FROM "
+    JT("o BIGINT PATH '$.o', k BIGINT PATH '$.k', l BIGINT PATH '$.l', n1 VARCHAR(200) PATH '$.n1', "
+       "n2 VARCHAR(200) PATH '$.n2', n3 VARCHAR(200) PATH '$.n3', q BIGINT PATH '$.q', p BIGINT PATH '$.p'");
 static const char ALL_IDEM_SQL[] =
     "INSERT INTO idempotency_keys (account_id, scope, idem_key, request_hash, status_code, response) "
     "SELECT j.a, j.sc, j.k, j.h, 201, j.r FROM "
@@ -907,7 +933,6 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
 {
     buy_job **j = (buy_job **)items;
     shop_req *r0 = j[0]->r;
-    fl_rows *rows = NULL;
     json_t *buyers = json_array(), *orders = json_array(), *slots = json_array(), *lines = NULL, *keys = NULL;
     json_t **ljs = fl_arena_alloc(r0->arena, n * sizeof(*ljs));
     long long units = 0, first_id;
@@ -940,22 +965,38 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
     if ((rc = fl_db_exec(db, ALL_ORDERS_SQL, "is", (long long)r0->ctx->cfg->order_expiry_s, oj)) != FL_DB_OK)
         goto out_free;
     first_id = (long long)fl_db_insert_id(db);
-    if ((rc = fl_db_query(db, &rows, ALL_ORDERS_CHECK_SQL, "si", oj, first_id)) != FL_DB_OK)
-        goto out_free;
-    rc = fl_rows_int(rows, 0, 0) == (long long)n ? FL_DB_OK : ALL_FALL_BACK;
-    fl_rows_free(rows);
-    rows = NULL;
-    if (rc != FL_DB_OK)
-        goto out_free;
+    /* each order's lines from its slots' lots (sale_lot ranges) */
     lines = json_array();
     for (size_t i = 0; i < n; i++) {
         const buy_job *b = j[i];
-        for (long long u = 0; u < b->qty; u++)
-            json_array_append_new(slots, json_pack("{s:I,s:I,s:I}", "s", b->s.id, "n", b->first + u, "o",
-                                                   first_id + (long long)i));
-        json_array_append_new(lines, json_pack("{s:I,s:I,s:s,s:s,s:s,s:I}", "o",
-                                               first_id + (long long)i, "k", b->s.sku_id, "n1", b->s.name, "n2",
-                                               b->s.spec, "n3", b->s.unit, "p", b->s.price_fen));
+        long long per_lot[SALE_LOTS_MAX] = {0}, order_id = first_id + (long long)i;
+        for (long long u = 0; u < b->qty; u++) {
+            long long slot = b->first + u;
+            size_t l = 0;
+            while (l < b->s.nlots && !(slot >= b->s.lots[l].first && slot < b->s.lots[l].first + b->s.lots[l].count))
+                l++;
+            if (l == b->s.nlots) { /* lots not loaded, or a slot beyond them: one by one */
+                rc = ALL_FALL_BACK;
+                goto out_free;
+            }
+            per_lot[l]++;
+            json_array_append_new(slots, json_pack("{s:I,s:I,s:I,s:I}", "s", b->s.id, "n", slot, "o", order_id, "a",
+                                                   b->k.account_id));
+        }
+        ljs[i] = json_array();
+        for (size_t l = 0; l < b->s.nlots; l++) {
+            if (per_lot[l] == 0)
+                continue;
+            const sale_lot *lot = &b->s.lots[l];
+            json_array_append_new(lines, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:I,s:I}", "o", order_id, "k",
+                                                   b->s.sku_id, "l", lot->id, "n1", b->s.name, "n2", b->s.spec, "n3",
+                                                   b->s.unit, "q", per_lot[l], "p", b->s.price_fen));
+            json_array_append_new(ljs[i], json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "sku_id", b->s.sku_id,
+                                                    "lot_id", lot->id, "lot_code", lot->code, "product_name",
+                                                    b->s.name, "spec", b->s.spec, "unit", b->s.unit, "quantity",
+                                                    per_lot[l], "unit_price_fen", b->s.price_fen, "line_total_fen",
+                                                    b->s.price_fen * per_lot[l]));
+        }
     }
     char *sj = dump(r0, slots), *lj = dump(r0, lines);
     if (!sj || !lj) {
@@ -964,26 +1005,12 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
     }
     if ((rc = fl_db_exec(db, ALL_SLOTS_SQL, "s", sj)) != FL_DB_OK)
         goto out_free;
-    if (fl_db_affected(db) != (unsigned long long)units) {
+    if (fl_db_affected(db) != (unsigned long long)units) { /* a slot held, or ids not consecutive */
         rc = ALL_FALL_BACK;
         goto out_free;
     }
-    if ((rc = fl_db_exec(db, ALL_LINES_SQL, "s", lj)) != FL_DB_OK ||
-        (rc = fl_db_query(db, &rows, ALL_LINES_READ_SQL, "s", lj)) != FL_DB_OK)
+    if ((rc = fl_db_exec(db, ALL_LINES_SQL, "s", lj)) != FL_DB_OK)
         goto out_free;
-    for (size_t i = 0; i < n; i++)
-        ljs[i] = json_array();
-    for (size_t k = 0; k < fl_rows_count(rows); k++) {
-        long long i = fl_rows_int(rows, k, 0) - first_id, q = fl_rows_int(rows, k, 3);
-        if (i < 0 || i >= (long long)n)
-            continue;
-        const buy_job *b = j[i];
-        json_array_append_new(ljs[i], json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "sku_id", b->s.sku_id,
-                                                "lot_id", fl_rows_int(rows, k, 1), "lot_code",
-                                                fl_rows_str(rows, k, 2), "product_name", b->s.name, "spec",
-                                                b->s.spec, "unit", b->s.unit, "quantity", q, "unit_price_fen",
-                                                b->s.price_fen, "line_total_fen", b->s.price_fen * q));
-    }
     keys = json_array();
     for (size_t i = 0; i < n; i++) {
         buy_job *b = j[i];
@@ -1005,7 +1032,6 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
     if (rc == FL_DB_EDUP)
         rc = ALL_FALL_BACK;
 out_free:
-    fl_rows_free(rows);
     for (size_t i = 0; i < n; i++)
         json_decref(ljs[i]);
     json_decref(buyers);
