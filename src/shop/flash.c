@@ -12,17 +12,21 @@
  * buyers, so orders commit in parallel.
  *
  * mode "redis" (default):
- *   1. take.lua on flash:{ID}:stock / :buyers: checks stock and the buyer's
- *      units and takes them in one step, answering the counter after the take
- *      (= the slot numbers to claim), or -1 sold out, -2 limit, -3 counter
- *      missing -> rebuild from MariaDB, try again
- *   2. one transaction: order row, buyer guard (`units + n <= limit`), slot
- *      claims (`order_id IS NULL`; a slot already held, possible only after a
- *      counter rebuild, falls back to any free slot), order lines naming the
- *      slots' lots, the stored idempotent answer, commit
- *   3. a transaction that failed for a reason that leaves the units unsold
- *      (database down, same key answered meanwhile) gives them back to Redis;
- *      one that found no free slot does not (the counter was high)
+ *   1. take.lua on flash:{ID}:stock / :buyers / the key's mark: an earlier
+ *      answer of the Idempotency-Key is replayed; else it checks stock and
+ *      the buyer's units and takes them in one step, answering the counter
+ *      after the take (= the slot numbers to claim), or refuses (sold out,
+ *      limit: the refusal is stored as the key's mark, MariaDB untouched),
+ *      or -3 counter missing -> rebuild from MariaDB, try again
+ *   2. a winner's request is suspended and handed to the order writer
+ *      (shop_batch): many orders per transaction, each with its order row,
+ *      buyer guard (`units + n <= limit`), slot claims (`order_id IS NULL`;
+ *      a slot already held, possible only after a counter rebuild, falls
+ *      back to any free slot, one order at a time), order lines naming the
+ *      slots' lots and the stored idempotent answer
+ *   3. an order that failed for a reason that leaves the units unsold
+ *      (database down, same key answered meanwhile) gives them back to
+ *      Redis; one that found no free slot does not (the counter was high)
  * mode "rowlock" (the baseline, and a correct checkout without Redis):
  *   SELECT ... FOR UPDATE on the sale row, claim the first free slot, commit.
  *
@@ -53,7 +57,6 @@
 
 #define TX_ATTEMPTS 4
 #define SALE_QTY_MAX 1000000
-#define KEY_TTL_AFTER_END 86400
 
 /* KEYS: stock, buyers, gen, idem. ARGV: account, units, limit, request
  * hash, request id, pending ttl, answer ttl. Answers {v}: v >= 0 taken (the
@@ -611,7 +614,7 @@ int shop_flash_create(shop_req *r)
 
 /* ---- buying ------------------------------------------------------------- */
 
-enum { BUY_OK = 0, BUY_SOLD_OUT = 10, BUY_LIMIT, BUY_RETRY, BUY_DUP };
+enum { BUY_OK = 0, BUY_SOLD_OUT = 10, BUY_LIMIT, BUY_DUP };
 
 static char *now_iso(char out[24], long long plus)
 {
