@@ -3,8 +3,15 @@
  * cfg->relay_http_port).
  *
  *   GET /live/{live_id}.flv            HTTP-FLV (GOP cache, bounded queue)
- *   GET /live/{live_id}/index.m3u8     HLS playlist (fMP4, ~1 s segments)
- *   GET /live/{live_id}/{segment}      HLS init / media segments
+ *   GET /live/{live_id}/index.m3u8     LL-HLS playlist (fMP4, ~1 s segments
+ *                                      of 0.2 s parts); ?_HLS_msn=N
+ *                                      [&_HLS_part=M] blocks until that
+ *                                      segment / part is out (400 when too
+ *                                      far ahead, 503 after 3 target
+ *                                      durations), the MHD thread released
+ *   GET /live/{live_id}/{segment}      HLS init / media segments / parts (the
+ *                                      preload-hinted part blocks until
+ *                                      complete); immutable once served
  *   GET /live/{live_id}/thumb.jpg      latest thumbnail
  *   GET /api/streams                   per-stream codecs, resolution, ...
  *   GET /api/recordings?live_id=ID     recordings of a session (JSON)

@@ -12,19 +12,33 @@
  * which writes the response itself. When the writer lets go (viewer gone or
  * dropped, stream ended, shutdown) it calls flv_closed(), which resumes the
  * connection; MHD calls on_request again, which answers MHD_NO so MHD
- * closes its side. Suspended connections are not subject to MHD's timeout. */
+ * closes its side. Suspended connections are not subject to MHD's timeout.
+ *
+ * LL-HLS blocking requests (index.m3u8?_HLS_msn=N[&_HLS_part=M], and the
+ * part named by EXT-X-PRELOAD-HINT before it is complete): serve_hls()
+ * suspends the connection, lists an hls_wait in H.waits and arms its
+ * hls_waiter in the stream's store. Exactly one party resumes it: the
+ * store's media worker when the part is published (hls_woken), the
+ * waits thread at the deadline (3 target durations) if hls_store_cancel
+ * says it disarmed it first, relay_http_stop likewise, or serve_hls itself
+ * when the store answered at once. MHD then calls on_request again, which
+ * answers (the playlist / part, or 503 once the deadline passed) without
+ * blocking a worker thread. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <pthread.h>
+#include <time.h>
 
 #include "farmlive/alloc.h"
 #include "farmlive/buf.h"
@@ -36,17 +50,43 @@
 #define HTTP_THREADS 2
 #define METRICS_TEXT_MAX (4 * 1024 * 1024)
 
+/* What *con_cls points to past the headers: the first member says which. */
+enum conn_kind { CONN_FLV = 1, CONN_HLS_WAIT };
+
 typedef struct flv_conn {
+    int kind; /* CONN_FLV */
     struct MHD_Connection *conn;
     atomic_int done;
 } flv_conn;
+
+/* A suspended LL-HLS request. */
+typedef struct hls_wait {
+    int kind; /* CONN_HLS_WAIT */
+    hls_waiter w;
+    struct MHD_Connection *conn;
+    relay_stream *s; /* a reference: keeps the store alive */
+    char name[64];   /* "index.m3u8" or a part */
+    int64_t msn;
+    int part;
+    int64_t deadline; /* monotonic ms */
+    int listed;       /* in H.waits */
+    struct hls_wait *prev, *next;
+} hls_wait;
 
 static struct {
     struct MHD_Daemon *daemon;
     relay_hub *hub;
     const fl_config *cfg;
     atomic_uint_fast64_t requests;
-} H;
+    /* suspended LL-HLS requests, and the thread ending them at deadlines */
+    pthread_mutex_t wlock;
+    pthread_cond_t wcond;
+    hls_wait *waits;
+    pthread_t wthread;
+    int wthread_on;
+    atomic_int stopping;  /* relay_http_stop began: no new waits */
+    atomic_int suspended; /* LL-HLS requests suspended, not yet back in on_request */
+} H = {.wlock = PTHREAD_MUTEX_INITIALIZER, .wcond = PTHREAD_COND_INITIALIZER};
 
 /* -- responses ----------------------------------------------------------- */
 
@@ -267,6 +307,7 @@ static enum MHD_Result serve_flv(req *r, const char *live_id)
                               "cannot serve HTTP-FLV now");
     }
     flv_conn *fc = fl_calloc(1, sizeof(*fc));
+    fc->kind = CONN_FLV;
     fc->conn = r->conn;
     atomic_init(&fc->done, 0);
     *r->con_cls = fc;
@@ -279,27 +320,206 @@ static enum MHD_Result serve_flv(req *r, const char *live_id)
     return MHD_YES;
 }
 
+/* -- LL-HLS ----------------------------------------------------------------- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One HLS answer from a store result; takes b. */
+static enum MHD_Result hls_respond(struct MHD_Connection *c, int rc, relay_blob *b,
+                                   const char *mime, int playlist)
+{
+    switch (rc) {
+    case HLS_READY:
+        return respond_blob(c, MHD_HTTP_OK, b, mime,
+                            playlist ? "no-cache" : "public, max-age=86400, immutable");
+    case HLS_TOO_FAR:
+        return error_response(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+                              "_HLS_msn / _HLS_part too far ahead of the playlist");
+    case HLS_WAIT:
+        return error_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                              "not published within 3 target durations");
+    default:
+        return error_response(c, MHD_HTTP_NOT_FOUND, playlist ? "not_ready" : "not_found",
+                              playlist ? "no segment yet" : "no such segment");
+    }
+}
+
+/* The store's answer for a playlist (msn < 0: at once) or a media name;
+ * w armed on HLS_WAIT when not NULL. */
+static int hls_try(relay_stream *s, const char *name, int64_t msn, int part, hls_waiter *w,
+                   relay_blob **b, const char **mime)
+{
+    hls_store *st = relay_stream_hls(s);
+    if (strcmp(name, "index.m3u8") == 0) {
+        *mime = "application/vnd.apple.mpegurl";
+        return hls_store_playlist(st, msn, part, w, b);
+    }
+    return hls_store_media(st, name, w, b, mime);
+}
+
+static void waits_add(hls_wait *hw)
+{
+    pthread_mutex_lock(&H.wlock);
+    hw->prev = NULL;
+    hw->next = H.waits;
+    if (H.waits)
+        H.waits->prev = hw;
+    H.waits = hw;
+    hw->listed = 1;
+    pthread_mutex_unlock(&H.wlock);
+}
+
+static void waits_remove(hls_wait *hw)
+{
+    pthread_mutex_lock(&H.wlock);
+    if (hw->listed) {
+        if (hw->prev)
+            hw->prev->next = hw->next;
+        else
+            H.waits = hw->next;
+        if (hw->next)
+            hw->next->prev = hw->prev;
+        hw->listed = 0;
+    }
+    pthread_mutex_unlock(&H.wlock);
+}
+
+/* The store's wake: the awaited part is out (media worker thread). */
+static void hls_woken(hls_waiter *w)
+{
+    hls_wait *hw = (hls_wait *)((char *)w - offsetof(hls_wait, w));
+    MHD_resume_connection(hw->conn);
+}
+
+/* Resumes, at their deadline (or all when stopping), the waits the store
+ * has not woken. H.wlock held. */
+static void waits_expire_locked(int all)
+{
+    int64_t now = mono_ms();
+    for (hls_wait *hw = H.waits; hw; hw = hw->next)
+        if ((all || now >= hw->deadline) && hls_store_cancel(relay_stream_hls(hw->s), &hw->w))
+            MHD_resume_connection(hw->conn);
+}
+
+static void *waits_thread(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&H.wlock);
+    while (!atomic_load(&H.stopping)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&H.wcond, &H.wlock, &ts);
+        waits_expire_locked(0);
+    }
+    pthread_mutex_unlock(&H.wlock);
+    return NULL;
+}
+
+/* on_request again for a suspended LL-HLS request: answer now. The store
+ * woke it only once the answer was there, so still waiting means the
+ * deadline passed or the server stops: 503. */
+static enum MHD_Result hls_resumed(hls_wait *hw)
+{
+    relay_blob *b = NULL;
+    const char *mime = NULL;
+    atomic_fetch_sub(&H.suspended, 1);
+    waits_remove(hw);
+    hls_store_cancel(relay_stream_hls(hw->s), &hw->w);
+    int rc = hls_try(hw->s, hw->name, hw->msn, hw->part, NULL, &b, &mime);
+    return hls_respond(hw->conn, rc, b, mime, strcmp(hw->name, "index.m3u8") == 0);
+}
+
+/* Parses _HLS_msn / _HLS_part (RFC 8216bis 6.2.5.2). 0, or -1: malformed. */
+static int hls_query(struct MHD_Connection *c, int64_t *msn, int *part)
+{
+    const char *m = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "_HLS_msn");
+    const char *p = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "_HLS_part");
+    *msn = -1;
+    *part = -1;
+    if (!m)
+        return p ? -1 : 0;
+    char *end;
+    if (m[0] < '0' || m[0] > '9' || strlen(m) > 15)
+        return -1;
+    *msn = strtoll(m, &end, 10);
+    if (*end)
+        return -1;
+    if (p) {
+        if (p[0] < '0' || p[0] > '9' || strlen(p) > 6)
+            return -1;
+        *part = (int)strtol(p, &end, 10);
+        if (*end)
+            return -1;
+    }
+    return 0;
+}
+
+/* index.m3u8 (maybe a blocking reload), init segments, segments, parts
+ * (the preload-hinted one blocks). Takes the reference s. */
+static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
+{
+    relay_blob *b = NULL;
+    const char *mime = NULL;
+    int64_t msn = -1;
+    int part = -1;
+    int playlist = strcmp(name, "index.m3u8") == 0;
+    enum MHD_Result ret;
+    if (playlist && hls_query(r->conn, &msn, &part) < 0) {
+        ret = error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+                             "_HLS_msn: a number; _HLS_part: a number, with _HLS_msn");
+        goto out_release;
+    }
+    int rc = hls_try(s, name, msn, part, NULL, &b, &mime);
+    if (rc != HLS_WAIT || strlen(name) >= sizeof(((hls_wait *)0)->name)) {
+        ret = hls_respond(r->conn, rc, b, mime, playlist);
+        goto out_release;
+    }
+    hls_wait *hw = fl_calloc(1, sizeof(*hw));
+    hw->kind = CONN_HLS_WAIT;
+    hw->w.wake = hls_woken;
+    hw->conn = r->conn;
+    hw->s = s; /* released by on_completed */
+    snprintf(hw->name, sizeof(hw->name), "%s", name);
+    hw->msn = msn;
+    hw->part = part;
+    hw->deadline = mono_ms() + hls_store_block_ms(relay_stream_hls(s));
+    *r->con_cls = hw;
+    MHD_suspend_connection(r->conn);
+    atomic_fetch_add(&H.suspended, 1);
+    waits_add(hw);
+    if (atomic_load(&H.stopping) || hls_try(s, name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
+        relay_blob_unref(b); /* answered again once resumed */
+        MHD_resume_connection(r->conn);
+    } else if (atomic_load(&H.stopping) && hls_store_cancel(relay_stream_hls(s), &hw->w)) {
+        MHD_resume_connection(r->conn); /* armed after relay_http_stop's sweep */
+    }
+    return MHD_YES;
+out_release:
+    relay_stream_release(s);
+    return ret;
+}
+
 static enum MHD_Result serve_live_file(req *r, const char *live_id, const char *name)
 {
     relay_stream *s = relay_hub_get(H.hub, live_id);
     if (!s)
         return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
-    enum MHD_Result ret;
-    if (strcmp(name, "thumb.jpg") == 0) {
-        relay_blob *b = relay_stream_thumb(s);
-        ret = b ? respond_blob(r->conn, MHD_HTTP_OK, b, "image/jpeg", "no-cache")
-                : error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready", "no thumbnail yet");
-    } else {
-        const char *mime = NULL;
-        relay_blob *b = hls_store_get(relay_stream_hls(s), name, &mime);
-        int playlist = strcmp(name, "index.m3u8") == 0;
-        if (b)
-            ret = respond_blob(r->conn, MHD_HTTP_OK, b, mime,
-                               playlist ? "no-cache" : "public, max-age=86400, immutable");
-        else
-            ret = error_response(r->conn, MHD_HTTP_NOT_FOUND, playlist ? "not_ready" : "not_found",
-                                 playlist ? "no segment yet" : "no such segment");
-    }
+    if (strcmp(name, "thumb.jpg") != 0)
+        return serve_hls(r, s, name);
+    relay_blob *b = relay_stream_thumb(s);
+    enum MHD_Result ret = b ? respond_blob(r->conn, MHD_HTTP_OK, b, "image/jpeg", "no-cache")
+                            : error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready",
+                                             "no thumbnail yet");
     relay_stream_release(s);
     return ret;
 }
@@ -359,6 +579,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = &request_seen;
         return MHD_YES;
     }
+    if (*con_cls != &request_seen && *(int *)*con_cls == CONN_HLS_WAIT)
+        return hls_resumed(*con_cls);
     if (*con_cls != &request_seen) { /* an HTTP-FLV connection back from the writer */
         flv_conn *fc = *con_cls;
         return atomic_load(&fc->done) ? MHD_NO : MHD_YES;
@@ -397,8 +619,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls;
     (void)conn;
     (void)toe;
-    if (*con_cls != &request_seen)
+    if (*con_cls && *con_cls != &request_seen && *(int *)*con_cls == CONN_HLS_WAIT) {
+        hls_wait *hw = *con_cls; /* resumed: nobody else holds it */
+        waits_remove(hw);
+        hls_store_cancel(relay_stream_hls(hw->s), &hw->w);
+        relay_stream_release(hw->s);
+        fl_free(hw);
+    } else if (*con_cls != &request_seen) {
         fl_free(*con_cls); /* flv_conn: the writer let go of it or never took it */
+    }
     *con_cls = NULL;
 }
 
@@ -415,6 +644,12 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
     }
     if (flv_writer_start() < 0)
         return -1;
+    atomic_store(&H.stopping, 0);
+    if (pthread_create(&H.wthread, NULL, waits_thread, NULL) != 0) {
+        flv_writer_stop();
+        return -1;
+    }
+    H.wthread_on = 1;
     H.daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
         (uint16_t)cfg->relay_http_port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
@@ -425,7 +660,7 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
     if (!H.daemon) {
         fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d", cfg->relay_host,
                cfg->relay_http_port);
-        flv_writer_stop();
+        relay_http_stop();
         return -1;
     }
     fl_log(FL_LOG_INFO, "relay_http", "listening on %s:%d", cfg->relay_host, cfg->relay_http_port);
@@ -435,6 +670,20 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
 void relay_http_stop(void)
 {
     flv_writer_stop(); /* resumes every HTTP-FLV connection */
+    pthread_mutex_lock(&H.wlock);
+    atomic_store(&H.stopping, 1); /* and every LL-HLS one: no new wait from here on */
+    pthread_cond_signal(&H.wcond);
+    waits_expire_locked(1);
+    pthread_mutex_unlock(&H.wlock);
+    if (H.wthread_on) {
+        pthread_join(H.wthread, NULL);
+        H.wthread_on = 0;
+    }
+    /* MHD must not stop with a suspended connection, nor a media worker
+     * resume one after: wait (bounded) until every wait is answered, the
+     * ones a worker is waking right now included */
+    for (int i = 0; i < 2000 && H.daemon && atomic_load(&H.suspended) > 0; i++)
+        usleep(1000);
     if (H.daemon) {
         MHD_stop_daemon(H.daemon);
         H.daemon = NULL;

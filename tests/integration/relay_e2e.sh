@@ -5,7 +5,8 @@
 # from tests/run.sh) with a short grace period, makes small H.264/AAC clips
 # at test time and pushes them with ffmpeg:
 #   two publishers at once on the one RTMP port; HLS (EXT-X-PROGRAM-DATE-TIME,
-#   segments decode with ffprobe); HTTP-FLV read by ffmpeg; a wrong key is
+#   segments decode with ffprobe); LL-HLS (parts, preload hint, blocking
+#   reloads timed with curl, 400 / 503); HTTP-FLV read by ffmpeg; a wrong key is
 #   refused (the shop's session stays created); a reconnect takes over while
 #   the first publisher still runs, and again right after a drop, with a
 #   viewer that stays connected; a JPEG thumbnail; garbage and an HTTP
@@ -170,6 +171,79 @@ check "the segment's video decodes ($frames frames)" test "${frames:-0}" -gt 0
 if timeout 30 ffmpeg -nostdin -v error -i "$RB/live/$ID_A/index.m3u8" -t 2 -f null - >"$W/hlsread.log" 2>&1; then ok; else
     bad "ffmpeg plays the HLS stream" "$(tail -n 5 "$W/hlsread.log")"; fi
 if wait_playlist "$ID_B" 2 15; then ok; else bad "B has its own playlist"; fi
+
+# ------------------------------------------------------------ LL-HLS (RFC 8216bis)
+# timed_get PATH [FILE] -> relay_get, plus SECS: the request's wall time
+timed_get() {
+    local out=${2:-$W/rbody}
+    SECS=$(curl -s -o "$out" -D "$W/rhdrs" -w '%{time_total}' --max-time 10 "$RB$1") || SECS=99
+    STATUS=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$W/rhdrs" 2>/dev/null)
+    HDRS=$(tr 'A-Z' 'a-z' <"$W/rhdrs" 2>/dev/null | tr -d '\r')
+    [ -z "${2-}" ] && BODY=$(cat "$out" 2>/dev/null)
+    return 0
+}
+# next_msn -> the media sequence number of the segment in progress
+next_msn() { echo $(($(media_seq) + $(grep -c '^#EXTINF' <<<"$BODY"))); }
+hint_uri() { sed -n 's/^#EXT-X-PRELOAD-HINT:TYPE=PART,URI="\([^"]*\)".*/\1/p' <<<"$BODY"; }
+relay_get "/live/$ID_A/index.m3u8"
+check "LL-HLS: EXT-X-PART-INF" grep -q '^#EXT-X-PART-INF:PART-TARGET=0\.[0-9]*$' <<<"$BODY"
+PT=$(sed -n 's/^#EXT-X-PART-INF:PART-TARGET=\(.*\)$/\1/p' <<<"$BODY")
+PHB=$(sed -n 's/^#EXT-X-SERVER-CONTROL:.*PART-HOLD-BACK=\([0-9.]*\).*/\1/p' <<<"$BODY")
+check "LL-HLS: EXT-X-SERVER-CONTROL can block reloads" grep -q '^#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES' <<<"$BODY"
+check "LL-HLS: PART-HOLD-BACK ($PHB) >= 3 x PART-TARGET ($PT)" awk -v h="${PHB:-0}" -v t="${PT:-1}" 'BEGIN { exit !(h >= 3 * t - 1e-9) }'
+check "LL-HLS: EXT-X-PART lines" test "$(grep -c '^#EXT-X-PART:DURATION=' <<<"$BODY")" -ge 3
+check "LL-HLS: a part starting a segment is INDEPENDENT=YES" grep -q '^#EXT-X-PART:.*INDEPENDENT=YES' <<<"$BODY"
+check "LL-HLS: EXT-X-PRELOAD-HINT for the next part" test -n "$(hint_uri)"
+# a segment is its parts, concatenated
+LSEG=$(grep -v '^#' <<<"$BODY" | grep . | tail -n 1)
+: >"$W/parts.cat"
+for u in $(sed -n "s/^#EXT-X-PART:.*URI=\"\(${LSEG%.m4s}\.[0-9]*\.m4s\)\".*/\1/p" <<<"$BODY"); do
+    relay_get "/live/$ID_A/$u" "$W/p.m4s"; cat "$W/p.m4s" >>"$W/parts.cat"
+done
+relay_get "/live/$ID_A/$LSEG" "$W/lseg.m4s"
+check "LL-HLS: segment $LSEG is its parts concatenated" cmp -s "$W/lseg.m4s" "$W/parts.cat"
+# an independent part plus the init segment decodes
+IPART=$(sed -n 's/^#EXT-X-PART:.*URI="\([^"]*\)",INDEPENDENT=YES$/\1/p' <<<"$BODY" | tail -n 1)
+relay_get "/live/$ID_A/$IPART" "$W/ipart.m4s"
+expect_status 200 "LL-HLS: an independent part is served"
+check "LL-HLS: parts are immutable" grep -q 'immutable' <<<"$(header cache-control)"
+check "LL-HLS: CORS on a part" test -n "$(header access-control-allow-origin)"
+cat "$W/init.mp4" "$W/ipart.m4s" >"$W/part.mp4"
+frames=$(ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$W/part.mp4")
+check "LL-HLS: init + part $IPART decodes ($frames frames)" test "${frames:-0}" -gt 0
+# blocking reload for the hinted part: answered once it is out, listing it
+relay_get "/live/$ID_A/index.m3u8"
+MSN=$(next_msn) HINT=$(hint_uri)
+HP=${HINT%.m4s}; HP=${HP##*.}
+timed_get "/live/$ID_A/index.m3u8?_HLS_msn=$MSN&_HLS_part=$HP"
+expect_status 200 "LL-HLS: blocking reload for part $HP of msn $MSN"
+check "LL-HLS: the blocking reload lists part $HINT (${SECS}s)" grep -q "^#EXT-X-PART:.*URI=\"$HINT\"" <<<"$BODY"
+check "LL-HLS: blocking playlists are not cached" grep -q 'no-cache' <<<"$(header cache-control)"
+check "LL-HLS: it came within a part target or so (${SECS}s)" awk -v s="$SECS" 'BEGIN { exit !(s < 1.0) }'
+# blocking reload for the segment after the one in progress: waits for it
+MSN=$(next_msn)
+timed_get "/live/$ID_A/index.m3u8?_HLS_msn=$((MSN + 1))"
+expect_status 200 "LL-HLS: blocking reload for msn $((MSN + 1))"
+check "LL-HLS: it waited for segment $((MSN + 1)) (${SECS}s)" awk -v s="$SECS" 'BEGIN { exit !(s > 0.3 && s < 3.5) }'
+check "LL-HLS: and lists it" test "$(($(next_msn) - 1))" -ge "$((MSN + 1))"
+# the preload-hinted part: the request waits until it is complete
+HINT=$(hint_uri)
+timed_get "/live/$ID_A/$HINT" "$W/hint.m4s"
+expect_status 200 "LL-HLS: the preload-hinted part $HINT (${SECS}s)"
+check "LL-HLS: the hinted part has bytes" test -s "$W/hint.m4s"
+check "LL-HLS: the hinted part came within a second (${SECS}s)" awk -v s="$SECS" 'BEGIN { exit !(s < 1.0) }'
+relay_get "/live/$ID_A/index.m3u8"
+MSN=$(next_msn)
+timed_get "/live/$ID_A/index.m3u8?_HLS_msn=$((MSN + 5))"
+expect_status 400 "LL-HLS: a far-future _HLS_msn"
+check "LL-HLS: CORS on the 400" test -n "$(header access-control-allow-origin)"
+check "LL-HLS: the 400 comes at once (${SECS}s)" awk -v s="$SECS" 'BEGIN { exit !(s < 0.5) }'
+relay_get "/live/$ID_A/index.m3u8?_HLS_part=1"
+expect_status 400 "LL-HLS: _HLS_part without _HLS_msn"
+relay_get "/live/$ID_A/index.m3u8?_HLS_msn=x1"
+expect_status 400 "LL-HLS: a malformed _HLS_msn"
+relay_get "/live/$ID_A/$(sed 's/\.[0-9]*\.m4s$/.99.m4s/' <<<"$HINT")"
+expect_status 404 "LL-HLS: a part far ahead is 404, not a wait"
 
 # ------------------------------------------------------------ HTTP-FLV
 if timeout 30 ffmpeg -nostdin -v error -i "$RB/live/$ID_A.flv" -t 2 -f null - >"$W/flvread.log" 2>&1; then ok; else
@@ -338,6 +412,26 @@ check "segments keep coming after the reconnect" test "$(media_seq)" -gt "${SEQ2
 
 # ------------------------------------------------------------ unpublish, grace, ended, recording
 stop_pid "$PB"
+# B's publisher left (the stream lives on for the grace period): a blocking
+# reload for the segment after the next one (never coming, whether or not
+# the relay closed the last one yet) ends with 503 after 3 target
+# durations, without holding a server thread meanwhile
+relay_get "/live/$ID_B/index.m3u8"; BMSN=$(($(next_msn) + 1))
+curl -s -o "$W/b503" -D "$W/h503" -w '%{time_total}' --max-time 10 \
+    "$RB/live/$ID_B/index.m3u8?_HLS_msn=$BMSN" >"$W/t503" &
+T503=$!
+sleep 0.5
+timed_get "/healthz"
+expect_status 200 "the relay answers while a reload is blocked"
+check "at once (${SECS}s)" awk -v s="$SECS" 'BEGIN { exit !(s < 0.5) }'
+wait "$T503"
+SECS=$(cat "$W/t503")
+STATUS=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$W/h503")
+HDRS=$(tr 'A-Z' 'a-z' <"$W/h503" | tr -d '\r')
+BODY=$(cat "$W/b503")
+expect_status 503 "LL-HLS: a reload for msn $BMSN nothing answers ends with 503 (${SECS}s)"
+check "LL-HLS: after about 3 target durations (${SECS}s)" awk -v s="$SECS" 'BEGIN { exit !(s > 2.5 && s < 4.5) }'
+check "LL-HLS: CORS on the 503" test -n "$(header access-control-allow-origin)"
 if wait_status "$ID_B" idle 10 || [ "$(status_of "$ID_B")" = ended ]; then ok; else
     bad "the shop shows B idle once its publisher left (got $(status_of "$ID_B"))"; fi
 if wait_status "$ID_B" ended $((GRACE + 15)); then ok; else
