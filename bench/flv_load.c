@@ -17,6 +17,10 @@
  *   target duration, that age includes up to one target duration of
  *   polling phase (the same for players started together); a small
  *   POLL_MS bounds that error by POLL_MS plus one request.
+ *   LL-HLS (EXT-X-PART): the part edge's age likewise, when a newest part
+ *   first appears: now - (its segment's PROGRAM-DATE-TIME + the DURATIONs
+ *   of the segment's parts up to and including it); and PART-HOLD-BACK,
+ *   where hls.js in low-latency mode (its default) plays behind that edge.
  *
  * A stall is a viewer getting no media for more than 2 s (flv) or
  * 3 target durations (hls), counted once per episode. Connections are
@@ -67,6 +71,7 @@ typedef struct conn {
     int have_init;
     char pending[16][96];
     int npending;
+    char last_part[96]; /* newest EXT-X-PART URI seen */
 } conn;
 
 static struct {
@@ -76,12 +81,13 @@ static struct {
     int64_t pub_start;
     uint64_t bytes;
     uint64_t stalls, failed, segments;
-    uint32_t delay_hist[HIST], ttff_hist[HIST], edge_hist[HIST];
-    uint64_t delay_n, ttff_n, edge_n;
+    uint32_t delay_hist[HIST], ttff_hist[HIST], edge_hist[HIST], part_hist[HIST];
+    uint64_t delay_n, ttff_n, edge_n, part_n;
+    int part_hold_ms; /* PART-HOLD-BACK; -1 none */
     int measuring;
     int target_ms;
     int poll_ms; /* hls: 0 = every target duration */
-} G = {.target_ms = 1000};
+} G = {.target_ms = 1000, .part_hold_ms = -1};
 
 static int64_t now_ms(void)
 {
@@ -255,6 +261,13 @@ static void hls_playlist(conn *c)
             c->want = 1;
         }
     }
+    char *ph = strstr(c->pl, "PART-HOLD-BACK=");
+    if (ph)
+        G.part_hold_ms = (int)(strtod(ph + 15, NULL) * 1000 + 0.5);
+    /* the newest part: its segment's date + the parts of that segment so far */
+    int64_t seg_pdt = 0, part_end = 0;
+    double part_cum = 0;
+    char newest[96] = "";
     char *tp = strstr(c->pl, "#EXT-X-TARGETDURATION:");
     {
         long td = strtol(tp ? tp + 22 : "1", NULL, 10);
@@ -268,9 +281,20 @@ static void hls_playlist(conn *c)
             seq = strtoll(line + 22, NULL, 10);
         else if (strncmp(line, "#EXTINF:", 8) == 0)
             dur = strtod(line + 8, NULL);
-        else if (strncmp(line, "#EXT-X-PROGRAM-DATE-TIME:", 25) == 0)
+        else if (strncmp(line, "#EXT-X-PROGRAM-DATE-TIME:", 25) == 0) {
             pdt = parse_pdt(line + 25);
-        else if (line[0] && line[0] != '#') {
+            seg_pdt = pdt;
+            part_cum = 0;
+        } else if (strncmp(line, "#EXT-X-PART:", 12) == 0) {
+            char *d = strstr(line, "DURATION="), *u = strstr(line, "URI=\"");
+            if (d)
+                part_cum += strtod(d + 9, NULL);
+            if (u) {
+                char *q = strchr(u + 5, '"');
+                snprintf(newest, sizeof(newest), "%.*s", q ? (int)(q - u - 5) : 0, u + 5);
+            }
+            part_end = seg_pdt ? seg_pdt + (int64_t)(part_cum * 1000 + 0.5) : 0;
+        } else if (line[0] && line[0] != '#') {
             long long s = seq + idx++;
             if (c->last_seq < 0 || s > c->last_seq) {
                 snprintf(last, sizeof(last), "%.95s", line);
@@ -288,6 +312,11 @@ static void hls_playlist(conn *c)
         snprintf(c->pending[c->npending++], sizeof(c->pending[0]), "%s", last);
     if (last_idx >= 0)
         c->last_seq = last_idx;
+    if (newest[0] && strcmp(newest, c->last_part) != 0) {
+        if (c->last_part[0] && part_end && G.measuring)
+            hist_add(G.part_hist, &G.part_n, EDGE_BIAS + wall_ms() - part_end);
+        snprintf(c->last_part, sizeof(c->last_part), "%s", newest);
+    }
 }
 
 static void hls_body_done(conn *c)
@@ -486,6 +515,7 @@ int main(int argc, char **argv)
         "\"kbps_per_viewer\":%.1f,\"stalls\":%llu,\"segments\":%llu,"
         "\"first_frame_ms\":{\"p50\":%lld,\"p95\":%lld,\"max\":%lld},"
         "\"delay_ms\":{\"p50\":%lld,\"p95\":%lld},\"hls_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},"
+        "\"hls_part_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},\"part_hold_back_ms\":%d,"
         "\"setup_ms\":%lld}\n",
         G.hls ? "hls" : "flv", n, connected, failed, closed, secs, kbps,
         (unsigned long long)G.stalls, (unsigned long long)G.segments,
@@ -496,6 +526,8 @@ int main(int argc, char **argv)
         (long long)hist_pct(G.delay_hist, G.delay_n, 0.95),
         (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.5) - EDGE_BIAS : -1),
         (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.95) - EDGE_BIAS : -1),
+        (long long)(G.part_n ? hist_pct(G.part_hist, G.part_n, 0.5) - EDGE_BIAS : -1),
+        (long long)(G.part_n ? hist_pct(G.part_hist, G.part_n, 0.95) - EDGE_BIAS : -1), G.part_hold_ms,
         (long long)(measure_at - start));
     free(buf);
     free(cs);

@@ -22,9 +22,14 @@
 #    tag's timestamp), time to first frame of a new viewer, the
 #    HLS live edge's age (now - PROGRAM-DATE-TIME - duration when a segment
 #    first appears, seen by RELAY_HLS_POLL_MS polling so that the polling
-#    phase does not inflate it) and an HLS player's delay with hls.js's
-#    defaults: it plays liveSyncDurationCount (3) target durations behind
-#    the live edge it estimates, so about 3 x 1 s + the edge's age.
+#    phase does not inflate it) and an HLS player's delay: hls.js's
+#    defaults (lowLatencyMode on) play PART-HOLD-BACK (3 x 0.2 s parts)
+#    behind the LL-HLS part edge, so PART-HOLD-BACK + the part edge's age
+#    (now - the newest EXT-X-PART's end, its segment's PROGRAM-DATE-TIME
+#    plus the parts' DURATIONs, when it first appears, same fast polling);
+#    a player without LL-HLS (or hls.js with lowLatencyMode off) plays
+#    liveSyncDurationCount (3) target durations behind the segment edge,
+#    so about 3 x 1 s + the segment edge's age.
 #
 # The shop is replaced by a stub answering the publish callback (any key is
 # live id "bench"). Everything runs on this machine: the load client and
@@ -162,7 +167,15 @@ say "  HLS live edge age (playlist polled every $HLS_POLL_MS ms) p50 ${EDGE} ms,
 # keyframe) lags the media's arrival; the player's delay cannot be below
 # its hold-back, so the age counts from 0 there.
 EDGE0=$((EDGE > 0 ? EDGE : 0))
-say "  HLS player delay, hls.js defaults (3 x 1 s target duration behind the edge) >= $((EDGE0 + 3000)) ms, with 1 segment >= $((EDGE0 + 1000)) ms (target <= 3000)"
+PEDGE=$(jget "$RESULT" .hls_part_edge_age_ms.p50) PHB=$(jget "$RESULT" .part_hold_back_ms)
+say "  LL-HLS part edge age (same polling) p50 ${PEDGE} ms, p95 $(jget "$RESULT" .hls_part_edge_age_ms.p95) ms"
+if [ "${PHB:--1}" -ge 0 ] && [ "${PEDGE:--1}" != -1 ]; then
+    PEDGE0=$((PEDGE > 0 ? PEDGE : 0))
+    say "  LL-HLS player delay, hls.js defaults (low-latency mode: PART-HOLD-BACK $PHB ms behind the part edge) >= $((PEDGE0 + PHB)) ms (target <= 3000)"
+else
+    say "  LL-HLS: the playlist has no parts / PART-HOLD-BACK"
+fi
+say "  HLS player delay without LL-HLS (3 x 1 s target duration behind the segment edge) >= $((EDGE0 + 3000)) ms, with 1 segment >= $((EDGE0 + 1000)) ms"
 measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" 20 "$SECS"
 say "  (polled every target duration like a player: edge age p50 $(jget "$RESULT" .hls_edge_age_ms.p50) ms, depends on the players' common phase)"
 say "  HLS time to first segment p50 $(jget "$RESULT" .first_frame_ms.p50) ms"
