@@ -27,6 +27,8 @@
 #    behind the LL-HLS part edge, so PART-HOLD-BACK + the part edge's age
 #    (now - the newest EXT-X-PART's end, its segment's PROGRAM-DATE-TIME
 #    plus the parts' DURATIONs, when it first appears, same fast polling);
+#    hls.js itself (tests/browser/hlsjs_latency.mjs, npm) plays the stream
+#    in Debian's Chromium for 15 s and reports its latency; and
 #    a player without LL-HLS (or hls.js with lowLatencyMode off) plays
 #    liveSyncDurationCount (3) target durations behind the segment edge,
 #    so about 3 x 1 s + the segment edge's age.
@@ -179,6 +181,19 @@ say "  HLS player delay without LL-HLS (3 x 1 s target duration behind the segme
 measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" 20 "$SECS"
 say "  (polled every target duration like a player: edge age p50 $(jget "$RESULT" .hls_edge_age_ms.p50) ms, depends on the players' common phase)"
 say "  HLS time to first segment p50 $(jget "$RESULT" .first_frame_ms.p50) ms"
+# a real player: hls.js (npm, its defaults: low-latency mode) in Chromium
+if command -v node >/dev/null && [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    [ -d tests/browser/node_modules/hls.js ] ||
+        (cd tests/browser && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
+    HLSJS=$(cd tests/browser && node hlsjs_latency.mjs "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" 15 \
+        2>"$TMP/hlsjs.log" | tail -n 1)
+    case $HLSJS in
+    hlsjs:*)
+        say "  hls.js $(jq -r .version tests/browser/node_modules/hls.js/package.json 2>/dev/null) in Chromium (defaults): $(printf '%s' "$HLSJS" |
+            sed 's/^hlsjs: //') (behind_ms: now - the playing frame's program date; target <= 3000)" ;;
+    *) say "  hls.js in Chromium: did not play ($(tail -n 3 "$TMP/hlsjs.log" | tr '\n' ' '))" ;;
+    esac
+fi
 R_HLS_N=500
 measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" "$R_HLS_N" "$SECS"
 R_HLS_PER=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$R_HLS_N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
