@@ -25,10 +25,12 @@ cleanup() {
 trap cleanup EXIT
 
 ops/stack.sh start "$TMP/stack" "$FARMLIVE_DB_PORT" "$FARMLIVE_REDIS_PORT" >/dev/null || exit 1
-# the shop reaches both servers on this host through their Unix sockets, as
-# a one-machine deployment would (the row-lock baseline as well)
+# the shop reaches MariaDB on this host through its Unix socket, as a
+# one-machine deployment would (the row-lock baseline as well). Redis stays
+# on TCP: with FARMLIVE_REDIS_SOCKET the flash benchmark's row-lock rounds
+# once lost a batch of client connections (not explained yet; README).
 export FARMLIVE_DB_SOCKET=$TMP/stack/mariadb/mariadbd.sock
-[ -S "$TMP/stack/redis/redis.sock" ] && export FARMLIVE_REDIS_SOCKET=$TMP/stack/redis/redis.sock
+unset FARMLIVE_REDIS_SOCKET
 "$BIN_DIR"/farmlive-shop migrate >/dev/null && "$BIN_DIR"/farmlive-shop seed-demo >/dev/null || exit 1
 "$BIN_DIR"/farmlive-shop serve 2>"$TMP/shop.log" &
 SHOP_PID=$!
