@@ -51,6 +51,7 @@
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_http.h"
 #include "farmlive/shop_live.h"
+#include "farmlive/shop_values.h"
 
 #define LIVE_ID_HEX 16 /* public id: 8 random bytes */
 #define LIVE_KEY_HEX 64
@@ -135,20 +136,6 @@ static int is_status(const char *s)
 {
     return strcmp(s, "created") == 0 || strcmp(s, "live") == 0 || strcmp(s, "idle") == 0 ||
            strcmp(s, "ended") == 0;
-}
-
-static int parse_dec(const char *s, long long min, long long max, long long *out)
-{
-    char *end = NULL;
-    long long v;
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* Cursor: the last internal id of the previous page, in hex (as products.c). */
@@ -745,11 +732,11 @@ int shop_live_list(shop_req *r)
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "status must be created, live, idle or ended");
         goto out;
     }
-    if ((v = shop_query(r, "coop")) && parse_dec(v, 1, LLONG_MAX, &coop)) {
+    if ((v = shop_query(r, "coop")) && shop_parse_dec(v, 1, LLONG_MAX, &coop)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "coop must be a cooperative id");
         goto out;
     }
-    if ((v = shop_query(r, "limit")) && parse_dec(v, 1, LIVE_LIMIT_MAX, &limit)) {
+    if ((v = shop_query(r, "limit")) && shop_parse_dec(v, 1, LIVE_LIMIT_MAX, &limit)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", LIVE_LIMIT_MAX);
         goto out;
     }
@@ -882,11 +869,11 @@ int shop_live_events(shop_req *r)
 
     feed_ensure(r);
 
-    if ((v = shop_query(r, "after")) && parse_dec(v, 0, LLONG_MAX, &after)) {
+    if ((v = shop_query(r, "after")) && shop_parse_dec(v, 0, LLONG_MAX, &after)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "after must be a sequence number");
         goto out;
     }
-    if ((v = shop_query(r, "wait")) && parse_dec(v, 0, LIVE_WAIT_MAX, &wait)) {
+    if ((v = shop_query(r, "wait")) && shop_parse_dec(v, 0, LIVE_WAIT_MAX, &wait)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "wait must be 0..%d seconds", LIVE_WAIT_MAX);
         goto out;
     }

@@ -9,7 +9,6 @@
  * quantity, the inventory_ledger row (reason 'produced', delta = quantity)
  * and the lot's signed, empty chain head. Stock is never written otherwise
  * here: later changes are ledger rows of the buying side. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_http.h"
 #include "farmlive/shop_trace.h"
+#include "farmlive/shop_values.h"
 
 #define LOTS_LIMIT_DEFAULT 20
 #define LOTS_LIMIT_MAX 100
@@ -284,20 +284,6 @@ out:
     return rc;
 }
 
-static int parse_dec(const char *s, long long min, long long max, long long *out)
-{
-    char *end = NULL;
-    long long v;
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* GET /api/v1/coops/{id}/lots?limit=&before=&sku_id= : newest first; the
  * next page is before=<last id>. */
 int shop_lots_list(shop_req *r)
@@ -312,15 +298,15 @@ int shop_lots_list(shop_req *r)
 
     if ((rc = shop_auth_coop_enter(r, SHOP_MEMBER_FARMER, &db, &coop_id)))
         goto out;
-    if ((v = shop_query(r, "limit")) && parse_dec(v, 1, LOTS_LIMIT_MAX, &limit)) {
+    if ((v = shop_query(r, "limit")) && shop_parse_dec(v, 1, LOTS_LIMIT_MAX, &limit)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", LOTS_LIMIT_MAX);
         goto out;
     }
-    if ((v = shop_query(r, "before")) && parse_dec(v, 1, LLONG_MAX, &before)) {
+    if ((v = shop_query(r, "before")) && shop_parse_dec(v, 1, LLONG_MAX, &before)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "before must be a lot id");
         goto out;
     }
-    if ((v = shop_query(r, "sku_id")) && parse_dec(v, 1, LLONG_MAX, &sku)) {
+    if ((v = shop_query(r, "sku_id")) && shop_parse_dec(v, 1, LLONG_MAX, &sku)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "sku_id must be an id");
         goto out;
     }
