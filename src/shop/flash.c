@@ -770,15 +770,16 @@ static int refuse(shop_req *r, const sale *s, int why, const char *request_id, i
         r, 409, json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", msg, "request_id", request_id));
 }
 
-/* A refusal for a buyer who holds units: unless MariaDB has an earlier
- * answer of this key (a win whose Redis mark was lost), store the refusal
- * as the key's mark and answer it. */
-static int refuse_checked(shop_req *r, fl_kv *kv, const sale *s, const shop_idem *k, int why)
+/* A refusal where the key may have won before (the buyer holds units, or
+ * MariaDB refused after a take): unless MariaDB has an earlier answer of
+ * this key, store the refusal as the key's mark (replacing an in-flight
+ * one when `replace`) and answer it. */
+static int refuse_checked(shop_req *r, fl_kv *kv, const sale *s, const shop_idem *k, int why, int replace)
 {
     int err = shop_idem_replay(r, k);
     if (err != 0)
         return err < 0 ? err : SHOP_OK;
-    mark_set(kv, s->id, k, fl_arena_printf(r->arena, "R %s %d %s", k->hash, why, r->request_id), 1);
+    mark_set(kv, s->id, k, fl_arena_printf(r->arena, "R %s %d %s", k->hash, why, r->request_id), !replace);
     return refuse(r, s, why, r->request_id, 0);
 }
 
@@ -1065,16 +1066,9 @@ static void job_done(shop_batch_item *it, int rc)
         else if (err == 0)
             err = shop_fail(r, SHOP_E_INTERNAL, "idempotency key vanished");
     } else { /* MariaDB refused: no free slot (the counter was high), or the buyer's limit */
-        int why = rc == BUY_LIMIT ? TAKE_LIMIT : TAKE_SOLD_OUT;
         if (rc == BUY_LIMIT)
             give_back(kv, j->s.id, buyer, j->qty, 0, NULL);
-        err = shop_idem_replay(r, &j->k);
-        if (err == 0) {
-            mark_set(kv, j->s.id, &j->k, fl_arena_printf(r->arena, "R %s %d %s", j->k.hash, why, r->request_id), 0);
-            err = refuse(r, &j->s, why, r->request_id, 0);
-        } else if (err == 1) {
-            err = SHOP_OK;
-        }
+        err = refuse_checked(r, kv, &j->s, &j->k, rc == BUY_LIMIT ? TAKE_LIMIT : TAKE_SOLD_OUT, 1);
     }
     fl_kv_release(kv);
     shop_resume(r, err);
@@ -1147,7 +1141,7 @@ int shop_flash_buy(shop_req *r)
     case TAKE_LIMIT:
         return refuse(r, &s, (int)first, r->request_id, 0);
     case TAKE_ASK_DB:
-        return refuse_checked(r, kv, &s, &k, why);
+        return refuse_checked(r, kv, &s, &k, why, 0);
     case TAKE_EARLIER:
         return earlier_answer(r, &s, &k, mark);
     default:
