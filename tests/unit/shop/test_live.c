@@ -72,10 +72,10 @@ static void test_cursor(void **state)
     assert_int_equal(parse_cursor("", &v), -1);
     assert_int_equal(parse_cursor("zz", &v), -1);
     assert_int_equal(parse_cursor("11111111111111111", &v), -1);
-    assert_int_equal(parse_dec("10", 0, 10, &v), 0);
-    assert_int_equal(parse_dec("11", 0, 10, &v), -1);
-    assert_int_equal(parse_dec("-1", 0, 10, &v), -1);
-    assert_int_equal(parse_dec("1x", 0, 10, &v), -1);
+    assert_int_equal(shop_parse_dec("10", 0, 10, &v), 0);
+    assert_int_equal(shop_parse_dec("11", 0, 10, &v), -1);
+    assert_int_equal(shop_parse_dec("-1", 0, 10, &v), -1);
+    assert_int_equal(shop_parse_dec("1x", 0, 10, &v), -1);
 }
 
 static void feed_push(live_feed *f, long long seq, const char *id)
