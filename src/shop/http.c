@@ -489,6 +489,10 @@ static void access_log(const shop_req *r, double seconds)
 static enum MHD_Result respond(struct reqctx *rc, int err)
 {
     shop_req *r = &rc->req;
+    /* the handler is done with its connections: back to the pools now, not
+     * when the answer has been sent (this thread may block on a pool in
+     * another request's handler before it sends this one) */
+    shop_release_conns(r);
     if (err < 0) {
         char msg[1024];
         r->status = shop_err_status(err);
