@@ -30,12 +30,13 @@
 #define FARMLIVE_SHOP_BATCH_H
 
 #include "farmlive/db.h"
+#include "farmlive/workq.h"
 
 typedef struct shop_batch_item {
+    fl_workq_item q; /* first: the queue's */
     int (*run)(fl_db *db, struct shop_batch_item *it);
     void (*done)(struct shop_batch_item *it, int rc);
     int (*run_all)(fl_db *db, struct shop_batch_item **items, size_t n); /* optional */
-    struct shop_batch_item *next; /* the queue's */
 } shop_batch_item;
 
 typedef struct shop_batch shop_batch;

@@ -1,7 +1,7 @@
 /* batch.c - many small writes, one transaction each batch (see
  * shop_batch.h for the contract).
  *
- *   shop_batch_submit  append to the queue, wake one writer
+ *   shop_batch_submit  append to the queue (fl_workq), wake one writer
  *   writer thread      take up to max_items, BEGIN, per item SAVEPOINT +
  *                      run (+ ROLLBACK TO SAVEPOINT on its refusal),
  *                      COMMIT; a deadlock retries the batch; then done()
@@ -14,7 +14,6 @@
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
 
-#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,12 +21,7 @@
 
 struct shop_batch {
     fl_db_pool *pool;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    shop_batch_item *head, *tail;
-    int stopping;
-    int nthreads, max_items;
-    pthread_t *threads;
+    fl_workq *q; /* the writer threads */
 };
 
 /* All items with their run_all: FL_DB_OK (committed), > 0 (rolled back:
@@ -75,8 +69,12 @@ out_rollback:
     return rc;
 }
 
-static void process(shop_batch *b, shop_batch_item **items, int *rcs, size_t n)
+/* The queue's fn: one batch, then done() for each of its items. */
+static void process(void *arg, fl_workq_item **queued, size_t n)
 {
+    shop_batch *b = arg;
+    shop_batch_item **items = (shop_batch_item **)queued; /* q is each item's first member */
+    int *rcs = fl_calloc(n, sizeof(*rcs));
     fl_db *db = NULL;
     int rc = fl_db_acquire(b->pool, &db);
     for (int attempt = 0; rc == FL_DB_OK && attempt < BATCH_ATTEMPTS; attempt++) {
@@ -91,79 +89,29 @@ static void process(shop_batch *b, shop_batch_item **items, int *rcs, size_t n)
         fl_log(FL_LOG_WARN, "batch_failed", "%zu writes not committed: %d", n, rc);
     for (size_t i = 0; i < n; i++)
         items[i]->done(items[i], rc == FL_DB_OK ? rcs[i] : rc);
-}
-
-static void *writer_main(void *arg)
-{
-    shop_batch *b = arg;
-    shop_batch_item **items = fl_calloc((size_t)b->max_items, sizeof(*items));
-    int *rcs = fl_calloc((size_t)b->max_items, sizeof(*rcs));
-    pthread_mutex_lock(&b->mu);
-    for (;;) {
-        while (!b->head && !b->stopping)
-            pthread_cond_wait(&b->cv, &b->mu);
-        if (!b->head)
-            break; /* stopping, and nothing left */
-        size_t n = 0;
-        while (b->head && n < (size_t)b->max_items) {
-            items[n++] = b->head;
-            b->head = b->head->next;
-        }
-        if (!b->head)
-            b->tail = NULL;
-        pthread_mutex_unlock(&b->mu);
-        process(b, items, rcs, n);
-        pthread_mutex_lock(&b->mu);
-    }
-    pthread_mutex_unlock(&b->mu);
-    fl_free(items);
     fl_free(rcs);
-    return NULL;
 }
 
 shop_batch *shop_batch_start(fl_db_pool *db, int threads, int max_items)
 {
     shop_batch *b = fl_calloc(1, sizeof(*b));
     b->pool = db;
-    b->max_items = max_items > 0 ? max_items : 1;
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv, NULL);
-    b->threads = fl_calloc((size_t)threads, sizeof(*b->threads));
-    for (; b->nthreads < threads; b->nthreads++) {
-        if (pthread_create(&b->threads[b->nthreads], NULL, writer_main, b) != 0) {
-            fl_log(FL_LOG_ERROR, "batch_start", "cannot start writer thread %d", b->nthreads);
-            shop_batch_stop(b);
-            return NULL;
-        }
+    if (!(b->q = fl_workq_start("order writer", threads, max_items, process, b))) {
+        fl_free(b);
+        return NULL;
     }
     return b;
 }
 
 void shop_batch_submit(shop_batch *b, shop_batch_item *it)
 {
-    it->next = NULL;
-    pthread_mutex_lock(&b->mu);
-    if (b->tail)
-        b->tail->next = it;
-    else
-        b->head = it;
-    b->tail = it;
-    pthread_cond_signal(&b->cv);
-    pthread_mutex_unlock(&b->mu);
+    fl_workq_submit(b->q, &it->q);
 }
 
 void shop_batch_stop(shop_batch *b)
 {
     if (!b)
         return;
-    pthread_mutex_lock(&b->mu);
-    b->stopping = 1;
-    pthread_cond_broadcast(&b->cv);
-    pthread_mutex_unlock(&b->mu);
-    for (int i = 0; i < b->nthreads; i++)
-        pthread_join(b->threads[i], NULL);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->cv);
-    fl_free(b->threads);
+    fl_workq_stop(b->q);
     fl_free(b);
 }
