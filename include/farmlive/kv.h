@@ -26,6 +26,19 @@ void fl_kv_release(fl_kv *kv);
 redisReply *fl_kv_cmd(fl_kv *kv, const char *fmt, ...);
 redisReply *fl_kv_cmdargv(fl_kv *kv, int argc, const char **argv, const size_t *lens);
 
+/* One command of a pipeline. */
+typedef struct fl_kv_cmdv {
+    int argc;
+    const char **argv;
+    const size_t *lens;
+} fl_kv_cmdv;
+
+/* Sends n commands in one write and reads their n replies in order (a
+ * pipeline: one round trip for all). FL_KV_OK with every reps[i] set (an
+ * error reply is a reply), or FL_KV_EDOWN with none: the connection is
+ * dropped and nothing is retried, since some commands may have run. */
+int fl_kv_pipeline(fl_kv *kv, const fl_kv_cmdv *cmds, int n, redisReply **reps);
+
 /* Opens a dedicated (not pooled) connection, e.g. for SUBSCRIBE. */
 redisContext *fl_kv_connect(const fl_config *cfg, int timeout_ms);
 

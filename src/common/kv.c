@@ -128,6 +128,28 @@ redisReply *fl_kv_cmdargv(fl_kv *kv, int argc, const char **argv, const size_t *
     return NULL;
 }
 
+int fl_kv_pipeline(fl_kv *kv, const fl_kv_cmdv *cmds, int n, redisReply **reps)
+{
+    int got = 0;
+    if (!kv->ctx && !(kv->ctx = fl_kv_connect(&kv->pool->cfg, CONNECT_TIMEOUT_MS)))
+        return FL_KV_EDOWN;
+    for (int i = 0; i < n; i++)
+        if (redisAppendCommandArgv(kv->ctx, cmds[i].argc, cmds[i].argv, cmds[i].lens) != REDIS_OK)
+            goto out_drop;
+    for (; got < n; got++) {
+        void *rep = NULL;
+        if (redisGetReply(kv->ctx, &rep) != REDIS_OK || !rep)
+            goto out_drop;
+        reps[got] = rep;
+    }
+    return FL_KV_OK;
+out_drop:
+    while (got > 0)
+        freeReplyObject(reps[--got]);
+    drop(kv);
+    return FL_KV_EDOWN;
+}
+
 redisReply *fl_kv_cmd(fl_kv *kv, const char *fmt, ...)
 {
     for (int attempt = 0; attempt < 2; attempt++) {

@@ -198,6 +198,68 @@ static void test_error_reply_is_a_reply(void **state)
     fl_kv_release(kv);
 }
 
+/* -- pipelines ----------------------------------------------------------- */
+
+/* Replies come back in order, one per command, error replies included. */
+static void test_pipeline_in_order(void **state)
+{
+    (void)state;
+    if (!pool)
+        skip();
+    fl_kv *kv = take(pool);
+    enum { N = 300 };
+    fl_kv_cmdv cmds[N + 2];
+    redisReply *reps[N + 2];
+    const char *incr[] = {"INCR", KEY("n")};
+    const char *bad[] = {"INCRBY", KEY("n"), "not-a-number"};
+    const char *get[] = {"GET", KEY("n")};
+    for (int i = 0; i < N; i++)
+        cmds[i] = (fl_kv_cmdv){2, incr, NULL};
+    cmds[N] = (fl_kv_cmdv){3, bad, NULL};
+    cmds[N + 1] = (fl_kv_cmdv){2, get, NULL};
+    long long before = client_id(kv);
+    assert_int_equal(fl_kv_pipeline(kv, cmds, N + 2, reps), FL_KV_OK);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(reps[i]->type, REDIS_REPLY_INTEGER);
+        assert_int_equal(reps[i]->integer, i + 1);
+        freeReplyObject(reps[i]);
+    }
+    assert_int_equal(reps[N]->type, REDIS_REPLY_ERROR);
+    assert_string_equal(reps[N + 1]->str, "300");
+    freeReplyObject(reps[N]);
+    freeReplyObject(reps[N + 1]);
+    assert_int_equal(client_id(kv), before); /* an error reply does not drop the connection */
+    fl_kv_release(kv);
+}
+
+/* A pipeline on a connection the server killed: EDOWN, nothing retried
+ * (the commands may have run), and the next command reconnects. */
+static void test_pipeline_on_killed_connection(void **state)
+{
+    (void)state;
+    if (!pool)
+        skip();
+    fl_kv *kv = take(pool);
+    fl_kv *killer = take(pool);
+    long long id = client_id(kv);
+    redisReply *r = fl_kv_cmd(killer, "CLIENT KILL ID %lld", id);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    const char *incr[] = {"INCR", KEY("n")};
+    fl_kv_cmdv cmds[2] = {{2, incr, NULL}, {2, incr, NULL}};
+    redisReply *reps[2] = {NULL, NULL};
+    assert_int_equal(fl_kv_pipeline(kv, cmds, 2, reps), FL_KV_EDOWN);
+    assert_null(reps[0]);
+    assert_null(reps[1]);
+    r = fl_kv_cmd(kv, "GET %s", KEY("n"));
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_NIL); /* the killed pipeline ran nothing */
+    freeReplyObject(r);
+    assert_true(client_id(kv) != id);
+    fl_kv_release(killer);
+    fl_kv_release(kv);
+}
+
 /* -- reconnect ----------------------------------------------------------- */
 
 static void test_reconnect_after_client_kill(void **state)
@@ -400,6 +462,8 @@ int main(void)
         T(test_round_trip),
         T(test_binary_safe_argv),
         T(test_error_reply_is_a_reply),
+        T(test_pipeline_in_order),
+        T(test_pipeline_on_killed_connection),
         T(test_reconnect_after_client_kill),
         T(test_reconnect_argv_after_kill),
         T(test_reconnect_idle_in_pool),
