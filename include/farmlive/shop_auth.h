@@ -18,6 +18,40 @@ enum shop_member_role { SHOP_MEMBER_NONE = 0, SHOP_MEMBER_FARMER = 1, SHOP_MEMBE
  * route's role. Called by http.c before the handler. */
 int shop_auth_request(shop_req *r);
 
+/* Deferred sessions (routes of SHOP_ROLE_USER_DEFERRED), for hot routes
+ * whose own work is one Redis script: the session lookup rides in it
+ * instead of costing a round trip of its own. A request with a
+ * well-formed Bearer token reaches such a handler with r->session NULL and
+ * r->session_key set. The handler's script includes SHOP_AUTH_SESSION_LUA,
+ * calls session(shop_auth_session_key(r), ttl) (ttl: cfg->session_ttl)
+ * and acts only when it found one, returning its three fields; then the
+ * handler calls shop_auth_settle with them. Or it calls
+ * shop_auth_settle_now (a lookup of its own). Until settled the caller is
+ * unknown. Cookie sessions (they need the CSRF check first) and requests
+ * without a token are settled before the handler, as for
+ * SHOP_ROLE_USER; the script then looks the session up again, so that it
+ * acts for the session as it is now.
+ *
+ * session(key, ttl) returns the session hash's {account_id,
+ * platform_admin, csrf} (false where absent) and slides its expiry, at
+ * most once a minute. */
+#define SHOP_AUTH_SESSION_LUA                                                                                   \
+    "local function session(key, ttl) "                                                                         \
+    "  local v = redis.call('HMGET', key, 'account_id', 'platform_admin', 'csrf') "                             \
+    "  if v[1] and redis.call('TTL', key) < tonumber(ttl) - 60 then redis.call('EXPIRE', key, ttl) end "       \
+    "  return v "                                                                                               \
+    "end "
+
+/* The Redis key of the session to look up: r->session_key, or a settled
+ * session's own. NULL for an anonymous request (already refused). */
+const char *shop_auth_session_key(shop_req *r);
+/* Settles the session from session()'s three fields (REDIS_REPLY_STRING or
+ * NIL each): SHOP_OK with r->session set, or 401 (already failed). */
+int shop_auth_settle(shop_req *r, redisReply *const *fields);
+/* Settles a deferred session with a lookup of its own: SHOP_OK with
+ * r->session set, or failed (401, 503). */
+int shop_auth_settle_now(shop_req *r);
+
 /* Creates a session for account_id; writes the new token (64 hex) and CSRF
  * token into the given buffers. */
 int shop_auth_session_create(shop_req *r, long long account_id, int platform_admin,

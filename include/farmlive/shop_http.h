@@ -56,6 +56,7 @@ typedef struct shop_ctx {
     fl_kv_pool *kv;
     struct shop_catalogue *catalogue; /* catalogue.c's read cache */
     struct shop_batch *orders;        /* the order writer (flash sales' winners) */
+    struct shop_kvbatch *kv_batch;    /* Redis calls of many requests, one round trip (flash takes) */
 } shop_ctx;
 
 typedef struct shop_session {
@@ -79,6 +80,8 @@ typedef struct shop_req {
     const char *raw_body;     /* the body bytes as received (e.g. for signatures), or NULL */
     size_t raw_body_len;
     shop_session *session;    /* NULL when anonymous */
+    const char *session_key;  /* a Bearer session not yet looked up (SHOP_ROLE_USER_DEFERRED): its
+                                 Redis key, until shop_auth_settle*; else NULL */
     char request_id[33];
     char client_ip[64];
 
@@ -111,10 +114,16 @@ typedef struct shop_req {
  * arena: r is its alone until then) and calls shop_resume(r, result)
  * exactly once, where result is what the handler would have returned; r
  * must not be touched after that. Shutdown waits for every suspended
- * request to be resumed. */
+ * request to be resumed.
+ *
+ * Or, when what is left to do may block (MariaDB, a synchronous Redis
+ * call), the other thread calls shop_resume_then(r, next, arg) instead:
+ * the request goes back to its HTTP worker thread, which calls next(r,
+ * arg) as if it were the handler (it may suspend again). */
 #define SHOP_SUSPENDED 1
 void shop_suspend(shop_req *r);
 void shop_resume(shop_req *r, int result);
+void shop_resume_then(shop_req *r, int (*next)(shop_req *r, void *arg), void *arg);
 /* Releases r's database and Redis connections early (they are released at
  * the request's end anyway). */
 void shop_release_conns(shop_req *r);

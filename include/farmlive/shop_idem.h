@@ -29,7 +29,8 @@ int shop_idem_begin(shop_req *r, const char *scope, shop_idem *k);
 /* Like shop_idem_begin without the lookup, for routes whose every outcome
  * stores its answer with an INSERT that finds an earlier answer by its
  * duplicate key (then replayed): saves a round trip on hot paths. 0 or a
- * negative SHOP_E_* (already failed). */
+ * negative SHOP_E_* (already failed). With a deferred session (shop_auth.h)
+ * k->account_id is 0: the caller sets it once the session is settled. */
 int shop_idem_prepare(shop_req *r, const char *scope, shop_idem *k);
 
 /* Stores (status, body) for k in the caller's transaction. FL_DB_EDUP means

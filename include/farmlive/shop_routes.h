@@ -16,6 +16,8 @@ typedef int (*shop_handler)(shop_req *r);
 enum shop_role {
     SHOP_ROLE_PUBLIC = 0,     /* anyone */
     SHOP_ROLE_USER,           /* any signed-in account */
+    SHOP_ROLE_USER_DEFERRED,  /* as USER, but a Bearer token's session is looked up by the
+                                 handler, within its own Redis call (shop_auth.h) */
     SHOP_ROLE_COOP_MEMBER,    /* a farmer or coop_admin of some cooperative */
     SHOP_ROLE_COOP_ADMIN,     /* a coop_admin of some cooperative */
     SHOP_ROLE_PLATFORM_ADMIN  /* the platform's operators */

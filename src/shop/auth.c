@@ -16,10 +16,7 @@
 
 /* The expiry slides on use, refreshed at most once a minute: a write per
  * request would cost Redis an AOF append on every authenticated call. */
-static const char lookup_lua[] =
-    "local v = redis.call('HMGET', KEYS[1], 'account_id', 'platform_admin', 'csrf') "
-    "if v[1] and redis.call('TTL', KEYS[1]) < tonumber(ARGV[1]) - 60 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
-    "return v";
+static const char lookup_lua[] = SHOP_AUTH_SESSION_LUA "return session(KEYS[1], ARGV[1])";
 
 static const char create_lua[] =
     "redis.call('HSET', KEYS[1], 'account_id', ARGV[1], 'platform_admin', ARGV[2], 'csrf', ARGV[3], "
@@ -41,31 +38,39 @@ static int is_safe_method(const char *m)
     return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
 }
 
-/* Loads the session for token into r->session (left NULL when unknown).
- * Returns 0, or -1 when Redis could not be asked (nothing recorded: the
- * caller decides whether that fails the request). */
-static int load_session(shop_req *r, const char *token, int via_cookie)
+/* Sets r->session from session()'s three fields (left NULL when they say
+ * none). hash: sha256(token). */
+static void session_from(shop_req *r, redisReply *const *f, const char *hash, int via_cookie)
 {
-    char hash[FL_SHA256_HEX], key[80], ttl[16];
+    r->session = NULL;
+    if (f[0]->type != REDIS_REPLY_STRING || f[2]->type != REDIS_REPLY_STRING)
+        return;
+    shop_session *s = fl_arena_alloc(r->arena, sizeof(*s));
+    memset(s, 0, sizeof(*s));
+    s->account_id = strtoll(f[0]->str, NULL, 10);
+    s->platform_admin = f[1]->type == REDIS_REPLY_STRING && strcmp(f[1]->str, "1") == 0;
+    s->via_cookie = via_cookie;
+    snprintf(s->token_hash, sizeof(s->token_hash), "%s", hash);
+    snprintf(s->csrf, sizeof(s->csrf), "%s", f[2]->str);
+    r->session = s;
+}
+
+/* Loads the session of the token whose sha256 is hash into r->session
+ * (left NULL when unknown). Returns 0, or -1 when Redis could not be asked
+ * (nothing recorded: the caller decides whether that fails the request). */
+static int load_session(shop_req *r, const char *hash, int via_cookie)
+{
+    char key[80], ttl[16];
     if (!r->kv && fl_kv_acquire(r->ctx->kv, &r->kv) != FL_KV_OK)
         return -1;
-    fl_sha256_hex(token, strlen(token), hash);
     snprintf(key, sizeof(key), "sess:%s", hash);
     snprintf(ttl, sizeof(ttl), "%d", r->ctx->cfg->session_ttl);
     redisReply *rep = fl_kv_cmd(r->kv, "EVAL %s 1 %s %s", lookup_lua, key, ttl);
     if (!rep)
         return -1;
     int rc = 0;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 && rep->element[0]->type == REDIS_REPLY_STRING &&
-        rep->element[2]->type == REDIS_REPLY_STRING) {
-        shop_session *s = fl_arena_alloc(r->arena, sizeof(*s));
-        memset(s, 0, sizeof(*s));
-        s->account_id = strtoll(rep->element[0]->str, NULL, 10);
-        s->platform_admin = rep->element[1]->type == REDIS_REPLY_STRING && strcmp(rep->element[1]->str, "1") == 0;
-        s->via_cookie = via_cookie;
-        snprintf(s->token_hash, sizeof(s->token_hash), "%s", hash);
-        snprintf(s->csrf, sizeof(s->csrf), "%s", rep->element[2]->str);
-        r->session = s;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3) {
+        session_from(r, rep->element, hash, via_cookie);
     } else if (rep->type == REDIS_REPLY_ERROR) {
         fl_log(FL_LOG_ERROR, "redis_error", "session lookup: %s", rep->str);
         rc = -1;
@@ -85,11 +90,18 @@ int shop_auth_request(shop_req *r)
     } else if ((token = shop_cookie(r, SHOP_SESSION_COOKIE)) != NULL) {
         via_cookie = 1;
     }
-    /* Public routes stay readable while Redis is down: the caller is then
-     * served as anonymous. */
-    if (token && is_token(token) && load_session(r, token, via_cookie) < 0 &&
-        r->route->role != SHOP_ROLE_PUBLIC)
-        return shop_fail_kv(r);
+    if (token && is_token(token)) {
+        char hash[FL_SHA256_HEX];
+        fl_sha256_hex(token, 64, hash);
+        if (r->route->role == SHOP_ROLE_USER_DEFERRED && !via_cookie) {
+            r->session_key = fl_arena_printf(r->arena, "sess:%s", hash);
+            return SHOP_OK; /* the handler looks it up (shop_auth_settle*) */
+        }
+        /* Public routes stay readable while Redis is down: the caller is
+         * then served as anonymous. */
+        if (load_session(r, hash, via_cookie) < 0 && r->route->role != SHOP_ROLE_PUBLIC)
+            return shop_fail_kv(r);
+    }
     if (r->session && r->session->via_cookie && !is_safe_method(r->method)) {
         const char *csrf = shop_header(r, "X-CSRF-Token");
         if (!csrf || !fl_streq_ct(csrf, r->session->csrf))
@@ -99,6 +111,7 @@ int shop_auth_request(shop_req *r)
     case SHOP_ROLE_PUBLIC:
         return SHOP_OK;
     case SHOP_ROLE_USER:
+    case SHOP_ROLE_USER_DEFERRED:
         break;
     case SHOP_ROLE_PLATFORM_ADMIN:
         if (r->session && !r->session->platform_admin)
@@ -124,6 +137,38 @@ int shop_auth_request(shop_req *r)
                                  r->route->role == SHOP_ROLE_COOP_ADMIN ? "coop_admin" : "farmer or coop_admin");
         }
         break;
+    }
+    if (!r->session)
+        return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");
+    return SHOP_OK;
+}
+
+const char *shop_auth_session_key(shop_req *r)
+{
+    if (r->session_key)
+        return r->session_key;
+    return r->session ? fl_arena_printf(r->arena, "sess:%s", r->session->token_hash) : NULL;
+}
+
+int shop_auth_settle(shop_req *r, redisReply *const *fields)
+{
+    const char *key = shop_auth_session_key(r);
+    int via_cookie = r->session && r->session->via_cookie;
+    r->session_key = NULL;
+    if (key)
+        session_from(r, fields, key + 5, via_cookie);
+    if (!r->session)
+        return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");
+    return SHOP_OK;
+}
+
+int shop_auth_settle_now(shop_req *r)
+{
+    if (r->session_key) {
+        const char *hash = r->session_key + 5;
+        r->session_key = NULL;
+        if (load_session(r, hash, 0) < 0)
+            return shop_fail_kv(r);
     }
     if (!r->session)
         return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");

@@ -12,12 +12,16 @@
  * buyers, so orders commit in parallel.
  *
  * mode "redis" (default):
- *   1. take.lua on flash:{ID}:stock / :buyers / the key's mark: an earlier
- *      answer of the Idempotency-Key is replayed; else it checks stock and
- *      the buyer's units and takes them in one step, answering the counter
- *      after the take (= the slot numbers to claim), or refuses (sold out,
- *      limit: the refusal is stored as the key's mark, MariaDB untouched),
- *      or -3 counter missing -> rebuild from MariaDB, try again
+ *   1. take_lua on the buyer's session, flash:{ID}:stock / :buyers / the
+ *      key's mark, sent with the other attempts that queued meanwhile in
+ *      one pipeline (shop_kvbatch) while the request waits suspended: the
+ *      session is looked up first (the route defers it: no round trip of
+ *      its own); an earlier answer of the Idempotency-Key is replayed; else
+ *      it checks stock and the buyer's units and takes them in one step,
+ *      answering the counter after the take (= the slot numbers to claim),
+ *      or refuses (sold out, limit: the refusal is stored as the key's
+ *      mark, MariaDB untouched), or -3 counter missing -> rebuild from
+ *      MariaDB, try again
  *   2. a winner's request is suspended and handed to the order writer
  *      (shop_batch): many orders per transaction, each with its order row,
  *      buyer guard (`units + n <= limit`), slot claims (`order_id IS NULL`;
@@ -43,12 +47,14 @@
 #include "farmlive/shop_batch.h"
 #include "farmlive/shop_handlers.h"
 #include "farmlive/shop_idem.h"
+#include "farmlive/shop_kvbatch.h"
 #include "farmlive/shop_inventory.h"
 #include "farmlive/shop_orders.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,31 +64,42 @@
 #define TX_ATTEMPTS 4
 #define SALE_QTY_MAX 1000000
 
-/* KEYS: stock, buyers, gen, idem. ARGV: account, units, limit, request
- * hash, request id, pending ttl, answer ttl. Answers {v}: v >= 0 taken (the
- * counter after the take); {-1} sold out / {-2} limit, the refusal stored
- * as the key's answer; {-1|-2, "db"} refused, but the buyer holds units,
- * so the key may have won before Redis lost its mark: MariaDB decides;
- * {-3} counter missing; {-5, mark} the key was seen (see mark_* below). */
+/* KEYS: the buyer's session, stock, buyers, gen. ARGV: session ttl,
+ * units, limit, request hash, request id, pending ttl, answer ttl, the
+ * mark's prefix (flash:{ID}:idem:), the Idempotency-Key. The session comes
+ * first (shop_auth.h's deferred sessions): nothing is read or taken for an
+ * unknown one; the mark's key (prefix, account id, ':', the key) is known
+ * only then. Answers {v, account_id, platform_admin, csrf[, more]}, the
+ * session's fields (nil with v = -6: no session): v >= 0 taken (the
+ * counter after the take); -1 sold out / -2 limit, the refusal stored as
+ * the key's mark; the same with more = "db": refused, but the buyer holds
+ * units, so the key may have won before Redis lost its mark: MariaDB
+ * decides; -3 counter missing; -5 with the key's mark in more (see mark_*
+ * below). */
 static const char take_lua[] =
-    "local v = redis.call('GET', KEYS[4]) "
-    "if v then return {-5, v} end "
-    "local s = redis.call('GET', KEYS[1]) "
-    "if not s then return {-3} end "
+    SHOP_AUTH_SESSION_LUA
+    "local u = session(KEYS[1], ARGV[1]) "
+    "if not u[1] then return {-6, false, false, false} end "
+    "local function answer(v, more) return {v, u[1], u[2], u[3], more} end "
+    "local mk = ARGV[8] .. u[1] .. ':' .. ARGV[9] "
+    "local v = redis.call('GET', mk) "
+    "if v then return answer(-5, v) end "
+    "local s = redis.call('GET', KEYS[2]) "
+    "if not s then return answer(-3) end "
     "local q = tonumber(ARGV[2]) "
-    "local b = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') "
+    "local b = tonumber(redis.call('HGET', KEYS[3], u[1]) or '0') "
     "local why = 0 "
     "if b + q > tonumber(ARGV[3]) then why = -2 elseif tonumber(s) < q then why = -1 end "
     "if why < 0 then "
-    "  if b > 0 then return {why, 'db'} end "
-    "  redis.call('SET', KEYS[4], 'R ' .. ARGV[4] .. ' ' .. why .. ' ' .. ARGV[5], 'EX', ARGV[7]) "
-    "  return {why} "
+    "  if b > 0 then return answer(why, 'db') end "
+    "  redis.call('SET', mk, 'R ' .. ARGV[4] .. ' ' .. why .. ' ' .. ARGV[5], 'EX', ARGV[7]) "
+    "  return answer(why) "
     "end "
-    "redis.call('DECRBY', KEYS[1], q) "
-    "redis.call('HINCRBY', KEYS[2], ARGV[1], q) "
-    "redis.call('INCR', KEYS[3]) "
-    "redis.call('SET', KEYS[4], 'P ' .. ARGV[4], 'EX', ARGV[6]) "
-    "return {tonumber(s) - q}";
+    "redis.call('DECRBY', KEYS[2], q) "
+    "redis.call('HINCRBY', KEYS[3], u[1], q) "
+    "redis.call('INCR', KEYS[4]) "
+    "redis.call('SET', mk, 'P ' .. ARGV[4], 'EX', ARGV[6]) "
+    "return answer(tonumber(s) - q)";
 
 /* KEYS: stock, buyers, gen, idem. ARGV: account, units, whether the
  * buyer's units go back too, the request hash whose in-flight mark goes
@@ -309,9 +326,11 @@ int shop_flash_release_ended(shop_ctx *ctx)
 #define MARK_PENDING_TTL_S 30
 #define MARK_TTL_S (48 * 3600) /* as long as MariaDB keeps answers (orders.c purges after 48 h) */
 
+/* take_lua builds the same key from its prefix argument */
+#define MARK_PREFIX "flash:{%lld}:idem:"
 static void mark_key(char out[320], long long sale_id, const shop_idem *k)
 {
-    snprintf(out, 320, "flash:{%lld}:idem:%lld:%s", sale_id, k->account_id, k->key);
+    snprintf(out, 320, MARK_PREFIX "%lld:%s", sale_id, k->account_id, k->key);
 }
 
 /* Sets the mark (only when none is set if nx). Best effort: without it a
@@ -803,69 +822,102 @@ static int earlier_answer(shop_req *r, const sale *s, const shop_idem *k, const 
                           "a request with this Idempotency-Key is still being answered; retry it shortly");
 }
 
-enum { TAKE_ASK_DB = -4, TAKE_EARLIER = -5, TAKE_DOWN = -100 };
+enum { TAKE_ASK_DB = -4, TAKE_EARLIER = -5, TAKE_NO_SESSION = -6, TAKE_DOWN = -100 };
 
-/* Takes qty units in Redis for k: >= 0 the counter after the take (the
- * first slot to claim); TAKE_SOLD_OUT / TAKE_LIMIT refused (the answer is
- * stored); TAKE_ASK_DB refused with *why, MariaDB to be asked first;
- * TAKE_EARLIER with the key's mark in *mark (arena); TAKE_DOWN when Redis
- * is not answering. Rebuilds a missing counter once. */
-static long long take(shop_req *r, fl_kv *kv, const sale *s, const shop_idem *k, long long qty, int *why,
-                      char **mark)
-{
-    fl_db *db = NULL;
-    char stock[48], buyers[48], gen[48], seen[48], key[320], acct[24], n[24], lim[24], pend[16], ttl[16];
-    keys_of(s->id, stock, buyers, gen, seen);
-    mark_key(key, s->id, k);
-    snprintf(acct, sizeof(acct), "%lld", k->account_id);
-    snprintf(n, sizeof(n), "%lld", qty);
-    snprintf(lim, sizeof(lim), "%lld", s->limit);
-    snprintf(pend, sizeof(pend), "%d", MARK_PENDING_TTL_S);
-    snprintf(ttl, sizeof(ttl), "%d", MARK_TTL_S);
-    const char *av[] = {"EVAL", take_lua, "4", stock, buyers, gen, key, acct, n, lim, k->hash, r->request_id,
-                        pend, ttl};
-    size_t ln[14];
-    for (size_t i = 0; i < 14; i++)
-        ln[i] = strlen(av[i]);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        redisReply *rep = fl_kv_cmdargv(kv, 14, av, ln);
-        if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
-            rep->element[0]->type != REDIS_REPLY_INTEGER) {
-            if (rep && rep->type == REDIS_REPLY_ERROR)
-                fl_log(FL_LOG_ERROR, "redis_error", "flash take: %s", rep->str);
-            if (rep)
-                freeReplyObject(rep);
-            return TAKE_DOWN;
-        }
-        long long v = rep->element[0]->integer;
-        int more = rep->elements > 1 && rep->element[1]->type == REDIS_REPLY_STRING;
-        if (v == TAKE_EARLIER && more)
-            *mark = fl_arena_strndup(r->arena, rep->element[1]->str, rep->element[1]->len);
-        freeReplyObject(rep);
-        if ((v == TAKE_SOLD_OUT || v == TAKE_LIMIT) && more) {
-            *why = (int)v;
-            return TAKE_ASK_DB;
-        }
-        if (v != TAKE_MISSING)
-            return v == TAKE_EARLIER && !more ? TAKE_DOWN : v;
-        if ((!db && shop_db(r, &db) < 0) || rebuild(db, kv, s->id) < 0)
-            return TAKE_DOWN;
-    }
-    return TAKE_DOWN;
-}
-
-/* ---- the order writer: winners' orders, many per transaction ------------ */
+/* ---- buying in Redis mode: the take, then the order writer -------------
+ *
+ *   shop_flash_buy   validates, then take_submit: suspends the request and
+ *                    queues take_lua on the Redis batch (shop_kvbatch: one
+ *                    round trip for every attempt that queued meanwhile)
+ *   take_done        (batch thread) settles the session from the answer; a
+ *                    winner goes on to the order writer, anything else
+ *                    back to its worker thread: take_answer
+ *   job_run/_all     (order writer) the winners' orders, many per
+ *                    transaction; job_done answers them */
 
 typedef struct buy_job {
-    shop_batch_item item; /* first: the batch hands it back */
-    shop_req *r;          /* suspended: this job's alone until resumed */
+    shop_batch_item item;    /* first: the order writer hands it back */
+    shop_kvbatch_item take;  /* the take's call on the Redis batch */
+    shop_req *r;             /* suspended: this job's alone until resumed */
     sale s;
     shop_idem k;
     shop_address addr;
-    long long qty, first;
-    int online;
+    long long qty, first;    /* first: the take's answer (slot or TAKE_*) */
+    int online, rebuilt;
+    const char *more;        /* the take's fifth element: the key's mark, or "db" */
+    int settled;             /* shop_auth_settle's result */
+    const char *argv[16];
+    size_t lens[16];
+    char n[24], lim[24], ttl[16], pend[16], answer_ttl[16], prefix[48];
+    char stock[48], buyers[48], gen[48], seen[48];
     char *text;
 } buy_job;
+
+static void take_done(shop_kvbatch_item *it, redisReply *rep);
+
+/* Suspends j's request and queues its take. */
+static int take_submit(buy_job *j)
+{
+    shop_req *r = j->r;
+    const char *sess = shop_auth_session_key(r);
+    if (!sess)
+        return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first");
+    keys_of(j->s.id, j->stock, j->buyers, j->gen, j->seen);
+    snprintf(j->ttl, sizeof(j->ttl), "%d", r->ctx->cfg->session_ttl);
+    snprintf(j->n, sizeof(j->n), "%lld", j->qty);
+    snprintf(j->lim, sizeof(j->lim), "%lld", j->s.limit);
+    snprintf(j->pend, sizeof(j->pend), "%d", MARK_PENDING_TTL_S);
+    snprintf(j->answer_ttl, sizeof(j->answer_ttl), "%d", MARK_TTL_S);
+    snprintf(j->prefix, sizeof(j->prefix), MARK_PREFIX, j->s.id);
+    const char *av[16] = {NULL, NULL, "4", sess, j->stock, j->buyers, j->gen, j->ttl, j->n, j->lim,
+                          j->k.hash, r->request_id, j->pend, j->answer_ttl, j->prefix, j->k.key};
+    for (int i = 2; i < 16; i++) {
+        j->argv[i] = av[i];
+        j->lens[i] = strlen(av[i]);
+    }
+    j->take.script = take_lua;
+    j->take.argc = 16;
+    j->take.argv = j->argv;
+    j->take.lens = j->lens;
+    j->take.done = take_done;
+    j->more = NULL;
+    shop_suspend(r);
+    shop_kvbatch_submit(r->ctx->kv_batch, &j->take);
+    return SHOP_SUSPENDED;
+}
+
+/* Back on the request's worker thread: every answer but a win. */
+static int take_answer(shop_req *r, void *arg)
+{
+    buy_job *j = arg;
+    fl_kv *kv = NULL;
+    fl_db *db = NULL;
+    int err;
+    if (j->first == TAKE_DOWN)
+        return shop_fail_kv(r);
+    if (j->settled < 0)
+        return j->settled;
+    switch (j->first) {
+    case TAKE_SOLD_OUT:
+    case TAKE_LIMIT:
+        if (!j->more) /* the refusal is stored as the key's mark */
+            return refuse(r, &j->s, (int)j->first, r->request_id, 0);
+        if ((err = shop_kv(r, &kv)) < 0)
+            return err;
+        return refuse_checked(r, kv, &j->s, &j->k, (int)j->first, 0);
+    case TAKE_EARLIER:
+        if (!j->more)
+            return shop_fail_kv(r);
+        return earlier_answer(r, &j->s, &j->k, j->more);
+    case TAKE_MISSING: /* Redis lost the counter: rebuild it from MariaDB, once */
+        if (j->rebuilt++ || (err = shop_db(r, &db)) < 0 || (err = shop_kv(r, &kv)) < 0 ||
+            rebuild(db, kv, j->s.id) < 0)
+            return shop_fail_kv(r);
+        return take_submit(j);
+    default:
+        return shop_fail(r, SHOP_E_INTERNAL, "unexpected flash take answer %lld", j->first);
+    }
+}
 
 static int job_run(fl_db *db, shop_batch_item *it)
 {
@@ -1074,16 +1126,38 @@ static void job_done(shop_batch_item *it, int rc)
     shop_resume(r, err);
 }
 
+/* The batch thread: what take_lua answered for j. No blocking here. */
+static void take_done(shop_kvbatch_item *it, redisReply *rep)
+{
+    buy_job *j = (buy_job *)((char *)it - offsetof(buy_job, take));
+    shop_req *r = j->r;
+    j->first = TAKE_DOWN;
+    if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements >= 4 && rep->element[0]->type == REDIS_REPLY_INTEGER) {
+        j->first = rep->element[0]->integer;
+        j->settled = shop_auth_settle(r, rep->element + 1); /* r is this thread's while suspended */
+        if (j->settled == SHOP_OK)
+            j->k.account_id = r->session->account_id;
+        if (rep->elements > 4 && rep->element[4]->type == REDIS_REPLY_STRING)
+            j->more = fl_arena_strndup(r->arena, rep->element[4]->str, rep->element[4]->len);
+    } else if (rep && rep->type == REDIS_REPLY_ERROR) {
+        fl_log(FL_LOG_ERROR, "redis_error", "flash take: %s", rep->str);
+    }
+    if (j->first >= 0 && j->settled == SHOP_OK) { /* units taken: the order writer writes the order */
+        shop_batch_submit(r->ctx->orders, &j->item);
+        return;
+    }
+    shop_resume_then(r, take_answer, j);
+}
+
 int shop_flash_buy(shop_req *r)
 {
     fl_db *db = NULL;
-    fl_kv *kv = NULL;
     shop_address addr;
     shop_idem k;
     sale s;
-    char *text = NULL, *mark = NULL;
+    char *text = NULL;
     long long id, qty = 1;
-    int online, has_qty = 0, why = 0, err;
+    int online, has_qty = 0, err;
 
     if ((err = shop_param_id(r, 0, &id)) < 0 || (err = shop_order_input(r, &online, &addr)) < 0 ||
         (err = shop_body_int(r, "quantity", 0, 1, 1000, &qty, &has_qty)) < 0)
@@ -1098,6 +1172,11 @@ int shop_flash_buy(shop_req *r)
     time_t now = time(NULL);
     s.started = now >= s.starts;
     s.ended = now >= s.ends;
+    if (!s.started || s.ended || s.rowlock) { /* not the Redis take: the session as on any route */
+        if ((err = shop_auth_settle_now(r)) < 0)
+            return err;
+        k.account_id = r->session->account_id;
+    }
     if (!s.started) {
         if ((err = shop_idem_replay(r, &k)) != 0) /* not stored: look for an earlier answer */
             return err < 0 ? err : SHOP_OK;
@@ -1131,24 +1210,8 @@ int shop_flash_buy(shop_req *r)
         }
     }
 
-    if ((err = shop_kv(r, &kv)) < 0)
-        return err;
-    long long first = take(r, kv, &s, &k, qty, &why, &mark);
-    switch (first) {
-    case TAKE_DOWN:
-        return shop_fail_kv(r);
-    case TAKE_SOLD_OUT:
-    case TAKE_LIMIT:
-        return refuse(r, &s, (int)first, r->request_id, 0);
-    case TAKE_ASK_DB:
-        return refuse_checked(r, kv, &s, &k, why, 0);
-    case TAKE_EARLIER:
-        return earlier_answer(r, &s, &k, mark);
-    default:
-        break;
-    }
-    /* units taken: the order is written by the order writer with others;
-     * this request waits, suspended, without holding a thread */
+    /* the take, with the session's lookup, goes out with others on the
+     * Redis batch; this request waits, suspended, without holding a thread */
     buy_job *j = fl_arena_alloc(r->arena, sizeof(*j));
     memset(j, 0, sizeof(*j));
     j->item.run = job_run;
@@ -1159,9 +1222,6 @@ int shop_flash_buy(shop_req *r)
     j->k = k;
     j->addr = addr;
     j->qty = qty;
-    j->first = first;
     j->online = online;
-    shop_suspend(r);
-    shop_batch_submit(r->ctx->orders, &j->item);
-    return SHOP_SUSPENDED;
+    return take_submit(j);
 }

@@ -61,6 +61,8 @@ struct reqctx {
     int too_large;
     int resumed;    /* shop_resume was called: the next call replies */
     int resume_err; /* the handler's result, as passed to shop_resume */
+    int (*resume_next)(shop_req *r, void *arg); /* shop_resume_then's: runs first */
+    void *resume_arg;
     struct timespec start;
 };
 
@@ -339,6 +341,14 @@ void shop_suspend(shop_req *r)
     MHD_suspend_connection(r->conn);
 }
 
+void shop_resume_then(shop_req *r, int (*next)(shop_req *r, void *arg), void *arg)
+{
+    struct reqctx *rc = (struct reqctx *)r; /* req is reqctx's first member */
+    rc->resume_next = next;
+    rc->resume_arg = arg;
+    shop_resume(r, SHOP_OK);
+}
+
 void shop_resume(shop_req *r, int err)
 {
     struct reqctx *rc = (struct reqctx *)r; /* req is reqctx's first member */
@@ -598,8 +608,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (rc->resumed) {
+        int err = rc->resume_err;
         rc->resumed = 0;
-        return respond(rc, rc->resume_err);
+        if (rc->resume_next) {
+            int (*next)(shop_req *, void *) = rc->resume_next;
+            rc->resume_next = NULL;
+            if ((err = next(&rc->req, rc->resume_arg)) == SHOP_SUSPENDED)
+                return MHD_YES;
+        }
+        return respond(rc, err);
     }
     if (rc->req.status != 0)
         return MHD_YES; /* already answered (early 413) */

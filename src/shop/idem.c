@@ -90,9 +90,9 @@ int shop_idem_prepare(shop_req *r, const char *scope, shop_idem *k)
     if (strlen(key) > IDEM_KEY_MAX)
         return shop_fail_code(r, SHOP_E_VALIDATION, "idempotency_key_invalid",
                               "Idempotency-Key is longer than %d characters", IDEM_KEY_MAX);
-    if (!r->session)
+    if (!r->session && !r->session_key)
         return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first");
-    k->account_id = r->session->account_id;
+    k->account_id = r->session ? r->session->account_id : 0; /* a deferred session's: the caller's to set */
     k->scope = scope;
     k->key = key;
     char *canon = r->body ? json_dumps(r->body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

@@ -10,6 +10,7 @@
 #include "farmlive/kv.h"
 #include "farmlive/log.h"
 #include "farmlive/shop_batch.h"
+#include "farmlive/shop_kvbatch.h"
 #include "farmlive/shop_catalogue.h"
 #include "farmlive/shop_live.h"
 #include "farmlive/shop_metrics.h"
@@ -56,9 +57,10 @@ static int serve(const fl_config *cfg)
     ctx.catalogue = shop_catalogue_new(&ctx);
     shop_live_start(&ctx);
     ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 256);
+    ctx.kv_batch = shop_kvbatch_start(ctx.kv, 1024);
     shop_server *srv = NULL;
-    if (!ctx.orders) {
-        fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer");
+    if (!ctx.orders || !ctx.kv_batch) {
+        fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer or the Redis batch");
         goto out_free;
     }
     if (shop_trace_key_init(cfg, err, sizeof(err)) != 0) {
@@ -78,7 +80,10 @@ static int serve(const fl_config *cfg)
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
     shop_orders_sweeper_stop(sweeper);
 out_free:
-    shop_batch_stop(ctx.orders); /* after the server: it resumed every request it held */
+    /* after the server, which waited for every request they held; the
+     * Redis batch first: it hands winners to the order writer */
+    shop_kvbatch_stop(ctx.kv_batch);
+    shop_batch_stop(ctx.orders);
     shop_live_stop();
     shop_trace_cache_free();
     shop_catalogue_free(ctx.catalogue);

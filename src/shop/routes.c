@@ -9,6 +9,7 @@
 
 #define PUB SHOP_ROLE_PUBLIC
 #define USER SHOP_ROLE_USER
+#define USER_D SHOP_ROLE_USER_DEFERRED
 #define MEMBER SHOP_ROLE_COOP_MEMBER
 #define ADMIN SHOP_ROLE_COOP_ADMIN
 #define OPS SHOP_ROLE_PLATFORM_ADMIN
@@ -88,7 +89,7 @@ const shop_route shop_routes[] = {
     {"POST",   "/api/v1/payments/notify",                   shop_payments_notify,       PUB,    JSON},
     {"POST",   "/api/v1/flash-sales",                       shop_flash_create,          ADMIN,  JSON},
     {"GET",    "/api/v1/flash-sales/{id}",                  shop_flash_get,             PUB,    NONE},
-    {"POST",   "/api/v1/flash-sales/{id}/orders",           shop_flash_buy,             USER,   JSON},
+    {"POST",   "/api/v1/flash-sales/{id}/orders",           shop_flash_buy,             USER_D, JSON},
 
     /* -- live: live.c -- */
     {"GET",    "/api/v1/live",                              shop_live_list,             PUB,    NONE},

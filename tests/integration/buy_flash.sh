@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # buy_flash.sh - flash sales: creation and its checks, buying with the Redis
-# counter (replay, per-buyer limit, sold out, not started, ended), the row-lock
+# counter (replay, per-buyer limit, sold out, who buys: Bearer and cookie
+# sessions looked up inside the take, not started, ended), the row-lock
 # mode, cancellation giving the unit back, counters rebuilt from MariaDB, and
 # 503 + Retry-After while Redis or MariaDB is down, recovering by itself.
 . "$(dirname "$0")/lib.sh"
@@ -134,6 +135,52 @@ expect_jq '.lines[0].lot_id' "$LOT" "that order names its lot"
 check "two slots of the second sale held" test "$(sold "$SALE2")" = 2
 for _ in $(seq 1 100); do [ "$(rcli GET "flash:{$SALE2}:stock")" = 1 ] && break; sleep 0.1; done
 check "a wrong counter is corrected by the sweeper" test "$(rcli GET "flash:{$SALE2}:stock")" = 1
+
+# who buys: the take looks the Bearer session up itself (in its one Redis
+# call); the rules are those of any signed-in route
+as "$AY_ADMIN"
+restock "$SKU" 3 >/dev/null
+api POST /api/v1/flash-sales "$(sale_body 3)"
+SALE6=$(jqr .id)
+as "$(printf '%064x' 7)"
+buy "$SALE6" "s1-$S"
+expect_error 401 unauthorized "an unknown Bearer token"
+as "not-a-token"
+buy "$SALE6" "s1-$S"
+expect_error 401 unauthorized "a malformed token"
+as ""
+buy "$SALE6" "s1-$S"
+expect_error 401 unauthorized "no token"
+B6=$(new_buyer)
+B6_SESS="sess:$(printf '%s' "$B6" | sha256sum | cut -c1-64)"
+rcli EXPIRE "$B6_SESS" 600 >/dev/null
+as "$B6"
+buy "$SALE6" "s6-$S"
+expect_status 201 "a Bearer buyer"
+check "the take slid the session's expiry" test "$(rcli TTL "$B6_SESS")" -gt 600
+api DELETE /api/v1/sessions/current
+buy "$SALE6" "s6b-$S"
+expect_error 401 unauthorized "a signed-out session"
+check "nothing was taken for the unknown sessions" test "$(rcli GET "flash:{$SALE6}:stock")" = 2
+JAR=$_TMP/jar
+curl -s -c "$JAR" -o "$_TMP/login" -H 'Content-Type: application/json' \
+    -d "{\"login\":\"buyer@example.com\",\"password\":\"$DEMO_PASSWORD\"}" "$SHOP_URL/api/v1/sessions"
+CSRF=$(jq -r .csrf_token "$_TMP/login")
+cookie_buy() { # cookie_buy KEY [CSRF]
+    STATUS=$(curl -s -o "$_TMP/cb" -w '%{http_code}' -b "$JAR" ${2:+-H "X-CSRF-Token: $2"} \
+        -H 'Content-Type: application/json' -H "Idempotency-Key: $1" --data-binary "$(addr_body cod)" \
+        "$SHOP_URL/api/v1/flash-sales/$SALE6/orders")
+    BODY=$(cat "$_TMP/cb")
+}
+cookie_buy "c1-$S"
+expect_error 403 csrf_failed "a cookie session without X-CSRF-Token"
+cookie_buy "c1-$S" "$CSRF"
+expect_status 201 "a cookie session with it"
+rcli SCRIPT FLUSH >/dev/null
+as "$(new_buyer)"
+buy "$SALE6" "s7-$S"
+expect_status 201 "Redis forgot the take's script (SCRIPT FLUSH): it is loaded again"
+check "3 orders for that sale" test "$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $SALE6")" = 3
 
 # not started, ended
 as "$AY_ADMIN"

@@ -335,6 +335,7 @@ static const char *role_name(int role)
     case SHOP_ROLE_PUBLIC:
         return "public";
     case SHOP_ROLE_USER:
+    case SHOP_ROLE_USER_DEFERRED: /* how the session is looked up is not the API's business */
         return "user";
     case SHOP_ROLE_COOP_MEMBER:
         return "coop_member";
