@@ -35,8 +35,9 @@ typedef struct fl_kv_cmdv {
 
 /* Sends n commands in one write and reads their n replies in order (a
  * pipeline: one round trip for all). FL_KV_OK with every reps[i] set (an
- * error reply is a reply), or FL_KV_EDOWN with none: the connection is
- * dropped and nothing is retried, since some commands may have run. */
+ * error reply is a reply), or FL_KV_EDOWN when the connection failed: the
+ * replies read before the failure are set, the others NULL (those commands
+ * may or may not have run); the connection is dropped, nothing retried. */
 int fl_kv_pipeline(fl_kv *kv, const fl_kv_cmdv *cmds, int n, redisReply **reps);
 
 /* Opens a dedicated (not pooled) connection, e.g. for SUBSCRIBE. */

@@ -124,8 +124,8 @@ typedef struct shop_req {
 void shop_suspend(shop_req *r);
 void shop_resume(shop_req *r, int result);
 void shop_resume_then(shop_req *r, int (*next)(shop_req *r, void *arg), void *arg);
-/* Releases r's database and Redis connections early (they are released at
- * the request's end anyway). */
+/* Releases r's database and Redis connections early (they are released
+ * anyway once the handler's answer is queued, before it is sent). */
 void shop_release_conns(shop_req *r);
 
 /* Replies. Each returns SHOP_OK. shop_reply_json steals `body`. */

@@ -4,9 +4,12 @@
  * queued (up to max_items), sends every item's script call as one pipeline
  * of EVALSHA on one pooled connection, then calls item->done(item, rep)
  * for each item in submission order, on that thread. rep is freed after
- * done returns; it is NULL when Redis could not be reached (nothing is
- * retried: the script may or may not have run). A script Redis does not
- * hold (first use, or Redis restarted) is loaded and its items sent again.
+ * done returns; it is NULL when Redis could not be reached or the
+ * connection failed before that item's reply came (nothing is retried: the
+ * script may or may not have run; after a quiet second the connection is
+ * checked with a PING first, so a stale one does not fail a batch). A
+ * script Redis does not hold (first use, or Redis restarted) is loaded and
+ * its items sent again; one that cannot be loaded answers NULL.
  *
  * What it is for: a handler whose Redis work can wait for company
  * suspends its request (shop_suspend), submits, and returns

@@ -131,6 +131,8 @@ redisReply *fl_kv_cmdargv(fl_kv *kv, int argc, const char **argv, const size_t *
 int fl_kv_pipeline(fl_kv *kv, const fl_kv_cmdv *cmds, int n, redisReply **reps)
 {
     int got = 0;
+    for (int i = 0; i < n; i++)
+        reps[i] = NULL;
     if (!kv->ctx && !(kv->ctx = fl_kv_connect(&kv->pool->cfg, CONNECT_TIMEOUT_MS)))
         return FL_KV_EDOWN;
     for (int i = 0; i < n; i++)
@@ -144,8 +146,6 @@ int fl_kv_pipeline(fl_kv *kv, const fl_kv_cmdv *cmds, int n, redisReply **reps)
     }
     return FL_KV_OK;
 out_drop:
-    while (got > 0)
-        freeReplyObject(reps[--got]);
     drop(kv);
     return FL_KV_EDOWN;
 }

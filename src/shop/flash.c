@@ -69,7 +69,10 @@
  * mark's prefix (flash:{ID}:idem:), the Idempotency-Key. The session comes
  * first (shop_auth.h's deferred sessions): nothing is read or taken for an
  * unknown one; the mark's key (prefix, account id, ':', the key) is known
- * only then. Answers {v, account_id, platform_admin, csrf[, more]}, the
+ * only then (so this script needs a standalone Redis, not a Cluster: the
+ * session and the mark are not all in KEYS, nor in one hash slot). A
+ * session is one with account_id and csrf, as shop_auth_settle takes it.
+ * Answers {v, account_id, platform_admin, csrf[, more]}, the
  * session's fields (nil with v = -6: no session): v >= 0 taken (the
  * counter after the take); -1 sold out / -2 limit, the refusal stored as
  * the key's mark; the same with more = "db": refused, but the buyer holds
@@ -79,7 +82,7 @@
 static const char take_lua[] =
     SHOP_AUTH_SESSION_LUA
     "local u = session(KEYS[1], ARGV[1]) "
-    "if not u[1] then return {-6, false, false, false} end "
+    "if not (u[1] and u[3]) then return {-6, false, false, false} end "
     "local function answer(v, more) return {v, u[1], u[2], u[3], more} end "
     "local mk = ARGV[8] .. u[1] .. ':' .. ARGV[9] "
     "local v = redis.call('GET', mk) "

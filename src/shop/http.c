@@ -344,9 +344,13 @@ void shop_suspend(shop_req *r)
 void shop_resume_then(shop_req *r, int (*next)(shop_req *r, void *arg), void *arg)
 {
     struct reqctx *rc = (struct reqctx *)r; /* req is reqctx's first member */
+    struct MHD_Connection *conn = r->conn;
     rc->resume_next = next;
     rc->resume_arg = arg;
-    shop_resume(r, SHOP_OK);
+    rc->resumed = 1;
+    /* still counted as suspended until next() has run (on_request): it may
+     * suspend again, and shutdown must not slip in between */
+    MHD_resume_connection(conn); /* after this, r belongs to MHD's thread */
 }
 
 void shop_resume(shop_req *r, int err)
@@ -355,8 +359,8 @@ void shop_resume(shop_req *r, int err)
     struct MHD_Connection *conn = r->conn;
     rc->resume_err = err;
     rc->resumed = 1;
-    atomic_fetch_sub(&suspended, 1);
     MHD_resume_connection(conn); /* after this, r belongs to MHD's thread */
+    atomic_fetch_sub(&suspended, 1);
 }
 
 static int content_type_is_json(const char *ct)
@@ -613,7 +617,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (rc->resume_next) {
             int (*next)(shop_req *, void *) = rc->resume_next;
             rc->resume_next = NULL;
-            if ((err = next(&rc->req, rc->resume_arg)) == SHOP_SUSPENDED)
+            err = next(&rc->req, rc->resume_arg);
+            atomic_fetch_sub(&suspended, 1); /* shop_resume_then's suspension (a new one counts itself) */
+            if (err == SHOP_SUSPENDED)
                 return MHD_YES;
         }
         return respond(rc, err);
@@ -633,6 +639,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     if (!rc)
         return;
+    if (rc->resume_next) /* resumed by shop_resume_then, closed before next() ran */
+        atomic_fetch_sub(&suspended, 1);
     fl_arena_free(rc->req.arena);
     fl_free(rc->body);
     fl_free(rc);

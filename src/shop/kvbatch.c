@@ -13,19 +13,26 @@
 #include "farmlive/log.h"
 
 #include <string.h>
+#include <time.h>
 
 #define SCRIPTS_MAX 8
 
+#define IDLE_PING_MS 1000
+
 typedef struct script_sha {
     const char *text;
-    char sha[41]; /* "" until loaded */
+    char sha[41];                /* "" until loaded */
+    unsigned long long failed_in; /* the batch whose SCRIPT LOAD failed: not tried again in it */
 } script_sha;
 
 struct shop_kvbatch {
     fl_kv_pool *pool;
     fl_workq *q;
-    script_sha scripts[SCRIPTS_MAX]; /* the batch thread's alone */
+    /* the batch thread's alone: */
+    script_sha scripts[SCRIPTS_MAX];
     int nscripts;
+    unsigned long long batch; /* batches so far */
+    struct timespec last;     /* end of the previous batch */
 };
 
 static script_sha *script_of(shop_kvbatch *b, const char *text)
@@ -64,7 +71,8 @@ static int is_noscript(const redisReply *rep)
 
 /* Sends items[i] for each i with want[i] set, filling reps[i]; an item
  * whose script Redis would not load gets NULL. FL_KV_OK, or FL_KV_EDOWN
- * with reps of the wanted items NULL. want[] is left 2 for what was sent. */
+ * with the replies read before the connection failed, the rest NULL.
+ * want[] is left 2 for what was sent. */
 static int send_wanted(shop_kvbatch *b, fl_kv *kv, shop_kvbatch_item **items, char *want, size_t n,
                        redisReply **reps, fl_kv_cmdv *cmds, redisReply **got)
 {
@@ -75,8 +83,12 @@ static int send_wanted(shop_kvbatch *b, fl_kv *kv, shop_kvbatch_item **items, ch
         script_sha *s = script_of(b, items[i]->script);
         reps[i] = NULL;
         want[i] = 0;
-        if (!s || (!s->sha[0] && script_load(kv, s) < 0))
+        if (!s || s->failed_in == b->batch)
             continue;
+        if (!s->sha[0] && script_load(kv, s) < 0) {
+            s->failed_in = b->batch;
+            continue;
+        }
         items[i]->argv[0] = "EVALSHA";
         items[i]->lens[0] = 7;
         items[i]->argv[1] = s->sha;
@@ -86,13 +98,12 @@ static int send_wanted(shop_kvbatch *b, fl_kv *kv, shop_kvbatch_item **items, ch
     }
     if (m == 0)
         return FL_KV_OK;
-    if (fl_kv_pipeline(kv, cmds, m, got) != FL_KV_OK)
-        return FL_KV_EDOWN;
+    int rc = fl_kv_pipeline(kv, cmds, m, got);
     m = 0;
     for (size_t i = 0; i < n; i++)
         if (want[i] == 2)
             reps[i] = got[m++];
-    return FL_KV_OK;
+    return rc;
 }
 
 /* The queue's fn: one pipeline (two when scripts had to be loaded), then
@@ -107,8 +118,20 @@ static void process(void *arg, fl_workq_item **queued, size_t n)
     char *want = fl_calloc(n, 1);
     fl_kv *kv = NULL;
 
+    b->batch++;
     if (fl_kv_acquire(b->pool, &kv) != FL_KV_OK)
         goto out_done;
+    /* a pipeline is not retried (its commands may have run): after a quiet
+     * while, make sure first that the connection still stands (a PING is
+     * retried on a fresh one) */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((now.tv_sec - b->last.tv_sec) * 1000 + (now.tv_nsec - b->last.tv_nsec) / 1000000 >= IDLE_PING_MS) {
+        redisReply *pong = fl_kv_cmd(kv, "PING");
+        if (!pong)
+            goto out_done;
+        freeReplyObject(pong);
+    }
     memset(want, 1, n);
     if (send_wanted(b, kv, items, want, n, reps, cmds, got) != FL_KV_OK)
         goto out_done;
@@ -128,6 +151,7 @@ static void process(void *arg, fl_workq_item **queued, size_t n)
         send_wanted(b, kv, items, want, n, reps, cmds, got);
 out_done:
     fl_kv_release(kv);
+    clock_gettime(CLOCK_MONOTONIC, &b->last);
     for (size_t i = 0; i < n; i++) {
         items[i]->done(items[i], reps[i]); /* may free the item */
         if (reps[i])

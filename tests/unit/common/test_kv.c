@@ -260,6 +260,33 @@ static void test_pipeline_on_killed_connection(void **state)
     fl_kv_release(kv);
 }
 
+/* The connection dies in the middle of a pipeline (QUIT: the server
+ * answers it, then closes): the replies read before stay, the rest are
+ * NULL, and the commands after it did not run. */
+static void test_pipeline_cut_midway(void **state)
+{
+    (void)state;
+    if (!pool)
+        skip();
+    fl_kv *kv = take(pool);
+    const char *incr[] = {"INCR", KEY("n")};
+    const char *quit[] = {"QUIT"};
+    fl_kv_cmdv cmds[4] = {{2, incr, NULL}, {1, quit, NULL}, {2, incr, NULL}, {2, incr, NULL}};
+    redisReply *reps[4];
+    assert_int_equal(fl_kv_pipeline(kv, cmds, 4, reps), FL_KV_EDOWN);
+    assert_non_null(reps[0]);
+    assert_int_equal(reps[0]->integer, 1);
+    assert_non_null(reps[1]);
+    assert_null(reps[2]);
+    assert_null(reps[3]);
+    freeReplyObject(reps[0]);
+    freeReplyObject(reps[1]);
+    redisReply *r = fl_kv_cmd(kv, "GET %s", KEY("n"));
+    assert_string_equal(r->str, "1");
+    freeReplyObject(r);
+    fl_kv_release(kv);
+}
+
 /* -- reconnect ----------------------------------------------------------- */
 
 static void test_reconnect_after_client_kill(void **state)
@@ -464,6 +491,7 @@ int main(void)
         T(test_error_reply_is_a_reply),
         T(test_pipeline_in_order),
         T(test_pipeline_on_killed_connection),
+        T(test_pipeline_cut_midway),
         T(test_reconnect_after_client_kill),
         T(test_reconnect_argv_after_kill),
         T(test_reconnect_idle_in_pool),
