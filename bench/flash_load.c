@@ -13,10 +13,10 @@
  * rest. Answers are framed by Content-Length, chunked, or the close.
  * Measured: latency = last byte of a buyer's answer - its first send(), no
  * connect in it; wall_s = last answer - t0; attempts_per_s = buyers / wall_s;
- * p50/p99 over the answered requests; connect_s = the connect phase alone.
- * Prints one line:
+ * p50/p99 over the answered requests, p99_ok / p99_refused over the 201s
+ * and the 409s; connect_s = the connect phase alone. Prints one line:
  *   attempts=N ok=N sold_out=N limit=N other=N wall_s=S attempts_per_s=R p50_ms=X p99_ms=Y
- *   connect_s=C unanswered=U
+ *   p99_ok_ms=Y p99_refused_ms=Y connect_s=C unanswered=U
  * 201 counts as ok, 409 as limit when its body names "limit_reached", else
  * sold_out; anything else, and no answer, as other. A connection closed or
  * reset before a whole answer is unanswered, as is every request still open
@@ -330,23 +330,35 @@ static double burst(int ep, buyer *b, int n, double timeout, int *open_left)
     return t_last - t0;
 }
 
+/* The p-th percentile (0..100) of the answered requests whose status is
+ * (or, with not, is not) status; lat has room for n. */
+static double pct(const buyer *b, int n, double *lat, int status, int not, int p)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (b[i].state == B_DONE && (b[i].status == status) != not)
+            lat[m++] = (b[i].t_done - b[i].t_send) * 1e3;
+    qsort(lat, (size_t)m, sizeof(*lat), by_double);
+    return m ? lat[(m * p) / 100] : 0.0;
+}
+
 /* Prints the result line; lat has room for n. Returns the number answered. */
 static int report(const buyer *b, int n, double *lat, double wall, double connect_s)
 {
     int m = 0, ok = 0, sold_out = 0, limit = 0, other = 0;
     for (int i = 0; i < n; i++)
         if (b[i].state == B_DONE) {
-            lat[m++] = (b[i].t_done - b[i].t_send) * 1e3;
+            m++;
             ok += b[i].status == 201;
             limit += b[i].status == 409 && b[i].limit;
             sold_out += b[i].status == 409 && !b[i].limit;
         }
     other = n - ok - limit - sold_out; /* other statuses and no answer */
-    qsort(lat, (size_t)m, sizeof(*lat), by_double);
+    double p50 = pct(b, n, lat, -1, 1, 50), p99 = pct(b, n, lat, -1, 1, 99); /* status never -1: all */
     printf("attempts=%d ok=%d sold_out=%d limit=%d other=%d wall_s=%.3f attempts_per_s=%.0f p50_ms=%.1f "
-           "p99_ms=%.1f connect_s=%.3f unanswered=%d\n",
-           n, ok, sold_out, limit, other, wall, wall > 0 ? n / wall : 0.0, m ? lat[m / 2] : 0.0,
-           m ? lat[(m * 99) / 100] : 0.0, connect_s, n - m);
+           "p99_ms=%.1f p99_ok_ms=%.1f p99_refused_ms=%.1f connect_s=%.3f unanswered=%d\n",
+           n, ok, sold_out, limit, other, wall, wall > 0 ? n / wall : 0.0, p50, p99, pct(b, n, lat, 201, 0, 99),
+           pct(b, n, lat, 409, 0, 99), connect_s, n - m);
     return m;
 }
 

@@ -4,7 +4,8 @@
 # times, first through the Redis counter (the shop's flash path), then
 # through the plain MariaDB row-lock path (mode "rowlock": SELECT ... FOR
 # UPDATE on the sale row, no Redis). Prints per round: orders (must equal
-# UNITS), oversold units (must be 0), attempts/s, p50 and p99 latency; then
+# UNITS), oversold units (must be 0), attempts/s, p50 and p99 latency (and
+# p99 of the winners' 201s and of the refusals' 409s apart); then
 # the means and the ratio redis/rowlock. Each path first runs two unmeasured
 # warm-up rounds. The result also goes to
 # var/bench/flash.txt.
@@ -85,8 +86,8 @@ round() {
     # shellcheck disable=SC2086  # the key=value words are meant to split
     (
         eval "$(printf '%s' "$line" | tr ' ' '\n' | grep -E '^[a-z_0-9]+=[0-9.]+$')"
-        printf '%-8s %5s %8s %8s %8s %12s %9s %9s %7s  %s\n' "$mode" "$n" "${ok:-?}" "$orders" "$oversold" \
-            "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${other:-?}" "$cpu"
+        printf '%-8s %5s %8s %8s %8s %12s %9s %9s %9s %9s %7s  %s\n' "$mode" "$n" "${ok:-?}" "$orders" "$oversold" \
+            "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${p99_ok_ms:-?}" "${p99_refused_ms:-?}" "${other:-?}" "$cpu"
     ) | tee -a "$TMP/rows"
     [ "$orders" = "$UNITS" ] && [ "$oversold" = 0 ] || echo FAIL >>"$TMP/failed"
 }
@@ -97,7 +98,8 @@ mean() { awk -v m="$1" -v c="$2" '$1 == m { s += $c; n++ } END { if (n) printf "
     echo "$BUYERS buyers with their own sessions, $UNITS units, all at once, $ROUNDS rounds per path; one shop process"
     echo "host: $(nproc) CPUs, $(uname -sr)"
     echo
-    printf '%-8s %5s %8s %8s %8s %12s %9s %9s %7s  %s\n' path round '201s' orders oversold 'attempts/s' 'p50 ms' 'p99 ms' 'other' 'CPU ms'
+    printf '%-8s %5s %8s %8s %8s %12s %9s %9s %9s %9s %7s  %s\n' path round '201s' orders oversold 'attempts/s' 'p50 ms' 'p99 ms' \
+        '201 p99' '409 p99' 'other' 'CPU ms'
 } | tee "$TMP/head"
 for mode in ${BENCH_FLASH_MODES:-redis rowlock}; do
     # two unmeasured rounds first: pool connections open, statements

@@ -56,7 +56,9 @@ static int serve(const fl_config *cfg)
     shop_metrics_init();
     ctx.catalogue = shop_catalogue_new(&ctx);
     shop_live_start(&ctx);
-    ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 256);
+    /* a flash sale's winners of one burst (hundreds) fit one transaction:
+     * a cap below that only adds a transaction at the tail of the burst */
+    ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 1024);
     ctx.kv_batch = shop_kvbatch_start(ctx.kv, 1024);
     shop_server *srv = NULL;
     if (!ctx.orders || !ctx.kv_batch) {
