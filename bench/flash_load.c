@@ -309,8 +309,15 @@ static double burst(int ep, buyer *b, int n, double timeout, int *open_left)
         if (k <= 0 && left <= 0)
             break;
         for (int i = 0; i < k; i++) {
-            buyer *x = &b[ev[i].data.u32]; /* only B_SENDING and B_WAITING stay registered */
+            buyer *x = &b[ev[i].data.u32];
             int r = 0, s;
+            if (x->state != B_SENDING && x->state != B_WAITING) {
+                /* answered, and left registered (an epoll_ctl per answer would cost the
+                 * two cores a system call each); something after the answer (a close):
+                 * unregister it now */
+                epoll_ctl(ep, EPOLL_CTL_DEL, x->fd, NULL);
+                continue;
+            }
             if (x->state == B_SENDING && (ev[i].events & EPOLLOUT) && (s = send_some(x)) <= 0) {
                 struct epoll_event e = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = ev[i].data.u32};
                 x->state = B_WAITING;
@@ -323,7 +330,8 @@ static double burst(int ep, buyer *b, int n, double timeout, int *open_left)
             x->state = r > 0 ? B_DONE : B_DEAD;
             t_last = r > 0 ? x->t_done : t_last;
             pending--;
-            epoll_ctl(ep, EPOLL_CTL_DEL, x->fd, NULL); /* finished: quiet until cleanup */
+            if (r < 0) /* closed or broken: it would report itself again and again */
+                epoll_ctl(ep, EPOLL_CTL_DEL, x->fd, NULL);
         }
     }
     *open_left = pending;
