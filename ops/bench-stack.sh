@@ -5,6 +5,8 @@
 # flash sale (ops/bench-flash.sh) and the relay (ops/bench-relay.sh, which
 # runs its own relay and nginx-rtmp). Results land in var/bench/.
 # BENCH_ONLY="flash relay" (any of catalogue trace flash relay) runs a subset.
+# The shop's and Redis's logs of the run are kept as var/bench/shop.log and
+# var/bench/redis.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . ops/lib.sh
@@ -20,6 +22,8 @@ SHOP_PID=
 cleanup() {
     [ -n "$SHOP_PID" ] && kill -TERM "$SHOP_PID" 2>/dev/null && wait "$SHOP_PID" 2>/dev/null
     ops/stack.sh stop "$TMP/stack" >/dev/null 2>&1
+    mkdir -p var/bench && cp "$TMP/shop.log" var/bench/shop.log 2>/dev/null
+    cp "$TMP/stack/redis/redis.log" var/bench/redis.log 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
