@@ -9,7 +9,7 @@
 set -euo pipefail
 
 PKGS=(
-    gcc make pkg-config ca-certificates curl jq
+    gcc make pkg-config ca-certificates curl jq bc file openssl
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
     libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3-jsonschema
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
