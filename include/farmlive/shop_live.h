@@ -29,18 +29,23 @@ int shop_live_start(const shop_ctx *ctx);
 /* A relay-side event applied from a background task (no request), as the
  * relay's own report would: SHOP_LIVE_UNPUBLISH moves a live session to
  * idle, SHOP_LIVE_END ends it; why is the reason logged and announced.
- * 0 when applied or when nothing was to change, -1 otherwise. */
+ * seen: the session's updated_at as the caller read it when it decided
+ * (NULL: whatever it is now); a session changed since is left alone (a
+ * publisher that reconnected meanwhile). 1 when changed, 0 when nothing
+ * was to change, -1 on error. */
 enum shop_live_event { SHOP_LIVE_UNPUBLISH, SHOP_LIVE_END };
 int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_event ev, const char *public_id,
-                    const char *why);
+                    const char *why, const char *seen);
 
 /* Sessions the relay can no longer speak for (live_sweep.c): with
  * FARMLIVE_RELAY_URL set, asks the relay which streams it holds; a "live"
  * session it does not list (for LIVE_LOST_AFTER_S) goes idle ("relay_lost"),
- * an idle one older than FARMLIVE_LIVE_GRACE (plus a margin) ends
- * ("grace_expired"), as the relay would have done had it been there. Called
- * by the orders sweeper every few seconds. Returns the sessions changed, or
- * -1 when MariaDB could not be asked. */
+ * an idle one it does not list, older than FARMLIVE_LIVE_GRACE (plus a
+ * margin), ends ("grace_expired"), as the relay would have done had it been
+ * there. Only a relay that answered, or refused the connection (nothing
+ * listens: it is gone), is believed; a slow or broken answer skips the
+ * pass. Called by the orders sweeper every few seconds. Returns the
+ * sessions changed, or -1 when MariaDB could not be asked. */
 int shop_live_sweep(const shop_ctx *ctx);
 
 /* Stops the subscriber and frees the feed. Call after the HTTP server has

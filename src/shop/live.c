@@ -392,11 +392,11 @@ typedef struct live_change {
 } live_change;
 
 static const char *const TX_SELECT[] = {
-    [LIVE_OP_PUBLISH] = "SELECT id, public_id, coop_id, status FROM live_sessions "
+    [LIVE_OP_PUBLISH] = "SELECT id, public_id, coop_id, status, updated_at FROM live_sessions "
                         "WHERE key_hash = ? FOR UPDATE",
-    [LIVE_OP_UNPUBLISH] = "SELECT id, public_id, coop_id, status FROM live_sessions "
+    [LIVE_OP_UNPUBLISH] = "SELECT id, public_id, coop_id, status, updated_at FROM live_sessions "
                           "WHERE public_id = ? FOR UPDATE",
-    [LIVE_OP_END] = "SELECT id, public_id, coop_id, status FROM live_sessions "
+    [LIVE_OP_END] = "SELECT id, public_id, coop_id, status, updated_at FROM live_sessions "
                     "WHERE public_id = ? FOR UPDATE",
 };
 
@@ -404,10 +404,12 @@ static const char *const TX_SELECT[] = {
 enum { LIVE_TX_UNKNOWN = 1, LIVE_TX_REFUSED = 2 };
 
 /* One attempt: FL_DB_* from the database, LIVE_TX_UNKNOWN when no session
- * matches, LIVE_TX_REFUSED when the status machine refuses. On FL_DB_OK the
- * transaction is committed; otherwise it was rolled back. */
+ * matches, LIVE_TX_REFUSED when the status machine refuses. With seen (the
+ * row's updated_at as the caller read it), a row changed since then is left
+ * as it is. On FL_DB_OK the transaction is committed; otherwise it was
+ * rolled back. */
 static int live_tx(fl_db *db, enum live_op op, const char *lookup, const char *client_ip, const char *why,
-                   live_change *ch)
+                   const char *seen, live_change *ch)
 {
     fl_rows *rows = NULL;
     int rc, next;
@@ -427,6 +429,8 @@ static int live_tx(fl_db *db, enum live_op op, const char *lookup, const char *c
     snprintf(ch->from, sizeof(ch->from), "%s", fl_rows_str(rows, 0, 3));
 
     next = live_next(op, ch->from, &ch->to, &ch->reason);
+    if (seen && strcmp(fl_rows_str(rows, 0, 4), seen) != 0)
+        next = LIVE_NEXT_SAME; /* changed since the caller looked: its reason may no longer hold */
     if (why && next == LIVE_NEXT_CHANGE)
         ch->reason = why;
     if (next == LIVE_NEXT_REFUSE) {
@@ -481,11 +485,11 @@ out:
  * LIVE_TX_UNKNOWN or LIVE_TX_REFUSED. why, when given, replaces the
  * reason logged and announced. */
 static int live_change_apply(const shop_ctx *ctx, fl_db *db, enum live_op op, const char *lookup,
-                             const char *client_ip, const char *why, live_change *ch)
+                             const char *client_ip, const char *why, const char *seen, live_change *ch)
 {
     int rc;
     for (int tries = 0;; tries++) {
-        rc = live_tx(db, op, lookup, client_ip, why, ch);
+        rc = live_tx(db, op, lookup, client_ip, why, seen, ch);
         if (rc != FL_DB_EDEADLOCK || tries + 1 >= LIVE_TX_TRIES)
             break;
     }
@@ -508,7 +512,7 @@ static int live_change_run(shop_req *r, enum live_op op, const char *lookup, con
 
     if ((err = shop_db(r, &db)) < 0)
         return err;
-    rc = live_change_apply(r->ctx, db, op, lookup, client_ip, NULL, ch);
+    rc = live_change_apply(r->ctx, db, op, lookup, client_ip, NULL, NULL, ch);
     if (rc == LIVE_TX_UNKNOWN)
         return op == LIVE_OP_PUBLISH ? shop_fail(r, SHOP_E_FORBIDDEN, "unknown stream key")
                                      : shop_fail(r, SHOP_E_NOT_FOUND, "no live session %s", lookup);
@@ -520,16 +524,16 @@ static int live_change_run(shop_req *r, enum live_op op, const char *lookup, con
 }
 
 int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_event ev, const char *public_id,
-                    const char *why)
+                    const char *why, const char *seen)
 {
     live_change ch;
     if (!is_hex(public_id, LIVE_ID_HEX))
         return -1;
     int rc = live_change_apply(ctx, db, ev == SHOP_LIVE_END ? LIVE_OP_END : LIVE_OP_UNPUBLISH, public_id, NULL,
-                               why, &ch);
+                               why, seen, &ch);
     if (rc != FL_DB_OK)
         fl_log(FL_LOG_WARN, "live_apply_failed", "%s: %s (%d)", public_id, why, rc);
-    return rc == FL_DB_OK ? 0 : -1;
+    return rc == FL_DB_OK && ch.changed ? 1 : rc == FL_DB_OK ? 0 : -1;
 }
 
 /* ---- internal API (the relay) ---------------------------------------------- */

@@ -5,14 +5,21 @@
  * would stay "live" or "idle" forever. shop_live_sweep, from the orders
  * sweeper every few seconds, does what the relay would have done:
  *
- *   1. GET FARMLIVE_RELAY_URL/api/streams (libcurl, 2 s); a relay that does
- *      not answer holds no stream
- *   2. a "live" session the relay does not list, unchanged for
+ *   1. the sessions that may need it, from MariaDB (the connection is given
+ *      back before the relay is asked)
+ *   2. GET FARMLIVE_RELAY_URL/api/streams (libcurl, 2 s). A refused
+ *      connection means nothing listens there: the relay holds no stream.
+ *      A timeout, an error status or a body that is not the list: nothing
+ *      is decided this pass (a slow relay is not a dead one)
+ *   3. a "live" session the relay does not list, unchanged for
  *      LIVE_LOST_AFTER_S (its publish may still be on its way to the relay's
  *      stream table) -> idle, reason "relay_lost"
- *   3. an "idle" session older than FARMLIVE_LIVE_GRACE + GRACE_MARGIN_S
- *      (the relay ends it at the grace) -> ended, reason "grace_expired"
+ *   4. an "idle" session the relay does not list, older than
+ *      FARMLIVE_LIVE_GRACE + GRACE_MARGIN_S (the relay ends it at the grace)
+ *      -> ended, reason "grace_expired"
  *
+ * Each change is applied only if the session is as the sweep read it (its
+ * updated_at): a publisher that reconnected meanwhile is left alone.
  * Every shop process may sweep: the transitions are guarded updates, so a
  * second sweeper finds nothing to change. Off when FARMLIVE_RELAY_URL is
  * empty (a shop with no relay beside it). */
@@ -47,8 +54,9 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
     return k;
 }
 
-/* The relay's streams ({"streams":[{"live_id":...}, ...]}), or NULL when
- * it did not answer with them. */
+/* The relay's streams ({"streams":[{"live_id":...}, ...]}): the list, an
+ * empty list when the connection was refused (no relay there), or NULL
+ * when the answer cannot be trusted either way. */
 static json_t *relay_streams(const char *base)
 {
     char url[600];
@@ -64,14 +72,20 @@ static json_t *relay_streams(const char *base)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    if (curl_easy_perform(c) == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-        status == 200 && b.data) {
+    CURLcode cc = curl_easy_perform(c);
+    if (cc == CURLE_COULDNT_CONNECT) {
+        streams = json_array();
+    } else if (cc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+               status == 200 && b.data) {
         json_t *doc = json_loads(b.data, 0, NULL);
         json_t *list = json_object_get(doc, "streams");
         if (json_is_array(list))
             streams = json_incref(list);
         json_decref(doc);
     }
+    if (!streams)
+        fl_log(FL_LOG_WARN, "live_relay_unclear", "%s: %s (HTTP %ld): no session changed this pass", url,
+               curl_easy_strerror(cc), status);
     curl_easy_cleanup(c);
     fl_free(b.data);
     return streams;
@@ -95,38 +109,39 @@ int shop_live_sweep(const shop_ctx *ctx)
     fl_db *db = NULL;
     fl_rows *rows = NULL;
     json_t *streams = NULL;
-    int changed = 0;
+    int changed = 0, rc;
 
     if (!ctx->cfg->relay_url[0])
         return 0;
     if (fl_db_acquire(ctx->db, &db) != FL_DB_OK)
         return -1;
-    if (fl_db_query(db, &rows,
-                    "SELECT public_id, status FROM live_sessions WHERE "
-                    "(status = 'live' AND updated_at < NOW(3) - INTERVAL ? SECOND) OR "
-                    "(status = 'idle' AND idle_since < NOW(3) - INTERVAL ? SECOND) LIMIT 500",
-                    "ii", (long long)LIVE_LOST_AFTER_S, (long long)(ctx->cfg->live_grace_s + GRACE_MARGIN_S)) !=
-        FL_DB_OK) {
-        changed = -1;
-        goto out_release;
-    }
+    rc = fl_db_query(db, &rows,
+                     "SELECT public_id, status, updated_at FROM live_sessions WHERE "
+                     "(status = 'live' AND updated_at < NOW(3) - INTERVAL ? SECOND) OR "
+                     "(status = 'idle' AND idle_since < NOW(3) - INTERVAL ? SECOND) LIMIT 500",
+                     "ii", (long long)LIVE_LOST_AFTER_S, (long long)(ctx->cfg->live_grace_s + GRACE_MARGIN_S));
+    fl_db_release(db); /* not held while the relay answers */
+    db = NULL;
+    if (rc != FL_DB_OK)
+        return -1;
+    if (fl_rows_count(rows) == 0 || !(streams = relay_streams(ctx->cfg->relay_url)) ||
+        fl_db_acquire(ctx->db, &db) != FL_DB_OK)
+        goto out_free;
     for (size_t i = 0; i < fl_rows_count(rows); i++) {
-        const char *id = fl_rows_str(rows, i, 0);
-        if (strcmp(fl_rows_str(rows, i, 1), "idle") == 0) {
-            changed += shop_live_apply(ctx, db, SHOP_LIVE_END, id, "grace_expired") == 0;
+        const char *id = fl_rows_str(rows, i, 0), *seen = fl_rows_str(rows, i, 2);
+        int idle = strcmp(fl_rows_str(rows, i, 1), "idle") == 0;
+        if (listed(streams, id))
             continue;
-        }
-        if (!streams && !(streams = relay_streams(ctx->cfg->relay_url)))
-            streams = json_array(); /* no answer: the relay holds nothing */
-        if (!listed(streams, id)) {
+        if (!idle)
             fl_log(FL_LOG_WARN, "live_relay_lost", "%s is live but the relay at %s does not hold it", id,
                    ctx->cfg->relay_url);
-            changed += shop_live_apply(ctx, db, SHOP_LIVE_UNPUBLISH, id, "relay_lost") == 0;
-        }
+        if (shop_live_apply(ctx, db, idle ? SHOP_LIVE_END : SHOP_LIVE_UNPUBLISH, id,
+                            idle ? "grace_expired" : "relay_lost", seen) > 0)
+            changed++;
     }
-out_release:
+    fl_db_release(db);
+out_free:
     json_decref(streams);
     fl_rows_free(rows);
-    fl_db_release(db);
     return changed;
 }

@@ -4,8 +4,10 @@
 # Starts an extra shop here (FARMLIVE_RELAY_URL set, grace 3 s; the stack's
 # MariaDB and Redis) and a relay reporting to it, pushes a clip with ffmpeg:
 # the session goes live; the shop keeps it live while the relay lists it;
-# then the relay is killed (-9): the shop moves the session to idle
-# ("relay_lost") and, after the grace period, ends it ("grace_expired").
+# then the relay is killed (-9) and a listener that never answers takes its
+# port: a slow relay changes nothing; once nothing listens, the shop moves
+# the session to idle ("relay_lost") and, after the grace period, ends it
+# ("grace_expired").
 # Skips (0 passed, 0 failed) when the relay binary or ffmpeg is missing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../../ops/lib.sh"
@@ -31,6 +33,8 @@ PORT=$(free_port)
 RTMP_PORT=$(free_port)
 RELAY_HTTP=$(free_port)
 URL=http://127.0.0.1:$PORT
+# sanitizer reports into its own log (not run.sh's log_path), checked at the end
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 FARMLIVE_SHOP_PORT=$PORT FARMLIVE_RELAY_URL=http://127.0.0.1:$RELAY_HTTP FARMLIVE_LIVE_GRACE=3 \
     "$SHOP_BIN" serve >>"$W/shop.log" 2>&1 &
 SHOP2=$!
@@ -64,11 +68,23 @@ if wait_status live 20; then ok; else bad "the session goes live" "$(tail -n 5 "
 sleep 16 # longer than LIVE_LOST_AFTER_S plus a sweep: the relay lists the stream, so nothing changes
 check "while the relay holds the stream, the shop keeps it live" test "$(status_of)" = live
 
+check "a listed session was never touched" sh -c "! grep -q 'live_relay_lost.*$ID' '$W/shop.log'"
 kill -9 "$RELAY"
 wait "$RELAY" 2>/dev/null
 kill "$PUSH" 2>/dev/null
-if wait_status idle 25; then ok; else bad "the relay died: the session goes idle" "status $(status_of)"; fi
-check "the shop logged why" grep -q "live_relay_lost" "$W/shop.log"
+# a relay that accepts and never answers is slow, not gone: nothing changes
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(3600)' "$RELAY_HTTP" &
+MUTE=$!
+PIDS+=("$MUTE")
+sleep 8 # a sweep or two past LIVE_LOST_AFTER_S, each waiting out the 2 s timeout
+check "a relay that does not answer is not taken for a dead one" test "$(status_of)" = live
+check "the shop said it decided nothing" grep -q "live_relay_unclear" "$W/shop.log"
+kill "$MUTE"
+wait "$MUTE" 2>/dev/null
+if wait_status idle 25; then ok; else bad "the relay is gone (connection refused): the session goes idle" "status $(status_of)"; fi
+check "the shop logged why" grep -q "live_relay_lost.*$ID" "$W/shop.log"
 if wait_status ended 25; then ok; else bad "after the grace period it ends" "status $(status_of)"; fi
 check "the reasons are in the status log" test "$(sql "SELECT GROUP_CONCAT(g.reason ORDER BY g.id) FROM live_status_log g JOIN live_sessions l ON l.id = g.live_id WHERE l.public_id = '$ID'")" = "publish,relay_lost,grace_expired"
 
