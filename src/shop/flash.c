@@ -147,14 +147,17 @@ typedef struct sale {
     sale_lot lots[SALE_LOTS_MAX];
 } sale;
 
-enum { TAKE_SOLD_OUT = -1, TAKE_LIMIT = -2, TAKE_MISSING = -3 };
+/* take_lua's answers (>= 0: taken), and TAKE_DOWN: Redis did not answer */
+enum { TAKE_SOLD_OUT = -1, TAKE_LIMIT = -2, TAKE_MISSING = -3, TAKE_EARLIER = -5, TAKE_DOWN = -100 };
 
+/* seen (the rebuild's) may be NULL */
 static void keys_of(long long id, char stock[48], char buyers[48], char gen[48], char seen[48])
 {
     snprintf(stock, 48, "flash:{%lld}:stock", id);
     snprintf(buyers, 48, "flash:{%lld}:buyers", id);
     snprintf(gen, 48, "flash:{%lld}:gen", id);
-    snprintf(seen, 48, "flash:{%lld}:seen", id);
+    if (seen)
+        snprintf(seen, 48, "flash:{%lld}:seen", id);
 }
 
 /* ---- counters ----------------------------------------------------------- */
@@ -355,10 +358,10 @@ static void mark_set(fl_kv *kv, long long sale_id, const shop_idem *k, const cha
 static void give_back(fl_kv *kv, long long sale_id, long long buyer, long long units, int buyer_too,
                       const shop_idem *k)
 {
-    char stock[48], buyers[48], gen[48], seen[48], mark[320], acct[24], n[24];
+    char stock[48], buyers[48], gen[48], mark[320], acct[24], n[24];
     if (!kv)
         return;
-    keys_of(sale_id, stock, buyers, gen, seen);
+    keys_of(sale_id, stock, buyers, gen, NULL);
     if (k)
         mark_key(mark, sale_id, k);
     else
@@ -367,10 +370,7 @@ static void give_back(fl_kv *kv, long long sale_id, long long buyer, long long u
     snprintf(n, sizeof(n), "%lld", units);
     const char *av[] = {"EVAL", give_lua, "4", stock, buyers, gen, mark, acct, n, buyer_too ? "1" : "0",
                         k ? k->hash : ""};
-    size_t ln[11];
-    for (size_t i = 0; i < 11; i++)
-        ln[i] = strlen(av[i]);
-    redisReply *rep = fl_kv_cmdargv(kv, 11, av, ln);
+    redisReply *rep = fl_kv_cmdargv(kv, 11, av, NULL); /* NULL: hiredis takes strlen */
     if (!rep || rep->type == REDIS_REPLY_ERROR)
         fl_log(FL_LOG_WARN, "flash_give_back_failed", "sale %lld: %lld units not returned to Redis (the rebuild will)",
                sale_id, units);
@@ -697,6 +697,24 @@ static int slots_claim(fl_db *db, long long sale_id, long long order_id, long lo
     return BUY_OK;
 }
 
+/* The index in s->lots of the lot slot is bound to, or -1 when the lots
+ * are not known here or slot lies beyond them. */
+static int slot_lot(const sale *s, long long slot)
+{
+    for (size_t l = 0; l < s->nlots; l++)
+        if (slot >= s->lots[l].first && slot < s->lots[l].first + s->lots[l].count)
+            return (int)l;
+    return -1;
+}
+
+/* One order line as the order's answer shows it. */
+static json_t *line_json(const sale *s, long long lot_id, const char *lot_code, long long n)
+{
+    return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "sku_id", s->sku_id, "lot_id", lot_id, "lot_code",
+                     lot_code, "product_name", s->name, "spec", s->spec, "unit", s->unit, "quantity", n,
+                     "unit_price_fen", s->price_fen, "line_total_fen", s->price_fen * n);
+}
+
 /* Writes the order lines of the claimed slots (one per lot) and returns
  * them as JSON in *lines. */
 static int lines_write(fl_db *db, const sale *s, long long order_id, json_t **lines)
@@ -717,10 +735,7 @@ static int lines_write(fl_db *db, const sale *s, long long order_id, json_t **li
                              "iiisssii", order_id, s->sku_id, lot, s->name, s->spec, s->unit, n, s->price_fen)) !=
             FL_DB_OK)
             break;
-        json_array_append_new(*lines, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "sku_id", s->sku_id,
-                                                "lot_id", lot, "lot_code", fl_rows_str(rows, i, 1), "product_name",
-                                                s->name, "spec", s->spec, "unit", s->unit, "quantity", n,
-                                                "unit_price_fen", s->price_fen, "line_total_fen", s->price_fen * n));
+        json_array_append_new(*lines, line_json(s, lot, fl_rows_str(rows, i, 1), n));
     }
     fl_rows_free(rows);
     return rc;
@@ -825,8 +840,6 @@ static int earlier_answer(shop_req *r, const sale *s, const shop_idem *k, const 
                           "a request with this Idempotency-Key is still being answered; retry it shortly");
 }
 
-enum { TAKE_ASK_DB = -4, TAKE_EARLIER = -5, TAKE_NO_SESSION = -6, TAKE_DOWN = -100 };
-
 /* ---- buying in Redis mode: the take, then the order writer -------------
  *
  *   shop_flash_buy   validates, then take_submit: suspends the request and
@@ -836,7 +849,8 @@ enum { TAKE_ASK_DB = -4, TAKE_EARLIER = -5, TAKE_NO_SESSION = -6, TAKE_DOWN = -1
  *                    winner goes on to the order writer, anything else
  *                    back to its worker thread: take_answer
  *   job_run/_all     (order writer) the winners' orders, many per
- *                    transaction; job_done answers them */
+ *                    transaction; job_done answers the written ones,
+ *                    the others go back to their worker: order_failed */
 
 typedef struct buy_job {
     shop_batch_item item;    /* first: the order writer hands it back */
@@ -849,10 +863,11 @@ typedef struct buy_job {
     int online, rebuilt;
     const char *more;        /* the take's fifth element: the key's mark, or "db" */
     int settled;             /* shop_auth_settle's result */
+    int order_rc;            /* the order writer's result, when not BUY_OK */
     const char *argv[16];
     size_t lens[16];
     char n[24], lim[24], ttl[16], pend[16], answer_ttl[16], prefix[48];
-    char stock[48], buyers[48], gen[48], seen[48];
+    char stock[48], buyers[48], gen[48];
     char *text;
 } buy_job;
 
@@ -865,7 +880,7 @@ static int take_submit(buy_job *j)
     const char *sess = shop_auth_session_key(r);
     if (!sess)
         return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first");
-    keys_of(j->s.id, j->stock, j->buyers, j->gen, j->seen);
+    keys_of(j->s.id, j->stock, j->buyers, j->gen, NULL);
     snprintf(j->ttl, sizeof(j->ttl), "%d", r->ctx->cfg->session_ttl);
     snprintf(j->n, sizeof(j->n), "%lld", j->qty);
     snprintf(j->lim, sizeof(j->lim), "%lld", j->s.limit);
@@ -1000,8 +1015,9 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
     memset(ljs, 0, n * sizeof(*ljs));
     for (size_t i = 0; i < n; i++) {
         const buy_job *b = j[i];
-        if (b->first < 0)
-            goto out_free;
+        for (long long u = 0; u < b->qty; u++)
+            if (slot_lot(&b->s, b->first + u) < 0) /* lots not loaded, or a slot beyond them: before any write */
+                goto out_free;
         json_array_append_new(buyers, json_pack("{s:I,s:I,s:I,s:I}", "s", b->s.id, "a", b->k.account_id, "q",
                                                 b->qty, "l", b->s.limit));
         json_array_append_new(orders, json_pack("{s:I,s:I,s:I,s:i,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "a",
@@ -1031,14 +1047,7 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
         long long per_lot[SALE_LOTS_MAX] = {0}, order_id = first_id + (long long)i;
         for (long long u = 0; u < b->qty; u++) {
             long long slot = b->first + u;
-            size_t l = 0;
-            while (l < b->s.nlots && !(slot >= b->s.lots[l].first && slot < b->s.lots[l].first + b->s.lots[l].count))
-                l++;
-            if (l == b->s.nlots) { /* lots not loaded, or a slot beyond them: one by one */
-                rc = ALL_FALL_BACK;
-                goto out_free;
-            }
-            per_lot[l]++;
+            per_lot[slot_lot(&b->s, slot)]++; /* checked above */
             json_array_append_new(slots, json_pack("{s:I,s:I,s:I,s:I}", "s", b->s.id, "n", slot, "o", order_id, "a",
                                                    b->k.account_id));
         }
@@ -1050,11 +1059,7 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
             json_array_append_new(lines, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:I,s:I}", "o", order_id, "k",
                                                    b->s.sku_id, "l", lot->id, "n1", b->s.name, "n2", b->s.spec, "n3",
                                                    b->s.unit, "q", per_lot[l], "p", b->s.price_fen));
-            json_array_append_new(ljs[i], json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "sku_id", b->s.sku_id,
-                                                    "lot_id", lot->id, "lot_code", lot->code, "product_name",
-                                                    b->s.name, "spec", b->s.spec, "unit", b->s.unit, "quantity",
-                                                    per_lot[l], "unit_price_fen", b->s.price_fen, "line_total_fen",
-                                                    b->s.price_fen * per_lot[l]));
+            json_array_append_new(ljs[i], line_json(&b->s, lot->id, lot->code, per_lot[l]));
         }
     }
     char *sj = dump(r0, slots), *lj = dump(r0, lines);
@@ -1102,31 +1107,41 @@ out_free:
 }
 
 /* After the batch: the answer, the Redis mark, units back when unsold. */
+/* Back on the request's worker thread: an order the writer did not write
+ * (j->order_rc). Redis calls and MariaDB replays happen here, not on
+ * the order writer, whose next batch would wait for them. */
+static int order_failed(shop_req *r, void *arg)
+{
+    buy_job *j = arg;
+    long long buyer = r->session->account_id;
+    int rc = j->order_rc, err;
+    if (!r->kv && fl_kv_acquire(r->ctx->kv, &r->kv) != FL_KV_OK)
+        r->kv = NULL; /* Redis down too: the counter is rebuilt later */
+    if (rc == BUY_DUP || rc < 0) { /* unsold: the units go back */
+        give_back(r->kv, j->s.id, buyer, j->qty, 1, &j->k);
+        err = rc < 0 ? shop_fail_db(r, rc) : shop_idem_replay(r, &j->k);
+        if (err == 1)
+            return SHOP_OK;
+        return err == 0 ? shop_fail(r, SHOP_E_INTERNAL, "idempotency key vanished") : err;
+    }
+    /* MariaDB refused: no free slot (the counter was high), or the buyer's limit */
+    if (rc == BUY_LIMIT)
+        give_back(r->kv, j->s.id, buyer, j->qty, 0, NULL);
+    return refuse_checked(r, r->kv, &j->s, &j->k, rc == BUY_LIMIT ? TAKE_LIMIT : TAKE_SOLD_OUT, 1);
+}
+
+/* The order writer's thread: answer a written order, hand anything else
+ * back to the worker thread. No blocking here. */
 static void job_done(shop_batch_item *it, int rc)
 {
     buy_job *j = (buy_job *)it;
     shop_req *r = j->r;
-    fl_kv *kv = NULL;
-    long long buyer = r->session->account_id;
-    int err;
-    if (rc != BUY_OK && fl_kv_acquire(r->ctx->kv, &kv) != FL_KV_OK)
-        kv = NULL;
     if (rc == BUY_OK) { /* reply with exactly the stored answer */
-        err = shop_reply_raw(r, 201, "application/json", j->text, strlen(j->text));
-    } else if (rc == BUY_DUP || rc < 0) { /* unsold: the units go back */
-        give_back(kv, j->s.id, buyer, j->qty, 1, &j->k);
-        err = rc < 0 ? shop_fail_db(r, rc) : shop_idem_replay(r, &j->k);
-        if (err == 1)
-            err = SHOP_OK;
-        else if (err == 0)
-            err = shop_fail(r, SHOP_E_INTERNAL, "idempotency key vanished");
-    } else { /* MariaDB refused: no free slot (the counter was high), or the buyer's limit */
-        if (rc == BUY_LIMIT)
-            give_back(kv, j->s.id, buyer, j->qty, 0, NULL);
-        err = refuse_checked(r, kv, &j->s, &j->k, rc == BUY_LIMIT ? TAKE_LIMIT : TAKE_SOLD_OUT, 1);
+        shop_resume(r, shop_reply_raw(r, 201, "application/json", j->text, strlen(j->text)));
+        return;
     }
-    fl_kv_release(kv);
-    shop_resume(r, err);
+    j->order_rc = rc;
+    shop_resume_then(r, order_failed, j);
 }
 
 /* The batch thread: what take_lua answered for j. No blocking here. */
