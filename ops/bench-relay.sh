@@ -154,7 +154,7 @@ for N in $RAMP; do
     say "$(printf '%8s %8s %10s %12s %8s %8s %10s %11s' "$N" "$alive" "$(jget "$RESULT" .kbps_per_viewer)" "$CPU_PCT" "$per" "$stalls" "$(jget "$RESULT" .first_frame_ms.p95)" "$(jget "$RESULT" .delay_ms.p95)")"
     if [ "$stalls" = 0 ] && [ "$alive" = "$N" ] && awk -v c="$CPU_PCT" 'BEGIN { exit !(c < 100) }'; then BEST=$N; fi
 done
-say "(us/view: marginal relay CPU per viewer, microseconds per second; CPU% includes the publisher's work; ms)"
+say "(us/view: marginal relay CPU per viewer, microseconds per second; CPU% includes the publisher's work)"
 say "largest N measured within one core, no stalls: $BEST"
 
 say ""

@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/clock.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_flv.h"
 
@@ -558,13 +559,6 @@ static void out_pass(flv_out *o, int new_only)
     pthread_mutex_unlock(&o->lock);
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Runs a pass over every stream; streams left without viewers leave the
  * writer. */
 static void writer_pass(int new_only)
@@ -640,7 +634,7 @@ static void *writer_main(void *arg)
         int batch = FLV_BATCH_MS + W.nviewers;
         if (batch > FLV_BATCH_MAX_MS)
             batch = FLV_BATCH_MAX_MS;
-        uint64_t t = now_ms();
+        uint64_t t = (uint64_t)fl_mono_ms();
         int wait = t - last >= (uint64_t)batch ? 0 : (int)(last + (uint64_t)batch - t);
         int n = epoll_wait(W.ep, evs, FLV_MAX_EVENTS, wait);
         int attached = 0;
@@ -649,7 +643,7 @@ static void *writer_main(void *arg)
             take_pending();
             writer_pass(1);
         }
-        t = now_ms();
+        t = (uint64_t)fl_mono_ms();
         if (t - last < (uint64_t)batch)
             continue;
         last = t;

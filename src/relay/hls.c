@@ -30,7 +30,7 @@
  * media sequence number counts segments over all epochs.
  *
  * EXT-X-PROGRAM-DATE-TIME: the wall clock at the epoch's first packet plus
- * the segment's media time, as libavformat's hls muxer dated them.
+ * the segment's media time (the epoch's first packet is media time 0).
  *
  * EXT-X-TARGETDURATION is the largest EXTINF rounded to the nearest
  * integer (RFC 8216 4.3.3.1), at least 1, and never decreases for a store
@@ -256,7 +256,9 @@ int hls_store_cancel(hls_store *st, hls_waiter *w)
 {
     int was = 0;
     pthread_mutex_lock(&st->lock);
-    for (hls_waiter **pp = &st->waiters; *pp; pp = &(*pp)->next) {
+    /* a woken or cancelled waiter is unlinked and disarmed together: only
+     * an armed one needs the walk (called again at the request's end) */
+    for (hls_waiter **pp = &st->waiters; w->armed && *pp; pp = &(*pp)->next) {
         if (*pp == w) {
             *pp = w->next;
             w->next = NULL;
@@ -730,9 +732,8 @@ void hls_mux_close(hls_mux *m)
             cut(m, m->last_end, 1);
         av_write_trailer(m->oc);
     }
-    if (m->pb)
-        store_epoch_end(m->st, m->epoch);
     if (m->pb) {
+        store_epoch_end(m->st, m->epoch);
         av_freep(&m->pb->buffer);
         avio_context_free(&m->pb);
     }

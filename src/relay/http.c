@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/clock.h"
 #include "farmlive/buf.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_http.h"
@@ -322,13 +323,6 @@ static enum MHD_Result serve_flv(req *r, const char *live_id)
 
 /* -- LL-HLS ----------------------------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One HLS answer from a store result; takes b. */
 static enum MHD_Result hls_respond(struct MHD_Connection *c, int rc, relay_blob *b,
                                    const char *mime, int playlist)
@@ -400,7 +394,7 @@ static void hls_woken(hls_waiter *w)
  * has not woken. H.wlock held. */
 static void waits_expire_locked(int all)
 {
-    int64_t now = mono_ms();
+    int64_t now = fl_mono_ms();
     for (hls_wait *hw = H.waits; hw; hw = hw->next)
         if ((all || now >= hw->deadline) && hls_store_cancel(relay_stream_hls(hw->s), &hw->w))
             MHD_resume_connection(hw->conn);
@@ -492,7 +486,7 @@ static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
     snprintf(hw->name, sizeof(hw->name), "%s", name);
     hw->msn = msn;
     hw->part = part;
-    hw->deadline = mono_ms() + hls_store_block_ms(relay_stream_hls(s));
+    hw->deadline = fl_mono_ms() + hls_store_block_ms(relay_stream_hls(s));
     *r->con_cls = hw;
     MHD_suspend_connection(r->conn);
     atomic_fetch_add(&H.suspended, 1);

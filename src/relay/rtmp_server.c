@@ -24,6 +24,7 @@
  * memory. Once a second: stall and handshake timeouts, and the hub's tick
  * (whose ended streams are reported to the shop). */
 #include "farmlive/relay_rtmp.h"
+#include "farmlive/clock.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
 #include "farmlive/publish_auth.h"
@@ -82,13 +83,6 @@ struct rtmp_server {
 
 /* Distinct addresses tag the non-connection fds in epoll. */
 static char tag_listen, tag_stop, tag_auth;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Stream keys are secrets: logs show only their start. */
 static const char *masked(const char *key, char *buf, size_t len)
@@ -333,7 +327,7 @@ static void conn_readable(rtmp_server *srv, conn *c)
                 conn_close(srv, c, FL_LOG_INFO, "rtmp_closed", "read failed: %s", strerror(errno));
             return;
         }
-        c->last_in_ms = now_ms();
+        c->last_in_ms = (uint64_t)fl_mono_ms();
         c->bytes_in += (uint64_t)n;
         conn_feed(srv, c, buf, (size_t)n);
         if (c->phase != PH_DEAD && c->peer_window && c->bytes_in - c->last_ack >= c->peer_window) {
@@ -367,7 +361,7 @@ static void on_accept(rtmp_server *srv)
             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, c->ip, sizeof(c->ip));
         else
             snprintf(c->ip, sizeof(c->ip), "unknown");
-        c->created_ms = c->last_in_ms = now_ms();
+        c->created_ms = c->last_in_ms = (uint64_t)fl_mono_ms();
         rtmp_hs_init(&c->hs, (uint32_t)c->created_ms, (uint32_t)(c->created_ms * 2654435761u) ^ (uint32_t)c->id);
         rtmp_chunk_reader_init(&c->rd, 0);
         rtmp_session_init(&c->sess);
@@ -467,7 +461,7 @@ static void on_ended(void *arg, const char *live_id)
 
 static void on_tick(rtmp_server *srv)
 {
-    uint64_t now = now_ms();
+    uint64_t now = (uint64_t)fl_mono_ms();
     for (conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         int pending = c->sess.state == RTMP_SESS_PUBLISH_PENDING;
@@ -552,7 +546,7 @@ out_free:
 int rtmp_server_run(rtmp_server *srv)
 {
     struct epoll_event evs[MAX_EVENTS];
-    srv->last_tick_ms = now_ms();
+    srv->last_tick_ms = (uint64_t)fl_mono_ms();
     for (;;) {
         int n = epoll_wait(srv->epfd, evs, MAX_EVENTS, 250);
         if (n < 0 && errno != EINTR) {
@@ -580,7 +574,7 @@ int rtmp_server_run(rtmp_server *srv)
             }
         }
         free_graveyard(srv);
-        uint64_t now = now_ms();
+        uint64_t now = (uint64_t)fl_mono_ms();
         if (now - srv->last_tick_ms >= 1000) {
             srv->last_tick_ms = now;
             on_tick(srv);

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/clock.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
@@ -97,13 +98,6 @@ struct relay_stream {
     int worker_started;
     atomic_int worker_done;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* -- the work queue ------------------------------------------------------ */
 
@@ -207,7 +201,7 @@ static void worker_frame(relay_stream *s, worker_state *w, relay_tag *t, int key
         w->rec = relay_rec_open(s->cfg->var_dir, s->live_id, &w->params);
     }
     if (key && w->params.avcc) {
-        int64_t now = mono_ms();
+        int64_t now = fl_mono_ms();
         int interval = s->cfg->thumb_interval_s > 0 ? s->cfg->thumb_interval_s : 10;
         if (w->last_thumb == 0 || now - w->last_thumb >= (int64_t)interval * 1000) {
             relay_blob *b = relay_thumb_make(&w->params, t);
@@ -301,7 +295,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->qlock, NULL);
     pthread_cond_init(&s->qcond, NULL);
-    s->started_ms = mono_ms();
+    s->started_ms = fl_mono_ms();
     s->epoch = 1;
     if (pthread_create(&s->worker, NULL, worker_main, s) == 0) {
         s->worker_started = 1;
@@ -412,7 +406,7 @@ static uint32_t rebase(relay_stream *s, uint32_t ts)
 
 static void count(relay_stream *s, size_t len, int video_frame, int audio_frame)
 {
-    int64_t sec = mono_ms() / 1000;
+    int64_t sec = fl_mono_ms() / 1000;
     pthread_mutex_lock(&s->lock);
     rate_bucket *b = &s->rate[sec % RATE_BUCKETS];
     if (b->sec != sec)
@@ -554,7 +548,7 @@ relay_blob *relay_stream_thumb(relay_stream *s)
 
 void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
 {
-    int64_t now = mono_ms();
+    int64_t now = fl_mono_ms();
     int64_t sec = now / 1000;
     memset(info, 0, sizeof(*info));
     snprintf(info->live_id, sizeof(info->live_id), "%s", s->live_id);
