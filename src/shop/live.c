@@ -139,31 +139,12 @@ static int is_status(const char *s)
 }
 
 /* Cursor: the last internal id of the previous page, in hex (as products.c). */
-static int parse_cursor(const char *s, long long *out)
-{
-    char *end = NULL;
-    unsigned long long v;
-    size_t n = strlen(s);
-    if (n == 0 || n > 16 || strspn(s, "0123456789abcdefABCDEF") != n)
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 16);
-    if (errno || *end || v == 0 || v > (unsigned long long)LLONG_MAX)
-        return -1;
-    *out = (long long)v;
-    return 0;
-}
 
 static void key_hash(const char *key, char out[FL_SHA256_HEX])
 {
     fl_sha256_hex(key, strlen(key), out);
 }
 
-static json_t *jstr(const char *s)
-{
-    json_t *v = s ? json_string(s) : NULL;
-    return v ? v : json_null();
-}
 
 static void iso_now(char out[32])
 {
@@ -181,12 +162,12 @@ static json_t *live_json(const fl_config *cfg, const fl_rows *rows, size_t i)
     char url[512];
     json_t *o = json_object();
 
-    json_object_set_new(o, "id", jstr(id));
-    json_object_set_new(o, "title", jstr(fl_rows_str(rows, i, LC_TITLE)));
-    json_object_set_new(o, "status", jstr(fl_rows_str(rows, i, LC_STATUS)));
+    json_object_set_new(o, "id", shop_json_str(id));
+    json_object_set_new(o, "title", shop_json_str(fl_rows_str(rows, i, LC_TITLE)));
+    json_object_set_new(o, "status", shop_json_str(fl_rows_str(rows, i, LC_STATUS)));
     json_object_set_new(o, "coop",
                         json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, LC_COOP_ID),
-                                  "name", jstr(fl_rows_str(rows, i, LC_COOP_NAME))));
+                                  "name", shop_json_str(fl_rows_str(rows, i, LC_COOP_NAME))));
     snprintf(url, sizeof(url), "%s/live/%s/index.m3u8", base, id);
     json_object_set_new(o, "hls_url", json_string(url));
     snprintf(url, sizeof(url), "%s/live/%s.flv", base, id);
@@ -195,10 +176,10 @@ static json_t *live_json(const fl_config *cfg, const fl_rows *rows, size_t i)
     json_object_set_new(o, "thumbnail_url", json_string(url));
     snprintf(url, sizeof(url), "%s/api/recordings?live_id=%s", base, id); /* the replays, once recorded */
     json_object_set_new(o, "recordings_url", json_string(url));
-    json_object_set_new(o, "started_at", jstr(fl_rows_str(rows, i, LC_STARTED)));
-    json_object_set_new(o, "ended_at", jstr(fl_rows_str(rows, i, LC_ENDED)));
-    json_object_set_new(o, "created_at", jstr(fl_rows_str(rows, i, LC_CREATED)));
-    json_object_set_new(o, "updated_at", jstr(fl_rows_str(rows, i, LC_UPDATED)));
+    json_object_set_new(o, "started_at", shop_json_str(fl_rows_str(rows, i, LC_STARTED)));
+    json_object_set_new(o, "ended_at", shop_json_str(fl_rows_str(rows, i, LC_ENDED)));
+    json_object_set_new(o, "created_at", shop_json_str(fl_rows_str(rows, i, LC_CREATED)));
+    json_object_set_new(o, "updated_at", shop_json_str(fl_rows_str(rows, i, LC_UPDATED)));
     return o;
 }
 
@@ -744,7 +725,7 @@ int shop_live_list(shop_req *r)
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", LIVE_LIMIT_MAX);
         goto out;
     }
-    if ((v = shop_query(r, "cursor")) && parse_cursor(v, &cursor)) {
+    if ((v = shop_query(r, "cursor")) && shop_cursor_parse(v, &cursor)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "cursor is not valid");
         goto out;
     }
@@ -764,13 +745,7 @@ int shop_live_list(shop_req *r)
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
         json_array_append_new(items, live_json(r->ctx->cfg, rows, i));
     json_object_set_new(out, "items", items);
-    if (n > (size_t)limit)
-        json_object_set_new(out, "next_cursor",
-                            json_string(fl_arena_printf(
-                                r->arena, "%llx",
-                                (unsigned long long)fl_rows_int(rows, (size_t)limit - 1, LC_ID))));
-    else
-        json_object_set_new(out, "next_cursor", json_null());
+    json_object_set_new(out, "next_cursor", shop_cursor_next(rows, limit, LC_ID));
     rc = shop_reply_json(r, 200, out);
     out = NULL;
 out:

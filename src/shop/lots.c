@@ -42,45 +42,40 @@ enum {
     "JOIN products p ON p.id = s.product_id LEFT JOIN production_bases b ON b.id = l.base_id "    \
     "LEFT JOIN accounts a ON a.id = l.farmer_account_id "
 
-static json_t *jstr(const char *s)
-{
-    json_t *v = s ? json_string(s) : NULL;
-    return v ? v : json_null();
-}
 
 static json_t *lot_json(shop_req *r, const fl_rows *rows, size_t i)
 {
     const char *code = fl_rows_str(rows, i, LC_CODE);
     json_t *l = json_object();
     json_object_set_new(l, "id", json_integer(fl_rows_int(rows, i, LC_ID)));
-    json_object_set_new(l, "code", jstr(code));
+    json_object_set_new(l, "code", shop_json_str(code));
     json_object_set_new(l, "coop_id", json_integer(fl_rows_int(rows, i, LC_COOP)));
     json_object_set_new(l, "sku",
                         json_pack("{s:I,s:o,s:o}", "id", (json_int_t)fl_rows_int(rows, i, LC_SKU),
-                                  "spec", jstr(fl_rows_str(rows, i, LC_SPEC)), "gtin",
-                                  jstr(fl_rows_str(rows, i, LC_GTIN))));
+                                  "spec", shop_json_str(fl_rows_str(rows, i, LC_SPEC)), "gtin",
+                                  shop_json_str(fl_rows_str(rows, i, LC_GTIN))));
     json_object_set_new(l, "product",
                         json_pack("{s:I,s:o,s:o}", "id",
                                   (json_int_t)fl_rows_int(rows, i, LC_PRODUCT), "name_zh",
-                                  jstr(fl_rows_str(rows, i, LC_NAME_ZH)), "name_en",
-                                  jstr(fl_rows_str(rows, i, LC_NAME_EN))));
+                                  shop_json_str(fl_rows_str(rows, i, LC_NAME_ZH)), "name_en",
+                                  shop_json_str(fl_rows_str(rows, i, LC_NAME_EN))));
     json_object_set_new(l, "base",
                         fl_rows_str(rows, i, LC_BASE)
                             ? json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, LC_BASE),
-                                        "name", jstr(fl_rows_str(rows, i, LC_BASE_NAME)))
+                                        "name", shop_json_str(fl_rows_str(rows, i, LC_BASE_NAME)))
                             : json_null());
     json_object_set_new(l, "farmer",
                         fl_rows_str(rows, i, LC_FARMER)
                             ? json_pack("{s:I,s:o}", "account_id",
                                         (json_int_t)fl_rows_int(rows, i, LC_FARMER),
-                                        "display_name", jstr(fl_rows_str(rows, i, LC_FARMER_NAME)))
+                                        "display_name", shop_json_str(fl_rows_str(rows, i, LC_FARMER_NAME)))
                             : json_null());
     json_object_set_new(l, "quantity", json_integer(fl_rows_int(rows, i, LC_QTY)));
-    json_object_set_new(l, "unit", jstr(fl_rows_str(rows, i, LC_UNIT)));
+    json_object_set_new(l, "unit", shop_json_str(fl_rows_str(rows, i, LC_UNIT)));
     json_object_set_new(l, "remaining", json_integer(fl_rows_int(rows, i, LC_REMAINING)));
-    json_object_set_new(l, "harvest_date", jstr(fl_rows_str(rows, i, LC_HARVEST)));
-    json_object_set_new(l, "pack_date", jstr(fl_rows_str(rows, i, LC_PACK)));
-    json_object_set_new(l, "created_at", jstr(fl_rows_str(rows, i, LC_CREATED)));
+    json_object_set_new(l, "harvest_date", shop_json_str(fl_rows_str(rows, i, LC_HARVEST)));
+    json_object_set_new(l, "pack_date", shop_json_str(fl_rows_str(rows, i, LC_PACK)));
+    json_object_set_new(l, "created_at", shop_json_str(fl_rows_str(rows, i, LC_CREATED)));
     json_object_set_new(
         l, "links",
         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "page",

@@ -60,24 +60,6 @@ static void test_checks(void **state)
     assert_false(is_status("LIVE") || is_status("") || is_status("live "));
 }
 
-static void test_cursor(void **state)
-{
-    long long v = 0;
-    (void)state;
-    assert_int_equal(parse_cursor("1f", &v), 0);
-    assert_int_equal(v, 31);
-    assert_int_equal(parse_cursor("7fffffffffffffff", &v), 0);
-    assert_int_equal(parse_cursor("8000000000000000", &v), -1);
-    assert_int_equal(parse_cursor("0", &v), -1);
-    assert_int_equal(parse_cursor("", &v), -1);
-    assert_int_equal(parse_cursor("zz", &v), -1);
-    assert_int_equal(parse_cursor("11111111111111111", &v), -1);
-    assert_int_equal(shop_parse_dec("10", 0, 10, &v), 0);
-    assert_int_equal(shop_parse_dec("11", 0, 10, &v), -1);
-    assert_int_equal(shop_parse_dec("-1", 0, 10, &v), -1);
-    assert_int_equal(shop_parse_dec("1x", 0, 10, &v), -1);
-}
-
 static void feed_push(live_feed *f, long long seq, const char *id)
 {
     char msg[160];
@@ -119,7 +101,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_machine),
         cmocka_unit_test(test_checks),
-        cmocka_unit_test(test_cursor),
         cmocka_unit_test(test_ring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
