@@ -16,6 +16,10 @@
 
 /* The expiry slides on use, refreshed at most once a minute: a write per
  * request would cost Redis an AOF append on every authenticated call. */
+/* A session's Redis key: SESS_PREFIX then sha256(token) in hex. */
+#define SESS_PREFIX "sess:"
+#define SESS_PREFIX_LEN (sizeof(SESS_PREFIX) - 1)
+
 static const char lookup_lua[] = SHOP_AUTH_SESSION_LUA "return session(KEYS[1], ARGV[1])";
 
 static const char create_lua[] =
@@ -63,7 +67,7 @@ static int load_session(shop_req *r, const char *hash, int via_cookie)
     char key[80], ttl[16];
     if (!r->kv && fl_kv_acquire(r->ctx->kv, &r->kv) != FL_KV_OK)
         return -1;
-    snprintf(key, sizeof(key), "sess:%s", hash);
+    snprintf(key, sizeof(key), SESS_PREFIX "%s", hash);
     snprintf(ttl, sizeof(ttl), "%d", r->ctx->cfg->session_ttl);
     redisReply *rep = fl_kv_cmd(r->kv, "EVAL %s 1 %s %s", lookup_lua, key, ttl);
     if (!rep)
@@ -94,7 +98,7 @@ int shop_auth_request(shop_req *r)
         char hash[FL_SHA256_HEX];
         fl_sha256_hex(token, 64, hash);
         if (r->route->role == SHOP_ROLE_USER_DEFERRED && !via_cookie) {
-            r->session_key = fl_arena_printf(r->arena, "sess:%s", hash);
+            r->session_key = fl_arena_printf(r->arena, SESS_PREFIX "%s", hash);
             return SHOP_OK; /* the handler looks it up (shop_auth_settle*) */
         }
         /* Public routes stay readable while Redis is down: the caller is
@@ -147,7 +151,7 @@ const char *shop_auth_session_key(shop_req *r)
 {
     if (r->session_key)
         return r->session_key;
-    return r->session ? fl_arena_printf(r->arena, "sess:%s", r->session->token_hash) : NULL;
+    return r->session ? fl_arena_printf(r->arena, SESS_PREFIX "%s", r->session->token_hash) : NULL;
 }
 
 int shop_auth_settle(shop_req *r, redisReply *const *fields)
@@ -156,7 +160,7 @@ int shop_auth_settle(shop_req *r, redisReply *const *fields)
     int via_cookie = r->session && r->session->via_cookie;
     r->session_key = NULL;
     if (key)
-        session_from(r, fields, key + 5, via_cookie);
+        session_from(r, fields, key + SESS_PREFIX_LEN, via_cookie);
     if (!r->session)
         return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");
     return SHOP_OK;
@@ -165,7 +169,7 @@ int shop_auth_settle(shop_req *r, redisReply *const *fields)
 int shop_auth_settle_now(shop_req *r)
 {
     if (r->session_key) {
-        const char *hash = r->session_key + 5;
+        const char *hash = r->session_key + SESS_PREFIX_LEN;
         r->session_key = NULL;
         if (load_session(r, hash, 0) < 0)
             return shop_fail_kv(r);
@@ -185,7 +189,7 @@ int shop_auth_session_create(shop_req *r, long long account_id, int platform_adm
     fl_random_token(token);
     fl_random_token(csrf);
     fl_sha256_hex(token, 64, hash);
-    snprintf(key, sizeof(key), "sess:%s", hash);
+    snprintf(key, sizeof(key), SESS_PREFIX "%s", hash);
     snprintf(ttl, sizeof(ttl), "%d", r->ctx->cfg->session_ttl);
     snprintf(id, sizeof(id), "%lld", account_id);
     snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
@@ -207,7 +211,7 @@ int shop_auth_session_destroy(shop_req *r)
     int err = shop_kv(r, &kv);
     if (err < 0)
         return err;
-    redisReply *rep = fl_kv_cmd(kv, "DEL sess:%s", r->session->token_hash);
+    redisReply *rep = fl_kv_cmd(kv, "DEL " SESS_PREFIX "%s", r->session->token_hash);
     if (!rep)
         return shop_fail_kv(r);
     freeReplyObject(rep);
