@@ -352,15 +352,20 @@ int hls_store_media(hls_store *st, const char *name, hls_waiter *w, relay_blob *
     return ret;
 }
 
+int hls_store_request(hls_store *st, const char *name, int64_t msn, int part, hls_waiter *w,
+                      relay_blob **out, const char **mime)
+{
+    if (strcmp(name, "index.m3u8") == 0) {
+        *mime = mime_of(name);
+        return hls_store_playlist(st, msn, part, w, out);
+    }
+    return hls_store_media(st, name, w, out, mime);
+}
+
 relay_blob *hls_store_get(hls_store *st, const char *name, const char **mime)
 {
     relay_blob *b = NULL;
-    if (strcmp(name, "index.m3u8") == 0) {
-        *mime = mime_of(name);
-        hls_store_playlist(st, -1, -1, NULL, &b);
-    } else {
-        hls_store_media(st, name, NULL, &b, mime);
-    }
+    hls_store_request(st, name, -1, -1, NULL, &b, mime);
     return b;
 }
 

@@ -343,19 +343,6 @@ static enum MHD_Result hls_respond(struct MHD_Connection *c, int rc, relay_blob 
     }
 }
 
-/* The store's answer for a playlist (msn < 0: at once) or a media name;
- * w armed on HLS_WAIT when not NULL. */
-static int hls_try(relay_stream *s, const char *name, int64_t msn, int part, hls_waiter *w,
-                   relay_blob **b, const char **mime)
-{
-    hls_store *st = relay_stream_hls(s);
-    if (strcmp(name, "index.m3u8") == 0) {
-        *mime = "application/vnd.apple.mpegurl";
-        return hls_store_playlist(st, msn, part, w, b);
-    }
-    return hls_store_media(st, name, w, b, mime);
-}
-
 static void waits_add(hls_wait *hw)
 {
     pthread_mutex_lock(&H.wlock);
@@ -429,7 +416,8 @@ static enum MHD_Result hls_resumed(hls_wait *hw)
     atomic_fetch_sub(&H.suspended, 1);
     waits_remove(hw);
     hls_store_cancel(relay_stream_hls(hw->s), &hw->w);
-    int rc = hls_try(hw->s, hw->name, hw->msn, hw->part, NULL, &b, &mime);
+    int rc = hls_store_request(relay_stream_hls(hw->s), hw->name, hw->msn, hw->part, NULL, &b,
+                               &mime);
     return hls_respond(hw->conn, rc, b, mime, strcmp(hw->name, "index.m3u8") == 0);
 }
 
@@ -473,7 +461,7 @@ static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
                              "_HLS_msn: a number; _HLS_part: a number, with _HLS_msn");
         goto out_release;
     }
-    int rc = hls_try(s, name, msn, part, NULL, &b, &mime);
+    int rc = hls_store_request(relay_stream_hls(s), name, msn, part, NULL, &b, &mime);
     if (rc != HLS_WAIT || strlen(name) >= sizeof(((hls_wait *)0)->name)) {
         ret = hls_respond(r->conn, rc, b, mime, playlist);
         goto out_release;
@@ -491,7 +479,8 @@ static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
     MHD_suspend_connection(r->conn);
     atomic_fetch_add(&H.suspended, 1);
     waits_add(hw);
-    if (atomic_load(&H.stopping) || hls_try(s, name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
+    if (atomic_load(&H.stopping) ||
+        hls_store_request(relay_stream_hls(s), name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
         relay_blob_unref(b); /* answered again once resumed */
         MHD_resume_connection(r->conn);
     } else if (atomic_load(&H.stopping) && hls_store_cancel(relay_stream_hls(s), &hw->w)) {
