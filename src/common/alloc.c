@@ -1,6 +1,7 @@
 /* alloc.c - the allocator wrapper: abort on out-of-memory, once, here. */
 #include "farmlive/alloc.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,4 +58,15 @@ char *fl_strndup(const char *s, size_t n)
 void fl_free(void *p)
 {
     free(p);
+}
+
+/* Sizes: every request's and batch's buffers (the largest, an order
+ * batch's JSON or a Redis pipeline, a few MB at most) come from the heap,
+ * not from their own mmap; up to 256 MB of free heap top stays mapped; a
+ * heap grows 16 MB at a time. */
+void fl_alloc_keep_freed(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 16 * 1024 * 1024);
 }

@@ -45,6 +45,7 @@ static int serve(const fl_config *cfg)
     shop_ctx ctx = {.cfg = cfg};
 
     signal(SIGPIPE, SIG_IGN);
+    fl_alloc_keep_freed(); /* before any thread: each thread's arena takes these */
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the live sweep asks the relay */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
