@@ -15,8 +15,9 @@
 # Settings: BENCH_FLASH_BUYERS (1000), BENCH_FLASH_UNITS (300),
 # BENCH_FLASH_ROUNDS (5), BENCH_FLASH_OUT (var/bench/flash.txt),
 # BIN_DIR (bin; holds bench-flash_load), BENCH_FLASH_PIDS ("shop=PID db=PID
-# redis=PID": each round then also reports the CPU each used, in ms). Exit 1 when a round sold a number of
-# orders other than UNITS or oversold.
+# redis=PID": each round then also reports the CPU each used, in ms; the
+# load client's own CPU in the burst is always reported, as load=). Exit 1
+# when a round sold a number of orders other than UNITS or oversold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -87,7 +88,8 @@ round() {
     (
         eval "$(printf '%s' "$line" | tr ' ' '\n' | grep -E '^[a-z_0-9]+=[0-9.]+$')"
         printf '%-8s %5s %8s %8s %8s %12s %9s %9s %9s %9s %7s  %s\n' "$mode" "$n" "${ok:-?}" "$orders" "$oversold" \
-            "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${p99_ok_ms:-?}" "${p99_refused_ms:-?}" "${other:-?}" "$cpu"
+            "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${p99_ok_ms:-?}" "${p99_refused_ms:-?}" "${other:-?}" \
+            "${cpu:+$cpu,}load=${load_cpu_ms:-?}"
     ) | tee -a "$TMP/rows"
     [ "$orders" = "$UNITS" ] && [ "$oversold" = 0 ] || echo FAIL >>"$TMP/failed"
 }
