@@ -540,13 +540,17 @@ const char *fl_db_error(const fl_db *db)
 
 int fl_db_begin(fl_db *db)
 {
+    static const char start[] = "START TRANSACTION";
     if (db->broken || !db->mysql) {
         if (conn_open(db) != FL_DB_OK)
             return FL_DB_EDOWN;
     }
-    if (mysql_autocommit(db->mysql, 0) != 0) {
+    /* one round trip, and none after COMMIT or ROLLBACK: autocommit stays
+     * on outside transactions (toggling it cost one more each way) */
+    if (mysql_real_query(db->mysql, start, sizeof(start) - 1) != 0) {
         int rc = fail(db, mysql_errno(db->mysql), mysql_error(db->mysql), "BEGIN");
-        if (rc == FL_DB_EDOWN && conn_open(db) == FL_DB_OK && mysql_autocommit(db->mysql, 0) == 0)
+        if (rc == FL_DB_EDOWN && conn_open(db) == FL_DB_OK &&
+            mysql_real_query(db->mysql, start, sizeof(start) - 1) == 0)
             goto started;
         return rc;
     }
@@ -565,8 +569,6 @@ int fl_db_commit(fl_db *db)
         if (!db->broken)
             mysql_rollback(db->mysql);
     }
-    if (!db->broken)
-        mysql_autocommit(db->mysql, 1);
     db->in_tx = 0;
     return rc;
 }
@@ -578,8 +580,6 @@ int fl_db_rollback(fl_db *db)
         return FL_DB_OK;
     if (!db->broken && mysql_rollback(db->mysql) != 0)
         rc = fail(db, mysql_errno(db->mysql), mysql_error(db->mysql), "ROLLBACK");
-    if (!db->broken)
-        mysql_autocommit(db->mysql, 1);
     db->in_tx = 0;
     return rc;
 }
