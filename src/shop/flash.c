@@ -116,15 +116,21 @@ static const char give_lua[] =
     "redis.call('INCR', KEYS[3]) "
     "return 1";
 
-/* KEYS: stock, buyers, gen, seen. ARGV: remaining, ttl, then account/units pairs */
+/* KEYS: stock, buyers, gen, seen. ARGV: remaining, ttl, "check" or "fix",
+ * then (with "fix") account/units pairs. Answers 0 (nothing to fix), 1
+ * (counter recreated) or 2 (corrected: no take or give since the last
+ * pass, yet it differs from MariaDB); with "check", -1 or -2 instead of
+ * fixing, and nothing is written: the caller then reads the buyers and
+ * sends "fix", which decides again. */
 static const char rebuild_lua[] =
     "local g = redis.call('GET', KEYS[3]) or '0' "
     "local fix = 0 "
     "if redis.call('EXISTS', KEYS[1]) == 0 then fix = 1 "
     "elseif redis.call('GET', KEYS[4]) == g and redis.call('GET', KEYS[1]) ~= ARGV[1] then fix = 2 end "
+    "if fix > 0 and ARGV[3] == 'check' then return -fix end "
     "if fix > 0 then "
     "  redis.call('SET', KEYS[1], ARGV[1]) redis.call('DEL', KEYS[2]) "
-    "  for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end "
+    "  for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end "
     "end "
     "redis.call('SET', KEYS[4], g) "
     "for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end "
@@ -162,44 +168,60 @@ static void keys_of(long long id, char stock[48], char buyers[48], char gen[48],
 
 /* ---- counters ----------------------------------------------------------- */
 
-/* Rebuilds (or corrects) one sale's counters from MariaDB. 0, or -1 when a
- * server could not be reached. */
-static int rebuild_one(fl_db *db, fl_kv *kv, long long id, long long remaining, long long ttl)
+/* rebuild_lua on one sale: mode "check" (no buyers) or "fix" (the
+ * buyers' rows); the script's answer, or -100 when Redis did not give one. */
+static long long rebuild_call(fl_kv *kv, long long id, const char *rem, const char *ttl, const char *mode,
+                              const fl_rows *buyers)
 {
-    fl_rows *rows = NULL;
-    char stock[48], buyers[48], gen[48], seen[48], rem[24], ttls[24];
-    int rc = fl_db_query(db, &rows, "SELECT account_id, units FROM flash_buyers WHERE sale_id = ? AND units > 0",
-                         "i", id);
-    if (rc != FL_DB_OK)
-        return -1;
-    size_t nb = fl_rows_count(rows), argc = 9 + 2 * nb;
+    char stock[48], bkey[48], gen[48], seen[48];
+    size_t nb = buyers ? fl_rows_count(buyers) : 0, argc = 10 + 2 * nb;
     const char **av = fl_calloc(argc, sizeof(*av));
     size_t *ln = fl_calloc(argc, sizeof(*ln));
-    keys_of(id, stock, buyers, gen, seen);
-    snprintf(rem, sizeof(rem), "%lld", remaining);
-    snprintf(ttls, sizeof(ttls), "%lld", ttl > 0 ? ttl : 1);
-    const char *fixed[] = {"EVAL", rebuild_lua, "4", stock, buyers, gen, seen, rem, ttls};
-    for (size_t i = 0; i < 9; i++)
+    long long v = -100;
+    keys_of(id, stock, bkey, gen, seen);
+    const char *fixed[] = {"EVAL", rebuild_lua, "4", stock, bkey, gen, seen, rem, ttl, mode};
+    for (size_t i = 0; i < 10; i++)
         av[i] = fixed[i];
     for (size_t i = 0; i < nb; i++) {
-        av[9 + 2 * i] = fl_rows_str(rows, i, 0);
-        av[10 + 2 * i] = fl_rows_str(rows, i, 1);
+        av[10 + 2 * i] = fl_rows_str(buyers, i, 0);
+        av[11 + 2 * i] = fl_rows_str(buyers, i, 1);
     }
     for (size_t i = 0; i < argc; i++)
         ln[i] = strlen(av[i]);
     redisReply *rep = fl_kv_cmdargv(kv, (int)argc, av, ln);
-    rc = rep && rep->type == REDIS_REPLY_INTEGER ? 0 : -1;
-    if (rep && rep->type == REDIS_REPLY_INTEGER && rep->integer > 0)
-        fl_log(FL_LOG_INFO, "flash_counter_rebuilt", "sale %lld: counter %s from MariaDB: %lld left", id,
-               rep->integer == 1 ? "recreated" : "corrected", remaining);
-    if (rep && rep->type == REDIS_REPLY_ERROR)
+    if (rep && rep->type == REDIS_REPLY_INTEGER)
+        v = rep->integer;
+    else if (rep && rep->type == REDIS_REPLY_ERROR)
         fl_log(FL_LOG_ERROR, "redis_error", "flash rebuild: %s", rep->str);
     if (rep)
         freeReplyObject(rep);
     fl_free(av);
     fl_free(ln);
+    return v;
+}
+
+/* Rebuilds (or corrects) one sale's counters from MariaDB. The buyers'
+ * rows (one per winner) are read only when the counter needs them: a
+ * periodic pass over many live sales costs one small call each. 0, or -1
+ * when a server could not be reached. */
+static int rebuild_one(fl_db *db, fl_kv *kv, long long id, long long remaining, long long ttl)
+{
+    fl_rows *rows = NULL;
+    char rem[24], ttls[24];
+    snprintf(rem, sizeof(rem), "%lld", remaining);
+    snprintf(ttls, sizeof(ttls), "%lld", ttl > 0 ? ttl : 1);
+    long long v = rebuild_call(kv, id, rem, ttls, "check", NULL);
+    if (v >= 0 || v == -100)
+        return v >= 0 ? 0 : -1;
+    if (fl_db_query(db, &rows, "SELECT account_id, units FROM flash_buyers WHERE sale_id = ? AND units > 0", "i",
+                    id) != FL_DB_OK)
+        return -1;
+    v = rebuild_call(kv, id, rem, ttls, "fix", rows);
     fl_rows_free(rows);
-    return rc;
+    if (v > 0)
+        fl_log(FL_LOG_INFO, "flash_counter_rebuilt", "sale %lld: counter %s from MariaDB: %lld left", id,
+               v == 1 ? "recreated" : "corrected", remaining);
+    return v >= 0 ? 0 : -1;
 }
 
 static const char SALES_LIVE_SQL[] =
