@@ -29,8 +29,10 @@
  * LIVE_RING events it heard; GET /api/v1/live/{id}/events?after=SEQ&wait=S
  * answers the events for that session with seq > SEQ, waiting up to S
  * seconds (at most LIVE_WAIT_MAX, at most LIVE_WAITERS_MAX waiters per
- * process) for one to arrive. Because the ring is filled only from Redis, a
- * process sees its own changes the same way as everyone else's. */
+ * process) for one to arrive. A waiting request is suspended, not a worker
+ * thread blocked: the feed's waits thread resumes it when an event for its
+ * session arrives or its time is up. Because the ring is filled only from
+ * Redis, a process sees its own changes the same way as everyone else's. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -43,6 +45,7 @@
 #include <hiredis/hiredis.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/clock.h"
 #include "farmlive/kv_sub.h"
 #include "farmlive/crypto.h"
 #include "farmlive/db.h"
@@ -62,7 +65,7 @@
 #define LIVE_TX_TRIES 3
 #define LIVE_RING 256
 #define LIVE_WAIT_MAX 10 /* seconds; below the shop's 10 s shutdown grace */
-#define LIVE_WAITERS_MAX 64
+#define LIVE_WAITERS_MAX 4096 /* suspended requests: a busy stream's viewers */
 #define LIVE_SEQ_KEY "farmlive:live:seq"
 
 #define ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
@@ -191,16 +194,29 @@ typedef struct live_event {
     char *json; /* the message as published; NULL when the slot is empty */
 } live_event;
 
+/* A suspended long-poll: in its request's arena, on the feed's list until
+ * the waits thread takes it off and resumes the request. */
+typedef struct live_waiter {
+    struct live_waiter *next;
+    shop_req *r;
+    char id[LIVE_ID_HEX + 1];
+    long long after;
+    int64_t until_ms; /* fl_mono_ms() deadline */
+} live_waiter;
+
 typedef struct live_feed {
     fl_config cfg;       /* a copy: the thread may outlive the caller's frame */
     pthread_mutex_t mu;  /* guards everything below but `sub` */
-    pthread_cond_t cond; /* new event, subscription change or stop */
+    pthread_cond_t cond; /* new event, new waiter, subscription change or stop */
     live_event ring[LIVE_RING];
     size_t next;          /* slot the next event goes to */
     long long last_seq;   /* highest seq heard */
     long long oldest_seq; /* lowest seq still in the ring (0: none) */
     int subscribed;
-    int waiters;
+    int waiters;          /* on the list below */
+    live_waiter *waiting; /* suspended long-polls */
+    pthread_t waits;      /* resumes them: waits_main */
+    int waits_started;
     fl_kv_sub *sub; /* follows SHOP_LIVE_CHANNEL */
     atomic_int stopping; /* waiters give up */
 } live_feed;
@@ -246,6 +262,67 @@ static void feed_set_subscribed(void *arg, int on)
     pthread_mutex_unlock(&f->mu);
 }
 
+static int events_answer(shop_req *r, void *arg);
+
+/* 1 when the ring holds an event of session id with seq > after. Under f->mu. */
+static int feed_has(const live_feed *f, const char *id, long long after)
+{
+    for (size_t k = 0; k < LIVE_RING; k++) {
+        const live_event *e = &f->ring[k];
+        if (e->json && e->seq > after && strcmp(e->id, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The waits thread: takes off the list every waiter whose session has an
+ * event, whose time is up, or all of them once the feed stops, and resumes
+ * it (events_answer then runs on its worker thread). Sleeps until the
+ * earliest deadline or the next event. Returns when stopping and the list
+ * is empty. */
+static void *waits_main(void *arg)
+{
+    live_feed *f = arg;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        int stopping = atomic_load(&f->stopping);
+        int64_t now = fl_mono_ms(), next = INT64_MAX;
+        live_waiter *ready = NULL, **pp = &f->waiting;
+        while (*pp) {
+            live_waiter *w = *pp;
+            if (stopping || w->until_ms <= now || feed_has(f, w->id, w->after)) {
+                *pp = w->next;
+                w->next = ready;
+                ready = w;
+                f->waiters--;
+            } else {
+                next = w->until_ms < next ? w->until_ms : next;
+                pp = &w->next;
+            }
+        }
+        if (ready) { /* resumed outside the lock: events_answer takes it */
+            pthread_mutex_unlock(&f->mu);
+            while (ready) {
+                live_waiter *w = ready;
+                ready = w->next;
+                shop_resume_then(w->r, events_answer, w); /* w is the request's: not touched after */
+            }
+            pthread_mutex_lock(&f->mu);
+            continue;
+        }
+        if (stopping)
+            break;
+        if (next == INT64_MAX) {
+            pthread_cond_wait(&f->cond, &f->mu);
+        } else {
+            struct timespec until = {.tv_sec = next / 1000, .tv_nsec = (long)(next % 1000) * 1000000L};
+            pthread_cond_timedwait(&f->cond, &f->mu, &until);
+        }
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
 /* Stops the subscriber (within about 250 ms or the connect timeout) and frees.
  * Accepts NULL. */
 static void feed_free(live_feed *f)
@@ -256,6 +333,8 @@ static void feed_free(live_feed *f)
     atomic_store(&f->stopping, 1);
     pthread_cond_broadcast(&f->cond);
     pthread_mutex_unlock(&f->mu);
+    if (f->waits_started)
+        pthread_join(f->waits, NULL); /* it resumes every waiter left first */
     fl_kv_sub_stop(f->sub);
     for (size_t i = 0; i < LIVE_RING; i++)
         fl_free(f->ring[i].json);
@@ -277,8 +356,9 @@ static live_feed *feed_new(const fl_config *cfg)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&f->cond, &ca);
     pthread_condattr_destroy(&ca);
+    f->waits_started = pthread_create(&f->waits, NULL, waits_main, f) == 0;
     f->sub = fl_kv_sub_start(&f->cfg, SHOP_LIVE_CHANNEL, "live", feed_on_message, feed_set_subscribed, f);
-    if (!f->sub) {
+    if (!f->sub || !f->waits_started) {
         fl_log(FL_LOG_ERROR, "live_thread_failed", "live events disabled");
         feed_free(f);
         return NULL;
@@ -797,39 +877,59 @@ typedef struct feed_view {
     int subscribed, truncated;
 } feed_view;
 
-/* Appends to events the ring's events of session id with seq > after, oldest
- * first; when there are none, waits up to wait_s seconds for one (unless
- * LIVE_WAITERS_MAX requests already wait, or the feed is stopping). */
-static void feed_collect(live_feed *f, const char *id, long long after, long long wait_s,
-                         json_t *events, feed_view *view)
+/* Appends to events the ring's events of session id with seq > after,
+ * oldest first, and fills view. Under f->mu. */
+static void feed_collect(live_feed *f, const char *id, long long after, json_t *events, feed_view *view)
 {
-    struct timespec until;
-    int counted = 0, may_wait = 0;
-
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += wait_s;
-    pthread_mutex_lock(&f->mu);
-    if (wait_s > 0 && f->waiters < LIVE_WAITERS_MAX) {
-        f->waiters++;
-        counted = may_wait = 1;
+    for (size_t k = 0; k < LIVE_RING; k++) {
+        const live_event *e = &f->ring[(f->next + k) % LIVE_RING];
+        if (e->json && e->seq > after && strcmp(e->id, id) == 0)
+            json_array_append_new(events, json_loads(e->json, 0, NULL));
     }
-    for (;;) {
-        for (size_t k = 0; k < LIVE_RING; k++) {
-            const live_event *e = &f->ring[(f->next + k) % LIVE_RING];
-            if (e->json && e->seq > after && strcmp(e->id, id) == 0)
-                json_array_append_new(events, json_loads(e->json, 0, NULL));
-        }
-        if (json_array_size(events) > 0 || !may_wait || atomic_load(&f->stopping))
-            break;
-        if (pthread_cond_timedwait(&f->cond, &f->mu, &until) == ETIMEDOUT)
-            may_wait = 0; /* one last look, then answer */
-    }
-    if (counted)
-        f->waiters--;
     view->subscribed = f->subscribed;
     view->last_seq = f->last_seq;
     view->truncated = after > 0 && f->oldest_seq > after + 1;
+}
+
+/* The answer: what the ring holds for w's session now (none when the feed
+ * is gone). Runs on the request's worker thread, first or resumed. */
+static int events_answer(shop_req *r, void *arg)
+{
+    const live_waiter *w = arg;
+    live_feed *f = feed_get();
+    json_t *events = json_array();
+    feed_view view = {0};
+    if (f) {
+        pthread_mutex_lock(&f->mu);
+        feed_collect(f, w->id, w->after, events, &view);
+        pthread_mutex_unlock(&f->mu);
+    }
+    return shop_reply_json(r, 200,
+                           json_pack("{s:s,s:o,s:I,s:b,s:b}", "id", w->id, "events", events, "last_seq",
+                                     (json_int_t)view.last_seq, "subscribed", view.subscribed, "truncated",
+                                     view.truncated));
+}
+
+/* Suspends r as a waiter on f when wait_s > 0 and there is nothing to
+ * answer yet (checked under the same lock the waits thread takes, so an
+ * event cannot slip in between); 0 when r should be answered now. */
+static int feed_wait(live_feed *f, shop_req *r, live_waiter *w, long long wait_s)
+{
+    int waiting = 0;
+    pthread_mutex_lock(&f->mu);
+    if (wait_s > 0 && f->waiters < LIVE_WAITERS_MAX && f->waits_started && !atomic_load(&f->stopping) &&
+        !feed_has(f, w->id, w->after)) {
+        w->r = r;
+        w->until_ms = fl_mono_ms() + wait_s * 1000;
+        shop_suspend(r);
+        w->next = f->waiting;
+        f->waiting = w;
+        f->waiters++;
+        pthread_cond_broadcast(&f->cond); /* a new deadline for the waits thread */
+        waiting = 1;
+    }
     pthread_mutex_unlock(&f->mu);
+    return waiting;
 }
 
 /* Long-poll: the events of one session with seq > after, as this process
@@ -840,15 +940,14 @@ int shop_live_events(shop_req *r)
 {
     fl_rows *rows = NULL;
     live_feed *f = NULL;
-    long long after = 0, wait = 0;
-    const char *v, *id;
-    json_t *out = NULL, *events = NULL;
-    feed_view view = {0};
+    long long wait = 0;
+    const char *v;
+    live_waiter *w = fl_arena_alloc(r->arena, sizeof(*w));
     int rc;
 
     feed_ensure(r);
-
-    if ((v = shop_query(r, "after")) && shop_parse_dec(v, 0, LLONG_MAX, &after)) {
+    memset(w, 0, sizeof(*w));
+    if ((v = shop_query(r, "after")) && shop_parse_dec(v, 0, LLONG_MAX, &w->after)) {
         rc = shop_fail(r, SHOP_E_BAD_REQUEST, "after must be a sequence number");
         goto out;
     }
@@ -858,19 +957,13 @@ int shop_live_events(shop_req *r)
     }
     if ((rc = load_by_param(r, &rows)) < 0)
         goto out;
-    id = fl_rows_str(rows, 0, LC_PUBLIC_ID);
-    events = json_array();
-    if ((f = feed_get()) != NULL)
-        feed_collect(f, id, after, wait, events, &view);
-    out = json_pack("{s:s,s:o,s:I,s:b,s:b}", "id", id, "events", events, "last_seq",
-                    (json_int_t)view.last_seq, "subscribed", view.subscribed, "truncated",
-                    view.truncated);
-    events = NULL;
-    rc = shop_reply_json(r, 200, out);
-    out = NULL;
+    snprintf(w->id, sizeof(w->id), "%s", fl_rows_str(rows, 0, LC_PUBLIC_ID));
+    if ((f = feed_get()) != NULL && feed_wait(f, r, w, wait)) {
+        rc = SHOP_SUSPENDED; /* w belongs to the waits thread now */
+        goto out;
+    }
+    rc = events_answer(r, w);
 out:
-    json_decref(events);
-    json_decref(out);
     fl_rows_free(rows);
     return rc;
 }

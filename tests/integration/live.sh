@@ -235,7 +235,7 @@ ID2=$(jqr .id)
 KEY2=$(jqr .stream_key)
 P2=$(free_port)
 LOG2=$_TMP/shop2.log
-FARMLIVE_SHOP_PORT=$P2 FARMLIVE_INTERNAL_SECRET= "$SHOP_BIN" serve >"$LOG2" 2>&1 &
+FARMLIVE_SHOP_PORT=$P2 FARMLIVE_SHOP_THREADS=2 FARMLIVE_INTERNAL_SECRET= "$SHOP_BIN" serve >"$LOG2" 2>&1 &
 PID2=$!
 if wait_http "http://127.0.0.1:$P2/healthz" 30 "$PID2"; then ok; else bad "the second shop starts" "$(tail -n 20 "$LOG2")"; fi
 SAVED_URL=$SHOP_URL
@@ -253,6 +253,28 @@ publish "$KEY2"
 expect_error 503 unavailable "a shop without FARMLIVE_INTERNAL_SECRET refuses the internal API"
 expect_jq '.error.message | test("not configured")' true "and says it is not configured"
 SHOP_URL=$SAVED_URL
+
+# long-polls wait suspended, not on a worker thread: with 2 worker threads
+# and 6 polls waiting, other requests are answered at once, and a poll with
+# nothing to hear answers at its timeout with no events
+for i in 1 2 3 4 5 6; do
+    curl -s --max-time 10 "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=$AFTER&wait=3" >"$_TMP/idle$i.json" &
+    eval "IDLE$i=\$!"
+done
+sleep 0.5
+t0=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$P2/api/v1/live/$ID2")
+t1=$(date +%s%N)
+check "with 6 long-polls waiting on 2 worker threads, another request is answered ($code)" test "$code" = 200
+check "at once ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 1000
+for i in 1 2 3 4 5 6; do eval "wait \$IDLE$i"; done
+t2=$(date +%s%N)
+check "the idle long-polls answered at their 3 s timeout ($(( (t2 - t0) / 1000000 + 500 )) ms after they began)" \
+    test $(( (t2 - t0) / 1000000 + 500 )) -ge 2900 -a $(( (t2 - t0) / 1000000 )) -lt 6000
+BODY=$(cat "$_TMP/idle6.json")
+expect_jq '.events | length' 0 "an idle long-poll answers no events"
+expect_jq ".id" "$ID2" "for its session"
+expect_jq ".last_seq" "$AFTER" "with the last seq it heard"
 
 # a long-poll on the second process, a redis-cli subscriber, then the change on the first
 curl -s --max-time 15 "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=$AFTER&wait=8" >"$_TMP/poll.json" &
