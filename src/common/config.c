@@ -123,7 +123,10 @@ int fl_config_load(fl_config *cfg, char *err, size_t errlen)
     }
     if (cfg->shop_threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg->shop_threads = n > 0 ? (int)(n * 2) : 4;
+        /* one per CPU (two at least): measured best on two cores for
+         * the cached catalogue, the flash sale and the row-lock path
+         * alike (README "Performance"); nothing waits seconds on a worker */
+        cfg->shop_threads = n > 2 ? (int)n : 2;
     }
     if (cfg->public_base[0] == '\0')
         snprintf(cfg->public_base, sizeof(cfg->public_base), "http://localhost:%d", cfg->shop_port);

@@ -68,7 +68,7 @@ static void test_defaults(void **state)
     assert_string_equal(c.shop_host, "127.0.0.1");
     assert_int_equal(c.shop_port, 8080);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    assert_int_equal(c.shop_threads, ncpu > 0 ? (int)(ncpu * 2) : 4);
+    assert_int_equal(c.shop_threads, ncpu > 2 ? (int)ncpu : 2);
     assert_string_equal(c.public_base, "http://localhost:8080");
     assert_string_equal(c.var_dir, "var");
     assert_string_equal(c.web_dir, "src/web");
