@@ -48,6 +48,11 @@ int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_event ev, con
  * sessions changed, or -1 when MariaDB could not be asked. */
 int shop_live_sweep(const shop_ctx *ctx);
 
+/* Shutdown's first step, before the HTTP server stops: every waiting
+ * long-poll is answered now and later ones at once (without it, viewers
+ * polling again and again would keep the server's suspended-request wait
+ * from ever ending). Safe when never started. */
+void shop_live_quiesce(void);
 /* Stops the subscriber and frees the feed. Call after the HTTP server has
  * stopped (no handler may still be running); safe when never started. */
 void shop_live_stop(void);

@@ -154,7 +154,8 @@ static int conn_open(fl_db *db)
     mysql_options(db->mysql, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
     mysql_options(db->mysql, MYSQL_OPT_RECONNECT, &off);
     mysql_options(db->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_options(db->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    /* autocommit on whatever the server's default: fl_db_begin opens transactions */
+    mysql_options(db->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00', autocommit = 1");
     /* with a socket path the host must be "localhost", or TCP is used */
     if (!mysql_real_connect(db->mysql, c->db_socket[0] ? "localhost" : c->db_host, c->db_user, c->db_password,
                             c->db_name,

@@ -64,7 +64,7 @@
 #define LIVE_LIMIT_MAX 100
 #define LIVE_TX_TRIES 3
 #define LIVE_RING 256
-#define LIVE_WAIT_MAX 10 /* seconds; below the shop's 10 s shutdown grace */
+#define LIVE_WAIT_MAX 10 /* seconds; shutdown answers waiters at once (shop_live_quiesce) */
 #define LIVE_WAITERS_MAX 4096 /* suspended requests: a busy stream's viewers */
 #define LIVE_SEQ_KEY "farmlive:live:seq"
 
@@ -210,6 +210,7 @@ typedef struct live_feed {
     pthread_cond_t cond; /* new event, new waiter, subscription change or stop */
     live_event ring[LIVE_RING];
     size_t next;          /* slot the next event goes to */
+    unsigned long long stored; /* events stored since the start */
     long long last_seq;   /* highest seq heard */
     long long oldest_seq; /* lowest seq still in the ring (0: none) */
     int subscribed;
@@ -244,6 +245,7 @@ static void feed_on_message(void *arg, const char *text, size_t len)
     memcpy(e->id, json_string_value(id), LIVE_ID_HEX + 1);
     e->json = fl_strndup(text, len);
     f->next = (f->next + 1) % LIVE_RING;
+    f->stored++;
     if (e->seq > f->last_seq)
         f->last_seq = e->seq;
     f->oldest_seq = f->ring[f->next].json ? f->ring[f->next].seq : f->ring[0].seq;
@@ -275,6 +277,19 @@ static int feed_has(const live_feed *f, const char *id, long long after)
     return 0;
 }
 
+/* 1 when one of the ring's newest n events is of session id with seq > after. Under f->mu. */
+static int feed_has_new(const live_feed *f, const char *id, long long after, unsigned long long n)
+{
+    if (n >= LIVE_RING)
+        return feed_has(f, id, after);
+    for (size_t k = 1; k <= n; k++) {
+        const live_event *e = &f->ring[(f->next + LIVE_RING - k) % LIVE_RING];
+        if (e->json && e->seq > after && strcmp(e->id, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The waits thread: takes off the list every waiter whose session has an
  * event, whose time is up, or all of them once the feed stops, and resumes
  * it (events_answer then runs on its worker thread). Sleeps until the
@@ -284,13 +299,18 @@ static void *waits_main(void *arg)
 {
     live_feed *f = arg;
     pthread_mutex_lock(&f->mu);
+    /* a waiter found nothing in the whole ring when it came (feed_wait):
+     * only events stored since the previous pass can wake it */
+    unsigned long long seen = f->stored;
     for (;;) {
         int stopping = atomic_load(&f->stopping);
         int64_t now = fl_mono_ms(), next = INT64_MAX;
+        unsigned long long fresh = f->stored - seen;
         live_waiter *ready = NULL, **pp = &f->waiting;
+        seen = f->stored;
         while (*pp) {
             live_waiter *w = *pp;
-            if (stopping || w->until_ms <= now || feed_has(f, w->id, w->after)) {
+            if (stopping || w->until_ms <= now || (fresh && feed_has_new(f, w->id, w->after, fresh))) {
                 *pp = w->next;
                 w->next = ready;
                 ready = w;
@@ -377,6 +397,19 @@ int shop_live_start(const shop_ctx *ctx)
     rc = g_feed ? 0 : -1;
     pthread_mutex_unlock(&g_feed_mu);
     return rc;
+}
+
+void shop_live_quiesce(void)
+{
+    pthread_mutex_lock(&g_feed_mu);
+    live_feed *f = g_feed;
+    if (f) {
+        pthread_mutex_lock(&f->mu);
+        atomic_store(&f->stopping, 1);
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->mu);
+    }
+    pthread_mutex_unlock(&g_feed_mu);
 }
 
 void shop_live_stop(void)

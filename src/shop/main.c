@@ -80,6 +80,7 @@ static int serve(const fl_config *cfg)
     shop_sweeper *sweeper = shop_orders_sweeper_start(&ctx); /* order expiry, flash counters */
     sigwait(&set, &sig);
     fl_log(FL_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", sig);
+    shop_live_quiesce(); /* long-polls answer now: the server waits for suspended requests */
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
     shop_orders_sweeper_stop(sweeper);
 out_free:

@@ -309,10 +309,20 @@ if [ -n "$RSUB" ]; then
 fi
 ended "$ID2"
 
+# shutdown answers a waiting long-poll at once instead of waiting for it
+curl -s --max-time 15 -o "$_TMP/last.json" -w '%{http_code}' \
+    "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=999999999&wait=10" >"$_TMP/last.code" &
+LP=$!
+sleep 0.5
+t0=$(date +%s%N)
 kill -TERM "$PID2"
 wait "$PID2"
 rc=$?
+t1=$(date +%s%N)
+wait "$LP"
 check "the second shop exits 0 on SIGTERM (got $rc)" test "$rc" = 0
+check "with a long-poll waiting, within 5 s ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 5000
+check "the waiting long-poll got its answer (HTTP $(cat "$_TMP/last.code"))" test "$(cat "$_TMP/last.code")" = 200
 if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LOG2"; then
     bad "sanitizer report in the second shop's log" "$(grep -m 5 -E 'Sanitizer|runtime error' "$LOG2")"
 else ok; fi
