@@ -18,8 +18,12 @@
  * and the 409s; connect_s = the connect phase alone. Prints one line:
  *   attempts=N ok=N sold_out=N limit=N other=N wall_s=S attempts_per_s=R p50_ms=X p99_ms=Y
  *   p99_ok_ms=Y p99_refused_ms=Y connect_s=C unanswered=U load_cpu_ms=L
+ *   idle_pct=I [cpu_NAME_ms=C ...]
  * (L: this client's own CPU time in the burst, which it spends on the
- * shop's CPUs when both run on one machine)
+ * shop's CPUs when both run on one machine; I: the share of the machine's
+ * CPU time left idle in the burst, from /proc/stat; with
+ * FLASH_LOAD_PIDS="NAME=PID ...", cpu_NAME_ms: what each of those
+ * processes used in the burst, from /proc/PID/stat, in 10 ms ticks)
  * 201 counts as ok, 409 as limit when its body names "limit_reached", else
  * sold_out; anything else, and no answer, as other. A connection closed or
  * reset before a whole answer is unanswered, as is every request still open
@@ -363,8 +367,69 @@ static double cpu_ms(void)
            (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
 }
 
+/* CPU accounting of the burst: the machine's busy and idle ticks, and the
+ * ticks of up to PIDS_MAX named processes. */
+#define PIDS_MAX 8
+typedef struct cpu_marks {
+    unsigned long long busy, idle, proc[PIDS_MAX];
+} cpu_marks;
+typedef struct procs {
+    int n;
+    char name[PIDS_MAX][32];
+    long pid[PIDS_MAX];
+} procs;
+
+/* Parses FLASH_LOAD_PIDS ("NAME=PID ..."); words that do not parse are skipped. */
+static void procs_parse(const char *spec, procs *p)
+{
+    p->n = 0;
+    while (spec && *spec && p->n < PIDS_MAX) {
+        int used = 0;
+        if (sscanf(spec, " %31[^= ]=%ld%n", p->name[p->n], &p->pid[p->n], &used) == 2)
+            p->n++;
+        else if (sscanf(spec, " %*s%n", &used) != 0 || used == 0)
+            break;
+        spec += used;
+    }
+}
+
+/* utime + stime of pid in ticks; 0 when it cannot be read. */
+static unsigned long long proc_ticks(long pid)
+{
+    char path[64], buf[1024];
+    unsigned long long u = 0, st = 0;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    const char *q = strrchr(buf, ')'); /* the name may hold spaces */
+    if (!q || sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u, &st) != 2)
+        return 0;
+    return u + st;
+}
+
+static void cpu_mark(const procs *p, cpu_marks *m)
+{
+    unsigned long long v[8] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (f) {
+        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &v[6], &v[7]) != 8)
+            memset(v, 0, sizeof(v));
+        fclose(f);
+    }
+    m->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* user nice system irq softirq steal */
+    m->idle = v[3] + v[4];                             /* idle iowait */
+    for (int i = 0; i < p->n; i++)
+        m->proc[i] = proc_ticks(p->pid[i]);
+}
+
 /* Prints the result line; lat has room for n. Returns the number answered. */
-static int report(const buyer *b, int n, double *lat, double wall, double connect_s, double cpu_ms)
+static int report(const buyer *b, int n, double *lat, double wall, double connect_s, double cpu_ms,
+                  const procs *p, const cpu_marks *m0, const cpu_marks *m1)
 {
     int m = 0, ok = 0, sold_out = 0, limit = 0, other = 0;
     for (int i = 0; i < n; i++)
@@ -377,9 +442,15 @@ static int report(const buyer *b, int n, double *lat, double wall, double connec
     other = n - ok - limit - sold_out; /* other statuses and no answer */
     double p50 = pct(b, n, lat, -1, 1, 50), p99 = pct(b, n, lat, -1, 1, 99); /* status never -1: all */
     printf("attempts=%d ok=%d sold_out=%d limit=%d other=%d wall_s=%.3f attempts_per_s=%.0f p50_ms=%.1f "
-           "p99_ms=%.1f p99_ok_ms=%.1f p99_refused_ms=%.1f connect_s=%.3f unanswered=%d load_cpu_ms=%.0f\n",
+           "p99_ms=%.1f p99_ok_ms=%.1f p99_refused_ms=%.1f connect_s=%.3f unanswered=%d load_cpu_ms=%.0f",
            n, ok, sold_out, limit, other, wall, wall > 0 ? n / wall : 0.0, p50, p99, pct(b, n, lat, 201, 0, 99),
            pct(b, n, lat, 409, 0, 99), connect_s, n - m, cpu_ms);
+    unsigned long long busy = m1->busy - m0->busy, idle = m1->idle - m0->idle;
+    long ticks = sysconf(_SC_CLK_TCK);
+    printf(" idle_pct=%.0f", busy + idle ? 100.0 * (double)idle / (double)(busy + idle) : 0.0);
+    for (int i = 0; i < p->n; i++)
+        printf(" cpu_%s_ms=%.0f", p->name[i], (double)(m1->proc[i] - m0->proc[i]) * 1000.0 / (double)ticks);
+    printf("\n");
     return m;
 }
 
@@ -439,9 +510,15 @@ int main(int argc, char **argv)
     int up = connect_all(ep, addr, b, n, c0 + timeout);
     double connect_s = now_s() - c0;
     nanosleep(&(struct timespec){0, SETTLE_NS}, NULL);
+    procs p;
+    cpu_marks m0, m1;
+    procs_parse(getenv("FLASH_LOAD_PIDS"), &p);
+    cpu_mark(&p, &m0);
     double cpu0 = cpu_ms();
     double wall = burst(ep, b, n, timeout, &open_left);
-    int m = report(b, n, lat, wall, connect_s, cpu_ms() - cpu0);
+    double cpu1 = cpu_ms();
+    cpu_mark(&p, &m1);
+    int m = report(b, n, lat, wall, connect_s, cpu1 - cpu0, &p, &m0, &m1);
     if (up < n || m < n)
         fprintf(stderr, "bench-flash_load: %d of %d connected, %d answered, %d unfinished at the end\n", up, n, m,
                 open_left);

@@ -15,9 +15,11 @@
 # Settings: BENCH_FLASH_BUYERS (1000), BENCH_FLASH_UNITS (300),
 # BENCH_FLASH_ROUNDS (5), BENCH_FLASH_OUT (var/bench/flash.txt),
 # BIN_DIR (bin; holds bench-flash_load), BENCH_FLASH_PIDS ("shop=PID db=PID
-# redis=PID": each round then also reports the CPU each used, in ms; the
-# load client's own CPU in the burst is always reported, as load=). Exit 1
-# when a round sold a number of orders other than UNITS or oversold.
+# redis=PID": each round then also reports the CPU each used in the burst,
+# in ms, from the load client). The load client's own CPU in the burst
+# (load=) and the share of the machine's CPU left idle in it (idle=) are
+# always reported. Exit 1 when a round sold a number of orders other than
+# UNITS or oversold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,13 +64,6 @@ awk '{ printf "HSET sess:%s account_id %s platform_admin 0 csrf %s\nEXPIRE sess:
 [ "$(wc -l <"$TMP/buyers")" -eq "$BUYERS" ] || die "could not create $BUYERS buyers"
 
 # ---------------------------------------------------------------- rounds
-# cpu_snap -> "name ticks" lines (utime + stime) for BENCH_FLASH_PIDS
-cpu_snap() {
-    local kv
-    for kv in ${BENCH_FLASH_PIDS:-}; do
-        [ -r "/proc/${kv#*=}/stat" ] && awk -v n="${kv%%=*}" '{ print n, $14 + $15 }' "/proc/${kv#*=}/stat"
-    done | sort
-}
 # round MODE N -> one sale, every buyer at once; appends a result row
 round() {
     local mode=$1 n=$2 sale line orders units oversold
@@ -77,19 +72,17 @@ round() {
         --arg s "$(date -u -d '-1 min' +%Y-%m-%dT%H:%M:%SZ)" --arg e "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
         '{sku_id:$sku, price_fen:1990, quantity:$q, per_buyer_limit:1, starts_at:$s, ends_at:$e, mode:$m}')" | jq -r .id)
     [ -n "$sale" ] && [ "$sale" != null ] || die "cannot create a $mode sale"
-    cpu_snap >"$TMP/cpu0"
-    line=$("$LOAD" "$SHOP_URL" "$sale" "$TMP/buyers" "$RUN-$mode-$n") || echo "bench-flash: some requests got no answer" >&2
-    cpu_snap >"$TMP/cpu1"
-    cpu=$(join "$TMP/cpu0" "$TMP/cpu1" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%s%s=%d", sep, $1, ($3 - $2) * 1000 / hz; sep = "," }')
+    line=$(FLASH_LOAD_PIDS="${BENCH_FLASH_PIDS:-}" "$LOAD" "$SHOP_URL" "$sale" "$TMP/buyers" "$RUN-$mode-$n") || echo "bench-flash: some requests got no answer" >&2
     orders=$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $sale")
     units=$(sql "SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.flash_sale_id = $sale")
     oversold=$((units > UNITS ? units - UNITS : 0))
     # shellcheck disable=SC2086  # the key=value words are meant to split
     (
         eval "$(printf '%s' "$line" | tr ' ' '\n' | grep -E '^[a-z_0-9]+=[0-9.]+$')"
+        cpu=$(printf '%s' "$line" | tr ' ' '\n' | sed -n 's/^cpu_\([a-z0-9]*\)_ms=/\1=/p' | paste -sd, -)
         printf '%-8s %5s %8s %8s %8s %12s %9s %9s %9s %9s %7s  %s\n' "$mode" "$n" "${ok:-?}" "$orders" "$oversold" \
             "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${p99_ok_ms:-?}" "${p99_refused_ms:-?}" "${other:-?}" \
-            "${cpu:+$cpu,}load=${load_cpu_ms:-?}"
+            "${cpu:+$cpu,}load=${load_cpu_ms:-?},idle=${idle_pct:-?}%"
     ) | tee -a "$TMP/rows"
     [ "$orders" = "$UNITS" ] && [ "$oversold" = 0 ] || echo FAIL >>"$TMP/failed"
 }
@@ -101,7 +94,7 @@ mean() { awk -v m="$1" -v c="$2" '$1 == m { s += $c; n++ } END { if (n) printf "
     echo "host: $(nproc) CPUs, $(uname -sr)"
     echo
     printf '%-8s %5s %8s %8s %8s %12s %9s %9s %9s %9s %7s  %s\n' path round '201s' orders oversold 'attempts/s' 'p50 ms' 'p99 ms' \
-        '201 p99' '409 p99' 'other' 'CPU ms'
+        '201 p99' '409 p99' 'other' 'CPU ms in the burst'
 } | tee "$TMP/head"
 for mode in ${BENCH_FLASH_MODES:-redis rowlock}; do
     # two unmeasured rounds first: pool connections open, statements
