@@ -18,10 +18,11 @@
  * and the 409s; connect_s = the connect phase alone. Prints one line:
  *   attempts=N ok=N sold_out=N limit=N other=N wall_s=S attempts_per_s=R p50_ms=X p99_ms=Y
  *   p99_ok_ms=Y p99_refused_ms=Y connect_s=C unanswered=U load_cpu_ms=L
- *   idle_pct=I [cpu_NAME_ms=C ...]
+ *   idle_pct=I iowait_pct=W [cpu_NAME_ms=C ...]
  * (L: this client's own CPU time in the burst, which it spends on the
  * shop's CPUs when both run on one machine; I: the share of the machine's
- * CPU time left idle in the burst, from /proc/stat; with
+ * CPU time left idle in the burst (and apart, idle waiting for I/O:
+ * iowait_pct), from /proc/stat; with
  * FLASH_LOAD_PIDS="NAME=PID ...", cpu_NAME_ms: what each of those
  * processes used in the burst, from /proc/PID/stat, in 10 ms ticks)
  * 201 counts as ok, 409 as limit when its body names "limit_reached", else
@@ -371,7 +372,7 @@ static double cpu_ms(void)
  * ticks of up to PIDS_MAX named processes. */
 #define PIDS_MAX 8
 typedef struct cpu_marks {
-    unsigned long long busy, idle, proc[PIDS_MAX];
+    unsigned long long busy, idle, iowait, proc[PIDS_MAX];
 } cpu_marks;
 typedef struct procs {
     int n;
@@ -422,7 +423,8 @@ static void cpu_mark(const procs *p, cpu_marks *m)
         fclose(f);
     }
     m->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* user nice system irq softirq steal */
-    m->idle = v[3] + v[4];                             /* idle iowait */
+    m->idle = v[3];
+    m->iowait = v[4];
     for (int i = 0; i < p->n; i++)
         m->proc[i] = proc_ticks(p->pid[i]);
 }
@@ -445,9 +447,11 @@ static int report(const buyer *b, int n, double *lat, double wall, double connec
            "p99_ms=%.1f p99_ok_ms=%.1f p99_refused_ms=%.1f connect_s=%.3f unanswered=%d load_cpu_ms=%.0f",
            n, ok, sold_out, limit, other, wall, wall > 0 ? n / wall : 0.0, p50, p99, pct(b, n, lat, 201, 0, 99),
            pct(b, n, lat, 409, 0, 99), connect_s, n - m, cpu_ms);
-    unsigned long long busy = m1->busy - m0->busy, idle = m1->idle - m0->idle;
+    unsigned long long busy = m1->busy - m0->busy, idle = m1->idle - m0->idle, iow = m1->iowait - m0->iowait;
+    double all = (double)(busy + idle + iow);
     long ticks = sysconf(_SC_CLK_TCK);
-    printf(" idle_pct=%.0f", busy + idle ? 100.0 * (double)idle / (double)(busy + idle) : 0.0);
+    printf(" idle_pct=%.0f iowait_pct=%.0f", all > 0 ? 100.0 * (double)idle / all : 0.0,
+           all > 0 ? 100.0 * (double)iow / all : 0.0);
     for (int i = 0; i < p->n; i++)
         printf(" cpu_%s_ms=%.0f", p->name[i], (double)(m1->proc[i] - m0->proc[i]) * 1000.0 / (double)ticks);
     printf("\n");

@@ -17,8 +17,8 @@
 # BIN_DIR (bin; holds bench-flash_load), BENCH_FLASH_PIDS ("shop=PID db=PID
 # redis=PID": each round then also reports the CPU each used in the burst,
 # in ms, from the load client). The load client's own CPU in the burst
-# (load=) and the share of the machine's CPU left idle in it (idle=) are
-# always reported. Exit 1 when a round sold a number of orders other than
+# (load=) and the share of the machine's CPU left idle in it (idle=, and
+# idle waiting for I/O: iowait=) are always reported. Exit 1 when a round sold a number of orders other than
 # UNITS or oversold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,7 +82,7 @@ round() {
         cpu=$(printf '%s' "$line" | tr ' ' '\n' | sed -n 's/^cpu_\([a-z0-9]*\)_ms=/\1=/p' | paste -sd, -)
         printf '%-8s %5s %8s %8s %8s %12s %9s %9s %9s %9s %7s  %s\n' "$mode" "$n" "${ok:-?}" "$orders" "$oversold" \
             "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${p99_ok_ms:-?}" "${p99_refused_ms:-?}" "${other:-?}" \
-            "${cpu:+$cpu,}load=${load_cpu_ms:-?},idle=${idle_pct:-?}%"
+            "${cpu:+$cpu,}load=${load_cpu_ms:-?},idle=${idle_pct:-?}%,iowait=${iowait_pct:-?}%"
     ) | tee -a "$TMP/rows"
     [ "$orders" = "$UNITS" ] && [ "$oversold" = 0 ] || echo FAIL >>"$TMP/failed"
 }
