@@ -45,6 +45,11 @@ typedef struct shop_batch shop_batch;
  * not start. */
 shop_batch *shop_batch_start(fl_db_pool *db, int threads, int max_items);
 void shop_batch_submit(shop_batch *b, shop_batch_item *it);
+/* fl_workq_hold / fl_workq_release on the writer's queue: what is
+ * submitted in between is written as one batch (void * for use as a
+ * shop_kvbatch hook). */
+void shop_batch_hold(void *b);
+void shop_batch_release(void *b);
 /* Finishes every queued item, then stops the writers. */
 void shop_batch_stop(shop_batch *b);
 

@@ -39,6 +39,11 @@ typedef struct shop_kvbatch shop_kvbatch;
 /* NULL when the thread could not start. */
 shop_kvbatch *shop_kvbatch_start(fl_kv_pool *kv, int max_items);
 void shop_kvbatch_submit(shop_kvbatch *b, shop_kvbatch_item *it);
+/* hold(arg) before a batch's done calls and release(arg) after them, on
+ * the batch's thread: e.g. so that the order writer takes the winners of
+ * one pipeline as one transaction (shop_batch_hold/_release), not the
+ * first few alone. Set once, before the first submit. */
+void shop_kvbatch_around_done(shop_kvbatch *b, void (*hold)(void *), void (*release)(void *), void *arg);
 /* Finishes every queued item, then stops the thread. */
 void shop_kvbatch_stop(shop_kvbatch *b);
 

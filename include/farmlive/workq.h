@@ -26,6 +26,12 @@ typedef struct fl_workq fl_workq;
  * not start (a log line says which). */
 fl_workq *fl_workq_start(const char *name, int threads, int max_items, fl_workq_fn fn, void *arg);
 void fl_workq_submit(fl_workq *q, fl_workq_item *it);
+/* Between hold and release (they nest) no worker starts a batch: items
+ * submitted meanwhile go out together once released, not the first few
+ * alone because a worker woke on the first. For a submitter that hands
+ * over many items in a row. A batch already running is not affected. */
+void fl_workq_hold(fl_workq *q);
+void fl_workq_release(fl_workq *q);
 /* Processes every queued item, then stops the workers and frees q. */
 void fl_workq_stop(fl_workq *q);
 

@@ -14,6 +14,7 @@ struct fl_workq {
     pthread_cond_t cv;
     fl_workq_item *head, *tail;
     int stopping;
+    int held; /* fl_workq_hold depth: no batch starts while > 0 */
     int nthreads, max_items;
     pthread_t *threads;
     fl_workq_fn fn;
@@ -26,7 +27,7 @@ static void *worker_main(void *p)
     fl_workq_item **items = fl_calloc((size_t)q->max_items, sizeof(*items));
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        while (!q->head && !q->stopping)
+        while ((!q->head || q->held > 0) && !q->stopping)
             pthread_cond_wait(&q->cv, &q->mu);
         if (!q->head)
             break; /* stopping, and nothing left */
@@ -74,7 +75,23 @@ void fl_workq_submit(fl_workq *q, fl_workq_item *it)
     else
         q->head = it;
     q->tail = it;
-    pthread_cond_signal(&q->cv);
+    if (q->held == 0) /* else the release wakes a worker */
+        pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void fl_workq_hold(fl_workq *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->held++;
+    pthread_mutex_unlock(&q->mu);
+}
+
+void fl_workq_release(fl_workq *q)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->held > 0 && --q->held == 0 && q->head)
+        pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }
 

@@ -108,6 +108,16 @@ void shop_batch_submit(shop_batch *b, shop_batch_item *it)
     fl_workq_submit(b->q, &it->q);
 }
 
+void shop_batch_hold(void *b)
+{
+    fl_workq_hold(((shop_batch *)b)->q);
+}
+
+void shop_batch_release(void *b)
+{
+    fl_workq_release(((shop_batch *)b)->q);
+}
+
 void shop_batch_stop(shop_batch *b)
 {
     if (!b)

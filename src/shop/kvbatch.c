@@ -33,6 +33,8 @@ struct shop_kvbatch {
     int nscripts;
     unsigned long long batch; /* batches so far */
     struct timespec last;     /* end of the previous batch */
+    void (*hold)(void *), (*release)(void *); /* around the done calls */
+    void *around_arg;
 };
 
 static script_sha *script_of(shop_kvbatch *b, const char *text)
@@ -152,11 +154,15 @@ static void process(void *arg, fl_workq_item **queued, size_t n)
 out_done:
     fl_kv_release(kv);
     clock_gettime(CLOCK_MONOTONIC, &b->last);
+    if (b->hold)
+        b->hold(b->around_arg);
     for (size_t i = 0; i < n; i++) {
         items[i]->done(items[i], reps[i]); /* may free the item */
         if (reps[i])
             freeReplyObject(reps[i]);
     }
+    if (b->release)
+        b->release(b->around_arg);
     fl_free(want);
     fl_free(cmds);
     fl_free(got);
@@ -172,6 +178,13 @@ shop_kvbatch *shop_kvbatch_start(fl_kv_pool *kv, int max_items)
         return NULL;
     }
     return b;
+}
+
+void shop_kvbatch_around_done(shop_kvbatch *b, void (*hold)(void *), void (*release)(void *), void *arg)
+{
+    b->hold = hold;
+    b->release = release;
+    b->around_arg = arg;
 }
 
 void shop_kvbatch_submit(shop_kvbatch *b, shop_kvbatch_item *it)

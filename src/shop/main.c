@@ -62,6 +62,8 @@ static int serve(const fl_config *cfg)
     ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 1024);
     ctx.kv_batch = shop_kvbatch_start(ctx.kv, 1024);
     shop_server *srv = NULL;
+    if (ctx.orders && ctx.kv_batch) /* one pipeline's winners: one order batch */
+        shop_kvbatch_around_done(ctx.kv_batch, shop_batch_hold, shop_batch_release, ctx.orders);
     if (!ctx.orders || !ctx.kv_batch) {
         fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer or the Redis batch");
         goto out_free;
