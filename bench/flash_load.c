@@ -394,7 +394,9 @@ static void procs_parse(const char *spec, procs *p)
     }
 }
 
-/* utime + stime of pid in ticks; 0 when it cannot be read. */
+#define TICKS_UNREAD (~0ULL)
+
+/* utime + stime of pid in ticks; TICKS_UNREAD when it cannot be read. */
 static unsigned long long proc_ticks(long pid)
 {
     char path[64], buf[1024];
@@ -402,13 +404,13 @@ static unsigned long long proc_ticks(long pid)
     snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return 0;
+        return TICKS_UNREAD;
     size_t len = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[len] = '\0';
     const char *q = strrchr(buf, ')'); /* the name may hold spaces */
     if (!q || sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u, &st) != 2)
-        return 0;
+        return TICKS_UNREAD;
     return u + st;
 }
 
@@ -429,6 +431,11 @@ static void cpu_mark(const procs *p, cpu_marks *m)
         m->proc[i] = proc_ticks(p->pid[i]);
 }
 
+static double since(unsigned long long a, unsigned long long b)
+{
+    return b > a ? (double)(b - a) : 0.0;
+}
+
 /* Prints the result line; lat has room for n. Returns the number answered. */
 static int report(const buyer *b, int n, double *lat, double wall, double connect_s, double cpu_ms,
                   const procs *p, const cpu_marks *m0, const cpu_marks *m1)
@@ -447,13 +454,15 @@ static int report(const buyer *b, int n, double *lat, double wall, double connec
            "p99_ms=%.1f p99_ok_ms=%.1f p99_refused_ms=%.1f connect_s=%.3f unanswered=%d load_cpu_ms=%.0f",
            n, ok, sold_out, limit, other, wall, wall > 0 ? n / wall : 0.0, p50, p99, pct(b, n, lat, 201, 0, 99),
            pct(b, n, lat, 409, 0, 99), connect_s, n - m, cpu_ms);
-    unsigned long long busy = m1->busy - m0->busy, idle = m1->idle - m0->idle, iow = m1->iowait - m0->iowait;
-    double all = (double)(busy + idle + iow);
+    /* signed, clamped at 0: the kernel's iowait count may go back (proc(5)) */
+    double busy = since(m0->busy, m1->busy), idle = since(m0->idle, m1->idle), iow = since(m0->iowait, m1->iowait);
+    double all = busy + idle + iow;
     long ticks = sysconf(_SC_CLK_TCK);
-    printf(" idle_pct=%.0f iowait_pct=%.0f", all > 0 ? 100.0 * (double)idle / all : 0.0,
-           all > 0 ? 100.0 * (double)iow / all : 0.0);
-    for (int i = 0; i < p->n; i++)
-        printf(" cpu_%s_ms=%.0f", p->name[i], (double)(m1->proc[i] - m0->proc[i]) * 1000.0 / (double)ticks);
+    if (all > 0)
+        printf(" idle_pct=%.0f iowait_pct=%.0f", 100.0 * idle / all, 100.0 * iow / all);
+    for (int i = 0; i < p->n; i++) /* a process not read both times: left out (the table shows ?) */
+        if (m0->proc[i] != TICKS_UNREAD && m1->proc[i] != TICKS_UNREAD)
+            printf(" cpu_%s_ms=%.0f", p->name[i], since(m0->proc[i], m1->proc[i]) * 1000.0 / (double)ticks);
     printf("\n");
     return m;
 }

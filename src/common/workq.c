@@ -1,8 +1,10 @@
 /* workq.c - a queue drained in batches by its own threads (see workq.h).
  *
- *   fl_workq_submit   append under the lock, signal one worker
- *   worker            wait for items; take up to max_items; unlock; fn();
- *                     lock again; on stop, leave once the queue is empty */
+ *   fl_workq_submit   append under the lock, signal one worker (none
+ *                     while held: fl_workq_release wakes them)
+ *   worker            wait for items and no hold; take up to max_items;
+ *                     unlock; fn(); lock again; on stop (held or not),
+ *                     leave once the queue is empty */
 #include "farmlive/workq.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"

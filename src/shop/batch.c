@@ -9,7 +9,9 @@
  *
  * A writer starts on whatever has queued the moment it is free, so a lone
  * request is not held back waiting for company: batches form by themselves
- * while earlier ones commit. */
+ * while earlier ones commit. A submitter handing over many items in a row
+ * holds the queue meanwhile (shop_batch_hold / _release: the Redis batch
+ * does, for one pipeline's winners), so they go as one batch. */
 #include "farmlive/shop_batch.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"

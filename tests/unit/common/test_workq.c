@@ -24,13 +24,19 @@ typedef struct item {
 
 typedef struct seen {
     pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int gated, open; /* gated: the first batch waits until open */
     int batches, items, sizes[64], order[256];
 } seen;
+
+#define SEEN_INIT {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER}
 
 static void record(void *arg, fl_workq_item **items, size_t n)
 {
     seen *s = arg;
     pthread_mutex_lock(&s->mu);
+    while (s->gated && s->batches == 0 && !s->open) /* a writer busy with its batch */
+        pthread_cond_wait(&s->cv, &s->mu);
     if (s->batches < 64)
         s->sizes[s->batches] = (int)n;
     s->batches++;
@@ -59,7 +65,7 @@ static int wait_items(seen *s, int want)
 static void test_every_item_once_in_order(void **state)
 {
     (void)state;
-    seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    seen s = SEEN_INIT;
     item it[100];
     fl_workq *q = fl_workq_start("test", 1, 16, record, &s);
     assert_non_null(q);
@@ -78,7 +84,7 @@ static void test_every_item_once_in_order(void **state)
 static void test_hold_makes_one_batch(void **state)
 {
     (void)state;
-    seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    seen s = SEEN_INIT;
     item it[30];
     fl_workq *q = fl_workq_start("test", 1, 64, record, &s);
     assert_non_null(q);
@@ -102,21 +108,54 @@ static void test_hold_makes_one_batch(void **state)
     fl_workq_stop(q);
 }
 
+/* A worker busy with a batch when the hold begins finishes it and then
+ * waits for the release too: what came meanwhile goes out as one batch. */
+static void test_hold_while_busy(void **state)
+{
+    (void)state;
+    seen s = SEEN_INIT;
+    item first = {.id = 100}, it[10];
+    s.gated = 1;
+    fl_workq *q = fl_workq_start("test", 1, 64, record, &s);
+    assert_non_null(q);
+    fl_workq_submit(q, &first.q);
+    usleep(20000); /* the worker takes it and waits at the gate */
+    fl_workq_hold(q);
+    for (int i = 0; i < 10; i++) {
+        it[i].id = i;
+        fl_workq_submit(q, &it[i].q);
+    }
+    pthread_mutex_lock(&s.mu);
+    s.open = 1;
+    pthread_cond_broadcast(&s.cv);
+    pthread_mutex_unlock(&s.mu);
+    assert_int_equal(wait_items(&s, 1), 1);
+    usleep(50000);
+    assert_int_equal(count_items(&s), 1); /* back from its batch, still held */
+    fl_workq_release(q);
+    assert_int_equal(wait_items(&s, 11), 11);
+    assert_int_equal(s.batches, 2);
+    assert_int_equal(s.sizes[1], 10);
+    fl_workq_stop(q);
+}
+
 static void test_release_without_items_and_stop_drains(void **state)
 {
     (void)state;
-    seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    seen s = SEEN_INIT;
     item it[5];
     fl_workq *q = fl_workq_start("test", 2, 8, record, &s);
     assert_non_null(q);
     fl_workq_hold(q);
     fl_workq_release(q); /* nothing queued: nothing happens */
-    fl_workq_release(q); /* unbalanced: ignored */
+    fl_workq_release(q); /* unbalanced: ignored, the next hold still holds */
     fl_workq_hold(q);
     for (int i = 0; i < 5; i++) {
         it[i].id = i;
         fl_workq_submit(q, &it[i].q);
     }
+    usleep(50000);
+    assert_int_equal(count_items(&s), 0);
     fl_workq_stop(q); /* held, yet stop hands every queued item over */
     assert_int_equal(s.items, 5);
 }
@@ -126,6 +165,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_item_once_in_order),
         cmocka_unit_test(test_hold_makes_one_batch),
+        cmocka_unit_test(test_hold_while_busy),
         cmocka_unit_test(test_release_without_items_and_stop_drains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
