@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# install-deps.sh - install, with apt, only the Debian packages that are missing.
+# install-deps.sh - install, with apt, only the Debian packages that are
+# missing; then the browser tests' npm modules (tests/browser, from its
+# package-lock.json) when they are not there.
 #
 #   ops/install-deps.sh           what building, running and testing need
 #   ops/install-deps.sh bench     also what `make bench` compares against
@@ -11,7 +13,7 @@ set -euo pipefail
 PKGS=(
     gcc make pkg-config ca-certificates curl jq bc file openssl
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
-    libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3-jsonschema
+    libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3 python3-jsonschema
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
     clang libclang-rt-14-dev
     mariadb-server mariadb-client redis-server redis-tools
@@ -32,23 +34,28 @@ for p in "${PKGS[@]}"; do
     esac
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+        SUDO=sudo
+    fi
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # Packages must never start their own services here: the project runs its own.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "install-deps: done"
 fi
 
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-    SUDO=sudo
+# the browser tests' modules, exactly as locked
+BROWSER=$(cd "$(dirname "$0")/../tests/browser" && pwd)
+if [ ! -d "$BROWSER/node_modules/playwright-core" ]; then
+    echo "install-deps: npm ci in tests/browser"
+    (cd "$BROWSER" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-# Packages must never start their own services here: the project runs its own.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-    $SUDO chmod +x /usr/sbin/policy-rc.d
-    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
-fi
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"

@@ -3,10 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 DIR=$(cd "$(dirname "$0")/../browser" && pwd)
 
-if [ ! -d "$DIR/node_modules/playwright-core" ]; then
-    (cd "$DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
-fi
-check "playwright-core is installed" test -d "$DIR/node_modules/playwright-core"
+# installed by ops/install-deps.sh (make test runs it first)
+check "playwright-core is installed (ops/install-deps.sh)" test -d "$DIR/node_modules/playwright-core"
 check "Debian's Chromium is installed" test -x /usr/bin/chromium
 out=$(cd "$DIR" && SHOP_URL=$SHOP_URL node storefront.mjs 2>&1)
 printf '%s\n' "$out" | grep -v '^browser: ' >&2
