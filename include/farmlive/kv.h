@@ -1,8 +1,9 @@
 /* kv.h - Redis (hiredis) connection pool with reconnect.
  *
  * Same contract as db.h: fl_kv_acquire() waits for a free connection,
- * fl_kv_release() accepts NULL, a connection that failed is reopened on its
- * next acquire. fl_kv_cmd() returns NULL when the server could not be reached
+ * fl_kv_release() accepts NULL, a connection that failed, or that the
+ * server closed while it sat in the pool, is reopened on its next acquire.
+ * fl_kv_cmd() returns NULL when the server could not be reached
  * (the connection is marked broken and one retry on a fresh connection was
  * already made); an error reply (REDIS_REPLY_ERROR) is returned as a reply.
  * The caller frees replies with freeReplyObject(). */

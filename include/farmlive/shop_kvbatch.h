@@ -6,8 +6,9 @@
  * for each item in submission order, on that thread. rep is freed after
  * done returns; it is NULL when Redis could not be reached or the
  * connection failed before that item's reply came (nothing is retried: the
- * script may or may not have run; after a quiet second the connection is
- * checked with a PING first, so a stale one does not fail a batch). A
+ * script may or may not have run; a connection Redis closed while it sat
+ * in the pool is replaced when taken, fl_kv_acquire, so a stale one does
+ * not fail a batch). A
  * script Redis does not hold (first use, or Redis restarted) is loaded and
  * its items sent again; one that cannot be loaded answers NULL.
  *

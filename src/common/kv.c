@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -77,6 +78,23 @@ void fl_kv_pool_free(fl_kv_pool *p)
     fl_free(p);
 }
 
+/* 1 when the server closed this connection while it sat idle (Redis
+ * restarted, CLIENT KILL, a timeout): the socket is readable although no
+ * reply is awaited. As db.c's twin. */
+static int closed_by_peer(const redisContext *c)
+{
+    struct pollfd pfd = {.fd = c->fd, .events = POLLIN | POLLRDHUP};
+    return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+/* A context for kv: its own, or a new one. 0, or -1 when Redis cannot be reached. */
+static int ensure_ctx(fl_kv *kv)
+{
+    if (!kv->ctx)
+        kv->ctx = fl_kv_connect(&kv->pool->cfg, CONNECT_TIMEOUT_MS);
+    return kv->ctx ? 0 : -1;
+}
+
 static int acquire_timeout(fl_kv_pool *p, fl_kv **out, int timeout_ms)
 {
     *out = NULL;
@@ -84,12 +102,15 @@ static int acquire_timeout(fl_kv_pool *p, fl_kv **out, int timeout_ms)
     if (index < 0)
         return FL_KV_ETIMEOUT;
     fl_kv *kv = &p->conns[index];
-    if (!kv->ctx) {
-        kv->ctx = fl_kv_connect(&p->cfg, CONNECT_TIMEOUT_MS);
-        if (!kv->ctx) {
-            fl_kv_release(kv);
-            return FL_KV_EDOWN;
-        }
+    /* a connection closed while idle is replaced before anyone uses it:
+     * what cannot be retried (a pipeline) does not fail on it */
+    if (kv->ctx && closed_by_peer(kv->ctx)) {
+        redisFree(kv->ctx);
+        kv->ctx = NULL;
+    }
+    if (ensure_ctx(kv) != 0) {
+        fl_kv_release(kv);
+        return FL_KV_EDOWN;
     }
     *out = kv;
     return FL_KV_OK;
@@ -118,7 +139,7 @@ static void drop(fl_kv *kv)
 redisReply *fl_kv_cmdargv(fl_kv *kv, int argc, const char **argv, const size_t *lens)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (!kv->ctx && !(kv->ctx = fl_kv_connect(&kv->pool->cfg, CONNECT_TIMEOUT_MS)))
+        if (ensure_ctx(kv) != 0)
             return NULL;
         redisReply *r = redisCommandArgv(kv->ctx, argc, argv, lens);
         if (r)
@@ -133,7 +154,7 @@ int fl_kv_pipeline(fl_kv *kv, const fl_kv_cmdv *cmds, int n, redisReply **reps)
     int got = 0;
     for (int i = 0; i < n; i++)
         reps[i] = NULL;
-    if (!kv->ctx && !(kv->ctx = fl_kv_connect(&kv->pool->cfg, CONNECT_TIMEOUT_MS)))
+    if (ensure_ctx(kv) != 0)
         return FL_KV_EDOWN;
     for (int i = 0; i < n; i++)
         if (redisAppendCommandArgv(kv->ctx, cmds[i].argc, cmds[i].argv, cmds[i].lens) != REDIS_OK)
@@ -153,7 +174,7 @@ out_drop:
 redisReply *fl_kv_cmd(fl_kv *kv, const char *fmt, ...)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (!kv->ctx && !(kv->ctx = fl_kv_connect(&kv->pool->cfg, CONNECT_TIMEOUT_MS)))
+        if (ensure_ctx(kv) != 0)
             return NULL;
         va_list ap;
         va_start(ap, fmt);

@@ -13,11 +13,8 @@
 #include "farmlive/log.h"
 
 #include <string.h>
-#include <time.h>
 
 #define SCRIPTS_MAX 8
-
-#define IDLE_PING_MS 1000
 
 typedef struct script_sha {
     const char *text;
@@ -32,7 +29,6 @@ struct shop_kvbatch {
     script_sha scripts[SCRIPTS_MAX];
     int nscripts;
     unsigned long long batch; /* batches so far */
-    struct timespec last;     /* end of the previous batch */
     void (*hold)(void *), (*release)(void *); /* around the done calls */
     void *around_arg;
 };
@@ -123,17 +119,6 @@ static void process(void *arg, fl_workq_item **queued, size_t n)
     b->batch++;
     if (fl_kv_acquire(b->pool, &kv) != FL_KV_OK)
         goto out_done;
-    /* a pipeline is not retried (its commands may have run): after a quiet
-     * while, make sure first that the connection still stands (a PING is
-     * retried on a fresh one) */
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if ((now.tv_sec - b->last.tv_sec) * 1000 + (now.tv_nsec - b->last.tv_nsec) / 1000000 >= IDLE_PING_MS) {
-        redisReply *pong = fl_kv_cmd(kv, "PING");
-        if (!pong)
-            goto out_done;
-        freeReplyObject(pong);
-    }
     memset(want, 1, n);
     if (send_wanted(b, kv, items, want, n, reps, cmds, got) != FL_KV_OK)
         goto out_done;
@@ -153,7 +138,6 @@ static void process(void *arg, fl_workq_item **queued, size_t n)
         send_wanted(b, kv, items, want, n, reps, cmds, got);
 out_done:
     fl_kv_release(kv);
-    clock_gettime(CLOCK_MONOTONIC, &b->last);
     if (b->hold)
         b->hold(b->around_arg);
     for (size_t i = 0; i < n; i++) {

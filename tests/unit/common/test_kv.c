@@ -44,6 +44,16 @@ static long long client_id(fl_kv *kv)
     return id;
 }
 
+/* killer closes connection id on the server side (CLIENT KILL ID). */
+static void kill_id(fl_kv *killer, long long id)
+{
+    redisReply *r = fl_kv_cmd(killer, "CLIENT KILL ID %lld", id);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -242,16 +252,14 @@ static void test_pipeline_on_killed_connection(void **state)
     fl_kv *kv = take(pool);
     fl_kv *killer = take(pool);
     long long id = client_id(kv);
-    redisReply *r = fl_kv_cmd(killer, "CLIENT KILL ID %lld", id);
-    assert_int_equal(r->integer, 1);
-    freeReplyObject(r);
+    kill_id(killer, id);
     const char *incr[] = {"INCR", KEY("n")};
     fl_kv_cmdv cmds[2] = {{2, incr, NULL}, {2, incr, NULL}};
-    redisReply *reps[2] = {NULL, NULL};
+    redisReply *reps[2] = {(redisReply *)1, (redisReply *)1}; /* must be set to NULL */
     assert_int_equal(fl_kv_pipeline(kv, cmds, 2, reps), FL_KV_EDOWN);
     assert_null(reps[0]);
     assert_null(reps[1]);
-    r = fl_kv_cmd(kv, "GET %s", KEY("n"));
+    redisReply *r = fl_kv_cmd(kv, "GET %s", KEY("n"));
     assert_non_null(r);
     assert_int_equal(r->type, REDIS_REPLY_NIL); /* the killed pipeline ran nothing */
     freeReplyObject(r);
@@ -329,13 +337,10 @@ static void test_reconnect_argv_after_kill(void **state)
     fl_kv *kv = take(pool);
     fl_kv *killer = take(pool);
     long long id = client_id(kv);
-    redisReply *r = fl_kv_cmd(killer, "CLIENT KILL ID %lld", id);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    assert_int_equal(r->integer, 1);
-    freeReplyObject(r);
+    kill_id(killer, id);
 
     const char *argv[] = {"GET", KEY("missing")};
-    r = fl_kv_cmdargv(kv, 2, argv, NULL);
+    redisReply *r = fl_kv_cmdargv(kv, 2, argv, NULL);
     assert_non_null(r);
     assert_int_equal(r->type, REDIS_REPLY_NIL);
     freeReplyObject(r);
@@ -354,9 +359,7 @@ static void test_reconnect_idle_in_pool(void **state)
     fl_kv *kv = take(pool);
     long long id = client_id(kv);
     fl_kv_release(kv);
-    redisReply *r = fl_kv_cmd(killer, "CLIENT KILL ID %lld", id);
-    assert_int_equal(r->integer, 1);
-    freeReplyObject(r);
+    kill_id(killer, id);
     fl_kv_release(killer);
 
     assert_int_equal(fl_kv_pool_ping(pool), FL_KV_OK);
@@ -364,12 +367,41 @@ static void test_reconnect_idle_in_pool(void **state)
     fl_kv *b = take(pool);
     fl_kv *victim = a == kv ? a : b;
     assert_ptr_equal(victim, kv);
-    r = fl_kv_cmd(victim, "ECHO %s", "still here");
+    redisReply *r = fl_kv_cmd(victim, "ECHO %s", "still here");
     assert_non_null(r);
     assert_string_equal(r->str, "still here");
     freeReplyObject(r);
     fl_kv_release(b);
     fl_kv_release(a);
+}
+
+/* Killed while idle in the pool, then a pipeline, which is never retried:
+ * the pool replaced the connection when it was taken, so it succeeds. */
+static void test_pipeline_after_idle_kill(void **state)
+{
+    (void)state;
+    if (!pool)
+        skip();
+    fl_kv *killer = take(pool);
+    fl_kv *kv = take(pool);
+    long long id = client_id(kv);
+    fl_kv_release(kv);
+    kill_id(killer, id);
+    usleep(20000); /* the close reaches this end of the socket */
+
+    fl_kv *again = take(pool); /* the free list is a stack: the killed one */
+    assert_ptr_equal(again, kv);
+    const char *incr[] = {"INCR", KEY("n")};
+    fl_kv_cmdv cmds[2] = {{2, incr, NULL}, {2, incr, NULL}};
+    redisReply *reps[2];
+    assert_int_equal(fl_kv_pipeline(again, cmds, 2, reps), FL_KV_OK);
+    assert_int_equal(reps[0]->integer, 1);
+    assert_int_equal(reps[1]->integer, 2);
+    freeReplyObject(reps[0]);
+    freeReplyObject(reps[1]);
+    assert_true(client_id(again) != id);
+    fl_kv_release(again);
+    fl_kv_release(killer);
 }
 
 /* -- the pool -------------------------------------------------------------- */
@@ -495,6 +527,7 @@ int main(void)
         T(test_reconnect_after_client_kill),
         T(test_reconnect_argv_after_kill),
         T(test_reconnect_idle_in_pool),
+        T(test_pipeline_after_idle_kill),
         T(test_pool_stats_and_waits),
         T(test_unreachable_server),
         T(test_dedicated_connection),
