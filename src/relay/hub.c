@@ -15,9 +15,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/clock.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
@@ -35,13 +35,6 @@ struct relay_hub {
     hub_entry *live;
     hub_entry *ending;
 };
-
-static int64_t mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec;
-}
 
 /* libav* messages, errors only, as our JSON log lines. */
 static void av_log_to_fl(void *avcl, int level, const char *fmt, va_list vl)
@@ -136,7 +129,7 @@ void relay_hub_unpublish(relay_hub *hub, relay_stream *s)
     if (!s)
         return;
     pthread_mutex_lock(&hub->lock);
-    relay_stream_publisher_remove(s, mono_s());
+    relay_stream_publisher_remove(s, fl_mono_ms() / 1000);
     pthread_mutex_unlock(&hub->lock);
 }
 
@@ -147,7 +140,7 @@ void relay_hub_tick(relay_hub *hub, void (*ended)(void *arg, const char *live_id
     char ids[TICK_MAX_ENDED][RELAY_LIVE_ID_MAX + 1];
     int nended = 0;
     hub_entry *done = NULL;
-    int64_t now = mono_s();
+    int64_t now = fl_mono_ms() / 1000;
     int grace = hub->cfg->live_grace_s;
 
     pthread_mutex_lock(&hub->lock);

@@ -14,11 +14,14 @@
 #include <strings.h>
 #include <time.h>
 
-/* The expiry slides on use, refreshed at most once a minute: a write per
- * request would cost Redis an AOF append on every authenticated call. */
 /* A session's Redis key: SESS_PREFIX then sha256(token) in hex. */
 #define SESS_PREFIX "sess:"
 #define SESS_PREFIX_LEN (sizeof(SESS_PREFIX) - 1)
+
+static int need_session(shop_req *r)
+{
+    return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");
+}
 
 static const char lookup_lua[] = SHOP_AUTH_SESSION_LUA "return session(KEYS[1], ARGV[1])";
 
@@ -143,7 +146,7 @@ int shop_auth_request(shop_req *r)
         break;
     }
     if (!r->session)
-        return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");
+        return need_session(r);
     return SHOP_OK;
 }
 
@@ -162,7 +165,7 @@ int shop_auth_settle(shop_req *r, redisReply *const *fields)
     if (key)
         session_from(r, fields, key + SESS_PREFIX_LEN, via_cookie);
     if (!r->session)
-        return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");
+        return need_session(r);
     return SHOP_OK;
 }
 
@@ -175,7 +178,7 @@ int shop_auth_settle_now(shop_req *r)
             return shop_fail_kv(r);
     }
     if (!r->session)
-        return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first: send the session cookie or a Bearer token");
+        return need_session(r);
     return SHOP_OK;
 }
 

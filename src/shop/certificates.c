@@ -27,6 +27,7 @@
 #include "farmlive/shop_http.h"
 #include "farmlive/shop_trace.h"
 #include "farmlive/sign.h"
+#include "farmlive/shop_values.h"
 
 #define CERT_LIST_MAX 200
 #define CERT_ATTACH_MAX 100
@@ -53,12 +54,6 @@ enum {
     "DATE_FORMAT(c.created_at, '%Y-%m-%dT%H:%i:%sZ'), "                                           \
     "(c.valid_until IS NOT NULL AND c.valid_until < UTC_DATE()) FROM certificates c "
 
-static json_t *jstr(const char *s)
-{
-    json_t *v = s ? json_string(s) : NULL;
-    return v ? v : json_null();
-}
-
 static json_t *jtext(const char *s)
 {
     json_t *v = s ? json_loads(s, 0, NULL) : NULL;
@@ -79,25 +74,25 @@ static json_t *cert_core(const fl_rows *rows, size_t i)
     json_t *c = json_object();
     json_object_set_new(c, "id", json_integer(fl_rows_int(rows, i, XC_ID)));
     json_object_set_new(c, "coop_id", json_integer(fl_rows_int(rows, i, XC_COOP)));
-    json_object_set_new(c, "kind", jstr(fl_rows_str(rows, i, XC_KIND)));
-    json_object_set_new(c, "number", jstr(fl_rows_str(rows, i, XC_NUMBER)));
-    json_object_set_new(c, "issuing_body", jstr(fl_rows_str(rows, i, XC_BODY)));
-    json_object_set_new(c, "holder", jstr(fl_rows_str(rows, i, XC_HOLDER)));
-    json_object_set_new(c, "product_name", jstr(fl_rows_str(rows, i, XC_PRODUCT)));
-    json_object_set_new(c, "quantity", jstr(fl_rows_str(rows, i, XC_QTY)));
-    json_object_set_new(c, "contact", jstr(fl_rows_str(rows, i, XC_CONTACT)));
-    json_object_set_new(c, "address", jstr(fl_rows_str(rows, i, XC_ADDRESS)));
-    json_object_set_new(c, "origin", jstr(fl_rows_str(rows, i, XC_ORIGIN)));
-    json_object_set_new(c, "basis", jstr(fl_rows_str(rows, i, XC_BASIS)));
+    json_object_set_new(c, "kind", shop_json_str(fl_rows_str(rows, i, XC_KIND)));
+    json_object_set_new(c, "number", shop_json_str(fl_rows_str(rows, i, XC_NUMBER)));
+    json_object_set_new(c, "issuing_body", shop_json_str(fl_rows_str(rows, i, XC_BODY)));
+    json_object_set_new(c, "holder", shop_json_str(fl_rows_str(rows, i, XC_HOLDER)));
+    json_object_set_new(c, "product_name", shop_json_str(fl_rows_str(rows, i, XC_PRODUCT)));
+    json_object_set_new(c, "quantity", shop_json_str(fl_rows_str(rows, i, XC_QTY)));
+    json_object_set_new(c, "contact", shop_json_str(fl_rows_str(rows, i, XC_CONTACT)));
+    json_object_set_new(c, "address", shop_json_str(fl_rows_str(rows, i, XC_ADDRESS)));
+    json_object_set_new(c, "origin", shop_json_str(fl_rows_str(rows, i, XC_ORIGIN)));
+    json_object_set_new(c, "basis", shop_json_str(fl_rows_str(rows, i, XC_BASIS)));
     json_object_set_new(c, "commitments", jtext(fl_rows_str(rows, i, XC_COMMIT)));
     json_object_set_new(c, "test_results", jtext(fl_rows_str(rows, i, XC_RESULTS)));
-    json_object_set_new(c, "scope", jstr(fl_rows_str(rows, i, XC_SCOPE)));
-    json_object_set_new(c, "verify_url", jstr(fl_rows_str(rows, i, XC_VERIFY_URL)));
-    json_object_set_new(c, "issued_on", jstr(fl_rows_str(rows, i, XC_ISSUED)));
-    json_object_set_new(c, "valid_from", jstr(fl_rows_str(rows, i, XC_FROM)));
-    json_object_set_new(c, "valid_until", jstr(fl_rows_str(rows, i, XC_UNTIL)));
-    json_object_set_new(c, "status", jstr(fl_rows_str(rows, i, XC_STATUS)));
-    json_object_set_new(c, "revoked_reason", jstr(fl_rows_str(rows, i, XC_REASON)));
+    json_object_set_new(c, "scope", shop_json_str(fl_rows_str(rows, i, XC_SCOPE)));
+    json_object_set_new(c, "verify_url", shop_json_str(fl_rows_str(rows, i, XC_VERIFY_URL)));
+    json_object_set_new(c, "issued_on", shop_json_str(fl_rows_str(rows, i, XC_ISSUED)));
+    json_object_set_new(c, "valid_from", shop_json_str(fl_rows_str(rows, i, XC_FROM)));
+    json_object_set_new(c, "valid_until", shop_json_str(fl_rows_str(rows, i, XC_UNTIL)));
+    json_object_set_new(c, "status", shop_json_str(fl_rows_str(rows, i, XC_STATUS)));
+    json_object_set_new(c, "revoked_reason", shop_json_str(fl_rows_str(rows, i, XC_REASON)));
     json_object_set_new(c, "type", json_string("farmlive.certificate.v1"));
     return c;
 }
@@ -112,10 +107,10 @@ static json_t *cert_json(const fl_signkey *key, const fl_rows *rows, size_t i)
     int ok = canon && sig && fl_sign_verify_hex(key->pk, canon, len, sig) == 0;
     fl_free(canon);
     json_object_del(c, "type");
-    json_object_set_new(c, "revoked_at", jstr(fl_rows_str(rows, i, XC_REVOKED_AT)));
+    json_object_set_new(c, "revoked_at", shop_json_str(fl_rows_str(rows, i, XC_REVOKED_AT)));
     json_object_set_new(c, "expired", json_boolean(fl_rows_int(rows, i, XC_EXPIRED)));
-    json_object_set_new(c, "created_at", jstr(fl_rows_str(rows, i, XC_CREATED)));
-    json_object_set_new(c, "signature", jstr(sig));
+    json_object_set_new(c, "created_at", shop_json_str(fl_rows_str(rows, i, XC_CREATED)));
+    json_object_set_new(c, "signature", shop_json_str(sig));
     json_object_set_new(c, "signature_valid", json_boolean(ok));
     return c;
 }
@@ -237,11 +232,11 @@ json_t *shop_trace_product_certifications(shop_req *r, long long product_id)
     for (size_t i = 0; i < fl_rows_count(rows); i++)
         json_array_append_new(
             out, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
-                           (json_int_t)fl_rows_int(rows, i, 0), "kind", jstr(fl_rows_str(rows, i, 1)),
-                           "number", jstr(fl_rows_str(rows, i, 2)), "issuing_body",
-                           jstr(fl_rows_str(rows, i, 3)), "valid_from", jstr(fl_rows_str(rows, i, 4)),
-                           "valid_until", jstr(fl_rows_str(rows, i, 5)), "status",
-                           jstr(fl_rows_str(rows, i, 6)), "verify_url", jstr(fl_rows_str(rows, i, 7))));
+                           (json_int_t)fl_rows_int(rows, i, 0), "kind", shop_json_str(fl_rows_str(rows, i, 1)),
+                           "number", shop_json_str(fl_rows_str(rows, i, 2)), "issuing_body",
+                           shop_json_str(fl_rows_str(rows, i, 3)), "valid_from", shop_json_str(fl_rows_str(rows, i, 4)),
+                           "valid_until", shop_json_str(fl_rows_str(rows, i, 5)), "status",
+                           shop_json_str(fl_rows_str(rows, i, 6)), "verify_url", shop_json_str(fl_rows_str(rows, i, 7))));
     fl_rows_free(rows);
     return out;
 }

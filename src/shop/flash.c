@@ -168,16 +168,17 @@ static void keys_of(long long id, char stock[48], char buyers[48], char gen[48],
 
 /* ---- counters ----------------------------------------------------------- */
 
+#define REBUILD_NO_ANSWER (-100) /* rebuild_call: Redis gave no answer */
+
 /* rebuild_lua on one sale: mode "check" (no buyers) or "fix" (the
- * buyers' rows); the script's answer, or -100 when Redis did not give one. */
+ * buyers' rows); the script's answer, or REBUILD_NO_ANSWER. */
 static long long rebuild_call(fl_kv *kv, long long id, const char *rem, const char *ttl, const char *mode,
                               const fl_rows *buyers)
 {
     char stock[48], bkey[48], gen[48], seen[48];
     size_t nb = buyers ? fl_rows_count(buyers) : 0, argc = 10 + 2 * nb;
     const char **av = fl_calloc(argc, sizeof(*av));
-    size_t *ln = fl_calloc(argc, sizeof(*ln));
-    long long v = -100;
+    long long v = REBUILD_NO_ANSWER;
     keys_of(id, stock, bkey, gen, seen);
     const char *fixed[] = {"EVAL", rebuild_lua, "4", stock, bkey, gen, seen, rem, ttl, mode};
     for (size_t i = 0; i < 10; i++)
@@ -186,9 +187,7 @@ static long long rebuild_call(fl_kv *kv, long long id, const char *rem, const ch
         av[10 + 2 * i] = fl_rows_str(buyers, i, 0);
         av[11 + 2 * i] = fl_rows_str(buyers, i, 1);
     }
-    for (size_t i = 0; i < argc; i++)
-        ln[i] = strlen(av[i]);
-    redisReply *rep = fl_kv_cmdargv(kv, (int)argc, av, ln);
+    redisReply *rep = fl_kv_cmdargv(kv, (int)argc, av, NULL); /* NUL-ended: hiredis takes strlen */
     if (rep && rep->type == REDIS_REPLY_INTEGER)
         v = rep->integer;
     else if (rep && rep->type == REDIS_REPLY_ERROR)
@@ -196,7 +195,6 @@ static long long rebuild_call(fl_kv *kv, long long id, const char *rem, const ch
     if (rep)
         freeReplyObject(rep);
     fl_free(av);
-    fl_free(ln);
     return v;
 }
 
@@ -211,8 +209,10 @@ static int rebuild_one(fl_db *db, fl_kv *kv, long long id, long long remaining, 
     snprintf(rem, sizeof(rem), "%lld", remaining);
     snprintf(ttls, sizeof(ttls), "%lld", ttl > 0 ? ttl : 1);
     long long v = rebuild_call(kv, id, rem, ttls, "check", NULL);
-    if (v >= 0 || v == -100)
-        return v >= 0 ? 0 : -1;
+    if (v == REBUILD_NO_ANSWER)
+        return -1;
+    if (v >= 0) /* nothing to fix */
+        return 0;
     if (fl_db_query(db, &rows, "SELECT account_id, units FROM flash_buyers WHERE sale_id = ? AND units > 0", "i",
                     id) != FL_DB_OK)
         return -1;
@@ -1128,7 +1128,6 @@ out_free:
     return rc;
 }
 
-/* After the batch: the answer, the Redis mark, units back when unsold. */
 /* Back on the request's worker thread: an order the writer did not write
  * (j->order_rc). Redis calls and MariaDB replays happen here, not on
  * the order writer, whose next batch would wait for them. */
@@ -1137,8 +1136,8 @@ static int order_failed(shop_req *r, void *arg)
     buy_job *j = arg;
     long long buyer = r->session->account_id;
     int rc = j->order_rc, err;
-    if (!r->kv && fl_kv_acquire(r->ctx->kv, &r->kv) != FL_KV_OK)
-        r->kv = NULL; /* Redis down too: the counter is rebuilt later */
+    if (!r->kv)
+        fl_kv_acquire(r->ctx->kv, &r->kv); /* NULL when Redis is down too: the counter is rebuilt later */
     if (rc == BUY_DUP || rc < 0) { /* unsold: the units go back */
         give_back(r->kv, j->s.id, buyer, j->qty, 1, &j->k);
         err = rc < 0 ? shop_fail_db(r, rc) : shop_idem_replay(r, &j->k);

@@ -33,9 +33,7 @@
  * thread blocked: the feed's waits thread resumes it when an event for its
  * session arrives or its time is up. Because the ring is filled only from
  * Redis, a process sees its own changes the same way as everyone else's. */
-#include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -140,8 +138,6 @@ static int is_status(const char *s)
     return strcmp(s, "created") == 0 || strcmp(s, "live") == 0 || strcmp(s, "idle") == 0 ||
            strcmp(s, "ended") == 0;
 }
-
-/* Cursor: the last internal id of the previous page, in hex (as products.c). */
 
 static void key_hash(const char *key, char out[FL_SHA256_HEX])
 {
@@ -266,28 +262,29 @@ static void feed_set_subscribed(void *arg, int on)
 
 static int events_answer(shop_req *r, void *arg);
 
-/* 1 when the ring holds an event of session id with seq > after. Under f->mu. */
-static int feed_has(const live_feed *f, const char *id, long long after)
+/* 1 when e is an event of session id with seq > after. */
+static int event_for(const live_event *e, const char *id, long long after)
 {
-    for (size_t k = 0; k < LIVE_RING; k++) {
-        const live_event *e = &f->ring[k];
-        if (e->json && e->seq > after && strcmp(e->id, id) == 0)
+    return e->json && e->seq > after && strcmp(e->id, id) == 0;
+}
+
+/* 1 when one of the ring's newest n events (all of them: LIVE_RING) is of
+ * session id with seq > after. Under f->mu. */
+static int feed_has(const live_feed *f, const char *id, long long after, unsigned long long n)
+{
+    for (size_t k = 1; k <= n && k <= LIVE_RING; k++)
+        if (event_for(&f->ring[(f->next + LIVE_RING - k) % LIVE_RING], id, after))
             return 1;
-    }
     return 0;
 }
 
-/* 1 when one of the ring's newest n events is of session id with seq > after. Under f->mu. */
-static int feed_has_new(const live_feed *f, const char *id, long long after, unsigned long long n)
+/* Stops the waits: every waiter is answered now, later ones at once. */
+static void feed_stop_waits(live_feed *f)
 {
-    if (n >= LIVE_RING)
-        return feed_has(f, id, after);
-    for (size_t k = 1; k <= n; k++) {
-        const live_event *e = &f->ring[(f->next + LIVE_RING - k) % LIVE_RING];
-        if (e->json && e->seq > after && strcmp(e->id, id) == 0)
-            return 1;
-    }
-    return 0;
+    pthread_mutex_lock(&f->mu);
+    atomic_store(&f->stopping, 1);
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->mu);
 }
 
 /* The waits thread: takes off the list every waiter whose session has an
@@ -310,7 +307,7 @@ static void *waits_main(void *arg)
         seen = f->stored;
         while (*pp) {
             live_waiter *w = *pp;
-            if (stopping || w->until_ms <= now || (fresh && feed_has_new(f, w->id, w->after, fresh))) {
+            if (stopping || w->until_ms <= now || (fresh && feed_has(f, w->id, w->after, fresh))) {
                 *pp = w->next;
                 w->next = ready;
                 ready = w;
@@ -349,10 +346,7 @@ static void feed_free(live_feed *f)
 {
     if (!f)
         return;
-    pthread_mutex_lock(&f->mu);
-    atomic_store(&f->stopping, 1);
-    pthread_cond_broadcast(&f->cond);
-    pthread_mutex_unlock(&f->mu);
+    feed_stop_waits(f);
     if (f->waits_started)
         pthread_join(f->waits, NULL); /* it resumes every waiter left first */
     fl_kv_sub_stop(f->sub);
@@ -402,13 +396,8 @@ int shop_live_start(const shop_ctx *ctx)
 void shop_live_quiesce(void)
 {
     pthread_mutex_lock(&g_feed_mu);
-    live_feed *f = g_feed;
-    if (f) {
-        pthread_mutex_lock(&f->mu);
-        atomic_store(&f->stopping, 1);
-        pthread_cond_broadcast(&f->cond);
-        pthread_mutex_unlock(&f->mu);
-    }
+    if (g_feed)
+        feed_stop_waits(g_feed);
     pthread_mutex_unlock(&g_feed_mu);
 }
 
@@ -916,7 +905,7 @@ static void feed_collect(live_feed *f, const char *id, long long after, json_t *
 {
     for (size_t k = 0; k < LIVE_RING; k++) {
         const live_event *e = &f->ring[(f->next + k) % LIVE_RING];
-        if (e->json && e->seq > after && strcmp(e->id, id) == 0)
+        if (event_for(e, id, after))
             json_array_append_new(events, json_loads(e->json, 0, NULL));
     }
     view->subscribed = f->subscribed;
@@ -951,7 +940,7 @@ static int feed_wait(live_feed *f, shop_req *r, live_waiter *w, long long wait_s
     int waiting = 0;
     pthread_mutex_lock(&f->mu);
     if (wait_s > 0 && f->waiters < LIVE_WAITERS_MAX && f->waits_started && !atomic_load(&f->stopping) &&
-        !feed_has(f, w->id, w->after)) {
+        !feed_has(f, w->id, w->after, LIVE_RING)) {
         w->r = r;
         w->until_ms = fl_mono_ms() + wait_s * 1000;
         shop_suspend(r);

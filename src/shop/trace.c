@@ -37,6 +37,7 @@
 #include "farmlive/shop_http.h"
 #include "farmlive/shop_trace.h"
 #include "farmlive/sign.h"
+#include "farmlive/shop_values.h"
 
 #define EVENT_DETAILS_MAX 16384
 #define EVENT_FUTURE_SLACK_S 300
@@ -389,12 +390,6 @@ out:
 
 /* ---- verification --------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
-{
-    json_t *v = s ? json_string(s) : NULL;
-    return v ? v : json_null();
-}
-
 static json_t *event_json(const fl_rows *rows, size_t i)
 {
     const char *d = fl_rows_str(rows, i, EC_DETAILS);
@@ -402,18 +397,18 @@ static json_t *event_json(const fl_rows *rows, size_t i)
     return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
                      (json_int_t)fl_rows_int(rows, i, EC_ID), "seq",
                      (json_int_t)fl_rows_int(rows, i, EC_SEQ), "kind",
-                     jstr(fl_rows_str(rows, i, EC_KIND)), "occurred_at",
-                     jstr(fl_rows_str(rows, i, EC_AT)), "place", jstr(fl_rows_str(rows, i, EC_PLACE)),
-                     "actor", jstr(fl_rows_str(rows, i, EC_ACTOR)), "details",
+                     shop_json_str(fl_rows_str(rows, i, EC_KIND)), "occurred_at",
+                     shop_json_str(fl_rows_str(rows, i, EC_AT)), "place", shop_json_str(fl_rows_str(rows, i, EC_PLACE)),
+                     "actor", shop_json_str(fl_rows_str(rows, i, EC_ACTOR)), "details",
                      details ? details : json_null(), "prev_hash",
-                     jstr(fl_rows_str(rows, i, EC_PREV)), "hash", jstr(fl_rows_str(rows, i, EC_HASH)));
+                     shop_json_str(fl_rows_str(rows, i, EC_PREV)), "hash", shop_json_str(fl_rows_str(rows, i, EC_HASH)));
 }
 
 static json_t *broken(const fl_rows *rows, size_t i, const char *reason)
 {
     return json_pack("{s:I,s:I,s:o,s:s}", "id", (json_int_t)fl_rows_int(rows, i, EC_ID), "seq",
                      (json_int_t)fl_rows_int(rows, i, EC_SEQ), "kind",
-                     jstr(fl_rows_str(rows, i, EC_KIND)), "reason", reason);
+                     shop_json_str(fl_rows_str(rows, i, EC_KIND)), "reason", reason);
 }
 
 /* Reads the lot's events, sealing unsealed ones first (once). */
@@ -612,35 +607,35 @@ int shop_trace_document(shop_req *r, const char *code, json_t **out)
     json_object_set_new(
         doc, "lot",
         json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "code", code, "quantity",
-                  (json_int_t)fl_rows_int(rows, 0, DC_QTY), "unit", jstr(fl_rows_str(rows, 0, DC_UNIT)),
-                  "harvest_date", jstr(fl_rows_str(rows, 0, DC_HARVEST)), "pack_date",
-                  jstr(fl_rows_str(rows, 0, DC_PACK)), "created_at",
-                  jstr(fl_rows_str(rows, 0, DC_CREATED))));
+                  (json_int_t)fl_rows_int(rows, 0, DC_QTY), "unit", shop_json_str(fl_rows_str(rows, 0, DC_UNIT)),
+                  "harvest_date", shop_json_str(fl_rows_str(rows, 0, DC_HARVEST)), "pack_date",
+                  shop_json_str(fl_rows_str(rows, 0, DC_PACK)), "created_at",
+                  shop_json_str(fl_rows_str(rows, 0, DC_CREATED))));
     json_object_set_new(
         doc, "product",
         json_pack("{s:I,s:o,s:o,s:o,s:I,s:o,s:o}", "id", (json_int_t)product_id, "name_zh",
-                  jstr(fl_rows_str(rows, 0, DC_NAME_ZH)), "name_en",
-                  jstr(fl_rows_str(rows, 0, DC_NAME_EN)), "category",
-                  jstr(fl_rows_str(rows, 0, DC_CATEGORY)), "sku_id",
-                  (json_int_t)fl_rows_int(rows, 0, DC_SKU), "spec", jstr(fl_rows_str(rows, 0, DC_SPEC)),
-                  "gtin", jstr(fl_rows_str(rows, 0, DC_GTIN))));
+                  shop_json_str(fl_rows_str(rows, 0, DC_NAME_ZH)), "name_en",
+                  shop_json_str(fl_rows_str(rows, 0, DC_NAME_EN)), "category",
+                  shop_json_str(fl_rows_str(rows, 0, DC_CATEGORY)), "sku_id",
+                  (json_int_t)fl_rows_int(rows, 0, DC_SKU), "spec", shop_json_str(fl_rows_str(rows, 0, DC_SPEC)),
+                  "gtin", shop_json_str(fl_rows_str(rows, 0, DC_GTIN))));
     json_object_set_new(
         doc, "cooperative",
         json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)fl_rows_int(rows, 0, DC_COOP), "name",
-                  jstr(fl_rows_str(rows, 0, DC_COOP_NAME)), "name_en",
-                  jstr(fl_rows_str(rows, 0, DC_COOP_EN)), "region",
-                  json_pack("{s:o,s:o,s:o}", "province", jstr(fl_rows_str(rows, 0, DC_PROVINCE)),
-                            "city", jstr(fl_rows_str(rows, 0, DC_CITY)), "county",
-                            jstr(fl_rows_str(rows, 0, DC_COUNTY))),
-                  "contact_phone", jstr(fl_rows_str(rows, 0, DC_PHONE))));
+                  shop_json_str(fl_rows_str(rows, 0, DC_COOP_NAME)), "name_en",
+                  shop_json_str(fl_rows_str(rows, 0, DC_COOP_EN)), "region",
+                  json_pack("{s:o,s:o,s:o}", "province", shop_json_str(fl_rows_str(rows, 0, DC_PROVINCE)),
+                            "city", shop_json_str(fl_rows_str(rows, 0, DC_CITY)), "county",
+                            shop_json_str(fl_rows_str(rows, 0, DC_COUNTY))),
+                  "contact_phone", shop_json_str(fl_rows_str(rows, 0, DC_PHONE))));
     json_object_set_new(doc, "base",
                         base_id ? json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)base_id, "name",
-                                            jstr(fl_rows_str(rows, 0, DC_BASE_NAME)), "location",
-                                            jstr(fl_rows_str(rows, 0, DC_BASE_LOC)), "latitude",
+                                            shop_json_str(fl_rows_str(rows, 0, DC_BASE_NAME)), "location",
+                                            shop_json_str(fl_rows_str(rows, 0, DC_BASE_LOC)), "latitude",
                                             jnum(fl_rows_str(rows, 0, DC_LAT)), "longitude",
                                             jnum(fl_rows_str(rows, 0, DC_LON)))
                                 : json_null());
-    json_object_set_new(doc, "farmer", jstr(fl_rows_str(rows, 0, DC_FARMER)));
+    json_object_set_new(doc, "farmer", shop_json_str(fl_rows_str(rows, 0, DC_FARMER)));
     json_object_set_new(doc, "certificates", certs);
     json_object_set_new(doc, "events", events);
     json_object_set_new(doc, "verification", verification);

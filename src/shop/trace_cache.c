@@ -15,9 +15,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include "farmlive/alloc.h"
+#include "farmlive/clock.h"
 #include "farmlive/shop_trace.h"
 
 #define TRACE_CACHE_SLOTS 1024
@@ -35,13 +35,6 @@ static cache_slot slots[TRACE_CACHE_SLOTS];
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_ulong generation = 1;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t slot_of(const char *code)
 {
     unsigned long h = 5381; /* djb2 */
@@ -55,7 +48,7 @@ const char *shop_trace_cache_get(shop_req *r, const char *code, size_t *len)
     cache_slot *s = &slots[slot_of(code)];
     char *copy = NULL;
     pthread_mutex_lock(&slots_lock);
-    if (s->body && s->gen == atomic_load(&generation) && s->expires_ms > now_ms() &&
+    if (s->body && s->gen == atomic_load(&generation) && s->expires_ms > fl_mono_ms() &&
         strcmp(s->code, code) == 0 && (copy = fl_arena_alloc(r->arena, s->len))) {
         memcpy(copy, s->body, s->len);
         *len = s->len;
@@ -80,7 +73,7 @@ void shop_trace_cache_put(shop_req *r, const char *code, const char *body, size_
     s->body = copy;
     s->len = len;
     s->gen = gen; /* the generation read before the document was built */
-    s->expires_ms = now_ms() + ttl;
+    s->expires_ms = fl_mono_ms() + ttl;
     pthread_mutex_unlock(&slots_lock);
 }
 
