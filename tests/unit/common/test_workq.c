@@ -25,7 +25,7 @@ typedef struct item {
 typedef struct seen {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int gated, open; /* gated: the first batch waits until open */
+    int gated, open, entered; /* gated: the first batch waits until open; entered: it is waiting */
     int batches, items, sizes[64], order[256];
 } seen;
 
@@ -35,8 +35,12 @@ static void record(void *arg, fl_workq_item **items, size_t n)
 {
     seen *s = arg;
     pthread_mutex_lock(&s->mu);
-    while (s->gated && s->batches == 0 && !s->open) /* a writer busy with its batch */
-        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->gated && s->batches == 0) {
+        s->entered = 1;
+        pthread_cond_broadcast(&s->cv);
+        while (!s->open) /* a writer busy with its batch */
+            pthread_cond_wait(&s->cv, &s->mu);
+    }
     if (s->batches < 64)
         s->sizes[s->batches] = (int)n;
     s->batches++;
@@ -119,7 +123,10 @@ static void test_hold_while_busy(void **state)
     fl_workq *q = fl_workq_start("test", 1, 64, record, &s);
     assert_non_null(q);
     fl_workq_submit(q, &first.q);
-    usleep(20000); /* the worker takes it and waits at the gate */
+    pthread_mutex_lock(&s.mu); /* the worker takes it and waits at the gate */
+    while (!s.entered)
+        pthread_cond_wait(&s.cv, &s.mu);
+    pthread_mutex_unlock(&s.mu);
     fl_workq_hold(q);
     for (int i = 0; i < 10; i++) {
         it[i].id = i;

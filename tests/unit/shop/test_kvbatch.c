@@ -89,13 +89,18 @@ static int group_setup(void **state)
         return -1;
     }
     pool = fl_kv_pool_new(&cfg);
-    return fl_kv_pool_ping(pool) == FL_KV_OK ? 0 : -1;
+    if (fl_kv_pool_ping(pool) != FL_KV_OK) {
+        fprintf(stderr, "cannot reach Redis on port %d\n", cfg.redis_port);
+        return -1;
+    }
+    return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     fl_kv_pool_free(pool);
+    pool = NULL;
     return 0;
 }
 
@@ -139,6 +144,7 @@ static void test_error_reply_is_one_items(void **state)
         skip();
     item xs[3];
     shop_kvbatch *b = shop_kvbatch_start(pool, 16);
+    assert_non_null(b);
     item_init(&xs[0], incr_lua);
     item_init(&xs[1], fail_lua);
     item_init(&xs[2], incr_lua);
@@ -160,6 +166,7 @@ static void test_scripts_loaded_again(void **state)
         skip();
     static item xs[2 * N];
     shop_kvbatch *b = shop_kvbatch_start(pool, 1024);
+    assert_non_null(b);
     item_init(&xs[0], incr_lua);
     shop_kvbatch_submit(b, &xs[0].it);
     for (int i = 0; i < 500 && atomic_load(&done_count) < 1; i++)
@@ -195,6 +202,7 @@ static void test_unreachable(void **state)
     fl_kv_pool *p = fl_kv_pool_new(&c);
     item xs[10];
     shop_kvbatch *b = shop_kvbatch_start(p, 4);
+    assert_non_null(b);
     for (int i = 0; i < 10; i++) {
         item_init(&xs[i], incr_lua);
         shop_kvbatch_submit(b, &xs[i].it);
