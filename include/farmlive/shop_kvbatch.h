@@ -24,9 +24,18 @@
 #include "farmlive/kv.h"
 #include "farmlive/workq.h"
 
+/* A script the batch sends by its SHA1: declare one per script, static,
+ * with its text ({text}); the batch thread alone fills sha (loading it
+ * when first used, or again once Redis has forgotten it), so a process
+ * runs one batch. */
+typedef struct shop_kvbatch_script {
+    const char *text;
+    char sha[41]; /* "" until loaded */
+} shop_kvbatch_script;
+
 typedef struct shop_kvbatch_item {
-    fl_workq_item q;    /* first: the queue's */
-    const char *script; /* the Lua text; static: its address is its identity */
+    fl_workq_item q;              /* first: the queue's */
+    shop_kvbatch_script *script;
     /* The call: argv[0] and argv[1] (and their lens) are the batch's, for
      * EVALSHA and the script's SHA1; then numkeys, the keys, the args. */
     int argc;

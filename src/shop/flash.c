@@ -103,6 +103,7 @@ static const char take_lua[] =
     "redis.call('INCR', KEYS[4]) "
     "redis.call('SET', mk, 'P ' .. ARGV[4], 'EX', ARGV[6]) "
     "return answer(tonumber(s) - q)";
+static shop_kvbatch_script take_script = {take_lua, ""}; /* sent by its SHA1 on the Redis batch */
 
 /* KEYS: stock, buyers, gen, idem. ARGV: account, units, whether the
  * buyer's units go back too, the request hash whose in-flight mark goes
@@ -915,7 +916,7 @@ static int take_submit(buy_job *j)
         j->argv[i] = av[i];
         j->lens[i] = strlen(av[i]);
     }
-    j->take.script = take_lua;
+    j->take.script = &take_script;
     j->take.argc = 16;
     j->take.argv = j->argv;
     j->take.lens = j->lens;

@@ -6,48 +6,23 @@
  *                        answered NOSCRIPT: SCRIPT LOAD, once more; then
  *                        done() for every item
  *
- * One thread: one pipeline in flight keeps Redis's work in order and the
- * script table below free of locks. */
+ * One thread: one pipeline in flight keeps Redis's work in order, and the
+ * scripts' SHA1s (shop_kvbatch_script) are written by it alone. */
 #include "farmlive/shop_kvbatch.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
 
 #include <string.h>
 
-#define SCRIPTS_MAX 8
-
-typedef struct script_sha {
-    const char *text;
-    char sha[41];                /* "" until loaded */
-    unsigned long long failed_in; /* the batch whose SCRIPT LOAD failed: not tried again in it */
-} script_sha;
-
 struct shop_kvbatch {
     fl_kv_pool *pool;
     fl_workq *q;
-    /* the batch thread's alone: */
-    script_sha scripts[SCRIPTS_MAX];
-    int nscripts;
-    unsigned long long batch; /* batches so far */
     void (*hold)(void *), (*release)(void *); /* around the done calls */
     void *around_arg;
 };
 
-static script_sha *script_of(shop_kvbatch *b, const char *text)
-{
-    for (int i = 0; i < b->nscripts; i++)
-        if (b->scripts[i].text == text)
-            return &b->scripts[i];
-    if (b->nscripts == SCRIPTS_MAX)
-        return NULL;
-    script_sha *s = &b->scripts[b->nscripts++];
-    s->text = text;
-    s->sha[0] = '\0';
-    return s;
-}
-
 /* SCRIPT LOAD: 0, or -1 when Redis did not take it. */
-static int script_load(fl_kv *kv, script_sha *s)
+static int script_load(fl_kv *kv, shop_kvbatch_script *s)
 {
     const char *argv[] = {"SCRIPT", "LOAD", s->text};
     redisReply *rep = fl_kv_cmdargv(kv, 3, argv, NULL);
@@ -68,23 +43,24 @@ static int is_noscript(const redisReply *rep)
 }
 
 /* Sends items[i] for each i with want[i] set, filling reps[i]; an item
- * whose script Redis would not load gets NULL. FL_KV_OK, or FL_KV_EDOWN
- * with the replies read before the connection failed, the rest NULL.
- * want[] is left 2 for what was sent. */
-static int send_wanted(shop_kvbatch *b, fl_kv *kv, shop_kvbatch_item **items, char *want, size_t n,
-                       redisReply **reps, fl_kv_cmdv *cmds, redisReply **got)
+ * whose script Redis would not load gets NULL (one SCRIPT LOAD a script a
+ * pass). FL_KV_OK, or FL_KV_EDOWN with the replies read before the
+ * connection failed, the rest NULL. want[] is left 2 for what was sent. */
+static int send_wanted(fl_kv *kv, shop_kvbatch_item **items, char *want, size_t n, redisReply **reps,
+                       fl_kv_cmdv *cmds, redisReply **got)
 {
+    const shop_kvbatch_script *failed = NULL; /* its load failed in this pass */
     int m = 0;
     for (size_t i = 0; i < n; i++) {
         if (!want[i])
             continue;
-        script_sha *s = script_of(b, items[i]->script);
+        shop_kvbatch_script *s = items[i]->script;
         reps[i] = NULL;
         want[i] = 0;
-        if (!s || s->failed_in == b->batch)
+        if (s == failed)
             continue;
         if (!s->sha[0] && script_load(kv, s) < 0) {
-            s->failed_in = b->batch;
+            failed = s;
             continue;
         }
         items[i]->argv[0] = "EVALSHA";
@@ -116,11 +92,10 @@ static void process(void *arg, fl_workq_item **queued, size_t n)
     char *want = fl_calloc(n, 1);
     fl_kv *kv = NULL;
 
-    b->batch++;
     if (fl_kv_acquire(b->pool, &kv) != FL_KV_OK)
         goto out_done;
     memset(want, 1, n);
-    if (send_wanted(b, kv, items, want, n, reps, cmds, got) != FL_KV_OK)
+    if (send_wanted(kv, items, want, n, reps, cmds, got) != FL_KV_OK)
         goto out_done;
     /* Redis lost its scripts (restart, SCRIPT FLUSH): load them again and
      * send those items once more; their first attempt ran nothing */
@@ -130,12 +105,12 @@ static void process(void *arg, fl_workq_item **queued, size_t n)
         if (want[i]) {
             freeReplyObject(reps[i]);
             reps[i] = NULL;
-            script_of(b, items[i]->script)->sha[0] = '\0';
+            items[i]->script->sha[0] = '\0';
             again = 1;
         }
     }
     if (again)
-        send_wanted(b, kv, items, want, n, reps, cmds, got);
+        send_wanted(kv, items, want, n, reps, cmds, got);
 out_done:
     fl_kv_release(kv);
     if (b->hold)

@@ -23,8 +23,8 @@
 #define KEY "t_unit_kvb:n"
 #define N 500
 
-static const char incr_lua[] = "return redis.call('INCR', KEYS[1])";
-static const char fail_lua[] = "return redis.error_reply('refused by the script')";
+static shop_kvbatch_script incr_lua = {"return redis.call('INCR', KEYS[1])", ""};
+static shop_kvbatch_script fail_lua = {"return redis.error_reply('refused by the script')", ""};
 
 static fl_config cfg;
 static fl_kv_pool *pool; /* NULL when FARMLIVE_REDIS_PORT is unset */
@@ -54,7 +54,7 @@ static void on_done(shop_kvbatch_item *it, redisReply *rep)
     atomic_fetch_add(&done_count, 1);
 }
 
-static void item_init(item *x, const char *script)
+static void item_init(item *x, shop_kvbatch_script *script)
 {
     memset(x, 0, sizeof(*x));
     x->argv[2] = "1";
@@ -124,7 +124,7 @@ static void test_every_item_in_order(void **state)
     shop_kvbatch *b = shop_kvbatch_start(pool, 64);
     assert_non_null(b);
     for (int i = 0; i < N; i++) {
-        item_init(&xs[i], incr_lua);
+        item_init(&xs[i], &incr_lua);
         shop_kvbatch_submit(b, &xs[i].it);
     }
     shop_kvbatch_stop(b);
@@ -145,9 +145,9 @@ static void test_error_reply_is_one_items(void **state)
     item xs[3];
     shop_kvbatch *b = shop_kvbatch_start(pool, 16);
     assert_non_null(b);
-    item_init(&xs[0], incr_lua);
-    item_init(&xs[1], fail_lua);
-    item_init(&xs[2], incr_lua);
+    item_init(&xs[0], &incr_lua);
+    item_init(&xs[1], &fail_lua);
+    item_init(&xs[2], &incr_lua);
     for (int i = 0; i < 3; i++)
         shop_kvbatch_submit(b, &xs[i].it);
     shop_kvbatch_stop(b);
@@ -167,7 +167,7 @@ static void test_scripts_loaded_again(void **state)
     static item xs[2 * N];
     shop_kvbatch *b = shop_kvbatch_start(pool, 1024);
     assert_non_null(b);
-    item_init(&xs[0], incr_lua);
+    item_init(&xs[0], &incr_lua);
     shop_kvbatch_submit(b, &xs[0].it);
     for (int i = 0; i < 500 && atomic_load(&done_count) < 1; i++)
         usleep(10000);
@@ -175,7 +175,7 @@ static void test_scripts_loaded_again(void **state)
     assert_int_equal(xs[0].value, 1); /* the batch holds the script's SHA1 now */
     redis("SCRIPT FLUSH");
     for (int i = 1; i < 2 * N; i++) {
-        item_init(&xs[i], i % 2 ? incr_lua : fail_lua);
+        item_init(&xs[i], i % 2 ? &incr_lua : &fail_lua);
         shop_kvbatch_submit(b, &xs[i].it);
     }
     shop_kvbatch_stop(b);
@@ -204,7 +204,7 @@ static void test_unreachable(void **state)
     shop_kvbatch *b = shop_kvbatch_start(p, 4);
     assert_non_null(b);
     for (int i = 0; i < 10; i++) {
-        item_init(&xs[i], incr_lua);
+        item_init(&xs[i], &incr_lua);
         shop_kvbatch_submit(b, &xs[i].it);
     }
     shop_kvbatch_stop(b);
