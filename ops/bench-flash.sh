@@ -80,8 +80,8 @@ round() {
     (
         eval "$(printf '%s' "$line" | tr ' ' '\n' | grep -E '^[a-z_0-9]+=[0-9.]+$')"
         cpu=$(for kv in ${BENCH_FLASH_PIDS:-}; do
-            v=$(printf '%s' "$line" | tr ' ' '\n' | sed -n "s/^cpu_${kv%%=*}_ms=//p")
-            printf '%s=%s\n' "${kv%%=*}" "${v:-?}"
+            v=cpu_${kv%%=*}_ms # set by the eval above, when the client read that process
+            printf '%s=%s\n' "${kv%%=*}" "${!v:-?}"
         done | paste -sd, -)
         printf '%-8s %5s %8s %8s %8s %12s %9s %9s %9s %9s %7s  %s\n' "$mode" "$n" "${ok:-?}" "$orders" "$oversold" \
             "${attempts_per_s:-?}" "${p50_ms:-?}" "${p99_ms:-?}" "${p99_ok_ms:-?}" "${p99_refused_ms:-?}" "${other:-?}" \
