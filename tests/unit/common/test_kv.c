@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../redis_pool.h"
+
 #include "../../../src/common/kv.c"
 
 #include <signal.h>
@@ -57,20 +59,7 @@ static void kill_id(fl_kv *killer, long long id)
 static int group_setup(void **state)
 {
     (void)state;
-    char err[256];
-    if (!getenv("FARMLIVE_REDIS_PORT"))
-        return 0;
-    if (fl_config_load(&cfg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "config: %s\n", err);
-        return -1;
-    }
-    cfg.redis_pool = 3;
-    pool = fl_kv_pool_new(&cfg);
-    if (fl_kv_pool_ping(pool) != FL_KV_OK) {
-        fprintf(stderr, "cannot reach Redis on port %d\n", cfg.redis_port);
-        return -1;
-    }
-    return 0;
+    return redis_pool_open(&cfg, &pool, 3);
 }
 
 static int group_teardown(void **state)
