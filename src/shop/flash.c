@@ -51,9 +51,11 @@
 #include "farmlive/shop_inventory.h"
 #include "farmlive/shop_orders.h"
 #include "farmlive/alloc.h"
+#include "farmlive/buf.h"
 #include "farmlive/log.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +65,7 @@
 
 #define TX_ATTEMPTS 4
 #define SALE_QTY_MAX 1000000
+#define ORDER_TEXT_MAX (1024 * 1024) /* one order's answer */
 
 /* KEYS: the buyer's session, stock, buyers, gen. ARGV: session ttl,
  * units, limit, request hash, request id, pending ttl, answer ttl, the
@@ -670,27 +673,85 @@ static char *now_iso(char out[24], long long plus)
     return out;
 }
 
-/* The order as GET /api/v1/orders/{id} shows it, built in memory. lines is
- * stolen. */
-static char *order_text(shop_req *r, const sale *s, long long order_id, int online, long long qty,
-                        const shop_address *a, json_t *lines)
+/* ---- the order's answer, as text ----------------------------------------
+ *
+ * The answer of a won flash order (the order as GET /api/v1/orders/{id}
+ * shows it) is formatted from JSON string literals, not built as a jansson
+ * tree and dumped: the order writer formats hundreds per batch on the path
+ * every winner waits on, and the trees cost about 50 us an order there.
+ * Each literal is jansson's own encoding of its string (lit), so the text
+ * is what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) made of the same
+ * members in this order. */
+
+/* s as a JSON string literal, quotes included, in arena a; NULL when s is
+ * not UTF-8 (jansson refuses it). */
+static const char *lit(fl_arena *a, const char *s)
 {
-    char now[24], exp[24];
-    json_t *o = json_pack(
-        "{s:I,s:s,s:I,s:I,s:s,s:I,s:s,s:I,s:{s:s,s:s,s:s,s:s,s:s,s:s},s:n,s:n,s:n,s:n,s:o,s:n,s:n,s:n,s:n,s:n,"
-        "s:n,s:s,s:o}",
-        "id", order_id, "status", online ? "pending_payment" : "confirmed", "buyer_account_id",
-        r->session->account_id, "coop_id", s->coop_id, "coop_name", s->coop_name, "flash_sale_id", s->id,
-        "payment_method", online ? "online" : "cod", "total_fen", s->price_fen * qty, "address", "name", a->name,
-        "phone", a->phone, "province", a->province, "city", a->city, "county", a->county, "detail", a->detail,
-        "carrier", "tracking_no", "payment_txn", "cancel_reason", "expires_at",
-        online ? json_string(now_iso(exp, r->ctx->cfg->order_expiry_s)) : json_null(), "paid_at", "shipped_at",
-        "delivered_at", "completed_at", "cancelled_at", "refunded_at", "created_at", now_iso(now, 0), "lines", lines);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(o);
-    char *copy = text ? fl_arena_strdup(r->arena, text) : NULL;
-    free(text);
+    json_t *v = json_string(s);
+    char *t = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    const char *copy = t ? fl_arena_strdup(a, t) : NULL;
+    free(t);
+    json_decref(v);
     return copy;
+}
+
+/* The literals an order's answer is made of. */
+typedef struct order_lits {
+    const char *coop_name, *name, *spec, *unit;
+    const char *addr[6]; /* name, phone, province, city, county, detail */
+} order_lits;
+
+/* One order line: qty units of one lot. */
+typedef struct order_line {
+    long long lot_id, qty;
+    const char *code; /* the lot's code, as a literal */
+} order_line;
+
+/* The sale's literals into L (the address is left alone): 0, or -1. */
+static int sale_lits(fl_arena *a, const sale *s, order_lits *L)
+{
+    L->coop_name = lit(a, s->coop_name);
+    L->name = lit(a, s->name);
+    L->spec = lit(a, s->spec);
+    L->unit = lit(a, s->unit);
+    return L->coop_name && L->name && L->spec && L->unit ? 0 : -1;
+}
+
+/* The address's literals into L: 0, or -1. */
+static int addr_lits(fl_arena *a, const shop_address *ad, order_lits *L)
+{
+    const char *in[6] = {ad->name, ad->phone, ad->province, ad->city, ad->county, ad->detail};
+    for (int i = 0; i < 6; i++)
+        if (!(L->addr[i] = lit(a, in[i])))
+            return -1;
+    return 0;
+}
+
+/* Appends the order's answer to b. now and exp: its created_at and, for
+ * online payment, expires_at ("2026-11-27T04:00:00Z"). 0, or -1 when b
+ * reached its maximum. */
+static int order_text(fl_buf *b, const sale *s, const order_lits *L, long long order_id, long long buyer,
+                      int online, long long qty, const order_line *lines, size_t nlines, const char *now,
+                      const char *exp)
+{
+    int rc = fl_buf_printf(
+        b,
+        "{\"id\":%lld,\"status\":\"%s\",\"buyer_account_id\":%lld,\"coop_id\":%lld,\"coop_name\":%s,"
+        "\"flash_sale_id\":%lld,\"payment_method\":\"%s\",\"total_fen\":%lld,\"address\":{\"name\":%s,"
+        "\"phone\":%s,\"province\":%s,\"city\":%s,\"county\":%s,\"detail\":%s},\"carrier\":null,"
+        "\"tracking_no\":null,\"payment_txn\":null,\"cancel_reason\":null,\"expires_at\":%s%s%s,"
+        "\"paid_at\":null,\"shipped_at\":null,\"delivered_at\":null,\"completed_at\":null,"
+        "\"cancelled_at\":null,\"refunded_at\":null,\"created_at\":\"%s\",\"lines\":[",
+        order_id, online ? "pending_payment" : "confirmed", buyer, s->coop_id, L->coop_name, s->id,
+        online ? "online" : "cod", s->price_fen * qty, L->addr[0], L->addr[1], L->addr[2], L->addr[3], L->addr[4],
+        L->addr[5], online ? "\"" : "", online ? exp : "null", online ? "\"" : "", now);
+    for (size_t i = 0; rc == 0 && i < nlines; i++)
+        rc = fl_buf_printf(b,
+                           "%s{\"sku_id\":%lld,\"lot_id\":%lld,\"lot_code\":%s,\"product_name\":%s,\"spec\":%s,"
+                           "\"unit\":%s,\"quantity\":%lld,\"unit_price_fen\":%lld,\"line_total_fen\":%lld}",
+                           i ? "," : "", s->sku_id, lines[i].lot_id, lines[i].code, L->name, L->spec, L->unit,
+                           lines[i].qty, s->price_fen, s->price_fen * lines[i].qty);
+    return rc == 0 ? fl_buf_printf(b, "]}") : rc;
 }
 
 /* Claims qty slots for order_id: slots first .. first+qty-1 (from the Redis
@@ -730,17 +791,10 @@ static int slot_lot(const sale *s, long long slot)
     return -1;
 }
 
-/* One order line as the order's answer shows it. */
-static json_t *line_json(const sale *s, long long lot_id, const char *lot_code, long long n)
-{
-    return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "sku_id", s->sku_id, "lot_id", lot_id, "lot_code",
-                     lot_code, "product_name", s->name, "spec", s->spec, "unit", s->unit, "quantity", n,
-                     "unit_price_fen", s->price_fen, "line_total_fen", s->price_fen * n);
-}
-
 /* Writes the order lines of the claimed slots (one per lot) and returns
- * them as JSON in *lines. */
-static int lines_write(fl_db *db, const sale *s, long long order_id, json_t **lines)
+ * them in *lines (from arena a, the codes as literals), their count in
+ * *n. */
+static int lines_write(fl_db *db, fl_arena *a, const sale *s, long long order_id, order_line **lines, size_t *n)
 {
     fl_rows *rows = NULL;
     int rc = fl_db_query(db, &rows,
@@ -749,16 +803,22 @@ static int lines_write(fl_db *db, const sale *s, long long order_id, json_t **li
                          "i", order_id);
     if (rc != FL_DB_OK)
         return rc;
-    *lines = json_array();
-    for (size_t i = 0; i < fl_rows_count(rows); i++) {
-        long long lot = fl_rows_int(rows, i, 0), n = fl_rows_int(rows, i, 2);
-        if ((rc = fl_db_exec(db,
-                             "INSERT INTO order_lines (order_id, sku_id, lot_id, product_name, spec, unit, quantity, "
-                             "unit_price_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             "iiisssii", order_id, s->sku_id, lot, s->name, s->spec, s->unit, n, s->price_fen)) !=
-            FL_DB_OK)
+    *n = 0;
+    *lines = fl_arena_alloc(a, (fl_rows_count(rows) + 1) * sizeof(**lines));
+    for (size_t i = 0; i < fl_rows_count(rows) && rc == FL_DB_OK; i++) {
+        order_line *l = &(*lines)[i];
+        l->lot_id = fl_rows_int(rows, i, 0);
+        l->qty = fl_rows_int(rows, i, 2);
+        if (!(l->code = lit(a, fl_rows_str(rows, i, 1)))) {
+            rc = FL_DB_ERR;
             break;
-        json_array_append_new(*lines, line_json(s, lot, fl_rows_str(rows, i, 1), n));
+        }
+        *n = i + 1;
+        rc = fl_db_exec(db,
+                        "INSERT INTO order_lines (order_id, sku_id, lot_id, product_name, spec, unit, quantity, "
+                        "unit_price_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "iiisssii", order_id, s->sku_id, l->lot_id, s->name, s->spec, s->unit, l->qty,
+                        s->price_fen);
     }
     fl_rows_free(rows);
     return rc;
@@ -773,7 +833,10 @@ static int buy_writes(shop_req *r, fl_db *db, const sale *s, const shop_idem *k,
                       int online, const shop_address *a, char **text)
 {
     long long order_id = 0, buyer = r->session->account_id;
-    json_t *lines = NULL;
+    order_line *lines = NULL;
+    order_lits lits;
+    size_t nlines = 0;
+    char now[24], exp[24];
     int rc;
     if ((rc = shop_order_insert(db, r->ctx->cfg, buyer, s->coop_id, s->id, online, s->price_fen * qty, a,
                                 &order_id)) != FL_DB_OK ||
@@ -787,12 +850,19 @@ static int buy_writes(shop_req *r, fl_db *db, const sale *s, const shop_idem *k,
         return rc;
     if (fl_db_affected(db) != 1)
         return BUY_LIMIT;
-    if ((rc = lines_write(db, s, order_id, &lines)) != FL_DB_OK) {
-        json_decref(lines);
+    if ((rc = lines_write(db, r->arena, s, order_id, &lines, &nlines)) != FL_DB_OK)
         return rc;
-    }
-    *text = order_text(r, s, order_id, online, qty, a, lines);
-    if ((rc = shop_idem_store_tx(db, k, 201, *text ? *text : "{}")) != FL_DB_OK)
+    fl_buf b;
+    fl_buf_init(&b, 2048, ORDER_TEXT_MAX);
+    *text = NULL;
+    if (sale_lits(r->arena, s, &lits) == 0 && addr_lits(r->arena, a, &lits) == 0 &&
+        order_text(&b, s, &lits, order_id, buyer, online, qty, lines, nlines, now_iso(now, 0),
+                   now_iso(exp, r->ctx->cfg->order_expiry_s)) == 0)
+        *text = fl_arena_strndup(r->arena, b.p, b.len);
+    fl_buf_free(&b);
+    if (!*text)
+        return FL_DB_ERR;
+    if ((rc = shop_idem_store_tx(db, k, 201, *text)) != FL_DB_OK)
         return rc == FL_DB_EDUP ? BUY_DUP : rc;
     return BUY_OK;
 }
@@ -1016,116 +1086,149 @@ static const char ALL_IDEM_SQL[] =
        "r LONGTEXT PATH '$.r'");
 
 enum { ALL_FALL_BACK = 1 };
+#define ALL_JSON_MAX (64 * 1024 * 1024) /* one statement's batch parameter */
 
-/* json_dumps into the first job's arena; NULL when it cannot be encoded. */
-static char *dump(shop_req *r, json_t *v)
+/* Opens (i == 0) or continues one batch array in b and appends one
+ * element: 0, or -1 when b reached its maximum. */
+static int element(fl_buf *b, size_t i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int element(fl_buf *b, size_t i, const char *fmt, ...)
 {
-    char *text = json_dumps(v, JSON_COMPACT);
-    char *copy = text ? fl_arena_strdup(r->arena, text) : NULL;
-    free(text);
-    return copy;
+    char stack[512], *e = stack;
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(stack, sizeof(stack), fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return -1;
+    if ((size_t)len >= sizeof(stack)) { /* long addresses */
+        e = fl_malloc((size_t)len + 1);
+        va_start(ap, fmt);
+        vsnprintf(e, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+    }
+    int rc = fl_buf_printf(b, "%c%s", i ? ',' : '[', e);
+    if (e != stack)
+        fl_free(e);
+    return rc;
 }
 
 static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
 {
     buy_job **j = (buy_job **)items;
     shop_req *r0 = j[0]->r;
-    json_t *buyers = json_array(), *orders = json_array(), *slots = json_array(), *lines = NULL, *keys = NULL;
-    json_t **ljs = fl_arena_alloc(r0->arena, n * sizeof(*ljs));
+    fl_arena *a = r0->arena;
+    order_lits *lits = fl_arena_alloc(a, n * sizeof(*lits));
+    const char *codes[SALE_LOTS_MAX] = {NULL}; /* the lot codes of j[i]'s sale, as literals */
+    fl_buf buyers, orders, slots, lines, keys, text;
     long long units = 0, first_id;
-    int rc = ALL_FALL_BACK;
+    size_t nslots = 0, nlines = 0;
+    char now[24], exp[24];
+    int rc = ALL_FALL_BACK, err = 0;
 
-    memset(ljs, 0, n * sizeof(*ljs));
+    fl_buf_init(&buyers, 64 * n, ALL_JSON_MAX);
+    fl_buf_init(&orders, 256 * n, ALL_JSON_MAX);
+    fl_buf_init(&slots, 64 * n, ALL_JSON_MAX);
+    fl_buf_init(&lines, 128 * n, ALL_JSON_MAX);
+    fl_buf_init(&keys, 1024 * n, ALL_JSON_MAX);
+    fl_buf_init(&text, 2048, ORDER_TEXT_MAX);
+    now_iso(now, 0);
+    now_iso(exp, r0->ctx->cfg->order_expiry_s);
     for (size_t i = 0; i < n; i++) {
         const buy_job *b = j[i];
+        order_lits *L = &lits[i];
         for (long long u = 0; u < b->qty; u++)
             if (slot_lot(&b->s, b->first + u) < 0) /* lots not loaded, or a slot beyond them: before any write */
                 goto out_free;
-        json_array_append_new(buyers, json_pack("{s:I,s:I,s:I,s:I}", "s", b->s.id, "a", b->k.account_id, "q",
-                                                b->qty, "l", b->s.limit));
-        json_array_append_new(orders, json_pack("{s:I,s:I,s:I,s:i,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "a",
-                                                b->k.account_id, "c", b->s.coop_id, "s", b->s.id, "x", b->online,
-                                                "t", b->s.price_fen * b->qty, "n1", b->addr.name, "n2",
-                                                b->addr.phone, "n3", b->addr.province, "n4", b->addr.city, "n5",
-                                                b->addr.county, "n6", b->addr.detail));
+        if (i > 0 && b->s.id == j[i - 1]->s.id)
+            *L = lits[i - 1]; /* the sale's literals; the address's follow */
+        else if (sale_lits(a, &b->s, L) < 0)
+            goto out_free;
+        if (addr_lits(a, &b->addr, L) < 0)
+            goto out_free;
+        err |= element(&buyers, i, "{\"s\":%lld,\"a\":%lld,\"q\":%lld,\"l\":%lld}", b->s.id, b->k.account_id,
+                       b->qty, b->s.limit);
+        err |= element(&orders, i,
+                       "{\"a\":%lld,\"c\":%lld,\"s\":%lld,\"x\":%d,\"t\":%lld,\"n1\":%s,\"n2\":%s,\"n3\":%s,"
+                       "\"n4\":%s,\"n5\":%s,\"n6\":%s}",
+                       b->k.account_id, b->s.coop_id, b->s.id, b->online, b->s.price_fen * b->qty, L->addr[0],
+                       L->addr[1], L->addr[2], L->addr[3], L->addr[4], L->addr[5]);
         units += b->qty;
     }
-    char *bj = dump(r0, buyers), *oj = dump(r0, orders);
-    if (!bj || !oj)
+    if (err || fl_buf_printf(&buyers, "]") < 0 || fl_buf_printf(&orders, "]") < 0)
         goto out_free;
-    if ((rc = fl_db_exec(db, ALL_BUYERS_SQL, "s", bj)) != FL_DB_OK ||
-        (rc = fl_db_exec(db, ALL_GUARD_SQL, "s", bj)) != FL_DB_OK)
+    if ((rc = fl_db_exec(db, ALL_BUYERS_SQL, "s", buyers.p)) != FL_DB_OK ||
+        (rc = fl_db_exec(db, ALL_GUARD_SQL, "s", buyers.p)) != FL_DB_OK)
         goto out_free;
     if (fl_db_affected(db) != n) {
         rc = ALL_FALL_BACK;
         goto out_free;
     }
-    if ((rc = fl_db_exec(db, ALL_ORDERS_SQL, "is", (long long)r0->ctx->cfg->order_expiry_s, oj)) != FL_DB_OK)
+    if ((rc = fl_db_exec(db, ALL_ORDERS_SQL, "is", (long long)r0->ctx->cfg->order_expiry_s, orders.p)) != FL_DB_OK)
         goto out_free;
     first_id = (long long)fl_db_insert_id(db);
-    /* each order's lines from its slots' lots (sale_lot ranges) */
-    lines = json_array();
+    /* each order's slots, its lines (from its slots' lots, the sale's lot
+     * ranges), its answer and the answer stored under its key */
+    rc = ALL_FALL_BACK;
     for (size_t i = 0; i < n; i++) {
-        const buy_job *b = j[i];
+        buy_job *b = j[i];
+        const order_lits *L = &lits[i];
+        order_line ol[SALE_LOTS_MAX];
         long long per_lot[SALE_LOTS_MAX] = {0}, order_id = first_id + (long long)i;
+        size_t nol = 0;
         for (long long u = 0; u < b->qty; u++) {
             long long slot = b->first + u;
             per_lot[slot_lot(&b->s, slot)]++; /* checked above */
-            json_array_append_new(slots, json_pack("{s:I,s:I,s:I,s:I}", "s", b->s.id, "n", slot, "o", order_id, "a",
-                                                   b->k.account_id));
+            err |= element(&slots, nslots++, "{\"s\":%lld,\"n\":%lld,\"o\":%lld,\"a\":%lld}", b->s.id, slot,
+                           order_id, b->k.account_id);
         }
-        ljs[i] = json_array();
         for (size_t l = 0; l < b->s.nlots; l++) {
+            const sale_lot *lot = &b->s.lots[l];
+            if (i == 0 || b->s.id != j[i - 1]->s.id)
+                codes[l] = NULL; /* another sale: its own codes */
             if (per_lot[l] == 0)
                 continue;
-            const sale_lot *lot = &b->s.lots[l];
-            json_array_append_new(lines, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:I,s:I}", "o", order_id, "k",
-                                                   b->s.sku_id, "l", lot->id, "n1", b->s.name, "n2", b->s.spec, "n3",
-                                                   b->s.unit, "q", per_lot[l], "p", b->s.price_fen));
-            json_array_append_new(ljs[i], line_json(&b->s, lot->id, lot->code, per_lot[l]));
+            if (!codes[l] && !(codes[l] = lit(a, lot->code)))
+                goto out_free;
+            ol[nol++] = (order_line){lot->id, per_lot[l], codes[l]};
+            err |= element(&lines, nlines++,
+                           "{\"o\":%lld,\"k\":%lld,\"l\":%lld,\"n1\":%s,\"n2\":%s,\"n3\":%s,\"q\":%lld,\"p\":%lld}",
+                           order_id, b->s.sku_id, lot->id, L->name, L->spec, L->unit, per_lot[l], b->s.price_fen);
         }
+        text.len = 0;
+        if (order_text(&text, &b->s, L, order_id, b->k.account_id, b->online, b->qty, ol, nol, now, exp) < 0)
+            goto out_free;
+        b->text = fl_arena_strndup(b->r->arena, text.p, text.len);
+        json_t *v = json_stringn(text.p, text.len);
+        char *stored = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+        const char *scope = lit(a, b->k.scope), *key = lit(a, b->k.key);
+        json_decref(v);
+        if (stored && scope && key)
+            err |= element(&keys, i, "{\"a\":%lld,\"sc\":%s,\"k\":%s,\"h\":\"%s\",\"r\":%s}", b->k.account_id,
+                           scope, key, b->k.hash, stored);
+        free(stored);
+        if (!stored || !scope || !key)
+            goto out_free;
     }
-    char *sj = dump(r0, slots), *lj = dump(r0, lines);
-    if (!sj || !lj) {
-        rc = ALL_FALL_BACK;
+    if (err || fl_buf_printf(&slots, "]") < 0 || fl_buf_printf(&lines, "]") < 0 || fl_buf_printf(&keys, "]") < 0)
         goto out_free;
-    }
-    if ((rc = fl_db_exec(db, ALL_SLOTS_SQL, "s", sj)) != FL_DB_OK)
+    if ((rc = fl_db_exec(db, ALL_SLOTS_SQL, "s", slots.p)) != FL_DB_OK)
         goto out_free;
     if (fl_db_affected(db) != (unsigned long long)units) { /* a slot held, or ids not consecutive */
         rc = ALL_FALL_BACK;
         goto out_free;
     }
-    if ((rc = fl_db_exec(db, ALL_LINES_SQL, "s", lj)) != FL_DB_OK)
+    if ((rc = fl_db_exec(db, ALL_LINES_SQL, "s", lines.p)) != FL_DB_OK)
         goto out_free;
-    keys = json_array();
-    for (size_t i = 0; i < n; i++) {
-        buy_job *b = j[i];
-        b->text = order_text(b->r, &b->s, first_id + (long long)i, b->online, b->qty, &b->addr, ljs[i]);
-        ljs[i] = NULL;
-        if (!b->text) {
-            rc = ALL_FALL_BACK;
-            goto out_free;
-        }
-        json_array_append_new(keys, json_pack("{s:I,s:s,s:s,s:s,s:s}", "a", b->k.account_id, "sc", b->k.scope, "k",
-                                              b->k.key, "h", b->k.hash, "r", b->text));
-    }
-    char *kj = dump(r0, keys);
-    if (!kj) {
-        rc = ALL_FALL_BACK;
-        goto out_free;
-    }
-    rc = fl_db_exec(db, ALL_IDEM_SQL, "s", kj);
+    rc = fl_db_exec(db, ALL_IDEM_SQL, "s", keys.p);
     if (rc == FL_DB_EDUP)
         rc = ALL_FALL_BACK;
 out_free:
-    for (size_t i = 0; i < n; i++)
-        json_decref(ljs[i]);
-    json_decref(buyers);
-    json_decref(orders);
-    json_decref(slots);
-    json_decref(lines);
-    json_decref(keys);
+    fl_buf_free(&buyers);
+    fl_buf_free(&orders);
+    fl_buf_free(&slots);
+    fl_buf_free(&lines);
+    fl_buf_free(&keys);
+    fl_buf_free(&text);
     return rc;
 }
 

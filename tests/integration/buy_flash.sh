@@ -67,6 +67,11 @@ FIRST=$BODY
 O1=$(jqr .id)
 expect_jq '[.status,.total_fen,.flash_sale_id,.lines[0].lot_id,.lines[0].quantity] | map(tostring) | join(" ")' \
     "pending_payment 1990 $SALE $LOT 1" "the flash order names its lot, at the sale price"
+check "the answer is compact JSON" test "$FIRST" = "$(printf '%s' "$FIRST" | jq -c .)"
+api GET "/api/v1/orders/$O1"
+check "the answer is the order as GET /orders/{id} shows it" \
+    test "$(printf '%s' "$BODY" | jq -c 'del(.created_at, .expires_at)')" = \
+    "$(printf '%s' "$FIRST" | jq -c 'del(.created_at, .expires_at)')"
 buy "$SALE" "f1-$S"
 check "a retry replays the same order" test "$BODY" = "$FIRST"
 check "marked as replayed" test "$(header idempotent-replayed)" = true
@@ -78,8 +83,11 @@ buy "$SALE" "f1b-$S"
 expect_error 409 limit_reached "the refusal is replayed for its key"
 check "replayed refusal" test "$(header idempotent-replayed)" = true
 as "$B2"
-buy "$SALE" "f2-$S" "$(addr_body cod)"
+ODD=$'大城镇 "1" 号\\后院\n\t二楼\x01'
+buy "$SALE" "f2-$S" "$(addr_body cod | jq -c --arg d "$ODD" '.address.detail = $d')"
 expect_jq .status confirmed "cod flash order"
+check "quotes, backslashes and control characters in the address come back as sent" \
+    test "$(jqr .address.detail)" = "$ODD"
 O2=$(jqr .id)
 as "$B3"
 buy "$SALE" "f3-$S"
@@ -208,6 +216,11 @@ expect_jq .mode rowlock "a row-lock sale"
 as "$B2"
 buy "$SALE4" "r1-$S"
 expect_status 201 "the row-lock path sells"
+R1=$BODY
+api GET "/api/v1/orders/$(printf '%s' "$R1" | jq -r .id)"
+check "its answer is the order as GET /orders/{id} shows it" \
+    test "$(printf '%s' "$BODY" | jq -c 'del(.created_at, .expires_at)')" = \
+    "$(printf '%s' "$R1" | jq -c 'del(.created_at, .expires_at)')"
 as "$B3"
 buy "$SALE4" "r2-$S"
 expect_error 409 sold_out "and stops at the quantity"
