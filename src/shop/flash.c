@@ -804,7 +804,8 @@ static int lines_write(fl_db *db, fl_arena *a, const sale *s, long long order_id
     if (rc != FL_DB_OK)
         return rc;
     *n = 0;
-    *lines = fl_arena_alloc(a, (fl_rows_count(rows) + 1) * sizeof(**lines));
+    if (!(*lines = fl_arena_alloc(a, (fl_rows_count(rows) + 1) * sizeof(**lines))))
+        rc = FL_DB_ERR;
     for (size_t i = 0; i < fl_rows_count(rows) && rc == FL_DB_OK; i++) {
         order_line *l = &(*lines)[i];
         l->lot_id = fl_rows_int(rows, i, 0);
@@ -1037,16 +1038,18 @@ static int job_run(fl_db *db, shop_batch_item *it)
     return buy_writes(j->r, db, &j->s, &j->k, j->qty, j->first, j->online, &j->addr, &j->text);
 }
 
-/* All the batch's orders in five statements (buyers, guard, orders, slot
- * claims, lines, then the stored answers): each takes the batch as one
- * JSON parameter that JSON_TABLE turns into rows, so 200 orders cost what
- * one does in round trips. Lines come from the sale's lot ranges, known
- * in memory. Every guard is checked by counting what a statement touched;
- * when one does not hold for all (a buyer twice in the batch, a slot
- * already held, a buyer at the limit in MariaDB, a key already answered,
- * order ids not consecutive, a sale with lots unknown here) the answer is
- * > 0 and the writer does the orders one by one, where each finds its own
- * answer. */
+/* All the batch's orders in six statements (buyers, guard, orders, slot
+ * claims, lines, the stored answers): each takes the batch as one JSON
+ * parameter that JSON_TABLE turns into rows, so 200 orders cost what one
+ * does in round trips. The parameters and answers are formatted as text
+ * around JSON literals (see order_text). Lines come from the sale's lot
+ * ranges, known in memory. Every guard is checked by counting what a
+ * statement touched; when one does not hold for all (a buyer twice in the
+ * batch, a slot already held, a buyer at the limit in MariaDB, a key
+ * already answered, order ids not consecutive, a sale with lots unknown
+ * here) or the text cannot be made (a string jansson will not encode, a
+ * buffer at its maximum) the answer is > 0 and the writer does the orders
+ * one by one, where each finds its own answer. */
 #define JT(cols) "JSON_TABLE(?, '$[*]' COLUMNS(" cols ")) j"
 
 static const char ALL_BUYERS_SQL[] =
@@ -1112,6 +1115,19 @@ static int element(fl_buf *b, size_t i, const char *fmt, ...)
     return rc;
 }
 
+/* Whether a and b are one sale with the same strings and lots (the sale
+ * cache may have reloaded it between two buyers), so the same literals. */
+static int same_strings(const sale *a, const sale *b)
+{
+    if (a->id != b->id || a->nlots != b->nlots || strcmp(a->name, b->name) != 0 || strcmp(a->spec, b->spec) != 0 ||
+        strcmp(a->unit, b->unit) != 0 || strcmp(a->coop_name, b->coop_name) != 0)
+        return 0;
+    for (size_t l = 0; l < a->nlots; l++)
+        if (a->lots[l].id != b->lots[l].id || strcmp(a->lots[l].code, b->lots[l].code) != 0)
+            return 0;
+    return 1;
+}
+
 static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
 {
     buy_job **j = (buy_job **)items;
@@ -1125,6 +1141,8 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
     char now[24], exp[24];
     int rc = ALL_FALL_BACK, err = 0;
 
+    if (!lits)
+        return ALL_FALL_BACK;
     fl_buf_init(&buyers, 64 * n, ALL_JSON_MAX);
     fl_buf_init(&orders, 256 * n, ALL_JSON_MAX);
     fl_buf_init(&slots, 64 * n, ALL_JSON_MAX);
@@ -1139,7 +1157,7 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
         for (long long u = 0; u < b->qty; u++)
             if (slot_lot(&b->s, b->first + u) < 0) /* lots not loaded, or a slot beyond them: before any write */
                 goto out_free;
-        if (i > 0 && b->s.id == j[i - 1]->s.id)
+        if (i > 0 && same_strings(&b->s, &j[i - 1]->s))
             *L = lits[i - 1]; /* the sale's literals; the address's follow */
         else if (sale_lits(a, &b->s, L) < 0)
             goto out_free;
@@ -1183,8 +1201,8 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
         }
         for (size_t l = 0; l < b->s.nlots; l++) {
             const sale_lot *lot = &b->s.lots[l];
-            if (i == 0 || b->s.id != j[i - 1]->s.id)
-                codes[l] = NULL; /* another sale: its own codes */
+            if (i == 0 || !same_strings(&b->s, &j[i - 1]->s))
+                codes[l] = NULL; /* another sale (or a reloaded one): its own codes */
             if (per_lot[l] == 0)
                 continue;
             if (!codes[l] && !(codes[l] = lit(a, lot->code)))
@@ -1197,7 +1215,8 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
         text.len = 0;
         if (order_text(&text, &b->s, L, order_id, b->k.account_id, b->online, b->qty, ol, nol, now, exp) < 0)
             goto out_free;
-        b->text = fl_arena_strndup(b->r->arena, text.p, text.len);
+        if (!(b->text = fl_arena_strndup(b->r->arena, text.p, text.len)))
+            goto out_free;
         json_t *v = json_stringn(text.p, text.len);
         char *stored = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
         const char *scope = lit(a, b->k.scope), *key = lit(a, b->k.key);
