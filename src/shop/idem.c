@@ -5,8 +5,9 @@
  *                     found, other hash -> 422 idempotency_key_reused
  *                     none              -> the caller executes
  *   shop_idem_store_tx / shop_idem_reply / shop_idem_fail
- *                     store the first answer (INSERT; the primary key makes
- *                     the first writer win, later ones replay it)
+ *                     store the first answer (INSERT; the unique key on
+ *                     (account, scope, key) makes the first writer win,
+ *                     later ones replay it)
  *
  * The body's hash uses jansson's sorted compact dump, so key order and
  * spacing do not make two equal bodies differ. */
@@ -90,6 +91,10 @@ int shop_idem_prepare(shop_req *r, const char *scope, shop_idem *k)
     if (strlen(key) > IDEM_KEY_MAX)
         return shop_fail_code(r, SHOP_E_VALIDATION, "idempotency_key_invalid",
                               "Idempotency-Key is longer than %d characters", IDEM_KEY_MAX);
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        if (*c < 0x20 || *c > 0x7e) /* stored and replayed as text: printable ASCII, as HTTP field values */
+            return shop_fail_code(r, SHOP_E_VALIDATION, "idempotency_key_invalid",
+                                  "Idempotency-Key may hold printable ASCII characters only");
     if (!r->session && !r->session_key)
         return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first");
     k->account_id = r->session ? r->session->account_id : 0; /* a deferred session's: the caller's to set */
