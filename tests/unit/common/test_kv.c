@@ -338,17 +338,30 @@ static void test_reconnect_argv_after_kill(void **state)
     fl_kv_release(kv);
 }
 
+/* Takes two connections and puts the second back in the pool, then has
+ * Redis close it there, idle, with the first (*killer, still taken).
+ * Returns the killed one (to compare with, not to use) and, when id is
+ * not NULL, its client id. */
+static fl_kv *kill_idle_one(fl_kv **killer, long long *id)
+{
+    *killer = take(pool);
+    fl_kv *kv = take(pool);
+    long long victim = client_id(kv);
+    fl_kv_release(kv);
+    kill_id(*killer, victim);
+    if (id)
+        *id = victim;
+    return kv;
+}
+
 /* Killed while idle in the pool: the next user does not notice. */
 static void test_reconnect_idle_in_pool(void **state)
 {
     (void)state;
     if (!pool)
         skip();
-    fl_kv *killer = take(pool);
-    fl_kv *kv = take(pool);
-    long long id = client_id(kv);
-    fl_kv_release(kv);
-    kill_id(killer, id);
+    fl_kv *killer = NULL;
+    fl_kv *kv = kill_idle_one(&killer, NULL);
     fl_kv_release(killer);
 
     assert_int_equal(fl_kv_pool_ping(pool), FL_KV_OK);
@@ -371,11 +384,9 @@ static void test_pipeline_after_idle_kill(void **state)
     (void)state;
     if (!pool)
         skip();
-    fl_kv *killer = take(pool);
-    fl_kv *kv = take(pool);
-    long long id = client_id(kv);
-    fl_kv_release(kv);
-    kill_id(killer, id);
+    fl_kv *killer = NULL;
+    long long id;
+    fl_kv *kv = kill_idle_one(&killer, &id);
     usleep(20000); /* the close reaches this end of the socket */
 
     fl_kv *again = take(pool); /* the free list is a stack: the killed one */

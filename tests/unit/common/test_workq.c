@@ -1,6 +1,6 @@
 /* test_workq.c - src/common/workq.c: a queue drained in batches.
  *
- * One worker thread; fn records each batch's size. What is checked: every
+ * One worker thread (two in the stop test); fn records each batch's size. What is checked: every
  * item is handed over once and in order; items submitted while a hold is
  * on go out as one batch after the release, none before; holds nest; stop
  * drains what is queued. */
@@ -58,6 +58,15 @@ static int count_items(seen *s)
     return n;
 }
 
+/* Submits it[0..n-1], numbered 0..n-1. */
+static void submit_n(fl_workq *q, item *it, int n)
+{
+    for (int i = 0; i < n; i++) {
+        it[i].id = i;
+        fl_workq_submit(q, &it[i].q);
+    }
+}
+
 /* Waits up to 2 s for want items to have been handed over. */
 static int wait_items(seen *s, int want)
 {
@@ -73,10 +82,7 @@ static void test_every_item_once_in_order(void **state)
     item it[100];
     fl_workq *q = fl_workq_start("test", 1, 16, record, &s);
     assert_non_null(q);
-    for (int i = 0; i < 100; i++) {
-        it[i].id = i;
-        fl_workq_submit(q, &it[i].q);
-    }
+    submit_n(q, it, 100);
     assert_int_equal(wait_items(&s, 100), 100);
     for (int i = 0; i < 100; i++)
         assert_int_equal(s.order[i], i);
@@ -94,12 +100,9 @@ static void test_hold_makes_one_batch(void **state)
     assert_non_null(q);
     fl_workq_hold(q);
     fl_workq_hold(q); /* nested */
-    for (int i = 0; i < 30; i++) {
-        it[i].id = i;
-        fl_workq_submit(q, &it[i].q);
-        if (i == 0)
-            usleep(20000); /* a worker woken by the first would take it alone */
-    }
+    submit_n(q, it, 1);
+    usleep(20000); /* a worker woken by the first would take it alone */
+    submit_n(q, it + 1, 29);
     usleep(50000);
     assert_int_equal(count_items(&s), 0); /* nothing while held */
     fl_workq_release(q);
@@ -128,10 +131,7 @@ static void test_hold_while_busy(void **state)
         pthread_cond_wait(&s.cv, &s.mu);
     pthread_mutex_unlock(&s.mu);
     fl_workq_hold(q);
-    for (int i = 0; i < 10; i++) {
-        it[i].id = i;
-        fl_workq_submit(q, &it[i].q);
-    }
+    submit_n(q, it, 10);
     pthread_mutex_lock(&s.mu);
     s.open = 1;
     pthread_cond_broadcast(&s.cv);
@@ -157,10 +157,7 @@ static void test_release_without_items_and_stop_drains(void **state)
     fl_workq_release(q); /* nothing queued: nothing happens */
     fl_workq_release(q); /* unbalanced: ignored, the next hold still holds */
     fl_workq_hold(q);
-    for (int i = 0; i < 5; i++) {
-        it[i].id = i;
-        fl_workq_submit(q, &it[i].q);
-    }
+    submit_n(q, it, 5);
     usleep(50000);
     assert_int_equal(count_items(&s), 0);
     fl_workq_stop(q); /* held, yet stop hands every queued item over */
