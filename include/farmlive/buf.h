@@ -1,12 +1,13 @@
 /* buf.h - a growable text buffer with a maximum size.
  *
- * fl_buf_printf() appends; when the text would pass the buffer's maximum it
- * appends nothing, marks the buffer truncated and returns -1, so an
- * unexpected input can never grow memory without bound. fl_buf_free()
- * accepts a buffer that was never written. */
+ * fl_buf_printf() (fl_buf_vprintf(), with a va_list) appends; when the text
+ * would pass the buffer's maximum it appends nothing, marks the buffer
+ * truncated and returns -1, so an unexpected input can never grow memory
+ * without bound. fl_buf_free() accepts a buffer that was never written. */
 #ifndef FARMLIVE_BUF_H
 #define FARMLIVE_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct fl_buf {
@@ -19,6 +20,7 @@ typedef struct fl_buf {
 
 void fl_buf_init(fl_buf *b, size_t initial, size_t max);
 int fl_buf_printf(fl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int fl_buf_vprintf(fl_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void fl_buf_free(fl_buf *b);
 
 #endif

@@ -17,11 +17,20 @@ void fl_buf_init(fl_buf *b, size_t initial, size_t max)
 
 int fl_buf_printf(fl_buf *b, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fl_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int fl_buf_vprintf(fl_buf *b, const char *fmt, va_list ap)
+{
     for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
+        va_list again;
+        va_copy(again, ap);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, again);
+        va_end(again);
         if (n < 0)
             return -1;
         if ((size_t)n < b->cap - b->len) {

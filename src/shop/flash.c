@@ -698,7 +698,8 @@ static const char *lit(fl_arena *a, const char *s)
 /* The literals an order's answer is made of. */
 typedef struct order_lits {
     const char *coop_name, *name, *spec, *unit;
-    const char *addr[6]; /* name, phone, province, city, county, detail */
+    const char *codes[SALE_LOTS_MAX]; /* the codes of the sale's lots known here (nlots) */
+    const char *addr[6];              /* name, phone, province, city, county, detail */
 } order_lits;
 
 /* One order line: qty units of one lot. */
@@ -714,6 +715,9 @@ static int sale_lits(fl_arena *a, const sale *s, order_lits *L)
     L->name = lit(a, s->name);
     L->spec = lit(a, s->spec);
     L->unit = lit(a, s->unit);
+    for (size_t l = 0; l < s->nlots; l++)
+        if (!(L->codes[l] = lit(a, s->lots[l].code)))
+            return -1;
     return L->coop_name && L->name && L->spec && L->unit ? 0 : -1;
 }
 
@@ -1096,27 +1100,18 @@ enum { ALL_FALL_BACK = 1 };
 static int element(fl_buf *b, size_t i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int element(fl_buf *b, size_t i, const char *fmt, ...)
 {
-    char stack[512], *e = stack;
+    if (fl_buf_printf(b, "%c", i ? ',' : '[') < 0)
+        return -1;
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(stack, sizeof(stack), fmt, ap);
+    int rc = fl_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (len < 0)
-        return -1;
-    if ((size_t)len >= sizeof(stack)) { /* long addresses */
-        e = fl_malloc((size_t)len + 1);
-        va_start(ap, fmt);
-        vsnprintf(e, (size_t)len + 1, fmt, ap);
-        va_end(ap);
-    }
-    int rc = fl_buf_printf(b, "%c%s", i ? ',' : '[', e);
-    if (e != stack)
-        fl_free(e);
     return rc;
 }
 
 /* Whether a and b are one sale with the same strings and lots (the sale
- * cache may have reloaded it between two buyers), so the same literals. */
+ * cache may have reloaded it between two buyers), so the same literals
+ * (sale_lits). */
 static int same_strings(const sale *a, const sale *b)
 {
     if (a->id != b->id || a->nlots != b->nlots || strcmp(a->name, b->name) != 0 || strcmp(a->spec, b->spec) != 0 ||
@@ -1134,7 +1129,6 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
     shop_req *r0 = j[0]->r;
     fl_arena *a = r0->arena;
     order_lits *lits = fl_arena_alloc(a, n * sizeof(*lits));
-    const char *codes[SALE_LOTS_MAX] = {NULL}; /* the lot codes of j[i]'s sale, as literals */
     fl_buf buyers, orders, slots, lines, keys, text;
     long long units = 0, first_id;
     size_t nslots = 0, nlines = 0;
@@ -1201,13 +1195,9 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
         }
         for (size_t l = 0; l < b->s.nlots; l++) {
             const sale_lot *lot = &b->s.lots[l];
-            if (i == 0 || !same_strings(&b->s, &j[i - 1]->s))
-                codes[l] = NULL; /* another sale (or a reloaded one): its own codes */
             if (per_lot[l] == 0)
                 continue;
-            if (!codes[l] && !(codes[l] = lit(a, lot->code)))
-                goto out_free;
-            ol[nol++] = (order_line){lot->id, per_lot[l], codes[l]};
+            ol[nol++] = (order_line){lot->id, per_lot[l], L->codes[l]};
             err |= element(&lines, nlines++,
                            "{\"o\":%lld,\"k\":%lld,\"l\":%lld,\"n1\":%s,\"n2\":%s,\"n3\":%s,\"q\":%lld,\"p\":%lld}",
                            order_id, b->s.sku_id, lot->id, L->name, L->spec, L->unit, per_lot[l], b->s.price_fen);
@@ -1217,16 +1207,11 @@ static int jobs_run_all(fl_db *db, shop_batch_item **items, size_t n)
             goto out_free;
         if (!(b->text = fl_arena_strndup(b->r->arena, text.p, text.len)))
             goto out_free;
-        json_t *v = json_stringn(text.p, text.len);
-        char *stored = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
-        const char *scope = lit(a, b->k.scope), *key = lit(a, b->k.key);
-        json_decref(v);
-        if (stored && scope && key)
-            err |= element(&keys, i, "{\"a\":%lld,\"sc\":%s,\"k\":%s,\"h\":\"%s\",\"r\":%s}", b->k.account_id,
-                           scope, key, b->k.hash, stored);
-        free(stored);
+        const char *stored = lit(a, b->text), *scope = lit(a, b->k.scope), *key = lit(a, b->k.key);
         if (!stored || !scope || !key)
             goto out_free;
+        err |= element(&keys, i, "{\"a\":%lld,\"sc\":%s,\"k\":%s,\"h\":\"%s\",\"r\":%s}", b->k.account_id, scope,
+                       key, b->k.hash, stored);
     }
     if (err || fl_buf_printf(&slots, "]") < 0 || fl_buf_printf(&lines, "]") < 0 || fl_buf_printf(&keys, "]") < 0)
         goto out_free;
