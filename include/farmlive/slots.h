@@ -2,7 +2,10 @@
  * bounded wait: the shape both connection pools (db.c, kv.c) share.
  *
  * fl_deadline_ms() fills an absolute CLOCK_REALTIME time ms from now, for
- * pthread_cond_timedwait(). */
+ * pthread_cond_timedwait(). fl_idle_conn_closed(fd) is 1 when the server
+ * closed a pooled connection while it sat idle (restart, kill, timeout):
+ * its socket is readable (an error packet or EOF) although no reply is
+ * awaited; the pools replace such a connection when it is taken. */
 #ifndef FARMLIVE_SLOTS_H
 #define FARMLIVE_SLOTS_H
 
@@ -26,5 +29,6 @@ void fl_slots_put(fl_slots *s, int index);
 void fl_slots_stats(fl_slots *s, int *size, int *in_use, unsigned long long *waits);
 
 void fl_deadline_ms(struct timespec *ts, long ms);
+int fl_idle_conn_closed(int fd);
 
 #endif

@@ -198,14 +198,6 @@ void fl_db_pool_free(fl_db_pool *p)
     fl_free(p);
 }
 
-/* 1 when the server closed this connection while it sat idle: the socket
- * is readable (an error packet or EOF) although no reply is awaited. */
-static int conn_closed_by_peer(fl_db *db)
-{
-    struct pollfd pfd = {.fd = (int)mysql_get_socket(db->mysql), .events = POLLIN | POLLRDHUP};
-    return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
-}
-
 static int acquire_timeout(fl_db_pool *p, fl_db **out, int timeout_ms)
 {
     *out = NULL;
@@ -216,7 +208,7 @@ static int acquire_timeout(fl_db_pool *p, fl_db **out, int timeout_ms)
 
     /* A connection that sat idle while the server restarted is reopened
      * here, before anyone uses it. */
-    if (db->broken || !db->mysql || conn_closed_by_peer(db)) {
+    if (db->broken || !db->mysql || fl_idle_conn_closed((int)mysql_get_socket(db->mysql))) {
         int rc = conn_open(db);
         if (rc != FL_DB_OK) {
             fl_db_release(db);
@@ -409,7 +401,7 @@ static int run_once(fl_db *db, fl_rows **out, const char *sql, const char *types
     }
     if (db->broken || !db->mysql)
         return FL_DB_EDOWN;
-    if (conn_closed_by_peer(db)) {
+    if (fl_idle_conn_closed((int)mysql_get_socket(db->mysql))) {
         /* Nothing was sent yet: outside a transaction a new connection is
          * safe; inside one, the transaction is gone with the connection. */
         db->broken = 1;

@@ -78,15 +78,6 @@ void fl_kv_pool_free(fl_kv_pool *p)
     fl_free(p);
 }
 
-/* 1 when the server closed this connection while it sat idle (Redis
- * restarted, CLIENT KILL, a timeout): the socket is readable although no
- * reply is awaited. As db.c's twin. */
-static int closed_by_peer(const redisContext *c)
-{
-    struct pollfd pfd = {.fd = c->fd, .events = POLLIN | POLLRDHUP};
-    return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
-}
-
 /* A context for kv: its own, or a new one. 0, or -1 when Redis cannot be reached. */
 static int ensure_ctx(fl_kv *kv)
 {
@@ -104,7 +95,7 @@ static int acquire_timeout(fl_kv_pool *p, fl_kv **out, int timeout_ms)
     fl_kv *kv = &p->conns[index];
     /* a connection closed while idle is replaced before anyone uses it:
      * what cannot be retried (a pipeline) does not fail on it */
-    if (kv->ctx && closed_by_peer(kv->ctx)) {
+    if (kv->ctx && fl_idle_conn_closed(kv->ctx->fd)) {
         redisFree(kv->ctx);
         kv->ctx = NULL;
     }

@@ -3,6 +3,7 @@
 #include "farmlive/alloc.h"
 
 #include <errno.h>
+#include <poll.h>
 
 void fl_deadline_ms(struct timespec *ts, long ms)
 {
@@ -13,6 +14,12 @@ void fl_deadline_ms(struct timespec *ts, long ms)
         ts->tv_sec++;
         ts->tv_nsec -= 1000000000L;
     }
+}
+
+int fl_idle_conn_closed(int fd)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLRDHUP};
+    return fd >= 0 && poll(&pfd, 1, 0) > 0;
 }
 
 void fl_slots_init(fl_slots *s, int size)
