@@ -35,7 +35,6 @@
  * Redis, a process sees its own changes the same way as everyone else's. */
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,9 +212,10 @@ typedef struct live_feed {
     int waiters;          /* on the list below */
     live_waiter *waiting; /* suspended long-polls */
     pthread_t waits;      /* resumes them: waits_main */
+    int64_t sleep_until;  /* the waits thread's wake-up while it sleeps (INT64_MAX: an event's); 0 awake */
     int waits_started;
+    int stopping;   /* every waiter is answered now, later ones at once */
     fl_kv_sub *sub; /* follows SHOP_LIVE_CHANNEL */
-    atomic_int stopping; /* waiters give up */
 } live_feed;
 
 static pthread_mutex_t g_feed_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -282,7 +282,7 @@ static int feed_has(const live_feed *f, const char *id, long long after, unsigne
 static void feed_stop_waits(live_feed *f)
 {
     pthread_mutex_lock(&f->mu);
-    atomic_store(&f->stopping, 1);
+    f->stopping = 1;
     pthread_cond_broadcast(&f->cond);
     pthread_mutex_unlock(&f->mu);
 }
@@ -300,7 +300,7 @@ static void *waits_main(void *arg)
      * only events stored since the previous pass can wake it */
     unsigned long long seen = f->stored;
     for (;;) {
-        int stopping = atomic_load(&f->stopping);
+        int stopping = f->stopping;
         int64_t now = fl_mono_ms(), next = INT64_MAX;
         unsigned long long fresh = f->stored - seen;
         live_waiter *ready = NULL, **pp = &f->waiting;
@@ -329,12 +329,14 @@ static void *waits_main(void *arg)
         }
         if (stopping)
             break;
+        f->sleep_until = next;
         if (next == INT64_MAX) {
             pthread_cond_wait(&f->cond, &f->mu);
         } else {
             struct timespec until = {.tv_sec = next / 1000, .tv_nsec = (long)(next % 1000) * 1000000L};
             pthread_cond_timedwait(&f->cond, &f->mu, &until);
         }
+        f->sleep_until = 0;
     }
     pthread_mutex_unlock(&f->mu);
     return NULL;
@@ -364,7 +366,6 @@ static live_feed *feed_new(const fl_config *cfg)
     pthread_condattr_t ca;
 
     f->cfg = *cfg;
-    atomic_init(&f->stopping, 0);
     pthread_mutex_init(&f->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -939,15 +940,15 @@ static int feed_wait(live_feed *f, shop_req *r, live_waiter *w, long long wait_s
 {
     int waiting = 0;
     pthread_mutex_lock(&f->mu);
-    if (wait_s > 0 && f->waiters < LIVE_WAITERS_MAX && f->waits_started && !atomic_load(&f->stopping) &&
-        !feed_has(f, w->id, w->after, LIVE_RING)) {
+    if (wait_s > 0 && f->waiters < LIVE_WAITERS_MAX && !f->stopping && !feed_has(f, w->id, w->after, LIVE_RING)) {
         w->r = r;
         w->until_ms = fl_mono_ms() + wait_s * 1000;
         shop_suspend(r);
         w->next = f->waiting;
         f->waiting = w;
         f->waiters++;
-        pthread_cond_broadcast(&f->cond); /* a new deadline for the waits thread */
+        if (w->until_ms < f->sleep_until) /* sooner than it sleeps to (awake: it rescans anyway) */
+            pthread_cond_broadcast(&f->cond);
         waiting = 1;
     }
     pthread_mutex_unlock(&f->mu);

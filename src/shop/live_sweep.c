@@ -28,6 +28,7 @@
 #include "farmlive/log.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,7 +74,10 @@ static json_t *relay_streams(const char *base)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     CURLcode cc = curl_easy_perform(c);
-    if (cc == CURLE_COULDNT_CONNECT) {
+    long os_errno = 0;
+    if (cc == CURLE_COULDNT_CONNECT) /* also "no route", "unreachable": only a refusal says nothing listens */
+        curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+    if (cc == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED) {
         streams = json_array();
     } else if (cc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
                status == 200 && b.data) {
@@ -124,9 +128,12 @@ int shop_live_sweep(const shop_ctx *ctx)
     db = NULL;
     if (rc != FL_DB_OK)
         return -1;
-    if (fl_rows_count(rows) == 0 || !(streams = relay_streams(ctx->cfg->relay_url)) ||
-        fl_db_acquire(ctx->db, &db) != FL_DB_OK)
+    if (fl_rows_count(rows) == 0 || !(streams = relay_streams(ctx->cfg->relay_url)))
         goto out_free;
+    if (fl_db_acquire(ctx->db, &db) != FL_DB_OK) {
+        changed = -1;
+        goto out_free;
+    }
     for (size_t i = 0; i < fl_rows_count(rows); i++) {
         const char *id = fl_rows_str(rows, i, 0), *seen = fl_rows_str(rows, i, 2);
         int idle = strcmp(fl_rows_str(rows, i, 1), "idle") == 0;
