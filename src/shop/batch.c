@@ -2,6 +2,7 @@
  * shop_batch.h for the contract).
  *
  *   shop_batch_submit  append to the queue (fl_workq), wake one writer
+ *                      (none while the queue is held)
  *   writer thread      take up to max_items, BEGIN, per item SAVEPOINT +
  *                      run (+ ROLLBACK TO SAVEPOINT on its refusal),
  *                      COMMIT; a deadlock retries the batch; then done()

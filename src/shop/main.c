@@ -45,7 +45,7 @@ static int serve(const fl_config *cfg)
     shop_ctx ctx = {.cfg = cfg};
 
     signal(SIGPIPE, SIG_IGN);
-    fl_alloc_keep_freed(); /* before any thread: each thread's arena takes these */
+    fl_alloc_keep_freed(); /* once: glibc applies them to every arena from then on */
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the live sweep asks the relay */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -62,12 +62,12 @@ static int serve(const fl_config *cfg)
     ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 1024);
     ctx.kv_batch = shop_kvbatch_start(ctx.kv, 1024);
     shop_server *srv = NULL;
-    if (ctx.orders && ctx.kv_batch) /* one pipeline's winners: one order batch */
-        shop_kvbatch_around_done(ctx.kv_batch, shop_batch_hold, shop_batch_release, ctx.orders);
     if (!ctx.orders || !ctx.kv_batch) {
         fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer or the Redis batch");
         goto out_free;
     }
+    /* one pipeline's winners: one order batch */
+    shop_kvbatch_around_done(ctx.kv_batch, shop_batch_hold, shop_batch_release, ctx.orders);
     if (shop_trace_key_init(cfg, err, sizeof(err)) != 0) {
         fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
         goto out_free;
