@@ -22,7 +22,7 @@ PKGS=(
 # npm comes with some Node.js packages (nodesource) and apart with Debian's.
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 if [ "${1-}" = bench ]; then
-    PKGS+=(wrk nginx-light libnginx-mod-rtmp)
+    PKGS+=(wrk nginx-light libnginx-mod-rtmp procps)
 fi
 
 missing=()
@@ -51,6 +51,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     echo "install-deps: done"
+fi
+
+# the browser tests' playwright-core (package-lock.json) runs on Node.js 20
+# or later; Debian 12's own nodejs is 18
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+    echo "install-deps: the browser tests need Node.js 20 or later; found $(node --version 2>/dev/null || echo none)" >&2
+    exit 1
 fi
 
 # the browser tests' modules, exactly as locked

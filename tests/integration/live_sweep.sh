@@ -4,19 +4,19 @@
 # Starts an extra shop here (FARMLIVE_RELAY_URL set, grace 3 s; the stack's
 # MariaDB and Redis) and a relay reporting to it, pushes a clip with ffmpeg:
 # the session goes live; the shop keeps it live while the relay lists it;
-# then the relay is killed (-9) and a listener that never answers takes its
-# port: a slow relay changes nothing; once nothing listens, the shop moves
-# the session to idle ("relay_lost") and, after the grace period, ends it
-# ("grace_expired").
-# Skips (0 passed, 0 failed) when the relay binary or ffmpeg is missing.
+# then the relay is stopped (SIGSTOP: its socket still accepts, nothing
+# answers): a slow relay changes nothing; then killed (-9): once nothing
+# listens, the shop moves the session to idle ("relay_lost") and, after the
+# grace period, ends it ("grace_expired").
+# Fails at once when the relay binary or ffmpeg is missing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../../ops/lib.sh"
 : "${SHOP_BIN:?SHOP_BIN must name the shop binary}"
 RELAY_BIN=${RELAY_BIN:-${BIN_DIR:-bin}/farmlive-relay-san}
 if [ ! -x "$RELAY_BIN" ] || ! command -v ffmpeg >/dev/null; then
-    echo "SKIP: $RELAY_BIN or ffmpeg is missing"
+    bad "$RELAY_BIN or ffmpeg is missing (make test builds the one, ops/install-deps.sh installs the other)"
     finish
-    exit 0
+    exit 1
 fi
 SECRET=${FARMLIVE_INTERNAL_SECRET:?FARMLIVE_INTERNAL_SECRET must be set}
 W=$_TMP/sweep

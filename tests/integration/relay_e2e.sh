@@ -15,21 +15,21 @@
 #   /api/streams; the shop shows live then ended; the recording plays.
 # Finally SIGTERM: the relay must exit 0 with no sanitizer report in its log.
 #
-# Skips (0 passed, 0 failed) when the relay binary or ffmpeg is missing.
+# Fails at once when the relay binary, ffmpeg, ffprobe or python3 is missing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../../ops/lib.sh"
 
 RELAY_BIN=${RELAY_BIN:-${BIN_DIR:-bin}/farmlive-relay-san}
 if [ ! -x "$RELAY_BIN" ]; then
-    echo "SKIP: $RELAY_BIN is not built (the relay is not there yet)"
+    bad "$RELAY_BIN is not built (make test builds it)"
     finish
-    exit 0
+    exit 1
 fi
 for t in ffmpeg ffprobe python3; do
     if ! command -v "$t" >/dev/null; then
-        echo "SKIP: $t is not installed"
+        bad "$t is not installed (ops/install-deps.sh installs it)"
         finish
-        exit 0
+        exit 1
     fi
 done
 

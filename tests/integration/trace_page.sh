@@ -164,6 +164,7 @@ PY=""
 for p in /usr/bin/python3 python3; do
     "$p" -c 'import jsonschema' 2>/dev/null && { PY=$p; break; }
 done
+[ -n "$PY" ] || bad "python3 with jsonschema is missing (ops/install-deps.sh installs python3-jsonschema)"
 if [ -n "$SCHEMA" ] && [ -n "$PY" ]; then
     validate() {
         "$PY" -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), format_checker=jsonschema.FormatChecker())' "$SCHEMA" "$1" 2>"$TMPD/why"
@@ -177,7 +178,7 @@ if [ -n "$SCHEMA" ] && [ -n "$PY" ]; then
     printf '%s' "$BODY" >"$TMPD/epcis2.json"
     check "a lot with no events validates too" validate "$TMPD/epcis2.json"
 else
-    echo "trace_page: EPCIS schema or python3-jsonschema missing, checked the shape only" >&2
+    echo "trace_page: the EPCIS schema (../shared/epcis) is not beside the repository: checked the shape only" >&2
     expect_jq '.epcisBody.eventList | all(.eventTime != null and .eventTimeZoneOffset != null and .action != null)' true "EPCIS required fields"
 fi
 api GET "/api/v1/trace/NO-SUCH-$S/epcis"
