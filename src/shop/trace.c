@@ -570,11 +570,6 @@ enum {
     "LEFT JOIN production_bases b ON b.id = COALESCE(l.base_id, p.base_id) "                      \
     "LEFT JOIN accounts a ON a.id = l.farmer_account_id WHERE l.code = ?"
 
-static json_t *jnum(const char *s)
-{
-    return s ? json_string(s) : json_null(); /* decimals stay text */
-}
-
 int shop_trace_document(shop_req *r, const char *code, json_t **out)
 {
     fl_db *db = NULL;
@@ -632,8 +627,8 @@ int shop_trace_document(shop_req *r, const char *code, json_t **out)
                         base_id ? json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)base_id, "name",
                                             shop_json_str(fl_rows_str(rows, 0, DC_BASE_NAME)), "location",
                                             shop_json_str(fl_rows_str(rows, 0, DC_BASE_LOC)), "latitude",
-                                            jnum(fl_rows_str(rows, 0, DC_LAT)), "longitude",
-                                            jnum(fl_rows_str(rows, 0, DC_LON)))
+                                            shop_json_str(fl_rows_str(rows, 0, DC_LAT)), "longitude",
+                                            shop_json_str(fl_rows_str(rows, 0, DC_LON))) /* decimals stay text */
                                 : json_null());
     json_object_set_new(doc, "farmer", shop_json_str(fl_rows_str(rows, 0, DC_FARMER)));
     json_object_set_new(doc, "certificates", certs);
