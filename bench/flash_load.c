@@ -437,7 +437,7 @@ static double since(unsigned long long a, unsigned long long b)
 }
 
 /* Prints the result line; lat has room for n. Returns the number answered. */
-static int report(const buyer *b, int n, double *lat, double wall, double connect_s, double cpu_ms,
+static int report(const buyer *b, int n, double *lat, double wall, double connect_s, double load_ms,
                   const procs *p, const cpu_marks *m0, const cpu_marks *m1)
 {
     int m = 0, ok = 0, sold_out = 0, limit = 0, other = 0;
@@ -453,8 +453,8 @@ static int report(const buyer *b, int n, double *lat, double wall, double connec
     printf("attempts=%d ok=%d sold_out=%d limit=%d other=%d wall_s=%.3f attempts_per_s=%.0f p50_ms=%.1f "
            "p99_ms=%.1f p99_ok_ms=%.1f p99_refused_ms=%.1f connect_s=%.3f unanswered=%d load_cpu_ms=%.0f",
            n, ok, sold_out, limit, other, wall, wall > 0 ? n / wall : 0.0, p50, p99, pct(b, n, lat, 201, 0, 99),
-           pct(b, n, lat, 409, 0, 99), connect_s, n - m, cpu_ms);
-    /* signed, clamped at 0: the kernel's iowait count may go back (proc(5)) */
+           pct(b, n, lat, 409, 0, 99), connect_s, n - m, load_ms);
+    /* clamped at 0: the kernel's iowait count may go back (proc(5)) */
     double busy = since(m0->busy, m1->busy), idle = since(m0->idle, m1->idle), iow = since(m0->iowait, m1->iowait);
     double all = busy + idle + iow;
     long ticks = sysconf(_SC_CLK_TCK);

@@ -29,8 +29,9 @@
  * relay restart never reuses a name a CDN may have cached for a day. The
  * media sequence number counts segments over all epochs.
  *
- * EXT-X-PROGRAM-DATE-TIME: the wall clock at the epoch's first packet plus
- * the segment's media time (the epoch's first packet is media time 0).
+ * EXT-X-PROGRAM-DATE-TIME: the wall clock at the epoch's first keyframe
+ * plus the segment's media time (that keyframe is media time 0; what came
+ * before it is dropped).
  *
  * EXT-X-TARGETDURATION is the largest EXTINF rounded to the nearest
  * integer (RFC 8216 4.3.3.1), at least 1, and never decreases for a store

@@ -455,13 +455,14 @@ static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
     int64_t msn = -1;
     int part = -1;
     int playlist = strcmp(name, "index.m3u8") == 0;
+    hls_store *st = relay_stream_hls(s);
     enum MHD_Result ret;
     if (playlist && hls_query(r->conn, &msn, &part) < 0) {
         ret = error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_request",
                              "_HLS_msn: a number; _HLS_part: a number, with _HLS_msn");
         goto out_release;
     }
-    int rc = hls_store_request(relay_stream_hls(s), name, msn, part, NULL, &b, &mime);
+    int rc = hls_store_request(st, name, msn, part, NULL, &b, &mime);
     if (rc != HLS_WAIT || strlen(name) >= sizeof(((hls_wait *)0)->name)) {
         ret = hls_respond(r->conn, rc, b, mime, playlist);
         goto out_release;
@@ -474,16 +475,16 @@ static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
     snprintf(hw->name, sizeof(hw->name), "%s", name);
     hw->msn = msn;
     hw->part = part;
-    hw->deadline = fl_mono_ms() + hls_store_block_ms(relay_stream_hls(s));
+    hw->deadline = fl_mono_ms() + hls_store_block_ms(st);
     *r->con_cls = hw;
     MHD_suspend_connection(r->conn);
     atomic_fetch_add(&H.suspended, 1);
     waits_add(hw);
     if (atomic_load(&H.stopping) ||
-        hls_store_request(relay_stream_hls(s), name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
+        hls_store_request(st, name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
         relay_blob_unref(b); /* answered again once resumed */
         MHD_resume_connection(r->conn);
-    } else if (atomic_load(&H.stopping) && hls_store_cancel(relay_stream_hls(s), &hw->w)) {
+    } else if (atomic_load(&H.stopping) && hls_store_cancel(st, &hw->w)) {
         MHD_resume_connection(r->conn); /* armed after relay_http_stop's sweep */
     }
     return MHD_YES;

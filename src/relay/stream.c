@@ -30,7 +30,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "farmlive/alloc.h"
 #include "farmlive/clock.h"

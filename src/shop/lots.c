@@ -42,7 +42,6 @@ enum {
     "JOIN products p ON p.id = s.product_id LEFT JOIN production_bases b ON b.id = l.base_id "    \
     "LEFT JOIN accounts a ON a.id = l.farmer_account_id "
 
-
 static json_t *lot_json(shop_req *r, const fl_rows *rows, size_t i)
 {
     const char *code = fl_rows_str(rows, i, LC_CODE);
