@@ -21,6 +21,12 @@ sale_body() { # sale_body QTY [LIMIT] [MODE] [START] [END]
 buy() { # buy SALE KEY [BODY]
     api POST "/api/v1/flash-sales/$1/orders" "${3:-$(addr_body online)}" -H "Idempotency-Key: $2"
 }
+same_as_get() { # same_as_get ANSWER DESC: ANSWER is GET /orders/{its id} but for its clock fields
+    local answer=$1
+    api GET "/api/v1/orders/$(printf '%s' "$answer" | jq -r .id)"
+    check "$2" test "$(printf '%s' "$BODY" | jq -c 'del(.created_at, .expires_at)')" = \
+        "$(printf '%s' "$answer" | jq -c 'del(.created_at, .expires_at)')"
+}
 
 # ---------------------------------------------------------------- create
 api POST /api/v1/flash-sales "$(sale_body 11)"
@@ -68,10 +74,7 @@ O1=$(jqr .id)
 expect_jq '[.status,.total_fen,.flash_sale_id,.lines[0].lot_id,.lines[0].quantity] | map(tostring) | join(" ")' \
     "pending_payment 1990 $SALE $LOT 1" "the flash order names its lot, at the sale price"
 check "the answer is compact JSON" test "$FIRST" = "$(printf '%s' "$FIRST" | jq -c .)"
-api GET "/api/v1/orders/$O1"
-check "the answer is the order as GET /orders/{id} shows it" \
-    test "$(printf '%s' "$BODY" | jq -c 'del(.created_at, .expires_at)')" = \
-    "$(printf '%s' "$FIRST" | jq -c 'del(.created_at, .expires_at)')"
+same_as_get "$FIRST" "the answer is the order as GET /orders/{id} shows it"
 buy "$SALE" "f1-$S"
 check "a retry replays the same order" test "$BODY" = "$FIRST"
 check "marked as replayed" test "$(header idempotent-replayed)" = true
@@ -216,11 +219,7 @@ expect_jq .mode rowlock "a row-lock sale"
 as "$B2"
 buy "$SALE4" "r1-$S"
 expect_status 201 "the row-lock path sells"
-R1=$BODY
-api GET "/api/v1/orders/$(printf '%s' "$R1" | jq -r .id)"
-check "its answer is the order as GET /orders/{id} shows it" \
-    test "$(printf '%s' "$BODY" | jq -c 'del(.created_at, .expires_at)')" = \
-    "$(printf '%s' "$R1" | jq -c 'del(.created_at, .expires_at)')"
+same_as_get "$BODY" "its answer is the order as GET /orders/{id} shows it"
 as "$B3"
 buy "$SALE4" "r2-$S"
 expect_error 409 sold_out "and stops at the quantity"
