@@ -14,6 +14,7 @@
 #define SHOP_CART_MAX_ITEMS 50
 #define SHOP_CART_MAX_QTY 99
 #define SHOP_CART_TTL (7 * 24 * 3600)
+#define SHOP_CART_VERSION_LEN 32 /* the hash's field "v": hex, replaced by every change */
 
 typedef struct shop_cart_item {
     long long sku_id;
@@ -21,10 +22,13 @@ typedef struct shop_cart_item {
 } shop_cart_item;
 
 /* The signed-in caller's cart lines (at most SHOP_CART_MAX_ITEMS), sorted by
- * SKU id. Fails 503 when Redis is down. */
-int shop_cart_read(shop_req *r, shop_cart_item *items, size_t *n);
-/* Empties the signed-in caller's cart (after a checkout; best effort). */
-void shop_cart_clear(shop_req *r);
+ * SKU id, and its version when `version` is not NULL ("" when empty).
+ * Fails 503 when Redis is down. */
+int shop_cart_read(shop_req *r, shop_cart_item *items, size_t *n, char version[SHOP_CART_VERSION_LEN + 1]);
+/* Empties the signed-in caller's cart if it is still at `version` (after
+ * a checkout of that version; best effort: a cart changed meanwhile
+ * stays). */
+void shop_cart_clear(shop_req *r, const char *version);
 
 /* Called by sessions.c after a successful login: merges the guest cart named
  * by the request's fl_cart cookie or X-Cart-Token into account_id's cart

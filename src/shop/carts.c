@@ -10,7 +10,13 @@
  * or the X-Cart-Token header. The first PUT of a guest without one creates
  * it (Set-Cookie, and "cart_token" in the body for API clients). Logging in
  * merges the guest cart into the account's (shop_carts_merge_guest, called
- * by sessions.c). Every access renews the 7-day idle expiry. */
+ * by sessions.c). Every access renews the 7-day idle expiry.
+ *
+ * The hash's field "v" is the cart's version: a random token that every
+ * change replaces (put, merge; a read sets one on a cart that has none).
+ * Checkout consumes a version once (orders.c, table cart_checkouts) and
+ * empties the cart only if its version is still the one it bought, so a
+ * change made meanwhile is never lost and one cart makes one checkout. */
 #include "farmlive/shop_carts.h"
 #include "farmlive/shop_handlers.h"
 #include "farmlive/crypto.h"
@@ -20,29 +26,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* KEYS: the cart. ARGV: ttl, a new version for a cart that has none. */
 static const char read_lua[] =
     "local v = redis.call('HGETALL', KEYS[1]) "
-    "if #v > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    "if #v > 0 then "
+    "  redis.call('EXPIRE', KEYS[1], ARGV[1]) "
+    "  if redis.call('HSETNX', KEYS[1], 'v', ARGV[2]) == 1 then v = redis.call('HGETALL', KEYS[1]) end "
+    "end "
     "return v";
 
+/* KEYS: the cart. ARGV: sku, quantity, ttl, max lines, new version. */
 static const char put_lua[] =
-    "if tonumber(ARGV[2]) == 0 then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end "
-    "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) "
-    "then return 0 end "
-    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('EXPIRE', KEYS[1], ARGV[3]) return 1";
+    "local lines = redis.call('HLEN', KEYS[1]) - redis.call('HEXISTS', KEYS[1], 'v') "
+    "if tonumber(ARGV[2]) == 0 then "
+    "  if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then "
+    "    if lines > 1 then redis.call('HSET', KEYS[1], 'v', ARGV[5]) else redis.call('DEL', KEYS[1]) end "
+    "  end "
+    "  return 1 "
+    "end "
+    "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and lines >= tonumber(ARGV[4]) then return 0 end "
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'v', ARGV[5]) redis.call('EXPIRE', KEYS[1], ARGV[3]) return 1";
 
+/* KEYS: the guest cart, the account's. ARGV: ttl, max quantity, max
+ * lines, new version. */
 static const char merge_lua[] =
     "local v = redis.call('HGETALL', KEYS[1]) "
+    "local n = 0 "
     "for i = 1, #v, 2 do "
-    "  if redis.call('HEXISTS', KEYS[2], v[i]) == 1 or redis.call('HLEN', KEYS[2]) < tonumber(ARGV[3]) then "
-    "    local n = tonumber(redis.call('HGET', KEYS[2], v[i]) or '0') + tonumber(v[i + 1]) "
-    "    if n > tonumber(ARGV[2]) then n = tonumber(ARGV[2]) end "
-    "    redis.call('HSET', KEYS[2], v[i], n) "
+    "  local lines = redis.call('HLEN', KEYS[2]) - redis.call('HEXISTS', KEYS[2], 'v') "
+    "  if v[i] ~= 'v' and (redis.call('HEXISTS', KEYS[2], v[i]) == 1 or lines < tonumber(ARGV[3])) then "
+    "    local q = tonumber(redis.call('HGET', KEYS[2], v[i]) or '0') + tonumber(v[i + 1]) "
+    "    if q > tonumber(ARGV[2]) then q = tonumber(ARGV[2]) end "
+    "    redis.call('HSET', KEYS[2], v[i], q) "
+    "    n = n + 1 "
     "  end "
     "end "
     "redis.call('DEL', KEYS[1]) "
-    "if #v > 0 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end "
-    "return #v / 2";
+    "if n > 0 then redis.call('HSET', KEYS[2], 'v', ARGV[4]) redis.call('EXPIRE', KEYS[2], ARGV[1]) end "
+    "return n";
+
+/* KEYS: the cart. ARGV: the version checked out. */
+static const char clear_lua[] =
+    "if redis.call('HGET', KEYS[1], 'v') == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/* A new cart version: 128 bits from the CSPRNG, as hex. */
+static void new_version(char out[SHOP_CART_VERSION_LEN + 1])
+{
+    char t[FL_TOKEN_HEX];
+    fl_random_token(t);
+    memcpy(out, t, SHOP_CART_VERSION_LEN);
+    out[SHOP_CART_VERSION_LEN] = '\0';
+}
 
 static int is_token(const char *s)
 {
@@ -86,27 +120,39 @@ static int by_sku(const void *a, const void *b)
     return x->sku_id < y->sku_id ? -1 : x->sku_id > y->sku_id;
 }
 
-static int read_key(shop_req *r, const char *key, shop_cart_item *items, size_t *n)
+/* The cart under key: its lines, sorted by SKU, and its version (when
+ * version is not NULL; "" for an empty cart). */
+static int read_key(shop_req *r, const char *key, shop_cart_item *items, size_t *n,
+                    char version[SHOP_CART_VERSION_LEN + 1])
 {
     fl_kv *kv = NULL;
-    char ttl[16];
+    char ttl[16], fresh[SHOP_CART_VERSION_LEN + 1];
     int err;
     *n = 0;
+    if (version)
+        version[0] = '\0';
     if (!key[0])
         return SHOP_OK;
     if ((err = shop_kv(r, &kv)) < 0)
         return err;
     snprintf(ttl, sizeof(ttl), "%d", SHOP_CART_TTL);
-    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 1 %s %s", read_lua, key, ttl);
+    new_version(fresh);
+    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 1 %s %s %s", read_lua, key, ttl, fresh);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) {
         if (rep)
             freeReplyObject(rep);
         return shop_fail_kv(r);
     }
-    for (size_t i = 0; i + 1 < rep->elements && *n < SHOP_CART_MAX_ITEMS; i += 2) {
-        long long sku = strtoll(rep->element[i]->str ? rep->element[i]->str : "0", NULL, 10);
-        long long q = strtoll(rep->element[i + 1]->str ? rep->element[i + 1]->str : "0", NULL, 10);
-        if (sku > 0 && q > 0) {
+    for (size_t i = 0; i + 1 < rep->elements; i += 2) {
+        const char *f = rep->element[i]->str ? rep->element[i]->str : "";
+        const char *val = rep->element[i + 1]->str ? rep->element[i + 1]->str : "0";
+        if (strcmp(f, "v") == 0) {
+            if (version && strlen(val) == SHOP_CART_VERSION_LEN)
+                memcpy(version, val, SHOP_CART_VERSION_LEN + 1);
+            continue;
+        }
+        long long sku = strtoll(f, NULL, 10), q = strtoll(val, NULL, 10);
+        if (sku > 0 && q > 0 && *n < SHOP_CART_MAX_ITEMS) {
             items[*n].sku_id = sku;
             items[*n].qty = (int)(q > SHOP_CART_MAX_QTY ? SHOP_CART_MAX_QTY : q);
             (*n)++;
@@ -117,24 +163,24 @@ static int read_key(shop_req *r, const char *key, shop_cart_item *items, size_t 
     return SHOP_OK;
 }
 
-int shop_cart_read(shop_req *r, shop_cart_item *items, size_t *n)
+int shop_cart_read(shop_req *r, shop_cart_item *items, size_t *n, char version[SHOP_CART_VERSION_LEN + 1])
 {
     char key[80];
     cart_key(r, key);
-    return read_key(r, key, items, n);
+    return read_key(r, key, items, n, version);
 }
 
-void shop_cart_clear(shop_req *r)
+void shop_cart_clear(shop_req *r, const char *version)
 {
     fl_kv *kv = NULL;
     char key[80];
     cart_key(r, key);
-    if (!key[0] || fl_kv_acquire(r->ctx->kv, &kv) != FL_KV_OK)
+    if (!key[0] || !version[0] || fl_kv_acquire(r->ctx->kv, &kv) != FL_KV_OK)
         return;
-    redisReply *rep = fl_kv_cmd(kv, "DEL %s", key);
-    if (!rep)
+    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 1 %s %s", clear_lua, key, version);
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
         fl_log(FL_LOG_WARN, "cart_clear_failed", "cart %s not cleared after checkout", key);
-    else
+    if (rep)
         freeReplyObject(rep);
     fl_kv_release(kv);
 }
@@ -149,9 +195,11 @@ void shop_carts_merge_guest(shop_req *r, long long account_id)
         return;
     kv = r->kv;
     guest_key(t, gkey);
+    char version[SHOP_CART_VERSION_LEN + 1];
+    new_version(version);
     snprintf(akey, sizeof(akey), "cart:a:%lld", account_id);
-    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 2 %s %s %d %d %d", merge_lua, gkey, akey, SHOP_CART_TTL,
-                                SHOP_CART_MAX_QTY, SHOP_CART_MAX_ITEMS);
+    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 2 %s %s %d %d %d %s", merge_lua, gkey, akey, SHOP_CART_TTL,
+                                SHOP_CART_MAX_QTY, SHOP_CART_MAX_ITEMS, version);
     if (!rep || rep->type == REDIS_REPLY_ERROR)
         fl_log(FL_LOG_WARN, "cart_merge_failed", "guest cart not merged into account %lld", account_id);
     if (rep)
@@ -235,7 +283,7 @@ int shop_carts_get(shop_req *r)
 {
     shop_cart_item items[SHOP_CART_MAX_ITEMS];
     size_t n = 0;
-    int err = shop_cart_read(r, items, &n);
+    int err = shop_cart_read(r, items, &n, NULL);
     if (err < 0)
         return err;
     return cart_view(r, items, n, NULL);
@@ -282,8 +330,10 @@ int shop_carts_put_item(shop_req *r)
     }
     if ((err = shop_kv(r, &kv)) < 0)
         return err;
-    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 1 %s %lld %lld %d %d", put_lua, key, sku, qty, SHOP_CART_TTL,
-                                SHOP_CART_MAX_ITEMS);
+    char version[SHOP_CART_VERSION_LEN + 1];
+    new_version(version);
+    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 1 %s %lld %lld %d %d %s", put_lua, key, sku, qty, SHOP_CART_TTL,
+                                SHOP_CART_MAX_ITEMS, version);
     if (!rep || rep->type != REDIS_REPLY_INTEGER) {
         if (rep)
             freeReplyObject(rep);
@@ -293,7 +343,7 @@ int shop_carts_put_item(shop_req *r)
     freeReplyObject(rep);
     if (!stored)
         return shop_fail(r, SHOP_E_VALIDATION, "a cart holds at most %d different SKUs", SHOP_CART_MAX_ITEMS);
-    if ((err = read_key(r, key, items, &n)) < 0)
+    if ((err = read_key(r, key, items, &n, NULL)) < 0)
         return err;
     return cart_view(r, items, n, new_token ? new_token : (r->session ? NULL : guest_token(r)));
 }

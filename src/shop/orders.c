@@ -484,11 +484,16 @@ static int line_insert(fl_db *db, long long order_id, const line_in *l, const sh
                       (long long)a->qty, l->price_fen);
 }
 
-/* One attempt at the checkout transaction. Returns FL_DB_OK with *text the
- * stored answer, SHOP_INV_SHORT with *short_sku, SHOP_INV_RETRY, FL_DB_EDUP
- * (the key was answered meanwhile) or FL_DB_E*. Rolls back unless OK. */
-static int checkout_tx(shop_req *r, fl_db *db, const shop_idem *k, const line_in *lines, size_t n, int online,
-                       const shop_address *a, char **text, long long *short_sku)
+#define CART_TAKEN 2 /* checkout_tx: this version of the cart was checked out already */
+
+/* One attempt at the checkout transaction. Its first write consumes the
+ * cart's version (cart_checkouts), so a second checkout of the same cart
+ * waits here for the first and then finds it taken. Returns FL_DB_OK with
+ * *text the stored answer, CART_TAKEN, SHOP_INV_SHORT with *short_sku,
+ * SHOP_INV_RETRY, FL_DB_EDUP (the key was answered meanwhile) or
+ * FL_DB_E*. Rolls back unless OK. */
+static int checkout_tx(shop_req *r, fl_db *db, const shop_idem *k, const char *version, const line_in *lines,
+                       size_t n, int online, const shop_address *a, char **text, long long *short_sku)
 {
     json_t *orders = json_array();
     shop_alloc allocs[SHOP_INV_MAX_LOTS];
@@ -497,6 +502,12 @@ static int checkout_tx(shop_req *r, fl_db *db, const shop_idem *k, const line_in
     int rc = fl_db_begin(db);
     if (rc != FL_DB_OK)
         goto out_free;
+    rc = fl_db_exec(db, "INSERT INTO cart_checkouts (account_id, cart_version) VALUES (?, ?)", "is", buyer,
+                    version);
+    if (rc == FL_DB_EDUP)
+        rc = CART_TAKEN;
+    if (rc != FL_DB_OK)
+        goto out_rollback;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         long long total = 0, order_id = 0;
@@ -549,7 +560,7 @@ int shop_orders_create(shop_req *r)
     line_in lines[SHOP_CART_MAX_ITEMS];
     size_t n = 0;
     fl_db *db = NULL;
-    char *text = NULL;
+    char *text = NULL, version[SHOP_CART_VERSION_LEN + 1];
     const char *why = NULL;
     long long short_sku = 0;
     int online, err, rc = FL_DB_OK;
@@ -558,21 +569,26 @@ int shop_orders_create(shop_req *r)
         return err;
     if ((err = shop_idem_begin(r, "orders", &k)) != 0)
         return err < 0 ? err : SHOP_OK;
-    if ((err = shop_cart_read(r, items, &n)) < 0 || (err = shop_db(r, &db)) < 0)
+    if ((err = shop_cart_read(r, items, &n, version)) < 0 || (err = shop_db(r, &db)) < 0)
         return err;
     if (n == 0)
-        return shop_idem_fail(r, &k, SHOP_E_VALIDATION, "cart_empty", "the cart is empty");
+        return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "cart_empty", "the cart is empty");
     if ((err = lines_load(r, db, items, n, lines, &why)) < 0)
         return err;
     if (err == 1)
         return shop_idem_fail(r, &k, SHOP_E_VALIDATION, "sku_unavailable", "%s", why);
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
-        rc = checkout_tx(r, db, &k, lines, n, online, &addr, &text, &short_sku);
+        rc = checkout_tx(r, db, &k, version, lines, n, online, &addr, &text, &short_sku);
         if (rc != SHOP_INV_RETRY && rc != FL_DB_EDEADLOCK)
             break;
     }
     if (rc == FL_DB_EDUP)
         return (err = shop_idem_replay(r, &k)) < 0 ? err : SHOP_OK;
+    if (rc == CART_TAKEN) { /* another checkout of this cart won: it empties the cart, or this does */
+        shop_cart_clear(r, version);
+        return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "cart_empty",
+                              "this cart was just checked out by another request: see your orders");
+    }
     if (rc == SHOP_INV_SHORT)
         return shop_idem_fail(r, &k, SHOP_E_CONFLICT, "out_of_stock", "not enough stock of SKU %lld", short_sku);
     if (rc == SHOP_INV_RETRY)
@@ -580,7 +596,7 @@ int shop_orders_create(shop_req *r)
     if (rc != FL_DB_OK)
         return shop_fail_db(r, rc);
     fl_arena_defer(r->arena, free_cb, text);
-    shop_cart_clear(r);
+    shop_cart_clear(r, version);
     return shop_reply_raw(r, 201, "application/json", text, strlen(text));
 }
 
@@ -642,6 +658,7 @@ static void idem_purge(shop_ctx *ctx)
     if (fl_db_acquire(ctx->db, &db) != FL_DB_OK)
         return;
     fl_db_exec(db, "DELETE FROM idempotency_keys WHERE created_at < NOW(3) - INTERVAL 48 HOUR LIMIT 10000", "");
+    fl_db_exec(db, "DELETE FROM cart_checkouts WHERE created_at < NOW(3) - INTERVAL 48 HOUR LIMIT 10000", "");
     fl_db_release(db);
 }
 

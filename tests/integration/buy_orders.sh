@@ -33,9 +33,9 @@ expect_error 422 validation_failed "no address"
 api POST /api/v1/orders "$(addr_body cod | jq -c '.address.phone = ""')" -H "Idempotency-Key: bad-$S"
 expect_error 422 validation_failed "an empty phone"
 checkout "empty-$S" online
-expect_error 422 cart_empty "an empty cart"
+expect_error 409 cart_empty "an empty cart"
 checkout "empty-$S" online
-expect_error 422 cart_empty "the refusal is replayed"
+expect_error 409 cart_empty "the refusal is replayed"
 check "replay header on a stored refusal" test "$(header idempotent-replayed)" = true
 as ""
 checkout "anon-$S" online
@@ -72,6 +72,56 @@ check "no second order" test "$(sql "SELECT COUNT(*) FROM orders WHERE buyer_acc
 checkout "k1-$S" cod
 expect_error 422 idempotency_key_reused "the same key with another body"
 check "idempotency key kept >= 24 h (purged after 48)" test "$(sql "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'k1-$S'")" = 1
+
+# ---------------------------------------------------------------- one cart, one checkout
+# Three checkouts of one cart at the same moment, each with its own key (a
+# double tap, a phone and a laptop): exactly one order, the others 409
+# cart_empty; a cart changed after a checkout began is not emptied by it.
+RACE_ROUNDS=8
+as "$QBJ_ADMIN"
+SKU_R=$(new_sku "$QBJ" 1200)
+restock "$SKU_R" 100 >/dev/null
+race_ok=0 race_refused=0 race_orders=0 race_bad=
+for round in $(seq 1 $RACE_ROUNDS); do
+    RB=$(new_buyer)
+    as "$RB"
+    cart_put "$SKU_R" 1
+    for i in 1 2 3; do
+        curl -s -o "$_TMP/race$i.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $RB" \
+            -H 'Content-Type: application/json' -H "Idempotency-Key: race-$round-$i-$S" \
+            --data-binary "$(addr_body cod)" "$SHOP_URL/api/v1/orders" >"$_TMP/race$i.code" &
+    done
+    wait
+    for i in 1 2 3; do
+        case "$(cat "$_TMP/race$i.code")" in
+        201) race_ok=$((race_ok + 1)) ;;
+        409) [ "$(jq -r .error.code "$_TMP/race$i.body")" = cart_empty ] && race_refused=$((race_refused + 1)) ;;
+        *) race_bad="$race_bad $(cat "$_TMP/race$i.code")" ;;
+        esac
+    done
+    rid=$(jq -r '.orders[0].buyer_account_id // empty' "$_TMP"/race?.body | head -n 1)
+    race_orders=$((race_orders + $(sql "SELECT COUNT(*) FROM orders WHERE buyer_account_id = ${rid:-0}")))
+done
+check "parallel checkouts of one cart: one 201 per round ($race_ok of $RACE_ROUNDS)" test "$race_ok" = "$RACE_ROUNDS"
+check "the others answer 409 cart_empty ($race_refused of $((2 * RACE_ROUNDS)); other answers:${race_bad:- none})" \
+    test "$race_refused" = $((2 * RACE_ROUNDS))
+check "one order per cart in MariaDB ($race_orders in $RACE_ROUNDS rounds)" test "$race_orders" = "$RACE_ROUNDS"
+api GET /api/v1/cart
+expect_status 200 "the raced cart"
+expect_jq .item_count 0 "the raced cart is empty after its checkout"
+# a cart version consumed but not cleared (as after a crash between commit
+# and clear): the next checkout of that same cart is refused and empties it
+cart_put "$SKU_R" 1
+RACE_ACCT=$(sql "SELECT buyer_account_id FROM orders ORDER BY id DESC LIMIT 1")
+sql "INSERT INTO cart_checkouts (account_id, cart_version) VALUES ($RACE_ACCT, '$(rcli HGET "cart:a:$RACE_ACCT" v)')"
+checkout "stale-$S" cod
+expect_error 409 cart_empty "a cart version already checked out is refused"
+api GET /api/v1/cart
+expect_jq .item_count 0 "and the stale cart is emptied"
+cart_put "$SKU_R" 1
+checkout "fresh-$S" cod
+expect_status 201 "a cart filled again checks out"
+as "$B1"
 
 # price snapshot: a later price change does not touch the order
 as "$AY_ADMIN"
