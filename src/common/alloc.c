@@ -7,14 +7,19 @@
 #include <string.h>
 #include <unistd.h>
 
+void fl_alloc_fatal(const char *event, const char *what, size_t n)
+{
+    char line[160];
+    int len = snprintf(line, sizeof(line), "{\"level\":\"error\",\"event\":\"%s\",\"msg\":\"%s %zu bytes\"}\n",
+                       event, what, n);
+    if (len > 0)
+        (void)!write(2, line, (size_t)(len < (int)sizeof(line) ? len : (int)sizeof(line) - 1));
+    abort();
+}
+
 static void oom(size_t n)
 {
-    char line[128];
-    int len = snprintf(line, sizeof(line),
-                       "{\"level\":\"error\",\"event\":\"oom\",\"msg\":\"out of memory allocating %zu bytes\"}\n", n);
-    if (len > 0)
-        (void)!write(2, line, (size_t)len);
-    abort();
+    fl_alloc_fatal("oom", "out of memory allocating", n);
 }
 
 void *fl_malloc(size_t n)

@@ -29,7 +29,6 @@ struct hook {
     struct hook *next;
     void (*fn)(void *);
     void *arg;
-    int heap; /* allocated apart, when the arena was full */
 };
 
 struct fl_arena {
@@ -62,8 +61,6 @@ void fl_arena_free(fl_arena *a)
     while (h) {
         struct hook *next = h->next;
         h->fn(h->arg);
-        if (h->heap)
-            fl_free(h);
         h = next;
     }
     struct block *b = a->blocks;
@@ -80,7 +77,7 @@ void *fl_arena_alloc(fl_arena *a, size_t n)
 {
     size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (need < n || need > a->max - a->total)
-        return NULL;
+        fl_alloc_fatal("arena_cap", "a request's arena is past its cap asking for", n);
     struct block *b = a->blocks;
     if (!b || b->size - b->used < need) {
         size_t size = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
@@ -107,8 +104,6 @@ char *fl_arena_strndup(fl_arena *a, const char *s, size_t n)
 {
     size_t len = strnlen(s, n);
     char *d = fl_arena_alloc(a, len + 1);
-    if (!d)
-        return NULL;
     memcpy(d, s, len);
     d[len] = '\0';
     return d;
@@ -128,8 +123,7 @@ char *fl_arena_vprintf(fl_arena *a, const char *fmt, va_list ap)
     if (len < 0)
         return NULL;
     char *d = fl_arena_alloc(a, (size_t)len + 1);
-    if (d)
-        vsnprintf(d, (size_t)len + 1, fmt, ap);
+    vsnprintf(d, (size_t)len + 1, fmt, ap);
     return d;
 }
 
@@ -145,10 +139,6 @@ char *fl_arena_printf(fl_arena *a, const char *fmt, ...)
 void fl_arena_defer(fl_arena *a, void (*fn)(void *), void *arg)
 {
     struct hook *h = fl_arena_alloc(a, sizeof(*h));
-    int heap = h == NULL;
-    if (heap)
-        h = fl_malloc(sizeof(*h));
-    h->heap = heap;
     h->fn = fn;
     h->arg = arg;
     h->next = a->hooks;

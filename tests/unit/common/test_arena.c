@@ -12,6 +12,10 @@
 #include "../../../src/common/arena.c"
 
 #include <stdlib.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* -- alignment and growth ---------------------------------------------- */
 
@@ -109,35 +113,79 @@ static void test_large_allocation_first(void **state)
 
 /* -- the max_bytes bound ------------------------------------------------ */
 
+/* Runs fn in a child process: 1 when the child was killed by SIGABRT
+ * (the arena's cap, alloc.h's policy), 0 when it exited normally. */
+static int aborts(void (*fn)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2); /* the fatal log line is expected */
+        fn();
+        _exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void fill_to_the_cap(void)
+{
+    fl_arena *a = fl_arena_new(1024);
+    fl_arena_alloc(a, 1000); /* rounds to 1008 */
+    fl_arena_alloc(a, 16);   /* exactly 1024 */
+    fl_arena_free(a);
+}
+
+static void one_past_the_cap(void)
+{
+    fl_arena *a = fl_arena_new(1024);
+    fl_arena_alloc(a, 1000);
+    fl_arena_alloc(a, 32); /* 1008 + 32 > 1024 */
+}
+
+static void printf_past_the_cap(void)
+{
+    fl_arena *a = fl_arena_new(1024);
+    fl_arena_alloc(a, 1024);
+    fl_arena_printf(a, "%d", 42);
+}
+
+static void size_max(void)
+{
+    fl_arena_alloc(fl_arena_new(0), SIZE_MAX);
+}
+
+static void size_max_unaligned(void)
+{
+    fl_arena_alloc(fl_arena_new(0), SIZE_MAX - 8);
+}
+
+static void default_cap_plus_one(void)
+{
+    fl_arena_alloc(fl_arena_new(0), ARENA_DEFAULT_MAX + 1);
+}
+
 static void test_max_bytes_bound(void **state)
 {
     (void)state;
     fl_arena *a = fl_arena_new(1024);
     assert_non_null(fl_arena_alloc(a, 1000)); /* rounds to 1008 */
-    assert_null(fl_arena_alloc(a, 32));       /* 1008 + 32 > 1024 */
     assert_non_null(fl_arena_alloc(a, 16));   /* exactly 1024 */
     assert_int_equal(fl_arena_used(a), 1024);
-    assert_null(fl_arena_alloc(a, 1));
-    assert_null(fl_arena_strdup(a, "x"));
-    assert_null(fl_arena_printf(a, "%d", 42));
     fl_arena_free(a);
-
-    a = fl_arena_new(4096);
-    assert_null(fl_arena_alloc(a, 4097));
-    assert_int_equal(fl_arena_used(a), 0);
-    assert_non_null(fl_arena_alloc(a, 4096));
-    fl_arena_free(a);
+    assert_false(aborts(fill_to_the_cap));
+    assert_true(aborts(one_past_the_cap));
+    assert_true(aborts(printf_past_the_cap));
 }
 
-static void test_overflowing_size_returns_null(void **state)
+static void test_overflowing_size_aborts(void **state)
 {
     (void)state;
-    fl_arena *a = fl_arena_new(0);
-    assert_null(fl_arena_alloc(a, SIZE_MAX));
-    assert_null(fl_arena_alloc(a, SIZE_MAX - 8));
-    assert_null(fl_arena_alloc(a, ARENA_DEFAULT_MAX + 1));
-    assert_int_equal(fl_arena_used(a), 0);
-    fl_arena_free(a);
+    assert_true(aborts(size_max));
+    assert_true(aborts(size_max_unaligned));
+    assert_true(aborts(default_cap_plus_one));
 }
 
 static void test_default_max(void **state)
@@ -289,7 +337,7 @@ int main(void)
         cmocka_unit_test(test_large_allocation_gets_own_block),
         cmocka_unit_test(test_large_allocation_first),
         cmocka_unit_test(test_max_bytes_bound),
-        cmocka_unit_test(test_overflowing_size_returns_null),
+        cmocka_unit_test(test_overflowing_size_aborts),
         cmocka_unit_test(test_default_max),
         cmocka_unit_test(test_strdup_strndup),
         cmocka_unit_test(test_printf),
