@@ -34,7 +34,8 @@ CFLAGS_ONE := $(filter-out -MMD -MP,$(CFLAGS_REL))
 LDLIBS  := $(PKG_LIBS) $(R_LIBS) -lpthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
-SHOP_SRC   := $(filter-out src/shop/main.c,$(wildcard src/shop/*.c))
+# the shop's layers (README "Layout"): core, rt, domain, api, pages
+SHOP_SRC   := $(wildcard $(addsuffix /*.c,$(addprefix src/shop/,core rt domain api pages)))
 RELAY_SRC  := $(filter-out src/relay/main.c,$(wildcard src/relay/*.c))
 # The shop links common + shop objects, the relay common + relay objects, so
 # neither program's build depends on the other's sources.
@@ -42,7 +43,7 @@ SHOP_REL   := $(COMMON_SRC:%.c=$(B)/rel/%.o) $(SHOP_SRC:%.c=$(B)/rel/%.o)
 SHOP_SAN   := $(COMMON_SRC:%.c=$(B)/san/%.o) $(SHOP_SRC:%.c=$(B)/san/%.o)
 RELAY_REL  := $(COMMON_SRC:%.c=$(B)/rel/%.o) $(RELAY_SRC:%.c=$(B)/rel/%.o)
 RELAY_SAN  := $(COMMON_SRC:%.c=$(B)/san/%.o) $(RELAY_SRC:%.c=$(B)/san/%.o)
-UNIT_SRC   := $(wildcard tests/unit/*/test_*.c)
+UNIT_SRC   := $(wildcard tests/unit/*/test_*.c tests/unit/*/*/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_SRC   := $(wildcard tools/*.c)
 TOOL_BIN   := $(TOOL_SRC:tools/%.c=$(BIN)/%)
@@ -96,7 +97,7 @@ $(B)/san/%.o: %.c
 	$(CC) $(CFLAGS_SAN) -c -o $@ $<
 
 # A unit test may #include the .c it tests to reach its statics (as h2o's
-# t/00unit does); it links against every other object of its program but
+# t/00unit does; tests/unit/ mirrors src/ folder for folder); it links against every other object of its program but
 # that one (tests/unit/relay/ with the relay's, the others with the shop's).
 $(B)/tests/relay/%: tests/unit/relay/%.c $(RELAY_SAN)
 	@mkdir -p $(dir $@)
@@ -109,7 +110,7 @@ $(B)/tests/%: tests/unit/%.c $(SHOP_SAN)
 	    $(filter-out $(call included_objs,$<),$(SHOP_SAN)) $(LDLIBS) $(T_LIBS)
 
 # The objects of the src/ files a test #includes ("../../../src/X.c").
-included_objs = $(patsubst %,$(B)/san/src/%.o,$(shell sed -n 's|^\#include "\.\./\.\./\.\./src/\(.*\)\.c"|\1|p' $(1)))
+included_objs = $(patsubst %,$(B)/san/src/%.o,$(shell sed -n 's|^\#include "\(\.\./\)*src/\(.*\)\.c"|\2|p' $(1)))
 
 san: $(BIN)/farmlive-shop-san $(RELAY_SANB)
 units: $(UNIT_BIN)

@@ -26,8 +26,8 @@
 #include "farmlive/db.h"
 #include "farmlive/hashchain.h"
 #include "farmlive/log.h"
-#include "farmlive/shop_http.h"
-#include "farmlive/shop_trace.h"
+#include "farmlive/shop/core/http.h"
+#include "farmlive/shop/domain/trace.h"
 
 static double now_ms(void)
 {

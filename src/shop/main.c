@@ -9,15 +9,18 @@
 #include "farmlive/db.h"
 #include "farmlive/kv.h"
 #include "farmlive/log.h"
-#include "farmlive/shop_batch.h"
-#include "farmlive/shop_kvbatch.h"
-#include "farmlive/shop_catalogue.h"
-#include "farmlive/shop_live.h"
-#include "farmlive/shop_metrics.h"
-#include "farmlive/shop_migrate.h"
-#include "farmlive/shop_orders.h"
-#include "farmlive/shop_server.h"
-#include "farmlive/shop_trace.h"
+#include "farmlive/shop/core/batch.h"
+#include "farmlive/shop/core/idem.h"
+#include "farmlive/shop/core/jobs.h"
+#include "farmlive/shop/core/kvbatch.h"
+#include "farmlive/shop/core/metrics.h"
+#include "farmlive/shop/core/migrate.h"
+#include "farmlive/shop/core/server.h"
+#include "farmlive/shop/domain/flash.h"
+#include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/orders.h"
+#include "farmlive/shop/domain/trace.h"
+#include "farmlive/shop/api/catalogue.h"
 
 #include <curl/curl.h>
 #include <signal.h>
@@ -26,6 +29,23 @@
 
 #define EXIT_CONFIG 2
 #define SHUTDOWN_GRACE_MS 10000
+
+static int live_sweep_job(shop_ctx *ctx)
+{
+    return shop_live_sweep(ctx);
+}
+
+/* Every periodic task of the shop, once, with its period (core/jobs.h).
+ * Each runs at start, then every period_s seconds. */
+static const shop_job jobs[] = {
+    /* name                 period_s  run */
+    {"flash_counters",      3,        shop_flash_rebuild},        /* Redis counters checked against MariaDB */
+    {"flash_release_ended", 3,        shop_flash_release_ended},  /* ended sales' unsold units back to lots */
+    {"order_expiry",        1,        shop_orders_expire},        /* unpaid online orders cancelled */
+    {"live_sweep",          5,        live_sweep_job},            /* sessions the relay no longer holds */
+    {"idempotency_purge",   3600,     shop_idem_purge},           /* answers older than 48 h */
+    {"checkout_purge",      3600,     shop_orders_purge_checkouts}, /* consumed cart versions older than 48 h */
+};
 
 static void usage(FILE *out)
 {
@@ -79,12 +99,12 @@ static int serve(const fl_config *cfg)
     }
     fl_log(FL_LOG_INFO, "listening", "shop on http://%s:%d (%d threads), public base %s", cfg->shop_host,
            cfg->shop_port, cfg->shop_threads, cfg->public_base);
-    shop_sweeper *sweeper = shop_orders_sweeper_start(&ctx); /* order expiry, flash counters */
+    shop_jobs *periodic = shop_jobs_start(&ctx, jobs, sizeof(jobs) / sizeof(jobs[0]));
     sigwait(&set, &sig);
     fl_log(FL_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", sig);
     shop_live_quiesce(); /* long-polls answer now: the server waits for suspended requests */
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
-    shop_orders_sweeper_stop(sweeper);
+    shop_jobs_stop(periodic);
 out_free:
     /* after the server, which waited for every request they held; the
      * Redis batch first: it hands winners to the order writer */

@@ -158,7 +158,7 @@ awk '$2 == 201 { print $1 }' "$W/s1.codes" | head -n 100 >"$W/replay"
 wave "$SALE1" "k1" "$W/replay" "$W/s1.replay" >"$W/s1.replay.codes"
 same=$(join <(ids_of "$W/s1" "$W/replay" | sort) <(ids_of "$W/s1.replay" "$W/replay" | sort) | awk '$2 == $3' | wc -l)
 check "retried keys answer the same order ($same of $(wc -l <"$W/replay"))" test "$same" = "$(wc -l <"$W/replay")"
-# units whose take died with shop A come back when the sweeper corrects the
+# units whose take died with shop A come back when the flash_counters job corrects the
 # counter; buyers without an order press again (new keys) until sold out
 for round in 1 2 3 4 5 6; do
     sold=$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $SALE1")

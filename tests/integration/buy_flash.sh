@@ -145,7 +145,7 @@ expect_status 201 "a counter too high hands out a slot that does not exist: Mari
 expect_jq '.lines[0].lot_id' "$LOT" "that order names its lot"
 check "two slots of the second sale held" test "$(sold "$SALE2")" = 2
 for _ in $(seq 1 100); do [ "$(rcli GET "flash:{$SALE2}:stock")" = 1 ] && break; sleep 0.1; done
-check "a wrong counter is corrected by the sweeper" test "$(rcli GET "flash:{$SALE2}:stock")" = 1
+check "a wrong counter is corrected by the flash_counters job" test "$(rcli GET "flash:{$SALE2}:stock")" = 1
 
 # who buys: the take looks the Bearer session up itself (in its one Redis
 # call); the rules are those of any signed-in route

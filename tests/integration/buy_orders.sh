@@ -260,7 +260,7 @@ expect_jq .status refunded "the cooperative refunds a paid order"
 check "refund returns stock" test "$(remaining "$LOT_Q")" = $((before + 2))
 check "refund ledger rows" test "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE order_id = $OQ AND reason = 'refund'")" = 2
 
-# cancel by the cooperative admin, and the expiry sweeper
+# cancel by the cooperative admin, and order expiry (a periodic job)
 as "$B2"
 cart_put "$SKU_A" 2
 checkout "exp-$S" online
@@ -272,7 +272,7 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 api GET "/api/v1/orders/$OE"
-expect_jq .status cancelled "the sweeper cancels an expired unpaid order"
+expect_jq .status cancelled "the order_expiry job cancels an expired unpaid order"
 expect_jq .cancel_reason "payment window expired" "with the reason"
 check "the expired order's stock is back" test "$(remaining "$LOT_NEW")" = $((before + 2))
 "$BIN_DIR/pay-notify" "$OE" 7980 "late-$S" >/dev/null

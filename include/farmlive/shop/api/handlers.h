@@ -1,0 +1,104 @@
+/* shop/api/handlers.h - the handlers named by the route table.
+ *
+ * Each is defined in the file that owns its resource (noted per group); all
+ * follow the contract in shop/core/http.h. Kept in one header so routes.c, which
+ * is the whole API on one screen, needs a single include. */
+#ifndef FARMLIVE_SHOP_API_HANDLERS_H
+#define FARMLIVE_SHOP_API_HANDLERS_H
+
+#include "farmlive/shop/core/http.h"
+
+/* health.c */
+int shop_health_get(shop_req *r);
+/* metrics.c */
+int shop_metrics_get(shop_req *r);
+/* web.c */
+int shop_web_page(shop_req *r);
+int shop_web_asset(shop_req *r);
+
+/* accounts.c */
+int shop_accounts_create(shop_req *r);
+int shop_accounts_me(shop_req *r);
+/* sessions.c */
+int shop_sessions_create(shop_req *r);
+int shop_sessions_delete(shop_req *r);
+
+/* coops.c */
+int shop_coops_list(shop_req *r);
+int shop_coops_create(shop_req *r);
+int shop_coops_get(shop_req *r);
+int shop_coops_update(shop_req *r);
+int shop_coops_members_list(shop_req *r);
+int shop_coops_members_add(shop_req *r);
+int shop_coops_members_update(shop_req *r);
+int shop_coops_members_remove(shop_req *r);
+int shop_coops_bases_list(shop_req *r);
+int shop_coops_bases_create(shop_req *r);
+int shop_coops_bases_update(shop_req *r);
+
+/* products.c */
+int shop_products_list(shop_req *r);
+int shop_products_create(shop_req *r);
+int shop_products_get(shop_req *r);
+int shop_products_update(shop_req *r);
+int shop_products_delist(shop_req *r);
+int shop_products_sku_create(shop_req *r);
+int shop_products_sku_update(shop_req *r);
+
+/* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
+/* lots.c */
+int shop_lots_create(shop_req *r);
+int shop_lots_list(shop_req *r);
+int shop_lots_get(shop_req *r);
+/* certificates.c */
+int shop_certificates_create(shop_req *r);
+int shop_certificates_list(shop_req *r);
+int shop_certificates_get(shop_req *r);
+int shop_certificates_attach(shop_req *r);
+int shop_certificates_revoke(shop_req *r);
+/* trace.c */
+int shop_trace_events_create(shop_req *r);
+int shop_trace_keys_get(shop_req *r);
+int shop_trace_get(shop_req *r);
+int shop_trace_verify(shop_req *r);
+/* trace_page.c */
+int shop_trace_page(shop_req *r);
+int shop_trace_digital_link(shop_req *r);
+/* labels.c */
+int shop_labels_qr_svg(shop_req *r);
+int shop_labels_qr_png(shop_req *r);
+int shop_labels_sheet(shop_req *r);
+/* epcis.c */
+int shop_epcis_get(shop_req *r);
+
+/* -- buying: carts.c, orders.c, inventory.c, payments.c, flash.c -- */
+int shop_carts_get(shop_req *r);
+int shop_carts_put_item(shop_req *r);
+int shop_carts_clear(shop_req *r);
+int shop_orders_create(shop_req *r);
+int shop_orders_list(shop_req *r);
+int shop_orders_get(shop_req *r);
+int shop_orders_cancel(shop_req *r);
+int shop_orders_ship(shop_req *r);
+int shop_orders_deliver(shop_req *r);
+int shop_orders_complete(shop_req *r);
+int shop_orders_refund(shop_req *r);
+int shop_orders_coop_list(shop_req *r);
+int shop_inventory_restock(shop_req *r);
+int shop_inventory_adjust(shop_req *r);
+int shop_inventory_get(shop_req *r);
+int shop_payments_notify(shop_req *r);
+int shop_flash_create(shop_req *r);
+int shop_flash_get(shop_req *r);
+int shop_flash_buy(shop_req *r);
+
+/* -- live: live.c -- */
+int shop_live_list(shop_req *r);
+int shop_live_create(shop_req *r);
+int shop_live_get(shop_req *r);
+int shop_live_events(shop_req *r);
+int shop_live_internal_publish(shop_req *r);
+int shop_live_internal_unpublish(shop_req *r);
+int shop_live_internal_ended(shop_req *r);
+
+#endif

@@ -1,0 +1,56 @@
+/* shop/core/idem.h - Idempotency-Key handling for checkout routes (idem.c).
+ *
+ * The first answer to a key is stored in MariaDB (idempotency_keys, kept at
+ * least 24 h) and replayed for retries with `Idempotent-Replayed: true`; the
+ * same key with another body (or on another route) is 422. An order's answer
+ * is stored inside the order's own transaction, so "an order exists" and
+ * "its answer is stored" commit together; a concurrent duplicate blocks on
+ * the key's row and then replays the winner's answer. Refusals decided after
+ * execution began (sold out, out of stock, ...) are stored too; validation
+ * errors before execution and 503s (retryable) are not. */
+#ifndef FARMLIVE_SHOP_CORE_IDEM_H
+#define FARMLIVE_SHOP_CORE_IDEM_H
+
+#include "farmlive/shop/core/http.h"
+
+typedef struct shop_idem {
+    long long account_id;
+    const char *scope;     /* the route, e.g. "orders" or "flash:12" */
+    const char *key;
+    char hash[65];         /* sha256 of the canonical body */
+} shop_idem;
+
+/* Reads the Idempotency-Key header (required: 400 when missing, 422 when
+ * longer than 255 characters) and hashes the body. Then looks the key up:
+ * returns 1 when it already answered (replayed into r), 0 to proceed, or a
+ * negative SHOP_E_* (already failed). */
+int shop_idem_begin(shop_req *r, const char *scope, shop_idem *k);
+
+/* Like shop_idem_begin without the lookup, for routes whose every outcome
+ * stores its answer with an INSERT that finds an earlier answer by its
+ * duplicate key (then replayed): saves a round trip on hot paths. 0 or a
+ * negative SHOP_E_* (already failed). With a deferred session (shop_auth.h)
+ * k->account_id is 0: the caller sets it once the session is settled. */
+int shop_idem_prepare(shop_req *r, const char *scope, shop_idem *k);
+
+/* Stores (status, body) for k in the caller's transaction. FL_DB_EDUP means
+ * another request with the same key won: roll back and call shop_idem_replay. */
+int shop_idem_store_tx(fl_db *db, const shop_idem *k, int status, const char *body);
+
+/* Replies (status, body) and stores it as the key's answer (own statement);
+ * when another answer was stored first, replays that one instead. body is
+ * stolen. */
+int shop_idem_reply(shop_req *r, const shop_idem *k, int status, json_t *body);
+/* A refusal as shop_fail would answer it, stored for the key. */
+int shop_idem_fail(shop_req *r, const shop_idem *k, int err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Replays the stored answer for k: 1 when one existed, 0 when none, <0 on
+ * error (already failed). */
+int shop_idem_replay(shop_req *r, const shop_idem *k);
+
+/* A periodic job (core/jobs.h): deletes answers older than 48 h, 10,000 a
+ * pass. 0, or -1 when MariaDB is down. */
+int shop_idem_purge(shop_ctx *ctx);
+
+#endif

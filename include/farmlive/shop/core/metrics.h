@@ -1,0 +1,16 @@
+/* shop/core/metrics.h - request counters and latency histograms (lock-free).
+ *
+ * http.c calls shop_metrics_observe() once per finished request; route_index
+ * is shop_route_index() or shop_routes_count for requests that matched no
+ * route. GET /metrics renders the Prometheus text format. */
+#ifndef FARMLIVE_SHOP_CORE_METRICS_H
+#define FARMLIVE_SHOP_CORE_METRICS_H
+
+#include <stddef.h>
+
+void shop_metrics_init(void);
+void shop_metrics_free(void);
+void shop_metrics_observe(size_t route_index, int status, double seconds);
+void shop_metrics_inflight(int delta);
+
+#endif

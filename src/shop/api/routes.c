@@ -1,0 +1,105 @@
+/* routes.c - the whole shop API on one screen.
+ *
+ * Order matters only for readability: the matcher tries every route and a
+ * literal segment never matches a {param} of another route first, because
+ * patterns here never overlap. schema/openapi.yaml describes the same list;
+ * tests/unit/shop/test_openapi.c checks the two agree. */
+#include "farmlive/shop/core/routes.h"
+#include "farmlive/shop/api/handlers.h"
+
+#define PUB SHOP_ROLE_PUBLIC
+#define USER SHOP_ROLE_USER
+#define USER_D SHOP_ROLE_USER_DEFERRED
+#define MEMBER SHOP_ROLE_COOP_MEMBER
+#define ADMIN SHOP_ROLE_COOP_ADMIN
+#define OPS SHOP_ROLE_PLATFORM_ADMIN
+#define JSON SHOP_BODY_JSON
+#define NONE SHOP_BODY_NONE
+
+const shop_route shop_routes[] = {
+    /* method  pattern                                      handler                     role    body */
+    {"GET",    "/healthz",                                  shop_health_get,            PUB,    NONE},
+    {"GET",    "/metrics",                                  shop_metrics_get,           PUB,    NONE},
+    {"GET",    "/",                                         shop_web_page,              PUB,    NONE},
+    {"GET",    "/assets/{file}",                            shop_web_asset,             PUB,    NONE},
+
+    {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
+    {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
+    {"POST",   "/api/v1/sessions",                          shop_sessions_create,       PUB,    JSON},
+    {"DELETE", "/api/v1/sessions/current",                  shop_sessions_delete,       USER,   NONE},
+
+    {"GET",    "/api/v1/coops",                             shop_coops_list,            PUB,    NONE},
+    {"POST",   "/api/v1/coops",                             shop_coops_create,          OPS,    JSON},
+    {"GET",    "/api/v1/coops/{id}",                        shop_coops_get,             PUB,    NONE},
+    {"PATCH",  "/api/v1/coops/{id}",                        shop_coops_update,          ADMIN,  JSON},
+    {"GET",    "/api/v1/coops/{id}/members",                shop_coops_members_list,    MEMBER, NONE},
+    {"POST",   "/api/v1/coops/{id}/members",                shop_coops_members_add,     ADMIN,  JSON},
+    {"PATCH",  "/api/v1/coops/{id}/members/{account_id}",   shop_coops_members_update,  ADMIN,  JSON},
+    {"DELETE", "/api/v1/coops/{id}/members/{account_id}",   shop_coops_members_remove,  ADMIN,  NONE},
+    {"GET",    "/api/v1/coops/{id}/bases",                  shop_coops_bases_list,      PUB,    NONE},
+    {"POST",   "/api/v1/coops/{id}/bases",                  shop_coops_bases_create,    ADMIN,  JSON},
+    {"PATCH",  "/api/v1/coops/{id}/bases/{base_id}",        shop_coops_bases_update,    ADMIN,  JSON},
+
+    {"GET",    "/api/v1/products",                          shop_products_list,         PUB,    NONE},
+    {"POST",   "/api/v1/products",                          shop_products_create,       ADMIN,  JSON},
+    {"GET",    "/api/v1/products/{id}",                     shop_products_get,          PUB,    NONE},
+    {"PATCH",  "/api/v1/products/{id}",                     shop_products_update,       ADMIN,  JSON},
+    {"POST",   "/api/v1/products/{id}/delist",              shop_products_delist,       ADMIN,  NONE},
+    {"POST",   "/api/v1/products/{id}/skus",                shop_products_sku_create,   ADMIN,  JSON},
+    {"PATCH",  "/api/v1/products/{id}/skus/{sku_id}",       shop_products_sku_update,   ADMIN,  JSON},
+
+    /* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
+    {"POST",   "/api/v1/coops/{id}/lots",                   shop_lots_create,           MEMBER, JSON},
+    {"GET",    "/api/v1/coops/{id}/lots",                   shop_lots_list,             MEMBER, NONE},
+    {"POST",   "/api/v1/coops/{id}/certificates",           shop_certificates_create,   MEMBER, JSON},
+    {"GET",    "/api/v1/coops/{id}/certificates",           shop_certificates_list,     PUB,    NONE},
+    {"GET",    "/api/v1/certificates/{cert_id}",            shop_certificates_get,      PUB,    NONE},
+    {"POST",   "/api/v1/certificates/{cert_id}/attachments", shop_certificates_attach,  MEMBER, JSON},
+    {"POST",   "/api/v1/certificates/{cert_id}/revoke",     shop_certificates_revoke,   ADMIN,  JSON},
+    {"GET",    "/api/v1/lots/{lot_code}",                   shop_lots_get,              PUB,    NONE},
+    {"POST",   "/api/v1/lots/{lot_code}/events",            shop_trace_events_create,   MEMBER, JSON},
+    {"GET",    "/api/v1/lots/{lot_code}/qr.svg",            shop_labels_qr_svg,         PUB,    NONE},
+    {"GET",    "/api/v1/lots/{lot_code}/qr.png",            shop_labels_qr_png,         PUB,    NONE},
+    {"GET",    "/api/v1/lots/{lot_code}/labels",            shop_labels_sheet,          PUB,    NONE},
+    {"GET",    "/api/v1/trace/keys",                        shop_trace_keys_get,        PUB,    NONE},
+    {"GET",    "/api/v1/trace/{lot_code}",                  shop_trace_get,             PUB,    NONE},
+    {"GET",    "/api/v1/trace/{lot_code}/verify",           shop_trace_verify,          PUB,    NONE},
+    {"GET",    "/api/v1/trace/{lot_code}/epcis",            shop_epcis_get,             PUB,    NONE},
+    {"GET",    "/t/{lot_code}",                             shop_trace_page,            PUB,    NONE},
+    {"GET",    "/01/{gtin}/10/{lot_code}",                  shop_trace_digital_link,    PUB,    NONE},
+
+    /* -- buying: carts.c, orders.c, inventory.c, payments.c, flash.c -- */
+    /* carts are public: a guest's cart lives under an anonymous cart token */
+    {"GET",    "/api/v1/cart",                              shop_carts_get,             PUB,    NONE},
+    {"PUT",    "/api/v1/cart/items/{sku_id}",               shop_carts_put_item,        PUB,    JSON},
+    {"DELETE", "/api/v1/cart",                              shop_carts_clear,           PUB,    NONE},
+    {"POST",   "/api/v1/orders",                            shop_orders_create,         USER,   JSON},
+    {"GET",    "/api/v1/orders",                            shop_orders_list,           USER,   NONE},
+    {"GET",    "/api/v1/orders/{id}",                       shop_orders_get,            USER,   NONE},
+    {"POST",   "/api/v1/orders/{id}/cancel",                shop_orders_cancel,         USER,   NONE},
+    {"POST",   "/api/v1/orders/{id}/ship",                  shop_orders_ship,           MEMBER, JSON},
+    {"POST",   "/api/v1/orders/{id}/deliver",               shop_orders_deliver,        MEMBER, NONE},
+    {"POST",   "/api/v1/orders/{id}/complete",              shop_orders_complete,       USER,   NONE},
+    {"POST",   "/api/v1/orders/{id}/refund",                shop_orders_refund,         ADMIN,  JSON},
+    {"GET",    "/api/v1/coops/{id}/orders",                 shop_orders_coop_list,      MEMBER, NONE},
+    {"POST",   "/api/v1/skus/{sku_id}/restock",             shop_inventory_restock,     ADMIN,  JSON},
+    {"POST",   "/api/v1/skus/{sku_id}/adjustments",         shop_inventory_adjust,      ADMIN,  JSON},
+    {"GET",    "/api/v1/skus/{sku_id}/stock",               shop_inventory_get,         MEMBER, NONE},
+    /* the provider's webhook: PUB in this table, X-Signature checked by the handler */
+    {"POST",   "/api/v1/payments/notify",                   shop_payments_notify,       PUB,    JSON},
+    {"POST",   "/api/v1/flash-sales",                       shop_flash_create,          ADMIN,  JSON},
+    {"GET",    "/api/v1/flash-sales/{id}",                  shop_flash_get,             PUB,    NONE},
+    {"POST",   "/api/v1/flash-sales/{id}/orders",           shop_flash_buy,             USER_D, JSON},
+
+    /* -- live: live.c -- */
+    {"GET",    "/api/v1/live",                              shop_live_list,             PUB,    NONE},
+    {"POST",   "/api/v1/live",                              shop_live_create,           MEMBER, JSON},
+    {"GET",    "/api/v1/live/{id}",                         shop_live_get,              PUB,    NONE},
+    {"GET",    "/api/v1/live/{id}/events",                  shop_live_events,           PUB,    NONE},
+    /* the relay's calls: PUB in this table, X-Internal-Secret checked by the handler */
+    {"POST",   "/internal/v1/live/publish",                 shop_live_internal_publish, PUB,    JSON},
+    {"POST",   "/internal/v1/live/unpublish",               shop_live_internal_unpublish, PUB,  JSON},
+    {"POST",   "/internal/v1/live/ended",                   shop_live_internal_ended,   PUB,    JSON},
+};
+
+const size_t shop_routes_count = sizeof(shop_routes) / sizeof(shop_routes[0]);
