@@ -15,7 +15,7 @@ PKGS=(
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
     libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3 python3-jsonschema
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format
     mariadb-server mariadb-client redis-server redis-tools
     chromium fonts-wqy-microhei nodejs
 )
