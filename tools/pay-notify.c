@@ -6,7 +6,9 @@
  * Body: {"order_id":N,"amount_fen":N,"transaction_id":"...","status":"paid"}
  * Headers: X-Timestamp: T (unix seconds, default now) and
  *          X-Signature: hex HMAC-SHA256(secret, "T." + body)
- * The secret defaults to $FARMLIVE_PAYMENT_SECRET, the base URL to $SHOP_URL
+ * The secret defaults to $FARMLIVE_PAYMENT_SECRET, else the development secret
+ * that `make run` / `make up` keep in $FARMLIVE_VAR_DIR/secrets.env (var/);
+ * the base URL to $SHOP_URL
  * or http://127.0.0.1:$FARMLIVE_SHOP_PORT. Prints the HTTP status and the
  * answer; exits 0 on a 2xx answer, 1 otherwise, 2 on bad usage. */
 #include <curl/curl.h>
@@ -38,10 +40,32 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+/* The FARMLIVE_PAYMENT_SECRET line of the local stack's secrets file
+ * (ops/run.sh writes it) into out: 0, or -1 when there is none. */
+static int local_secret(char *out, size_t len)
+{
+    char path[1024], line[512];
+    const char *var = getenv("FARMLIVE_VAR_DIR");
+    const char *name = "FARMLIVE_PAYMENT_SECRET=";
+    int rc = -1;
+    snprintf(path, sizeof(path), "%s/secrets.env", var && *var ? var : "var");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (rc < 0 && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] &&
+            (size_t)snprintf(out, len, "%s", line + strlen(name)) < len)
+            rc = 0;
+    }
+    fclose(f);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *url = getenv("SHOP_URL"), *secret = getenv("FARMLIVE_PAYMENT_SECRET"), *pos[3] = {0};
-    char base[256], ts[32], txn[64], sig[2 * crypto_auth_hmacsha256_BYTES + 1], target[512], h_ts[64], h_sig[128];
+    char base[256], ts[32], txn[64], file_secret[256], sig[2 * crypto_auth_hmacsha256_BYTES + 1], target[512], h_ts[64], h_sig[128];
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     long long order_id, amount, when = (long long)time(NULL);
     int print = 0, npos = 0, rc = 1;
@@ -65,10 +89,13 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if ((!secret || !*secret) && local_secret(file_secret, sizeof(file_secret)) == 0)
+        secret = file_secret;
     if (npos < 2 || whole(pos[0], &order_id) < 0 || whole(pos[1], &amount) < 0 || !secret || !*secret) {
         usage();
         if (!secret || !*secret)
-            fprintf(stderr, "pay-notify: no secret: set FARMLIVE_PAYMENT_SECRET or pass --secret\n");
+            fprintf(stderr, "pay-notify: no secret: set FARMLIVE_PAYMENT_SECRET, pass --secret, or start the "
+                            "local stack (make up) which keeps one in var/secrets.env\n");
         return 2;
     }
     if (sodium_init() < 0)
