@@ -22,7 +22,7 @@ PKGS=(
 # npm comes with some Node.js packages (nodesource) and apart with Debian's.
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 if [ "${1-}" = bench ]; then
-    PKGS+=(wrk nginx-light libnginx-mod-rtmp procps)
+    PKGS+=(wrk nginx-light libnginx-mod-rtmp libnginx-mod-nchan procps)
 fi
 
 missing=()
