@@ -13,7 +13,7 @@ set -euo pipefail
 PKGS=(
     gcc make pkg-config ca-certificates curl jq bc file openssl
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
-    libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3 python3-jsonschema
+    libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3 python3-jsonschema python3-yaml
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
     clang libclang-rt-14-dev clang-format
     mariadb-server mariadb-client redis-server redis-tools
