@@ -1,6 +1,7 @@
 # farmlive - build, run, test, bench.
 #
 #   make            build bin/farmlive-shop and bin/farmlive-relay (-O2, -Werror)
+#                   and the pages' assets (ops/build-web.sh -> build/web)
 #   make run        install what is missing, start MariaDB + Redis under var/,
 #                   migrate, seed the demo, run the shop and the relay in the
 #                   foreground; Ctrl-C stops everything
@@ -52,9 +53,18 @@ RELAY_SANB := $(if $(wildcard src/relay/main.c),$(BIN)/farmlive-relay-san,)
 
 export B BIN
 
-.PHONY: all san units run up down test test-run bench bench-run clean deps migrate format format-check fuzz
+.PHONY: all san units run up down test test-run bench bench-run clean deps migrate format format-check fuzz web
 
-all: $(BIN)/farmlive-shop $(RELAY_BINS) $(TOOL_BIN)
+all: $(BIN)/farmlive-shop $(RELAY_BINS) $(TOOL_BIN) $(B)/web/manifest.json
+
+# The pages' scripts and styles, bundled by esbuild from npm (locked) with
+# their content hash in their names; rebuilt when a source under src/web
+# changes. `make web` forces it.
+WEB_SRC := $(filter-out src/web/node_modules/%,$(shell find src/web -type f -not -path 'src/web/node_modules/*' 2>/dev/null))
+$(B)/web/manifest.json: $(WEB_SRC) ops/build-web.sh
+	@ops/build-web.sh $(B)/web
+web:
+	@ops/build-web.sh $(B)/web
 
 deps:
 	@ops/install-deps.sh

@@ -32,7 +32,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_SHOP_THREADS", K_INT, I(shop_threads), "0", 0, 256},
     {"FARMLIVE_PUBLIC_BASE", K_STR, S(public_base), "", 0, 0},
     {"FARMLIVE_VAR_DIR", K_STR, S(var_dir), "var", 0, 0},
-    {"FARMLIVE_WEB_DIR", K_STR, S(web_dir), "src/web", 0, 0},
+    {"FARMLIVE_WEB_DIR", K_STR, S(web_dir), "build/web", 0, 0},
     {"FARMLIVE_MEDIA_DIR", K_STR, S(media_dir), "media", 0, 0},
     {"FARMLIVE_SCHEMA_DIR", K_STR, S(schema_dir), "schema", 0, 0},
     {"FARMLIVE_DB_HOST", K_STR, S(db_host), "127.0.0.1", 0, 0},

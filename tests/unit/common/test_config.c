@@ -71,7 +71,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.shop_threads, ncpu > 2 ? (int)ncpu : 2);
     assert_string_equal(c.public_base, "http://localhost:8080");
     assert_string_equal(c.var_dir, "var");
-    assert_string_equal(c.web_dir, "src/web");
+    assert_string_equal(c.web_dir, "build/web");
     assert_string_equal(c.media_dir, "media");
     assert_string_equal(c.schema_dir, "schema");
     assert_string_equal(c.db_host, "127.0.0.1");

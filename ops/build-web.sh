@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# build-web.sh - the shop's pages' assets, built once per change into
+# build/web/ (FARMLIVE_WEB_DIR's default), which the shop serves:
+#
+#   build/web/index.html, favicon.svg ...   src/web/'s static files, as they are
+#   build/web/assets/NAME-HASH.js|css       each entry point bundled and minified
+#                                           by esbuild (npm, locked), its content
+#                                           hash in its name; beside it NAME-HASH.*.gz
+#   build/web/manifest.json                 {"app.js": "assets/app-HASH.js", ...}
+#
+# Entry points: src/web/app.js and src/web/style.css, and every
+# src/web/pages/*.js (a page's own module; what they import from npm, such
+# as hls.js, is bundled in). Third-party code comes only from
+# src/web/package-lock.json (npm ci when node_modules is missing): nothing
+# is fetched by a browser from anywhere but the shop.
+#
+#   ops/build-web.sh [OUT]     (default build/web; B=DIR moves it to DIR/web)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=src/web
+OUT=${1:-${B:-build}/web}
+if [ ! -x "$SRC/node_modules/.bin/esbuild" ]; then
+    echo "build-web: npm ci in $SRC"
+    (cd "$SRC" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+rm -rf "$OUT.tmp"
+mkdir -p "$OUT.tmp/assets"
+for f in "$SRC"/*; do
+    case "$(basename "$f")" in
+        node_modules | package.json | package-lock.json | pages | lib) ;;
+        *) [ -f "$f" ] && cp "$f" "$OUT.tmp/" ;;
+    esac
+done
+entries=("$SRC/app.js" "$SRC/style.css")
+for f in "$SRC"/pages/*.js; do [ -f "$f" ] && entries+=("$f"); done
+"$SRC/node_modules/.bin/esbuild" "${entries[@]}" --bundle --minify --sourcemap=external \
+    --target=es2019,chrome80,safari13 --entry-names='[name]-[hash]' --outdir="$OUT.tmp/assets" \
+    --metafile="$OUT.tmp/meta.json" --log-level=warning
+# manifest: entry name -> hashed path, from esbuild's metafile
+node -e '
+const meta = require(process.argv[1]), out = {};
+for (const [file, o] of Object.entries(meta.outputs)) {
+  if (!o.entryPoint || file.endsWith(".map")) continue;
+  const name = o.entryPoint.split("/").pop();
+  out[name] = file.slice(file.indexOf("assets/"));
+}
+process.stdout.write(JSON.stringify(out, null, 1) + "\n");
+' "$(pwd)/$OUT.tmp/meta.json" >"$OUT.tmp/manifest.json"
+rm "$OUT.tmp/meta.json"
+for f in "$OUT.tmp"/assets/*.js "$OUT.tmp"/assets/*.css; do gzip -9 -k -n "$f"; done
+rm -rf "$OUT"
+mv "$OUT.tmp" "$OUT"
+echo "build-web: $(jq -r 'keys | join(", ")' "$OUT/manifest.json") -> $OUT"
