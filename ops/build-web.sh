@@ -19,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=src/web
 OUT=${1:-${B:-build}/web}
+mkdir -p "$(dirname "$OUT")"
+OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT") # absolute: B= may be either
 if [ ! -x "$SRC/node_modules/.bin/esbuild" ]; then
     echo "build-web: npm ci in $SRC"
     (cd "$SRC" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -45,7 +47,7 @@ for (const [file, o] of Object.entries(meta.outputs)) {
   out[name] = file.slice(file.indexOf("assets/"));
 }
 process.stdout.write(JSON.stringify(out, null, 1) + "\n");
-' "$(pwd)/$OUT.tmp/meta.json" >"$OUT.tmp/manifest.json"
+' "$OUT.tmp/meta.json" >"$OUT.tmp/manifest.json"
 rm "$OUT.tmp/meta.json"
 for f in "$OUT.tmp"/assets/*.js "$OUT.tmp"/assets/*.css; do gzip -9 -k -n "$f"; done
 rm -rf "$OUT"
