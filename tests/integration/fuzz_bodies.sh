@@ -15,18 +15,43 @@ d = yaml.safe_load(open('schema/openapi.yaml'))
 print(sum(1 for p in d['paths'].values() for o in p.values()
           if isinstance(o, dict) and 'application/json' in (o.get('requestBody') or {}).get('content', {})))")"
 
+# Everything aimed at is made here, never the demo data other suites read:
+# a cooperative of its own (its members and bases), and in Anyuan a fresh
+# product and SKU, a lot, a certificate, an order and a flash sale.
 one() { sql "$1" | head -n 1; }
-COOP=$AY
-PRODUCT=$(one "SELECT id FROM products WHERE coop_id = $AY ORDER BY id LIMIT 1")
-SKU=$(one "SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id WHERE p.coop_id = $AY ORDER BY s.id LIMIT 1")
-BASE=$(one "SELECT id FROM production_bases WHERE coop_id = $AY ORDER BY id LIMIT 1")
-MEMBER=$(one "SELECT account_id FROM coop_members WHERE coop_id = $AY ORDER BY account_id DESC LIMIT 1")
-LOT=$(one "SELECT code FROM lots WHERE coop_id = $AY ORDER BY id LIMIT 1")
-CERT=$(one "SELECT id FROM certificates WHERE coop_id = $AY ORDER BY id LIMIT 1")
-ORDER=$(one "SELECT id FROM orders WHERE coop_id = $AY ORDER BY id DESC LIMIT 1")
-SALE=$(one "SELECT id FROM flash_sales WHERE coop_id = $AY ORDER BY id DESC LIMIT 1")
-for v in PRODUCT SKU BASE MEMBER LOT CERT ORDER SALE; do
-    check "a $v to aim at" test -n "${!v}"
+as "$OPS"
+api POST /api/v1/coops "$(jq -nc --arg s "$S" '{name:("模糊测试合作社 " + $s), credit_code:("93" + $s + "FUZZ"),
+    province:"江西省", city:"萍乡市", county:"安源区", contact_name:"测试员", contact_phone:"0799-6000000",
+    admin_login:"ops@example.com"}')"
+expect_status 201 "a cooperative to fuzz"
+COOP=$(jqr .id)
+api POST "/api/v1/coops/$COOP/bases" '{"name":"模糊测试基地","location":"江西省萍乡市安源区","area_mu":12.5}'
+expect_status 201 "a base to fuzz"
+BASE=$(jqr .id)
+MEMBER=$(one "SELECT account_id FROM coop_members WHERE coop_id = $COOP LIMIT 1")
+as "$AY_ADMIN"
+SKU=$(new_sku "$AY" 1990)
+PRODUCT=$(one "SELECT product_id FROM skus WHERE id = ${SKU:-0}")
+LOT_ID=$(restock "$SKU" 50 "FZ-$S")
+LOT=$(one "SELECT code FROM lots WHERE id = ${LOT_ID:-0}")
+api POST "/api/v1/coops/$AY/certificates" "$(jq -nc --arg c "$LOT" --arg d "$(date -u +%F)" --arg n "HGZ-FZ-$S" \
+    '{kind:"conformity", number:$n, holder:"合作社", product_name:"绿壳乌鸡蛋", quantity:"10盒", contact:"0799-6231088",
+      address:"江西省萍乡市安源区", origin:"江西省萍乡市安源区", issued_on:$d, basis:"internal_control",
+      commitments:["不使用禁用农药兽药、停用兽药和非法添加物"], attach:{lots:[$c]}}')"
+expect_status 201 "a certificate to fuzz"
+CERT=$(jqr .id)
+api POST /api/v1/flash-sales "$(jq -nc --argjson k "$SKU" --arg s "$(date -u -d '-1 min' +%FT%TZ)" --arg e "$(date -u -d '+1 hour' +%FT%TZ)" \
+    '{sku_id:$k, price_fen:990, quantity:5, per_buyer_limit:1, starts_at:$s, ends_at:$e}')"
+expect_status 201 "a flash sale to fuzz"
+SALE=$(jqr .id)
+FB=$(new_buyer)
+as "$FB"
+cart_put "$SKU" 1
+checkout "fz-$S" cod
+expect_status 201 "an order to fuzz"
+ORDER=$(jqr '.orders[0].id')
+for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE; do
+    check "a $v to aim at (${!v})" test -n "${!v}" -a "${!v}" != null
 done
 PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --arg base "$BASE" --arg member "$MEMBER" \
     --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" '{
@@ -49,7 +74,7 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "POST /api/v1/skus/{sku_id}/restock": {sku_id: $sku},
     "POST /api/v1/skus/{sku_id}/adjustments": {sku_id: $sku},
     "POST /api/v1/flash-sales/{id}/orders": {id: $sale}}')
-TOKENS=$(jq -nc --arg ops "$OPS" --arg buyer "$BUYER" --arg admin "$AY_ADMIN" '{ops: $ops, buyer: $buyer, admin: $admin}')
+TOKENS=$(jq -nc --arg ops "$OPS" --arg buyer "$FB" --arg admin "$AY_ADMIN" '{ops: $ops, buyer: $buyer, admin: $admin}')
 
 out=$(PARAMS=$PARAMS TOKENS=$TOKENS INTERNAL_SECRET=${FARMLIVE_INTERNAL_SECRET-} python3 "$(dirname "$0")/fuzz/bodies.py" 2>"$_TMP/fuzz.err")
 line=$(printf '%s\n' "$out" | grep -E '^fuzz_bodies: [0-9]+ passed' | tail -n 1)
