@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void fl_buf_init(fl_buf *b, size_t initial, size_t max)
 {
@@ -24,6 +25,25 @@ int fl_buf_printf(fl_buf *b, const char *fmt, ...)
     return rc;
 }
 
+/* Makes room for n more bytes and the NUL: 0, or -1 (b marked truncated,
+ * its text unchanged) past its maximum. */
+static int grow(fl_buf *b, size_t n)
+{
+    size_t want = b->len + n + 1;
+    if (want <= b->cap)
+        return 0;
+    if (want > b->max) {
+        b->p[b->len] = '\0'; /* drop a partial write */
+        b->truncated = 1;
+        return -1;
+    }
+    b->cap = b->cap * 2 > want ? b->cap * 2 : want;
+    if (b->cap > b->max)
+        b->cap = b->max;
+    b->p = fl_realloc(b->p, b->cap);
+    return 0;
+}
+
 int fl_buf_vprintf(fl_buf *b, const char *fmt, va_list ap)
 {
     for (;;) {
@@ -37,17 +57,19 @@ int fl_buf_vprintf(fl_buf *b, const char *fmt, va_list ap)
             b->len += (size_t)n;
             return 0;
         }
-        size_t want = b->len + (size_t)n + 1;
-        if (want > b->max) {
-            b->p[b->len] = '\0'; /* drop the partial write */
-            b->truncated = 1;
+        if (grow(b, (size_t)n) < 0)
             return -1;
-        }
-        b->cap = b->cap * 2 > want ? b->cap * 2 : want;
-        if (b->cap > b->max)
-            b->cap = b->max;
-        b->p = fl_realloc(b->p, b->cap);
     }
+}
+
+int fl_buf_append(fl_buf *b, const char *p, size_t n)
+{
+    if (grow(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
 }
 
 void fl_buf_free(fl_buf *b)
