@@ -4,15 +4,18 @@
  *                     found, same hash  -> replay (Idempotent-Replayed: true)
  *                     found, other hash -> 422 idempotency_key_reused
  *                     none              -> the caller executes
- *   shop_idem_store_tx / shop_idem_reply / shop_idem_fail
- *                     store the first answer (INSERT; the unique key on
- *                     (account, scope, key) makes the first writer win,
- *                     later ones replay it)
+ *   shop_idem_store_all_tx / _store_tx / shop_idem_reply / shop_idem_fail
+ *                     store the first answer (one INSERT for one key or a
+ *                     batch of them; the unique key on (account, scope,
+ *                     key) makes the first writer win, later ones replay it)
  *
  * The body's hash uses jansson's sorted compact dump, so key order and
  * spacing do not make two equal bodies differ. */
 #include "farmlive/shop/core/idem.h"
+#include "farmlive/buf.h"
 #include "farmlive/crypto.h"
+#include "farmlive/shop/core/http.h"
+#include "farmlive/shop/core/json_text.h"
 #include "farmlive/log.h"
 
 #include <stdarg.h>
@@ -21,13 +24,18 @@
 #include <string.h>
 
 #define IDEM_KEY_MAX 255
+#define IDEM_PARAM_MAX (64 * 1024 * 1024) /* one INSERT's keys */
 
 static const char IDEM_GET_SQL[] =
     "SELECT request_hash, status_code, response FROM idempotency_keys "
     "WHERE account_id = ? AND scope = ? AND idem_key = ?";
+enum { IG_HASH, IG_STATUS, IG_RESPONSE };
+/* The one INSERT of answers: the keys as a JSON array, one object each. */
 static const char IDEM_PUT_SQL[] =
     "INSERT INTO idempotency_keys (account_id, scope, idem_key, request_hash, status_code, response) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
+    "SELECT j.a, j.sc, j.k, j.h, j.s, j.r FROM JSON_TABLE(?, '$[*]' COLUMNS(a BIGINT PATH '$.a', "
+    "sc VARCHAR(64) PATH '$.sc', k VARCHAR(255) PATH '$.k', h CHAR(64) PATH '$.h', s INT PATH '$.s', "
+    "r LONGTEXT PATH '$.r')) j";
 
 static void free_cb(void *p)
 {
@@ -45,15 +53,15 @@ static int lookup(shop_req *r, fl_db *db, const shop_idem *k)
         rc = 0;
         goto out_free_rows;
     }
-    if (strcmp(fl_rows_str(rows, 0, 0), k->hash) != 0) {
+    if (strcmp(fl_rows_str(rows, 0, IG_HASH), k->hash) != 0) {
         rc = 2;
         goto out_free_rows;
     }
-    const char *resp = fl_rows_str(rows, 0, 2);
-    size_t len = fl_rows_len(rows, 0, 2);
+    const char *resp = fl_rows_str(rows, 0, IG_RESPONSE);
+    size_t len = fl_rows_len(rows, 0, IG_RESPONSE);
     char *copy = fl_arena_strndup(r->arena, resp, len);
     shop_add_header(r, "Idempotent-Replayed", "true");
-    shop_reply_raw(r, (int)fl_rows_int(rows, 0, 1), "application/json", copy, len);
+    shop_reply_raw(r, (int)fl_rows_int(rows, 0, IG_STATUS), "application/json", copy, len);
     rc = 1;
 out_free_rows:
     fl_rows_free(rows);
@@ -107,10 +115,31 @@ int shop_idem_prepare(shop_req *r, const char *scope, shop_idem *k)
     return SHOP_OK;
 }
 
+int shop_idem_store_all_tx(fl_db *db, const shop_idem_answer *answers, size_t n)
+{
+    fl_buf b;
+    int rc = FL_DB_ERR, err = 0;
+    if (n == 0)
+        return FL_DB_OK;
+    fl_buf_init(&b, 1280 * n, IDEM_PARAM_MAX);
+    for (size_t i = 0; i < n && !err; i++) {
+        const shop_idem_answer *w = &answers[i];
+        err = shop_jtext_sep(&b, i, '[') < 0 || fl_buf_printf(&b, "{\"a\":%lld,\"sc\":", w->k->account_id) < 0 ||
+              shop_jtext_string(&b, w->k->scope) < 0 || fl_buf_append(&b, ",\"k\":", 5) < 0 ||
+              shop_jtext_string(&b, w->k->key) < 0 ||
+              fl_buf_printf(&b, ",\"h\":\"%s\",\"s\":%d,\"r\":", w->k->hash, w->status) < 0 ||
+              shop_jtext_string(&b, w->body) < 0 || fl_buf_append(&b, "}", 1) < 0;
+    }
+    if (!err && fl_buf_append(&b, "]", 1) == 0)
+        rc = fl_db_exec(db, IDEM_PUT_SQL, "s", b.p);
+    fl_buf_free(&b);
+    return rc;
+}
+
 int shop_idem_store_tx(fl_db *db, const shop_idem *k, int status, const char *body)
 {
-    return fl_db_exec(db, IDEM_PUT_SQL, "isssis", k->account_id, k->scope, k->key, k->hash, (long long)status,
-                      body);
+    shop_idem_answer one = {k, status, body};
+    return shop_idem_store_all_tx(db, &one, 1);
 }
 
 int shop_idem_reply(shop_req *r, const shop_idem *k, int status, json_t *body)

@@ -7,11 +7,20 @@
  * "its answer is stored" commit together; a concurrent duplicate blocks on
  * the key's row and then replays the winner's answer. Refusals decided after
  * execution began (sold out, out of stock, ...) are stored too; validation
- * errors before execution and 503s (retryable) are not. */
+ * errors before execution and 503s (retryable) are not.
+ *
+ * The key and its storage (shop_idem, shop_idem_store*_tx) are what a domain
+ * operation needs to store its answer in its own transaction; the rest reads
+ * and answers a request (core/http.h), for the API layer. */
 #ifndef FARMLIVE_SHOP_CORE_IDEM_H
 #define FARMLIVE_SHOP_CORE_IDEM_H
 
-#include "farmlive/shop/core/http.h"
+#include <stddef.h>
+#include <jansson.h>
+#include "farmlive/db.h"
+#include "farmlive/shop/core/ctx.h"
+
+struct shop_req;
 
 typedef struct shop_idem {
     long long account_id;
@@ -20,34 +29,46 @@ typedef struct shop_idem {
     char hash[65];         /* sha256 of the canonical body */
 } shop_idem;
 
+/* One answer to store: k's (status, body). */
+typedef struct shop_idem_answer {
+    const shop_idem *k;
+    int status;
+    const char *body;
+} shop_idem_answer;
+
+/* Stores n answers in the caller's transaction, one INSERT for all (the
+ * keys as one JSON_TABLE parameter). FL_DB_EDUP means another request with
+ * one of these keys won: roll back, and (for a single key) replay it with
+ * shop_idem_replay. FL_DB_OK, FL_DB_E*, or FL_DB_ERR when a body or key is
+ * not UTF-8 or the parameter would pass 64 MiB. */
+int shop_idem_store_all_tx(fl_db *db, const shop_idem_answer *answers, size_t n);
+/* The same for one key. */
+int shop_idem_store_tx(fl_db *db, const shop_idem *k, int status, const char *body);
+
 /* Reads the Idempotency-Key header (required: 400 when missing, 422 when
  * longer than 255 characters) and hashes the body. Then looks the key up:
  * returns 1 when it already answered (replayed into r), 0 to proceed, or a
  * negative SHOP_E_* (already failed). */
-int shop_idem_begin(shop_req *r, const char *scope, shop_idem *k);
+int shop_idem_begin(struct shop_req *r, const char *scope, shop_idem *k);
 
 /* Like shop_idem_begin without the lookup, for routes whose every outcome
  * stores its answer with an INSERT that finds an earlier answer by its
  * duplicate key (then replayed): saves a round trip on hot paths. 0 or a
- * negative SHOP_E_* (already failed). With a deferred session (shop_auth.h)
+ * negative SHOP_E_* (already failed). With a deferred session (core/auth.h)
  * k->account_id is 0: the caller sets it once the session is settled. */
-int shop_idem_prepare(shop_req *r, const char *scope, shop_idem *k);
-
-/* Stores (status, body) for k in the caller's transaction. FL_DB_EDUP means
- * another request with the same key won: roll back and call shop_idem_replay. */
-int shop_idem_store_tx(fl_db *db, const shop_idem *k, int status, const char *body);
+int shop_idem_prepare(struct shop_req *r, const char *scope, shop_idem *k);
 
 /* Replies (status, body) and stores it as the key's answer (own statement);
  * when another answer was stored first, replays that one instead. body is
  * stolen. */
-int shop_idem_reply(shop_req *r, const shop_idem *k, int status, json_t *body);
+int shop_idem_reply(struct shop_req *r, const shop_idem *k, int status, json_t *body);
 /* A refusal as shop_fail would answer it, stored for the key. */
-int shop_idem_fail(shop_req *r, const shop_idem *k, int err, const char *code, const char *fmt, ...)
+int shop_idem_fail(struct shop_req *r, const shop_idem *k, int err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* Replays the stored answer for k: 1 when one existed, 0 when none, <0 on
  * error (already failed). */
-int shop_idem_replay(shop_req *r, const shop_idem *k);
+int shop_idem_replay(struct shop_req *r, const shop_idem *k);
 
 /* A periodic job (core/jobs.h): deletes answers older than 48 h, 10,000 a
  * pass. 0, or -1 when MariaDB is down. */
