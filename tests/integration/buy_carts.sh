@@ -32,8 +32,10 @@ expect_jq "[.coops[] | select(.coop_id == $QBJ)][0].subtotal_fen" 7500 "Qingbaij
 expect_jq "[.coops[].items[] | select(.sku_id == $SKU_A)][0].stock" 5 "stock shown from the lots"
 expect_jq "[.coops[].items[] | select(.sku_id == $SKU_A)][0].available" true "available when stock covers it"
 api GET /api/v1/cart "" -b "fl_cart=$GUEST"
+expect_status 200 "the cart by its cookie"
 expect_jq .item_count 2 "the cookie names the cart too"
 api PUT "/api/v1/cart/items/$SKU_A" '{"quantity":6}' -H "X-Cart-Token: $GUEST"
+expect_status 200 "more than the stock in the cart"
 expect_jq "[.coops[].items[] | select(.sku_id == $SKU_A)][0].available" false "more than the stock: not available"
 ttl=$(rcli TTL "cart:g:$(printf '%s' "$GUEST" | sha256sum | cut -c1-64)")
 check "guest carts expire after 7 days idle (ttl $ttl)" test "$ttl" -gt 604000 -a "$ttl" -le 604800
@@ -58,6 +60,7 @@ api POST /api/v1/accounts "{\"email\":\"$BEMAIL\",\"password\":\"buyer-password-
 B1=$(login "$BEMAIL" buyer-password-1)
 as "$B1"
 cart_put "$SKU_Q" 2
+expect_status 200 "the account puts a line in its cart"
 expect_jq .item_count 1 "the account has its own cart"
 as ""
 api POST /api/v1/sessions "{\"login\":\"$BEMAIL\",\"password\":\"buyer-password-1\"}" -H "X-Cart-Token: $GUEST"
@@ -65,11 +68,13 @@ expect_status 200 "login with a guest cart"
 B2=$(jqr .token)
 as "$B2"
 api GET /api/v1/cart
+expect_status 200 "the account's cart after the login"
 expect_jq .item_count 2 "the guest cart merged into the account cart"
 expect_jq "[.coops[].items[] | select(.sku_id == $SKU_Q)][0].quantity" 5 "quantities add up (2 + 3)"
 expect_jq "[.coops[].items[] | select(.sku_id == $SKU_A)][0].quantity" 6 "guest-only lines arrive"
 as ""
 api GET /api/v1/cart "" -H "X-Cart-Token: $GUEST"
+expect_status 200 "the guest's cart after the merge"
 expect_jq .item_count 0 "the guest cart is gone after the merge"
 
 # ---------------------------------------------------------------- remove, clear
@@ -80,6 +85,7 @@ expect_jq .item_count 1 "quantity 0 removes the line"
 api DELETE /api/v1/cart
 expect_status 204 "clear the cart"
 api GET /api/v1/cart
+expect_status 200 "the cleared cart"
 expect_jq .item_count 0 "cleared"
 ttl=$(rcli TTL "cart:a:$(sql "SELECT id FROM accounts WHERE email='$BEMAIL'")")
 check "an emptied cart is gone from Redis" test "$ttl" = -2

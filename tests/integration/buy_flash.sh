@@ -88,6 +88,7 @@ check "replayed refusal" test "$(header idempotent-replayed)" = true
 as "$B2"
 ODD=$'大城镇 "1" 号\\后院\n\t二楼\x01'
 buy "$SALE" "f2-$S" "$(addr_body cod | jq -c --arg d "$ODD" '.address.detail = $d')"
+expect_status 201 "a cod flash order"
 expect_jq .status confirmed "cod flash order"
 check "quotes, backslashes and control characters in the address come back as sent" \
     test "$(jqr .address.detail)" = "$ODD"
@@ -119,6 +120,7 @@ check "the lot holds what the sale did not take" test "$(sql "SELECT remaining F
 # cancel gives the unit back to the sale and the buyer
 as "$B2"
 api POST "/api/v1/orders/$O2/cancel"
+expect_status 200 "the flash order's cancellation"
 expect_jq .status cancelled "cancel a flash order"
 check "the slot is free again" test "$(sold "$SALE")" = 2
 check "the Redis counter got the unit back" test "$(rcli GET "flash:{$SALE}:stock")" = 1
@@ -197,6 +199,7 @@ check "3 orders for that sale" test "$(sql "SELECT COUNT(*) FROM orders WHERE fl
 as "$AY_ADMIN"
 api POST /api/v1/flash-sales "$(sale_body 1 1 redis '+1 hour' '+2 hour')"
 SALE3=$(jqr .id)
+expect_status 201 "a future sale"
 expect_jq .state upcoming "a future sale is upcoming"
 as "$B2"
 buy "$SALE3" "h1-$S"
@@ -215,6 +218,7 @@ check "through a cancellation ledger row" test "$(sql "SELECT SUM(delta) FROM in
 as "$AY_ADMIN"
 api POST /api/v1/flash-sales "$(sale_body 1 1 rowlock)"
 SALE4=$(jqr .id)
+expect_status 201 "a row-lock sale"
 expect_jq .mode rowlock "a row-lock sale"
 as "$B2"
 buy "$SALE4" "r1-$S"

@@ -50,11 +50,13 @@ api POST "/api/v1/skus/$SKU/adjustments" "{\"lot_code\":\"INV-$S\",\"delta\":-3,
 expect_status 201 "a negative adjustment"
 expect_jq .remaining 32 "remaining down by 3"
 api POST "/api/v1/skus/$SKU/adjustments" "{\"lot_id\":$LOT,\"delta\":2,\"reason\":\"盘点多出\"}"
+expect_status 201 "a positive adjustment"
 expect_jq .remaining 34 "a positive adjustment by lot id"
 api POST "/api/v1/skus/$SKU/adjustments" "{\"lot_id\":$LOT,\"delta\":-35,\"reason\":\"too many\"}"
 expect_error 422 below_zero "an adjustment below zero"
 check "nothing written by the refused adjustment" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT")" = 34
 api POST "/api/v1/skus/$SKU/adjustments" "{\"lot_id\":$LOT,\"delta\":-34,\"reason\":\"all sold at the market\"}"
+expect_status 201 "an adjustment down to zero"
 expect_jq .remaining 0 "down to exactly zero is allowed"
 api POST "/api/v1/skus/$SKU/adjustments" "{\"lot_id\":$LOT,\"delta\":-1}"
 expect_error 422 validation_failed "an adjustment needs a reason"

@@ -62,6 +62,7 @@ check "old lot emptied" test "$(remaining "$LOT_OLD")" = 0
 check "new lot down by 1" test "$(remaining "$LOT_NEW")" = 9
 check "reservation ledger rows name the order" test "$(sql "SELECT COUNT(*) FROM inventory_ledger WHERE order_id = $OA AND reason = 'reservation'")" = 2
 api GET /api/v1/cart
+expect_status 200 "the cart after checkout"
 expect_jq .item_count 0 "the cart is emptied by checkout"
 
 checkout "k1-$S" online
@@ -117,6 +118,7 @@ sql "INSERT INTO cart_checkouts (account_id, cart_version) VALUES ($RACE_ACCT, '
 checkout "stale-$S" cod
 expect_error 409 cart_empty "a cart version already checked out is refused"
 api GET /api/v1/cart
+expect_status 200 "the stale cart"
 expect_jq .item_count 0 "and the stale cart is emptied"
 cart_put "$SKU_R" 1
 checkout "fresh-$S" cod
@@ -129,6 +131,7 @@ PID=$(sql "SELECT product_id FROM skus WHERE id = $SKU_A")
 api PATCH "/api/v1/products/$PID/skus/$SKU_A" '{"price_fen":4990}'
 as "$B1"
 api GET "/api/v1/orders/$OA"
+expect_status 200 "the order after a price change"
 expect_jq '.lines[0].unit_price_fen' 3990 "prices are snapshots"
 
 # out of stock: nothing is written
@@ -153,6 +156,7 @@ expect_error 404 not_found "another buyer cannot read the order"
 api POST "/api/v1/orders/$OA/cancel"
 expect_error 404 not_found "another buyer cannot cancel it"
 api GET /api/v1/orders
+expect_status 200 "another buyer's list"
 expect_jq '.items | length' 0 "another buyer lists none of them"
 as "$QBJ_ADMIN"
 api GET "/api/v1/orders/$OA"
@@ -170,20 +174,40 @@ api GET "/api/v1/orders/$OA"
 expect_status 401 "no session"
 as "$B1"
 api GET /api/v1/orders
+expect_status 200 "the buyer's list"
 expect_jq '[.items[].id] | sort | map(tostring) | join(",")' "$(printf '%s\n' "$OA" "$OQ" "$OC" | sort -n | paste -sd,)" "the buyer lists their orders"
 api GET "/api/v1/orders?status=confirmed"
+expect_status 200 "the list filtered by status"
 expect_jq '[.items[].id] | map(tostring) | join(",")' "$OC" "filter by status"
 api GET "/api/v1/orders?limit=1"
+expect_status 200 "a page of one"
 expect_jq '.items | length' 1 "a page of one"
+expect_jq '.next_cursor | type' string "next_cursor is an opaque string"
 NEXT=$(jqr .next_cursor)
+PAGE1=$(jqr '.items[0].id')
 api GET "/api/v1/orders?limit=1&cursor=$NEXT"
+expect_status 200 "the next page"
 expect_jq '.items | length' 1 "the next page"
-api GET "/api/v1/orders?status=lost"
-expect_error 422 validation_failed "an unknown status filter"
+expect_jq ".items[0].id < $PAGE1" true "the next page holds older orders"
+api GET "/api/v1/orders?limit=3"
+expect_status 200 "the whole list in one page"
+expect_jq '[(.items | length), .next_cursor] | map(tostring) | join(" ")' "3 null" "the last page's next_cursor is null"
+api GET "/api/v1/orders?limit=1&cursor="
+expect_status 200 "an empty cursor"
+expect_jq '.items[0].id' "$PAGE1" "an empty cursor is the first page"
+for bad in "status=lost" "cursor=not-a-cursor" "cursor=0" "limit=0" "limit=101" "limit=x"; do
+    api GET "/api/v1/orders?$bad"
+    expect_error 400 bad_request "a bad query value: $bad"
+done
+as "$AY_ADMIN"
+api GET "/api/v1/coops/$AY/orders?cursor=-1"
+expect_error 400 bad_request "a bad cursor in a cooperative's list"
+as "$B1"
 api GET /api/v1/orders/999999999
 expect_error 404 not_found "an unknown order"
 as "$AY_ADMIN"
 api GET "/api/v1/coops/$AY/orders?status=pending_payment"
+expect_status 200 "the cooperative's list by status"
 expect_jq "[.items[] | select(.id == $OA)] | length" 1 "the cooperative lists its orders by status"
 expect_jq "[.items[] | select(.coop_id != $AY)] | length" 0 "and only its own"
 
@@ -203,6 +227,7 @@ expect_error 409 illegal_transition "complete an unpaid order"
 "$BIN_DIR/pay-notify" "$OA" 11970 "txn-$S" >/dev/null
 as "$B1"
 api GET "/api/v1/orders/$OA"
+expect_status 200 "the order after the notice"
 expect_jq .status paid "paid after the notice"
 api POST "/api/v1/orders/$OA/cancel"
 expect_error 409 illegal_transition "a paid order cannot be cancelled (refund it)"
@@ -221,11 +246,13 @@ api POST "/api/v1/orders/$OA/complete"
 expect_error 409 illegal_transition "complete before delivery"
 as "$AY_FARMER"
 api POST "/api/v1/orders/$OA/deliver"
+expect_status 200 "deliver"
 expect_jq .status delivered "delivered"
 api POST "/api/v1/orders/$OA/complete"
 expect_error 403 forbidden "only the buyer completes"
 as "$B1"
 api POST "/api/v1/orders/$OA/complete"
+expect_status 200 "complete"
 expect_jq .status completed "the buyer completes it"
 api POST "/api/v1/orders/$OA/complete"
 expect_error 409 illegal_transition "complete twice"
@@ -237,6 +264,7 @@ expect_error 409 illegal_transition "a completed order is not refunded"
 before=$(remaining "$LOT_Q")
 as "$B1"
 api POST "/api/v1/orders/$OC/cancel"
+expect_status 200 "the buyer's cancellation"
 expect_jq .status cancelled "the buyer cancels a cod order"
 check "stock returned to its lot" test "$(remaining "$LOT_Q")" = $((before + 1))
 check "a cancellation ledger row" test "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE order_id = $OC AND reason = 'cancellation'")" = 1
@@ -256,6 +284,7 @@ as "$QBJ_ADMIN"
 api POST "/api/v1/orders/$OQ/refund" '{}'
 expect_error 422 validation_failed "a refund needs a reason"
 api POST "/api/v1/orders/$OQ/refund" '{"reason":"鸡蛋破损"}'
+expect_status 200 "the refund"
 expect_jq .status refunded "the cooperative refunds a paid order"
 check "refund returns stock" test "$(remaining "$LOT_Q")" = $((before + 2))
 check "refund ledger rows" test "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE order_id = $OQ AND reason = 'refund'")" = 2
@@ -272,6 +301,7 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 api GET "/api/v1/orders/$OE"
+expect_status 200 "the expired order"
 expect_jq .status cancelled "the order_expiry job cancels an expired unpaid order"
 expect_jq .cancel_reason "payment window expired" "with the reason"
 check "the expired order's stock is back" test "$(remaining "$LOT_NEW")" = $((before + 2))
@@ -289,6 +319,7 @@ api POST "/api/v1/orders/$OD/cancel"
 expect_error 403 forbidden "a farmer cannot cancel"
 as "$AY_ADMIN"
 api POST "/api/v1/orders/$OD/cancel"
+expect_status 200 "the cooperative admin's cancellation"
 expect_jq .status cancelled "the cooperative admin cancels"
 
 finish

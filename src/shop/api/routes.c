@@ -6,6 +6,11 @@
  * tests/unit/shop/test_openapi.c checks the two agree. */
 #include "farmlive/shop/core/routes.h"
 #include "farmlive/shop/api/handlers.h"
+#include "farmlive/shop/api/carts.h"
+#include "farmlive/shop/api/flash.h"
+#include "farmlive/shop/api/inventory.h"
+#include "farmlive/shop/api/orders.h"
+#include "farmlive/shop/api/payments.h"
 
 #define PUB SHOP_ROLE_PUBLIC
 #define USER SHOP_ROLE_USER
@@ -87,9 +92,9 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/skus/{sku_id}/stock",               shop_inventory_get,         MEMBER, NONE},
     /* the provider's webhook: PUB in this table, X-Signature checked by the handler */
     {"POST",   "/api/v1/payments/notify",                   shop_payments_notify,       PUB,    JSON},
-    {"POST",   "/api/v1/flash-sales",                       shop_flash_create,          ADMIN,  JSON},
-    {"GET",    "/api/v1/flash-sales/{id}",                  shop_flash_get,             PUB,    NONE},
-    {"POST",   "/api/v1/flash-sales/{id}/orders",           shop_flash_buy,             USER_D, JSON},
+    {"POST",   "/api/v1/flash-sales",                       shop_flash_sales_create,    ADMIN,  JSON},
+    {"GET",    "/api/v1/flash-sales/{id}",                  shop_flash_sales_get,       PUB,    NONE},
+    {"POST",   "/api/v1/flash-sales/{id}/orders",           shop_flash_sales_buy,       USER_D, JSON},
 
     /* -- live: live.c -- */
     {"GET",    "/api/v1/live",                              shop_live_list,             PUB,    NONE},

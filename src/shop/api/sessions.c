@@ -7,7 +7,7 @@
  * successful login clears the account's counter. */
 #include "farmlive/shop/api/accounts.h"
 #include "farmlive/shop/core/auth.h"
-#include "farmlive/shop/domain/carts.h"
+#include "farmlive/shop/api/carts.h"
 #include "farmlive/shop/api/handlers.h"
 #include "farmlive/crypto.h"
 #include "farmlive/log.h"

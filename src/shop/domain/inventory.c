@@ -1,8 +1,5 @@
-/* inventory.c - stock by lot: reservations, returns, restock, adjustments.
- *
- *   POST /api/v1/skus/{sku_id}/restock      add to a named lot or create one
- *   POST /api/v1/skus/{sku_id}/adjustments  +/- on one lot, with a reason
- *   GET  /api/v1/skus/{sku_id}/stock        lots and the latest ledger rows
+/* inventory.c - stock by lot: reservations, returns, restock, adjustments
+ * and the stock view (the routes: api/inventory.c).
  *
  * Every change is an inventory_ledger row plus the matching update of
  * lots.remaining in the same transaction (ck_lots_remaining keeps it >= 0;
@@ -11,21 +8,19 @@
  * (`remaining >= n`), so two checkouts racing for the last units cannot
  * both win: the loser sees 0 rows and retries its transaction. */
 #include "farmlive/shop/domain/inventory.h"
-#include "farmlive/shop/core/auth.h"
-#include "farmlive/shop/api/handlers.h"
 #include "farmlive/crypto.h"
+#include "farmlive/timefmt.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#define LOT_QTY_MAX 1000000
 #define LEDGER_PAGE 100
 
 static const char LOTS_FREE_SQL[] =
     "SELECT id, code, remaining FROM lots WHERE sku_id = ? AND remaining > 0 "
     "ORDER BY COALESCE(pack_date, harvest_date, DATE(created_at)), id LIMIT 64";
+enum { LF_ID, LF_CODE, LF_REMAINING };
 static const char LOT_TAKE_SQL[] = "UPDATE lots SET remaining = remaining - ? WHERE id = ? AND remaining >= ?";
 static const char LOT_GIVE_SQL[] = "UPDATE lots SET remaining = remaining + ? WHERE id = ?";
 
@@ -50,14 +45,14 @@ int shop_inv_reserve(fl_db *db, long long sku_id, int qty, long long order_id, l
         return rc;
     long long total = 0;
     for (size_t i = 0; i < fl_rows_count(rows); i++)
-        total += fl_rows_int(rows, i, 2);
+        total += fl_rows_int(rows, i, LF_REMAINING);
     if (total < qty) {
         rc = SHOP_INV_SHORT;
         goto out_free_rows;
     }
     for (size_t i = 0; i < fl_rows_count(rows) && need > 0; i++) {
-        long long lot = fl_rows_int(rows, i, 0);
-        long long have = fl_rows_int(rows, i, 2);
+        long long lot = fl_rows_int(rows, i, LF_ID);
+        long long have = fl_rows_int(rows, i, LF_REMAINING);
         int take = have < need ? (int)have : need;
         if (*n == SHOP_INV_MAX_LOTS) {
             rc = SHOP_INV_SHORT;
@@ -72,7 +67,7 @@ int shop_inv_reserve(fl_db *db, long long sku_id, int qty, long long order_id, l
         if ((rc = ledger_row(db, lot, sku_id, -take, "reservation", order_id, note, actor)) != FL_DB_OK)
             goto out_free_rows;
         out[*n].lot_id = lot;
-        snprintf(out[*n].code, sizeof(out[*n].code), "%s", fl_rows_str(rows, i, 1));
+        snprintf(out[*n].code, sizeof(out[*n].code), "%s", fl_rows_str(rows, i, LF_CODE));
         out[*n].qty = take;
         (*n)++;
         need -= take;
@@ -83,15 +78,19 @@ out_free_rows:
     return rc;
 }
 
+static const char ORDER_LOTS_SQL[] =
+    "SELECT lot_id, sku_id, quantity FROM order_lines WHERE order_id = ? ORDER BY lot_id";
+enum { OL_LOT, OL_SKU, OL_QTY };
+
 int shop_inv_return_order(fl_db *db, long long order_id, const char *reason, long long actor)
 {
     fl_rows *rows = NULL;
-    int rc = fl_db_query(db, &rows, "SELECT lot_id, sku_id, quantity FROM order_lines WHERE order_id = ? ORDER BY lot_id",
-                         "i", order_id);
+    int rc = fl_db_query(db, &rows, ORDER_LOTS_SQL, "i", order_id);
     if (rc != FL_DB_OK)
         return rc;
     for (size_t i = 0; i < fl_rows_count(rows); i++) {
-        long long lot = fl_rows_int(rows, i, 0), sku = fl_rows_int(rows, i, 1), q = fl_rows_int(rows, i, 2);
+        long long lot = fl_rows_int(rows, i, OL_LOT), sku = fl_rows_int(rows, i, OL_SKU),
+                  q = fl_rows_int(rows, i, OL_QTY);
         if ((rc = fl_db_exec(db, LOT_GIVE_SQL, "ii", q, lot)) != FL_DB_OK ||
             (rc = ledger_row(db, lot, sku, q, reason, order_id, NULL, actor)) != FL_DB_OK)
             break;
@@ -100,203 +99,181 @@ int shop_inv_return_order(fl_db *db, long long order_id, const char *reason, lon
     return rc;
 }
 
-int shop_inv_sku_coop(shop_req *r, fl_db *db, long long sku_id, long long *coop_id)
+static const char SKU_COOP_SQL[] = "SELECT p.coop_id FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ?";
+enum { SC_COOP_ID };
+
+int shop_inv_sku_coop(fl_db *db, long long sku_id, long long *coop_id, shop_fault *f)
 {
     fl_rows *rows = NULL;
-    int rc = fl_db_query(db, &rows, "SELECT p.coop_id FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ?",
-                         "i", sku_id);
+    int rc = fl_db_query(db, &rows, SKU_COOP_SQL, "i", sku_id);
     if (rc != FL_DB_OK)
-        return shop_fail_db(r, rc);
+        return shop_fault_db(f, rc);
     int found = fl_rows_count(rows) == 1;
     if (found)
-        *coop_id = fl_rows_int(rows, 0, 0);
+        *coop_id = fl_rows_int(rows, 0, SC_COOP_ID);
     fl_rows_free(rows);
-    return found ? SHOP_OK : shop_fail(r, SHOP_E_NOT_FOUND, "no SKU %lld", sku_id);
+    return found ? SHOP_OK : shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no SKU %lld", sku_id);
 }
 
-/* The SKU of path parameter 0, its cooperative and the caller's right there. */
-static int sku_for(shop_req *r, fl_db **db, long long *sku_id, long long *coop_id, int min_role)
+/* ---- restock and adjustments -------------------------------------------- */
+
+static const char LOT_BY_CODE_SQL[] = "SELECT id, sku_id FROM lots WHERE code = ? FOR UPDATE";
+enum { LC_ID, LC_SKU };
+static const char LOT_NEW_SQL[] =
+    "INSERT INTO lots (code, sku_id, coop_id, quantity, unit, remaining, harvest_date, pack_date) "
+    "SELECT ?, s.id, ?, ?, s.unit, ?, ?, ? FROM skus s WHERE s.id = ?";
+
+/* A lot code for a restock that names none: L<sku>-<yyyymmdd>-<8 hex>. */
+static const char *lot_code_new(fl_arena *a, long long sku_id)
 {
-    int err;
-    if ((err = shop_param_id(r, 0, sku_id)) < 0 || (err = shop_db(r, db)) < 0 ||
-        (err = shop_inv_sku_coop(r, *db, *sku_id, coop_id)) < 0)
-        return err;
-    return shop_auth_coop(r, *coop_id, min_role);
+    char day[FL_DATE_LEN], rnd[9];
+    fl_date_format((long long)time(NULL), day);
+    fl_random_hex(rnd, 4);
+    return fl_arena_printf(a, "L%lld-%.4s%.2s%.2s-%s", sku_id, day, day + 5, day + 8, rnd);
 }
 
-/* YYYY-MM-DD with plausible digits (MariaDB checks the calendar). */
-static int date_valid(const char *s)
-{
-    if (!s)
-        return 1;
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    return 1;
-}
-
-static int lot_reply(shop_req *r, fl_db *db, int status, long long lot_id)
+/* The restock's writes, in its transaction: FL_DB_OK, 1 (the lot is
+ * another SKU's) or FL_DB_E*. */
+static int restock_tx(fl_db *db, const shop_restock *in, const char *code, long long *lot_id)
 {
     fl_rows *rows = NULL;
-    json_error_t jerr;
-    int rc = fl_db_query(db, &rows,
-                         "SELECT JSON_OBJECT('id', id, 'code', code, 'sku_id', sku_id, 'coop_id', coop_id, "
-                         "'quantity', quantity, 'remaining', remaining, 'unit', unit, "
-                         "'harvest_date', harvest_date, 'pack_date', pack_date) FROM lots WHERE id = ?",
-                         "i", lot_id);
-    if (rc != FL_DB_OK)
-        return shop_fail_db(r, rc);
-    json_t *lot = fl_rows_count(rows) ? json_loads(fl_rows_str(rows, 0, 0), 0, &jerr) : NULL;
-    fl_rows_free(rows);
-    if (!lot)
-        return shop_fail(r, SHOP_E_NOT_FOUND, "no lot %lld", lot_id);
-    return shop_reply_json(r, status, lot);
-}
-
-int shop_inventory_restock(shop_req *r)
-{
-    fl_db *db = NULL;
-    fl_rows *rows = NULL;
-    long long sku_id, coop_id, qty, lot_id = 0;
-    const char *code, *harvest, *pack, *note;
-    int err, rc;
-
-    if ((err = sku_for(r, &db, &sku_id, &coop_id, SHOP_MEMBER_ADMIN)) < 0 ||
-        (err = shop_body_int(r, "quantity", 1, 1, LOT_QTY_MAX, &qty, NULL)) < 0 ||
-        (err = shop_body_str(r, "lot_code", 0, 1, 64, &code)) < 0 ||
-        (err = shop_body_str(r, "harvest_date", 0, 10, 10, &harvest)) < 0 ||
-        (err = shop_body_str(r, "pack_date", 0, 10, 10, &pack)) < 0 ||
-        (err = shop_body_str(r, "note", 0, 1, 255, &note)) < 0)
-        return err;
-    if (!date_valid(harvest) || !date_valid(pack))
-        return shop_fail(r, SHOP_E_VALIDATION, "harvest_date and pack_date are YYYY-MM-DD");
-    if ((rc = fl_db_begin(db)) != FL_DB_OK)
-        return shop_fail_db(r, rc);
-    if (code) {
-        rc = fl_db_query(db, &rows, "SELECT id, sku_id FROM lots WHERE code = ? FOR UPDATE", "s", code);
-        if (rc != FL_DB_OK)
-            goto out_rollback;
+    int rc = FL_DB_OK;
+    *lot_id = 0;
+    if (in->lot_code) {
+        if ((rc = fl_db_query(db, &rows, LOT_BY_CODE_SQL, "s", code)) != FL_DB_OK)
+            return rc;
         if (fl_rows_count(rows) == 1) {
-            lot_id = fl_rows_int(rows, 0, 0);
-            if (fl_rows_int(rows, 0, 1) != sku_id) {
-                err = shop_fail(r, SHOP_E_VALIDATION, "lot %s belongs to another SKU", code);
-                goto out_rollback_err;
-            }
+            *lot_id = fl_rows_int(rows, 0, LC_ID);
+            rc = fl_rows_int(rows, 0, LC_SKU) == in->sku_id ? FL_DB_OK : 1;
         }
-    } else {
-        char rnd[9], day[16];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(day, sizeof(day), "%Y%m%d", &tm);
-        fl_random_hex(rnd, 4);
-        code = fl_arena_printf(r->arena, "L%lld-%s-%s", sku_id, day, rnd);
-    }
-    if (lot_id) {
-        if ((rc = fl_db_exec(db, "UPDATE lots SET quantity = quantity + ?, remaining = remaining + ? WHERE id = ?",
-                             "iii", qty, qty, lot_id)) != FL_DB_OK ||
-            (rc = ledger_row(db, lot_id, sku_id, qty, "restock", 0, note, r->session->account_id)) != FL_DB_OK)
-            goto out_rollback;
-    } else {
-        rc = fl_db_exec(db,
-                        "INSERT INTO lots (code, sku_id, coop_id, quantity, unit, remaining, harvest_date, pack_date) "
-                        "SELECT ?, s.id, ?, ?, s.unit, ?, ?, ? FROM skus s WHERE s.id = ?",
-                        "siiissi", code, coop_id, qty, qty, harvest, pack, sku_id);
+        fl_rows_free(rows);
         if (rc != FL_DB_OK)
-            goto out_rollback;
-        lot_id = (long long)fl_db_insert_id(db);
-        if ((rc = ledger_row(db, lot_id, sku_id, qty, "produced", 0, note, r->session->account_id)) != FL_DB_OK)
-            goto out_rollback;
+            return rc;
     }
-    if ((rc = fl_db_commit(db)) != FL_DB_OK)
-        goto out_rollback;
-    fl_rows_free(rows);
-    return lot_reply(r, db, 201, lot_id);
-out_rollback:
-    err = shop_fail_db(r, rc);
-out_rollback_err:
-    fl_db_rollback(db);
-    fl_rows_free(rows);
-    return err;
+    if (*lot_id) {
+        if ((rc = fl_db_exec(db, "UPDATE lots SET quantity = quantity + ?, remaining = remaining + ? WHERE id = ?",
+                             "iii", in->quantity, in->quantity, *lot_id)) != FL_DB_OK)
+            return rc;
+        return ledger_row(db, *lot_id, in->sku_id, in->quantity, "restock", 0, in->note, in->actor);
+    }
+    if ((rc = fl_db_exec(db, LOT_NEW_SQL, "siiissi", code, in->coop_id, in->quantity, in->quantity, in->harvest_date,
+                         in->pack_date, in->sku_id)) != FL_DB_OK)
+        return rc;
+    *lot_id = (long long)fl_db_insert_id(db);
+    return ledger_row(db, *lot_id, in->sku_id, in->quantity, "produced", 0, in->note, in->actor);
 }
 
-int shop_inventory_adjust(shop_req *r)
+int shop_inv_restock(fl_db *db, fl_arena *a, const shop_restock *in, long long *lot_id, shop_fault *f)
 {
-    fl_db *db = NULL;
-    fl_rows *rows = NULL;
-    long long sku_id, coop_id, lot_id = 0, delta;
-    const char *code, *note;
-    int has_lot = 0, err, rc;
+    if ((in->harvest_date && fl_date_parse(in->harvest_date, NULL) < 0) ||
+        (in->pack_date && fl_date_parse(in->pack_date, NULL) < 0))
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "harvest_date and pack_date are YYYY-MM-DD");
+    if (in->quantity < 1 || in->quantity > SHOP_INV_LOT_QTY_MAX)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "quantity must be 1..%d", SHOP_INV_LOT_QTY_MAX);
+    const char *code = in->lot_code ? in->lot_code : lot_code_new(a, in->sku_id);
+    int rc = fl_db_begin(db);
+    if (rc == FL_DB_OK && (rc = restock_tx(db, in, code, lot_id)) == FL_DB_OK && (rc = fl_db_commit(db)) == FL_DB_OK)
+        return SHOP_OK;
+    fl_db_rollback(db);
+    if (rc == 1)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "lot %s belongs to another SKU", code);
+    return shop_fault_db(f, rc);
+}
 
-    if ((err = sku_for(r, &db, &sku_id, &coop_id, SHOP_MEMBER_ADMIN)) < 0 ||
-        (err = shop_body_int(r, "lot_id", 0, 1, INT64_MAX, &lot_id, &has_lot)) < 0 ||
-        (err = shop_body_str(r, "lot_code", 0, 1, 64, &code)) < 0 ||
-        (err = shop_body_int(r, "delta", 1, -LOT_QTY_MAX, LOT_QTY_MAX, &delta, NULL)) < 0 ||
-        (err = shop_body_str(r, "reason", 1, 1, 255, &note)) < 0)
-        return err;
-    if (delta == 0)
-        return shop_fail(r, SHOP_E_VALIDATION, "delta must not be 0");
-    if (!has_lot && !code)
-        return shop_fail(r, SHOP_E_VALIDATION, "name the lot: lot_id or lot_code");
+static const char LOT_ADJUST_SQL[] =
+    "SELECT id, remaining FROM lots WHERE (id = ? OR code = ?) AND sku_id = ? FOR UPDATE";
+enum { LA_ID, LA_REMAINING };
+
+int shop_inv_adjust(fl_db *db, const shop_adjustment *in, long long *lot_id, shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    int err = SHOP_OK, rc;
+    if (in->delta == 0)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "delta must not be 0");
+    if (!in->lot_id && !in->lot_code)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "name the lot: lot_id or lot_code");
     if ((rc = fl_db_begin(db)) != FL_DB_OK)
-        return shop_fail_db(r, rc);
-    rc = fl_db_query(db, &rows, "SELECT id, remaining FROM lots WHERE (id = ? OR code = ?) AND sku_id = ? FOR UPDATE",
-                     "isi", lot_id, code ? code : "", sku_id);
-    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if ((rc = fl_db_query(db, &rows, LOT_ADJUST_SQL, "isi", in->lot_id, in->lot_code ? in->lot_code : "",
+                          in->sku_id)) != FL_DB_OK)
         goto out_rollback;
     if (fl_rows_count(rows) != 1) {
-        err = shop_fail(r, SHOP_E_NOT_FOUND, "no such lot of SKU %lld", sku_id);
+        err = shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no such lot of SKU %lld", in->sku_id);
         goto out_rollback_err;
     }
-    lot_id = fl_rows_int(rows, 0, 0);
-    if (fl_rows_int(rows, 0, 1) + delta < 0) {
-        err = shop_fail_code(r, SHOP_E_VALIDATION, "below_zero", "lot %lld holds %lld; an adjustment of %lld would go below zero",
-                             lot_id, fl_rows_int(rows, 0, 1), delta);
+    *lot_id = fl_rows_int(rows, 0, LA_ID);
+    long long remaining = fl_rows_int(rows, 0, LA_REMAINING);
+    if (remaining + in->delta < 0) {
+        err = shop_fault_set(f, SHOP_E_VALIDATION, "below_zero",
+                             "lot %lld holds %lld; an adjustment of %lld would go below zero", *lot_id, remaining,
+                             in->delta);
         goto out_rollback_err;
     }
-    if ((rc = fl_db_exec(db, LOT_GIVE_SQL, "ii", delta, lot_id)) != FL_DB_OK ||
-        (rc = ledger_row(db, lot_id, sku_id, delta, "adjustment", 0, note, r->session->account_id)) != FL_DB_OK ||
+    if ((rc = fl_db_exec(db, LOT_GIVE_SQL, "ii", in->delta, *lot_id)) != FL_DB_OK ||
+        (rc = ledger_row(db, *lot_id, in->sku_id, in->delta, "adjustment", 0, in->reason, in->actor)) != FL_DB_OK ||
         (rc = fl_db_commit(db)) != FL_DB_OK)
         goto out_rollback;
     fl_rows_free(rows);
-    return lot_reply(r, db, 201, lot_id);
+    return SHOP_OK;
 out_rollback:
-    err = shop_fail_db(r, rc);
+    err = shop_fault_db(f, rc);
 out_rollback_err:
     fl_db_rollback(db);
     fl_rows_free(rows);
     return err;
 }
 
-int shop_inventory_get(shop_req *r)
-{
-    fl_db *db = NULL;
-    fl_rows *rows = NULL;
-    long long sku_id, coop_id;
-    json_error_t jerr;
-    int err;
+/* ---- views -------------------------------------------------------------- */
 
-    if ((err = sku_for(r, &db, &sku_id, &coop_id, SHOP_MEMBER_FARMER)) < 0)
-        return err;
-    int rc = fl_db_query(
-        db, &rows,
-        "SELECT JSON_OBJECT('sku_id', ?, 'coop_id', ?, "
-        "'available', (SELECT COALESCE(SUM(remaining), 0) FROM lots WHERE sku_id = ?), "
-        "'lots', COALESCE((SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'code', code, 'quantity', quantity, "
-        "  'remaining', remaining, 'harvest_date', harvest_date, 'pack_date', pack_date) ORDER BY id) "
-        "  FROM lots WHERE sku_id = ?), JSON_ARRAY()), "
-        "'ledger', COALESCE((SELECT JSON_ARRAYAGG(JSON_OBJECT('id', g.id, 'lot_id', g.lot_id, 'delta', g.delta, "
-        "  'reason', g.reason, 'order_id', g.order_id, 'note', g.note, "
-        "  'created_at', DATE_FORMAT(g.created_at, '%Y-%m-%dT%H:%i:%sZ')) ORDER BY g.id DESC) "
-        "  FROM (SELECT * FROM inventory_ledger WHERE sku_id = ? ORDER BY id DESC LIMIT ?) g), JSON_ARRAY()))",
-        "iiiiii", sku_id, coop_id, sku_id, sku_id, sku_id, (long long)LEDGER_PAGE);
-    if (rc != FL_DB_OK)
-        return shop_fail_db(r, rc);
-    json_t *out = json_loads(fl_rows_str(rows, 0, 0), 0, &jerr);
+/* The views' one column: the JSON object MariaDB built (JSON_OBJECT). */
+enum { VW_OBJECT };
+
+/* The object in the first row of rows, as a tree; NULL when there is no
+ * row. Frees rows. */
+static json_t *json_of(fl_rows *rows)
+{
+    json_error_t jerr;
+    json_t *v = fl_rows_count(rows) ? json_loads(fl_rows_str(rows, 0, VW_OBJECT), 0, &jerr) : NULL;
     fl_rows_free(rows);
-    if (!out)
-        return shop_fail(r, SHOP_E_INTERNAL, "could not read the stock of SKU %lld", sku_id);
-    return shop_reply_json(r, 200, out);
+    return v;
+}
+
+static const char LOT_SQL[] =
+    "SELECT JSON_OBJECT('id', id, 'code', code, 'sku_id', sku_id, 'coop_id', coop_id, "
+    "'quantity', quantity, 'remaining', remaining, 'unit', unit, "
+    "'harvest_date', harvest_date, 'pack_date', pack_date) FROM lots WHERE id = ?";
+
+int shop_inv_lot(fl_db *db, long long lot_id, json_t **out, shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, LOT_SQL, "i", lot_id);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if (!(*out = json_of(rows)))
+        return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no lot %lld", lot_id);
+    return SHOP_OK;
+}
+
+/* Parameters: sku, coop, sku, sku, sku, page. */
+static const char STOCK_SQL[] =
+    "SELECT JSON_OBJECT('sku_id', ?, 'coop_id', ?, "
+    "'available', (SELECT COALESCE(SUM(remaining), 0) FROM lots WHERE sku_id = ?), "
+    "'lots', COALESCE((SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'code', code, 'quantity', quantity, "
+    "  'remaining', remaining, 'harvest_date', harvest_date, 'pack_date', pack_date) ORDER BY id) "
+    "  FROM lots WHERE sku_id = ?), JSON_ARRAY()), "
+    "'ledger', COALESCE((SELECT JSON_ARRAYAGG(JSON_OBJECT('id', g.id, 'lot_id', g.lot_id, 'delta', g.delta, "
+    "  'reason', g.reason, 'order_id', g.order_id, 'note', g.note, "
+    "  'created_at', DATE_FORMAT(g.created_at, '%Y-%m-%dT%H:%i:%sZ')) ORDER BY g.id DESC) "
+    "  FROM (SELECT * FROM inventory_ledger WHERE sku_id = ? ORDER BY id DESC LIMIT ?) g), JSON_ARRAY()))";
+
+int shop_inv_stock(fl_db *db, long long sku_id, long long coop_id, json_t **out, shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, STOCK_SQL, "iiiiii", sku_id, coop_id, sku_id, sku_id, sku_id,
+                         (long long)LEDGER_PAGE);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if (!(*out = json_of(rows)))
+        return shop_fault_set(f, SHOP_E_INTERNAL, NULL, "could not read the stock of SKU %lld", sku_id);
+    return SHOP_OK;
 }

@@ -71,26 +71,7 @@ int shop_labels_sheet(shop_req *r);
 /* epcis.c */
 int shop_epcis_get(shop_req *r);
 
-/* -- buying: carts.c, orders.c, inventory.c, payments.c, flash.c -- */
-int shop_carts_get(shop_req *r);
-int shop_carts_put_item(shop_req *r);
-int shop_carts_clear(shop_req *r);
-int shop_orders_create(shop_req *r);
-int shop_orders_list(shop_req *r);
-int shop_orders_get(shop_req *r);
-int shop_orders_cancel(shop_req *r);
-int shop_orders_ship(shop_req *r);
-int shop_orders_deliver(shop_req *r);
-int shop_orders_complete(shop_req *r);
-int shop_orders_refund(shop_req *r);
-int shop_orders_coop_list(shop_req *r);
-int shop_inventory_restock(shop_req *r);
-int shop_inventory_adjust(shop_req *r);
-int shop_inventory_get(shop_req *r);
-int shop_payments_notify(shop_req *r);
-int shop_flash_create(shop_req *r);
-int shop_flash_get(shop_req *r);
-int shop_flash_buy(shop_req *r);
+/* -- buying: api/carts.h, orders.h, inventory.h, payments.h, flash.h -- */
 
 /* -- live: live.c -- */
 int shop_live_list(shop_req *r);

@@ -1,32 +1,81 @@
-/* shop/domain/flash.h - flash sales (flash.c).
+/* shop/domain/flash.h - flash sales: a sale, made and read, and its units
+ * returned when it ends (flash.c).
  *
- * A sale's stock counter lives in Redis (flash:{ID}:stock, and per-buyer
- * units in the hash flash:{ID}:buyers), taken by one Lua script that checks
- * and decrements together. MariaDB stays the truth: the sale's units are
- * rows of flash_slots (reserved from the lots when the sale is created), an
- * order claims slots with `order_id IS NULL` guards and flash_buyers with
- * `units + n <= per_buyer_limit`, in the order's transaction, so even a wrong
- * Redis counter cannot sell a unit twice. Counters are rebuilt from MariaDB
- * when missing (Redis lost or restarted) and corrected when they disagree
- * with MariaDB and no sale happened since the previous pass. */
+ * Creating a sale reserves its units from the SKU's lots, oldest first
+ * (ledger 'reservation' rows noting the sale) and writes one flash_slots row
+ * per unit, bound to its lot: slots first .. first + count - 1 share one
+ * lot. An order claims slots with `order_id IS NULL` guards and buyers'
+ * units are guarded by `units + n <= per_buyer_limit` in flash_buyers, in
+ * the order's transaction, so MariaDB is the truth: a Redis counter that is
+ * wrong (flash_counter.h) can cost a refused attempt, never a unit sold
+ * twice. Buying: flash_buy.h; the per-process cache of sales: flash_cache.h.
+ * Cancelling a flash order frees its slots while the sale runs; after the
+ * end, shop_flash_release_ended returns unsold slots to their lots
+ * ('cancellation' rows). */
 #ifndef FARMLIVE_SHOP_DOMAIN_FLASH_H
 #define FARMLIVE_SHOP_DOMAIN_FLASH_H
 
-#include "farmlive/shop/core/http.h"
+#include <stddef.h>
+#include "farmlive/arena.h"
+#include "farmlive/db.h"
+#include "farmlive/kv.h"
+#include "farmlive/shop/core/ctx.h"
+#include "farmlive/shop/core/status.h"
 
-/* Rebuilds/corrects every current sale's counters. Returns the number of
- * sales looked at, or -1 when MariaDB or Redis could not be reached. */
-int shop_flash_rebuild(shop_ctx *ctx);
+#define SHOP_FLASH_PRICE_MAX 100000000
+#define SHOP_FLASH_QTY_MAX 1000000
+#define SHOP_FLASH_LIMIT_MAX 1000
+#define SHOP_FLASH_LOTS_MAX 8 /* lots a sale's slots are known by in memory (buying's fast path) */
+
+/* Slots first .. first + count - 1 of a sale are bound to lot id. */
+typedef struct shop_flash_lot {
+    long long id, first, count;
+    char code[68];
+} shop_flash_lot;
+
+typedef struct shop_flash_sale {
+    long long id, coop_id, sku_id, price_fen, quantity, limit;
+    long long sold;         /* units in orders: only when read with_sold */
+    int rowlock;            /* the row-lock baseline instead of the Redis counter */
+    int started, ended;     /* as MariaDB's clock saw it when read */
+    long long starts, ends; /* unix seconds */
+    const char *name, *spec, *unit, *coop_name;
+    size_t nlots;           /* with_lots only; 0 when not read or more than SHOP_FLASH_LOTS_MAX */
+    shop_flash_lot lots[SHOP_FLASH_LOTS_MAX];
+} shop_flash_sale;
+
+/* A new sale: sku_id (of cooperative coop_id) sold at price_fen, quantity
+ * units, per_buyer_limit a buyer, from starts to ends (unix seconds). */
+typedef struct shop_flash_new {
+    long long coop_id, sku_id, price_fen, quantity, per_buyer_limit;
+    long long starts, ends;
+    int rowlock;
+    long long created_by; /* the account; its right to (coop admin) is the caller's to check */
+} shop_flash_new;
+
+/* Creates the sale (its row, its stock reserved from the lots, its slots:
+ * one transaction) and loads its Redis counter when kv is given (else the
+ * first buyer or the flash_counters job does). SHOP_OK with *sale_id; 422
+ * naming a bad value (price, quantity, limit, ends not after starts, ends
+ * in the past), 422 not_enough_stock, 404 when the SKU is not coop_id's;
+ * 503/500 from MariaDB. What a live room calls to start a sale. */
+int shop_flash_create(fl_db *db, fl_kv *kv, fl_arena *a, const shop_flash_new *in, long long *sale_id, shop_fault *f);
+
+/* Reads sale id into *s (strings from a); with_sold counts its sold units,
+ * with_lots reads its lot ranges. 404 when there is none. */
+int shop_flash_read(fl_db *db, fl_arena *a, long long id, int with_sold, int with_lots, shop_flash_sale *s,
+                    shop_fault *f);
 
 /* An order of sale_id was cancelled or refunded, in the caller's
  * transaction: the buyer's units drop; while the sale has not been released
- * its slots become free again (*to_lots = 0), else the caller returns the
- * units to their lots through the ledger (*to_lots = 1). */
+ * its slots become free again (*to_lots = 0: the caller gives the units to
+ * the Redis counter after the commit, shop_flash_release_kv), else the
+ * caller returns the units to their lots through the ledger (*to_lots = 1). */
 int shop_flash_release_tx(fl_db *db, long long order_id, long long sale_id, long long buyer, long long units,
                           int *to_lots);
-/* Returns the unsold units of ended sales to their lots (a periodic job). */
+
+/* A periodic job (core/jobs.h): returns the unsold units of ended sales to
+ * their lots, 50 sales a pass. How many, or -1 when MariaDB is down. */
 int shop_flash_release_ended(shop_ctx *ctx);
-/* ...and, after the commit, to the Redis counter (best effort). */
-void shop_flash_release_kv(fl_kv *kv, long long sale_id, long long buyer, long long units);
 
 #endif

@@ -3,15 +3,20 @@
  * A lot's `remaining` is never overwritten: every change is one
  * inventory_ledger row written in the same transaction as the matching
  * `remaining = remaining +/- n` update, so remaining always equals the ledger
- * sum. These helpers run inside the caller's transaction and never commit. */
+ * sum. shop_inv_reserve and shop_inv_return_order run inside the caller's
+ * transaction and never commit; restock and adjust are transactions of
+ * their own. */
 #ifndef FARMLIVE_SHOP_DOMAIN_INVENTORY_H
 #define FARMLIVE_SHOP_DOMAIN_INVENTORY_H
 
 #include <stddef.h>
+#include <jansson.h>
+#include "farmlive/arena.h"
 #include "farmlive/db.h"
-#include "farmlive/shop/core/http.h"
+#include "farmlive/shop/core/status.h"
 
 #define SHOP_INV_MAX_LOTS 16 /* lots one order line may be spread over */
+#define SHOP_INV_LOT_QTY_MAX 1000000
 
 /* Results besides FL_DB_OK (0) and the negative FL_DB_E* codes. */
 enum { SHOP_INV_SHORT = 1, /* the SKU's lots hold fewer units than asked */
@@ -34,7 +39,36 @@ int shop_inv_reserve(fl_db *db, long long sku_id, int qty, long long order_id, l
  * ("cancellation" or "refund"). Inside the caller's transaction. */
 int shop_inv_return_order(fl_db *db, long long order_id, const char *reason, long long actor);
 
-/* The cooperative owning sku_id; fails 404 when there is no such SKU. */
-int shop_inv_sku_coop(shop_req *r, fl_db *db, long long sku_id, long long *coop_id);
+/* The cooperative owning sku_id: SHOP_OK, or 404 when there is no such
+ * SKU (503/500 from MariaDB). */
+int shop_inv_sku_coop(fl_db *db, long long sku_id, long long *coop_id, shop_fault *f);
+
+/* Adds quantity units of sku_id (of coop_id) to the lot named lot_code, or
+ * to a new lot (lot_code NULL: a code is made up, "L<sku>-<yyyymmdd>-<hex>";
+ * harvest and pack dates YYYY-MM-DD or NULL), with a 'restock' or
+ * 'produced' ledger row. SHOP_OK with *lot_id; 422 when a date is
+ * malformed or the named lot is another SKU's; 503/500/422 from MariaDB
+ * (a pack date before the harvest is its CHECK). */
+typedef struct shop_restock {
+    long long sku_id, coop_id, quantity, actor;
+    const char *lot_code, *harvest_date, *pack_date, *note;
+} shop_restock;
+int shop_inv_restock(fl_db *db, fl_arena *a, const shop_restock *in, long long *lot_id, shop_fault *f);
+
+/* Adds delta (non-zero, either sign) to one lot of sku_id, named by lot_id
+ * or lot_code, with an 'adjustment' ledger row carrying the reason.
+ * SHOP_OK with *lot_id; 404 when no such lot of the SKU; 422 below_zero. */
+typedef struct shop_adjustment {
+    long long sku_id, lot_id, delta, actor;
+    const char *lot_code, *reason;
+} shop_adjustment;
+int shop_inv_adjust(fl_db *db, const shop_adjustment *in, long long *lot_id, shop_fault *f);
+
+/* A lot as its answer shows it ({id, code, sku_id, coop_id, quantity,
+ * remaining, unit, harvest_date, pack_date}); 404 when none. */
+int shop_inv_lot(fl_db *db, long long lot_id, json_t **out, shop_fault *f);
+/* A SKU's stock: {sku_id, coop_id, available, lots: [...], ledger: [the
+ * latest 100 rows, newest first]}. */
+int shop_inv_stock(fl_db *db, long long sku_id, long long coop_id, json_t **out, shop_fault *f);
 
 #endif
