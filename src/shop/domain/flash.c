@@ -85,8 +85,8 @@ int shop_flash_create(fl_db *db, fl_kv *kv, fl_arena *a, const shop_flash_new *i
             break;
     }
     if (rc == SHOP_INV_SHORT)
-        return shop_fault_set(f, SHOP_E_VALIDATION, "not_enough_stock", "the lots of SKU %lld hold fewer than %lld units",
-                              in->sku_id, in->quantity);
+        return shop_fault_set(f, SHOP_E_VALIDATION, "not_enough_stock",
+                              "the lots of SKU %lld hold fewer than %lld units", in->sku_id, in->quantity);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc == SHOP_INV_RETRY ? FL_DB_EDEADLOCK : rc);
     if (!in->rowlock && kv) /* best effort: a missing counter is rebuilt when first needed */

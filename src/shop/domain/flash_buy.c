@@ -12,7 +12,8 @@
 #define TX_ATTEMPTS 4
 #define ORDER_TEXT_MAX (1024 * 1024) /* one order's answer */
 
-static const char CLAIM_SQL[] = "UPDATE flash_slots SET order_id = ? WHERE sale_id = ? AND slot = ? AND order_id IS NULL";
+static const char CLAIM_SQL[] =
+    "UPDATE flash_slots SET order_id = ? WHERE sale_id = ? AND slot = ? AND order_id IS NULL";
 static const char CLAIM_ANY_SQL[] =
     "UPDATE flash_slots SET order_id = ? WHERE sale_id = ? AND order_id IS NULL ORDER BY slot LIMIT 1";
 static const char BUYER_SQL[] = "INSERT IGNORE INTO flash_buyers (sale_id, account_id, units) VALUES (?, ?, 0)";

@@ -9,7 +9,7 @@
 
 #define MARK_PENDING_TTL_S 30
 #define MARK_TTL_S (48 * 3600) /* as long as MariaDB keeps answers (idempotency_purge after 48 h) */
-/* take_lua builds a mark's key from this prefix; mark_key the same */
+/* the take (SHOP_FLASH_TAKE_LUA) builds a mark's key from this prefix; mark_key the same */
 #define MARK_PREFIX "flash:{%lld}:idem:"
 #define MARK_KEY_MAX 320
 
@@ -128,7 +128,8 @@ void shop_flash_mark_refusal(fl_kv *kv, long long sale_id, const shop_idem *k, i
 
 int shop_flash_mark_parse(const char *mark, const shop_idem *k, int *why, char request_id[33])
 {
-    if (strlen(mark) < 66 || (mark[0] != 'P' && mark[0] != 'R') || mark[1] != ' ' || strncmp(mark + 2, k->hash, 64) != 0)
+    if (strlen(mark) < 66 || (mark[0] != 'P' && mark[0] != 'R') || mark[1] != ' ' ||
+        strncmp(mark + 2, k->hash, 64) != 0)
         return SHOP_FLASH_MARK_REUSED;
     if (mark[0] == 'R' && sscanf(mark + 66, " %d %32s", why, request_id) == 2)
         return SHOP_FLASH_MARK_REFUSED;

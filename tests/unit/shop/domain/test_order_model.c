@@ -31,24 +31,20 @@ static void new_order(shop_order *o, fl_arena *a)
                                       .created = 1795204800,
                                       .expiry_s = 900});
     o->v[SHOP_OF_ID] = "101";
-    shop_order_add_line(o, a,
-                        &(shop_order_line_new){.sku_id = 5,
-                                               .lot_id = 40,
-                                               .lot_code = "AY-EGG-20261120-01",
-                                               .product_name = "绿壳乌鸡蛋",
-                                               .spec = "30枚",
-                                               .unit = "盒",
-                                               .quantity = 2,
-                                               .unit_price_fen = 1990});
-    shop_order_add_line(o, a,
-                        &(shop_order_line_new){.sku_id = 5,
-                                               .lot_id = 41,
-                                               .lot_code = "AY-EGG-20261121-02",
-                                               .product_name = "绿壳乌鸡蛋",
-                                               .spec = "30枚",
-                                               .unit = "盒",
-                                               .quantity = 1,
-                                               .unit_price_fen = 1990});
+    static const struct {
+        long long lot_id, qty;
+        const char *code;
+    } lots[] = {{40, 2, "AY-EGG-20261120-01"}, {41, 1, "AY-EGG-20261121-02"}};
+    for (size_t i = 0; i < 2; i++)
+        shop_order_add_line(o, a,
+                            &(shop_order_line_new){.sku_id = 5,
+                                                   .lot_id = lots[i].lot_id,
+                                                   .lot_code = lots[i].code,
+                                                   .product_name = "绿壳乌鸡蛋",
+                                                   .spec = "30枚",
+                                                   .unit = "盒",
+                                                   .quantity = lots[i].qty,
+                                                   .unit_price_fen = 1990});
 }
 
 static char *text_of(const shop_order *o)
