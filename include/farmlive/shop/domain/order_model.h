@@ -46,6 +46,7 @@ enum shop_field_kind {
  *   json   the member's name in the answer
  *   write  the JSON_TABLE type the writer inserts the column as ("o.x":
  *          column x), or NULL when MariaDB (id) or a later update sets it */
+/* clang-format off */
 #define SHOP_ORDER_FIELDS(X)                                                                                   \
     X(ID,               "o.id",               "id",               SHOP_FIELD_INT,  NULL)                      \
     X(STATUS,           "o.status",           "status",           SHOP_FIELD_STR,  "VARCHAR(16)")             \
@@ -87,6 +88,7 @@ enum shop_field_kind {
     X(QUANTITY,         "l.quantity",         "quantity",         SHOP_FIELD_INT,  "BIGINT")                  \
     X(UNIT_PRICE_FEN,   "l.unit_price_fen",   "unit_price_fen",   SHOP_FIELD_INT,  "BIGINT")                  \
     X(LINE_TOTAL_FEN,   "l.quantity * l.unit_price_fen", "line_total_fen", SHOP_FIELD_INT, NULL)
+/* clang-format on */
 
 #define SHOP_OF_ENUM_(NAME, read, json, kind, write) SHOP_OF_##NAME,
 #define SHOP_OL_ENUM_(NAME, read, json, kind, write) SHOP_OL_##NAME,
