@@ -28,8 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The buffer MHD gives a streamed reply's reader when the client speaks
+ * HTTP/1.0 (with chunked encoding it reads into the connection's own). */
+#define SHOP_STREAM_BLOCK 1024
 
 struct shop_server {
     struct MHD_Daemon *daemon;
@@ -63,6 +68,7 @@ struct reqctx {
     int resume_err; /* the handler's result, as passed to shop_resume */
     int (*resume_next)(shop_req *r, void *arg); /* shop_resume_then's: runs first */
     void *resume_arg;
+    struct stream_cb *stream; /* shop_reply_stream's: the body is read from it */
     struct timespec start;
 };
 
@@ -206,6 +212,70 @@ void shop_add_header(shop_req *r, const char *name, const char *value)
     r->hdr_name[r->nhdrs] = fl_arena_strdup(r->arena, name);
     r->hdr_value[r->nhdrs] = fl_arena_strdup(r->arena, value);
     r->nhdrs++;
+}
+
+/* -- streamed replies ---------------------------------------------------- */
+
+/* What MHD's content reader calls: the handler's reader and its done, for
+ * the connection conn. Freed by stream_free (MHD's free callback), which
+ * may come after on_completed freed the request. */
+struct stream_cb {
+    shop_stream_read_fn read;
+    void (*done)(void *arg);
+    void *arg;
+    struct MHD_Connection *conn;
+};
+
+int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, void (*done)(void *arg),
+                      void *arg)
+{
+    struct reqctx *rc = (struct reqctx *)r; /* req is reqctx's first member */
+    rc->stream = fl_malloc(sizeof(*rc->stream));
+    *rc->stream = (struct stream_cb){read, done, arg, r->conn};
+    r->status = 200;
+    r->resp = "";
+    r->resp_len = 0;
+    r->resp_type = type;
+    return SHOP_OK;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream_cb *s = cls;
+    (void)pos;
+    long n = s->read(s->arg, (shop_stream *)s->conn, buf, max);
+    if (n == SHOP_STREAM_END)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream_cb *s = cls;
+    s->done(s->arg);
+    fl_free(s);
+}
+
+void shop_stream_pause(shop_stream *s)
+{
+    atomic_fetch_add(&suspended, 1);
+    MHD_suspend_connection((struct MHD_Connection *)s);
+}
+
+void shop_stream_wake(shop_stream *s)
+{
+    MHD_resume_connection((struct MHD_Connection *)s);
+    atomic_fetch_sub(&suspended, 1);
+}
+
+void shop_stream_abort(shop_stream *s)
+{
+    /* the socket stays open (MHD closes it, after done): no other
+     * connection can have its number; the next read or write fails */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info((struct MHD_Connection *)s, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        shutdown(ci->connect_fd, SHUT_RDWR);
 }
 
 /* -- accessors --------------------------------------------------------- */
@@ -522,8 +592,16 @@ static enum MHD_Result respond(struct reqctx *rc, int err)
             fl_log(FL_LOG_WARN, "request_failed", "%s %s -> %d %s: %s (request %s)", r->method, r->path,
                    r->status, r->err_code, r->err_msg ? r->err_msg : "", r->request_id);
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->resp_len, (void *)r->resp, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = NULL;
+    if (rc->stream && err >= 0) {
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SHOP_STREAM_BLOCK, stream_read, rc->stream,
+                                                 stream_free);
+        if (!resp)
+            stream_free(rc->stream);
+        rc->stream = NULL; /* the response's now */
+    } else {
+        resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp, MHD_RESPMEM_PERSISTENT);
+    }
     if (!resp)
         return MHD_NO;
     if (r->resp_type)
@@ -636,6 +714,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     if (!rc)
         return;
+    if (rc->stream) /* never handed to MHD */
+        stream_free(rc->stream);
     if (rc->resume_next) /* resumed by shop_resume_then, closed before next() ran */
         atomic_fetch_sub(&suspended, 1);
     fl_arena_free(rc->req.arena);

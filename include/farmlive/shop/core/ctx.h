@@ -14,6 +14,7 @@
 struct shop_catalogue;
 struct shop_batch;
 struct shop_kvbatch;
+struct shop_rt;
 
 typedef struct shop_ctx {
     const fl_config *cfg;
@@ -22,6 +23,7 @@ typedef struct shop_ctx {
     struct shop_catalogue *catalogue; /* api/catalogue.c's read cache */
     struct shop_batch *orders;        /* the order writer (flash sales' winners) */
     struct shop_kvbatch *kv_batch;    /* Redis calls of many requests, one round trip (flash takes) */
+    struct shop_rt *rt;               /* the realtime feed (rt/feed.h) */
 } shop_ctx;
 
 #endif

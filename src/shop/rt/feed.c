@@ -1,0 +1,676 @@
+/* feed.c - topics, rings and delivery of the realtime feed (shop/rt/feed.h).
+ *
+ *   thread          what it does here
+ *   subscriber      an event heard (rt/bus.h) -> its topic's ring -> wakes
+ *                   the topic's paused streams and resumes its satisfied
+ *                   long-polls; a stream a whole ring behind is dropped. A
+ *                   subscription that came back -> the backlogs of the
+ *                   topics with clients are read again (gaps filled)
+ *   timer           long-polls whose time is up; heartbeats (every paused
+ *                   stream woken with a comment due); idle topics forgotten
+ *   HTTP workers    handlers follow a topic (its backlog read once), read
+ *                   its ring, suspend long-polls, start streams; a stream's
+ *                   reader copies the events' shared SSE text from its
+ *                   position in the ring, and pauses when it has none
+ *
+ * One mutex (rt->mu) guards the table, the rings and every list; no Redis
+ * call and no wake-up of a connection happens under it: the ones to wake
+ * are taken off under the lock (paused := 0, a waiter unlinked) and woken
+ * after, by whoever took them, exactly once.
+ *
+ * A topic is "primed" when its backlog was read since the subscription's
+ * last change (rt->epoch): only then does its ring hold everything a
+ * client may ask for. */
+#include "farmlive/shop/rt/feed.h"
+#include "farmlive/shop/rt/bus.h"
+#include "farmlive/shop/rt/ring.h"
+#include "farmlive/shop/core/http.h"
+#include "farmlive/alloc.h"
+#include "farmlive/clock.h"
+#include "farmlive/log.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define BUCKETS 1024
+#define SWEEP_MS 5000 /* how often idle topics are looked for */
+
+typedef struct rt_sub rt_sub;
+typedef struct rt_waiter rt_waiter;
+
+typedef struct rt_topic {
+    struct rt_topic *hnext;
+    shop_rt_ring ring;
+    rt_sub *subs;       /* SSE streams, doubly linked */
+    rt_waiter *waiters; /* long-polls */
+    size_t nsubs, nwaiters;
+    unsigned long primed_epoch; /* == rt->epoch: the backlog was read in this epoch */
+    int64_t used_ms;            /* when a client last named it */
+    char name[SHOP_RT_TOPIC_MAX + 1];
+} rt_topic;
+
+/* A suspended long-poll, in its request's arena. */
+struct rt_waiter {
+    rt_waiter *next;
+    struct shop_req *r;
+    rt_topic *topic;
+    long long after;
+    int64_t until_ms;
+    int (*answer)(struct shop_req *r, void *arg);
+    void *arg;
+};
+
+/* An SSE stream: its own allocation (it outlives the request's arena). */
+struct rt_sub {
+    rt_sub *prev, *next; /* the topic's */
+    rt_sub *wnext;       /* on a list of streams to wake, outside the lock */
+    shop_rt *rt;
+    rt_topic *topic;
+    shop_stream *stream; /* set by the reader's first call */
+    long long pos;       /* seq of the last event taken */
+    shop_rt_event *cur;  /* the event whose text is being sent, held */
+    const char *pend;    /* bytes being sent: cur's frame, hello or a heartbeat */
+    size_t pend_len, pend_off;
+    unsigned paused : 1, hb_due : 1, dropped : 1;
+    char hello[96]; /* "retry:" and, when events were lost, the truncated event */
+};
+
+struct shop_rt {
+    shop_rt_bus *bus;
+    pthread_mutex_t mu;
+    pthread_cond_t cond; /* the timer: a sooner deadline, or stop */
+    pthread_t timer;
+    int timer_started;
+    int timer_stop;
+    int64_t timer_until; /* when the timer wakes next (0: it is awake) */
+    rt_topic *bucket[BUCKETS];
+    size_t ntopics, nsubs, nwaiters;
+    unsigned long epoch; /* +1 at every change of the subscription */
+    int subscribed;
+    int stopping; /* quiesced */
+    unsigned long long events, dropped;
+};
+
+static const char heartbeat[] = ": hb\n\n";
+
+/* ---- topics ---------------------------------------------------------------- */
+
+static size_t topic_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % BUCKETS;
+}
+
+static void topic_free(rt_topic *t)
+{
+    shop_rt_ring_clear(&t->ring);
+    fl_free(t);
+}
+
+/* Forgets the least recently used topic that has no client (or, with
+ * idle_ms >= 0, every one unused for idle_ms): 1 when one went. Under mu. */
+static int topics_forget(shop_rt *rt, int64_t idle_ms)
+{
+    rt_topic **lru = NULL;
+    int64_t now = fl_mono_ms();
+    int gone = 0;
+    for (size_t b = 0; b < BUCKETS; b++) {
+        for (rt_topic **pp = &rt->bucket[b]; *pp;) {
+            rt_topic *t = *pp;
+            int idle = t->nsubs == 0 && t->nwaiters == 0;
+            if (idle && idle_ms >= 0 && now - t->used_ms >= idle_ms) {
+                *pp = t->hnext;
+                topic_free(t);
+                rt->ntopics--;
+                gone = 1;
+                continue;
+            }
+            if (idle && (!lru || t->used_ms < (*lru)->used_ms))
+                lru = pp;
+            pp = &t->hnext;
+        }
+    }
+    if (idle_ms < 0 && lru) {
+        rt_topic *t = *lru;
+        *lru = t->hnext;
+        topic_free(t);
+        rt->ntopics--;
+        gone = 1;
+    }
+    return gone;
+}
+
+/* The topic named, or NULL; with create, made when missing (NULL when the
+ * table is full of topics with clients). Under mu. */
+static rt_topic *topic_get(shop_rt *rt, const char *name, int create)
+{
+    size_t h = topic_hash(name);
+    for (rt_topic *t = rt->bucket[h]; t; t = t->hnext)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    if (!create || (rt->ntopics >= SHOP_RT_TOPICS_MAX && !topics_forget(rt, -1)))
+        return NULL;
+    rt_topic *t = fl_calloc(1, sizeof(*t));
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    shop_rt_ring_init(&t->ring, SHOP_RT_RING_EVENTS, SHOP_RT_RING_BYTES);
+    t->used_ms = fl_mono_ms();
+    t->hnext = rt->bucket[h];
+    rt->bucket[h] = t;
+    rt->ntopics++;
+    return t;
+}
+
+/* 1 when the ring has an event with seq > after. */
+static int has_after(const rt_topic *t, long long after)
+{
+    return t->ring.n > 0 && shop_rt_ring_at(&t->ring, t->ring.n - 1)->seq > after;
+}
+
+/* After t's ring changed: takes its paused streams (to wake) and its
+ * long-polls that now have an answer (to resume) onto the lists, and
+ * drops the streams that fell behind the ring. Under mu. */
+static void topic_changed(shop_rt *rt, rt_topic *t, rt_sub **wake, rt_waiter **ready)
+{
+    for (rt_sub *s = t->subs; s; s = s->next) {
+        if (s->paused) {
+            s->paused = 0;
+            s->wnext = *wake;
+            *wake = s;
+        } else if (s->stream && !s->dropped && s->pos < t->ring.horizon) {
+            s->dropped = 1; /* its reader answers ABORT if it runs first */
+            rt->dropped++;
+            shop_stream_abort(s->stream);
+        }
+    }
+    for (rt_waiter **pp = &t->waiters; *pp;) {
+        rt_waiter *w = *pp;
+        if (has_after(t, w->after)) {
+            *pp = w->next;
+            t->nwaiters--;
+            rt->nwaiters--;
+            w->next = *ready;
+            *ready = w;
+        } else {
+            pp = &w->next;
+        }
+    }
+}
+
+/* Wakes what topic_changed and friends took off, outside mu. */
+static void wake_all(rt_sub *wake, rt_waiter *ready)
+{
+    while (wake) {
+        rt_sub *next = wake->wnext; /* read first: once woken, its reader may run */
+        shop_stream_wake(wake->stream);
+        wake = next;
+    }
+    while (ready) {
+        rt_waiter *next = ready->next; /* the waiter is its request's once resumed */
+        shop_resume_then(ready->r, ready->answer, ready->arg);
+        ready = next;
+    }
+}
+
+/* ---- Redis: events, backlogs, the subscription ------------------------------- */
+
+static void feed_on_event(void *arg, const shop_rt_wire *w)
+{
+    shop_rt *rt = arg;
+    rt_sub *wake = NULL;
+    rt_waiter *ready = NULL;
+    pthread_mutex_lock(&rt->mu);
+    rt_topic *t = topic_get(rt, w->topic, 0); /* a topic nobody here follows is not kept */
+    if (t && w->seq > t->ring.last_seq) {
+        shop_rt_ring_push(&t->ring, shop_rt_event_new(w->seq, w->type, w->flags, w->data, w->data_len));
+        rt->events++;
+        topic_changed(rt, t, &wake, &ready);
+    }
+    pthread_mutex_unlock(&rt->mu);
+    wake_all(wake, ready);
+}
+
+typedef struct prime_run {
+    shop_rt *rt;
+    const char *const *names;
+    unsigned long epoch; /* when the backlogs were asked for */
+} prime_run;
+
+static void prime_got(void *arg, size_t i, shop_rt_event **ev, size_t m, int full)
+{
+    prime_run *p = arg;
+    shop_rt *rt = p->rt;
+    rt_sub *wake = NULL;
+    rt_waiter *ready = NULL;
+    pthread_mutex_lock(&rt->mu);
+    rt_topic *t = topic_get(rt, p->names[i], 0);
+    if (!t) {
+        for (size_t k = 0; k < m; k++)
+            shop_rt_event_unref(ev[k]);
+    } else {
+        long long before = t->ring.last_seq, horizon = t->ring.horizon;
+        shop_rt_ring_merge(&t->ring, ev, m, full);
+        if (p->epoch == rt->epoch)
+            t->primed_epoch = p->epoch;
+        if (t->ring.last_seq > before || t->ring.horizon > horizon)
+            topic_changed(rt, t, &wake, &ready);
+    }
+    pthread_mutex_unlock(&rt->mu);
+    wake_all(wake, ready);
+}
+
+/* Reads the backlogs of the n topics named into their rings (outside mu). */
+static void prime(shop_rt *rt, const char *const *names, size_t n)
+{
+    prime_run p = {rt, names, 0};
+    pthread_mutex_lock(&rt->mu);
+    p.epoch = rt->epoch;
+    pthread_mutex_unlock(&rt->mu);
+    if (shop_rt_bus_backlog(rt->bus, names, n, prime_got, &p) != 0)
+        fl_log(FL_LOG_WARN, "rt_backlog_failed", "%zu topic(s): Redis did not answer", n);
+}
+
+/* The subscription came up (read again the backlogs of the topics with
+ * clients: what was published while it was down) or went down. */
+static void feed_on_state(void *arg, int up)
+{
+    shop_rt *rt = arg;
+    char(*names)[SHOP_RT_TOPIC_MAX + 1] = NULL;
+    const char **list = NULL;
+    size_t n = 0;
+
+    pthread_mutex_lock(&rt->mu);
+    rt->subscribed = up;
+    rt->epoch++; /* every topic must be primed again */
+    if (up && rt->ntopics) {
+        names = fl_malloc(rt->ntopics * sizeof(*names));
+        list = fl_malloc(rt->ntopics * sizeof(*list));
+        for (size_t b = 0; b < BUCKETS; b++)
+            for (rt_topic *t = rt->bucket[b]; t; t = t->hnext)
+                if (t->nsubs || t->nwaiters) {
+                    memcpy(names[n], t->name, sizeof(names[n]));
+                    list[n] = names[n];
+                    n++;
+                }
+    }
+    pthread_mutex_unlock(&rt->mu);
+    if (n)
+        prime(rt, list, n);
+    fl_free(list);
+    fl_free(names);
+}
+
+/* Makes this process follow topic name (its backlog read when not primed)
+ * and marks it used: 0, or -1 when the table is full. */
+static int follow(shop_rt *rt, const char *name)
+{
+    pthread_mutex_lock(&rt->mu);
+    rt_topic *t = topic_get(rt, name, 1);
+    int primed = t && t->primed_epoch == rt->epoch;
+    if (t)
+        t->used_ms = fl_mono_ms();
+    pthread_mutex_unlock(&rt->mu);
+    if (!t)
+        return -1;
+    if (!primed)
+        prime(rt, &name, 1);
+    return 0;
+}
+
+/* ---- the timer thread ---------------------------------------------------------- */
+
+/* Long-polls past their time (or all, when stopping) onto ready; paused
+ * streams onto wake when hb (a heartbeat each) or stopping. Returns the
+ * earliest deadline left. Under mu. */
+static int64_t timer_pass(shop_rt *rt, int64_t now, int hb, rt_sub **wake, rt_waiter **ready)
+{
+    int64_t next = INT64_MAX;
+    for (size_t b = 0; b < BUCKETS; b++) {
+        for (rt_topic *t = rt->bucket[b]; t; t = t->hnext) {
+            for (rt_waiter **pp = &t->waiters; *pp;) {
+                rt_waiter *w = *pp;
+                if (rt->stopping || w->until_ms <= now) {
+                    *pp = w->next;
+                    t->nwaiters--;
+                    rt->nwaiters--;
+                    w->next = *ready;
+                    *ready = w;
+                } else {
+                    next = w->until_ms < next ? w->until_ms : next;
+                    pp = &w->next;
+                }
+            }
+            for (rt_sub *s = t->subs; s && (hb || rt->stopping); s = s->next) {
+                if (!s->paused)
+                    continue;
+                s->paused = 0;
+                s->hb_due = 1;
+                s->wnext = *wake;
+                *wake = s;
+            }
+        }
+    }
+    return next;
+}
+
+static void *timer_main(void *arg)
+{
+    shop_rt *rt = arg;
+    int64_t now = fl_mono_ms();
+    int64_t next_hb = now + SHOP_RT_HEARTBEAT_S * 1000, next_sweep = now + SWEEP_MS, deadline = 0;
+
+    pthread_mutex_lock(&rt->mu);
+    while (!rt->timer_stop) {
+        rt_sub *wake = NULL;
+        rt_waiter *ready = NULL;
+        int hb;
+        now = fl_mono_ms();
+        hb = now >= next_hb;
+        if (hb)
+            next_hb = now + SHOP_RT_HEARTBEAT_S * 1000;
+        if (hb || now >= deadline)
+            deadline = timer_pass(rt, now, hb, &wake, &ready);
+        if (now >= next_sweep) {
+            topics_forget(rt, SHOP_RT_IDLE_S * 1000);
+            next_sweep = now + SWEEP_MS;
+        }
+        if (wake || ready) {
+            pthread_mutex_unlock(&rt->mu);
+            wake_all(wake, ready);
+            pthread_mutex_lock(&rt->mu);
+            deadline = 0; /* long-polls may have come meanwhile: look again */
+            continue;
+        }
+        int64_t until = next_hb < next_sweep ? next_hb : next_sweep;
+        until = deadline < until ? deadline : until;
+        rt->timer_until = until;
+        struct timespec ts = {.tv_sec = until / 1000, .tv_nsec = (long)(until % 1000) * 1000000L};
+        pthread_cond_timedwait(&rt->cond, &rt->mu, &ts);
+        rt->timer_until = 0;
+        deadline = 0; /* a deadline passed, or a long-poll came with a sooner one */
+    }
+    pthread_mutex_unlock(&rt->mu);
+    return NULL;
+}
+
+/* ---- lifecycle ----------------------------------------------------------------- */
+
+shop_rt *shop_rt_start(const shop_ctx *ctx)
+{
+    shop_rt *rt = fl_calloc(1, sizeof(*rt));
+    pthread_condattr_t ca;
+
+    rt->epoch = 1;
+    pthread_mutex_init(&rt->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&rt->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    rt->timer_started = pthread_create(&rt->timer, NULL, timer_main, rt) == 0;
+    if (rt->timer_started)
+        rt->bus = shop_rt_bus_start(ctx->cfg, ctx->kv, ctx->kv_batch, feed_on_event, feed_on_state, rt);
+    if (!rt->bus) {
+        fl_log(FL_LOG_ERROR, "rt_start_failed", "cannot start the realtime feed's threads");
+        shop_rt_stop(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+void shop_rt_quiesce(shop_rt *rt)
+{
+    rt_sub *wake = NULL;
+    rt_waiter *ready = NULL;
+    if (!rt)
+        return;
+    pthread_mutex_lock(&rt->mu);
+    rt->stopping = 1;
+    timer_pass(rt, fl_mono_ms(), 0, &wake, &ready);
+    pthread_mutex_unlock(&rt->mu);
+    wake_all(wake, ready); /* readers see stopping: the streams end */
+}
+
+void shop_rt_stop(shop_rt *rt)
+{
+    if (!rt)
+        return;
+    shop_rt_quiesce(rt);
+    shop_rt_bus_stop(rt->bus); /* no event comes after this */
+    if (rt->timer_started) {
+        pthread_mutex_lock(&rt->mu);
+        rt->timer_stop = 1;
+        pthread_cond_broadcast(&rt->cond);
+        pthread_mutex_unlock(&rt->mu);
+        pthread_join(rt->timer, NULL);
+    }
+    if (rt->nsubs || rt->nwaiters) /* the server is stopped: every connection ended */
+        fl_log(FL_LOG_ERROR, "rt_stop", "%zu streams and %zu long-polls still linked", rt->nsubs,
+               rt->nwaiters);
+    for (size_t b = 0; b < BUCKETS; b++)
+        while (rt->bucket[b]) {
+            rt_topic *t = rt->bucket[b];
+            rt->bucket[b] = t->hnext;
+            topic_free(t);
+        }
+    pthread_cond_destroy(&rt->cond);
+    pthread_mutex_destroy(&rt->mu);
+    fl_free(rt);
+}
+
+int shop_rt_publish(shop_rt *rt, const char *topic, const char *type, unsigned flags, const char *data,
+                    size_t len)
+{
+    return rt ? shop_rt_bus_publish(rt->bus, topic, type, flags, data, len) : -1;
+}
+
+void shop_rt_stats_get(shop_rt *rt, shop_rt_stats *out)
+{
+    pthread_mutex_lock(&rt->mu);
+    *out = (shop_rt_stats){rt->ntopics, rt->nsubs, rt->nwaiters, rt->events, rt->dropped};
+    pthread_mutex_unlock(&rt->mu);
+}
+
+/* ---- reading and long-polls ---------------------------------------------------- */
+
+typedef struct held {
+    shop_rt_event **events;
+    size_t n;
+} held;
+
+static void release_held(void *arg)
+{
+    held *h = arg;
+    for (size_t i = 0; i < h->n; i++)
+        shop_rt_event_unref(h->events[i]);
+}
+
+int shop_rt_read(shop_rt *rt, const char *topic, long long after, fl_arena *a, shop_rt_view *out)
+{
+    held *h = fl_arena_alloc(a, sizeof(*h));
+
+    memset(out, 0, sizeof(*out));
+    h->events = NULL;
+    h->n = 0;
+    if (follow(rt, topic) != 0)
+        return SHOP_E_UNAVAILABLE;
+    pthread_mutex_lock(&rt->mu);
+    rt_topic *t = topic_get(rt, topic, 0);
+    if (t) {
+        size_t k = shop_rt_ring_after(&t->ring, after);
+        h->events = fl_arena_alloc(a, (t->ring.n - k + 1) * sizeof(*h->events));
+        for (; k < t->ring.n; k++) {
+            shop_rt_event *e = shop_rt_ring_at(&t->ring, k);
+            if (!e->superseded)
+                h->events[h->n++] = shop_rt_event_ref(e);
+        }
+        out->last_seq = t->ring.last_seq;
+        out->truncated = shop_rt_ring_truncated(&t->ring, after);
+    }
+    out->subscribed = rt->subscribed;
+    pthread_mutex_unlock(&rt->mu);
+    fl_arena_defer(a, release_held, h);
+    out->events = h->events;
+    out->n = h->n;
+    return SHOP_OK;
+}
+
+int shop_rt_wait(shop_rt *rt, struct shop_req *r, const char *topic, long long after, int wait_ms,
+                 int (*answer)(struct shop_req *r, void *arg), void *arg)
+{
+    if (follow(rt, topic) != 0)
+        return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
+    pthread_mutex_lock(&rt->mu);
+    rt_topic *t = topic_get(rt, topic, 0);
+    if (t && wait_ms > 0 && !rt->stopping && rt->nwaiters < SHOP_RT_WAITERS_MAX && !has_after(t, after)) {
+        rt_waiter *w = fl_arena_alloc(r->arena, sizeof(*w));
+        *w = (rt_waiter){t->waiters, r, t, after, fl_mono_ms() + wait_ms, answer, arg};
+        shop_suspend(r);
+        t->waiters = w;
+        t->nwaiters++;
+        rt->nwaiters++;
+        if (w->until_ms < rt->timer_until) /* sooner than the timer sleeps to (awake: it looks anyway) */
+            pthread_cond_signal(&rt->cond);
+        pthread_mutex_unlock(&rt->mu);
+        return SHOP_SUSPENDED;
+    }
+    pthread_mutex_unlock(&rt->mu);
+    return answer(r, arg);
+}
+
+/* ---- Server-Sent Events ---------------------------------------------------------- */
+
+enum { NEXT_OK, NEXT_NONE, NEXT_LAGGED, NEXT_END };
+
+/* Sets s's next text: its next event (coalesced ones skipped), else a
+ * heartbeat when one is due. Under mu. */
+static int next_text(shop_rt *rt, rt_sub *s)
+{
+    const shop_rt_ring *ring = &s->topic->ring;
+    if (rt->stopping)
+        return NEXT_END;
+    if (s->pos < ring->horizon)
+        return NEXT_LAGGED; /* an event it had not taken is gone */
+    for (size_t k = shop_rt_ring_after(ring, s->pos); k < ring->n; k++) {
+        shop_rt_event *e = shop_rt_ring_at(ring, k);
+        s->pos = e->seq;
+        if (e->superseded)
+            continue;
+        s->cur = shop_rt_event_ref(e);
+        s->pend = e->frame;
+        s->pend_len = e->frame_len;
+        s->pend_off = 0;
+        s->hb_due = 0;
+        return NEXT_OK;
+    }
+    if (!s->hb_due)
+        return NEXT_NONE;
+    s->hb_due = 0;
+    s->pend = heartbeat;
+    s->pend_len = sizeof(heartbeat) - 1;
+    s->pend_off = 0;
+    return NEXT_OK;
+}
+
+/* The stream's reader (core/http.h): copies what it has into buf, pauses
+ * when it has nothing. */
+static long sse_read(void *arg, shop_stream *stream, char *buf, size_t max)
+{
+    rt_sub *s = arg;
+    shop_rt *rt = s->rt;
+    size_t n = 0;
+    int next = NEXT_OK;
+
+    pthread_mutex_lock(&rt->mu);
+    s->stream = stream;
+    while (!s->dropped && n < max) {
+        if (!s->pend && (next = next_text(rt, s)) != NEXT_OK)
+            break;
+        size_t k = s->pend_len - s->pend_off < max - n ? s->pend_len - s->pend_off : max - n;
+        memcpy(buf + n, s->pend + s->pend_off, k);
+        n += k;
+        s->pend_off += k;
+        if (s->pend_off == s->pend_len) {
+            s->pend = NULL;
+            shop_rt_event_unref(s->cur);
+            s->cur = NULL;
+        }
+    }
+    if (s->dropped || next == NEXT_LAGGED) {
+        if (!s->dropped)
+            rt->dropped++;
+        s->dropped = 1;
+        pthread_mutex_unlock(&rt->mu);
+        return SHOP_STREAM_ABORT;
+    }
+    if (n == 0 && next == NEXT_END) {
+        pthread_mutex_unlock(&rt->mu);
+        return SHOP_STREAM_END;
+    }
+    if (n == 0) {
+        s->paused = 1;
+        shop_stream_pause(stream);
+    }
+    pthread_mutex_unlock(&rt->mu);
+    return (long)n;
+}
+
+static void sse_done(void *arg)
+{
+    rt_sub *s = arg;
+    shop_rt *rt = s->rt;
+    pthread_mutex_lock(&rt->mu);
+    rt_topic *t = s->topic;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        t->subs = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    t->nsubs--;
+    t->used_ms = fl_mono_ms();
+    rt->nsubs--;
+    pthread_mutex_unlock(&rt->mu);
+    shop_rt_event_unref(s->cur);
+    fl_free(s);
+}
+
+int shop_rt_sse(shop_rt *rt, struct shop_req *r, const char *topic, long long after)
+{
+    rt_sub *s = NULL;
+    int n;
+
+    if (follow(rt, topic) != 0)
+        return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
+    pthread_mutex_lock(&rt->mu);
+    rt_topic *t = topic_get(rt, topic, 0);
+    if (!t || rt->stopping || rt->nsubs >= SHOP_RT_STREAMS_MAX) {
+        int stopping = rt->stopping;
+        pthread_mutex_unlock(&rt->mu);
+        shop_add_header(r, "Retry-After", "1");
+        return shop_fail(r, SHOP_E_UNAVAILABLE, stopping ? "the shop is shutting down"
+                                                          : "too many event streams at once; try again");
+    }
+    s = fl_calloc(1, sizeof(*s));
+    s->rt = rt;
+    s->topic = t;
+    n = snprintf(s->hello, sizeof(s->hello), "retry: %d\n\n", SHOP_RT_RETRY_MS);
+    if (shop_rt_ring_truncated(&t->ring, after))
+        n += snprintf(s->hello + n, sizeof(s->hello) - (size_t)n, "event: truncated\ndata: {\"after\":%lld}\n\n",
+                      after);
+    s->pos = after > t->ring.horizon ? after : t->ring.horizon; /* from what the ring still holds */
+    s->pend = s->hello;
+    s->pend_len = (size_t)n;
+    s->next = t->subs;
+    if (t->subs)
+        t->subs->prev = s;
+    t->subs = s;
+    t->nsubs++;
+    rt->nsubs++;
+    pthread_mutex_unlock(&rt->mu);
+    shop_add_header(r, "X-Accel-Buffering", "no"); /* a proxy in front must not hold the stream */
+    return shop_reply_stream(r, "text/event-stream", sse_read, sse_done, s);
+}
