@@ -23,6 +23,7 @@
 #include "farmlive/shop/domain/orders.h"
 #include "farmlive/shop/domain/trace.h"
 #include "farmlive/shop/api/catalogue.h"
+#include "farmlive/shop/rt/feed.h"
 
 #include <curl/curl.h>
 #include <signal.h>
@@ -78,7 +79,6 @@ static int serve(const fl_config *cfg)
     ctx.kv = fl_kv_pool_new(cfg);
     shop_metrics_init();
     ctx.catalogue = shop_catalogue_new(&ctx);
-    shop_live_start(&ctx);
     /* a flash sale's winners of one burst (hundreds) fit one transaction:
      * a cap below that only adds a transaction at the tail of the burst */
     ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 1024);
@@ -90,6 +90,9 @@ static int serve(const fl_config *cfg)
     }
     /* one pipeline's winners: one order batch */
     shop_kvbatch_around_done(ctx.kv_batch, shop_batch_hold, shop_batch_release, ctx.orders);
+    /* the realtime feed publishes through the Redis batch */
+    if (!(ctx.rt = shop_rt_start(&ctx)))
+        goto out_free;
     if (shop_trace_key_init(cfg, err, sizeof(err)) != 0) {
         fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
         goto out_free;
@@ -104,15 +107,16 @@ static int serve(const fl_config *cfg)
     shop_jobs *periodic = shop_jobs_start(&ctx, jobs, sizeof(jobs) / sizeof(jobs[0]));
     sigwait(&set, &sig);
     fl_log(FL_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", sig);
-    shop_live_quiesce(); /* long-polls answer now: the server waits for suspended requests */
+    shop_rt_quiesce(ctx.rt); /* long-polls answer, streams end: the server waits for both */
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
     shop_jobs_stop(periodic);
 out_free:
     /* after the server, which waited for every request they held; the
-     * Redis batch first: it hands winners to the order writer */
+     * feed before the Redis batch it publishes through; the Redis batch
+     * before the order writer: it hands winners to it */
+    shop_rt_stop(ctx.rt);
     shop_kvbatch_stop(ctx.kv_batch);
     shop_batch_stop(ctx.orders);
-    shop_live_stop();
     shop_trace_cache_free();
     shop_catalogue_free(ctx.catalogue);
     shop_metrics_free();

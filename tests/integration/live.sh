@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# live.sh - live sessions, the shop's side (src/shop/live.c): every route,
-# rights, the relay's internal API with good, wrong and missing secrets, the
-# status machine, and the Redis feed as seen by a second shop process this
+# live.sh - live sessions, the shop's side (src/shop/api/live.c,
+# src/shop/domain/live.c): every route, rights, the relay's internal API
+# with good, wrong and missing secrets, the status machine, and the status
+# long-poll on the realtime feed as seen by a second shop process this
 # suite starts itself (from $SHOP_BIN on a free port, without an internal
-# secret, so it also shows the 503 of an unconfigured shop).
+# secret, so it also shows the 503 of an unconfigured shop). The feed's
+# Server-Sent Events, resume, Redis restarts and slow clients: rt.sh.
 #
 # Creates its own sessions, so it can run again and again on one database.
 . "$(dirname "$0")/lib.sh"
@@ -37,8 +39,8 @@ QBJ_ADMIN=$(login admin@qingbaijiang.example.com "$DEMO_PASSWORD")
 BUYER=$(login buyer@example.com "$DEMO_PASSWORD")
 OPS=$(login ops@example.com "$DEMO_PASSWORD")
 check "demo logins work" test -n "$FARMER" -a -n "$ADMIN" -a -n "$QBJ_ADMIN" -a -n "$BUYER" -a -n "$OPS"
-as "$FARMER"; api GET /api/v1/me; AY=$(jqr '.memberships[0].coop_id')
-as "$QBJ_ADMIN"; api GET /api/v1/me; QBJ=$(jqr '.memberships[0].coop_id')
+as "$FARMER"; api GET /api/v1/me; expect_status 200 "the farmer's /me"; AY=$(jqr '.memberships[0].coop_id')
+as "$QBJ_ADMIN"; api GET /api/v1/me; expect_status 200 "the other admin's /me"; QBJ=$(jqr '.memberships[0].coop_id')
 check "the demo cooperatives are known" test -n "$AY" -a "$AY" != null -a -n "$QBJ" -a "$QBJ" != null
 
 # ------------------------------------------------------------ create: rights
@@ -90,6 +92,7 @@ expect_jq '.started_at == null and .ended_at == null' true "not started yet"
 check "the answer with the key is not cacheable" test "$(header cache-control)" = no-store
 KEY2=$(jq -r .stream_key <<<"$BODY")
 api POST /api/v1/live "$(jq -nc --arg t "second $S" '{title:$t}')"
+expect_status 201 "a second session"
 check "every session gets its own key and id" test "$(jqr .stream_key)" != "$KEY2" -a "$(jqr .id)" != "$ID"
 
 # the key is stored hashed (sha256), never in clear
@@ -121,12 +124,17 @@ api GET "/api/v1/live?status=created&coop=$AY&limit=1&cursor=$C1"
 expect_status 200 "second page"
 check "the second page holds another session" test "$(jqr '.items[0].id')" != "$FIRST"
 api GET "/api/v1/live?status=created&coop=$AY&limit=100"
+expect_status 200 "a page of 100"
 expect_jq "[.items[].id] | index(\"$ID\") != null" true "the new session is listed as created"
 expect_jq '[.items[].status] | unique | join(",")' created "only created sessions"
 api GET "/api/v1/live?status=bogus"
 expect_error 400 bad_request "unknown status filter"
 api GET "/api/v1/live?cursor=zz"
 expect_error 400 bad_request "bad cursor"
+expect_jq '.error.message | test("cursor")' true "the answer names the parameter"
+api GET "/api/v1/live?status=created&coop=$AY&limit=1&cursor="
+expect_status 200 "an empty cursor is no cursor"
+expect_jq '.items[0].id' "$FIRST" "the first page again"
 api GET "/api/v1/live?limit=0"
 expect_error 400 bad_request "bad limit"
 
@@ -163,9 +171,11 @@ expect_jq .status live "publish sets live"
 expect_jq .reconnect false "a first publish is no reconnect"
 as ""
 api GET "/api/v1/live/$ID"
+expect_status 200 "read the live session"
 expect_jq .status live "the session is live"
 expect_jq '.started_at != null' true "started_at is set"
 api GET "/api/v1/live?status=live&limit=100"
+expect_status 200 "list live sessions"
 expect_jq "[.items[].id] | index(\"$ID\") != null" true "status=live lists it"
 
 publish "$KEY"
@@ -194,6 +204,7 @@ expect_status 200 "ended"
 expect_jq .status ended "ended answers ended"
 as ""
 api GET "/api/v1/live/$ID"
+expect_status 200 "read the ended session"
 expect_jq .status ended "the session has ended"
 expect_jq '.ended_at != null' true "ended_at is set"
 publish "$KEY"
@@ -202,10 +213,13 @@ ended "$ID"
 expect_status 200 "ended twice is harmless"
 expect_jq .changed false "and changes nothing"
 unpublish "$ID"
+expect_status 200 "unpublish after the end"
 expect_jq .status ended "unpublish after the end leaves it ended"
 api GET "/api/v1/live?status=ended&limit=100"
+expect_status 200 "list ended sessions"
 expect_jq "[.items[].id] | index(\"$ID\") != null" true "status=ended lists it"
 ended "$ADMIN_LIVE"
+expect_status 200 "end a session that never went live"
 expect_jq .status ended "a session that never went live can end"
 
 LID=$(sql "SELECT id FROM live_sessions WHERE public_id = '$ID'")
@@ -231,6 +245,7 @@ expect_error 404 not_found "events of an unknown session"
 # ------------------------------------------------------------ a second shop process
 as "$FARMER"
 api POST /api/v1/live "$(jq -nc --arg t "跨进程 $S" '{title:$t}')"
+expect_status 201 "a session for the second process"
 ID2=$(jqr .id)
 KEY2=$(jqr .stream_key)
 P2=$(free_port)
@@ -244,10 +259,11 @@ sub=false
 for _ in $(seq 1 50); do
     api GET "/api/v1/live/$ID2/events"
     sub=$(jqr .subscribed)
-    [ "$sub" = true ] && break
+    [ "$STATUS" = 200 ] && [ "$sub" = true ] && break
     sleep 0.1
 done
-check "the second process subscribes to farmlive:live" test "$sub" = true
+expect_status 200 "the second process answers the long-poll"
+check "the second process subscribes to the feed (farmlive:rt)" test "$sub" = true
 AFTER=$(jqr .last_seq)
 publish "$KEY2"
 expect_error 503 unavailable "a shop without FARMLIVE_INTERNAL_SECRET refuses the internal API"
@@ -258,7 +274,7 @@ SHOP_URL=$SAVED_URL
 # and 6 polls waiting, other requests are answered at once, and a poll with
 # nothing to hear answers at its timeout with no events
 for i in 1 2 3 4 5 6; do
-    curl -s --max-time 10 -o "$_TMP/idle$i.json" -w '%{time_total}\n' \
+    curl -s --max-time 10 -o "$_TMP/idle$i.json" -w '%{http_code} %{time_total}\n' \
         "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=$AFTER&wait=3" >"$_TMP/idle$i.time" &
     eval "IDLE$i=\$!"
 done
@@ -272,19 +288,24 @@ t1=$(date +%s%N)
 check "with 6 long-polls waiting on 2 worker threads, another request is answered ($code)" test "$code" = 200
 check "at once ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 1000
 for i in 1 2 3 4 5 6; do eval "wait \$IDLE$i"; done
-times=$(cat "$_TMP"/idle[1-6].time | tr '\n' ' ')
+codes=$(cut -d' ' -f1 "$_TMP"/idle[1-6].time | sort -u | tr '\n' ' ')
+check "the idle long-polls answered 200 ($codes)" test "$codes" = "200 "
+times=$(cut -d' ' -f2 "$_TMP"/idle[1-6].time | tr '\n' ' ')
 check "the idle long-polls answered at their 3 s timeout (s: $times)" \
     awk -v t="$times" 'BEGIN { n = split(t, a, " "); for (i = 1; i <= n; i++) if (a[i] < 2.9 || a[i] >= 6) exit 1; exit n != 6 }'
 BODY=$(cat "$_TMP/idle6.json")
+STATUS=$(cut -d' ' -f1 "$_TMP/idle6.time")
+expect_status 200 "the sixth idle long-poll"
 expect_jq '.events | length' 0 "an idle long-poll answers no events"
 expect_jq ".id" "$ID2" "for its session"
 expect_jq ".last_seq" "$AFTER" "with the last seq it heard"
 
 # a long-poll on the second process, a redis-cli subscriber, then the change on the first
-curl -s --max-time 15 "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=$AFTER&wait=8" >"$_TMP/poll.json" &
+curl -s --max-time 15 -o "$_TMP/poll.json" -w '%{http_code}' \
+    "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=$AFTER&wait=8" >"$_TMP/poll.code" &
 POLL=$!
 if [ -n "${REDIS_PORT-}" ] && command -v redis-cli >/dev/null; then
-    timeout 6 redis-cli -p "$REDIS_PORT" --raw SUBSCRIBE farmlive:live >"$_TMP/sub.txt" 2>&1 &
+    timeout 6 redis-cli -p "$REDIS_PORT" --raw SUBSCRIBE farmlive:rt >"$_TMP/sub.txt" 2>&1 &
     RSUB=$!
 else
     RSUB=
@@ -296,6 +317,8 @@ expect_status 200 "the first process accepts the publish"
 wait "$POLL"
 t1=$(date +%s%N)
 BODY=$(cat "$_TMP/poll.json")
+STATUS=$(cat "$_TMP/poll.code")
+expect_status 200 "the second process's long-poll answers"
 expect_jq '.events[0].status' live "the second process's long-poll sees the change"
 expect_jq '.events[0].previous' created "with the previous status"
 expect_jq '.events[0].reason' publish "and the reason"
@@ -304,18 +327,20 @@ check "the long-poll answered at once, not at its timeout ($(( (t1 - t0) / 10000
 SHOP_URL=http://127.0.0.1:$P2
 as ""
 api GET "/api/v1/live/$ID2"
+expect_status 200 "the second process reads the session"
 expect_jq .status live "the second process serves the new status"
 SHOP_URL=$SAVED_URL
 if [ -n "$RSUB" ]; then
     wait "$RSUB"
-    check "the change was PUBLISHed on farmlive:live as JSON" \
-        grep -q "\"id\":\"$ID2\",\"coop_id\":$AY,\"status\":\"live\"" "$_TMP/sub.txt"
+    check "the change was PUBLISHed on farmlive:rt, on topic live:$ID2, as JSON" \
+        grep -q "^live:$ID2 status 0 [0-9]*\$" "$_TMP/sub.txt"
+    check "with the event's JSON" grep -q "\"id\":\"$ID2\",\"coop_id\":$AY,\"status\":\"live\"" "$_TMP/sub.txt"
 fi
 ended "$ID2"
 
 # shutdown answers a waiting long-poll at once instead of waiting for it
 curl -s --max-time 15 -o "$_TMP/last.json" -w '%{http_code}' \
-    "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=999999999&wait=10" >"$_TMP/last.code" &
+    "http://127.0.0.1:$P2/api/v1/live/$ID2/events?after=9000000000000000&wait=10" >"$_TMP/last.code" &
 LP=$!
 sleep 0.5
 check "a long-poll is waiting when SIGTERM comes" kill -0 "$LP"

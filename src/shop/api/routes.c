@@ -11,6 +11,7 @@
 #include "farmlive/shop/api/inventory.h"
 #include "farmlive/shop/api/orders.h"
 #include "farmlive/shop/api/payments.h"
+#include "farmlive/shop/api/live.h"
 
 #define PUB SHOP_ROLE_PUBLIC
 #define USER SHOP_ROLE_USER

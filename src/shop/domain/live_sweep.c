@@ -108,6 +108,9 @@ static int listed(const json_t *streams, const char *live_id)
     return 0;
 }
 
+/* Columns of the sweep's SELECT. */
+enum { SC_PUBLIC_ID, SC_STATUS, SC_UPDATED };
+
 int shop_live_sweep(const shop_ctx *ctx)
 {
     fl_db *db = NULL;
@@ -135,8 +138,8 @@ int shop_live_sweep(const shop_ctx *ctx)
         goto out_free;
     }
     for (size_t i = 0; i < fl_rows_count(rows); i++) {
-        const char *id = fl_rows_str(rows, i, 0), *seen = fl_rows_str(rows, i, 2);
-        int idle = strcmp(fl_rows_str(rows, i, 1), "idle") == 0;
+        const char *id = fl_rows_str(rows, i, SC_PUBLIC_ID), *seen = fl_rows_str(rows, i, SC_UPDATED);
+        int idle = strcmp(fl_rows_str(rows, i, SC_STATUS), "idle") == 0;
         if (listed(streams, id))
             continue;
         if (!idle)

@@ -73,13 +73,6 @@ int shop_epcis_get(shop_req *r);
 
 /* -- buying: api/carts.h, orders.h, inventory.h, payments.h, flash.h -- */
 
-/* -- live: live.c -- */
-int shop_live_list(shop_req *r);
-int shop_live_create(shop_req *r);
-int shop_live_get(shop_req *r);
-int shop_live_events(shop_req *r);
-int shop_live_internal_publish(shop_req *r);
-int shop_live_internal_unpublish(shop_req *r);
-int shop_live_internal_ended(shop_req *r);
+/* live sessions: api/live.h */
 
 #endif

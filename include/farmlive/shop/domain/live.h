@@ -1,40 +1,94 @@
-/* shop/domain/live.h - live sessions' status feed across shop processes (live.c).
+/* shop/domain/live.h - live sessions: the rows, the stream keys, the status
+ * machine (live.c) and the sessions the relay can no longer speak for
+ * (live_sweep.c). The HTTP side is api/live.c.
  *
- * Every status change of a live session (created, live, idle, ended) is
- * published on the Redis channel "farmlive:live" as one JSON object:
+ * Status machine (one transaction per change: the row, then a log row):
  *
- *   {"seq":42,"id":"9f1c2a7be0d34c55","coop_id":1,"status":"live",
+ *   created --publish--> live --unpublish--> idle --publish--> live
+ *      |                  |  \__publish (takeover, stays live)
+ *      `------ended-------'-------ended-------> ended   (publish now refused)
+ *
+ * Every status change, once committed, is raised on the realtime feed
+ * (rt/feed.h) as an event of type "status" on the topic live:{public_id}:
+ *
+ *   {"seq":1765012345678901,"id":"9f1c2a7be0d34c55","coop_id":1,"status":"live",
  *    "previous":"created","reason":"publish","at":"2026-11-26T19:30:00Z"}
  *
- * seq comes from INCR farmlive:live:seq in the same Lua call as the PUBLISH,
- * so it is global and every subscriber receives messages in seq order.
- * MariaDB stays the source of truth; the channel tells other processes (and
- * their waiting clients) that something changed.
+ * (previous is null for "created"). MariaDB stays the source of truth;
+ * the feed tells clients, on every shop process, that something changed.
  *
- * Each shop process keeps one subscriber thread and the last events it
- * received in a small ring; GET /api/v1/live/{id}/events long-polls that ring
- * (see live.c). The feed starts on the first live request, or earlier when
- * main calls shop_live_start(). */
+ * Stream keys: 256 bits from the CSPRNG as 64 hex, shown once when the
+ * session is made; MariaDB keeps sha256(key) under a unique index and the
+ * publish check looks the session up by that hash. A key carries 256 bits
+ * of entropy, so a pepper would add nothing against guessing from a leaked
+ * hash. */
 #ifndef FARMLIVE_SHOP_DOMAIN_LIVE_H
 #define FARMLIVE_SHOP_DOMAIN_LIVE_H
 
-#include "farmlive/shop/core/http.h"
+#include <jansson.h>
+#include "farmlive/db.h"
+#include "farmlive/shop/core/ctx.h"
+#include "farmlive/shop/core/status.h"
 
-#define SHOP_LIVE_CHANNEL "farmlive:live"
+#define SHOP_LIVE_ID_HEX 16 /* public id: 8 random bytes */
+#define SHOP_LIVE_KEY_HEX 64
+#define SHOP_LIVE_TITLE_MAX 128
+#define SHOP_LIVE_EVENT_STATUS "status" /* the feed's event type of a status change */
 
-/* Starts the subscriber thread once per process (later calls do nothing).
- * Copies what it needs from ctx->cfg. 0, or -1 when the thread cannot start
- * (events then stay empty; nothing else is affected). */
-int shop_live_start(const shop_ctx *ctx);
-/* A relay-side event applied from a background task (no request), as the
- * relay's own report would: SHOP_LIVE_UNPUBLISH moves a live session to
- * idle, SHOP_LIVE_END ends it; why is the reason logged and announced.
- * seen: the session's updated_at as the caller read it when it decided
- * (NULL: whatever it is now); a session changed since is left alone (a
- * publisher that reconnected meanwhile). 1 when changed, 0 when nothing
- * was to change, -1 on error. */
-enum shop_live_event { SHOP_LIVE_UNPUBLISH, SHOP_LIVE_END };
-int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_event ev, const char *public_id,
+/* 1 when s is a public id (16 lowercase hex) / a status name. */
+int shop_live_id_valid(const char *s);
+int shop_live_status_valid(const char *s);
+
+/* A new session of coop_id for the caller (account_id): a coop_id of 0
+ * means the caller's only cooperative. The caller must be a member of the
+ * cooperative (farmer or admin), or a platform admin naming it. *out: the
+ * session's JSON with "rtmp_url" and "stream_key" (the only time the key
+ * is shown). SHOP_OK, or refused: 422 (no such cooperative, none or
+ * several to choose from), 403 (not a member), database faults. */
+int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int platform_admin,
+                   long long coop_id, const char *title, json_t **out, shop_fault *f);
+
+/* One session's public JSON (never its key) into *out (out may be NULL:
+ * whether it exists). SHOP_OK, or 404 (malformed or unknown id), database
+ * faults. */
+int shop_live_find(const fl_config *cfg, fl_db *db, const char *public_id, json_t **out,
+                   shop_fault *f);
+
+/* A page of sessions, newest first: status (NULL: any) and coop (0: any)
+ * filter; cursor is the previous page's last id (0: the first page);
+ * limit 1..100. *out: {"items": [...], "next_cursor": "<hex>"|null}. */
+int shop_live_page(const fl_config *cfg, fl_db *db, const char *status, long long coop,
+                   long long cursor, long long limit, json_t **out, shop_fault *f);
+
+/* What the relay reports, and what the sweep does in its place. */
+enum shop_live_op { SHOP_LIVE_PUBLISH, SHOP_LIVE_UNPUBLISH, SHOP_LIVE_END };
+
+/* What a change found and did. */
+typedef struct shop_live_change {
+    long long id, coop_id;
+    char public_id[SHOP_LIVE_ID_HEX + 1];
+    char from[8];
+    const char *to, *reason;
+    int changed; /* a row was written (a takeover writes one: to == from) */
+} shop_live_change;
+
+/* Applies op to a session and raises the status change on the feed:
+ * SHOP_LIVE_PUBLISH looks the session up by its stream key (key: 64 hex)
+ * and client_ip (may be NULL) is logged; the others by its public id.
+ * Deadlocks are retried. SHOP_OK with *ch filled, or refused: an unknown
+ * or malformed key 403, an ended session's publish 403, an unknown
+ * session 404, database faults. */
+int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *lookup,
+                            const char *client_ip, shop_live_change *ch, shop_fault *f);
+
+/* A relay-side event applied from a background task, as the relay's own
+ * report would: SHOP_LIVE_UNPUBLISH moves a live session to idle,
+ * SHOP_LIVE_END ends it; why is the reason logged and announced. seen:
+ * the session's updated_at as the caller read it when it decided (NULL:
+ * whatever it is now); a session changed since is left alone (a publisher
+ * that reconnected meanwhile). 1 when changed, 0 when nothing was to
+ * change, -1 on error (logged). */
+int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *public_id,
                     const char *why, const char *seen);
 
 /* Sessions the relay can no longer speak for (live_sweep.c): with
@@ -47,14 +101,5 @@ int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_event ev, con
  * pass. A periodic job (core/jobs.h), every few seconds. Returns the
  * sessions changed, or -1 when MariaDB could not be asked. */
 int shop_live_sweep(const shop_ctx *ctx);
-
-/* Shutdown's first step, before the HTTP server stops: every waiting
- * long-poll is answered now and later ones at once (without it, viewers
- * polling again and again would keep the server's suspended-request wait
- * from ever ending). Safe when never started. */
-void shop_live_quiesce(void);
-/* Stops the subscriber and frees the feed. Call after the HTTP server has
- * stopped (no handler may still be running); safe when never started. */
-void shop_live_stop(void);
 
 #endif

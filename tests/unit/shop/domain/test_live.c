@@ -1,7 +1,7 @@
-/* test_live.c - the I/O-free parts of src/shop/domain/live.c: the status machine
- * (every op from every status, one table), the id / key / status checks,
- * the cursor codec, and the feed's ring (messages in, seq and wrap-around)
- * driven without Redis. Includes live.c to reach its statics. */
+/* test_live.c - the I/O-free parts of src/shop/domain/live.c: the status
+ * machine (every op from every status, one table) and the id, key and
+ * status checks. (The event feed the sessions publish on is tested in
+ * tests/unit/shop/rt/.) Includes live.c to reach its statics. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,24 +11,24 @@
 #include "../../../../src/shop/domain/live.c"
 
 static const struct {
-    enum live_op op;
+    enum shop_live_op op;
     const char *from;
     int want;
     const char *to, *reason;
 } machine[] = {
     /* clang-format off */
-    {LIVE_OP_PUBLISH,   "created", LIVE_NEXT_CHANGE, "live",  "publish"},
-    {LIVE_OP_PUBLISH,   "live",    LIVE_NEXT_CHANGE, "live",  "reconnect"}, /* takeover */
-    {LIVE_OP_PUBLISH,   "idle",    LIVE_NEXT_CHANGE, "live",  "reconnect"},
-    {LIVE_OP_PUBLISH,   "ended",   LIVE_NEXT_REFUSE, "ended", NULL},
-    {LIVE_OP_UNPUBLISH, "created", LIVE_NEXT_SAME,   "created", NULL},
-    {LIVE_OP_UNPUBLISH, "live",    LIVE_NEXT_CHANGE, "idle",  "unpublish"},
-    {LIVE_OP_UNPUBLISH, "idle",    LIVE_NEXT_SAME,   "idle",  NULL},
-    {LIVE_OP_UNPUBLISH, "ended",   LIVE_NEXT_SAME,   "ended", NULL},
-    {LIVE_OP_END,       "created", LIVE_NEXT_CHANGE, "ended", "ended"},
-    {LIVE_OP_END,       "live",    LIVE_NEXT_CHANGE, "ended", "ended"},
-    {LIVE_OP_END,       "idle",    LIVE_NEXT_CHANGE, "ended", "ended"},
-    {LIVE_OP_END,       "ended",   LIVE_NEXT_SAME,   "ended", NULL},
+    {SHOP_LIVE_PUBLISH,   "created", LIVE_NEXT_CHANGE, "live",    "publish"},
+    {SHOP_LIVE_PUBLISH,   "live",    LIVE_NEXT_CHANGE, "live",    "reconnect"}, /* takeover */
+    {SHOP_LIVE_PUBLISH,   "idle",    LIVE_NEXT_CHANGE, "live",    "reconnect"},
+    {SHOP_LIVE_PUBLISH,   "ended",   LIVE_NEXT_REFUSE, "ended",   NULL},
+    {SHOP_LIVE_UNPUBLISH, "created", LIVE_NEXT_SAME,   "created", NULL},
+    {SHOP_LIVE_UNPUBLISH, "live",    LIVE_NEXT_CHANGE, "idle",    "unpublish"},
+    {SHOP_LIVE_UNPUBLISH, "idle",    LIVE_NEXT_SAME,   "idle",    NULL},
+    {SHOP_LIVE_UNPUBLISH, "ended",   LIVE_NEXT_SAME,   "ended",   NULL},
+    {SHOP_LIVE_END,       "created", LIVE_NEXT_CHANGE, "ended",   "ended"},
+    {SHOP_LIVE_END,       "live",    LIVE_NEXT_CHANGE, "ended",   "ended"},
+    {SHOP_LIVE_END,       "idle",    LIVE_NEXT_CHANGE, "ended",   "ended"},
+    {SHOP_LIVE_END,       "ended",   LIVE_NEXT_SAME,   "ended",   NULL},
     /* clang-format on */
 };
 
@@ -39,10 +39,9 @@ static void test_status_machine(void **state)
         const char *to = NULL, *reason = NULL;
         int got = live_next(machine[i].op, machine[i].from, &to, &reason);
         if (got != machine[i].want || strcmp(to, machine[i].to) != 0 ||
-            (machine[i].reason ? !reason || strcmp(reason, machine[i].reason) != 0
-                               : reason != NULL))
-            fail_msg("row %zu (op %d from %s): got %d -> %s (%s)", i, machine[i].op,
-                     machine[i].from, got, to, reason ? reason : "-");
+            (machine[i].reason ? !reason || strcmp(reason, machine[i].reason) != 0 : reason != NULL))
+            fail_msg("row %zu (op %d from %s): got %d -> %s (%s)", i, machine[i].op, machine[i].from, got,
+                     to, reason ? reason : "-");
     }
 }
 
@@ -55,45 +54,30 @@ static void test_checks(void **state)
     assert_false(is_hex("0123456789abcdef0", 16));
     assert_false(is_hex("0123456789abcdeg", 16));
     assert_false(is_hex("", 16));
-    assert_true(is_status("created") && is_status("live") && is_status("idle") &&
-                is_status("ended"));
-    assert_false(is_status("LIVE") || is_status("") || is_status("live "));
+    assert_true(shop_live_id_valid("0123456789abcdef"));
+    assert_false(shop_live_id_valid(NULL));
+    assert_false(shop_live_id_valid("0123456789abcdef0123"));
+    assert_true(shop_live_status_valid("created") && shop_live_status_valid("live") &&
+                shop_live_status_valid("idle") && shop_live_status_valid("ended"));
+    assert_false(shop_live_status_valid("LIVE") || shop_live_status_valid("") ||
+                 shop_live_status_valid("live "));
 }
 
-static void feed_push(live_feed *f, long long seq, const char *id)
+/* The refusals that need no database: a malformed key is an unknown key
+ * (403), a malformed id an unknown session (404); the sweep's entry
+ * refuses publish and malformed ids. */
+static void test_refusals_before_the_database(void **state)
 {
-    char msg[160];
-    int n = snprintf(msg, sizeof(msg), "{\"seq\":%lld,\"id\":\"%s\",\"status\":\"live\"}", seq, id);
-    feed_on_message(f, msg, (size_t)n);
-}
-
-/* The ring without a thread: messages in order, malformed ones ignored,
- * the oldest overwritten after LIVE_RING. */
-static void test_ring(void **state)
-{
-    static const char seq_not_int[] = "{\"seq\":\"2\",\"id\":\"0123456789abcdef\"}";
-    live_feed *f = fl_calloc(1, sizeof(*f));
+    shop_live_change ch;
+    shop_fault f;
     (void)state;
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->cond, NULL);
-
-    feed_push(f, 1, "0123456789abcdef");
-    feed_on_message(f, "not json", 8);
-    feed_on_message(f, seq_not_int, sizeof(seq_not_int) - 1);
-    feed_push(f, 3, "BAD-ID");
-    assert_int_equal(f->last_seq, 1);
-    assert_int_equal(f->next, 1);
-    assert_int_equal(f->oldest_seq, 1);
-
-    for (long long s = 2; s <= LIVE_RING + 10; s++)
-        feed_push(f, s, "fedcba9876543210");
-    assert_int_equal(f->last_seq, LIVE_RING + 10);
-    assert_int_equal(f->oldest_seq, 11); /* 1..10 dropped */
-    assert_int_equal(f->ring[f->next].seq, 11);
-    for (size_t i = 0; i < LIVE_RING; i++)
-        assert_non_null(f->ring[i].json);
-
-    feed_free(f); /* no subscriber: frees the ring */
+    assert_int_equal(shop_live_change_status(NULL, NULL, SHOP_LIVE_PUBLISH, "not-hex", NULL, &ch, &f),
+                     SHOP_E_FORBIDDEN);
+    assert_string_equal(f.msg, "unknown stream key");
+    assert_int_equal(shop_live_change_status(NULL, NULL, SHOP_LIVE_END, "0123", NULL, &ch, &f), SHOP_E_NOT_FOUND);
+    assert_int_equal(shop_live_apply(NULL, NULL, SHOP_LIVE_PUBLISH, "0123456789abcdef", "x", NULL), -1);
+    assert_int_equal(shop_live_apply(NULL, NULL, SHOP_LIVE_END, "nope", "x", NULL), -1);
+    assert_int_equal(shop_live_find(NULL, NULL, "NOPE", NULL, &f), SHOP_E_NOT_FOUND);
 }
 
 int main(void)
@@ -101,7 +85,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_machine),
         cmocka_unit_test(test_checks),
-        cmocka_unit_test(test_ring),
+        cmocka_unit_test(test_refusals_before_the_database),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,251 @@
+/* live.c - live sessions over HTTP (routes in shop/api/live.h): parse, call
+ * domain/live.c or the realtime feed, answer.
+ *
+ * The internal routes are SHOP_ROLE_PUBLIC in the route table: the caller is
+ * the relay, not an account. Each handler first checks X-Internal-Secret
+ * against cfg->internal_secret (sha256 of both, compared in constant time):
+ * not configured -> 503, missing -> 401, wrong -> 403.
+ *
+ * GET /api/v1/live/{id}/events is the feed's topic live:{id} (rt/feed.h):
+ *   long-poll (default)  ?after=SEQ&wait=S: the session's events with seq >
+ *                        after, waiting up to S seconds (at most
+ *                        LIVE_WAIT_MAX) for one; the request is suspended
+ *                        meanwhile, no thread held
+ *   Server-Sent Events   with Accept: text/event-stream: the events after
+ *                        Last-Event-ID (else after; else whatever the
+ *                        ring holds), then each new one as it comes */
+#include "farmlive/shop/api/live.h"
+#include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/rt/feed.h"
+#include "farmlive/shop/core/values.h"
+#include "farmlive/crypto.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LIVE_IP_MAX 64
+#define LIVE_LIMIT_DEFAULT 20
+#define LIVE_LIMIT_MAX 100
+#define LIVE_WAIT_MAX 10 /* seconds; shutdown answers waiters at once (shop_rt_quiesce) */
+
+/* ---- internal API (the relay) ---------------------------------------------- */
+
+/* The shared-secret check of every internal route. */
+static int internal_auth(shop_req *r)
+{
+    const char *want = r->ctx->cfg->internal_secret;
+    const char *got = shop_header(r, "X-Internal-Secret");
+    unsigned char a[crypto_hash_sha256_BYTES], b[crypto_hash_sha256_BYTES];
+
+    if (!want[0])
+        return shop_fail(r, SHOP_E_UNAVAILABLE,
+                         "not configured: FARMLIVE_INTERNAL_SECRET is empty, the internal API is off");
+    if (!got || !got[0])
+        return shop_fail(r, SHOP_E_UNAUTHORIZED, "X-Internal-Secret is missing");
+    /* Hash both so the comparison takes the same time whatever the lengths. */
+    crypto_hash_sha256(a, (const unsigned char *)want, strlen(want));
+    crypto_hash_sha256(b, (const unsigned char *)got, strlen(got));
+    if (sodium_memcmp(a, b, sizeof(a)) != 0)
+        return shop_fail(r, SHOP_E_FORBIDDEN, "X-Internal-Secret does not match");
+    return SHOP_OK;
+}
+
+/* Applies op to the session named by `lookup` (a stream key for publish). */
+static int change(shop_req *r, enum shop_live_op op, const char *lookup, const char *ip, shop_live_change *ch)
+{
+    shop_fault f;
+    fl_db *db = NULL;
+    int rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    if (shop_live_change_status(r->ctx, db, op, lookup, ip, ch, &f) != SHOP_OK)
+        return shop_fail_fault(r, &f);
+    return SHOP_OK;
+}
+
+int shop_live_internal_publish(shop_req *r)
+{
+    const char *key = NULL, *ip = NULL;
+    shop_live_change ch;
+    int rc;
+
+    if ((rc = internal_auth(r)) < 0)
+        return rc;
+    if ((rc = shop_body_str(r, "stream_key", 1, 1, 256, &key)) < 0)
+        return rc;
+    if ((rc = shop_body_str(r, "client_ip", 0, 0, LIVE_IP_MAX, &ip)) < 0)
+        return rc;
+    if ((rc = change(r, SHOP_LIVE_PUBLISH, key, ip && ip[0] ? ip : NULL, &ch)) < 0)
+        return rc;
+    return shop_reply_json(r, 200,
+                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to, "reconnect",
+                                     strcmp(ch.from, "created") != 0));
+}
+
+/* unpublish and ended: {"live_id"} -> 200 {"live_id","status","changed"}. */
+static int internal_by_id(shop_req *r, enum shop_live_op op)
+{
+    const char *id = NULL;
+    shop_live_change ch;
+    int rc;
+
+    if ((rc = internal_auth(r)) < 0)
+        return rc;
+    if ((rc = shop_body_str(r, "live_id", 1, 1, 64, &id)) < 0)
+        return rc;
+    if ((rc = change(r, op, id, NULL, &ch)) < 0)
+        return rc;
+    return shop_reply_json(r, 200,
+                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to, "changed",
+                                     ch.changed && strcmp(ch.from, ch.to) != 0));
+}
+
+int shop_live_internal_unpublish(shop_req *r)
+{
+    return internal_by_id(r, SHOP_LIVE_UNPUBLISH);
+}
+
+int shop_live_internal_ended(shop_req *r)
+{
+    return internal_by_id(r, SHOP_LIVE_END);
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+int shop_live_create(shop_req *r)
+{
+    const char *title = NULL;
+    long long coop_id = 0;
+    json_t *out = NULL;
+    fl_db *db = NULL;
+    shop_fault f;
+    int rc;
+
+    if ((rc = shop_body_str(r, "title", 1, 1, SHOP_LIVE_TITLE_MAX, &title)) < 0)
+        return rc;
+    if ((rc = shop_body_int(r, "coop_id", 0, 1, LLONG_MAX, &coop_id, NULL)) < 0)
+        return rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    if (shop_live_open(r->ctx, db, r->session->account_id, r->session->platform_admin, coop_id, title, &out,
+                       &f) != SHOP_OK)
+        return shop_fail_fault(r, &f);
+    shop_add_header(r, "Cache-Control", "no-store");
+    return shop_reply_json(r, 201, out);
+}
+
+int shop_live_list(shop_req *r)
+{
+    const char *status = shop_query(r, "status"), *v;
+    long long coop = 0, cursor = 0, limit = LIVE_LIMIT_DEFAULT;
+    json_t *out = NULL;
+    fl_db *db = NULL;
+    shop_fault f;
+    int rc;
+
+    if (status && !shop_live_status_valid(status))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "status must be created, live, idle or ended");
+    if ((v = shop_query(r, "coop")) && shop_parse_dec(v, 1, LLONG_MAX, &coop))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "coop must be a cooperative id");
+    if ((v = shop_query(r, "limit")) && shop_parse_dec(v, 1, LIVE_LIMIT_MAX, &limit))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", LIVE_LIMIT_MAX);
+    if ((v = shop_query(r, "cursor")) && v[0] && shop_cursor_parse(v, &cursor)) /* cursor= is no cursor */
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "cursor must be the next_cursor of a previous page");
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    if (shop_live_page(r->ctx->cfg, db, status, coop, cursor, limit, &out, &f) != SHOP_OK)
+        return shop_fail_fault(r, &f);
+    return shop_reply_json(r, 200, out);
+}
+
+/* The session named by path parameter 0 must exist (404), into *out when
+ * out is not NULL. */
+static int find(shop_req *r, json_t **out)
+{
+    fl_db *db = NULL;
+    shop_fault f;
+    int rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    if (shop_live_find(r->ctx->cfg, db, shop_param(r, 0), out, &f) != SHOP_OK)
+        return shop_fail_fault(r, &f);
+    return SHOP_OK;
+}
+
+int shop_live_get(shop_req *r)
+{
+    json_t *out = NULL;
+    int rc;
+    if ((rc = find(r, &out)) < 0)
+        return rc;
+    return shop_reply_json(r, 200, out);
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+/* A long-poll, in the request's arena. */
+typedef struct events_poll {
+    const char *id;
+    char topic[SHOP_RT_TOPIC_MAX + 1];
+    long long after;
+} events_poll;
+
+/* The long-poll's answer, first or resumed, from the feed as it is now:
+ * {"id","events":[...],"last_seq","subscribed","truncated"}, the events'
+ * JSON texts copied as they are. */
+static int events_answer(shop_req *r, void *arg)
+{
+    const events_poll *p = arg;
+    shop_rt_view v;
+    size_t cap = 160 + strlen(p->id), n = 0;
+    char *text;
+
+    if (shop_rt_read(r->ctx->rt, p->topic, p->after, r->arena, &v) != SHOP_OK)
+        return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
+    for (size_t i = 0; i < v.n; i++)
+        cap += v.events[i]->data_len + 1;
+    text = fl_arena_alloc(r->arena, cap);
+    n += (size_t)snprintf(text, cap, "{\"id\":\"%s\",\"events\":[", p->id);
+    for (size_t i = 0; i < v.n; i++) {
+        if (i)
+            text[n++] = ',';
+        memcpy(text + n, v.events[i]->data, v.events[i]->data_len);
+        n += v.events[i]->data_len;
+    }
+    n += (size_t)snprintf(text + n, cap - n, "],\"last_seq\":%lld,\"subscribed\":%s,\"truncated\":%s}",
+                          v.last_seq, v.subscribed ? "true" : "false", v.truncated ? "true" : "false");
+    return shop_reply_raw(r, 200, "application/json; charset=utf-8", text, n);
+}
+
+/* 1 when the client asks for Server-Sent Events. */
+static int wants_sse(shop_req *r)
+{
+    const char *accept = shop_header(r, "Accept");
+    return accept && strcasestr(accept, "text/event-stream") != NULL;
+}
+
+/* Long-poll or SSE of the session's status changes (see the top). */
+int shop_live_events(shop_req *r)
+{
+    events_poll *p = fl_arena_alloc(r->arena, sizeof(*p));
+    long long wait = 0;
+    const char *v;
+    int rc;
+
+    p->after = 0;
+    if ((v = shop_query(r, "after")) && shop_parse_dec(v, 0, LLONG_MAX, &p->after))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "after must be a sequence number");
+    if ((v = shop_query(r, "wait")) && shop_parse_dec(v, 0, LIVE_WAIT_MAX, &wait))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "wait must be 0..%d seconds", LIVE_WAIT_MAX);
+    if ((rc = find(r, NULL)) < 0)
+        return rc;
+    p->id = shop_param(r, 0);
+    shop_rt_topic_live(p->topic, p->id); /* a valid id: find checked it */
+    if (!wants_sse(r))
+        return shop_rt_wait(r->ctx->rt, r, p->topic, p->after, (int)wait * 1000, events_answer, p);
+    if ((v = shop_header(r, "Last-Event-ID")) && v[0] && shop_parse_dec(v, 0, LLONG_MAX, &p->after))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "Last-Event-ID must be a sequence number");
+    shop_release_conns(r); /* the stream may last hours */
+    return shop_rt_sse(r->ctx->rt, r, p->topic, p->after);
+}
