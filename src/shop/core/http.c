@@ -34,7 +34,7 @@
 
 /* The buffer MHD gives a streamed reply's reader when the client speaks
  * HTTP/1.0 (with chunked encoding it reads into the connection's own). */
-#define SHOP_STREAM_BLOCK 1024
+#define SHOP_STREAM_BLOCK 256
 
 struct shop_server {
     struct MHD_Daemon *daemon;
