@@ -205,7 +205,8 @@ BEFORE=$(ids b1 | tail -n 1)
 ops/stack.sh stop-redis "$STACK_DIR" >/dev/null
 sleep 1
 ops/stack.sh start-redis "$STACK_DIR" "$REDIS_PORT" >/dev/null
-check "Redis is back" test "$(rcli PING)" = PONG
+for _ in $(seq 1 300); do [ "$(rcli PING 2>/dev/null)" = PONG ] && break; sleep 0.1; done # past LOADING
+check "Redis is back (its AOF loaded)" test "$(rcli PING)" = PONG
 unpublish "$ID" # at once: the second shop may not have subscribed again yet (the backlog fills the gap)
 expect_status 200 "a change right after the restart"
 if until_statuses b1 created,live,idle,live,idle,live,idle 15; then ok; else
@@ -289,8 +290,9 @@ FIRST=$(inject "$SLOW_ID" 4000 2000) # 8 MB through the topic
 if timeout 20 cat <&"$SLOW" >/dev/null; then ok; else bad "the client that does not read is dropped (its connection closed)"; fi
 exec {SLOW}<&-
 RSS1=$(rss_kb "$PID2")
+# a stream that buffered what its client did not read would hold all 8 MB
 check "the shop's memory stayed bounded with 8 MB sent to a client that did not read ($RSS0 -> $RSS1 kB)" \
-    test $((RSS1 - RSS0)) -lt 4096
+    test $((RSS1 - RSS0)) -lt 6144
 until_has fast "^id: $((FIRST + 3999))\$" 20
 got=$(ids fast | awk -v f="$FIRST" '$1 >= f' | wc -l)
 check "the client that reads got all 4000 events ($got)" test "$got" = 4000

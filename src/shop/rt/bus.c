@@ -50,8 +50,19 @@ struct shop_rt_bus {
 
 /* One queued publish: the batch item, its argv and the texts they point
  * to, in one allocation freed by its done. */
-enum { PA_EVALSHA, PA_SHA, PA_NKEYS, PA_SEQ_KEY, PA_LOG_KEY, PA_CHANNEL, PA_HEAD, PA_TAIL, PA_BACKLOG,
-       PA_KEEP, PA_COUNT };
+enum {
+    PA_EVALSHA,
+    PA_SHA,
+    PA_NKEYS,
+    PA_SEQ_KEY,
+    PA_LOG_KEY,
+    PA_CHANNEL,
+    PA_HEAD,
+    PA_TAIL,
+    PA_BACKLOG,
+    PA_KEEP,
+    PA_COUNT
+};
 
 typedef struct pub_item {
     shop_kvbatch_item it;
@@ -67,8 +78,9 @@ static void publish_done(shop_kvbatch_item *it, redisReply *rep)
     pub_item *p = (pub_item *)it; /* it is p's first member */
     if (!rep || rep->type != REDIS_REPLY_INTEGER) {
         if (atomic_exchange(&publish_failing, 1) == 0)
-            fl_log(FL_LOG_WARN, "rt_publish_failed", "%.*s: %s (events are lost until Redis answers)",
-                   (int)p->lens[PA_HEAD], p->argv[PA_HEAD],
+            fl_log(FL_LOG_WARN, "rt_publish_failed",
+                   "%.*s: %s (events are lost until Redis answers)", (int)p->lens[PA_HEAD],
+                   p->argv[PA_HEAD],
                    rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "Redis unreachable");
     } else if (atomic_exchange(&publish_failing, 0) == 1) {
         fl_log(FL_LOG_INFO, "rt_publish_recovered", "events reach Redis again");
@@ -78,7 +90,8 @@ static void publish_done(shop_kvbatch_item *it, redisReply *rep)
 
 /* Sets argv/lens slot k to the text a then b (copied to *at, NUL-terminated)
  * and moves *at past it. */
-static void put_arg(pub_item *p, int k, char **at, const char *a, size_t an, const char *b, size_t bn)
+static void put_arg(pub_item *p, int k, char **at, const char *a, size_t an, const char *b,
+                    size_t bn)
 {
     memcpy(*at, a, an);
     memcpy(*at + an, b, bn);
@@ -95,8 +108,8 @@ int shop_rt_bus_publish(shop_rt_bus *b, const char *topic, const char *type, uns
     static const char backlog[] = "256", keep[] = "86400"; /* SHOP_RT_BACKLOG, SHOP_RT_KEEP_S */
     _Static_assert(SHOP_RT_BACKLOG == 256 && SHOP_RT_KEEP_S == 86400, "the literals above");
 
-    if (!shop_rt_topic_valid(topic) || !shop_rt_type_valid(type) || len < 2 || len > SHOP_RT_DATA_MAX ||
-        data[0] != '{' || data[len - 1] != '}')
+    if (!shop_rt_topic_valid(topic) || !shop_rt_type_valid(type) || len < 2 ||
+        len > SHOP_RT_DATA_MAX || data[0] != '{' || data[len - 1] != '}')
         return -1;
     size_t tn = strlen(topic);
     size_t hn = (size_t)snprintf(head, sizeof(head), "%s %s %u", topic, type, flags & 0xffffu);

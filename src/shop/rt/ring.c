@@ -46,7 +46,7 @@ static void pop_oldest(shop_rt_ring *r)
 }
 
 /* Appends e as the newest, then keeps the bounds (never dropping e). */
-static void append(shop_rt_ring *r, shop_rt_event *e)
+static void push_newest(shop_rt_ring *r, shop_rt_event *e)
 {
     if (r->n == r->cap)
         pop_oldest(r);
@@ -73,7 +73,7 @@ int shop_rt_ring_push(shop_rt_ring *r, shop_rt_event *e)
             }
         }
     }
-    append(r, e);
+    push_newest(r, e);
     return 1;
 }
 
@@ -130,7 +130,7 @@ void shop_rt_ring_merge(shop_rt_ring *r, shop_rt_event **ev, size_t n, int full)
             shop_rt_event_unref(all[k]);
             continue;
         }
-        append(r, all[k]);
+        push_newest(r, all[k]);
     }
     if (old.last_seq > r->last_seq)
         r->last_seq = old.last_seq; /* never goes back */

@@ -78,8 +78,9 @@ typedef struct shop_live_change {
  * Deadlocks are retried. SHOP_OK with *ch filled, or refused: an unknown
  * or malformed key 403, an ended session's publish 403, an unknown
  * session 404, database faults. */
-int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *lookup,
-                            const char *client_ip, shop_live_change *ch, shop_fault *f);
+int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op,
+                            const char *lookup, const char *client_ip, shop_live_change *ch,
+                            shop_fault *f);
 
 /* A relay-side event applied from a background task, as the relay's own
  * report would: SHOP_LIVE_UNPUBLISH moves a live session to idle,

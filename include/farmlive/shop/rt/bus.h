@@ -28,8 +28,8 @@
 #include "farmlive/shop/rt/event.h"
 
 #define SHOP_RT_CHANNEL "farmlive:rt"
-#define SHOP_RT_BACKLOG 256    /* events kept per topic in Redis */
-#define SHOP_RT_KEEP_S 86400   /* a topic's keys live this long after its last event */
+#define SHOP_RT_BACKLOG 256  /* events kept per topic in Redis */
+#define SHOP_RT_KEEP_S 86400 /* a topic's keys live this long after its last event */
 
 typedef struct shop_rt_bus shop_rt_bus;
 

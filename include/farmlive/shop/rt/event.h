@@ -45,7 +45,8 @@ typedef struct shop_rt_event {
     atomic_int refs;
     long long seq;
     unsigned flags;
-    int superseded; /* SHOP_RT_COALESCE: a newer one of its type follows (set under the feed's lock) */
+    int superseded; /* SHOP_RT_COALESCE: a newer one of its type follows (set under the feed's lock)
+                     */
     size_t data_len;
     size_t frame_len;
     const char *data;  /* the JSON object, NUL-terminated */

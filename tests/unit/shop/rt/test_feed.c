@@ -23,12 +23,7 @@ static shop_rt *rt_new(void)
 
 static void rt_free(shop_rt *rt)
 {
-    for (size_t b = 0; b < BUCKETS; b++)
-        while (rt->bucket[b]) {
-            rt_topic *t = rt->bucket[b];
-            rt->bucket[b] = t->hnext;
-            topic_free(t);
-        }
+    topics_free_all(rt);
     pthread_mutex_destroy(&rt->mu);
     fl_free(rt);
 }
@@ -253,9 +248,12 @@ static void test_topics_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_order_heartbeat_end), cmocka_unit_test(test_coalesced_skipped),
-        cmocka_unit_test(test_lagged),              cmocka_unit_test(test_reader_pieces),
-        cmocka_unit_test(test_wakes),               cmocka_unit_test(test_topics_table),
+        cmocka_unit_test(test_order_heartbeat_end),
+        cmocka_unit_test(test_coalesced_skipped),
+        cmocka_unit_test(test_lagged),
+        cmocka_unit_test(test_reader_pieces),
+        cmocka_unit_test(test_wakes),
+        cmocka_unit_test(test_topics_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,7 +74,7 @@ static void test_after_and_truncated(void **state)
     (void)state;
     shop_rt_ring_init(&r, 3, 1 << 20);
     assert_int_equal(shop_rt_ring_after(&r, 0), 0); /* empty */
-    for (long long s = 10; s <= 50; s += 10) /* not consecutive, as Redis's are not */
+    for (long long s = 10; s <= 50; s += 10)        /* not consecutive, as Redis's are not */
         shop_rt_ring_push(&r, ev(s, "t", 0));
     seqs_are(&r, (const long long[]){30, 40, 50}, 3);
     assert_int_equal(shop_rt_ring_after(&r, 0), 0);
