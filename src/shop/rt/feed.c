@@ -649,10 +649,33 @@ static void sse_done(void *arg)
     fl_free(s);
 }
 
+/* A stream of topic t from seq after (from what the ring still holds when
+ * after is older), its hello ready to send, linked to t. Under mu. */
+static rt_sub *sub_new(shop_rt *rt, rt_topic *t, long long after)
+{
+    rt_sub *s = fl_calloc(1, sizeof(*s));
+    int n = snprintf(s->hello, sizeof(s->hello), "retry: %d\n\n", SHOP_RT_RETRY_MS);
+
+    if (shop_rt_ring_truncated(&t->ring, after))
+        n += snprintf(s->hello + n, sizeof(s->hello) - (size_t)n,
+                      "event: truncated\ndata: {\"after\":%lld}\n\n", after);
+    s->rt = rt;
+    s->topic = t;
+    s->pos = after > t->ring.horizon ? after : t->ring.horizon;
+    s->pend = s->hello;
+    s->pend_len = (size_t)n;
+    s->next = t->subs;
+    if (t->subs)
+        t->subs->prev = s;
+    t->subs = s;
+    t->nsubs++;
+    rt->nsubs++;
+    return s;
+}
+
 int shop_rt_sse(shop_rt *rt, struct shop_req *r, const char *topic, long long after)
 {
     rt_sub *s = NULL;
-    int n;
 
     if (follow(rt, topic) != 0)
         return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
@@ -666,22 +689,7 @@ int shop_rt_sse(shop_rt *rt, struct shop_req *r, const char *topic, long long af
                          stopping ? "the shop is shutting down"
                                   : "too many event streams at once; try again");
     }
-    s = fl_calloc(1, sizeof(*s));
-    s->rt = rt;
-    s->topic = t;
-    n = snprintf(s->hello, sizeof(s->hello), "retry: %d\n\n", SHOP_RT_RETRY_MS);
-    if (shop_rt_ring_truncated(&t->ring, after))
-        n += snprintf(s->hello + n, sizeof(s->hello) - (size_t)n,
-                      "event: truncated\ndata: {\"after\":%lld}\n\n", after);
-    s->pos = after > t->ring.horizon ? after : t->ring.horizon; /* from what the ring still holds */
-    s->pend = s->hello;
-    s->pend_len = (size_t)n;
-    s->next = t->subs;
-    if (t->subs)
-        t->subs->prev = s;
-    t->subs = s;
-    t->nsubs++;
-    rt->nsubs++;
+    s = sub_new(rt, t, after);
     pthread_mutex_unlock(&rt->mu);
     shop_add_header(r, "X-Accel-Buffering", "no"); /* a proxy in front must not hold the stream */
     return shop_reply_stream(r, "text/event-stream", sse_read, sse_done, s);

@@ -43,22 +43,6 @@ static void hear(shop_rt *rt, const char *topic, long long seq, const char *type
     feed_on_event(rt, &w);
 }
 
-/* A stream on topic from after, linked as shop_rt_sse links it. */
-static rt_sub *sub_new(shop_rt *rt, rt_topic *t, long long after)
-{
-    rt_sub *s = fl_calloc(1, sizeof(*s));
-    s->rt = rt;
-    s->topic = t;
-    s->pos = after > t->ring.horizon ? after : t->ring.horizon;
-    s->next = t->subs;
-    if (t->subs)
-        t->subs->prev = s;
-    t->subs = s;
-    t->nsubs++;
-    rt->nsubs++;
-    return s;
-}
-
 /* Takes the stream's next text (next_text) as a string, "" when none. */
 static const char *next(shop_rt *rt, rt_sub *s, int *rc)
 {
@@ -163,9 +147,7 @@ static void test_reader_pieces(void **state)
         rt_topic *t = topic_get(rt, "live:0123456789abcdef", 1);
         hear(rt, "live:0123456789abcdef", 10, "status", 0);
         hear(rt, "live:0123456789abcdef", 11, "status", 0);
-        rt_sub *s = sub_new(rt, t, 0);
-        s->pend = strcpy(s->hello, "retry: 3000\n\n");
-        s->pend_len = strlen(s->hello);
+        rt_sub *s = sub_new(rt, t, 0); /* its hello first */
         char got[512], buf[80];
         size_t n = 0;
         const char *want = "retry: 3000\n\n"
