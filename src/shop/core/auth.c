@@ -128,18 +128,13 @@ int shop_auth_request(shop_req *r)
     case SHOP_ROLE_COOP_ADMIN:
         if (r->session && !r->session->platform_admin) {
             fl_db *db = NULL;
-            fl_rows *rows = NULL;
-            int err = shop_db(r, &db);
-            if (err < 0)
+            shop_fault f;
+            int best = SHOP_MEMBER_NONE, err;
+            if ((err = shop_db(r, &db)) < 0)
                 return err;
-            int rc = fl_db_query(db, &rows,
-                                 "SELECT COALESCE(MAX(role = 'coop_admin'), -1) FROM coop_members WHERE account_id = ?",
-                                 "i", r->session->account_id);
-            if (rc != FL_DB_OK)
-                return shop_fail_db(r, rc);
-            long long best = fl_rows_int(rows, 0, 0);
-            fl_rows_free(rows);
-            if (best < 0 || (r->route->role == SHOP_ROLE_COOP_ADMIN && best < 1))
+            if (shop_rights_best_role(db, r->session->account_id, &best, &f) < 0)
+                return shop_fail_fault(r, &f);
+            if (best == SHOP_MEMBER_NONE || (r->route->role == SHOP_ROLE_COOP_ADMIN && best < SHOP_MEMBER_ADMIN))
                 return shop_fail(r, SHOP_E_FORBIDDEN, "this needs the %s role in a cooperative",
                                  r->route->role == SHOP_ROLE_COOP_ADMIN ? "coop_admin" : "farmer or coop_admin");
         }
@@ -221,55 +216,49 @@ int shop_auth_session_destroy(shop_req *r)
     return SHOP_OK;
 }
 
+long long shop_auth_account(const shop_req *r)
+{
+    return r->session ? r->session->account_id : 0;
+}
+
+int shop_auth_platform_admin(const shop_req *r)
+{
+    return r->session && r->session->platform_admin;
+}
+
 int shop_auth_member_role(shop_req *r, long long coop_id)
 {
     fl_db *db = NULL;
-    fl_rows *rows = NULL;
-    int err;
+    shop_fault f;
+    int role = SHOP_MEMBER_NONE, err;
     if (!r->session)
         return SHOP_MEMBER_NONE;
     if ((err = shop_db(r, &db)) < 0)
         return err;
-    int rc = fl_db_query(db, &rows, "SELECT role FROM coop_members WHERE coop_id = ? AND account_id = ?", "ii",
-                         coop_id, r->session->account_id);
-    if (rc != FL_DB_OK)
-        return shop_fail_db(r, rc);
-    int role = SHOP_MEMBER_NONE;
-    const char *s = fl_rows_str(rows, 0, 0);
-    if (s)
-        role = strcmp(s, "coop_admin") == 0 ? SHOP_MEMBER_ADMIN : SHOP_MEMBER_FARMER;
-    fl_rows_free(rows);
+    if (shop_rights_member_role(db, coop_id, r->session->account_id, &role, &f) < 0)
+        return shop_fail_fault(r, &f);
     return role;
 }
 
 int shop_auth_coop(shop_req *r, long long coop_id, int min_role)
 {
-    if (!r->session)
-        return shop_fail(r, SHOP_E_UNAUTHORIZED, "sign in first");
-    if (r->session->platform_admin)
-        return SHOP_OK;
-    int role = shop_auth_member_role(r, coop_id);
-    if (role < 0)
-        return role;
-    if (role < min_role)
-        return shop_fail(r, SHOP_E_FORBIDDEN, "you are not %s of cooperative %lld",
-                         min_role == SHOP_MEMBER_ADMIN ? "an admin" : "a member", coop_id);
+    fl_db *db = NULL;
+    shop_fault f;
+    int err;
+    if ((err = shop_db(r, &db)) < 0)
+        return err;
+    if (shop_rights_coop(db, coop_id, shop_auth_account(r), shop_auth_platform_admin(r), min_role, &f) < 0)
+        return shop_fail_fault(r, &f);
     return SHOP_OK;
 }
 
 int shop_auth_coop_enter(shop_req *r, int min_role, fl_db **db, long long *coop_id)
 {
-    fl_rows *rows = NULL;
-    int rc;
-    if ((rc = shop_param_id(r, 0, coop_id)) < 0 || (rc = shop_db(r, db)) < 0)
-        return rc;
-    rc = fl_db_query(*db, &rows, "SELECT 1 FROM cooperatives WHERE id = ?", "i", *coop_id);
-    if (rc != FL_DB_OK)
-        rc = shop_fail_db(r, rc);
-    else if (fl_rows_count(rows) == 0)
-        rc = shop_fail(r, SHOP_E_NOT_FOUND, "cooperative %lld not found", *coop_id);
-    else
-        rc = min_role == SHOP_MEMBER_NONE ? SHOP_OK : shop_auth_coop(r, *coop_id, min_role);
-    fl_rows_free(rows);
-    return rc;
+    shop_fault f;
+    int err;
+    if ((err = shop_param_id(r, 0, coop_id)) < 0 || (err = shop_db(r, db)) < 0)
+        return err;
+    if (shop_rights_coop_enter(*db, *coop_id, shop_auth_account(r), shop_auth_platform_admin(r), min_role, &f) < 0)
+        return shop_fail_fault(r, &f);
+    return SHOP_OK;
 }

@@ -3,7 +3,6 @@
  * Counters are indexed by [route][status slot]; the histogram by [route]
  * [bucket]. Routes are the static table plus one "unmatched" row. */
 #include "farmlive/shop/core/metrics.h"
-#include "farmlive/shop/api/handlers.h"
 #include "farmlive/shop/core/routes.h"
 #include "farmlive/alloc.h"
 #include "farmlive/buf.h"

@@ -8,10 +8,9 @@
 #define FARMLIVE_SHOP_CORE_AUTH_H
 
 #include "farmlive/shop/core/http.h"
+#include "farmlive/shop/core/rights.h"
 
 #define SHOP_SESSION_COOKIE "fl_session"
-
-enum shop_member_role { SHOP_MEMBER_NONE = 0, SHOP_MEMBER_FARMER = 1, SHOP_MEMBER_ADMIN = 2 };
 
 /* Resolves r->session from the request's token (NULL when absent, unknown or
  * expired) and checks CSRF for cookie-authenticated unsafe methods, then the
@@ -58,11 +57,16 @@ int shop_auth_session_create(shop_req *r, long long account_id, int platform_adm
                              char token[65], char csrf[65]);
 int shop_auth_session_destroy(shop_req *r);
 
-/* The caller's role in coop_id (SHOP_MEMBER_*), via MariaDB. Negative on error
- * (already failed). */
+/* The caller's identity as domain functions take it (core/rights.h):
+ * account_id 0 for an anonymous request. */
+long long shop_auth_account(const shop_req *r);
+int shop_auth_platform_admin(const shop_req *r);
+
+/* The request's side of core/rights.h, each answering a refusal itself:
+ * shop_auth_member_role: the caller's role in coop_id (SHOP_MEMBER_*), or
+ * negative (already failed). shop_auth_coop: SHOP_OK when the caller is at
+ * least min_role in coop_id or a platform admin, else fails 401/403. */
 int shop_auth_member_role(shop_req *r, long long coop_id);
-/* SHOP_OK when the caller is at least min_role (SHOP_MEMBER_FARMER or
- * SHOP_MEMBER_ADMIN) in coop_id, or a platform admin; else fails 401/403. */
 int shop_auth_coop(shop_req *r, long long coop_id, int min_role);
 
 /* Path parameter {id} (the first) must name a cooperative, else 404; then,

@@ -22,6 +22,7 @@
 #include "farmlive/kv.h"
 #include "farmlive/shop/core/ctx.h"
 #include "farmlive/shop/core/status.h"
+#include "farmlive/shop/core/values.h"
 
 
 #define SHOP_MAX_PARAMS 6
@@ -135,6 +136,10 @@ int shop_reply_json(shop_req *r, int status, json_t *body);
  * response was sent (copy it into the arena if it would not). */
 int shop_reply_raw(shop_req *r, int status, const char *type, const char *data, size_t len);
 int shop_reply_empty(shop_req *r, int status);
+/* Answers what a domain function returned: rc < 0, its fault f; else
+ * status with out (stolen; no body for 204). So a handler ends with
+ * `return shop_reply_outcome(r, shop_thing_do(..., &out, &f), 200, out, &f);`. */
+int shop_reply_outcome(shop_req *r, int rc, int status, json_t *out, const shop_fault *f);
 /* Adds a response header; name and value are copied into the arena. A
  * header of the same name is replaced, except Set-Cookie, which repeats. */
 void shop_add_header(shop_req *r, const char *name, const char *value);
@@ -162,6 +167,10 @@ const char *shop_param(const shop_req *r, size_t i);
 /* Parses path parameter i as a positive id; a bad one fails with 404. */
 int shop_param_id(shop_req *r, size_t i, long long *out);
 const char *shop_query(shop_req *r, const char *key);
+/* The page a list request asks for with ?cursor= and ?limit= (the
+ * convention in core/values.h), for a list whose cursor has nkeys keys:
+ * SHOP_OK, or 400 bad_request naming the parameter. */
+int shop_query_page(shop_req *r, size_t nkeys, shop_page *pg);
 const char *shop_header(shop_req *r, const char *name);
 const char *shop_cookie(shop_req *r, const char *name);
 

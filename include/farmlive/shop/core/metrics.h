@@ -7,10 +7,14 @@
 #define FARMLIVE_SHOP_CORE_METRICS_H
 
 #include <stddef.h>
+#include "farmlive/shop/core/http.h"
 
 void shop_metrics_init(void);
 void shop_metrics_free(void);
 void shop_metrics_observe(size_t route_index, int status, double seconds);
 void shop_metrics_inflight(int delta);
+/* GET /metrics: the Prometheus text of the counters, the histograms and the
+ * pools' use. */
+int shop_metrics_get(shop_req *r);
 
 #endif

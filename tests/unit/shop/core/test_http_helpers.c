@@ -176,6 +176,29 @@ static void test_shop_fail_kv(void **state)
     assert_int_equal(shop_err_status(r->err), 503);
 }
 
+/* A domain function's outcome answered: its fault (Retry-After included), or the
+ * record with the status asked for, or nothing for 204. */
+static void test_reply_outcome(void **state)
+{
+    shop_req *r = *state;
+    shop_fault f;
+    shop_fault_set(&f, SHOP_E_RATE_LIMITED, NULL, "slow down");
+    f.retry_after_s = 30;
+    assert_int_equal(shop_reply_outcome(r, SHOP_E_RATE_LIMITED, 200, NULL, &f), SHOP_E_RATE_LIMITED);
+    assert_string_equal(r->err_code, "rate_limited");
+    assert_string_equal(r->err_msg, "slow down");
+    assert_string_equal(header(r, "Retry-After"), "30");
+
+    assert_int_equal(shop_reply_outcome(r, SHOP_OK, 201, json_pack("{s:i}", "id", 7), &f), SHOP_OK);
+    assert_int_equal(r->status, 201);
+    assert_string_equal(r->resp, "{\"id\":7}");
+
+    /* 204 answers without a body, whatever came back */
+    assert_int_equal(shop_reply_outcome(r, SHOP_OK, 204, json_object(), &f), SHOP_OK);
+    assert_int_equal(r->status, 204);
+    assert_int_equal(r->resp_len, 0);
+}
+
 /* -- headers --------------------------------------------------------------------- */
 
 static void test_add_header(void **state)
@@ -252,6 +275,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shop_fail, req_setup, req_teardown),
         cmocka_unit_test_setup_teardown(test_shop_fail_db, req_setup, req_teardown),
         cmocka_unit_test_setup_teardown(test_shop_fail_kv, req_setup, req_teardown),
+        cmocka_unit_test_setup_teardown(test_reply_outcome, req_setup, req_teardown),
         cmocka_unit_test_setup_teardown(test_add_header, req_setup, req_teardown),
         cmocka_unit_test_setup_teardown(test_param_id, req_setup, req_teardown),
     };
