@@ -36,15 +36,6 @@ int shop_coops_bases_list(shop_req *r);
 int shop_coops_bases_create(shop_req *r);
 int shop_coops_bases_update(shop_req *r);
 
-/* products.c */
-int shop_products_list(shop_req *r);
-int shop_products_create(shop_req *r);
-int shop_products_get(shop_req *r);
-int shop_products_update(shop_req *r);
-int shop_products_delist(shop_req *r);
-int shop_products_sku_create(shop_req *r);
-int shop_products_sku_update(shop_req *r);
-
 /* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
 /* lots.c */
 int shop_lots_create(shop_req *r);
