@@ -16,6 +16,25 @@ membership_coop() {
     TOKEN=$saved
     jqr '.memberships[0].coop_id'
 }
+# msg_names WORD DESC -> the last error message names WORD
+msg_names() {
+    case "$(jqr .error.message)" in *"$1"*) ok ;; *) bad "$2: message should name $1" "$(jqr .error.message)" ;; esac
+}
+# walk PATH FIELD LIMIT -> FIELD of every item of the list at PATH, page by
+# page with LIMIT items a page, following next_cursor until it is null (a page
+# that is not 200, or a 100th page, prints HTTP<status> and stops)
+walk() {
+    local cursor= pages=0
+    while :; do
+        api GET "$1?limit=$3${cursor:+&cursor=$cursor}"
+        [ "$STATUS" = 200 ] || { echo "HTTP$STATUS"; return; }
+        [ "$(jqr '.items | length')" -le "$3" ] || { echo "page over $3"; return; }
+        jqr ".items[].$2"
+        cursor=$(jqr '.next_cursor // empty')
+        pages=$((pages + 1))
+        { [ -z "$cursor" ] || [ $pages -ge 100 ]; } && return
+    done
+}
 # new_account NAME -> creates EMAIL=NAME-$S@example.com, prints its id
 new_account() {
     local saved=$TOKEN
@@ -146,6 +165,10 @@ api GET "/api/v1/coops?limit=101"
 expect_error 400 bad_request "limit 101"
 api GET "/api/v1/coops?cursor=not-a-cursor"
 expect_error 400 bad_request "bad cursor"
+msg_names cursor "bad cursor"
+api GET "/api/v1/coops?limit=1&cursor="
+expect_status 200 "an empty cursor is the first page"
+expect_jq '.items | length' 1 "an empty cursor lists from the start"
 
 # ---------------------------------------------------------------- update
 NEWADM=$(login "coopadm-$S@example.com" farmlive-test-pw)
@@ -203,7 +226,32 @@ expect_error 422 validation_failed "missing role"
 api POST "/api/v1/coops/$NEW/members" '{"role":"farmer"}'
 expect_error 422 validation_failed "missing login and account id"
 api GET "/api/v1/coops/$NEW/members"
+expect_status 200 "members after two adds"
 expect_jq '.items | length' 3 "three members now"
+expect_jq '.next_cursor' null "one page holds the three"
+
+# members come in pages, in the order they joined
+for limit in 1 2; do
+    check "pages of $limit member(s) list each member once, in the order they joined" \
+        test "$(walk "/api/v1/coops/$NEW/members" account_id $limit | paste -sd,)" = "$ADMIN_ID,$M2_ID,$M3_ID"
+done
+api GET "/api/v1/coops/$NEW/members?limit=2"
+expect_status 200 "the first page of two members"
+expect_jq '[.items[].account_id] | map(tostring) | join(",")' "$ADMIN_ID,$M2_ID" "the first two to join"
+expect_jq '.next_cursor | type' string "a full page has a next_cursor"
+MCUR=$(jqr .next_cursor)
+api GET "/api/v1/coops/$NEW/members?limit=2&cursor=$MCUR"
+expect_status 200 "the second page of members"
+expect_jq '[.items[].account_id] | map(tostring) | join(",")' "$M3_ID" "the last to join"
+expect_jq '.next_cursor' null "no cursor on the last page"
+api GET "/api/v1/coops/$NEW/members?cursor="
+expect_status 200 "an empty cursor is the first page"
+expect_jq '.items | length' 3 "an empty cursor lists from the start"
+for q in limit=0 limit=101 limit=x cursor=zz cursor=0 cursor=1 "cursor=$MCUR.1"; do
+    api GET "/api/v1/coops/$NEW/members?$q"
+    expect_error 400 bad_request "members with $q"
+    msg_names "${q%%=*}" "members with $q"
+done
 
 api PATCH "/api/v1/coops/$NEW/members/$M2_ID" '{"role":"coop_admin"}'
 expect_status 200 "promote a farmer"
@@ -211,6 +259,7 @@ expect_jq '.role' coop_admin "promoted"
 api PATCH "/api/v1/coops/$NEW/members/$M2_ID" '{"role":"boss"}'
 expect_error 422 validation_failed "bad role on update"
 BUYER_ID=$(TOKEN=$BUYER; api GET /api/v1/me; jqr .account.id)
+check "the buyer's account id" test -n "$BUYER_ID" -a "$BUYER_ID" != null
 api PATCH "/api/v1/coops/$NEW/members/$BUYER_ID" '{"role":"farmer"}'
 expect_error 404 not_found "update a non-member"
 api PATCH "/api/v1/coops/$NEW/members/999999999" '{"role":"farmer"}'
@@ -228,9 +277,11 @@ expect_status 204 "remove a farmer"
 api DELETE "/api/v1/coops/$NEW/members/$M3_ID"
 expect_error 404 not_found "remove a non-member"
 api GET "/api/v1/coops/$NEW/members"
+expect_status 200 "members after removal"
 expect_jq '[.items[].account_id] | sort | map(tostring) | join(",")' \
     "$(printf '%s\n' "$ADMIN_ID" "$M2_ID" | sort -n | paste -sd,)" "members after removal"
 api GET "/api/v1/coops/$NEW"
+expect_status 200 "the cooperative after removal"
 expect_jq '.member_count' 2 "member count follows"
 
 M2=$(login "member2-$S@example.com" farmlive-test-pw)
@@ -268,6 +319,26 @@ expect_jq '.longitude' 113.87 "longitude stored"
 api POST "/api/v1/coops/$NEW/bases" "$(base_body 'del(.latitude, .longitude, .description)')"
 expect_status 201 "create a base without coordinates"
 expect_jq '.latitude' null "no latitude"
+BASE2=$(jqr .id)
+
+# bases come in pages, oldest first
+for limit in 1 2 3; do
+    check "pages of $limit base(s) list each base once, oldest first" \
+        test "$(walk "/api/v1/coops/$NEW/bases" id $limit | paste -sd,)" = "$BASE,$BASE2"
+done
+api GET "/api/v1/coops/$NEW/bases?limit=1"
+expect_status 200 "the first page of bases"
+expect_jq '.items[0].id' "$BASE" "the oldest base first"
+BCUR=$(jqr .next_cursor)
+api GET "/api/v1/coops/$NEW/bases?limit=1&cursor=$BCUR"
+expect_status 200 "the second page of bases"
+expect_jq '[.items[].id] | map(tostring) | join(",")' "$BASE2" "the newer base"
+expect_jq '.next_cursor' null "no cursor after the last base"
+for q in limit=0 limit=101 cursor=zz cursor=0 cursor=1.2; do
+    api GET "/api/v1/coops/$NEW/bases?$q"
+    expect_error 400 bad_request "bases with $q"
+    msg_names "${q%%=*}" "bases with $q"
+done
 for bad in 'del(.name)|name' 'del(.location)|location' 'del(.area_mu)|area_mu' '.area_mu=0|area_mu' \
     '.area_mu=-3|area_mu' '.area_mu="12"|area_mu' '.latitude=91|latitude' '.latitude=-90.5|latitude' \
     '.longitude=181|longitude' '.longitude="east"|longitude' '.name=""|name'; do
@@ -292,6 +363,7 @@ expect_error 404 not_found "a base of another cooperative through this one"
 api PATCH "/api/v1/coops/$NEW/bases/999999999" '{"name":"x"}'
 expect_error 404 not_found "unknown base"
 api GET "/api/v1/coops/$NEW"
+expect_status 200 "the cooperative after base changes"
 expect_jq '[.bases[].name] | index("改名基地") != null' true "the cooperative shows its bases"
 as "$OPS"
 api POST /api/v1/coops/999999999/bases "$(base_body .)"

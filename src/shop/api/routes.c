@@ -12,6 +12,7 @@
 #include "farmlive/shop/api/orders.h"
 #include "farmlive/shop/api/payments.h"
 #include "farmlive/shop/api/live.h"
+#include "farmlive/shop/api/coops.h"
 #include "farmlive/shop/api/products.h"
 
 #define PUB SHOP_ROLE_PUBLIC

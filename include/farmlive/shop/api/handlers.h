@@ -23,19 +23,6 @@ int shop_accounts_me(shop_req *r);
 int shop_sessions_create(shop_req *r);
 int shop_sessions_delete(shop_req *r);
 
-/* coops.c */
-int shop_coops_list(shop_req *r);
-int shop_coops_create(shop_req *r);
-int shop_coops_get(shop_req *r);
-int shop_coops_update(shop_req *r);
-int shop_coops_members_list(shop_req *r);
-int shop_coops_members_add(shop_req *r);
-int shop_coops_members_update(shop_req *r);
-int shop_coops_members_remove(shop_req *r);
-int shop_coops_bases_list(shop_req *r);
-int shop_coops_bases_create(shop_req *r);
-int shop_coops_bases_update(shop_req *r);
-
 /* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
 /* lots.c */
 int shop_lots_create(shop_req *r);
