@@ -1,5 +1,5 @@
 /* health.c - GET /healthz: 200 only when MariaDB and Redis both answer. */
-#include "farmlive/shop/api/handlers.h"
+#include "farmlive/shop/api/health.h"
 
 int shop_health_get(shop_req *r)
 {

@@ -12,8 +12,12 @@
 #include "farmlive/shop/api/orders.h"
 #include "farmlive/shop/api/payments.h"
 #include "farmlive/shop/api/live.h"
+#include "farmlive/shop/api/accounts.h"
 #include "farmlive/shop/api/coops.h"
+#include "farmlive/shop/api/health.h"
 #include "farmlive/shop/api/products.h"
+#include "farmlive/shop/api/sessions.h"
+#include "farmlive/shop/core/metrics.h"
 
 #define PUB SHOP_ROLE_PUBLIC
 #define USER SHOP_ROLE_USER

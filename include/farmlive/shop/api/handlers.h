@@ -8,20 +8,9 @@
 
 #include "farmlive/shop/core/http.h"
 
-/* health.c */
-int shop_health_get(shop_req *r);
-/* metrics.c */
-int shop_metrics_get(shop_req *r);
 /* web.c */
 int shop_web_page(shop_req *r);
 int shop_web_asset(shop_req *r);
-
-/* accounts.c */
-int shop_accounts_create(shop_req *r);
-int shop_accounts_me(shop_req *r);
-/* sessions.c */
-int shop_sessions_create(shop_req *r);
-int shop_sessions_delete(shop_req *r);
 
 /* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
 /* lots.c */
