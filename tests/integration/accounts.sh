@@ -45,13 +45,16 @@ expect_jq '.memberships | length' 0 "no memberships"
 
 TOKEN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
 api GET /api/v1/me
+expect_status 200 "/me of a coop admin"
 expect_jq '.roles | index("coop_admin") != null' true "coop admin role from membership"
 expect_jq '.memberships[0].role' coop_admin "membership role"
 TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
 api GET /api/v1/me
+expect_status 200 "/me of a farmer"
 expect_jq '.roles | index("farmer") != null' true "farmer role"
 TOKEN=$(login ops@example.com "$DEMO_PASSWORD")
 api GET /api/v1/me
+expect_status 200 "/me of a platform admin"
 expect_jq '.roles[0]' platform_admin "platform admin role"
 
 finish

@@ -43,7 +43,7 @@ api GET "/api/v1/coops/$AY/bases"
 AY_BASE=$(jqr '[.items[] | select(.name | contains("大城"))][0].id')
 api GET "/api/v1/coops/$QBJ/bases"
 QBJ_BASE=$(jqr '.items[0].id')
-check "demo cooperatives and bases found" test -n "$AY_BASE" -a "$AY_BASE" != null -a "$QBJ_BASE" != null
+check "demo cooperatives and bases found" test -n "$AY_BASE" -a "$AY_BASE" != null -a -n "$QBJ_BASE" -a "$QBJ_BASE" != null
 
 G1=$(gtin 1) G2=$(gtin 2) G3=$(gtin 3) G4=$(gtin 4) G5=$(gtin 5)
 NAME="测试绿壳蛋 $S"
@@ -135,6 +135,7 @@ expect_error 409 conflict "a GTIN already in use"
 msg_names gtin "duplicate GTIN"
 as ""
 api GET "/api/v1/products?q=$(urlq "回滚 $S")"
+expect_status 200 "list request: the failed product was rolled back"
 expect_jq '.items | length' 0 "the failed product was rolled back"
 as "$AY_ADMIN"
 api POST /api/v1/products/$P/skus "$(jq -nc --arg g "$G3" '{spec:"90枚",unit:"箱",price_fen:11000,weight_g:5200,gtin:$g}')"
@@ -170,30 +171,42 @@ expect_jq '[.items[].status] | all(. == "listed")' true "only listed products"
 expect_jq '.items | length <= 20' true "default limit 20"
 expect_jq '.items[0] | has("coop") and has("skus") and has("images") and has("certifications")' true "product shape"
 api GET "/api/v1/products?q=$(urlq "$NAME")"
+expect_status 200 "list request: q matches name_zh"
 expect_jq '[.items[].id] | map(tostring) | join(",")' "$P" "q matches name_zh"
 expect_jq '.next_cursor' null "single page"
 api GET "/api/v1/products?q=$(urlq "eggs 100% $S")"
+expect_status 200 "list request: q matches name_en"
 expect_jq '[.items[].id] | map(tostring) | join(",")' "$P" "q matches name_en"
 api GET "/api/v1/products?q=$(urlq "test_$S")"
+expect_status 200 "list request: q matches description"
 expect_jq '[.items[].id] | map(tostring) | join(",")' "$P" "q matches description"
 api GET "/api/v1/products?q=$(urlq "草稿 $S")"
+expect_status 200 "list request: drafts are not listed"
 expect_jq '.items | length' 0 "drafts are not listed"
 api GET "/api/v1/products?q=%25"
+expect_status 200 "list request: q % is literal"
 expect_jq '[.items[] | (.name.zh + " " + (.name.en // "") + " " + (.description // "")) | contains("%")] | all' true "q % is literal"
 api GET "/api/v1/products?q=$(urlq "test%$S")"
+expect_status 200 "list request: % is not a wildcard"
 expect_jq '.items | length' 0 "% is not a wildcard"
 api GET "/api/v1/products?q=$(urlq "eggs_100% $S")"
+expect_status 200 "list request: _ is not a wildcard (the name has a space there)"
 expect_jq '.items | length' 0 "_ is not a wildcard (the name has a space there)"
 api GET "/api/v1/products?q=$(urlq "test_$S")&category=eggs&coop=$AY"
+expect_status 200 "list request: q with category and coop"
 expect_jq '.items | length' 1 "q with category and coop"
 api GET "/api/v1/products?q=$(urlq "test_$S")&category=tea"
+expect_status 200 "list request: category filter excludes"
 expect_jq '.items | length' 0 "category filter excludes"
 api GET "/api/v1/products?category=eggs&limit=100"
+expect_status 200 "list request: category filter"
 expect_jq '[.items[].category] | all(. == "eggs")' true "category filter"
 api GET "/api/v1/products?coop=$QBJ&limit=100"
+expect_status 200 "list request: coop filter"
 expect_jq '[.items[].coop.id] | all(. == '"$QBJ"')' true "coop filter"
 expect_jq '.items | length > 0' true "Qingbaijiang has listed products"
 api GET "/api/v1/products?q=$(urlq "$NAME")&coop=$QBJ"
+expect_status 200 "list request: coop filter excludes"
 expect_jq '.items | length' 0 "coop filter excludes"
 api GET "/api/v1/products?certified=true"
 expect_status 200 "certified=true"
@@ -202,10 +215,13 @@ check "certified=true lists the demo eggs (green-food certification)" \
 expect_jq '[.items[] | select((.certifications | map(select(.status == "valid")) | length) == 0)] | length' 0 \
     "every certified=true product carries a valid certification"
 api GET "/api/v1/products?certified=false&q=$(urlq "$NAME")"
+expect_status 200 "list request: certified=false keeps uncertified"
 expect_jq '.items | length' 1 "certified=false keeps uncertified"
-for q in limit=0 limit=101 limit=abc cursor=zz cursor=0 cursor=-1 coop=abc certified=maybe; do
+for q in limit=0 limit=101 limit=abc limit= cursor=zz cursor=0 cursor=-1 cursor=1.2 coop=abc \
+    certified=maybe category=$(printf 'x%.0s' $(seq 1 33)); do
     api GET "/api/v1/products?$q"
     expect_error 400 bad_request "list with $q"
+    msg_names "${q%%=*}" "list with $q"
 done
 
 # pages: walk with limit=3 and compare with limit=100 pages
@@ -227,7 +243,11 @@ check "pages are in descending id order" test "$SMALL" = "$(printf '%s\n' "$SMAL
 check "paging reaches the new product" bash -c "printf '%s\n' '$SMALL' | grep -qx $P"
 check "more than one page at limit=3" test "$(printf '%s\n' "$SMALL" | wc -l)" -gt 3
 api GET "/api/v1/products?limit=3"
+expect_status 200 "first page"
 C1=$(jqr .next_cursor)
+api GET "/api/v1/products?limit=3&cursor="
+expect_status 200 "an empty cursor"
+expect_jq .next_cursor "$C1" "an empty cursor is the first page"
 api GET "/api/v1/products?limit=3&cursor=$C1"
 expect_status 200 "second page"
 expect_jq "[.items[].id] | all(. < $(printf '%d' "0x$C1"))" true "second page is after the cursor"
@@ -244,8 +264,10 @@ api PATCH "/api/v1/products/$P" "$(jq -nc --arg n "$NEWNAME" '{name_zh:$n}')"
 expect_status 200 "rename a listed product"
 as ""
 api GET "/api/v1/products?coop=$AY&limit=100"
+expect_status 200 "list request: the list shows the new name at once"
 expect_jq "[.items[] | select(.id == $P) | .name.zh][0]" "$NEWNAME" "the list shows the new name at once"
 api GET "/api/v1/products?q=$(urlq "$NEWNAME")"
+expect_status 200 "list request: search finds the new name"
 expect_jq '.items | length' 1 "search finds the new name"
 
 # ----------------------------------------------------------------- update
@@ -262,16 +284,22 @@ api PATCH "/api/v1/products/$P" '{"images":[{"url":"http://img.example.com/new.j
 expect_status 200 "replace images"
 expect_jq '[.images[].url] | join(",")' http://img.example.com/new.jpg "images replaced"
 api PATCH "/api/v1/products/$P" '{"images":[]}'
+expect_status 200 "update request: images removed"
 expect_jq '.images' '[]' "images removed"
 api PATCH "/api/v1/products/$P" '{"base_id":null}'
+expect_status 200 "update request: base cleared"
 expect_jq '.base' null "base cleared"
 api PATCH "/api/v1/products/$P" "{\"base_id\":$AY_BASE}"
+expect_status 200 "update request: base set"
 expect_jq '.base.id' "$AY_BASE" "base set"
 api PATCH "/api/v1/products/$P" '{"status":"delisted"}'
+expect_status 200 "update request: listed -> delisted"
 expect_jq '.status' delisted "listed -> delisted"
 api PATCH "/api/v1/products/$P" '{"status":"listed"}'
+expect_status 200 "update request: delisted -> listed"
 expect_jq '.status' listed "delisted -> listed"
 api PATCH "/api/v1/products/$DRAFT" '{"status":"listed"}'
+expect_status 200 "update request: draft -> listed"
 expect_jq '.status' listed "draft -> listed"
 bad_update() { # bad_update JSON FIELD
     api PATCH "/api/v1/products/$P" "$1"
@@ -301,6 +329,7 @@ api POST "/api/v1/products/$P/delist"
 expect_status 200 "delist again is harmless"
 as ""
 api GET "/api/v1/products?q=$(urlq "$NEWNAME")"
+expect_status 200 "list request: a delisted product leaves the list at once"
 expect_jq '.items | length' 0 "a delisted product leaves the list at once"
 api GET "/api/v1/products/$P"
 expect_error 404 not_found "a delisted product is hidden from the public"
@@ -311,6 +340,7 @@ as "$AY_ADMIN"
 api POST /api/v1/products/999999999/delist
 expect_error 404 not_found "delist unknown product"
 api PATCH "/api/v1/products/$P" '{"status":"listed"}'
+expect_status 200 "update request: listed again"
 expect_jq '.status' listed "listed again"
 
 # -------------------------------------------------------------------- SKUs
@@ -345,8 +375,10 @@ expect_jq '.spec' 30枚装 "spec updated"
 expect_jq '.weight_g' 1800 "weight kept"
 expect_jq '.gtin' "$G1" "gtin kept"
 api PATCH "/api/v1/products/$P/skus/$SKU1" "{\"gtin\":null,\"active\":false,\"weight_g\":1850,\"unit\":\"箱\"}"
+expect_status 200 "update request: gtin cleared, inactive"
 expect_jq '[.gtin, .active, .weight_g, .unit] | map(tostring) | join("|")' "null|false|1850|箱" "gtin cleared, inactive"
 api PATCH "/api/v1/products/$P/skus/$SKU1" "{\"gtin\":\"$G5\",\"active\":true}"
+expect_status 200 "update request: gtin set"
 expect_jq '.gtin' "$G5" "gtin set"
 for bad in '{"price_fen":0}|price_fen' '{"weight_g":-1}|weight_g' '{"gtin":"12345678901234"}|gtin' \
     '{"spec":null}|spec' '{"active":1}|active' '{"unit":""}|unit'; do
@@ -362,6 +394,7 @@ api PATCH "/api/v1/products/$P/skus/999999999" '{"price_fen":1}'
 expect_error 404 not_found "unknown SKU"
 as ""
 api GET "/api/v1/products?q=$(urlq "$NEWNAME")"
+expect_status 200 "list request: the list shows the new price at once"
 expect_jq "[.items[0].skus[] | select(.id == $SKU1) | .price_fen][0]" 4290 "the list shows the new price at once"
 expect_jq '.items[0].skus | length' 5 "the list shows the new SKUs"
 

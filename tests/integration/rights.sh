@@ -46,7 +46,10 @@ AY_BASE_NAME=$(jqr "[.items[] | select(.id == $AY_BASE) | .name][0]")
 api GET "/api/v1/coops/$QBJ/bases"
 QBJ_BASE=$(jqr '.items[0].id')
 api GET "/api/v1/coops/$AY"
+expect_status 200 "read the Anyuan cooperative"
 AY_DESC=$(jqr .description)
+check "demo bases found" test -n "$AY_BASE" -a "$AY_BASE" != null -a -n "$QBJ_BASE" -a "$QBJ_BASE" != null \
+    -a -n "$AY_BASE_NAME" -a "$AY_BASE_NAME" != null
 
 # An Anyuan product and SKU of this run, and one of Qingbaijiang.
 product_body() { # product_body COOP BASE NAME GTIN-DIGIT
@@ -104,18 +107,22 @@ done
 # Nothing changed.
 as "$AY_ADMIN"
 api GET "/api/v1/coops/$AY"
+expect_status 200 "read the Anyuan cooperative after the refusals"
 expect_jq '.description' "$AY_DESC" "the Anyuan description is unchanged"
 expect_jq "[.bases[] | select(.id == $AY_BASE) | .name][0]" "$AY_BASE_NAME" "the Dacheng base is unchanged"
 expect_jq '[.bases[].name] | index("hijack")' null "no base was added"
 api GET "/api/v1/coops/$AY/members"
+expect_status 200 "the Anyuan admin lists the members"
 expect_jq "[.items[] | select(.account_id == $FARMER_ID) | .role][0]" farmer "the farmer is still a farmer"
 expect_jq '[.items[].display_name] | any(contains("买家"))' false "the buyer was not added"
 api GET "/api/v1/products/$AY_P"
+expect_status 200 "read the product after the refusals"
 expect_jq '.name.zh' "权限测试蛋 $S" "the product name is unchanged"
 expect_jq '.status' listed "the product is still listed"
 expect_jq '.skus | length' 1 "no SKU was added"
 expect_jq '.skus[0].price_fen' 3990 "the SKU price is unchanged"
 api GET "/api/v1/products?q=hijack%20$S"
+expect_status 200 "search for a product the refusals would have made"
 expect_jq '.items | length' 0 "no product was created"
 
 # The Anyuan admin may do each (harmless variants) - the refusals were rights.
