@@ -189,16 +189,18 @@ static void test_row_json(void **state)
     (void)state;
     if (!pool)
         skip();
-    assert_int_equal(fl_db_query(db, &rows,
-                                 "SELECT 42, '萍乡', NULL, CAST(12.50 AS DECIMAL(10,2)), NULL, 1, 0, "
-                                 "9, 'base', NULL",
-                                 ""),
-                     FL_DB_OK);
+    assert_int_equal(
+        fl_db_query(db, &rows,
+                    "SELECT 42, '萍乡', NULL, CAST(12.50 AS DECIMAL(10,2)), NULL, 1, 0, "
+                    "9, 'base', NULL",
+                    ""),
+        FL_DB_OK);
     json_t *o = shop_row_json(rows, 0, FIELDS, sizeof(FIELDS) / sizeof(FIELDS[0]));
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    assert_string_equal(text, "{\"id\":42,\"name\":\"萍乡\",\"none\":null,\"area\":12.5,\"lat\":null,"
-                              "\"on\":true,\"off\":false,\"ref\":{\"id\":9,\"name\":\"base\"},"
-                              "\"opt\":{\"id\":9,\"name\":\"base\"},\"gone\":null}");
+    assert_string_equal(text,
+                        "{\"id\":42,\"name\":\"萍乡\",\"none\":null,\"area\":12.5,\"lat\":null,"
+                        "\"on\":true,\"off\":false,\"ref\":{\"id\":9,\"name\":\"base\"},"
+                        "\"opt\":{\"id\":9,\"name\":\"base\"},\"gone\":null}");
     free(text);
     json_decref(o);
     fl_rows_free(rows);
@@ -220,11 +222,12 @@ static void test_page_json(void **state)
     if (!pool)
         skip();
     /* three rows read for a page of two: the third says another page follows */
-    assert_int_equal(fl_db_query(db, &rows,
-                                 "SELECT 1700000000123456, 30 UNION ALL SELECT 1700000000123457, 20 "
-                                 "UNION ALL SELECT 1700000000123458, 10",
-                                 ""),
-                     FL_DB_OK);
+    assert_int_equal(
+        fl_db_query(db, &rows,
+                    "SELECT 1700000000123456, 30 UNION ALL SELECT 1700000000123457, 20 "
+                    "UNION ALL SELECT 1700000000123458, 10",
+                    ""),
+        FL_DB_OK);
     page = shop_page_json(rows, 2, id_item, one_key, 1);
     assert_int_equal(json_array_size(json_object_get(page, "items")), 2);
     assert_string_equal(json_string_value(json_object_get(page, "next_cursor")), "14"); /* 20 */
