@@ -6,9 +6,10 @@
  * one: `make bench` runs it on its throwaway stack), creates once the lot
  * BENCH-VERIFY-{EVENTS} of the demo egg SKU with EVENTS events (inserted
  * unsealed in one transaction, then sealed and signed by
- * shop_trace_seal_all()), and then times RUNS calls of
+ * shop_trace_seal_all()), and then times RUNS calls of the domain function
  * shop_trace_verify_lot() - the whole of GET /api/v1/trace/{lot}/verify
- * minus HTTP: reading the events, head and certificates from MariaDB,
+ * minus HTTP: finding the lot, reading the events, head and certificates
+ * from MariaDB,
  * re-canonicalising and re-hashing every event, checking the signatures.
  * Prints the median, p95 and best time in ms, and the pure in-memory part
  * (canonical JSON + SHA-256 chain) measured alone. Exit 1 when the lot does
@@ -19,15 +20,14 @@
 #include <time.h>
 
 #include "farmlive/alloc.h"
-#include "farmlive/arena.h"
 #include "farmlive/canon_json.h"
 #include "farmlive/config.h"
 #include "farmlive/crypto.h"
 #include "farmlive/db.h"
 #include "farmlive/hashchain.h"
 #include "farmlive/log.h"
-#include "farmlive/shop/core/http.h"
 #include "farmlive/shop/domain/trace.h"
+#include "farmlive/shop/domain/trace_key.h"
 
 static double now_ms(void)
 {
@@ -45,6 +45,7 @@ static int cmp_double(const void *a, const void *b)
 /* Creates the lot and its events unless it exists. 0 or -1. */
 static int make_lot(fl_db_pool *pool, const fl_config *cfg, const char *code, int events)
 {
+    enum { SC_SKU, SC_COOP };
     fl_db *db = NULL;
     fl_rows *rows = NULL;
     long long lot_id;
@@ -70,13 +71,13 @@ static int make_lot(fl_db_pool *pool, const fl_config *cfg, const char *code, in
         fl_db_exec(db,
                    "INSERT INTO lots (code, sku_id, coop_id, quantity, unit, remaining) "
                    "VALUES (?, ?, ?, 1000, '盒', 1000)",
-                   "sii", code, fl_rows_int(rows, 0, 0), fl_rows_int(rows, 0, 1)) != FL_DB_OK)
+                   "sii", code, fl_rows_int(rows, 0, SC_SKU), fl_rows_int(rows, 0, SC_COOP)) != FL_DB_OK)
         goto out_rollback;
     lot_id = (long long)fl_db_insert_id(db);
     if (fl_db_exec(db,
                    "INSERT INTO inventory_ledger (lot_id, sku_id, delta, reason, note) "
                    "VALUES (?, ?, 1000, 'produced', 'bench')",
-                   "ii", lot_id, fl_rows_int(rows, 0, 0)) != FL_DB_OK)
+                   "ii", lot_id, fl_rows_int(rows, 0, SC_SKU)) != FL_DB_OK)
         goto out_rollback;
     for (int i = 1; i <= events; i++) {
         char details[128];
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
     int runs = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 50;
     double *t = NULL;
     fl_db_pool *pool = NULL;
-    shop_ctx ctx = {0};
+    const fl_signkey *key = NULL;
     int rc = 1, verified = 1;
 
     if (events < 1 || events > 100000 || runs < 1 || runs > 10000) {
@@ -149,20 +150,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-trace_verify: could not create lot %s\n", code);
         goto out;
     }
-    ctx.cfg = &cfg;
-    ctx.db = pool;
+    if (shop_trace_key_get(&cfg, &key, NULL) != SHOP_OK)
+        goto out;
     t = fl_calloc((size_t)runs + 1, sizeof(*t));
     for (int i = 0; i <= runs; i++) { /* run 0 warms the statement cache */
-        shop_req r = {.ctx = &ctx, .arena = fl_arena_new(0)};
+        shop_fault f = {0};
         fl_db *db = NULL;
         json_t *v = NULL;
-        long long lot_id = 0;
         double t0 = now_ms();
-        if (shop_db(&r, &db) || shop_lots_find(&r, db, code, &lot_id, NULL) ||
-            shop_trace_verify_lot(&r, db, lot_id, code, &v)) {
-            fprintf(stderr, "bench-trace_verify: %s\n", r.err_msg ? r.err_msg : "failed");
-            fl_db_release(r.db);
-            fl_arena_free(r.arena);
+        if (fl_db_acquire(pool, &db) != FL_DB_OK || shop_trace_verify_lot(db, key, code, &v, &f)) {
+            fprintf(stderr, "bench-trace_verify: %s\n", f.msg[0] ? f.msg : "no database connection");
+            fl_db_release(db);
             goto out;
         }
         t[i] = now_ms() - t0;
@@ -170,8 +168,7 @@ int main(int argc, char **argv)
             json_integer_value(json_object_get(v, "events_checked")) != events)
             verified = 0;
         json_decref(v);
-        fl_db_release(r.db);
-        fl_arena_free(r.arena);
+        fl_db_release(db);
     }
     qsort(t + 1, (size_t)runs, sizeof(*t), cmp_double);
     printf("trace verify, %d events, %d runs: median %.2f ms, p95 %.2f ms, best %.2f ms "

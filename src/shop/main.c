@@ -22,6 +22,8 @@
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/domain/orders.h"
 #include "farmlive/shop/domain/trace.h"
+#include "farmlive/shop/domain/trace_cache.h"
+#include "farmlive/shop/domain/trace_key.h"
 #include "farmlive/shop/api/catalogue.h"
 #include "farmlive/shop/rt/feed.h"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# trace_certs.sh - certificates (src/shop/certificates.c): every kind, every
-# 422, attaching, revocation, signatures, rights.
+# trace_certs.sh - certificates (src/shop/domain/certificates.c,
+# api/certificates.c): every kind, every 422, attaching, revocation,
+# signatures, rights, the list a page at a time.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trace_lib.sh"
 
@@ -94,6 +95,7 @@ expect_error 422 validation_failed "attaching an expired certificate"
 
 CODE2="TC-$S-02"
 new_lot "$CODE2"
+expect_status 201 "a second lot"
 as "$AY_FARMER"
 api POST "/api/v1/certificates/$CERT/attachments" "{\"lot_code\":\"$CODE2\"}"
 expect_status 200 "attach the conformity certificate to a second lot"
@@ -156,23 +158,68 @@ expect_jq '[.items[].kind] | unique | tojson' '["green_food"]' "filtered by kind
 expect_jq "[.items[] | select(.id == $GREEN) | .status][0]" revoked "the revoked one is listed as revoked"
 api GET "/api/v1/coops/$AY/certificates?kind=nonsense"
 expect_error 400 bad_request "unknown kind filter"
+
+# Every page of the list, to the end (records are kept two years: the list
+# must not stop at some number): each certificate once, newest first.
+ALL=$(sql "SELECT COUNT(*) FROM certificates WHERE coop_id = $AY")
+check "more than one page of certificates to list" test "$ALL" -gt 3
+SEEN=""
+CUR=""
+PAGES=0
+for _ in $(seq 1 200); do
+    api GET "/api/v1/coops/$AY/certificates?limit=3${CUR:+&cursor=$CUR}"
+    [ "$STATUS" = 200 ] || break
+    PAGES=$((PAGES + 1))
+    SEEN="$SEEN $(jqr '[.items[].id] | map(tostring) | join(" ")')"
+    CUR=$(jqr '.next_cursor // empty')
+    [ -n "$CUR" ] || break
+done
+expect_status 200 "paging through every certificate"
+check "several pages ($PAGES)" test "$PAGES" -gt 1
+check "paging shows every certificate once ($ALL)" test "$(printf '%s\n' $SEEN | sort -u | wc -l)" = "$ALL" -a "$(printf '%s\n' $SEEN | wc -l)" = "$ALL"
+check "paging is newest first" test "$(printf '%s\n' $SEEN)" = "$(printf '%s\n' $SEEN | sort -rn)"
+check "the last page has a null next_cursor" test -z "$CUR"
+api GET "/api/v1/coops/$AY/certificates?limit=1"
+expect_status 200 "a page of one certificate"
+expect_jq '.items | length' 1 "limit 1"
+NEXT=$(jqr '.next_cursor')
+FIRST=$(jqr '.items[0].id')
+api GET "/api/v1/coops/$AY/certificates?limit=1&cursor=$NEXT"
+expect_status 200 "the second page"
+expect_jq ".items[0].id < $FIRST" true "the second page is older"
+api GET "/api/v1/coops/$AY/certificates?kind=conformity&limit=1&cursor=$NEXT"
+expect_status 200 "a filtered page after a cursor"
+expect_jq '[.items[].kind] | all(. == "conformity")' true "the filter holds on later pages"
+api GET "/api/v1/coops/$AY/certificates?cursor="
+expect_status 200 "an empty cursor is the first page"
+expect_jq '.items[0].id' "$FIRST" "the first page again"
+api GET "/api/v1/coops/$AY/certificates?limit=0"
+expect_error 400 bad_request "limit 0"
+api GET "/api/v1/coops/$AY/certificates?limit=101"
+expect_error 400 bad_request "limit 101"
+api GET "/api/v1/coops/$AY/certificates?cursor=zz"
+expect_error 400 bad_request "a malformed cursor"
 api GET "/api/v1/coops/999999999/certificates"
 expect_error 404 not_found "unknown cooperative"
 
 # The demo data: a conformity certificate on the demo lot and a green-food
 # certification (LB-XX-YYMM-PP-NNNN-A) on the product.
 api GET "/api/v1/trace/$DEMO_LOT"
+expect_status 200 "the demo lot's trace"
 expect_jq '[.certificates[] | select(.kind == "conformity")][0].test_results | length >= 1' true "demo conformity certificate has test results"
 expect_jq '[.certificates[] | select(.kind == "green_food")][0].number | test("^LB-[0-9]{2}-[0-9]{4}-[0-9]{2}-[0-9]{4}-AA?$")' true "demo green-food number shape"
 expect_jq '[.certificates[].signature_valid] | all' true "demo certificates signed"
 
 # Tampering with a certificate row breaks its signature.
 api POST "/api/v1/coops/$AY/certificates" "$(conformity)" -H "Authorization: Bearer $AY_ADMIN"
+expect_status 201 "a certificate to tamper with"
 T_CERT=$(jqr '.id')
 sql "UPDATE certificates SET test_results = REPLACE(test_results, '未检出', '0.1') WHERE id = $T_CERT"
 api GET "/api/v1/certificates/$T_CERT"
+expect_status 200 "the edited certificate"
 expect_jq '.signature_valid' false "an edited certificate no longer verifies"
 api GET "/api/v1/trace/$CODE/verify"
+expect_status 200 "verify the lot of the edited certificate"
 expect_jq '.verified' false "the lot's verification fails on the edited certificate"
 expect_jq '.reason | contains("certificate")' true "the reason names the certificate"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# trace_lots.sh - lots (src/shop/lots.c): create with the first ledger row,
-# list per cooperative, get by code; every 422 and the rights.
+# trace_lots.sh - lots (src/shop/domain/lots.c, api/lots.c): create with the
+# first ledger row, list per cooperative a page at a time, get by code; every
+# 422 and the rights.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trace_lib.sh"
 
@@ -84,15 +85,43 @@ as "$AY_FARMER"
 api GET "/api/v1/coops/$AY/lots?limit=2"
 expect_status 200 "list the cooperative's lots"
 expect_jq '.items | length' 2 "limit 2"
-expect_jq '.next_before != null' true "a next page"
-NEXT=$(jqr '.next_before')
-api GET "/api/v1/coops/$AY/lots?limit=100&before=$NEXT"
-expect_jq '[.items[].id] | all(. < '"$NEXT"')' true "next page is older"
+expect_jq '.next_cursor | type' string "a next page, as an opaque string"
+NEXT=$(jqr '.next_cursor')
+LAST_SHOWN=$(jqr '.items[-1].id')
+api GET "/api/v1/coops/$AY/lots?limit=100&cursor=$NEXT"
+expect_status 200 "the next page"
+expect_jq '[.items[].id] | all(. < '"$LAST_SHOWN"')' true "next page is older"
+expect_jq '.items | length > 0' true "the next page has lots"
+api GET "/api/v1/coops/$AY/lots?limit=100&cursor="
+expect_status 200 "an empty cursor is the first page"
+expect_jq '.items[0].id > '"$LAST_SHOWN" true "the first page starts with the newest"
+# every page, to the end: each lot once, newest first, a null cursor last
+ALL=$(sql "SELECT COUNT(*) FROM lots WHERE coop_id = $AY")
+SEEN=""
+CUR=""
+for _ in $(seq 1 200); do
+    api GET "/api/v1/coops/$AY/lots?limit=7${CUR:+&cursor=$CUR}"
+    [ "$STATUS" = 200 ] || break
+    SEEN="$SEEN $(jqr '[.items[].id] | map(tostring) | join(" ")')"
+    CUR=$(jqr '.next_cursor // empty')
+    [ -n "$CUR" ] || break
+done
+expect_status 200 "paging through every lot"
+check "paging shows every lot once ($ALL)" test "$(printf '%s\n' $SEEN | sort -u | wc -l)" = "$ALL" -a "$(printf '%s\n' $SEEN | wc -l)" = "$ALL"
+check "paging is newest first" test "$(printf '%s\n' $SEEN)" = "$(printf '%s\n' $SEEN | sort -rn)"
+check "the last page has a null next_cursor" test -z "$CUR"
 api GET "/api/v1/coops/$AY/lots?sku_id=$EGG_SKU&limit=100"
+expect_status 200 "filter by SKU"
 expect_jq "[.items[].sku.id] | all(. == $EGG_SKU)" true "filter by SKU"
 expect_jq "[.items[].code] | index(\"$CODE\") != null" true "the new lot is listed"
 api GET "/api/v1/coops/$AY/lots?limit=0"
 expect_error 400 bad_request "limit 0"
+api GET "/api/v1/coops/$AY/lots?limit=101"
+expect_error 400 bad_request "limit 101"
+api GET "/api/v1/coops/$AY/lots?cursor=not-a-cursor"
+expect_error 400 bad_request "a malformed cursor"
+api GET "/api/v1/coops/$AY/lots?sku_id=x"
+expect_error 400 bad_request "a malformed sku_id"
 as "$QBJ_FARMER"
 api GET "/api/v1/coops/$AY/lots"
 expect_error 403 forbidden "another cooperative cannot list the lots"

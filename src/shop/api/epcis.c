@@ -12,13 +12,14 @@
  * declared in @context. Certificates go in certificationInfo. Event times
  * are UTC; eventTimeZoneOffset is China's +08:00, where every cooperative
  * is. */
-#include <stdio.h>
+#include "farmlive/shop/api/epcis.h"
+
 #include <string.h>
 #include <time.h>
 
-#include "farmlive/shop/api/handlers.h"
-#include "farmlive/shop/core/http.h"
-#include "farmlive/shop/domain/trace.h"
+#include "farmlive/shop/api/trace.h"
+#include "farmlive/shop/domain/trace_doc.h"
+#include "farmlive/timefmt.h"
 
 #define EPCIS_CONTEXT "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 #define EPCIS_TZ "+08:00"
@@ -50,17 +51,17 @@ int shop_epcis_get(shop_req *r)
     const char *code = shop_param(r, 0), *pb = r->ctx->cfg->public_base, *gtin;
     json_t *doc = NULL, *out, *events, *list, *ev, *certs, *cert_uris = NULL, *base, *product;
     const char *epc_class, *read_point = NULL, *location;
-    char now[32];
-    time_t t = time(NULL);
-    struct tm tm;
+    const fl_signkey *key = NULL;
+    char now[FL_TIME_LEN];
+    fl_db *db = NULL;
+    shop_fault f;
     size_t i;
     int rc;
 
-    rc = shop_trace_document(r, code, &doc);
-    if (rc == 1)
-        return shop_fail(r, SHOP_E_NOT_FOUND, "no lot has code %s", code);
-    if (rc < 0)
+    if ((rc = shop_trace_req(r, &db, &key)))
         return rc;
+    if (shop_trace_document(db, key, pb, code, r->arena, &doc, &f))
+        return shop_fail_fault(r, &f);
     product = json_object_get(doc, "product");
     base = json_object_get(doc, "base");
     gtin = S(product, "gtin");
@@ -118,8 +119,7 @@ int shop_epcis_get(shop_req *r)
         json_object_set(e, "farmlive:hash", json_object_get(ev, "hash"));
         json_array_append_new(events, e);
     }
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fl_time_format((long long)time(NULL), now);
     out = json_pack("{s:[s,{s:s}],s:s,s:s,s:s,s:s,s:{s:o}}", "@context", EPCIS_CONTEXT, "farmlive",
                     fl_arena_printf(r->arena, "%s/ns/trace#", pb), "id",
                     fl_arena_printf(r->arena, "%s/api/v1/trace/%s/epcis", pb, code), "type",

@@ -18,6 +18,12 @@
 #include "farmlive/shop/api/products.h"
 #include "farmlive/shop/api/sessions.h"
 #include "farmlive/shop/core/metrics.h"
+#include "farmlive/shop/api/certificates.h"
+#include "farmlive/shop/api/epcis.h"
+#include "farmlive/shop/api/lots.h"
+#include "farmlive/shop/api/trace.h"
+#include "farmlive/shop/pages/labels.h"
+#include "farmlive/shop/pages/trace_page.h"
 
 #define PUB SHOP_ROLE_PUBLIC
 #define USER SHOP_ROLE_USER

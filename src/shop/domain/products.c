@@ -7,7 +7,7 @@
 #include "farmlive/shop/domain/products.h"
 #include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/rights.h"
-#include "farmlive/shop/domain/trace.h"
+#include "farmlive/shop/domain/certificates.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,9 @@
-/* trace_cache.c - an in-process cache of rendered trace documents.
+/* trace_cache.c - an in-process cache of rendered trace documents
+ * (contract in shop/domain/trace_cache.h).
  *
  * GET /api/v1/trace/{lot_code} is what every scanned box asks for, and a
  * document costs four queries and three signature checks. The rendered JSON
- * is kept here for cfg->catalogue_cache_ms (the staleness bound the
- * catalogue cache already accepts), in a direct-mapped table of
+ * is kept here for the ttl its writer gives, in a direct-mapped table of
  * TRACE_CACHE_SLOTS entries keyed by lot code; a collision simply replaces
  * the older entry. Every trace write in this process (lot, event,
  * certificate, attachment, revocation) calls shop_trace_cache_invalidate(),
@@ -18,7 +18,8 @@
 
 #include "farmlive/alloc.h"
 #include "farmlive/clock.h"
-#include "farmlive/shop/domain/trace.h"
+#include "farmlive/shop/domain/lot_code.h"
+#include "farmlive/shop/domain/trace_cache.h"
 
 #define TRACE_CACHE_SLOTS 1024
 #define TRACE_CACHE_DOC_MAX (64 * 1024)
@@ -43,13 +44,14 @@ static size_t slot_of(const char *code)
     return h % TRACE_CACHE_SLOTS;
 }
 
-const char *shop_trace_cache_get(shop_req *r, const char *code, size_t *len)
+const char *shop_trace_cache_get(fl_arena *a, const char *code, size_t *len)
 {
     cache_slot *s = &slots[slot_of(code)];
     char *copy = NULL;
     pthread_mutex_lock(&slots_lock);
     if (s->body && s->gen == atomic_load(&generation) && s->expires_ms > fl_mono_ms() &&
-        strcmp(s->code, code) == 0 && (copy = fl_arena_alloc(r->arena, s->len))) {
+        strcmp(s->code, code) == 0) {
+        copy = fl_arena_alloc(a, s->len);
         memcpy(copy, s->body, s->len);
         *len = s->len;
     }
@@ -57,10 +59,8 @@ const char *shop_trace_cache_get(shop_req *r, const char *code, size_t *len)
     return copy;
 }
 
-void shop_trace_cache_put(shop_req *r, const char *code, const char *body, size_t len,
-                          unsigned long gen)
+void shop_trace_cache_put(const char *code, const char *body, size_t len, unsigned long gen, int ttl)
 {
-    int ttl = r->ctx->cfg ? r->ctx->cfg->catalogue_cache_ms : 0;
     cache_slot *s = &slots[slot_of(code)];
     char *copy;
     if (ttl <= 0 || len > TRACE_CACHE_DOC_MAX || strlen(code) > SHOP_LOT_CODE_MAX)

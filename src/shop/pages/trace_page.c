@@ -4,18 +4,21 @@
  *   GET /t/{lot_code}[?lang=en]          mobile-first HTML, Chinese by default
  *   GET /01/{gtin}/10/{lot_code}         302 to /t/{lot_code} when the GTIN is the lot's
  *
- * The page renders shop_trace_document() (the same data as the JSON route):
+ * The page renders shop_trace_document() (the same data as the JSON route)
+ * through the escaping writer (html.h):
  * product, cooperative, base, certificates with test results (a revoked one
  * stamped as revoked), the timeline and the verification result. An unknown
  * code answers a small 404 page, never a JSON error. No script, one inline
  * style sheet, so it loads on a weak mobile network. */
-#include <ctype.h>
+#include "farmlive/shop/pages/trace_page.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "farmlive/shop/api/handlers.h"
-#include "farmlive/shop/core/http.h"
-#include "farmlive/shop/domain/trace.h"
+#include "farmlive/shop/domain/lot_code.h"
+#include "farmlive/shop/domain/trace_doc.h"
+#include "farmlive/shop/domain/trace_key.h"
+#include "farmlive/shop/pages/html.h"
 
 #define PAGE_MAX (4 * 1024 * 1024)
 #define HTML_TYPE "text/html; charset=utf-8"
@@ -110,8 +113,6 @@ static const char *S(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-#define E(s) shop_trace_html(r, (s))
-
 static const char STYLE[] =
     "<style>"
     "*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,'PingFang SC',"
@@ -133,110 +134,114 @@ static const char STYLE[] =
     "padding:12px}footer a{color:#2f6b2f}"
     "</style>";
 
-static void page_head(shop_req *r, shop_trace_buf *b, int en, const char *title, const char *code)
+static void page_head(shop_html *h, int en, const char *title, const char *code)
 {
-    shop_trace_buf_printf(b,
-                          "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-                          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-                          "<title>%s</title>%s</head><body><header><nav><a href=\"/t/%s%s\">%s</a>"
-                          "</nav>",
-                          en ? "en" : "zh-CN", E(title), STYLE, E(code), en ? "" : "?lang=en",
-                          TEXT[T_SWITCH][en]);
+    shop_html_put(h,
+                  "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                  "<title>%s</title>%m</head><body><header><nav><a href=\"/t/%s%s\">%s</a></nav>",
+                  en ? "en" : "zh-CN", title, STYLE, code, en ? "" : "?lang=en", TEXT[T_SWITCH][en]);
 }
 
-static void row(shop_req *r, shop_trace_buf *b, const char *label, const char *value)
+static void row(shop_html *h, const char *label, const char *value)
 {
     if (value && *value)
-        shop_trace_buf_printf(b, "<dt>%s</dt><dd>%s</dd>", label, E(value));
+        shop_html_put(h, "<dt>%s</dt><dd>%s</dd>", label, value);
 }
 
-static void cert_card(shop_req *r, shop_trace_buf *b, json_t *c, int en)
+static void stamp(shop_html *h, const char *text)
 {
-    const char *status = S(c, "status");
+    shop_html_put(h, "<span class=\"stamp\">%s</span>", text);
+}
+
+static void cert_card(shop_html *h, json_t *c, int en)
+{
+    const char *status = S(c, "status"), *from = S(c, "valid_from"), *until = S(c, "valid_until");
     int revoked = status && strcmp(status, "revoked") == 0;
-    int expired = json_is_true(json_object_get(c, "expired"));
     json_t *list, *x;
+    char valid[64];
     size_t i;
 
-    shop_trace_buf_printf(b, "<section class=\"card%s\"><h2>%s ", revoked ? " revoked" : "",
-                          E(name_of(S(c, "kind"), en)));
+    shop_html_put(h, "<section class=\"card%s\"><h2>%s ", revoked ? " revoked" : "", name_of(S(c, "kind"), en));
     if (revoked)
-        shop_trace_buf_printf(b, "<span class=\"stamp\">%s</span>", TEXT[T_REVOKED][en]);
+        stamp(h, TEXT[T_REVOKED][en]);
     else if (status && strcmp(status, "suspended") == 0)
-        shop_trace_buf_printf(b, "<span class=\"stamp\">%s</span>", TEXT[T_SUSPENDED][en]);
-    else if (expired)
-        shop_trace_buf_printf(b, "<span class=\"stamp\">%s</span>", TEXT[T_EXPIRED][en]);
-    if (!json_is_true(json_object_get(c, "signature_valid")))
-        shop_trace_buf_printf(b, " <span class=\"stamp\">%s</span>", TEXT[T_SIG_BAD][en]);
-    shop_trace_buf_printf(b, "</h2><dl>");
+        stamp(h, TEXT[T_SUSPENDED][en]);
+    else if (json_is_true(json_object_get(c, "expired")))
+        stamp(h, TEXT[T_EXPIRED][en]);
+    if (!json_is_true(json_object_get(c, "signature_valid"))) {
+        shop_html_put(h, " ");
+        stamp(h, TEXT[T_SIG_BAD][en]);
+    }
+    shop_html_put(h, "</h2><dl>");
     if (revoked)
-        row(r, b, TEXT[T_REASON][en], S(c, "revoked_reason"));
-    row(r, b, TEXT[T_NUMBER][en], S(c, "number"));
-    row(r, b, TEXT[T_BODY][en], S(c, "issuing_body"));
-    row(r, b, TEXT[T_PRODUCER][en], S(c, "holder"));
-    row(r, b, TEXT[T_QTY][en], S(c, "quantity"));
-    row(r, b, TEXT[T_CONTACT][en], S(c, "contact"));
-    row(r, b, TEXT[T_ADDRESS][en], S(c, "address"));
-    row(r, b, TEXT[T_ORIGIN][en], S(c, "origin"));
-    row(r, b, TEXT[T_ISSUED][en], S(c, "issued_on"));
-    if (S(c, "valid_from") || S(c, "valid_until"))
-        row(r, b, TEXT[T_VALID][en],
-            fl_arena_printf(r->arena, "%s – %s", S(c, "valid_from") ? S(c, "valid_from") : "",
-                            S(c, "valid_until") ? S(c, "valid_until") : "∞"));
+        row(h, TEXT[T_REASON][en], S(c, "revoked_reason"));
+    row(h, TEXT[T_NUMBER][en], S(c, "number"));
+    row(h, TEXT[T_BODY][en], S(c, "issuing_body"));
+    row(h, TEXT[T_PRODUCER][en], S(c, "holder"));
+    row(h, TEXT[T_QTY][en], S(c, "quantity"));
+    row(h, TEXT[T_CONTACT][en], S(c, "contact"));
+    row(h, TEXT[T_ADDRESS][en], S(c, "address"));
+    row(h, TEXT[T_ORIGIN][en], S(c, "origin"));
+    row(h, TEXT[T_ISSUED][en], S(c, "issued_on"));
+    if (from || until) {
+        snprintf(valid, sizeof(valid), "%s – %s", from ? from : "", until ? until : "∞");
+        row(h, TEXT[T_VALID][en], valid);
+    }
     if (S(c, "basis"))
-        row(r, b, TEXT[T_BASIS][en], name_of(S(c, "basis"), en));
-    shop_trace_buf_printf(b, "</dl>");
+        row(h, TEXT[T_BASIS][en], name_of(S(c, "basis"), en));
+    shop_html_put(h, "</dl>");
     if (json_array_size(list = json_object_get(c, "commitments"))) {
-        shop_trace_buf_printf(b, "<p><b>%s</b></p><ul>", TEXT[T_COMMIT][en]);
-        json_array_foreach(list, i, x) shop_trace_buf_printf(b, "<li>%s</li>", E(json_string_value(x)));
-        shop_trace_buf_printf(b, "</ul>");
+        shop_html_put(h, "<p><b>%s</b></p><ul>", TEXT[T_COMMIT][en]);
+        json_array_foreach(list, i, x) shop_html_put(h, "<li>%s</li>", json_string_value(x));
+        shop_html_put(h, "</ul>");
     }
     if (json_array_size(list = json_object_get(c, "test_results"))) {
-        shop_trace_buf_printf(b, "<p><b>%s</b></p><table><tr><th>%s</th><th>%s</th><th>%s</th>"
-                                 "<th>%s</th><th>%s</th></tr>",
-                              TEXT[T_RESULTS][en], TEXT[T_ITEM][en], TEXT[T_METHOD][en],
-                              TEXT[T_RESULT][en], TEXT[T_LIMIT][en], TEXT[T_VERDICT][en]);
-        json_array_foreach(list, i, x) shop_trace_buf_printf(
-            b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
-            E(S(x, "item")), E(S(x, "method")), E(S(x, "result")), E(S(x, "limit")),
-            E(name_of(S(x, "verdict"), en)));
-        shop_trace_buf_printf(b, "</table>");
+        shop_html_put(h, "<p><b>%s</b></p><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
+                      TEXT[T_RESULTS][en], TEXT[T_ITEM][en], TEXT[T_METHOD][en], TEXT[T_RESULT][en],
+                      TEXT[T_LIMIT][en], TEXT[T_VERDICT][en]);
+        json_array_foreach(list, i, x) shop_html_put(
+            h, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", S(x, "item"), S(x, "method"),
+            S(x, "result"), S(x, "limit"), name_of(S(x, "verdict"), en));
+        shop_html_put(h, "</table>");
     }
-    shop_trace_buf_printf(b, "</section>");
+    shop_html_put(h, "</section>");
 }
 
-static void event_item(shop_req *r, shop_trace_buf *b, json_t *ev, int en)
+static void event_item(shop_html *h, json_t *ev, int en)
 {
     json_t *d = json_object_get(ev, "details"), *v, *results;
     const char *k;
+    char hash16[17];
     size_t i;
-    shop_trace_buf_printf(b, "<li><b>%s</b> <time>%s</time><br>%s · %s", E(name_of(S(ev, "kind"), en)),
-                          E(S(ev, "occurred_at")), E(S(ev, "place")), E(S(ev, "actor")));
+    shop_html_put(h, "<li><b>%s</b> <time>%s</time><br>%s · %s", name_of(S(ev, "kind"), en), S(ev, "occurred_at"),
+                  S(ev, "place"), S(ev, "actor"));
     json_object_foreach(d, k, v) {
         if (json_is_string(v))
-            shop_trace_buf_printf(b, "<br><small>%s:</small> %s", E(k), E(json_string_value(v)));
+            shop_html_put(h, "<br><small>%s:</small> %s", k, json_string_value(v));
         else if (json_is_integer(v))
-            shop_trace_buf_printf(b, "<br><small>%s:</small> %lld", E(k), (long long)json_integer_value(v));
+            shop_html_put(h, "<br><small>%s:</small> %lld", k, (long long)json_integer_value(v));
     }
     if (json_array_size(results = json_object_get(d, "results"))) {
-        shop_trace_buf_printf(b, "<table>");
-        json_array_foreach(results, i, v) shop_trace_buf_printf(
-            b, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>", E(S(v, "item")), E(S(v, "result")),
-            E(name_of(S(v, "verdict"), en)));
-        shop_trace_buf_printf(b, "</table>");
+        shop_html_put(h, "<table>");
+        json_array_foreach(results, i, v) shop_html_put(h, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>",
+                                                        S(v, "item"), S(v, "result"), name_of(S(v, "verdict"), en));
+        shop_html_put(h, "</table>");
     }
-    shop_trace_buf_printf(b, "<div class=\"hash\">#%lld %.16s…</div></li>",
-                          (long long)json_integer_value(json_object_get(ev, "seq")), S(ev, "hash") ? S(ev, "hash") : "");
+    snprintf(hash16, sizeof(hash16), "%s", S(ev, "hash") ? S(ev, "hash") : "");
+    shop_html_put(h, "<div class=\"hash\">#%lld %s…</div></li>", (long long)json_integer_value(json_object_get(ev, "seq")),
+                  hash16);
 }
 
 static int not_found_page(shop_req *r, const char *code, int en)
 {
-    shop_trace_buf b = {.max = PAGE_MAX};
-    page_head(r, &b, en, TEXT[T_NOT_FOUND][en], code ? code : "");
-    shop_trace_buf_printf(&b, "<h1>%s</h1><p>%s: %s</p></header><main><section class=\"card\">"
-                              "<p>%s</p></section></main></body></html>",
-                          TEXT[T_NOT_FOUND][en], TEXT[T_LOT][en], E(code), TEXT[T_NOT_FOUND_TEXT][en]);
-    return shop_trace_buf_reply(r, &b, 404, HTML_TYPE);
+    shop_html h;
+    shop_html_init(&h, PAGE_MAX);
+    page_head(&h, en, TEXT[T_NOT_FOUND][en], code);
+    shop_html_put(&h, "<h1>%s</h1><p>%s: %s</p></header><main><section class=\"card\"><p>%s</p></section></main>"
+                      "</body></html>",
+                  TEXT[T_NOT_FOUND][en], TEXT[T_LOT][en], code, TEXT[T_NOT_FOUND_TEXT][en]);
+    return shop_html_reply(r, &h, 404, HTML_TYPE);
 }
 
 static int lang_en(shop_req *r)
@@ -245,71 +250,74 @@ static int lang_en(shop_req *r)
     return l && strncmp(l, "en", 2) == 0;
 }
 
+/* The verification card and the facts of the lot. */
+static void page_summary(shop_html *h, json_t *doc, int en)
+{
+    json_t *lot = json_object_get(doc, "lot"), *coop = json_object_get(doc, "cooperative"),
+           *base = json_object_get(doc, "base"), *ver = json_object_get(doc, "verification");
+    int ok = json_is_true(json_object_get(ver, "verified"));
+    char qty[96];
+
+    shop_html_put(h, "<section class=\"card %s\" id=\"verification\"><h2>%s</h2>", ok ? "ok" : "bad",
+                  ok ? TEXT[T_VERIFIED][en] : TEXT[T_BROKEN][en]);
+    if (!ok)
+        shop_html_put(h, "<p>%s</p>", S(ver, "reason"));
+    shop_html_put(h, "<small>Ed25519 · %s %s · SHA-256 %s</small></section>", TEXT[T_KEY][en], S(ver, "key_id"),
+                  S(json_object_get(ver, "head"), "hash"));
+    shop_html_put(h, "<section class=\"card\"><dl>");
+    row(h, TEXT[T_COOP][en], en && S(coop, "name_en") ? S(coop, "name_en") : S(coop, "name"));
+    if (json_is_object(base)) {
+        row(h, TEXT[T_BASE][en], S(base, "name"));
+        row(h, "", S(base, "location"));
+    }
+    row(h, TEXT[T_FARMER][en], S(doc, "farmer"));
+    row(h, TEXT[T_HARVEST][en], S(lot, "harvest_date"));
+    row(h, TEXT[T_PACK][en], S(lot, "pack_date"));
+    snprintf(qty, sizeof(qty), "%lld %s", (long long)json_integer_value(json_object_get(lot, "quantity")),
+             S(lot, "unit") ? S(lot, "unit") : "");
+    row(h, TEXT[T_QTY][en], qty);
+    row(h, TEXT[T_CONTACT][en], S(coop, "contact_phone"));
+    shop_html_put(h, "</dl></section>");
+}
+
 /* GET /t/{lot_code} */
 int shop_trace_page(shop_req *r)
 {
-    shop_trace_buf b = {.max = PAGE_MAX};
-    const char *code = shop_param(r, 0);
-    json_t *doc = NULL, *lot, *product, *coop, *base, *ver, *list, *x;
-    int en = lang_en(r), ok, rc;
+    const char *code = shop_param(r, 0), *pname;
+    const fl_signkey *key = NULL;
+    json_t *doc = NULL, *product, *list, *x;
+    fl_db *db = NULL;
+    shop_fault f;
+    shop_html h;
+    int en = lang_en(r), rc;
     size_t i;
 
-    rc = shop_trace_document(r, code, &doc);
-    if (rc == 1)
-        return not_found_page(r, code, en);
-    if (rc < 0)
+    if ((rc = shop_db(r, &db)))
         return rc;
-    lot = json_object_get(doc, "lot");
+    if ((rc = shop_trace_key_get(r->ctx->cfg, &key, &f)) ||
+        (rc = shop_trace_document(db, key, r->ctx->cfg->public_base, code, r->arena, &doc, &f)))
+        return rc == SHOP_E_NOT_FOUND ? not_found_page(r, code, en) : shop_fail_fault(r, &f);
     product = json_object_get(doc, "product");
-    coop = json_object_get(doc, "cooperative");
-    base = json_object_get(doc, "base");
-    ver = json_object_get(doc, "verification");
-    ok = json_is_true(json_object_get(ver, "verified"));
-    const char *pname = en && S(product, "name_en") ? S(product, "name_en") : S(product, "name_zh");
-    const char *cname = en && S(coop, "name_en") ? S(coop, "name_en") : S(coop, "name");
-
-    page_head(r, &b, en, fl_arena_printf(r->arena, "%s · %s", pname, TEXT[T_TITLE][en]), code);
-    shop_trace_buf_printf(&b, "<h1>%s</h1><p>%s · %s %s</p></header><main>", E(pname),
-                          E(S(product, "spec")), TEXT[T_LOT][en], E(code));
-    shop_trace_buf_printf(&b, "<section class=\"card %s\" id=\"verification\"><h2>%s</h2>",
-                          ok ? "ok" : "bad", ok ? TEXT[T_VERIFIED][en] : TEXT[T_BROKEN][en]);
-    if (!ok)
-        shop_trace_buf_printf(&b, "<p>%s</p>", E(S(ver, "reason")));
-    shop_trace_buf_printf(&b, "<small>Ed25519 · %s %s · SHA-256 %s</small></section>",
-                          TEXT[T_KEY][en], E(S(ver, "key_id")),
-                          E(S(json_object_get(ver, "head"), "hash")));
-
-    shop_trace_buf_printf(&b, "<section class=\"card\"><dl>");
-    row(r, &b, TEXT[T_COOP][en], cname);
-    if (json_is_object(base)) {
-        row(r, &b, TEXT[T_BASE][en], S(base, "name"));
-        row(r, &b, "", S(base, "location"));
-    }
-    row(r, &b, TEXT[T_FARMER][en], S(doc, "farmer"));
-    row(r, &b, TEXT[T_HARVEST][en], S(lot, "harvest_date"));
-    row(r, &b, TEXT[T_PACK][en], S(lot, "pack_date"));
-    row(r, &b, TEXT[T_QTY][en],
-        fl_arena_printf(r->arena, "%lld %s", (long long)json_integer_value(json_object_get(lot, "quantity")),
-                        S(lot, "unit") ? S(lot, "unit") : ""));
-    row(r, &b, TEXT[T_CONTACT][en], S(coop, "contact_phone"));
-    shop_trace_buf_printf(&b, "</dl></section>");
-
+    pname = en && S(product, "name_en") ? S(product, "name_en") : S(product, "name_zh");
+    shop_html_init(&h, PAGE_MAX);
+    page_head(&h, en, fl_arena_printf(r->arena, "%s · %s", pname, TEXT[T_TITLE][en]), code);
+    shop_html_put(&h, "<h1>%s</h1><p>%s · %s %s</p></header><main>", pname, S(product, "spec"), TEXT[T_LOT][en], code);
+    page_summary(&h, doc, en);
     list = json_object_get(doc, "certificates");
-    shop_trace_buf_printf(&b, "<h2>%s</h2>", TEXT[T_CERTS][en]);
+    shop_html_put(&h, "<h2>%s</h2>", TEXT[T_CERTS][en]);
     if (!json_array_size(list))
-        shop_trace_buf_printf(&b, "<section class=\"card\">%s</section>", TEXT[T_NONE][en]);
-    json_array_foreach(list, i, x) cert_card(r, &b, x, en);
-
+        shop_html_put(&h, "<section class=\"card\">%s</section>", TEXT[T_NONE][en]);
+    json_array_foreach(list, i, x) cert_card(&h, x, en);
     list = json_object_get(doc, "events");
-    shop_trace_buf_printf(&b, "<section class=\"card\"><h2>%s</h2><ol>", TEXT[T_TIMELINE][en]);
-    json_array_foreach(list, i, x) event_item(r, &b, x, en);
-    shop_trace_buf_printf(&b, "</ol></section></main><footer><a href=\"/api/v1/trace/%s\">JSON</a> · "
-                              "<a href=\"/api/v1/trace/%s/verify\">verify</a> · "
-                              "<a href=\"/api/v1/trace/%s/epcis\">EPCIS 2.0</a> · "
-                              "<a href=\"/api/v1/trace/keys\">%s</a></footer></body></html>",
-                          E(code), E(code), E(code), TEXT[T_KEY][en]);
+    shop_html_put(&h, "<section class=\"card\"><h2>%s</h2><ol>", TEXT[T_TIMELINE][en]);
+    json_array_foreach(list, i, x) event_item(&h, x, en);
+    shop_html_put(&h,
+                  "</ol></section></main><footer><a href=\"/api/v1/trace/%s\">JSON</a> · "
+                  "<a href=\"/api/v1/trace/%s/verify\">verify</a> · <a href=\"/api/v1/trace/%s/epcis\">EPCIS 2.0</a> · "
+                  "<a href=\"/api/v1/trace/keys\">%s</a></footer></body></html>",
+                  code, code, code, TEXT[T_KEY][en]);
     json_decref(doc);
-    return shop_trace_buf_reply(r, &b, 200, HTML_TYPE);
+    return shop_html_reply(r, &h, 200, HTML_TYPE);
 }
 
 /* GET /01/{gtin}/10/{lot_code}: GS1 Digital Link. The GTIN (8, 12, 13 or 14
@@ -323,13 +331,12 @@ int shop_trace_digital_link(shop_req *r)
     size_t n = gtin ? strlen(gtin) : 0;
     int rc;
 
-    if (n < 8 || n > 14 || strspn(gtin, "0123456789") != n || !shop_trace_code_valid(code))
+    if (n < 8 || n > 14 || strspn(gtin, "0123456789") != n || !shop_lot_code_valid(code))
         return not_found_page(r, code, lang_en(r));
     snprintf(g14, sizeof(g14), "%.*s%s", (int)(14 - n), "00000000000000", gtin);
     if ((rc = shop_db(r, &db)))
         return rc;
-    rc = fl_db_query(db, &rows,
-                     "SELECT 1 FROM lots l JOIN skus s ON s.id = l.sku_id WHERE l.code = ? AND s.gtin = ?",
+    rc = fl_db_query(db, &rows, "SELECT 1 FROM lots l JOIN skus s ON s.id = l.sku_id WHERE l.code = ? AND s.gtin = ?",
                      "ss", code, g14);
     if (rc != FL_DB_OK)
         return shop_fail_db(r, rc);
@@ -338,7 +345,6 @@ int shop_trace_digital_link(shop_req *r)
     if (n == 0)
         return not_found_page(r, code, lang_en(r));
     shop_add_header(r, "Location",
-                    fl_arena_printf(r->arena, "%s/t/%s%s", r->ctx->cfg->public_base, code,
-                                    lang_en(r) ? "?lang=en" : ""));
+                    fl_arena_printf(r->arena, "%s/t/%s%s", r->ctx->cfg->public_base, code, lang_en(r) ? "?lang=en" : ""));
     return shop_reply_raw(r, 302, "text/plain; charset=utf-8", "", 0);
 }

@@ -12,33 +12,6 @@
 int shop_web_page(shop_req *r);
 int shop_web_asset(shop_req *r);
 
-/* -- traceability: lots.c, certificates.c, trace.c, labels.c -- */
-/* lots.c */
-int shop_lots_create(shop_req *r);
-int shop_lots_list(shop_req *r);
-int shop_lots_get(shop_req *r);
-/* certificates.c */
-int shop_certificates_create(shop_req *r);
-int shop_certificates_list(shop_req *r);
-int shop_certificates_get(shop_req *r);
-int shop_certificates_attach(shop_req *r);
-int shop_certificates_revoke(shop_req *r);
-/* trace.c */
-int shop_trace_events_create(shop_req *r);
-int shop_trace_keys_get(shop_req *r);
-int shop_trace_get(shop_req *r);
-int shop_trace_verify(shop_req *r);
-/* trace_page.c */
-int shop_trace_page(shop_req *r);
-int shop_trace_digital_link(shop_req *r);
-/* labels.c */
-int shop_labels_qr_svg(shop_req *r);
-int shop_labels_qr_png(shop_req *r);
-int shop_labels_sheet(shop_req *r);
-/* epcis.c */
-int shop_epcis_get(shop_req *r);
-
-/* -- buying: api/carts.h, orders.h, inventory.h, payments.h, flash.h -- */
 
 /* live sessions: api/live.h */
 
