@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# trace_chain.sh - trace events and their signed hash chain (src/shop/trace.c):
+# trace_chain.sh - trace events and their signed hash chain
+# (src/shop/domain/trace.c, trace_chain.c, api/trace.c):
 # appending, every 422, rights, the public JSON, the key, verification of
 # the demo lot, and the tamper test: an attacker with database access drops
 # the append-only trigger, edits an event row, puts the trigger back, and
@@ -136,9 +137,11 @@ sys.exit(0 if ok == 0 else 1)
 PY
 
 api GET "/api/v1/trace/$DEMO_LOT/verify"
+expect_status 200 "verify the demo lot"
 expect_jq '.verified' true "the demo lot verifies"
 expect_jq '.events_checked >= 5' true "the demo lot has at least five events"
 api GET "/api/v1/trace/$DEMO_LOT"
+expect_status 200 "the demo lot's trace"
 expect_jq '.events[0].kind' raised "demo starts with raising"
 expect_jq '.events[-1].kind' shipped "demo ends with shipping"
 
@@ -172,8 +175,11 @@ check "the page shows it as failed" grep -q '验证失败' <<<"$BODY"
 # previous hash then breaks, or, for the last event, the signed head.
 CODE2="TE-$S-02"
 new_lot "$CODE2"
+expect_status 201 "a second lot to tamper with"
 add_event "$CODE2" harvested 2026-11-01T00:00:00Z '{"kg":10}'
+expect_status 201 "its first event"
 add_event "$CODE2" packed 2026-11-02T00:00:00Z '{"boxes":5}'
+expect_status 201 "its second event"
 EV=$(sql "SELECT e.id FROM trace_events e JOIN lots l ON l.id = e.lot_id WHERE l.code = '$CODE2' AND e.seq = 2")
 CANON2='{"actor":"刘春花","details":{"boxes":50},"kind":"packed","lot":"'"$CODE2"'","occurred_at":"2026-11-02T00:00:00Z","place":"大城基地","seq":2}'
 PREV2=$(sql "SELECT prev_hash FROM trace_events WHERE id = $EV")
@@ -187,6 +193,7 @@ $TRIGGER//
 DELIMITER ;
 SQL
 api GET "/api/v1/trace/$CODE2/verify"
+expect_status 200 "verify after the smarter tampering"
 expect_jq '.verified' false "a recomputed hash does not fool verify"
 expect_jq '.broken_event.seq' 2 "the last event is named (it is not the signed head)"
 

@@ -63,6 +63,7 @@ check "user text is escaped" grep -qF '&lt;b&gt;恩诺沙星&lt;/b&gt;' <<<"$BOD
 api GET "/t/$CODE?lang=en"
 check "REVOKED in English" grep -qF '>REVOKED<' <<<"$BODY"
 api GET "/api/v1/trace/$CODE"
+expect_status 200 "the JSON of the lot with a revoked certificate"
 expect_jq '.certificates[0].status' revoked "JSON shows revoked"
 
 # ------------------------------------------------------------ QR codes
@@ -102,6 +103,7 @@ expect_error 404 not_found "SVG of an unknown lot"
 # A lot whose SKU has no GTIN: the QR holds /t/{code}.
 NOG="TP-$S-02"
 new_lot "$NOG" "$NOGTIN_SKU"
+expect_status 201 "a lot without a GTIN"
 curl -s -o "$TMPD/nog.png" "$SHOP_URL/api/v1/lots/$NOG/qr.png"
 URL=$(zbarimg -q --raw "$TMPD/nog.png" 2>/dev/null | head -n 1)
 check "without a GTIN the QR holds the trace page URL" test "${URL##*/t/}" = "$NOG"
@@ -175,6 +177,7 @@ if [ -n "$SCHEMA" ] && [ -n "$PY" ]; then
     invalid() { ! validate "$1"; }
     check "the validator is real: a document without eventTimeZoneOffset fails" invalid "$TMPD/broken.json"
     api GET "/api/v1/trace/$CODE/epcis"
+    expect_status 200 "EPCIS of a lot with no events"
     printf '%s' "$BODY" >"$TMPD/epcis2.json"
     check "a lot with no events validates too" validate "$TMPD/epcis2.json"
 else
