@@ -15,6 +15,7 @@ expect_status 201 "a lot to trace"
 # ---------------------------------------------------------------- append
 add_event "$CODE" raised 2026-10-01T01:00:00Z '{"flock":"1200 只"}'
 expect_status 201 "farmer appends the first event"
+expect_schema TraceEventCreated "the appended event"
 expect_jq '.seq' 1 "first seq"
 expect_jq '.prev_hash' 0000000000000000000000000000000000000000000000000000000000000000 "genesis prev"
 H1=$(jqr '.hash')
@@ -95,6 +96,7 @@ check "the refused writes changed nothing" test "$(sql "SELECT place FROM trace_
 as ""
 api GET /api/v1/trace/keys
 expect_status 200 "public key"
+expect_schema TraceKeys "the keys"
 expect_jq '.keys[0].algorithm' Ed25519 "algorithm"
 expect_jq '.keys[0].public_key_hex | test("^[0-9a-f]{64}$")' true "32-byte key in hex"
 PK=$(jqr '.keys[0].public_key_hex')
@@ -103,6 +105,14 @@ check "the key file is 0600" test "$(stat -c %a "$FARMLIVE_VAR_DIR/trace-ed25519
 
 api GET "/api/v1/trace/$CODE/verify"
 expect_status 200 "verify"
+expect_schema TraceVerification "an intact lot's verdict"
+check "the schema check is real: a verdict is not a trace document" not_a TraceDocument
+VERDICT=$BODY
+BODY=$(jq -c '. + {"undocumented": 1}' <<<"$VERDICT")
+check "the schema check is strict: a field the file does not name fails" not_a TraceVerification
+BODY=$(jq -c '.head.signature = "not hex"' <<<"$VERDICT")
+check "the schema check is strict: a malformed signature fails" not_a TraceVerification
+BODY=$VERDICT
 expect_jq '.verified' true "an untouched chain verifies"
 expect_jq '.events_checked' 6 "six events checked"
 expect_jq '.broken_event' null "nothing broken"
@@ -111,6 +121,7 @@ expect_jq '.key_id' "$KID" "signed by the published key"
 
 api GET "/api/v1/trace/$CODE"
 expect_status 200 "trace JSON"
+expect_schema TraceDocument "the trace document"
 expect_jq '.lot.code' "$CODE" "lot"
 expect_jq '.product.name_zh' '绿壳乌鸡蛋' "product"
 expect_jq '.cooperative.id' "$AY" "cooperative"
@@ -142,6 +153,7 @@ expect_jq '.verified' true "the demo lot verifies"
 expect_jq '.events_checked >= 5' true "the demo lot has at least five events"
 api GET "/api/v1/trace/$DEMO_LOT"
 expect_status 200 "the demo lot's trace"
+expect_schema TraceDocument "the demo lot's trace document (seeded certificates)"
 expect_jq '.events[0].kind' raised "demo starts with raising"
 expect_jq '.events[-1].kind' shipped "demo ends with shipping"
 
@@ -162,6 +174,7 @@ check "the attacker's edit landed" test "$(sql "SELECT details LIKE '%0.5 μg/kg
 check "the trigger is back" test "$(sql "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'trace_events'")" = 2
 api GET "/api/v1/trace/$CODE/verify"
 expect_status 200 "verify after tampering"
+expect_schema TraceVerification "a tampered lot's verdict"
 expect_jq '.verified' false "a tampered chain does not verify"
 expect_jq '.broken_event.seq' 3 "the first broken event is the edited one"
 expect_jq '.broken_event.id' "$EV3" "by id"

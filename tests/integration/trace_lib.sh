@@ -52,3 +52,60 @@ add_event() {
         '{kind:$k,occurred_at:$t,place:"大城基地",details:$d}')"
     TOKEN=$saved
 }
+
+# expect_schema NAME DESC -> the last response body is what the OpenAPI file
+# says: it validates against components.schemas.NAME of schema/openapi.yaml
+# (OpenAPI 3.0 read as JSON Schema: nullable becomes "or null"). Stricter
+# than a client needs to be: an object may hold no property its schema does
+# not name (unless the schema says additionalProperties), so the file must
+# describe every field the code sends.
+OPENAPI_FILE=${FARMLIVE_OPENAPI:-$(cd "$(dirname "$0")/../.." && pwd)/schema/openapi.yaml}
+SCHEMA_PY=""
+for p in /usr/bin/python3 python3; do
+    "$p" -c 'import jsonschema, yaml' 2>/dev/null && { SCHEMA_PY=$p; break; }
+done
+# schema_errors NAME -> says why $BODY is not a NAME, and fails then
+schema_errors() {
+    printf '%s' "$BODY" | "${SCHEMA_PY:-false}" -c '
+import json, sys, yaml, jsonschema
+spec = yaml.safe_load(open(sys.argv[1]))
+
+def conv(x):
+    if isinstance(x, list):
+        return [conv(v) for v in x]
+    if not isinstance(x, dict):
+        return x
+    y = {}
+    for k, v in x.items():
+        if k in ("nullable", "example", "description") or k.startswith("x-"):
+            continue
+        if k == "properties":
+            y[k] = {name: conv(s) for name, s in v.items()}
+        elif k == "$ref":
+            y[k] = v.replace("#/components/schemas/", "#/$defs/")
+        else:
+            y[k] = conv(v)
+    if y.get("type") == "object" and "properties" in y and "additionalProperties" not in y:
+        y["additionalProperties"] = False
+    return {"anyOf": [y, {"type": "null"}]} if x.get("nullable") is True else y
+
+root = {"$defs": {n: conv(s) for n, s in spec["components"]["schemas"].items()}, "$ref": "#/$defs/" + sys.argv[2]}
+v = jsonschema.Draft202012Validator(root, format_checker=jsonschema.FormatChecker())
+errors = sorted(v.iter_errors(json.load(sys.stdin)), key=lambda e: list(e.absolute_path))
+for e in errors[:3]:
+    print("at /%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message[:300]))
+sys.exit(1 if errors else 0)
+' "$OPENAPI_FILE" "$1" 2>&1
+}
+
+expect_schema() {
+    local why
+    if [ -z "$SCHEMA_PY" ]; then
+        bad "$2: python3 with jsonschema and yaml is missing (ops/install-deps.sh installs them)"
+        return 0
+    fi
+    if why=$(schema_errors "$1"); then ok; else bad "$2: the answer is not a $1 as schema/openapi.yaml says" "$why"; fi
+}
+
+# not_a NAME -> succeeds when $BODY is not a NAME (to show the check is real)
+not_a() { [ -n "$SCHEMA_PY" ] && ! schema_errors "$1" >/dev/null; }

@@ -141,6 +141,7 @@ expect_error 404 not_found "labels of an unknown lot"
 # ---------------------------------------------------------------- EPCIS
 api GET "/api/v1/trace/$DEMO_LOT/epcis"
 expect_status 200 "EPCIS export"
+expect_schema EpcisDocument "the EPCIS export as schema/openapi.yaml says"
 expect_jq '.type' EPCISDocument "document type"
 expect_jq '.schemaVersion' 2.0 "schema version"
 expect_jq '."@context"[0]' https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld "GS1 context"
@@ -178,6 +179,7 @@ if [ -n "$SCHEMA" ] && [ -n "$PY" ]; then
     check "the validator is real: a document without eventTimeZoneOffset fails" invalid "$TMPD/broken.json"
     api GET "/api/v1/trace/$CODE/epcis"
     expect_status 200 "EPCIS of a lot with no events"
+    expect_schema EpcisDocument "an EPCIS export without events"
     printf '%s' "$BODY" >"$TMPD/epcis2.json"
     check "a lot with no events validates too" validate "$TMPD/epcis2.json"
 else
