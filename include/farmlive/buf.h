@@ -23,7 +23,7 @@ typedef struct fl_buf {
 void fl_buf_init(fl_buf *b, size_t initial, size_t max);
 int fl_buf_printf(fl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int fl_buf_vprintf(fl_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-int fl_buf_append(fl_buf *b, const char *p, size_t n);
+int fl_buf_append(fl_buf *b, const void *data, size_t n);
 void fl_buf_free(fl_buf *b);
 
 #endif

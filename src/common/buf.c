@@ -62,11 +62,11 @@ int fl_buf_vprintf(fl_buf *b, const char *fmt, va_list ap)
     }
 }
 
-int fl_buf_append(fl_buf *b, const char *p, size_t n)
+int fl_buf_append(fl_buf *b, const void *data, size_t n)
 {
     if (grow(b, n) < 0)
         return -1;
-    memcpy(b->p + b->len, p, n);
+    memcpy(b->p + b->len, data, n);
     b->len += n;
     b->p[b->len] = '\0';
     return 0;

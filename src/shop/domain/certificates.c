@@ -256,7 +256,8 @@ out:
     return rc;
 }
 
-int shop_cert_sign_unsigned(fl_db *db, const fl_signkey *key)
+/* Signs every unsigned certificate inside the caller's transaction. */
+static int sign_unsigned(fl_db *db, const fl_signkey *key)
 {
     enum { UC_ID };
     fl_rows *rows = NULL;
@@ -264,6 +265,18 @@ int shop_cert_sign_unsigned(fl_db *db, const fl_signkey *key)
     for (size_t i = 0; rc == FL_DB_OK && i < fl_rows_count(rows); i++)
         rc = cert_sign(db, key, fl_rows_int(rows, i, UC_ID));
     fl_rows_free(rows);
+    return rc;
+}
+
+int shop_cert_sign_unsigned(fl_db *db, const fl_signkey *key)
+{
+    int rc = fl_db_begin(db);
+    if (rc == FL_DB_OK)
+        rc = sign_unsigned(db, key);
+    if (rc == FL_DB_OK)
+        rc = fl_db_commit(db);
+    else
+        fl_db_rollback(db);
     return rc;
 }
 
@@ -284,14 +297,7 @@ static int read_signed(fl_db *db, const fl_signkey *key, fl_rows **rows, const c
             unsigned_rows |= fl_rows_str(*rows, i, XC_SIG) == NULL;
         if (!unsigned_rows || pass == 1)
             break;
-        rc = fl_db_begin(db);
-        if (rc == FL_DB_OK)
-            rc = shop_cert_sign_unsigned(db, key);
-        if (rc == FL_DB_OK)
-            rc = fl_db_commit(db);
-        else
-            fl_db_rollback(db);
-        if (rc != FL_DB_OK)
+        if ((rc = shop_cert_sign_unsigned(db, key)) != FL_DB_OK)
             return shop_fault_db(f, rc);
     }
     return SHOP_OK;

@@ -148,14 +148,7 @@ int shop_trace_seal_all(fl_db_pool *pool, const fl_config *cfg)
             fl_log(FL_LOG_ERROR, "trace_seal", "lot %s: %s", fl_rows_str(rows, i, SC_CODE), fl_db_error(db));
             goto out;
         }
-    rc = fl_db_begin(db);
-    if (rc == FL_DB_OK)
-        rc = shop_cert_sign_unsigned(db, key);
-    if (rc == FL_DB_OK)
-        rc = fl_db_commit(db);
-    else
-        fl_db_rollback(db);
-    rc = rc == FL_DB_OK ? 0 : -1;
+    rc = shop_cert_sign_unsigned(db, key) == FL_DB_OK ? 0 : -1;
 out:
     fl_rows_free(rows);
     fl_db_release(db);

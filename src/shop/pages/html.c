@@ -5,43 +5,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "farmlive/alloc.h"
 
 #define HTML_CHUNK 4096
 
 void shop_html_init(shop_html *h, size_t max)
 {
-    memset(h, 0, sizeof(*h));
-    h->max = max;
+    fl_buf_init(&h->buf, max < HTML_CHUNK ? max : HTML_CHUNK, max);
+    h->failed = 0;
 }
 
 void shop_html_free(shop_html *h)
 {
-    if (!h)
-        return;
-    fl_free(h->p);
-    h->p = NULL;
-    h->len = h->cap = 0;
+    if (h)
+        fl_buf_free(&h->buf);
 }
 
 void shop_html_raw(shop_html *h, const void *data, size_t n)
 {
-    if (h->failed)
-        return;
-    if (n >= h->max - h->len) { /* len < max holds: the terminator always fits */
+    if (!h->failed && fl_buf_append(&h->buf, data, n) != 0)
         h->failed = 1;
-        return;
-    }
-    if (h->len + n + 1 > h->cap) {
-        size_t cap = h->cap ? h->cap : HTML_CHUNK;
-        while (cap < h->len + n + 1)
-            cap *= 2;
-        h->p = fl_realloc(h->p, cap);
-        h->cap = cap;
-    }
-    memcpy(h->p + h->len, data, n);
-    h->len += n;
-    h->p[h->len] = '\0';
 }
 
 void shop_html_text(shop_html *h, const char *s)
@@ -116,9 +98,9 @@ int shop_html_reply(shop_req *r, shop_html *h, int status, const char *type)
     if (h->failed) {
         rc = shop_fail(r, SHOP_E_INTERNAL, "the page is larger than its maximum");
     } else {
-        copy = fl_arena_alloc(r->arena, h->len + 1);
-        memcpy(copy, h->p ? h->p : "", h->len + 1);
-        rc = shop_reply_raw(r, status, type, copy, h->len);
+        copy = fl_arena_alloc(r->arena, h->buf.len + 1);
+        memcpy(copy, h->buf.p, h->buf.len + 1);
+        rc = shop_reply_raw(r, status, type, copy, h->buf.len);
     }
     shop_html_free(h);
     return rc;

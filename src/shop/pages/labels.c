@@ -247,7 +247,7 @@ int shop_labels_sheet(shop_req *r)
         shop_html_put(&b,
                       "<div class=\"label\">%m<div><b>%s</b>%s<br><span class=\"code\">%s</span><br><small>%s</small>"
                       "<br><small>%s</small></div></div>",
-                      qrb.p, name, fl_rows_str(rows, 0, LB_SPEC), fl_rows_str(rows, 0, LB_CODE),
+                      qrb.buf.p, name, fl_rows_str(rows, 0, LB_SPEC), fl_rows_str(rows, 0, LB_CODE),
                       fl_rows_str(rows, 0, LB_COOP), en ? "Scan to trace" : "扫码查看追溯与合格证");
     shop_html_put(&b, "</div></body></html>");
     rc = shop_html_reply(r, &b, 200, "text/html; charset=utf-8");

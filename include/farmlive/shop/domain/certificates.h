@@ -113,8 +113,8 @@ int shop_cert_for_lot(fl_db *db, const fl_signkey *key, long long lot_id, long l
  * product JSON shows as "certifications" (SHOP_TRACE_CERTIFICATIONS_SQL). */
 int shop_cert_for_product(fl_db *db, long long product_id, json_t **out, shop_fault *f);
 
-/* Signs every certificate whose signature is NULL (seeded rows), inside the
- * caller's transaction. FL_DB_* status. */
+/* Signs every certificate whose signature is NULL (seeded rows), in a
+ * transaction of its own. FL_DB_* status. */
 int shop_cert_sign_unsigned(fl_db *db, const fl_signkey *key);
 
 /* The product certifications as one SQL expression giving a JSON array

@@ -20,15 +20,15 @@
 
 #include <stddef.h>
 
+#include "farmlive/buf.h"
 #include "farmlive/shop/core/http.h"
 
 typedef struct shop_html {
-    char *p; /* NUL-terminated while not failed */
-    size_t len, cap, max;
-    int failed;
+    fl_buf buf; /* the bytes so far, NUL-terminated */
+    int failed; /* past the maximum, or a template the writer does not know */
 } shop_html;
 
-/* An empty writer of at most max bytes (no allocation yet). */
+/* An empty writer of at most max bytes, the terminator included. */
 void shop_html_init(shop_html *h, size_t max);
 /* Frees the text. Accepts NULL and a writer freed already. */
 void shop_html_free(shop_html *h);

@@ -17,19 +17,19 @@ static void test_escaping(void **state)
     (void)state;
     shop_html_init(&h, 1024);
     shop_html_text(&h, "<a href=\"x\" title='y'>Tom & Jerry</a>");
-    assert_string_equal(h.p, "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;");
+    assert_string_equal(h.buf.p, "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;");
     shop_html_free(&h);
 
     shop_html_init(&h, 1024);
     shop_html_text(&h, "绿壳乌鸡蛋 · 30枚"); /* UTF-8 passes as it is */
     shop_html_text(&h, NULL);
     shop_html_text(&h, "");
-    assert_string_equal(h.p, "绿壳乌鸡蛋 · 30枚");
+    assert_string_equal(h.buf.p, "绿壳乌鸡蛋 · 30枚");
     shop_html_free(&h);
 
     shop_html_init(&h, 1024);
     shop_html_text(&h, "&amp;"); /* escaped again: text is text */
-    assert_string_equal(h.p, "&amp;amp;");
+    assert_string_equal(h.buf.p, "&amp;amp;");
     shop_html_free(&h);
 }
 
@@ -41,7 +41,7 @@ static void test_template(void **state)
     shop_html_put(&h, "<dt>%s</dt><dd>%s</dd>", "a<b", "\"q\"");
     shop_html_put(&h, "<p>%m</p>", "<b>kept</b>");
     shop_html_put(&h, "%d|%lld|%%|%s|%m.", -7, 12345678901LL, NULL, NULL);
-    assert_string_equal(h.p, "<dt>a&lt;b</dt><dd>&quot;q&quot;</dd><p><b>kept</b></p>-7|12345678901|%||.");
+    assert_string_equal(h.buf.p, "<dt>a&lt;b</dt><dd>&quot;q&quot;</dd><p><b>kept</b></p>-7|12345678901|%||.");
     assert_false(h.failed);
     shop_html_free(&h);
 }
@@ -65,11 +65,11 @@ static void test_maximum(void **state)
     shop_html_init(&h, 8); /* 7 bytes and the terminator */
     shop_html_raw(&h, "1234567", 7);
     assert_false(h.failed);
-    assert_string_equal(h.p, "1234567");
+    assert_string_equal(h.buf.p, "1234567");
     shop_html_raw(&h, "8", 1);
     assert_true(h.failed);
     shop_html_raw(&h, "", 0); /* nothing more is written once failed */
-    assert_int_equal(h.len, 7);
+    assert_int_equal(h.buf.len, 7);
     shop_html_free(&h);
 
     shop_html_init(&h, 8); /* escaping counts: "<<" is 8 bytes */
@@ -81,7 +81,7 @@ static void test_maximum(void **state)
     for (int i = 0; i < 1000; i++)
         shop_html_put(&h, "<li>%s</li>", "x&y");
     assert_false(h.failed);
-    assert_int_equal(h.len, 1000 * strlen("<li>x&amp;y</li>"));
+    assert_int_equal(h.buf.len, 1000 * strlen("<li>x&amp;y</li>"));
     shop_html_free(&h);
     shop_html_free(&h); /* twice is harmless */
     shop_html_free(NULL);
@@ -94,8 +94,8 @@ static void test_binary(void **state)
     (void)state;
     shop_html_init(&h, 64);
     shop_html_raw(&h, png, sizeof(png));
-    assert_int_equal(h.len, sizeof(png));
-    assert_memory_equal(h.p, png, sizeof(png));
+    assert_int_equal(h.buf.len, sizeof(png));
+    assert_memory_equal(h.buf.p, png, sizeof(png));
     shop_html_free(&h);
 }
 
