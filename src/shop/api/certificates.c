@@ -14,7 +14,7 @@
 #include <limits.h>
 
 #include "farmlive/shop/api/catalogue.h"
-#include "farmlive/shop/api/request.h"
+#include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/domain/certificates.h"
 #include "farmlive/shop/domain/lot_code.h"
@@ -36,7 +36,7 @@ static int cert_reply(shop_req *r, fl_db *db, const fl_signkey *key, int status,
  * commitments, test_results, attach. */
 int shop_certificates_create(shop_req *r)
 {
-    shop_actor who = shop_request_actor(r);
+    shop_actor who = shop_auth_actor(r);
     shop_cert_new in = {0};
     const fl_signkey *key = NULL;
     long long coop_id = 0, id = 0;
@@ -63,16 +63,17 @@ int shop_certificates_create(shop_req *r)
 int shop_certificates_list(shop_req *r)
 {
     const fl_signkey *key = NULL;
-    long long coop_id = 0, cursor = 0, limit = 0;
+    long long coop_id = 0;
+    shop_page pg;
     json_t *page = NULL;
     fl_db *db = NULL;
     shop_fault f;
     int rc;
 
-    if ((rc = shop_param_id(r, 0, &coop_id)) || (rc = shop_request_page(r, &cursor, &limit)) ||
+    if ((rc = shop_param_id(r, 0, &coop_id)) || (rc = shop_query_page(r, 1, &pg)) ||
         (rc = shop_trace_req(r, &db, &key)))
         return rc;
-    if (shop_cert_list(db, key, coop_id, shop_query(r, "kind"), cursor, limit, &page, &f))
+    if (shop_cert_list(db, key, coop_id, shop_query(r, "kind"), pg.after[0], pg.limit, &page, &f))
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 200, page);
 }
@@ -92,7 +93,7 @@ int shop_certificates_get(shop_req *r)
 /* POST /api/v1/certificates/{cert_id}/attachments {lot_code | product_id | base_id} */
 int shop_certificates_attach(shop_req *r)
 {
-    shop_actor who = shop_request_actor(r);
+    shop_actor who = shop_auth_actor(r);
     const fl_signkey *key = NULL;
     const char *code = NULL;
     long long id = 0, product_id = 0, base_id = 0;
@@ -112,7 +113,7 @@ int shop_certificates_attach(shop_req *r)
 /* POST /api/v1/certificates/{cert_id}/revoke {reason} */
 int shop_certificates_revoke(shop_req *r)
 {
-    shop_actor who = shop_request_actor(r);
+    shop_actor who = shop_auth_actor(r);
     const fl_signkey *key = NULL;
     const char *reason = NULL;
     int product_side = 0, rc;

@@ -25,8 +25,6 @@
 #include <string.h>
 
 #define LIVE_IP_MAX 64
-#define LIVE_LIMIT_DEFAULT 20
-#define LIVE_LIMIT_MAX 100
 #define LIVE_WAIT_MAX 10 /* seconds; shutdown answers waiters at once (shop_rt_quiesce) */
 
 /* ---- internal API (the relay) ---------------------------------------------- */
@@ -139,26 +137,20 @@ int shop_live_create(shop_req *r)
 
 int shop_live_list(shop_req *r)
 {
-    const char *status = shop_query(r, "status"), *v;
-    long long coop = 0, cursor = 0, limit = LIVE_LIMIT_DEFAULT;
+    const char *status = shop_query(r, "status");
+    long long coop = 0;
     json_t *out = NULL;
     fl_db *db = NULL;
+    shop_page pg;
     shop_fault f;
     int rc;
 
     if (status && !shop_live_status_valid(status))
         return shop_fail(r, SHOP_E_BAD_REQUEST, "status must be created, live, idle or ended");
-    if ((v = shop_query(r, "coop")) && shop_parse_dec(v, 1, LLONG_MAX, &coop))
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "coop must be a cooperative id");
-    if ((v = shop_query(r, "limit")) && shop_parse_dec(v, 1, LIVE_LIMIT_MAX, &limit))
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be 1..%d", LIVE_LIMIT_MAX);
-    if ((v = shop_query(r, "cursor")) && v[0] &&
-        shop_cursor_parse(v, &cursor)) /* cursor= is no cursor */
-        return shop_fail(r, SHOP_E_BAD_REQUEST,
-                         "cursor must be the next_cursor of a previous page");
-    if ((rc = shop_db(r, &db)) < 0)
+    if ((rc = shop_query_id(r, "coop", &coop)) < 0 || (rc = shop_query_page(r, 1, &pg)) < 0 ||
+        (rc = shop_db(r, &db)) < 0)
         return rc;
-    if (shop_live_page(r->ctx->cfg, db, status, coop, cursor, limit, &out, &f) != SHOP_OK)
+    if (shop_live_page(r->ctx->cfg, db, status, coop, pg.after[0], pg.limit, &out, &f) != SHOP_OK)
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 200, out);
 }

@@ -7,7 +7,7 @@
 
 #include <limits.h>
 
-#include "farmlive/shop/api/request.h"
+#include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/domain/lot_code.h"
 #include "farmlive/shop/domain/lots.h"
@@ -26,7 +26,7 @@ static int lot_reply(shop_req *r, fl_db *db, int status, const char *code)
  * farmer_account_id?, harvest_date?, pack_date?} */
 int shop_lots_create(shop_req *r)
 {
-    shop_actor who = shop_request_actor(r);
+    shop_actor who = shop_auth_actor(r);
     shop_lot_new in = {0};
     const fl_signkey *key = NULL;
     long long coop_id = 0, lot_id = 0;
@@ -52,17 +52,18 @@ int shop_lots_create(shop_req *r)
 /* GET /api/v1/coops/{id}/lots?limit=&cursor=&sku_id= */
 int shop_lots_list(shop_req *r)
 {
-    shop_actor who = shop_request_actor(r);
-    long long coop_id = 0, cursor = 0, limit = 0, sku_id = 0;
+    shop_actor who = shop_auth_actor(r);
+    long long coop_id = 0, sku_id = 0;
+    shop_page pg;
     json_t *page = NULL;
     fl_db *db = NULL;
     shop_fault f;
     int rc;
 
-    if ((rc = shop_param_id(r, 0, &coop_id)) || (rc = shop_request_page(r, &cursor, &limit)) ||
-        (rc = shop_request_id(r, "sku_id", &sku_id)) || (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &coop_id)) || (rc = shop_query_page(r, 1, &pg)) ||
+        (rc = shop_query_id(r, "sku_id", &sku_id)) || (rc = shop_db(r, &db)))
         return rc;
-    if (shop_lot_list(db, &who, coop_id, sku_id, cursor, limit, r->ctx->cfg->public_base, r->arena, &page, &f))
+    if (shop_lot_list(db, &who, coop_id, sku_id, pg.after[0], pg.limit, r->ctx->cfg->public_base, r->arena, &page, &f))
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 200, page);
 }

@@ -22,8 +22,6 @@
 
 #include <string.h>
 
-#define LIST_LIMIT_DEFAULT 20
-#define LIST_LIMIT_MAX 100
 #define ANSWER_MAX (16 * 1024 * 1024)
 #define JSON_UTF8 "application/json; charset=utf-8"
 
@@ -152,17 +150,17 @@ int shop_orders_refund(shop_req *r)
 /* ?status=&cursor=&limit= of both lists; a bad value is 400 naming it. */
 static int list_query(shop_req *r, shop_order_query *q)
 {
-    const char *s = shop_query(r, "status"), *c = shop_query(r, "cursor"), *l = shop_query(r, "limit");
+    const char *s = shop_query(r, "status");
+    shop_page pg;
+    int rc;
     q->status = NULL;
-    q->before = 0;
-    q->limit = LIST_LIMIT_DEFAULT;
     if (s && !(q->status = shop_order_status(s)))
         return shop_fail(r, SHOP_E_BAD_REQUEST, "status must be one of pending_payment, paid, confirmed, shipped, "
                                                 "delivered, completed, cancelled, refunded");
-    if (c && *c && shop_cursor_parse(c, &q->before) < 0)
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "cursor must be the next_cursor of the previous page");
-    if (l && shop_parse_dec(l, 1, LIST_LIMIT_MAX, &q->limit) < 0)
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "limit must be between 1 and %d", LIST_LIMIT_MAX);
+    if ((rc = shop_query_page(r, 1, &pg)) < 0)
+        return rc;
+    q->before = pg.after[0];
+    q->limit = pg.limit;
     return SHOP_OK;
 }
 

@@ -226,8 +226,8 @@ static int list_parse(shop_req *r, shop_product_query *q)
     q->certified = -1;
     if ((rc = shop_query_page(r, 1, &q->page)))
         return rc;
-    if ((v = shop_query(r, "coop")) && *v && shop_parse_dec(v, 1, LLONG_MAX, &q->coop))
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "coop must be a cooperative id");
+    if ((rc = shop_query_id(r, "coop", &q->coop)))
+        return rc;
     if ((v = shop_query(r, "certified")) && *v) {
         if (strcmp(v, "true") == 0)
             q->certified = 1;

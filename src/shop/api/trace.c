@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "farmlive/shop/api/request.h"
+#include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/domain/trace.h"
 #include "farmlive/shop/domain/trace_cache.h"
 #include "farmlive/shop/domain/trace_chain.h"
@@ -36,7 +36,7 @@ int shop_trace_req(shop_req *r, fl_db **db, const fl_signkey **key)
 /* POST /api/v1/lots/{lot_code}/events {kind, occurred_at, place, actor?, details?} */
 int shop_trace_events_create(shop_req *r)
 {
-    shop_actor who = shop_request_actor(r);
+    shop_actor who = shop_auth_actor(r);
     shop_trace_event_new in = {0};
     const fl_signkey *key = NULL;
     json_t *created = NULL;

@@ -221,6 +221,12 @@ long long shop_auth_account(const shop_req *r)
     return r->session ? r->session->account_id : 0;
 }
 
+shop_actor shop_auth_actor(const shop_req *r)
+{
+    shop_actor who = {shop_auth_account(r), shop_auth_platform_admin(r)};
+    return who;
+}
+
 int shop_auth_platform_admin(const shop_req *r)
 {
     return r->session && r->session->platform_admin;

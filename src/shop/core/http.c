@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -190,6 +191,15 @@ int shop_param_id(shop_req *r, size_t i, long long *out)
 const char *shop_query(shop_req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int shop_query_id(shop_req *r, const char *name, long long *id)
+{
+    const char *v = shop_query(r, name);
+    *id = 0;
+    if (v && *v && shop_parse_dec(v, 1, LLONG_MAX, id))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "%s must be an id", name);
+    return SHOP_OK;
 }
 
 int shop_query_page(shop_req *r, size_t nkeys, shop_page *pg)

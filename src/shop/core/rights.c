@@ -57,6 +57,11 @@ int shop_rights_coop(fl_db *db, long long coop_id, long long account_id, int pla
     return shop_rights_decide(account_id, platform_admin, role, min_role, coop_id, f);
 }
 
+int shop_rights_actor(fl_db *db, const shop_actor *who, long long coop_id, int min_role, shop_fault *f)
+{
+    return shop_rights_coop(db, coop_id, who ? who->account_id : 0, who ? who->platform_admin : 0, min_role, f);
+}
+
 int shop_rights_coop_enter(fl_db *db, long long coop_id, long long account_id, int platform_admin,
                            int min_role, shop_fault *f)
 {

@@ -368,7 +368,7 @@ int shop_cert_list(fl_db *db, const fl_signkey *key, long long coop_id, const ch
     fl_rows *rows = NULL;
     int rc;
     *page = NULL;
-    if ((rc = shop_coop_exists(db, coop_id, f)))
+    if ((rc = shop_rights_coop_enter(db, coop_id, 0, 0, SHOP_MEMBER_NONE, f)))
         return rc;
     if (kind && !shop_cert_kind_valid(kind))
         return shop_fault_set(f, SHOP_E_BAD_REQUEST, NULL, "kind %s is not a certificate kind", kind);
@@ -641,7 +641,7 @@ int shop_cert_create(fl_db *db, const fl_signkey *key, const shop_actor *who, lo
     char *commitments = NULL, *results = NULL;
     int in_tx = 0, side = 0, rc;
 
-    if ((rc = shop_coop_exists(db, coop_id, f)) || (rc = shop_actor_may(db, who, coop_id, SHOP_ACTOR_MEMBER, f)) ||
+    if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_FARMER, f)) ||
         (rc = cert_check(in, today_days(), f)) ||
         (in->attach && (rc = attachable("valid", t[SHOP_CERT_VALID_UNTIL], f))))
         goto out;
@@ -716,7 +716,7 @@ static int cert_lock(fl_db *db, const shop_actor *who, long long id, int need, c
     snprintf(c->status, sizeof(c->status), "%s", fl_rows_str(rows, 0, LC_STATUS));
     c->has_until = fl_rows_str(rows, 0, LC_UNTIL) != NULL;
     snprintf(c->until, sizeof(c->until), "%s", c->has_until ? fl_rows_str(rows, 0, LC_UNTIL) : "");
-    rc = shop_actor_may(db, who, c->coop_id, need, f);
+    rc = shop_rights_actor(db, who, c->coop_id, need, f);
 out:
     fl_rows_free(rows);
     return rc;
@@ -742,7 +742,7 @@ int shop_cert_attach(fl_db *db, const shop_actor *who, long long id, const char 
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "give exactly one of lot_code, product_id, base_id");
     if ((rc = fl_db_begin(db)) != FL_DB_OK)
         return shop_fault_db(f, rc);
-    if ((rc = cert_lock(db, who, id, SHOP_ACTOR_MEMBER, &c, f)) ||
+    if ((rc = cert_lock(db, who, id, SHOP_MEMBER_FARMER, &c, f)) ||
         (rc = attachable(c.status, c.has_until ? c.until : NULL, f)) ||
         (rc =
              attach_one(db, id, c.kind, c.coop_id, what, lot_code, what == TARGET_PRODUCT ? product_id : base_id, f)) ||
@@ -765,7 +765,7 @@ int shop_cert_revoke(fl_db *db, const fl_signkey *key, const shop_actor *who, lo
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "reason is required");
     if ((rc = fl_db_begin(db)) != FL_DB_OK)
         return shop_fault_db(f, rc);
-    if ((rc = cert_lock(db, who, id, SHOP_ACTOR_ADMIN, &c, f)))
+    if ((rc = cert_lock(db, who, id, SHOP_MEMBER_ADMIN, &c, f)))
         goto out_rollback;
     if (strcmp(c.status, "revoked") == 0) {
         rc = shop_fault_set(f, SHOP_E_CONFLICT, NULL, "certificate %lld is already revoked", id);

@@ -108,7 +108,7 @@ int shop_lot_list(fl_db *db, const shop_actor *who, long long coop_id, long long
     int rc;
 
     *page = NULL;
-    if ((rc = shop_coop_exists(db, coop_id, f)) || (rc = shop_actor_may(db, who, coop_id, SHOP_ACTOR_MEMBER, f)))
+    if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_FARMER, f)))
         return rc;
     rc = fl_db_query(db, &rows,
                      LOT_SELECT "WHERE l.coop_id = ? AND (? = 0 OR l.id < ?) AND (? = 0 OR l.sku_id = ?) "
@@ -225,7 +225,7 @@ int shop_lot_create(fl_db *db, const fl_signkey *key, const shop_actor *who, lon
                     long long *lot_id, shop_fault *f)
 {
     int rc;
-    if ((rc = shop_coop_exists(db, coop_id, f)) || (rc = shop_actor_may(db, who, coop_id, SHOP_ACTOR_MEMBER, f)) ||
+    if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_FARMER, f)) ||
         (rc = lot_check(in, (long long)(time(NULL) / 86400), f)) || (rc = lot_refs_check(db, coop_id, in, f)))
         return rc;
     if ((rc = fl_db_begin(db)) != FL_DB_OK)

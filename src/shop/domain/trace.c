@@ -313,7 +313,7 @@ static int lot_lock(fl_db *db, const shop_actor *who, const char *code, long lon
         rc = shop_fault_db(f, rc);
     else if (fl_rows_count(rows) == 0)
         rc = shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no lot has code %s", code);
-    else if ((rc = shop_actor_may(db, who, fl_rows_int(rows, 0, LC_COOP), SHOP_ACTOR_MEMBER, f)) == SHOP_OK)
+    else if ((rc = shop_rights_actor(db, who, fl_rows_int(rows, 0, LC_COOP), SHOP_MEMBER_FARMER, f)) == SHOP_OK)
         *lot_id = fl_rows_int(rows, 0, LC_ID);
     fl_rows_free(rows);
     return rc;

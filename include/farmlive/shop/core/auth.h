@@ -60,6 +60,8 @@ int shop_auth_session_destroy(shop_req *r);
 /* The caller's identity as domain functions take it (core/rights.h):
  * account_id 0 for an anonymous request. */
 long long shop_auth_account(const shop_req *r);
+/* The same as a shop_actor (core/rights.h). */
+shop_actor shop_auth_actor(const shop_req *r);
 int shop_auth_platform_admin(const shop_req *r);
 
 /* The request's side of core/rights.h, each answering a refusal itself:

@@ -171,6 +171,9 @@ const char *shop_query(shop_req *r, const char *key);
  * convention in core/values.h), for a list whose cursor has nkeys keys:
  * SHOP_OK, or 400 bad_request naming the parameter. */
 int shop_query_page(shop_req *r, size_t nkeys, shop_page *pg);
+/* ?name= as a positive id: SHOP_OK with *id (0 when absent or empty), or
+ * 400 bad_request naming it. */
+int shop_query_id(shop_req *r, const char *name, long long *id);
 const char *shop_header(shop_req *r, const char *name);
 const char *shop_cookie(shop_req *r, const char *name);
 

@@ -14,6 +14,16 @@
 
 enum shop_member_role { SHOP_MEMBER_NONE = 0, SHOP_MEMBER_FARMER = 1, SHOP_MEMBER_ADMIN = 2 };
 
+/* Who acts in a domain operation (from a session, a job, a live room, a
+ * test): account_id 0 for nobody signed in. */
+typedef struct shop_actor {
+    long long account_id;
+    int platform_admin; /* may act on every cooperative */
+} shop_actor;
+
+/* shop_rights_coop for an actor. */
+int shop_rights_actor(fl_db *db, const shop_actor *who, long long coop_id, int min_role, shop_fault *f);
+
 /* The rule itself, pure: SHOP_OK when min_role is SHOP_MEMBER_NONE, or the
  * caller is a platform admin, or role (the caller's role in coop_id) is at
  * least min_role; else 401 for an anonymous caller (account_id 0), 403 for

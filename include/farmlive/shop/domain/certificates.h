@@ -11,7 +11,7 @@
  * Certificates seeded by SQL come unsigned and are signed on first read.
  *
  * Who may: issuing and attaching need a member of the certificate's
- * cooperative, revoking an admin (shop_actor_may); reading is public.
+ * cooperative, revoking an admin (core/rights.h); reading is public.
  * Every write makes the trace cache stale; *product_side (when not NULL)
  * tells the caller the write changed what product JSON shows (its
  * "certifications"), for the catalogue cache. */
@@ -23,7 +23,7 @@
 
 #include "farmlive/db.h"
 #include "farmlive/shop/core/status.h"
-#include "farmlive/shop/domain/actor.h"
+#include "farmlive/shop/core/rights.h"
 #include "farmlive/sign.h"
 
 /* The text fields of a new certificate, in INSERT order. */

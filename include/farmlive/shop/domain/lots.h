@@ -15,7 +15,7 @@
 #include "farmlive/arena.h"
 #include "farmlive/db.h"
 #include "farmlive/shop/core/status.h"
-#include "farmlive/shop/domain/actor.h"
+#include "farmlive/shop/core/rights.h"
 #include "farmlive/sign.h"
 
 #define SHOP_LOT_QTY_MAX 1000000000LL

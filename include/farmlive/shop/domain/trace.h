@@ -14,7 +14,7 @@
 #include "farmlive/config.h"
 #include "farmlive/db.h"
 #include "farmlive/shop/core/status.h"
-#include "farmlive/shop/domain/actor.h"
+#include "farmlive/shop/core/rights.h"
 #include "farmlive/sign.h"
 
 /* An event to append. kind is one of planted, raised, fed, treated,
