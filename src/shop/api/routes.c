@@ -3,27 +3,28 @@
  * Order matters only for readability: the matcher tries every route and a
  * literal segment never matches a {param} of another route first, because
  * patterns here never overlap. schema/openapi.yaml describes the same list;
- * tests/unit/shop/test_openapi.c checks the two agree. */
+ * tests/unit/shop/core/test_openapi.c checks the two agree. Each handler is
+ * declared by its resource's header (api/, pages/). */
 #include "farmlive/shop/core/routes.h"
-#include "farmlive/shop/api/handlers.h"
+#include "farmlive/shop/core/metrics.h"
+#include "farmlive/shop/api/accounts.h"
 #include "farmlive/shop/api/carts.h"
+#include "farmlive/shop/api/certificates.h"
+#include "farmlive/shop/api/coops.h"
+#include "farmlive/shop/api/epcis.h"
 #include "farmlive/shop/api/flash.h"
+#include "farmlive/shop/api/health.h"
 #include "farmlive/shop/api/inventory.h"
+#include "farmlive/shop/api/live.h"
+#include "farmlive/shop/api/lots.h"
 #include "farmlive/shop/api/orders.h"
 #include "farmlive/shop/api/payments.h"
-#include "farmlive/shop/api/live.h"
-#include "farmlive/shop/api/accounts.h"
-#include "farmlive/shop/api/coops.h"
-#include "farmlive/shop/api/health.h"
 #include "farmlive/shop/api/products.h"
 #include "farmlive/shop/api/sessions.h"
-#include "farmlive/shop/core/metrics.h"
-#include "farmlive/shop/api/certificates.h"
-#include "farmlive/shop/api/epcis.h"
-#include "farmlive/shop/api/lots.h"
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/pages/labels.h"
 #include "farmlive/shop/pages/trace_page.h"
+#include "farmlive/shop/pages/web.h"
 
 #define PUB SHOP_ROLE_PUBLIC
 #define USER SHOP_ROLE_USER

@@ -10,7 +10,7 @@
  * .gz when the client accepts gzip), else web_dir/file, else
  * media_dir/file (an hour). File names are restricted to [A-Za-z0-9._-]
  * without a leading dot, so no path can leave those folders. */
-#include "farmlive/shop/api/handlers.h"
+#include "farmlive/shop/pages/web.h"
 #include "farmlive/buf.h"
 
 #include <jansson.h>
