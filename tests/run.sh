@@ -113,6 +113,29 @@ if [ -n "$SHOP_PID" ] && kill -0 "$SHOP_PID" 2>/dev/null; then
     done
 fi
 
+# Every error code the shop answered during the suites (its access log
+# names each) must be in schema/openapi.yaml's Error enum: the file is the
+# clients' list of what they may meet.
+note "error codes"
+if [ -s "$SHOP_LOG" ]; then
+    missing=$(python3 - "$SHOP_LOG" <<'PY'
+import json, sys, yaml
+spec = yaml.safe_load(open("schema/openapi.yaml"))
+known = set(spec["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
+seen = set()
+for line in open(sys.argv[1], errors="replace"):
+    if '"event":"access"' in line and '"error":' in line:
+        try:
+            seen.add(json.loads(line)["error"])
+        except ValueError:
+            pass
+print(" ".join(sorted(seen - known)))
+PY
+)
+    if [ -z "$missing" ]; then record error-codes 1 0; echo "every error code answered is in the OpenAPI Error enum"; else
+        record error-codes 0 1; echo "error codes answered but not in the OpenAPI Error enum: $missing"; fi
+fi
+
 note "shutdown"
 # SIGTERM while a request is still arriving (its body trickles in at 2 KB/s
 # for about 3 s): the shop must stop accepting, finish that request, exit 0.
