@@ -11,7 +11,7 @@
 #define RTMP_MAX_CHUNK_SIZE (16u << 20)  /* a Set Chunk Size above this is refused */
 #define RTMP_MAX_MSG_SIZE (8u << 20)     /* default message length limit */
 #define RTMP_MAX_CSIDS 64                /* chunk streams in use per connection */
-#define RTMP_MAX_BUFFERED (16u << 20)    /* partial messages held, all csids together */
+#define RTMP_MAX_BUFFERED (16u << 20)    /* default bound of partial messages, all csids together */
 
 enum rtmp_msg_type {
     RTMP_MSG_SET_CHUNK_SIZE = 1,
@@ -36,7 +36,7 @@ enum {
     RTMP_CHUNK_ECHUNKSIZE = -1,/* Set Chunk Size of 0 or above RTMP_MAX_CHUNK_SIZE */
     RTMP_CHUNK_EMSGSIZE = -2,  /* a message longer than the reader's max_msg */
     RTMP_CHUNK_ECSIDS = -3,    /* more than RTMP_MAX_CSIDS chunk streams */
-    RTMP_CHUNK_EBUFFERED = -4, /* partial messages above RTMP_MAX_BUFFERED */
+    RTMP_CHUNK_EBUFFERED = -4, /* partial messages above the reader's max_buffered */
     RTMP_CHUNK_EPROTO = -5,    /* malformed: a new header inside a message, short control msg */
 };
 
@@ -54,6 +54,7 @@ typedef struct rtmp_csid_state rtmp_csid_state;
 typedef struct rtmp_chunk_reader {
     uint32_t chunk_size;   /* the peer's, changed by its Set Chunk Size */
     size_t max_msg;
+    size_t max_buffered;   /* bound of buffered */
     size_t buffered;       /* bytes allocated for partial messages */
     rtmp_csid_state *cs;   /* RTMP_MAX_CSIDS slots */
     size_t ncs;
@@ -63,8 +64,13 @@ typedef struct rtmp_chunk_reader {
     size_t hlen;
 } rtmp_chunk_reader;
 
-/* max_msg: longest message accepted (0 = RTMP_MAX_MSG_SIZE). */
+/* max_msg: longest message accepted (0 = RTMP_MAX_MSG_SIZE); partial
+ * messages bounded by RTMP_MAX_BUFFERED. */
 void rtmp_chunk_reader_init(rtmp_chunk_reader *r, size_t max_msg);
+/* New bounds from the next message on (the server's: small ones until a
+ * publisher is authorised, then the defaults). Bytes already buffered stay;
+ * a lower max_buffered than them refuses any growth. */
+void rtmp_chunk_reader_set_limits(rtmp_chunk_reader *r, size_t max_msg, size_t max_buffered);
 void rtmp_chunk_reader_free(rtmp_chunk_reader *r);
 
 /* Reads from in[0..len) until one message completes or the input ends;

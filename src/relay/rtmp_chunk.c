@@ -18,7 +18,7 @@
  * Each chunk stream (csid) keeps its last header and a partial message. The
  * reader is streaming: it consumes every byte it is given, holding at most
  * one chunk header (18 bytes) and the partial messages, whose total is
- * bounded (RTMP_MAX_BUFFERED) and which grow only as bytes arrive. After a
+ * bounded (max_buffered) and which grow only as bytes arrive. After a
  * fmt 0 header the delta repeated by a following fmt 3 new message is the
  * fmt 0 timestamp itself, as FFmpeg and librtmp write and read it. */
 #include "farmlive/rtmp_chunk.h"
@@ -45,7 +45,14 @@ void rtmp_chunk_reader_init(rtmp_chunk_reader *r, size_t max_msg)
     memset(r, 0, sizeof(*r));
     r->chunk_size = RTMP_DEFAULT_CHUNK_SIZE;
     r->max_msg = max_msg ? max_msg : RTMP_MAX_MSG_SIZE;
+    r->max_buffered = RTMP_MAX_BUFFERED;
     r->cs = fl_calloc(RTMP_MAX_CSIDS, sizeof(*r->cs));
+}
+
+void rtmp_chunk_reader_set_limits(rtmp_chunk_reader *r, size_t max_msg, size_t max_buffered)
+{
+    r->max_msg = max_msg;
+    r->max_buffered = max_buffered;
 }
 
 void rtmp_chunk_reader_free(rtmp_chunk_reader *r)
@@ -160,7 +167,7 @@ static int reserve(rtmp_chunk_reader *r, rtmp_csid_state *st, size_t n)
         cap = want;
     if (cap > st->msg_len)
         cap = st->msg_len;
-    if (cap - st->cap > RTMP_MAX_BUFFERED - r->buffered)
+    if (r->buffered > r->max_buffered || cap - st->cap > r->max_buffered - r->buffered)
         return RTMP_CHUNK_EBUFFERED;
     st->buf = fl_realloc(st->buf, cap);
     r->buffered += cap - st->cap;

@@ -293,6 +293,56 @@ static void test_buffered_bound(void **state)
     fl_free(body);
 }
 
+/* The bounds a server sets before a publisher is authorised (64 KiB a
+ * message, 128 KiB held): an 8 MiB header is refused at once, before any
+ * of its body is held; small messages on several chunk streams stop at
+ * 128 KiB; raised bounds then let a large message through. */
+static void test_small_limits(void **state)
+{
+    (void)state;
+    uint8_t buf[32], body[4096] = {0};
+    rtmp_chunk_reader r;
+    feed_out o = {0};
+    rtmp_chunk_reader_init(&r, 0);
+    rtmp_chunk_reader_set_limits(&r, 64u << 10, 128u << 10);
+    uint8_t big[12] = {3, 0, 0, 0, 0x80, 0, 0, 9, 1, 0, 0, 0}; /* 8 MiB video */
+    feed(&r, big, sizeof(big), sizeof(big), &o);
+    assert_int_equal(o.rc, RTMP_CHUNK_EMSGSIZE);
+    assert_int_equal(r.buffered, 0);
+    rtmp_chunk_reader_free(&r);
+    feed_out_free(&o);
+
+    rtmp_chunk_reader_init(&r, 0);
+    rtmp_chunk_reader_set_limits(&r, 64u << 10, 128u << 10);
+    size_t n = set_chunk_size(buf, sizeof(buf), sizeof(body));
+    feed(&r, buf, n, n, &o);
+    feed_out_free(&o);
+    const uint32_t msg = 60u << 10; /* under the message limit; three of them are not */
+    for (uint32_t csid = 3; csid < 8 && o.rc == RTMP_CHUNK_AGAIN; csid++) {
+        uint8_t h[12] = {(uint8_t)csid, 0, 0, 0, (uint8_t)(msg >> 16), (uint8_t)(msg >> 8), (uint8_t)msg, 9, 1, 0, 0, 0};
+        uint8_t cont = (uint8_t)(0xc0 | csid); /* fmt 3: the next chunk of the message */
+        feed(&r, h, sizeof(h), sizeof(h), &o);
+        for (int k = 0; k < 14 && o.rc == RTMP_CHUNK_AGAIN; k++) { /* 14 of its 15 chunks */
+            if (k > 0)
+                feed(&r, &cont, 1, 1, &o);
+            feed(&r, body, sizeof(body), sizeof(body), &o);
+        }
+    }
+    assert_int_equal(o.n, 0); /* none completed */
+    assert_int_equal(o.rc, RTMP_CHUNK_EBUFFERED);
+    assert_true(r.buffered <= 128u << 10);
+    rtmp_chunk_reader_free(&r);
+    feed_out_free(&o);
+
+    rtmp_chunk_reader_init(&r, 0);
+    rtmp_chunk_reader_set_limits(&r, 64u << 10, 128u << 10);
+    rtmp_chunk_reader_set_limits(&r, RTMP_MAX_MSG_SIZE, RTMP_MAX_BUFFERED); /* authorised */
+    feed(&r, big, sizeof(big), sizeof(big), &o);
+    assert_int_equal(o.rc, RTMP_CHUNK_AGAIN);
+    rtmp_chunk_reader_free(&r);
+    feed_out_free(&o);
+}
+
 static void test_writer(void **state)
 {
     (void)state;
@@ -324,7 +374,8 @@ int main(void)
         cmocka_unit_test(test_round_trips),   cmocka_unit_test(test_header_formats),
         cmocka_unit_test(test_fmt3_after_fmt0), cmocka_unit_test(test_chunk_size_bounds),
         cmocka_unit_test(test_refusals),      cmocka_unit_test(test_too_many_csids),
-        cmocka_unit_test(test_buffered_bound), cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_buffered_bound), cmocka_unit_test(test_small_limits),
+        cmocka_unit_test(test_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
