@@ -15,6 +15,8 @@ PKGS=(
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
     libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3 python3-jsonschema python3-yaml
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
+    gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+    gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
     clang libclang-rt-14-dev clang-format
     mariadb-server mariadb-client redis-server redis-tools
     chromium fonts-wqy-microhei nodejs

@@ -83,6 +83,8 @@ void flv_out_push(flv_out *o, relay_tag *t);
 /* The stream ended: viewers get what is queued, then are closed. */
 void flv_out_end(flv_out *o);
 int flv_out_viewers(const flv_out *o);
+/* Viewers of this stream dropped because they could not keep up. */
+uint64_t flv_out_viewers_dropped(const flv_out *o);
 
 /* -- the writer thread -------------------------------------------------- */
 

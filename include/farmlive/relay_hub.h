@@ -29,6 +29,12 @@ typedef struct relay_stream_info {
     double hls_viewers; /* playlist fetches per second, ~viewers */
     double uptime_s;
     uint64_t bytes_in, video_frames, audio_frames, hls_segments;
+    /* robustness: timestamps the normalizer corrected (nudged by 1 ms /
+     * rebased after a jump), frames the media worker's queue dropped, and
+     * packets each output refused (dropped alone, the output going on) */
+    uint64_t ts_nudged, ts_rebased, queue_dropped, hls_dropped, record_dropped;
+    uint64_t flv_viewers_dropped; /* could not keep up */
+    int gop_ms;                   /* between the last two video keyframes; 0 unknown */
 } relay_stream_info;
 
 /* -- hub.c ---------------------------------------------------------------- */

@@ -51,7 +51,8 @@ int relay_media_params_set_audio(relay_media_params *p, const uint8_t *body, siz
  * base 1/1000. 0 or a negative AVERROR. */
 int relay_media_add_streams(AVFormatContext *oc, const relay_media_params *p);
 /* Fills pkt (unreferenced before) with a reference to t's payload: no copy.
- * Stream index 0 video, 1 audio; pts = dts + composition time. 0, or -1
+ * Stream index 0 video, 1 audio; pts = dts + composition time (a negative
+ * one counts as 0: pts never precedes dts). 0, or -1
  * for sequence headers and malformed tags. */
 int relay_media_packet(AVPacket *pkt, relay_tag *t);
 

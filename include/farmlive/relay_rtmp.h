@@ -20,6 +20,27 @@
 #define RTMP_STALL_MS 15000     /* no bytes from a connection for this long: closed */
 #define RTMP_HANDSHAKE_MS 10000 /* handshake + connect + publish must start within this */
 
+/* Until the shop authorised its publish, a connection may hold little
+ * (then the chunk layer's defaults: 8 MiB a message, 16 MiB unfinished): */
+#define RTMP_PREAUTH_MAX_MSG (64u << 10)       /* one message */
+#define RTMP_PREAUTH_MAX_HELD (128u << 10)     /* unfinished messages; early media held */
+#define RTMP_PREAUTH_MAX_CMDS 32               /* command and data messages */
+#define RTMP_PREAUTH_PER_IP 16                 /* such connections from one address */
+#define RTMP_PREAUTH_BUDGET (16u << 20)        /* what all such connections hold together */
+
+/* Refusals before authorisation and early media, since start (any thread). */
+typedef struct rtmp_ingest_stats {
+    uint64_t preauth_msg_size;  /* a message over RTMP_PREAUTH_MAX_MSG */
+    uint64_t preauth_held;      /* unfinished messages over RTMP_PREAUTH_MAX_HELD */
+    uint64_t preauth_commands;  /* over RTMP_PREAUTH_MAX_CMDS */
+    uint64_t preauth_per_ip;    /* over RTMP_PREAUTH_PER_IP */
+    uint64_t preauth_budget;    /* over RTMP_PREAUTH_BUDGET */
+    uint64_t early_held;        /* media messages held until the key was checked */
+    uint64_t early_dropped;     /* ... and dropped, over RTMP_PREAUTH_MAX_HELD */
+    uint64_t codec_refused;     /* publishers closed for a codec other than H.264 / AAC */
+} rtmp_ingest_stats;
+void rtmp_ingest_get_stats(rtmp_ingest_stats *st);
+
 typedef struct rtmp_hub_ops {
     relay_stream *(*publish)(relay_hub *hub, const char *live_id);
     void (*unpublish)(relay_hub *hub, relay_stream *s);
@@ -37,7 +58,6 @@ typedef struct rtmp_server_opts {
     int max_conns;            /* 0 = RTMP_MAX_CONNS */
     int stall_ms;             /* 0 = RTMP_STALL_MS */
     int handshake_ms;         /* 0 = RTMP_HANDSHAKE_MS */
-    uint32_t max_ts_jump_ms;  /* 0 = RTMP_MAX_TS_JUMP_MS (rtmp_media.h) */
 } rtmp_server_opts;
 
 typedef struct rtmp_server rtmp_server;

@@ -13,10 +13,10 @@
  *
  * Ingest guarantees before calling relay_stream_video/audio:
  *   - the codec is H.264 (VIDEODATA CodecID 7) or AAC (SoundFormat 10);
- *     anything else was refused with a log line and the connection closed;
- *   - timestamps are milliseconds, non-decreasing per track, without jumps
- *     larger than the ingest's limit (a publisher that breaks this is
- *     closed);
+ *     anything else was refused with an onStatus error, a log line and
+ *     the connection closed;
+ *   - timestamps are the publisher's, as they came (milliseconds): the
+ *     stream normalizes them (relay_tsnorm.h) before any output sees them;
  *   - the sequence headers (AVCPacketType 0 / AACPacketType 0) come before
  *     the first frame of each track, and again after a reconnect. */
 #ifndef FARMLIVE_RELAY_STREAM_H
@@ -48,9 +48,9 @@ void relay_hub_tick(relay_hub *hub, void (*ended)(void *arg, const char *live_id
 
 /* onMetaData's AMF0 body (the ECMA array after the "onMetaData" string). */
 void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len);
-/* FLV VIDEODATA / AUDIODATA tag bodies with their RTMP timestamps. 0, or
- * negative when the outputs refuse the data (ingest then closes the
- * publisher). */
+/* FLV VIDEODATA / AUDIODATA tag bodies with their RTMP timestamps (any:
+ * normalized here). 0, or negative when the body is not H.264 / AAC
+ * (ingest then closes the publisher). */
 int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
 int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
 

@@ -98,6 +98,7 @@ typedef struct flv_entry {
 struct flv_out {
     atomic_int refs;
     atomic_int viewers;
+    atomic_uint_fast64_t dropped_slow; /* viewers dropped: could not keep up */
     pthread_mutex_t lock;
     int fd;                        /* the memfd; -1: none (viewers refused) */
     flv_entry ring[FLV_RING_TAGS]; /* slot = seq % FLV_RING_TAGS */
@@ -132,6 +133,7 @@ flv_out *flv_out_new(void)
     flv_out *o = fl_calloc(1, sizeof(*o));
     atomic_init(&o->refs, 1);
     atomic_init(&o->viewers, 0);
+    atomic_init(&o->dropped_slow, 0);
     pthread_mutex_init(&o->lock, NULL);
     o->gop_seq = UINT64_MAX;
     o->pin = UINT64_MAX;
@@ -252,6 +254,11 @@ void flv_out_end(flv_out *o)
 int flv_out_viewers(const flv_out *o)
 {
     return atomic_load(&((flv_out *)o)->viewers);
+}
+
+uint64_t flv_out_viewers_dropped(const flv_out *o)
+{
+    return atomic_load(&((flv_out *)o)->dropped_slow);
 }
 
 /* The entry holding byte pos; pos in [tail_pos, next_pos). */
@@ -522,6 +529,7 @@ static void out_prepare_locked(flv_out *o)
             viewer_seek_key_locked(v, o);
         if (viewer_lagging_locked(v, o, tail_pos)) {
             atomic_fetch_add(&W.viewers_dropped, 1);
+            atomic_fetch_add(&o->dropped_slow, 1);
             fl_log(FL_LOG_INFO, "flv_viewer_dropped", "viewer could not keep up");
             v->dead = 1;
         }

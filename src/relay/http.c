@@ -47,6 +47,7 @@
 #include "farmlive/relay_http.h"
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
+#include "farmlive/relay_rtmp.h"
 
 #define HTTP_THREADS 2
 #define METRICS_TEXT_MAX (4 * 1024 * 1024)
@@ -156,15 +157,27 @@ static json_t *stream_json(const relay_stream_info *i)
     snprintf(flv, sizeof(flv), "/live/%s.flv", i->live_id);
     snprintf(hls, sizeof(hls), "/live/%s/index.m3u8", i->live_id);
     snprintf(thumb, sizeof(thumb), "/live/%s/thumb.jpg", i->live_id);
-    return json_pack("{s:s, s:b, s:i, s:{s:s, s:i, s:i, s:f}, s:{s:s, s:i, s:i}, s:f, "
-                     "s:{s:i, s:f}, s:f, s:I, s:I, s:{s:s, s:s, s:s}}",
-                     "live_id", i->live_id, "publishing", i->publishing, "epoch", i->epoch, "video",
-                     "codec", i->vcodec, "width", i->width, "height", i->height, "fps", i->fps,
-                     "audio", "codec", i->acodec, "sample_rate", i->sample_rate, "channels",
-                     i->channels, "bitrate_kbps", i->kbps, "viewers", "flv", i->flv_viewers, "hls",
-                     i->hls_viewers, "uptime_s", i->uptime_s, "bytes_in", (json_int_t)i->bytes_in,
-                     "hls_segments", (json_int_t)i->hls_segments, "urls", "flv", flv, "hls", hls,
-                     "thumb", thumb);
+    json_t *o = json_pack("{s:s, s:b, s:i, s:{s:s, s:i, s:i, s:f, s:f}, s:{s:s, s:i, s:i}, s:f, "
+                          "s:{s:i, s:f}, s:f, s:I, s:I, s:{s:s, s:s, s:s}}",
+                          "live_id", i->live_id, "publishing", i->publishing, "epoch", i->epoch,
+                          "video", "codec", i->vcodec, "width", i->width, "height", i->height,
+                          "fps", i->fps, "gop_s", i->gop_ms / 1000.0, "audio", "codec", i->acodec,
+                          "sample_rate", i->sample_rate, "channels", i->channels, "bitrate_kbps",
+                          i->kbps, "viewers", "flv", i->flv_viewers, "hls", i->hls_viewers,
+                          "uptime_s", i->uptime_s, "bytes_in", (json_int_t)i->bytes_in,
+                          "hls_segments", (json_int_t)i->hls_segments, "urls", "flv", flv, "hls",
+                          hls, "thumb", thumb);
+    json_object_set_new(o, "timestamps_corrected",
+                        json_pack("{s:I, s:I}", "nudged", (json_int_t)i->ts_nudged, "rebased",
+                                  (json_int_t)i->ts_rebased));
+    json_object_set_new(o, "packets_dropped",
+                        json_pack("{s:I, s:I, s:I}", "queue", (json_int_t)i->queue_dropped, "hls",
+                                  (json_int_t)i->hls_dropped, "recording",
+                                  (json_int_t)i->record_dropped));
+    json_object_set_new(o, "viewers_dropped",
+                        json_pack("{s:I}", "flv_could_not_keep_up",
+                                  (json_int_t)i->flv_viewers_dropped));
+    return o;
 }
 
 static enum MHD_Result h_streams(req *r)
@@ -175,7 +188,16 @@ static enum MHD_Result h_streams(req *r)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, stream_json(&infos[i]));
     fl_free(infos);
-    return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "streams", arr));
+    rtmp_ingest_stats st;
+    rtmp_ingest_get_stats(&st);
+    json_t *ingest = json_pack(
+        "{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:I}", "preauth_refused", "message_size",
+        (json_int_t)st.preauth_msg_size, "held", (json_int_t)st.preauth_held, "commands",
+        (json_int_t)st.preauth_commands, "per_address", (json_int_t)st.preauth_per_ip, "budget",
+        (json_int_t)st.preauth_budget, "early_media", "held", (json_int_t)st.early_held, "dropped",
+        (json_int_t)st.early_dropped, "codec_refused", (json_int_t)st.codec_refused);
+    return respond_json(r->conn, MHD_HTTP_OK,
+                        json_pack("{s:o, s:o}", "streams", arr, "ingest", ingest));
 }
 
 
@@ -199,6 +221,21 @@ static enum MHD_Result h_metrics(req *r)
         "farmlive_relay_flv_viewers_dropped_total %llu\n",
         n, (unsigned long long)atomic_load(&H.requests), (unsigned long long)ws.bytes_sent,
         (unsigned long long)ws.viewers_total, (unsigned long long)ws.viewers_dropped);
+    rtmp_ingest_stats st;
+    rtmp_ingest_get_stats(&st);
+    static const char *const reasons[] = {"preauth_message_size", "preauth_held", "preauth_commands",
+                                          "preauth_per_address", "preauth_budget", "codec"};
+    const uint64_t refused[] = {st.preauth_msg_size, st.preauth_held, st.preauth_commands,
+                                st.preauth_per_ip, st.preauth_budget, st.codec_refused};
+    fl_buf_printf(&b, "# TYPE farmlive_relay_rtmp_refused_total counter\n");
+    for (size_t k = 0; k < sizeof(reasons) / sizeof(reasons[0]); k++)
+        fl_buf_printf(&b, "farmlive_relay_rtmp_refused_total{reason=\"%s\"} %llu\n", reasons[k],
+                      (unsigned long long)refused[k]);
+    fl_buf_printf(&b,
+                  "# TYPE farmlive_relay_rtmp_early_media_total counter\n"
+                  "farmlive_relay_rtmp_early_media_total{outcome=\"held\"} %llu\n"
+                  "farmlive_relay_rtmp_early_media_total{outcome=\"dropped\"} %llu\n",
+                  (unsigned long long)st.early_held, (unsigned long long)st.early_dropped);
     static const char *const heads[] = {
         "# TYPE farmlive_relay_stream_viewers gauge\n",
         "# TYPE farmlive_relay_stream_bitrate_kbps gauge\n",
@@ -207,6 +244,10 @@ static enum MHD_Result h_metrics(req *r)
         "# TYPE farmlive_relay_stream_uptime_seconds gauge\n",
         "# TYPE farmlive_relay_stream_ingest_bytes_total counter\n",
         "# TYPE farmlive_relay_stream_hls_segments_total counter\n",
+        "# TYPE farmlive_relay_stream_timestamps_corrected_total counter\n",
+        "# TYPE farmlive_relay_stream_packets_dropped_total counter\n",
+        "# TYPE farmlive_relay_stream_viewers_dropped_total counter\n",
+        "# TYPE farmlive_relay_stream_gop_seconds gauge\n",
     };
     for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
         fl_buf_printf(&b, "%s", heads[k]);
@@ -239,9 +280,34 @@ static enum MHD_Result h_metrics(req *r)
                 fl_buf_printf(&b, "farmlive_relay_stream_ingest_bytes_total{live_id=\"%s\"} %llu\n", id,
                           (unsigned long long)s->bytes_in);
                 break;
-            default:
+            case 6:
                 fl_buf_printf(&b, "farmlive_relay_stream_hls_segments_total{live_id=\"%s\"} %llu\n", id,
                           (unsigned long long)s->hls_segments);
+                break;
+            case 7:
+                fl_buf_printf(&b,
+                              "farmlive_relay_stream_timestamps_corrected_total{live_id=\"%s\",kind=\"nudged\"} %llu\n"
+                              "farmlive_relay_stream_timestamps_corrected_total{live_id=\"%s\",kind=\"rebased\"} %llu\n",
+                              id, (unsigned long long)s->ts_nudged, id, (unsigned long long)s->ts_rebased);
+                break;
+            case 8:
+                fl_buf_printf(&b,
+                              "farmlive_relay_stream_packets_dropped_total{live_id=\"%s\",where=\"queue\"} %llu\n"
+                              "farmlive_relay_stream_packets_dropped_total{live_id=\"%s\",where=\"hls\"} %llu\n"
+                              "farmlive_relay_stream_packets_dropped_total{live_id=\"%s\",where=\"recording\"} %llu\n",
+                              id, (unsigned long long)s->queue_dropped, id,
+                              (unsigned long long)s->hls_dropped, id,
+                              (unsigned long long)s->record_dropped);
+                break;
+            case 9:
+                fl_buf_printf(&b,
+                              "farmlive_relay_stream_viewers_dropped_total{live_id=\"%s\",output=\"flv\","
+                              "reason=\"could_not_keep_up\"} %llu\n",
+                              id, (unsigned long long)s->flv_viewers_dropped);
+                break;
+            default:
+                fl_buf_printf(&b, "farmlive_relay_stream_gop_seconds{live_id=\"%s\"} %.3f\n", id,
+                              s->gop_ms / 1000.0);
                 break;
             }
         }

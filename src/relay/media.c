@@ -146,7 +146,7 @@ int relay_media_packet(AVPacket *pkt, relay_tag *t)
     pkt->data = (uint8_t *)body + skip;
     pkt->size = (int)(len - skip);
     pkt->dts = t->ts;
-    pkt->pts = (int64_t)t->ts + cts;
+    pkt->pts = (int64_t)t->ts + (cts > 0 ? cts : 0); /* never before its dts */
     pkt->flags = key ? AV_PKT_FLAG_KEY : 0;
     pkt->time_base = (AVRational){1, 1000};
     return 0;

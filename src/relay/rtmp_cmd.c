@@ -306,8 +306,8 @@ static int metadata_after(rtmp_session *s, cmd_args *a, size_t k)
     }
     if (a->n <= k || (a->v[k]->type != AMF0_ECMA_ARRAY && a->v[k]->type != AMF0_OBJECT))
         return RTMP_CMD_OK;
-    if (s->state != RTMP_SESS_PUBLISHING)
-        return RTMP_CMD_OK;
+    if (s->state != RTMP_SESS_PUBLISHING && s->state != RTMP_SESS_PUBLISH_PENDING)
+        return RTMP_CMD_OK; /* pending: the server holds it until the reply */
     s->meta = a->body + pos;
     s->meta_len = a->len - pos;
     return RTMP_CMD_METADATA;

@@ -9,17 +9,17 @@
  *              format 10 = AAC (the only one accepted); 9 = enhanced audio
  *
  * Per track: frames before the track's sequence header are dropped (the
- * outputs cannot decode them); a timestamp lower than the track's last, or
- * more than max_jump_ms above it, ends the connection. */
+ * outputs cannot decode them). Timestamps are not checked here: whatever
+ * a publisher's clock does, the stream's normalizer (tsnorm.c) makes it
+ * fit, and never cuts the publisher off for it. */
 #include "farmlive/rtmp_media.h"
 
 #include <stdio.h>
 #include <string.h>
 
-void rtmp_media_init(rtmp_media *m, uint32_t max_jump_ms)
+void rtmp_media_init(rtmp_media *m)
 {
     memset(m, 0, sizeof(*m));
-    m->max_jump_ms = max_jump_ms ? max_jump_ms : RTMP_MAX_TS_JUMP_MS;
 }
 
 const char *rtmp_video_codec_name(const uint8_t *body, size_t len)
@@ -67,25 +67,10 @@ const char *rtmp_audio_codec_name(const uint8_t *body, size_t len)
     return names[body[0] >> 4];
 }
 
-static int check_time(rtmp_media *m, rtmp_track *t, const char *track, uint32_t ts, char *why, size_t whylen)
-{
-    if (t->seen && ts < t->last_ts) {
-        snprintf(why, whylen, "%s timestamp went backwards (%u ms after %u ms)", track, ts, t->last_ts);
-        return RTMP_MEDIA_ETIME;
-    }
-    if (t->seen && ts - t->last_ts > m->max_jump_ms) {
-        snprintf(why, whylen, "%s timestamp jumped %u ms (limit %u ms)", track, ts - t->last_ts, m->max_jump_ms);
-        return RTMP_MEDIA_ETIME;
-    }
-    t->seen = 1;
-    t->last_ts = ts;
-    return RTMP_MEDIA_FORWARD;
-}
-
-int rtmp_media_check(rtmp_media *m, int is_video, uint32_t ts, const uint8_t *body, size_t len, char *why,
+int rtmp_media_check(rtmp_media *m, int is_video, const uint8_t *body, size_t len, char *why,
                      size_t whylen)
 {
-    rtmp_track *t = is_video ? &m->video : &m->audio;
+    int *have_seq = is_video ? &m->video_seq : &m->audio_seq;
     why[0] = '\0';
     if (len == 0)
         return RTMP_MEDIA_DROP;
@@ -106,11 +91,9 @@ int rtmp_media_check(rtmp_media *m, int is_video, uint32_t ts, const uint8_t *bo
         if (len < 2)
             return RTMP_MEDIA_DROP;
     }
-    int seq = body[1] == 0;
-    if (!seq && !t->have_seq)
+    if (body[1] == 0)
+        *have_seq = 1;
+    else if (!*have_seq)
         return RTMP_MEDIA_DROP;
-    int rc = check_time(m, t, is_video ? "video" : "audio", ts, why, whylen);
-    if (rc == RTMP_MEDIA_FORWARD && seq)
-        t->have_seq = 1;
-    return rc;
+    return RTMP_MEDIA_FORWARD;
 }

@@ -10,14 +10,24 @@
  *                                 │       of that live id, relay_hub_publish,
  *                                 │       onStatus Publish.Start
  *                                 │     refused: onStatus error, close
- *                                 │ audio/video (8,9): rtmp_media.c checks,
- *                                 │     then the hub (relay_stream_audio/video)
+ *                                 │ audio/video (8,9): rtmp_media.c checks the
+ *                                 │     codec (refused: onStatus error naming
+ *                                 │     it, close), then the hub
+ *                                 │     (relay_stream_audio/video)
  *   close <── error, stall, EOF, deleteStream, takeover
  *
  * One thread, level-triggered epoll, non-blocking sockets. Per connection
  * the memory is bounded: reads go through one 64 KiB buffer on the loop's
  * stack into the streaming chunk reader (whose partial messages are
- * bounded), replies into a bounded write buffer. Any error closes only that
+ * bounded), replies into a bounded write buffer.
+ *
+ * Before its publish is authorised a connection holds little (relay_rtmp.h,
+ * RTMP_PREAUTH_*): 64 KiB a message, 128 KiB of unfinished messages and
+ * early media together, 32 commands, 16 such connections per address, and
+ * all of them together within a global budget; every refusal is logged and
+ * counted. Media sent before the publish reply (encoders that do not wait
+ * for it) is held, within those bounds (the sequence headers and metadata
+ * always, in a slot each), and replayed once the shop said yes. Any error closes only that
  * connection, with one log line naming the connection and the reason.
  * Connections closed while an epoll batch is being handled are parked on a
  * graveyard list and freed after the batch, so no event touches freed
@@ -39,6 +49,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -52,6 +63,17 @@
 
 enum phase { PH_HANDSHAKE, PH_CHUNKS, PH_DEAD };
 
+/* A message that came before the publish reply, kept for the publisher. */
+typedef struct held_msg {
+    struct held_msg *next;
+    uint8_t type;
+    uint32_t ts;
+    size_t len;
+    uint8_t data[];
+} held_msg;
+
+enum { HELD_META, HELD_VSEQ, HELD_ASEQ, HELD_SLOTS };
+
 typedef struct conn {
     struct conn *prev, *next;
     int fd;
@@ -59,6 +81,7 @@ typedef struct conn {
     uint64_t id;
     char ip[INET6_ADDRSTRLEN];
     uint64_t created_ms, last_in_ms;
+    uint64_t unpublished_ms;     /* when its publisher ended its stream; 0: never */
     uint64_t bytes_in, last_ack;
     uint32_t peer_window;        /* the peer's Window Ack Size: ack every this many bytes */
     int want_out;                /* EPOLLOUT registered */
@@ -68,6 +91,14 @@ typedef struct conn {
     rtmp_media media;
     relay_stream *stream;        /* set while this connection publishes */
     char live_id[LIVE_ID_MAX + 1];
+    /* before authorisation */
+    int authorised;              /* the shop allowed a publish once: full limits */
+    int ncmds;                   /* command / data messages so far */
+    size_t accounted;            /* its share of the server's preauth_bytes */
+    held_msg *slot[HELD_SLOTS];  /* early metadata and sequence headers */
+    held_msg *held, **held_tail; /* early frames, in order */
+    size_t held_bytes;           /* of every held message */
+    unsigned early_dropped;      /* frames that did not fit */
 } conn;
 
 struct rtmp_server {
@@ -78,7 +109,25 @@ struct rtmp_server {
     int nconns;
     uint64_t next_id;
     uint64_t last_tick_ms;
+    size_t preauth_bytes; /* held by connections not yet authorised */
 };
+
+static struct {
+    atomic_uint_fast64_t msg_size, held, commands, per_ip, budget, early_held, early_dropped,
+        codec_refused;
+} ST;
+
+void rtmp_ingest_get_stats(rtmp_ingest_stats *st)
+{
+    st->preauth_msg_size = atomic_load(&ST.msg_size);
+    st->preauth_held = atomic_load(&ST.held);
+    st->preauth_commands = atomic_load(&ST.commands);
+    st->preauth_per_ip = atomic_load(&ST.per_ip);
+    st->preauth_budget = atomic_load(&ST.budget);
+    st->early_held = atomic_load(&ST.early_held);
+    st->early_dropped = atomic_load(&ST.early_dropped);
+    st->codec_refused = atomic_load(&ST.codec_refused);
+}
 
 /* Distinct addresses tag the non-connection fds in epoll. */
 static char tag_listen, tag_stop, tag_auth;
@@ -118,6 +167,41 @@ static void conn_unpublish(rtmp_server *srv, conn *c)
     publish_auth_unpublish(srv->auth, c->live_id);
 }
 
+/* -- before authorisation --------------------------------------------- */
+
+static void held_free(conn *c)
+{
+    for (int i = 0; i < HELD_SLOTS; i++) {
+        fl_free(c->slot[i]);
+        c->slot[i] = NULL;
+    }
+    while (c->held) {
+        held_msg *h = c->held;
+        c->held = h->next;
+        fl_free(h);
+    }
+    c->held_tail = &c->held;
+    c->held_bytes = 0;
+}
+
+/* What c holds (unfinished messages, early media) into the server's
+ * pre-authorisation total. -1 when that total is over the budget. */
+static int preauth_account(rtmp_server *srv, conn *c)
+{
+    size_t now = c->authorised || c->phase == PH_DEAD ? 0 : c->rd.buffered + c->held_bytes;
+    srv->preauth_bytes = srv->preauth_bytes - c->accounted + now;
+    c->accounted = now;
+    return now > 0 && srv->preauth_bytes > RTMP_PREAUTH_BUDGET ? -1 : 0;
+}
+
+static int preauth_from_ip(const rtmp_server *srv, const char *ip)
+{
+    int n = 0;
+    for (const conn *c = srv->conns; c; c = c->next)
+        n += !c->authorised && strcmp(c->ip, ip) == 0;
+    return n;
+}
+
 static void conn_close(rtmp_server *srv, conn *c, enum fl_log_level lvl, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
@@ -142,6 +226,8 @@ static void conn_close(rtmp_server *srv, conn *c, enum fl_log_level lvl, const c
     close(c->fd);
     c->fd = -1;
     c->phase = PH_DEAD;
+    preauth_account(srv, c);
+    held_free(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -201,19 +287,95 @@ static int conn_flush(rtmp_server *srv, conn *c)
 
 /* -- messages ---------------------------------------------------------- */
 
+/* Media or metadata before the publish reply: kept for the publisher, the
+ * sequence headers and metadata in their slots (the latest of each), frames
+ * while c holds less than RTMP_PREAUTH_MAX_HELD (counted, else dropped). */
+static void hold(rtmp_server *srv, conn *c, const rtmp_msg *m)
+{
+    int slot = -1;
+    if (m->type != RTMP_MSG_AUDIO && m->type != RTMP_MSG_VIDEO)
+        slot = HELD_META;
+    else if (m->len >= 2 && m->payload[1] == 0 && (m->type == RTMP_MSG_AUDIO || m->len >= 5))
+        slot = m->type == RTMP_MSG_VIDEO ? HELD_VSEQ : HELD_ASEQ;
+    if (slot < 0 && c->rd.buffered + c->held_bytes + m->len > RTMP_PREAUTH_MAX_HELD) {
+        atomic_fetch_add(&ST.early_dropped, 1);
+        if (!c->early_dropped++)
+            conn_log(FL_LOG_WARN, c, "rtmp_early_media_dropped",
+                     "media before the publish reply over %u bytes: dropped", RTMP_PREAUTH_MAX_HELD);
+        return;
+    }
+    held_msg *h = fl_malloc(sizeof(*h) + m->len);
+    h->next = NULL;
+    h->type = m->type;
+    h->ts = m->ts;
+    h->len = m->len;
+    memcpy(h->data, m->payload, m->len);
+    if (slot >= 0) {
+        if (c->slot[slot])
+            c->held_bytes -= c->slot[slot]->len;
+        fl_free(c->slot[slot]);
+        c->slot[slot] = h;
+    } else {
+        *c->held_tail = h;
+        c->held_tail = &h->next;
+    }
+    c->held_bytes += m->len;
+    atomic_fetch_add(&ST.early_held, 1);
+    if (preauth_account(srv, c) < 0) {
+        atomic_fetch_add(&ST.budget, 1);
+        conn_close(srv, c, FL_LOG_WARN, "rtmp_preauth_refused",
+                   "connections not yet authorised hold over %u bytes together", RTMP_PREAUTH_BUDGET);
+    }
+}
+
+static void on_media(rtmp_server *srv, conn *c, const rtmp_msg *m);
+
+/* The publish was allowed: what came before the reply goes out now, in
+ * its order (metadata and sequence headers first). The held messages are
+ * taken off c first: replaying one may close it. */
+static void replay_held(rtmp_server *srv, conn *c)
+{
+    held_msg *slots[HELD_SLOTS], *list = c->held;
+    int n = 0;
+    memcpy(slots, c->slot, sizeof(slots));
+    memset(c->slot, 0, sizeof(c->slot));
+    c->held = NULL;
+    c->held_tail = &c->held;
+    c->held_bytes = 0;
+    for (int i = 0; i < HELD_SLOTS + 1; i++) {
+        held_msg *h = i < HELD_SLOTS ? slots[i] : list;
+        while (h) {
+            held_msg *next = i < HELD_SLOTS ? NULL : h->next;
+            rtmp_msg m = {.type = h->type, .ts = h->ts, .payload = h->data, .len = h->len};
+            if (c->phase != PH_DEAD && i == HELD_META)
+                srv->o.ops->metadata(c->stream, h->data, h->len);
+            else if (c->phase != PH_DEAD)
+                on_media(srv, c, &m);
+            n++;
+            fl_free(h);
+            h = next;
+        }
+    }
+    if (n > 0 && c->phase != PH_DEAD)
+        conn_log(FL_LOG_INFO, c, "rtmp_early_media", "%d messages sent before the publish reply, replayed", n);
+}
+
 static void on_media(rtmp_server *srv, conn *c, const rtmp_msg *m)
 {
     char why[200];
     int video = m->type == RTMP_MSG_VIDEO;
-    if (c->sess.state != RTMP_SESS_PUBLISHING || !c->stream)
-        return; /* before Publish.Start (or after deleteStream): not ours to forward */
-    int rc = rtmp_media_check(&c->media, video, m->ts, m->payload, m->len, why, sizeof(why));
-    if (rc == RTMP_MEDIA_ECODEC) {
-        conn_close(srv, c, FL_LOG_WARN, "rtmp_codec_refused", "%s", why);
+    if (c->sess.state == RTMP_SESS_PUBLISH_PENDING) {
+        hold(srv, c, m);
         return;
     }
-    if (rc == RTMP_MEDIA_ETIME) {
-        conn_close(srv, c, FL_LOG_WARN, "rtmp_bad_timestamp", "%s", why);
+    if (c->sess.state != RTMP_SESS_PUBLISHING || !c->stream)
+        return; /* before publish (or after deleteStream): not ours to forward */
+    int rc = rtmp_media_check(&c->media, video, m->payload, m->len, why, sizeof(why));
+    if (rc == RTMP_MEDIA_ECODEC) {
+        /* the encoder hears why before the close: its log names the codec */
+        rtmp_cmd_publish_refuse(&c->sess, "NetStream.Publish.Failed", why);
+        atomic_fetch_add(&ST.codec_refused, 1);
+        conn_close(srv, c, FL_LOG_WARN, "rtmp_codec_refused", "%s", why);
         return;
     }
     if (rc != RTMP_MEDIA_FORWARD)
@@ -226,6 +388,12 @@ static void on_media(rtmp_server *srv, conn *c, const rtmp_msg *m)
 
 static void on_command(rtmp_server *srv, conn *c, const rtmp_msg *m)
 {
+    if (!c->authorised && ++c->ncmds > RTMP_PREAUTH_MAX_CMDS) {
+        atomic_fetch_add(&ST.commands, 1);
+        conn_close(srv, c, FL_LOG_WARN, "rtmp_preauth_refused",
+                   "over %d commands before publishing was authorised", RTMP_PREAUTH_MAX_CMDS);
+        return;
+    }
     switch (rtmp_cmd_handle(&c->sess, m)) {
     case RTMP_CMD_PUBLISH:
         conn_log(FL_LOG_INFO, c, "rtmp_publish_request", "asking the shop");
@@ -234,10 +402,16 @@ static void on_command(rtmp_server *srv, conn *c, const rtmp_msg *m)
     case RTMP_CMD_UNPUBLISH:
         conn_log(FL_LOG_INFO, c, "rtmp_unpublish", "the publisher ended its stream");
         conn_unpublish(srv, c);
+        c->unpublished_ms = (uint64_t)fl_mono_ms();
         break;
     case RTMP_CMD_METADATA:
-        if (c->stream)
+        if (c->stream) {
             srv->o.ops->metadata(c->stream, c->sess.meta, c->sess.meta_len);
+        } else if (c->sess.state == RTMP_SESS_PUBLISH_PENDING) {
+            rtmp_msg meta = {.type = RTMP_MSG_DATA_AMF0, .ts = m->ts, .payload = c->sess.meta,
+                             .len = c->sess.meta_len};
+            hold(srv, c, &meta);
+        }
         break;
     case RTMP_CMD_CLOSE:
         conn_close(srv, c, FL_LOG_WARN, "rtmp_closed", "%s", c->sess.why);
@@ -301,6 +475,12 @@ static void conn_feed(rtmp_server *srv, conn *c, const uint8_t *p, size_t n)
         int rc = rtmp_chunk_read(&c->rd, p, n, &used, &m);
         p += used;
         n -= used;
+        if (rc < 0 && !c->authorised && (rc == RTMP_CHUNK_EMSGSIZE || rc == RTMP_CHUNK_EBUFFERED)) {
+            atomic_fetch_add(rc == RTMP_CHUNK_EMSGSIZE ? &ST.msg_size : &ST.held, 1);
+            conn_close(srv, c, FL_LOG_WARN, "rtmp_preauth_refused", "before publishing was authorised: %s",
+                       rtmp_chunk_strerror(rc));
+            return;
+        }
         if (rc < 0) {
             conn_close(srv, c, FL_LOG_WARN, "rtmp_closed", "chunk stream: %s", rtmp_chunk_strerror(rc));
             return;
@@ -329,6 +509,12 @@ static void conn_readable(rtmp_server *srv, conn *c)
         c->last_in_ms = (uint64_t)fl_mono_ms();
         c->bytes_in += (uint64_t)n;
         conn_feed(srv, c, buf, (size_t)n);
+        if (c->phase != PH_DEAD && preauth_account(srv, c) < 0) {
+            atomic_fetch_add(&ST.budget, 1);
+            conn_close(srv, c, FL_LOG_WARN, "rtmp_preauth_refused",
+                       "connections not yet authorised hold over %u bytes together", RTMP_PREAUTH_BUDGET);
+            return;
+        }
         if (c->phase != PH_DEAD && c->peer_window && c->bytes_in - c->last_ack >= c->peer_window) {
             rtmp_send_u32(&c->sess.out, RTMP_MSG_ACK, (uint32_t)c->bytes_in, c->sess.out_chunk_size);
             c->last_ack = c->bytes_in;
@@ -363,8 +549,10 @@ static void on_accept(rtmp_server *srv)
         c->created_ms = c->last_in_ms = (uint64_t)fl_mono_ms();
         rtmp_hs_init(&c->hs, (uint32_t)c->created_ms, (uint32_t)(c->created_ms * 2654435761u) ^ (uint32_t)c->id);
         rtmp_chunk_reader_init(&c->rd, 0);
+        rtmp_chunk_reader_set_limits(&c->rd, RTMP_PREAUTH_MAX_MSG, RTMP_PREAUTH_MAX_HELD);
+        c->held_tail = &c->held;
         rtmp_session_init(&c->sess);
-        rtmp_media_init(&c->media, srv->o.max_ts_jump_ms);
+        rtmp_media_init(&c->media);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c->next = srv->conns;
@@ -377,10 +565,15 @@ static void on_accept(rtmp_server *srv)
             conn_close(srv, c, FL_LOG_WARN, "rtmp_closed", "epoll: %s", strerror(errno));
             continue;
         }
-        if (srv->nconns > srv->o.max_conns)
+        if (srv->nconns > srv->o.max_conns) {
             conn_close(srv, c, FL_LOG_WARN, "rtmp_closed", "too many connections (%d)", srv->o.max_conns);
-        else
+        } else if (preauth_from_ip(srv, c->ip) > RTMP_PREAUTH_PER_IP) {
+            atomic_fetch_add(&ST.per_ip, 1);
+            conn_close(srv, c, FL_LOG_WARN, "rtmp_preauth_refused",
+                       "over %d connections not yet publishing from this address", RTMP_PREAUTH_PER_IP);
+        } else {
             conn_log(FL_LOG_DEBUG, c, "rtmp_accept", "connected");
+        }
     }
 }
 
@@ -447,7 +640,12 @@ static void on_auth_results(rtmp_server *srv)
         }
         rtmp_cmd_publish_start(&c->sess);
         conn_log(FL_LOG_INFO, c, "rtmp_publish", "publishing");
-        conn_flush(srv, c);
+        c->authorised = 1;
+        rtmp_chunk_reader_set_limits(&c->rd, RTMP_MAX_MSG_SIZE, RTMP_MAX_BUFFERED);
+        preauth_account(srv, c);
+        replay_held(srv, c);
+        if (c->phase != PH_DEAD)
+            conn_flush(srv, c);
     }
 }
 
@@ -464,10 +662,16 @@ static void on_tick(rtmp_server *srv)
     for (conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         int pending = c->sess.state == RTMP_SESS_PUBLISH_PENDING;
-        if (!c->stream && !pending && now - c->created_ms > (uint64_t)srv->o.handshake_ms &&
-            c->sess.state != RTMP_SESS_PUBLISHING)
-            conn_close(srv, c, FL_LOG_WARN, "rtmp_closed", "did not start publishing within %d ms",
-                       srv->o.handshake_ms);
+        uint64_t since = c->unpublished_ms ? c->unpublished_ms : c->created_ms;
+        if (!c->stream && !pending && now - since > (uint64_t)srv->o.handshake_ms &&
+            c->sess.state != RTMP_SESS_PUBLISHING) {
+            if (c->unpublished_ms) /* a clean end, then an idle connection */
+                conn_close(srv, c, FL_LOG_INFO, "rtmp_closed",
+                           "idle for %d ms after ending its stream", srv->o.handshake_ms);
+            else
+                conn_close(srv, c, FL_LOG_WARN, "rtmp_closed",
+                           "did not start publishing within %d ms", srv->o.handshake_ms);
+        }
         else if (!pending && now - c->last_in_ms > (uint64_t)srv->o.stall_ms)
             conn_close(srv, c, FL_LOG_WARN, "rtmp_stalled", "no data for %d ms", srv->o.stall_ms);
     }

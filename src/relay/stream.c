@@ -4,7 +4,7 @@
  *
  *   ingest thread                                   media worker thread
  *   relay_stream_video/audio                        (one per stream)
- *     check + rebase ts -> relay_tag (once)
+ *     check, normalize ts -> relay_tag (once)
  *     -> flv_out_push (HTTP-FLV, O(1))
  *     -> work queue (bounded) -----------------> seq headers: params
  *                                                keyframe: open hls_mux +
@@ -20,10 +20,14 @@
  * its duration would hold the keyframe that closes an HLS segment for one
  * frame interval, delaying every segment's publication by as much.
  *
- * Timestamps: an epoch is one publisher's session. Its timestamps are
- * shifted so that output time carries on from the previous epoch's last
- * tag (+100 ms): viewers of HTTP-FLV never see time go backwards; HLS
- * starts a new muxer per epoch anyway (discontinuity).
+ * Timestamps: one normalizer per stream (tsnorm.c), before the tag is
+ * made, so HTTP-FLV, HLS and the recording all see the same clean times:
+ * per track strictly increasing from 0 across every epoch (one publisher's
+ * session; a reconnect carries on 100 ms after the last tag), whatever the
+ * publisher sends. Corrections are counted and logged, rate-limited.
+ *
+ * Outputs never stop for one packet: a packet a muxer still refuses is
+ * dropped, counted (hls_dropped / record_dropped) and logged, rate-limited.
  *
  * Queue overflow (the worker cannot keep up, e.g. the disk stalls): frames
  * are dropped until the next video keyframe, control items never are. */
@@ -37,6 +41,7 @@
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
 #include "farmlive/relay_thumb.h"
+#include "farmlive/relay_tsnorm.h"
 
 #define WORK_MAX 2048 /* media tags queued */
 #define WORK_SLACK 64 /* room for control items and seq headers */
@@ -44,6 +49,7 @@
 #define RATE_BUCKETS 8
 #define RATE_WINDOW 5
 #define HITS_WINDOW 10
+#define LOG_EVERY_MS 10000 /* repeated warnings of one kind: at most one line per this */
 
 enum work_kind { WORK_TAG, WORK_EPOCH, WORK_END };
 
@@ -51,6 +57,27 @@ typedef struct work_item {
     enum work_kind kind;
     relay_tag *tag;
 } work_item;
+
+/* A warning that may repeat at every packet: the first one, then one line
+ * per LOG_EVERY_MS saying how many were not logged. */
+typedef struct rate_log {
+    int64_t last_ms;
+    uint64_t silenced;
+} rate_log;
+
+/* 1 when a line may go out now; *silenced then says how many did not. */
+static int rate_log_ok(rate_log *r, uint64_t *silenced)
+{
+    int64_t now = fl_mono_ms();
+    if (r->last_ms && now - r->last_ms < LOG_EVERY_MS) {
+        r->silenced++;
+        return 0;
+    }
+    *silenced = r->silenced;
+    r->silenced = 0;
+    r->last_ms = now;
+    return 1;
+}
 
 typedef struct rate_bucket {
     int64_t sec;
@@ -69,9 +96,8 @@ struct relay_stream {
     int64_t unpublished_at;
 
     /* ingest thread only */
-    int epoch_started;
-    int64_t ts_offset;
-    uint32_t last_out_ts;
+    relay_tsnorm ts;
+    rate_log ts_log;
     int dropping; /* queue overflowed: wait for a keyframe */
 
     /* lock: statistics, thumbnail */
@@ -82,6 +108,9 @@ struct relay_stream {
     relay_aac_config aac;
     int have_avc, have_aac;
     uint64_t bytes_in, vframes, aframes;
+    uint64_t ts_nudged, ts_rebased, queue_dropped;
+    int64_t last_key_ts; /* -1 none */
+    int gop_ms;
     rate_bucket rate[RATE_BUCKETS];
     int64_t started_ms;
     uint64_t hits[HITS_WINDOW];
@@ -96,6 +125,7 @@ struct relay_stream {
     pthread_t worker;
     int worker_started;
     atomic_int worker_done;
+    atomic_uint_fast64_t hls_dropped, rec_dropped; /* written by the worker */
 };
 
 /* -- the work queue ------------------------------------------------------ */
@@ -146,6 +176,7 @@ typedef struct worker_state {
     int64_t last_dts[2]; /* per track, ms */
     int64_t step[2];     /* per track: last dts step, the next packet's duration; 0 unknown */
     int have_dts[2];
+    rate_log drop_log[2]; /* HLS, recording */
 } worker_state;
 
 /* Default durations (ms) before a track's second packet. */
@@ -156,24 +187,38 @@ static int64_t default_duration(const worker_state *w, int index)
     return 40;
 }
 
+enum { OUT_HLS, OUT_REC };
+
+/* An output refused one packet: counted, logged (rate-limited); the output
+ * goes on with the next one. */
+static void output_dropped(relay_stream *s, worker_state *w, int out, int64_t dts, int err)
+{
+    static const char *const names[2] = {"HLS", "recording"};
+    uint64_t n = atomic_fetch_add(out == OUT_HLS ? &s->hls_dropped : &s->rec_dropped, 1) + 1;
+    uint64_t silenced;
+    if (rate_log_ok(&w->drop_log[out], &silenced))
+        fl_log(FL_LOG_WARN, out == OUT_HLS ? "hls_packet_dropped" : "record_packet_dropped",
+               "live %s: %s dropped a packet at %lld ms: %s (%llu dropped in all, %llu lines "
+               "silenced)",
+               s->live_id, names[out], (long long)dts, av_err2str(err), (unsigned long long)n,
+               (unsigned long long)silenced);
+}
+
+/* pkt to HLS and the recording (each gets its own reference); consumed. */
 static void write_packet(relay_stream *s, worker_state *w, AVPacket *pkt)
 {
     AVPacket *copy = NULL;
-    if (w->hls && w->rec && !(copy = av_packet_alloc()))
-        return;
-    if (copy && av_packet_ref(copy, pkt) < 0)
+    int64_t dts = pkt->dts;
+    int ret, to_rec = w->rec != NULL;
+    if (w->hls && to_rec && (!(copy = av_packet_alloc()) || av_packet_ref(copy, pkt) < 0)) {
         av_packet_free(&copy);
-    if (w->hls && hls_mux_write(w->hls, copy ? copy : pkt) < 0) {
-        fl_log(FL_LOG_ERROR, "hls_write", "live %s: HLS stopped for this epoch", s->live_id);
-        hls_mux_close(w->hls);
-        w->hls = NULL;
+        output_dropped(s, w, OUT_REC, dts, AVERROR(ENOMEM));
+        to_rec = 0;
     }
-    if (w->rec && relay_rec_write(w->rec, pkt) < 0) {
-        fl_log(FL_LOG_ERROR, "record_write", "live %s: recording stopped for this epoch",
-               s->live_id);
-        relay_rec_close(w->rec);
-        w->rec = NULL;
-    }
+    if (w->hls && (ret = hls_mux_write(w->hls, to_rec ? copy : pkt)) < 0)
+        output_dropped(s, w, OUT_HLS, dts, ret);
+    if (to_rec && (ret = relay_rec_write(w->rec, pkt)) < 0)
+        output_dropped(s, w, OUT_REC, dts, ret);
     av_packet_free(&copy);
     av_packet_unref(pkt);
 }
@@ -240,6 +285,7 @@ static void worker_tag(relay_stream *s, worker_state *w, relay_tag *t)
     if (t->type == FLV_TAG_VIDEO) {
         if (flv_video_info(body, len, &key, &seqhdr, &cts) < 0)
             return;
+        key = key && body[1] == 1; /* an end of sequence (2) is no picture */
         if (seqhdr)
             changed = relay_media_params_set_video(&w->params, body, len);
     } else if (t->type == FLV_TAG_AUDIO) {
@@ -287,6 +333,8 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     relay_stream *s = fl_calloc(1, sizeof(*s));
     atomic_init(&s->refs, 1);
     atomic_init(&s->worker_done, 0);
+    atomic_init(&s->hls_dropped, 0);
+    atomic_init(&s->rec_dropped, 0);
     s->cfg = cfg;
     snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
     s->flv = flv_out_new();
@@ -296,6 +344,8 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     pthread_cond_init(&s->qcond, NULL);
     s->started_ms = fl_mono_ms();
     s->epoch = 1;
+    relay_tsnorm_init(&s->ts);
+    s->last_key_ts = -1;
     if (pthread_create(&s->worker, NULL, worker_main, s) == 0) {
         s->worker_started = 1;
     } else {
@@ -333,7 +383,7 @@ void relay_stream_release(relay_stream *s)
 
 void relay_stream_new_epoch(relay_stream *s)
 {
-    s->epoch_started = 0;
+    relay_tsnorm_new_epoch(&s->ts);
     s->dropping = 0;
     pthread_mutex_lock(&s->lock);
     s->epoch++;
@@ -388,18 +438,26 @@ int relay_stream_expired(const relay_stream *s, int64_t now_s, int grace_s)
 
 /* -- ingest calls ---------------------------------------------------------- */
 
-static uint32_t rebase(relay_stream *s, uint32_t ts)
+/* The normalized time of a frame (counted, and logged when corrected). */
+static uint32_t frame_ts(relay_stream *s, int track, uint32_t ts)
 {
-    if (!s->epoch_started) {
-        s->epoch_started = 1;
-        s->ts_offset = s->last_out_ts == 0 ? 0 : (int64_t)s->last_out_ts + 100 - ts;
-    }
-    int64_t o = (int64_t)ts + s->ts_offset;
-    if (o < 0)
-        o = 0;
-    uint32_t out = (uint32_t)o;
-    if (out > s->last_out_ts)
-        s->last_out_ts = out;
+    int what;
+    uint32_t out = relay_tsnorm_frame(&s->ts, track, ts, fl_mono_ms(), &what);
+    if (what == TSN_OK)
+        return out;
+    pthread_mutex_lock(&s->lock);
+    s->ts_nudged = s->ts.nudged;
+    s->ts_rebased = s->ts.rebased;
+    pthread_mutex_unlock(&s->lock);
+    uint64_t silenced;
+    if (rate_log_ok(&s->ts_log, &silenced))
+        fl_log(what == TSN_NUDGED ? FL_LOG_INFO : FL_LOG_WARN, "stream_timestamp",
+               "live %s: %s timestamp %u ms %s to %u ms (%llu nudged, %llu rebased so far, %llu "
+               "lines silenced)",
+               s->live_id, track == TSN_VIDEO ? "video" : "audio", ts,
+               what == TSN_NUDGED ? "repeated or back: nudged" : "jumped: rebased", out,
+               (unsigned long long)s->ts.nudged, (unsigned long long)s->ts.rebased,
+               (unsigned long long)silenced);
     return out;
 }
 
@@ -425,6 +483,9 @@ static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr)
     if (s->dropping && !seqhdr && !key)
         return;
     if (queue_push(s, WORK_TAG, t, seqhdr) < 0) {
+        pthread_mutex_lock(&s->lock);
+        s->queue_dropped++;
+        pthread_mutex_unlock(&s->lock);
         if (!s->dropping)
             fl_log(FL_LOG_WARN, "stream_queue",
                    "live %s: media worker behind, dropping to next keyframe", s->live_id);
@@ -439,7 +500,7 @@ void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
 {
     static const uint8_t name[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e',
                                    't',  'a',  'D',  'a', 't', 'a'};
-    relay_tag *t = relay_tag_new(FLV_TAG_SCRIPT, s->last_out_ts, name, sizeof(name), amf, len);
+    relay_tag *t = relay_tag_new(FLV_TAG_SCRIPT, relay_tsnorm_head(&s->ts), name, sizeof(name), amf, len);
     if (!t)
         return;
     flv_out_push(s->flv, t);
@@ -453,6 +514,7 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     relay_avc_config avc;
     if (flv_video_info(body, len, &key, &seqhdr, &cts) < 0)
         return -1;
+    key = key && body[1] == 1; /* an end of sequence (2) is no picture */
     if (seqhdr) { /* a malformed one is relayed as is; HLS, recording and thumbnails wait for a
                      valid one */
         int ok = len > 5 && relay_avcc_parse(body + 5, len - 5, &avc) == 0;
@@ -465,10 +527,18 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
         s->have_avc = ok;
         pthread_mutex_unlock(&s->lock);
     }
-    relay_tag *t = relay_tag_new(FLV_TAG_VIDEO, rebase(s, ts_ms), NULL, 0, body, len);
+    uint32_t ts = seqhdr ? relay_tsnorm_head(&s->ts) : frame_ts(s, TSN_VIDEO, ts_ms);
+    relay_tag *t = relay_tag_new(FLV_TAG_VIDEO, ts, NULL, 0, body, len);
     if (!t)
         return -1;
     t->flags = (uint8_t)((key ? RELAY_TAG_KEY : 0) | (seqhdr ? RELAY_TAG_SEQHDR : 0));
+    if (key && !seqhdr) {
+        pthread_mutex_lock(&s->lock);
+        if (s->last_key_ts >= 0 && ts > s->last_key_ts)
+            s->gop_ms = (int)(ts - s->last_key_ts);
+        s->last_key_ts = ts;
+        pthread_mutex_unlock(&s->lock);
+    }
     count(s, len, !seqhdr, 0);
     flv_out_push(s->flv, t);
     feed_worker(s, t, key && !seqhdr, seqhdr);
@@ -494,7 +564,8 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
         s->have_aac = ok;
         pthread_mutex_unlock(&s->lock);
     }
-    relay_tag *t = relay_tag_new(FLV_TAG_AUDIO, rebase(s, ts_ms), NULL, 0, body, len);
+    uint32_t ts = seqhdr ? relay_tsnorm_head(&s->ts) : frame_ts(s, TSN_AUDIO, ts_ms);
+    relay_tag *t = relay_tag_new(FLV_TAG_AUDIO, ts, NULL, 0, body, len);
     if (!t)
         return -1;
     if (seqhdr)
@@ -580,5 +651,12 @@ void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
     info->bytes_in = s->bytes_in;
     info->video_frames = s->vframes;
     info->audio_frames = s->aframes;
+    info->ts_nudged = s->ts_nudged;
+    info->ts_rebased = s->ts_rebased;
+    info->queue_dropped = s->queue_dropped;
+    info->gop_ms = s->gop_ms;
     pthread_mutex_unlock(&s->lock);
+    info->flv_viewers_dropped = flv_out_viewers_dropped(s->flv);
+    info->hls_dropped = atomic_load(&s->hls_dropped);
+    info->record_dropped = atomic_load(&s->rec_dropped);
 }

@@ -5,13 +5,40 @@
  *   rtmp_push HOST PORT KEY MODE
  *     ok             publish, H.264 sequence header + 2 s of fake frames;
  *                    expects NetStream.Publish.Start and an open connection
- *     hevc           legacy HEVC (CodecID 12) sequence header: expects a close
- *     hevc-enhanced  enhanced-RTMP "hvc1" sequence header: expects a close
- *     ts-back        H.264 frames at 0, 1000, 500 ms: expects a close
- *     ts-jump        H.264 frames at 0, 40, 20040 ms: expects a close
+ *     hevc           legacy HEVC (CodecID 12) sequence header: expects an
+ *                    onStatus error naming HEVC, then a close
+ *     hevc-enhanced  enhanced-RTMP "hvc1" sequence header: likewise
+ *     ts-back        H.264 frames at 0, 1000, 500 ms: expects it kept open
+ *     ts-jump        H.264 frames at 0, 40, 20040 ms: expects it kept open
  *     chunk-huge     Set Chunk Size 0x7fffffff after the handshake: expects a close
  *     msg-huge       a 16 MiB message header: expects a close
  *     refused        publish only: expects an onStatus error and a close
+ *     preauth-big    before connecting: two 8 MiB messages left unfinished (4 MiB
+ *                    of each sent, 1 MiB every 100 ms); expects a close within
+ *                    500 ms (before the second MiB), and prints when
+ *     preauth-cmds   connect, then 40 unknown commands: expects a close
+ *     idle           the handshake, then nothing for 3 s; prints "closed" or
+ *                    "open" and always exits 0 (refused at accept included)
+ *
+ *   rtmp_push HOST PORT KEY REWRITE CLIP.flv [CLIP2.flv ...]
+ *     publishes the clips' tags one after the other (a later clip's times
+ *     carry on from the earlier one's end: a codec change mid-stream when
+ *     they differ), paced on the wall clock by their original times, with
+ *     their timestamps (or timing) rewritten; expects the connection to
+ *     stay open to the end, then unpublishes (deleteStream).
+ *     REWRITE:
+ *     clean       as they are
+ *     a-repeat    every 4th audio frame repeats the audio frame before's time
+ *     v-repeat    every 5th video frame repeats the video frame before's time
+ *     back        from 3 s on, every time 1 s lower (both tracks)
+ *     jump        from 3 s on, every time 30 s higher
+ *     start5h     every time 5 h higher
+ *     a-off2      audio stamped 2 s later than it is sent
+ *     a-off12     audio stamped 12 s later (ffmpeg -itsoffset 12)
+ *     a-start2    no audio frame before 2 s (the header comes at 0)
+ *     aseq-late   no audio before 2 s, header included: it arrives 2 s late
+ *     audio-only  no video tag at all
+ *     early       media sent right after publish, not waiting for the reply
  *
  * Prints one line (the onStatus code seen, and "closed" or "open") and
  * exits 0 when the relay did what the mode expects, 1 when not, 2 on usage
@@ -33,7 +60,8 @@
 
 static int fd = -1;
 static int closed;
-static char status_code[128];
+static uint32_t out_chunk = 128;
+static char status_code[128], status_desc[256];
 static rtmp_chunk_reader rd;
 
 static void send_all(const uint8_t *p, size_t n)
@@ -52,9 +80,9 @@ static void send_all(const uint8_t *p, size_t n)
 static void send_msg(uint32_t csid, uint8_t type, uint32_t sid, uint32_t ts, const uint8_t *p, size_t n)
 {
     rtmp_msg m = {.csid = csid, .type = type, .stream_id = sid, .ts = ts, .payload = p, .len = n};
-    size_t cap = rtmp_chunk_bound(n, 128);
+    size_t cap = rtmp_chunk_bound(n, out_chunk);
     uint8_t *buf = malloc(cap);
-    size_t w = rtmp_chunk_write(buf, cap, &m, 128);
+    size_t w = rtmp_chunk_write(buf, cap, &m, out_chunk);
     send_all(buf, w);
     free(buf);
 }
@@ -91,7 +119,11 @@ static void pump(int ms)
                 size_t nv;
                 if (amf0_decode_all(m.payload, m.len, v, 4, &nv) == AMF0_OK && nv == 4 &&
                     amf0_string(v[0]) && strcmp(v[0]->str, "onStatus") == 0 && amf0_get_string(v[3], "code"))
+                {
+                    const char *d = amf0_get_string(v[3], "description");
                     snprintf(status_code, sizeof(status_code), "%s", amf0_get_string(v[3], "code"));
+                    snprintf(status_desc, sizeof(status_desc), "%s", d ? d : "");
+                }
                 amf0_free_all(v, nv);
             }
         }
@@ -143,10 +175,133 @@ static void video(uint32_t ts, uint8_t b0, uint8_t pkt)
     send_msg(6, RTMP_MSG_VIDEO, 1, ts, body, pkt == 1 ? 14 : sizeof(body));
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *p = NULL;
+    long n;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 13 && fseek(f, 0, SEEK_SET) == 0 &&
+        (p = malloc((size_t)n)) && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    *len = p ? (size_t)n : 0;
+    fclose(f);
+    return p;
+}
+
+/* The time a tag of the clips is stamped with under rewrite rw; t is its
+ * time on the clips' timeline. -1: the tag is not sent. */
+static int64_t rewrite(const char *rw, int audio, int seq, int64_t t, int64_t prev)
+{
+    static unsigned nth[2];
+    int64_t out = t;
+    if (!seq)
+        nth[audio]++;
+    if (strcmp(rw, "audio-only") == 0 && !audio)
+        return -1;
+    if ((strcmp(rw, "a-start2") == 0 || strcmp(rw, "aseq-late") == 0) && audio && !seq && t < 2000)
+        return -1;
+    if (strcmp(rw, "a-repeat") == 0 && audio && !seq && nth[1] % 4 == 0 && prev >= 0)
+        out = prev;
+    else if (strcmp(rw, "v-repeat") == 0 && !audio && !seq && nth[0] % 5 == 0 && prev >= 0)
+        out = prev;
+    else if (strcmp(rw, "back") == 0 && t >= 3000)
+        out = t - 1000;
+    else if (strcmp(rw, "jump") == 0 && t >= 3000)
+        out = t + 30000;
+    else if (strcmp(rw, "start5h") == 0)
+        out = t + 5 * 3600 * 1000;
+    else if (strcmp(rw, "a-off2") == 0 && audio)
+        out = t + 2000;
+    else if (strcmp(rw, "a-off12") == 0 && audio)
+        out = t + 12000;
+    return out;
+}
+
+/* Publishes the clips (argv[5..]) as REWRITE says; 0 when the relay kept
+ * the connection open to the end. */
+static int push_clips(const char *rw, char **files, int nfiles)
+{
+    int64_t t0 = mono_ms(), base = 0, prev[2] = {-1, -1};
+    uint8_t *held = NULL; /* aseq-late: the audio sequence header, held back once */
+    size_t held_len = 0;
+    int hold = strcmp(rw, "aseq-late") == 0;
+    uint8_t csz[4] = {0, 0, 0x10, 0}; /* 4096 */
+    send_msg(2, RTMP_MSG_SET_CHUNK_SIZE, 0, 0, csz, 4);
+    out_chunk = 4096;
+    for (int f = 0; f < nfiles && !closed; f++) {
+        size_t len, pos = 13;
+        int64_t last = 0;
+        uint8_t *p = read_file(files[f], &len);
+        if (!p) {
+            fprintf(stderr, "rtmp_push: cannot read %s\n", files[f]);
+            return 2;
+        }
+        while (pos + 15 <= len && !closed) {
+            uint8_t type = p[pos];
+            size_t n = (size_t)p[pos + 1] << 16 | (size_t)p[pos + 2] << 8 | p[pos + 3];
+            int64_t t = (int64_t)((uint32_t)p[pos + 7] << 24 | (uint32_t)p[pos + 4] << 16 |
+                                  (uint32_t)p[pos + 5] << 8 | p[pos + 6]);
+            const uint8_t *body = p + pos + 11;
+            if (pos + 11 + n + 4 > len)
+                break;
+            pos += 11 + n + 4;
+            last = t;
+            t += base;
+            int64_t wait = t0 + t - mono_ms();
+            if (wait > 0)
+                pump((int)wait);
+            if (type == RTMP_MSG_DATA_AMF0) {
+                if (f == 0)
+                    send_msg(4, type, 1, 0, body, n);
+                continue;
+            }
+            if ((type != RTMP_MSG_AUDIO && type != RTMP_MSG_VIDEO) || n < 2)
+                continue;
+            int audio = type == RTMP_MSG_AUDIO;
+            int64_t ts = rewrite(rw, audio, body[1] == 0, t, prev[audio]);
+            if (hold && audio && body[1] == 0 && !held) {
+                held = malloc(n);
+                memcpy(held, body, n);
+                held_len = n;
+                continue;
+            }
+            if (ts < 0)
+                continue;
+            if (held && audio) {
+                send_msg(5, RTMP_MSG_AUDIO, 1, (uint32_t)ts, held, held_len);
+                free(held);
+                held = NULL;
+                hold = 0;
+            }
+            if (body[1] != 0)
+                prev[audio] = ts;
+            send_msg(audio ? 5 : 6, type, 1, (uint32_t)ts, body, n);
+        }
+        base += last + 40;
+        free(p);
+    }
+    free(held);
+    command("FCUnpublish", 6, NULL, NULL, 0);
+    command("deleteStream", 7, NULL, NULL, 0);
+    pump(500);
+    return closed;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: rtmp_push HOST PORT KEY MODE\n");
+    if (argc < 5) {
+        fprintf(stderr, "usage: rtmp_push HOST PORT KEY MODE | rtmp_push HOST PORT KEY REWRITE CLIP.flv...\n");
         return 2;
     }
     const char *mode = argv[4];
@@ -168,6 +323,10 @@ int main(int argc, char **argv)
     while (got < sizeof(s)) {
         ssize_t n = recv(fd, s + got, sizeof(s) - got, 0);
         if (n <= 0) {
+            if (strcmp(mode, "idle") == 0) {
+                printf("rtmp_push idle: closed\n");
+                return 0;
+            }
             fprintf(stderr, "rtmp_push: handshake failed\n");
             return 2;
         }
@@ -175,6 +334,49 @@ int main(int argc, char **argv)
     }
     send_all(s + 1, 1536);
 
+    if (strcmp(mode, "preauth-big") == 0) {
+        static uint8_t zeros[1 << 20];
+        int64_t t0 = mono_ms(), t_closed = -1;
+        size_t sent = 0;
+        uint8_t csz[4] = {0, 0x80, 0, 0}; /* chunk size 8 MiB: one chunk a message */
+        send_msg(2, RTMP_MSG_SET_CHUNK_SIZE, 0, 0, csz, 4);
+        for (int k = 0; k < 8 && !closed; k++) {
+            if (k % 4 == 0) { /* a new 8 MiB video message on csid 4, then 5 */
+                uint8_t h[12] = {(uint8_t)(4 + k / 4), 0, 0, 0, 0x80, 0, 0, 9, 1, 0, 0, 0};
+                send_all(h, sizeof(h));
+            }
+            send_all(zeros, sizeof(zeros));
+            if (!closed)
+                sent += sizeof(zeros);
+            pump(100);
+            if (closed && t_closed < 0)
+                t_closed = mono_ms() - t0;
+        }
+        pump(2000);
+        if (closed && t_closed < 0)
+            t_closed = mono_ms() - t0;
+        printf("rtmp_push preauth-big: %s after %lld ms, %zu bytes taken by the socket\n",
+               closed ? "closed" : "open", (long long)t_closed, sent);
+        close(fd);
+        return closed && t_closed < 500 ? 0 : 1;
+    }
+    if (strcmp(mode, "idle") == 0) {
+        pump(3000);
+        printf("rtmp_push idle: %s\n", closed ? "closed" : "open");
+        close(fd);
+        return 0;
+    }
+    if (strcmp(mode, "preauth-cmds") == 0) {
+        char tc[300];
+        snprintf(tc, sizeof(tc), "rtmp://%s:%s/live", argv[1], argv[2]);
+        command("connect", 1, tc, NULL, 0);
+        for (int i = 0; i < 40 && !closed; i++)
+            command("getStreamLength", 2 + i, argv[3], NULL, 0);
+        pump(2000);
+        printf("rtmp_push preauth-cmds: %s\n", closed ? "closed" : "open");
+        close(fd);
+        return closed ? 0 : 1;
+    }
     if (strcmp(mode, "chunk-huge") == 0) {
         uint8_t p[4] = {0x7f, 0xff, 0xff, 0xff};
         send_msg(2, RTMP_MSG_SET_CHUNK_SIZE, 0, 0, p, 4);
@@ -187,6 +389,16 @@ int main(int argc, char **argv)
         command("connect", 1, tc, NULL, 0);
         command("createStream", 2, NULL, NULL, 0);
         command("publish", 3, argv[3], "live", 1);
+        if (argc > 5) {
+            int early = strcmp(mode, "early") == 0, rc;
+            for (int i = 0; i < 50 && !early && !status_code[0] && !closed; i++)
+                pump(100);
+            rc = push_clips(mode, argv + 5, argc - 5);
+            printf("rtmp_push %s: %s %s\n", mode, status_code[0] ? status_code : "-", closed ? "closed" : "open");
+            rtmp_chunk_reader_free(&rd);
+            close(fd);
+            return rc == 0 && strcmp(status_code, "NetStream.Publish.Start") == 0 ? 0 : 1;
+        }
         for (int i = 0; i < 50 && !status_code[0] && !closed; i++)
             pump(100);
         if (strcmp(mode, "refused") != 0 && strcmp(status_code, "NetStream.Publish.Start") != 0) {
@@ -209,9 +421,13 @@ int main(int argc, char **argv)
         }
     }
     pump(3000);
-    int want_closed = strcmp(mode, "ok") != 0;
-    printf("rtmp_push %s: %s %s\n", mode, status_code[0] ? status_code : "-", closed ? "closed" : "open");
+    int want_closed = strcmp(mode, "ok") != 0 && strcmp(mode, "ts-back") != 0 && strcmp(mode, "ts-jump") != 0;
+    int hevc = strncmp(mode, "hevc", 4) == 0;
+    printf("rtmp_push %s: %s (%s) %s\n", mode, status_code[0] ? status_code : "-", status_desc,
+           closed ? "closed" : "open");
     rtmp_chunk_reader_free(&rd);
     close(fd);
+    if (hevc && (strcmp(status_code, "NetStream.Publish.Failed") != 0 || !strstr(status_desc, "HEVC")))
+        return 1; /* the encoder must hear which codec was refused */
     return closed == want_closed ? 0 : 1;
 }

@@ -78,15 +78,17 @@ static void test_takeover_keeps_stream_and_time(void **state)
     assert_int_equal(relay_stream_audio(s, 0, aac_seq, sizeof(aac_seq)), 0);
     assert_int_equal(relay_stream_video(s, 5000, inter_frame, sizeof(inter_frame)), 0);
     assert_int_equal(relay_stream_audio(s, 5010, aac_frame, sizeof(aac_frame)), 0);
-    assert_int_equal(s->last_out_ts, 5010);
+    assert_int_equal(relay_tsnorm_head(&s->ts), 10); /* the session starts at 0 */
 
     /* a reconnect: same stream object, timestamps restart at 0 upstream */
     relay_stream *s2 = relay_hub_publish(hub, "live-1");
     assert_ptr_equal(s, s2);
     assert_int_equal(relay_stream_video(s, 0, avc_seq, sizeof(avc_seq)), 0);
-    assert_int_equal(s->last_out_ts, 5110); /* carried on, +100 ms */
+    assert_int_equal(relay_tsnorm_head(&s->ts), 10); /* a sequence header is no frame */
     assert_int_equal(relay_stream_video(s, 40, inter_frame, sizeof(inter_frame)), 0);
-    assert_int_equal(s->last_out_ts, 5150);
+    assert_int_equal(relay_tsnorm_head(&s->ts), 110); /* carried on, +100 ms */
+    assert_int_equal(relay_stream_video(s, 80, inter_frame, sizeof(inter_frame)), 0);
+    assert_int_equal(relay_tsnorm_head(&s->ts), 150);
 
     relay_stream_info info;
     relay_stream *ref = relay_hub_get(hub, "live-1");
@@ -100,7 +102,7 @@ static void test_takeover_keeps_stream_and_time(void **state)
     assert_int_equal(info.height, 240);
     assert_int_equal(info.sample_rate, 44100);
     assert_int_equal(info.epoch, 2);
-    assert_int_equal(info.video_frames, 2);
+    assert_int_equal(info.video_frames, 3);
     assert_int_equal(info.audio_frames, 1);
     assert_null(relay_hub_get(hub, "other"));
     relay_hub_free(hub);

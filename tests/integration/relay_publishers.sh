@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# relay_publishers.sh - the relay with publishers other than the ffmpeg
+# command line, against the test shop: GStreamer's RTMP client
+# (rtmp2sink, x264enc + avenc_aac), alone and several at once for a
+# minute, and tests/tools/rtmp_push replaying real clips with hostile
+# timestamps (repeated audio / video times, a step back of 1 s, a jump of
+# 30 s, a clock starting at 5 h, audio stamped 12 s late, audio starting
+# 2 s late, a resolution change mid-stream).
+#
+# For each publisher: it is never disconnected; its HLS playlist keeps
+# growing (a new part within 1 s of the one before, watched by
+# tests/tools/hls_watch.py with blocking reloads, as a player does);
+# an HTTP-FLV viewer joining mid-stream gets audio and video; once the
+# session ended, its recording plays in ffprobe with the content's
+# duration (within 1 s). Starts its own relay ($RELAY_BIN, the sanitizer
+# build) on free ports with a 2 s grace period, and fails at once when
+# gst-launch-1.0, ffmpeg, ffprobe or the rtmp_push tool is missing
+# (ops/install-deps.sh installs them, make test builds rtmp_push).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../ops/lib.sh"
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD_DIR:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+PUSH=$BUILD/tools/rtmp_push
+RELAY=${RELAY_BIN:-$ROOT/bin/farmlive-relay-san}
+: "${FARMLIVE_INTERNAL_SECRET:?FARMLIVE_INTERNAL_SECRET must be set}"
+for t in gst-launch-1.0 ffmpeg ffprobe "$PUSH" "$RELAY"; do
+    if ! command -v "$t" >/dev/null; then
+        bad "$t is missing (ops/install-deps.sh installs the tools, make test builds the binaries)"
+        finish
+        exit 1
+    fi
+done
+for e in rtmp2sink x264enc avenc_aac flvmux; do
+    if ! gst-inspect-1.0 "$e" >/dev/null 2>&1; then
+        bad "GStreamer element $e is missing (ops/install-deps.sh installs gstreamer1.0-*)"
+        finish
+        exit 1
+    fi
+done
+
+W=$_TMP
+RPORT=$(free_port)
+HPORT=$(free_port)
+while [ "$HPORT" = "$RPORT" ]; do HPORT=$(free_port); done
+RB=http://127.0.0.1:$HPORT
+URL=rtmp://127.0.0.1:$RPORT/live
+LOG=$W/relay.log
+GRACE=2
+RELAY_PID=
+BG=()
+cleanup_pub() {
+    for p in "${BG[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
+    rm -rf "$_TMP"
+}
+trap cleanup_pub EXIT
+
+ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+FARMLIVE_RTMP_PORT=$RPORT FARMLIVE_RELAY_HTTP_PORT=$HPORT FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL \
+    FARMLIVE_LIVE_GRACE=$GRACE FARMLIVE_VAR_DIR=$W/var FARMLIVE_LOG_LEVEL=info "$RELAY" serve >"$LOG" 2>&1 &
+RELAY_PID=$!
+if ! wait_http "$RB/healthz" 30 "$RELAY_PID"; then
+    bad "the relay did not start" "$(tail -n 20 "$LOG")"
+    RELAY_PID=
+    finish
+    exit 1
+fi
+
+TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
+S=$(uniq_suffix)
+new_session() { # new_session NAME -> "ID KEY"
+    api POST /api/v1/live "$(jq -nc --arg t "publishers $1 $S" '{title:$t}')"
+    printf '%s %s\n' "$(jqr .id)" "$(jqr .stream_key)"
+}
+
+# ------------------------------------------------------------ helpers
+# watch_hls SECONDS OUT ID...: tests/tools/hls_watch.py (blocking reloads,
+# as a player) over those streams; OUT gets "ID PARTS MAXGAP_MS" lines
+watch_hls() {
+    local secs=$1 out=$2
+    shift 2
+    python3 "$ROOT/tests/tools/hls_watch.py" "$RB" "$secs" "$@" >"$out"
+}
+hls_verdict() { # hls_verdict NAME ID SECONDS OUT: at least 2 new parts a second, none later than 1 s
+    local n gap
+    read -r _ n gap < <(grep "^$2 " "$4")
+    check "$1: HLS keeps growing (${n:-0} new parts in $3 s, longest wait ${gap:-?} ms)" \
+        test "${n:-0}" -ge $(($3 * 2)) -a "${gap:-99999}" -le 1000
+}
+# flv_join ID OUT: an HTTP-FLV viewer for 2 s; OUT gets "VIDEO_PACKETS AUDIO_PACKETS"
+flv_join() {
+    curl -s --max-time 2 "$RB/live/$1.flv" -o "$2.flv"
+    local v a
+    v=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$2.flv" 2>/dev/null | head -n 1)
+    a=$(ffprobe -v error -select_streams a -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$2.flv" 2>/dev/null | head -n 1)
+    echo "${v:-0} ${a:-0}" >"$2"
+}
+# recording_duration ID -> the session's recording's duration in s ("" none);
+# waits up to 20 s for the session to end and its recording to be listed
+recording_duration() {
+    local url='' body
+    for _ in $(seq 1 80); do
+        body=$(curl -s "$RB/api/recordings?live_id=$1")
+        url=$(jq -r '.recordings[0].url // empty' <<<"$body" 2>/dev/null)
+        [ -n "$url" ] && break
+        sleep 0.25
+    done
+    [ -n "$url" ] || return 0
+    ffprobe -v error -show_entries format=duration -of csv=p=0 "$RB$url" 2>/dev/null
+}
+# the HLS and FLV verdicts of one publisher, and its recording's duration
+# against the content's (none: not checked)
+check_outputs() { # check_outputs NAME ID CONTENT_SECONDS HLS_WATCH_SECONDS
+    local name=$1 id=$2 want=$3 v a dur
+    hls_verdict "$name" "$id" "$4" "$W/hls-batch"
+    read -r v a <"$W/flv-$id"
+    check "$name: an HTTP-FLV viewer joining mid-stream gets video and audio ($v / $a packets)" test "$v" -gt 0 -a "$a" -gt 0
+    [ -n "$want" ] || return 0
+    dur=$(recording_duration "$id")
+    check "$name: the recording plays, ${dur:-no} s for $want s of content" \
+        awk -v d="${dur:-0}" -v w="$want" 'BEGIN { exit !(d > 0 && d - w <= 1 && w - d <= 1) }'
+}
+# join_later ID: an FLV viewer joining 3 s in
+join_later() {
+    (sleep 3; flv_join "$1" "$W/flv-$1") &
+    BG+=($!)
+}
+
+# ------------------------------------------------------------ clips
+CLIP=$W/clip8.flv
+ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i testsrc=size=320x240:rate=25 \
+    -f lavfi -i sine=frequency=440:sample_rate=44100 -t 8 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
+    -g 25 -keyint_min 25 -sc_threshold 0 -b:v 400k -c:a aac -b:a 64k -ac 1 -f flv "$CLIP"
+ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i testsrc=size=640x360:rate=25 \
+    -f lavfi -i sine=frequency=660:sample_rate=44100 -t 4 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
+    -g 25 -keyint_min 25 -sc_threshold 0 -b:v 600k -c:a aac -b:a 64k -ac 1 -f flv "$W/clip4-360p.flv"
+check "test clips were made" test -s "$CLIP" -a -s "$W/clip4-360p.flv"
+
+gst_push() { # gst_push KEY SECONDS LOG -> a GStreamer publisher, in the foreground
+    local frames=$(($2 * 25)) abufs=$(($2 * 44100 / 1024))
+    timeout $(($2 + 30)) gst-launch-1.0 -q \
+        videotestsrc is-live=true num-buffers=$frames pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 ! \
+        videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=400 ! \
+        h264parse ! flvmux name=m streamable=true ! rtmp2sink location="$URL/$1" \
+        audiotestsrc is-live=true num-buffers=$abufs ! audioconvert ! audioresample ! avenc_aac ! aacparse ! m. \
+        >"$3" 2>&1
+}
+
+# ------------------------------------------------------------ GStreamer, then hostile clips
+read -r GID GKEY < <(new_session gstreamer)
+join_later "$GID"
+(sleep 2; watch_hls 6 "$W/hls-batch" "$GID") &
+BG+=($!)
+gst_push "$GKEY" 10 "$W/gst.log"
+rc=$?
+check "GStreamer (rtmp2sink) published 10 s without being cut off (exit $rc)" test "$rc" = 0
+wait "${BG[@]}" 2>/dev/null
+check_outputs "GStreamer" "$GID" 10 6
+
+MODES="clean a-repeat v-repeat back jump start5h a-off12 a-start2 resize early"
+declare -A IDS KEYS PUSHED
+for m in $MODES; do # sessions first, so that the publishers start together
+    read -r id key < <(new_session "$m")
+    IDS[$m]=$id KEYS[$m]=$key
+done
+for m in $MODES; do
+    clips=("$CLIP")
+    [ "$m" = resize ] && clips=("$W/clip4-360p.flv" "$CLIP") # 640x360, then 320x240
+    rewrite=$m
+    [ "$m" = resize ] && rewrite=clean
+    ("$PUSH" 127.0.0.1 "$RPORT" "${KEYS[$m]}" "$rewrite" "${clips[@]}" >"$W/push-$m.log" 2>&1; echo $? >"$W/push-$m.rc") &
+    PUSHED[$m]=$!
+    join_later "${IDS[$m]}"
+done
+(sleep 1; watch_hls 5 "$W/hls-batch" "${IDS[@]}") &
+BG+=($!)
+(sleep 5; curl -s "$RB/api/streams" >"$W/streams.json") &
+BG+=($!)
+for m in $MODES; do wait "${PUSHED[$m]}"; done
+wait "${BG[@]}" 2>/dev/null
+BG=()
+for m in $MODES; do
+    check "$m: the publisher was never disconnected ($(cat "$W/push-$m.log"))" test "$(cat "$W/push-$m.rc")" = 0
+    want=8
+    [ "$m" = resize ] && want= # one recording across the change: not yet
+    check_outputs "$m" "${IDS[$m]}" "$want" 5
+done
+check "corrected timestamps are logged" grep -q '"event":"stream_timestamp"' "$LOG"
+stat_of() { jq -r --arg id "${IDS[$1]}" ".streams[] | select(.live_id == \$id) | $2" "$W/streams.json"; }
+check "/api/streams: a-repeat's timestamps nudged ($(stat_of a-repeat .timestamps_corrected.nudged))" \
+    test "$(stat_of a-repeat .timestamps_corrected.nudged)" -gt 0
+check "/api/streams: jump's timestamps rebased ($(stat_of jump .timestamps_corrected.rebased))" \
+    test "$(stat_of jump .timestamps_corrected.rebased)" -gt 0
+check "/api/streams: clean's timestamps untouched, nothing dropped" \
+    test "$(stat_of clean '[.timestamps_corrected[], .packets_dropped[]] | add')" = 0
+check "/api/streams: GOP length 1 s ($(stat_of clean .video.gop_s))" test "$(stat_of clean .video.gop_s)" = 1
+check "the early publisher's media was held, then replayed" grep -q '"event":"rtmp_early_media"' "$LOG"
+check "no output stopped" bash -c "! grep -q -E 'stopped for this epoch' '$LOG'"
+
+# ------------------------------------------------------------ several GStreamer publishers, a minute each
+MULTI=3
+GP=()
+for i in $(seq 1 $MULTI); do
+    read -r id key < <(new_session "gst-multi-$i")
+    MID[$i]=$id
+    gst_push "$key" 62 "$W/gst-multi-$i.log" &
+    GP+=($!)
+done
+(sleep 2; watch_hls 58 "$W/hls-multi" "${MID[@]}") &
+BG+=($!)
+for i in $(seq 1 $MULTI); do
+    wait "${GP[$((i - 1))]}"
+    rc=$?
+    check "GStreamer publisher $i of $MULTI kept up for a minute (exit $rc)" test "$rc" = 0
+done
+wait "${BG[@]}" 2>/dev/null
+BG=()
+for i in $(seq 1 $MULTI); do
+    hls_verdict "GStreamer publisher $i of $MULTI, for a minute" "${MID[$i]}" 58 "$W/hls-multi"
+done
+
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID"
+rc=$?
+RELAY_PID=
+check "the relay exits 0 on SIGTERM (got $rc)" test "$rc" -eq 0
+check "no sanitizer report in the relay log" bash -c "! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$LOG'"
+[ "$FAIL" -gt 0 ] && { echo "--- relay log (warnings)"; grep -E '"(warn|error)"' "$LOG" | tail -n 30; } >&2
+finish
