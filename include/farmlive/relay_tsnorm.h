@@ -10,7 +10,8 @@
  *     never further ahead of it than the wall time since the head moved plus
  *     TSN_JUMP_SLACK_MS;
  * whatever the input does: repeated or slightly backwards times are nudged
- * forward by 1 ms (TSN_NUDGED, the offset kept, so A/V sync is not lost);
+ * forward by half the track's step (TSN_NUDGED, the offset kept, so A/V
+ * sync is not lost);
  * a jump forward or back (encoder restart, clock wrap, a track starting far
  * from the other, timestamps starting at 5 h) rebases that track so that it
  * carries on one frame step after its last output (TSN_REBASED). Nothing
@@ -32,7 +33,9 @@ typedef struct tsn_track {
     int have;         /* a frame of this epoch was seen */
     int64_t offset;   /* out = in + offset */
     int64_t last_out; /* -1: none yet in this session */
-    int64_t step;     /* last positive step, the default duration of a frame */
+    int64_t step;     /* the publisher's last step (in its own times), a frame's duration */
+    int seen;         /* last_in holds a time */
+    uint32_t last_in;
 } tsn_track;
 
 typedef struct relay_tsnorm {

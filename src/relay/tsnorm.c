@@ -7,7 +7,8 @@
  *     c = in + offset
  *       c > head + (now - head_wall) + slack  -> jump ahead      -> rebase
  *       c < head - max skew                   -> far behind      -> rebase
- *       c <= last_out, by < nudge max         -> repeat / jitter -> last_out + 1
+ *       c <= last_out, by < nudge max         -> repeat / jitter -> last_out +
+ *                                                             half a step
  *       c <= last_out, by more                -> went back       -> rebase
  *     rebase: c = last_out + step (the track's own pace) when the track is
  *     near the head, else the head; offset = c - in from then on.
@@ -72,7 +73,10 @@ uint32_t relay_tsnorm_frame(relay_tsnorm *n, int track, uint32_t in, int64_t now
         int behind = c < n->head - TSN_MAX_SKEW_MS;
         int back = t->last_out >= 0 && c <= t->last_out;
         if (!ahead && !behind && back && t->last_out - c < TSN_NUDGE_MAX_MS) {
-            c = t->last_out + 1;
+            /* half a step: the frame keeps some of its duration (a reader
+             * at the frame rate sees no two frames on one tick), the next
+             * one, a step after the last, still comes after it */
+            c = t->last_out + (t->step > 1 ? t->step / 2 : 1);
             done = TSN_NUDGED;
         } else if (ahead || behind || back) {
             c = rebase_target(n, t);
@@ -83,8 +87,10 @@ uint32_t relay_tsnorm_frame(relay_tsnorm *n, int track, uint32_t in, int64_t now
         c = t->last_out + 1;
     if (done == TSN_REBASED)
         t->offset = c - (int64_t)in;
-    else if (done == TSN_OK && t->last_out >= 0 && c - t->last_out <= 1000)
-        t->step = c - t->last_out;
+    else if (done == TSN_OK && t->seen && in > t->last_in && in - t->last_in <= 1000)
+        t->step = in - t->last_in; /* the publisher's own pace */
+    t->seen = 1;
+    t->last_in = in;
     t->last_out = c;
     if (c > n->head) {
         n->head = c;
