@@ -56,6 +56,8 @@ typedef struct fl_config {
     char internal_secret[128];  /* shared secret of the relay <-> shop internal API */
     int live_grace_s;           /* a session without publisher ends after this */
     int thumb_interval_s;
+    int record_keep_days;       /* finished recordings older than this are deleted */
+    int record_max_mb;          /* and the oldest while all of them take more */
 } fl_config;
 
 int fl_config_load(fl_config *cfg, char *err, size_t errlen);

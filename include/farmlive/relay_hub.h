@@ -17,6 +17,9 @@
 
 #define RELAY_LIVE_ID_MAX 64
 
+/* The session's recording: not started yet, on, stopped (a write failed). */
+enum { RELAY_REC_STATE_OFF, RELAY_REC_STATE_ON, RELAY_REC_STATE_STOPPED };
+
 typedef struct relay_stream_info {
     char live_id[RELAY_LIVE_ID_MAX + 1];
     char vcodec[32], acodec[32]; /* "avc1.64001f", "mp4a.40.2"; "" unknown */
@@ -34,6 +37,7 @@ typedef struct relay_stream_info {
      * packets each output refused (dropped alone, the output going on) */
     uint64_t ts_nudged, ts_rebased, queue_dropped, hls_dropped, record_dropped;
     uint64_t flv_viewers_dropped; /* could not keep up */
+    int recording;                /* RELAY_REC_STATE_* */
     int gop_ms;                   /* between the last two video keyframes; 0 unknown */
 } relay_stream_info;
 

@@ -31,6 +31,20 @@ void relay_blob_unref(relay_blob *b); /* NULL-safe */
  * b->data; drops the reference taken for the response. */
 void relay_blob_release_data(void *data);
 
+/* What a muxer writes through custom I/O, held in memory (HLS parts,
+ * recording segments), at most max bytes between two takes. */
+typedef struct relay_membuf {
+    uint8_t *p;
+    size_t len, cap, max;
+    int overflow; /* a write went past max: the muxer got ENOMEM */
+} relay_membuf;
+
+/* A write-only AVIOContext appending to b (which must outlive it); NULL
+ * when out of memory. Freed with relay_membuf_avio_free (NULL-safe). */
+AVIOContext *relay_membuf_avio(relay_membuf *b, size_t max);
+void relay_membuf_avio_free(AVIOContext **pb);
+void relay_membuf_free(relay_membuf *b);
+
 /* One publish epoch's codecs: the sequence headers' payloads. */
 typedef struct relay_media_params {
     uint8_t *avcc; /* AVCDecoderConfigurationRecord */
@@ -42,14 +56,23 @@ typedef struct relay_media_params {
 } relay_media_params;
 
 void relay_media_params_clear(relay_media_params *p);
+/* dst (cleared first) becomes a copy of src. */
+void relay_media_params_copy(relay_media_params *dst, const relay_media_params *src);
+/* 1 when a and b hold the same codec configurations (both absent counts). */
+int relay_media_params_equal(const relay_media_params *a, const relay_media_params *b);
 /* Sets the video (audio) config from a sequence header tag body. 1 when
  * it changed, 0 when identical, -1 when malformed. */
 int relay_media_params_set_video(relay_media_params *p, const uint8_t *body, size_t len);
 int relay_media_params_set_audio(relay_media_params *p, const uint8_t *body, size_t len);
 
-/* Adds stream 0 (H.264) and, with audio, stream 1 (AAC) to a muxer, time
- * base 1/1000. 0 or a negative AVERROR. */
+/* Adds the H.264 stream, then the AAC one, of those p has (audio only: the
+ * AAC stream alone, index 0) to a muxer, time base 1/1000. 0 or a negative
+ * AVERROR (EINVAL: neither). */
 int relay_media_add_streams(AVFormatContext *oc, const relay_media_params *p);
+/* The muxer stream (as added above, for a muxer with those tracks) of a
+ * packet's stream_index from relay_media_packet (0 video, 1 audio); -1
+ * when the muxer has no such track. */
+int relay_media_stream_index(int has_video, int has_audio, int index);
 /* Fills pkt (unreferenced before) with a reference to t's payload: no copy.
  * Stream index 0 video, 1 audio; pts = dts + composition time (a negative
  * one counts as 0: pts never precedes dts). 0, or -1

@@ -66,6 +66,8 @@ static const struct setting settings[] = {
     {"FARMLIVE_INTERNAL_SECRET", K_STR, S(internal_secret), "", 0, 0},
     {"FARMLIVE_LIVE_GRACE", K_INT, I(live_grace_s), "60", 1, 86400},
     {"FARMLIVE_THUMB_INTERVAL", K_INT, I(thumb_interval_s), "10", 1, 3600},
+    {"FARMLIVE_RECORD_KEEP_DAYS", K_INT, I(record_keep_days), "30", 1, 36500},
+    {"FARMLIVE_RECORD_MAX_MB", K_INT, I(record_max_mb), "20480", 1, 100000000},
 };
 
 static int apply(fl_config *cfg, const struct setting *s, const char *value, char *err, size_t errlen)

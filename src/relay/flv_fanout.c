@@ -34,8 +34,19 @@
  * changes bytes already written, so sharing pages with sockets is safe.
  * A viewer's backlog is the span from its cursor to next_pos: the file's,
  * shared and bounded; a viewer more than FLV_VIEWER_MAX_LAG bytes or
- * FLV_VIEWER_MAX_LAG_MS behind, or whose cursor fell below the tail, is
- * dropped before anything is sent to it, so it never reads punched bytes.
+ * FLV_VIEWER_MAX_LAG_MS behind (beyond the backlog it was started with),
+ * or whose cursor fell below the tail, is dropped before anything is sent
+ * to it, so it never reads punched bytes.
+ *
+ * Start policy (the GOP cache): a new viewer starts at the last video
+ * keyframe, when it is at most FLV_GOP_CACHE_MS old and still indexed (the
+ * index holds FLV_RING_TAGS tags, FLV_RING_BYTES bytes): a picture at once,
+ * that far behind live (players catch up). An older or evicted GOP (a GOP
+ * longer than the cache): the viewer waits for the next keyframe, at the
+ * live edge. That backlog is never held against it: its lag bounds count
+ * from the backlog it started with. A stream without video (audio only)
+ * starts at the live edge at once. The FLV header announces the tracks the
+ * stream has (its sequence headers; both before any came).
  *
  * http.c hands the socket over: it dup()s the connection's fd, suspends
  * the MHD connection for the viewer's life and, from the closed callback,
@@ -74,6 +85,7 @@
 #define FLV_PUNCH_ALIGN (2u << 20)
 #define FLV_VIEWER_MAX_LAG (4u << 20)
 #define FLV_VIEWER_MAX_LAG_MS 10000
+#define FLV_GOP_CACHE_MS 15000 /* a GOP cache older than this: wait for the next keyframe */
 /* The writer's pass interval grows with the audience: FLV_BATCH_MS plus
  * 1 ms per viewer, at most FLV_BATCH_MAX_MS (reached at 460 viewers).
  * With sendfile no byte is copied per viewer, so what a viewer costs is
@@ -287,6 +299,8 @@ struct flv_viewer {
     int started;  /* prelude built, cursor placed */
     int fresh;    /* started in this pass */
     int need_key; /* skip to the next keyframe first */
+    uint64_t backlog;    /* bytes behind the live edge at its start (the GOP cache) */
+    uint32_t backlog_ms; /* and media time */
     int writable;
     int dead;
     void (*closed)(void *arg);
@@ -328,25 +342,31 @@ static void prelude_add(uint8_t *buf, size_t *len, const relay_tag *t, uint32_t 
     *len += t->size;
 }
 
-/* Places a new viewer's cursor on the GOP cache and builds its prelude. */
+/* Places a new viewer's cursor (start policy at the top) and builds its
+ * prelude. */
 static void viewer_start_locked(flv_viewer *v, flv_out *o)
 {
     uint32_t ts = o->last_ts;
-    if (o->gop_seq != UINT64_MAX) {
-        const flv_entry *e = &o->ring[o->gop_seq % FLV_RING_TAGS];
-        v->pos = e->pos;
-        ts = e->ts;
+    const flv_entry *gop = o->gop_seq != UINT64_MAX ? &o->ring[o->gop_seq % FLV_RING_TAGS] : NULL;
+    if (gop && o->last_ts - gop->ts <= FLV_GOP_CACHE_MS) {
+        v->pos = gop->pos;
+        ts = gop->ts;
+        v->backlog = o->next_pos - gop->pos;
+        v->backlog_ms = o->last_ts - gop->ts;
     } else {
         v->seq = o->head;
         v->pos = o->next_pos;
-        v->need_key = 1;
+        v->need_key = o->vseq != NULL; /* audio only: from here */
     }
     size_t cap = sizeof(flv_http_header) + FLV_FILE_HEADER_SIZE + (o->meta ? o->meta->size : 0) +
                  (o->vseq ? o->vseq->size : 0) + (o->aseq ? o->aseq->size : 0);
     v->prelude = fl_malloc(cap);
     v->prelude_len = sizeof(flv_http_header) - 1;
     memcpy(v->prelude, flv_http_header, v->prelude_len);
-    flv_write_file_header(v->prelude + v->prelude_len, 1, 1);
+    int audio = o->aseq != NULL, video = o->vseq != NULL;
+    if (!audio && !video) /* nothing known yet: announce both */
+        audio = video = 1;
+    flv_write_file_header(v->prelude + v->prelude_len, audio, video);
     v->prelude_len += FLV_FILE_HEADER_SIZE;
     prelude_add(v->prelude, &v->prelude_len, o->meta, ts);
     prelude_add(v->prelude, &v->prelude_len, o->vseq, ts);
@@ -374,12 +394,12 @@ static void viewer_seek_key_locked(flv_viewer *v, const flv_out *o)
 
 static int viewer_lagging_locked(const flv_viewer *v, const flv_out *o, uint64_t tail_pos)
 {
-    if (v->pos < tail_pos || o->next_pos - v->pos > FLV_VIEWER_MAX_LAG)
+    if (v->pos < tail_pos || o->next_pos - v->pos > FLV_VIEWER_MAX_LAG + v->backlog)
         return 1;
     if (v->pos == o->next_pos)
         return 0;
     const flv_entry *e = entry_at_locked(o, v->pos);
-    return o->last_ts > e->ts && o->last_ts - e->ts > FLV_VIEWER_MAX_LAG_MS;
+    return o->last_ts > e->ts && o->last_ts - e->ts > FLV_VIEWER_MAX_LAG_MS + v->backlog_ms;
 }
 
 static uint64_t lowest_cursor(const flv_out *o)

@@ -4,7 +4,7 @@
  *   media worker                       hls_mux (one per publish epoch)
  *   AVPacket --> cut? --> av_write_frame --> mp4 muxer (frag_custom,
  *                 |                          empty_moov, default_base_moof)
- *                 |                               | io_write: bytes in m->out
+ *                 |                               | relay_membuf: bytes in m->out
  *                 +-- av_write_frame(NULL): one fragment (moof+mdat) = a part
  *                         |
  *                         v
@@ -16,8 +16,13 @@
  *   now be answered are woken after the lock is dropped.
  *
  * Cuts: before a video keyframe (ends the part and the segment: segments
- * start with a keyframe, as the 1 s GOP clips give ~1 s segments), and
- * before a video frame that would take the part past HLS_PART_TARGET_MS.
+ * start with a keyframe, as the 1 s GOP clips give ~1 s segments), before
+ * a video frame that would take the part past HLS_PART_TARGET_MS, and
+ * before one that would take the segment past HLS_SEGMENT_MAX_MS (a long
+ * GOP: the playlist is out within 2 s, not after the first GOP; such a
+ * segment starts with a part that is not INDEPENDENT, and the playlist
+ * then leaves out EXT-X-INDEPENDENT-SEGMENTS). Audio only: audio frames
+ * time the parts, and a segment ends every HLS_AUDIO_SEGMENT_MS.
  * 200 ms: five 40 ms frames at 25 fps, so a 1 s GOP is five equal parts;
  * players hold back 3 part targets (PART-HOLD-BACK 0.6 s), well inside the
  * 3 s goal, and a viewer costs ~5 part + 5 playlist requests a second, all
@@ -59,11 +64,12 @@
 #define HLS_KEEP 12           /* segments kept in memory (late fetches) */
 #define HLS_PARTS 64          /* parts of one segment: a longer GOP is cut there */
 #define HLS_PART_TARGET_MS 200
+#define HLS_SEGMENT_MAX_MS 2000   /* without a keyframe (long GOP) */
+#define HLS_AUDIO_SEGMENT_MS 1000 /* audio only */
 #define HLS_PART_SPAN 3       /* parts listed for the last 3 target durations */
 #define HLS_NAME 48
 #define HLS_PLAYLIST_MAX (64 * 1024) /* a window of 6 segments + 20 parts: ~3 KB */
 #define HLS_OUT_MAX (32 * 1024 * 1024) /* bytes of one part */
-#define HLS_IO_BUF 65536
 
 typedef struct hls_part {
     relay_blob *data;
@@ -102,13 +108,12 @@ struct hls_store {
 
 struct hls_mux {
     AVFormatContext *oc;
+    int has_video, has_audio;
     AVIOContext *pb;
     hls_store *st;
     int epoch;
     int header_written;
-    uint8_t *out; /* muxer output since the last cut */
-    size_t len, cap;
-    int overflow;
+    relay_membuf out; /* muxer output since the last cut */
     int started;
     int64_t base_ms;   /* first packet's dts: media time 0 */
     int64_t wall0_ms;  /* wall clock at media time 0 */
@@ -430,14 +435,17 @@ static void render_playlist(const hls_store *st, fl_buf *b)
     while (parts_from > first && span_ms < HLS_PART_SPAN * st->target * 1000)
         span_ms += st->segs[--parts_from].dur_ms;
     char pdt[48];
+    int independent = !st->has_cur || st->cur.nparts == 0 || st->cur.parts[0].independent;
+    for (int i = first; i < st->nsegs; i++)
+        independent = independent && st->segs[i].nparts > 0 && st->segs[i].parts[0].independent;
     fl_buf_printf(b,
                   "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n"
                   "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=%.3f\n"
                   "#EXT-X-PART-INF:PART-TARGET=%.3f\n"
-                  "#EXT-X-MEDIA-SEQUENCE:%llu\n#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n"
-                  "#EXT-X-INDEPENDENT-SEGMENTS\n",
+                  "#EXT-X-MEDIA-SEQUENCE:%llu\n#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n%s",
                   st->target, 3 * HLS_PART_TARGET_MS / 1000.0, HLS_PART_TARGET_MS / 1000.0,
-                  (unsigned long long)msn, (unsigned long long)disc);
+                  (unsigned long long)msn, (unsigned long long)disc,
+                  independent ? "#EXT-X-INDEPENDENT-SEGMENTS\n" : "");
     int prev_epoch = 0;
     for (int i = first; i <= st->nsegs; i++) {
         const hls_seg *s = i < st->nsegs ? &st->segs[i] : st->has_cur ? &st->cur : NULL;
@@ -597,27 +605,6 @@ static void store_epoch_end(hls_store *st, int epoch)
 
 /* -- the muxer ------------------------------------------------------------------ */
 
-static int io_write(void *opaque, uint8_t *buf, int size)
-{
-    hls_mux *m = opaque;
-    if (size <= 0)
-        return 0;
-    if (m->len + (size_t)size > HLS_OUT_MAX) {
-        m->overflow = 1;
-        return AVERROR(ENOMEM);
-    }
-    if (m->len + (size_t)size > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        while (cap < m->len + (size_t)size)
-            cap *= 2;
-        m->out = fl_realloc(m->out, cap);
-        m->cap = cap;
-    }
-    memcpy(m->out + m->len, buf, (size_t)size);
-    m->len += (size_t)size;
-    return size;
-}
-
 /* Ends the part being written at media time end_ms: the muxer flushes its
  * fragment, whose bytes become the part. seg_end: the segment ends too. */
 static int cut(hls_mux *m, int64_t end_ms, int seg_end)
@@ -626,14 +613,14 @@ static int cut(hls_mux *m, int64_t end_ms, int seg_end)
     avio_flush(m->pb);
     if (ret < 0)
         return ret;
-    if (m->overflow)
+    if (m->out.overflow)
         return AVERROR(ENOMEM);
-    if (m->len > 0) {
+    if (m->out.len > 0) {
         int last = seg_end || m->nparts + 1 == HLS_PARTS;
         int dur = (int)(end_ms - m->part_start);
         store_part(m->st, m->epoch, m->seg_n, m->wall0_ms + m->seg_start,
-                   relay_blob_new(m->out, m->len), dur > 0 ? dur : 1, m->part_key, last);
-        m->len = 0;
+                   relay_blob_new(m->out.p, m->out.len), dur > 0 ? dur : 1, m->part_key, last);
+        m->out.len = 0;
         m->nparts++;
         if (last) {
             m->seg_n++;
@@ -649,7 +636,6 @@ hls_mux *hls_mux_open(hls_store *st, const relay_media_params *p, const char *li
     int ret;
     hls_mux *m = fl_calloc(1, sizeof(*m));
     AVDictionary *opts = NULL;
-    uint8_t *iobuf = NULL;
     m->st = st;
     pthread_mutex_lock(&st->lock);
     m->epoch = ++st->epochs;
@@ -657,9 +643,7 @@ hls_mux *hls_mux_open(hls_store *st, const relay_media_params *p, const char *li
 
     if ((ret = avformat_alloc_output_context2(&m->oc, NULL, "mp4", NULL)) < 0)
         goto end;
-    if (!(iobuf = av_malloc(HLS_IO_BUF)) ||
-        !(m->pb = avio_alloc_context(iobuf, HLS_IO_BUF, 1, m, NULL, io_write, NULL))) {
-        av_free(iobuf);
+    if (!(m->pb = relay_membuf_avio(&m->out, HLS_OUT_MAX))) {
         ret = AVERROR(ENOMEM);
         goto end;
     }
@@ -667,17 +651,19 @@ hls_mux *hls_mux_open(hls_store *st, const relay_media_params *p, const char *li
     m->oc->flags |= AVFMT_FLAG_CUSTOM_IO;
     if ((ret = relay_media_add_streams(m->oc, p)) < 0)
         goto end;
+    m->has_video = p->avcc != NULL;
+    m->has_audio = p->asc != NULL;
     av_dict_set(&opts, "movflags", "frag_custom+empty_moov+default_base_moof+skip_trailer", 0);
     if ((ret = avformat_write_header(m->oc, &opts)) < 0)
         goto end;
     m->header_written = 1;
     avio_flush(m->pb);
-    if (m->overflow || m->len == 0) {
+    if (m->out.overflow || m->out.len == 0) {
         ret = AVERROR(EIO);
         goto end;
     }
-    store_init(st, m->epoch, relay_blob_new(m->out, m->len));
-    m->len = 0;
+    store_init(st, m->epoch, relay_blob_new(m->out.p, m->out.len));
+    m->out.len = 0;
 end:
     av_dict_free(&opts);
     if (ret < 0) {
@@ -691,11 +677,13 @@ end:
 int hls_mux_write(hls_mux *m, AVPacket *pkt)
 {
     int ret = 0;
-    if (pkt->stream_index >= (int)m->oc->nb_streams)
+    int si = relay_media_stream_index(m->has_video, m->has_audio, pkt->stream_index);
+    if (si < 0)
         goto out;
-    const AVStream *s = m->oc->streams[pkt->stream_index];
+    const AVStream *s = m->oc->streams[si];
     int video = s->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
-    int key = video && (pkt->flags & AV_PKT_FLAG_KEY);
+    int lead = video || !m->has_video; /* the track whose frames time the parts */
+    int key = video ? (pkt->flags & AV_PKT_FLAG_KEY) != 0 : !m->has_video;
     if (!m->started) {
         if (!key) /* the epoch starts at a keyframe */
             goto out;
@@ -706,10 +694,12 @@ int hls_mux_write(hls_mux *m, AVPacket *pkt)
     if (pkt->dts < m->base_ms) /* audio from before the first keyframe */
         goto out;
     int64_t t = pkt->dts - m->base_ms;
-    if (video) {
+    if (lead) {
         int64_t end = t + (pkt->duration > 0 ? pkt->duration : 0);
-        if (m->part_open && (key || end - m->part_start > HLS_PART_TARGET_MS) &&
-            (ret = cut(m, t, key)) < 0)
+        int seg_end = m->part_open && (video ? key || t - m->seg_start >= HLS_SEGMENT_MAX_MS
+                                             : t - m->seg_start >= HLS_AUDIO_SEGMENT_MS);
+        if (m->part_open && (seg_end || end - m->part_start > HLS_PART_TARGET_MS) &&
+            (ret = cut(m, t, seg_end)) < 0)
             goto out;
         if (!m->part_open) {
             m->part_open = 1;
@@ -720,6 +710,7 @@ int hls_mux_write(hls_mux *m, AVPacket *pkt)
         }
         m->last_end = end;
     }
+    pkt->stream_index = si;
     pkt->dts -= m->base_ms;
     pkt->pts -= m->base_ms;
     av_packet_rescale_ts(pkt, (AVRational){1, 1000}, s->time_base);
@@ -738,12 +729,10 @@ void hls_mux_close(hls_mux *m)
             cut(m, m->last_end, 1);
         av_write_trailer(m->oc);
     }
-    if (m->pb) {
+    if (m->pb)
         store_epoch_end(m->st, m->epoch);
-        av_freep(&m->pb->buffer);
-        avio_context_free(&m->pb);
-    }
+    relay_membuf_avio_free(&m->pb);
     avformat_free_context(m->oc);
-    fl_free(m->out);
+    relay_membuf_free(&m->out);
     fl_free(m);
 }

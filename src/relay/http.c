@@ -174,6 +174,8 @@ static json_t *stream_json(const relay_stream_info *i)
                         json_pack("{s:I, s:I, s:I}", "queue", (json_int_t)i->queue_dropped, "hls",
                                   (json_int_t)i->hls_dropped, "recording",
                                   (json_int_t)i->record_dropped));
+    static const char *const rec_states[] = {"off", "on", "stopped"};
+    json_object_set_new(o, "recording", json_string(rec_states[i->recording]));
     json_object_set_new(o, "viewers_dropped",
                         json_pack("{s:I}", "flv_could_not_keep_up",
                                   (json_int_t)i->flv_viewers_dropped));
@@ -248,6 +250,7 @@ static enum MHD_Result h_metrics(req *r)
         "# TYPE farmlive_relay_stream_packets_dropped_total counter\n",
         "# TYPE farmlive_relay_stream_viewers_dropped_total counter\n",
         "# TYPE farmlive_relay_stream_gop_seconds gauge\n",
+        "# TYPE farmlive_relay_stream_recording_stopped gauge\n",
     };
     for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
         fl_buf_printf(&b, "%s", heads[k]);
@@ -305,9 +308,13 @@ static enum MHD_Result h_metrics(req *r)
                               "reason=\"could_not_keep_up\"} %llu\n",
                               id, (unsigned long long)s->flv_viewers_dropped);
                 break;
-            default:
+            case 10:
                 fl_buf_printf(&b, "farmlive_relay_stream_gop_seconds{live_id=\"%s\"} %.3f\n", id,
                               s->gop_ms / 1000.0);
+                break;
+            default:
+                fl_buf_printf(&b, "farmlive_relay_stream_recording_stopped{live_id=\"%s\"} %d\n", id,
+                              s->recording == RELAY_REC_STATE_STOPPED);
                 break;
             }
         }
@@ -332,8 +339,9 @@ static enum MHD_Result h_recording_file(req *r)
 {
     char path[1200];
     struct stat sb;
+    const char *mime = NULL;
     const char *file = r->url + strlen("/recordings/");
-    if (relay_recording_path(H.cfg->var_dir, file, path, sizeof(path)) < 0)
+    if (relay_recording_path(H.cfg->var_dir, file, path, sizeof(path), &mime) < 0)
         return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such recording");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
@@ -346,7 +354,9 @@ static enum MHD_Result h_recording_file(req *r)
         close(fd);
         return MHD_NO;
     }
-    return respond(r->conn, MHD_HTTP_OK, resp, "video/mp4", "public, max-age=3600");
+    int playlist = strcmp(mime, "application/vnd.apple.mpegurl") == 0; /* grows while recording */
+    return respond(r->conn, MHD_HTTP_OK, resp, mime,
+                   playlist ? "no-cache" : "public, max-age=86400, immutable");
 }
 
 static void flv_closed(void *arg)

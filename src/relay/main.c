@@ -11,10 +11,12 @@
  *   config, hub, HTTP, RTMP --> rtmp_server_run() (epoll loop)
  *   sigwait(TERM|INT)
  *   rtmp_server_stop() -------> returns
- *   join; rtmp_server_free; relay_http_stop; relay_hub_free */
+ *   join; rtmp_server_free; relay_http_stop; relay_hub_free;
+ *   relay_rec_retention_stop (the recordings' retention thread) */
 #include "farmlive/config.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_http.h"
+#include "farmlive/relay_record.h"
 #include "farmlive/relay_rtmp.h"
 #include "farmlive/relay_stream.h"
 
@@ -73,6 +75,9 @@ static int serve(const fl_config *cfg)
     if (relay_http_start(hub, cfg) < 0)
         goto out_free;
     http_started = 1;
+    if (relay_rec_retention_start(cfg->var_dir, cfg->record_keep_days,
+                                  (uint64_t)cfg->record_max_mb << 20) < 0)
+        fl_log(FL_LOG_WARN, "retention", "no retention thread: old recordings stay");
     rtmp_server_opts opts = {.cfg = cfg, .hub = hub, .ops = &hub_ops};
     srv = rtmp_server_new(&opts, err, sizeof(err));
     if (!srv) {
@@ -96,6 +101,7 @@ out_free:
         relay_http_stop();
     if (hub)
         relay_hub_free(hub);
+    relay_rec_retention_stop();
     if (rc == 0)
         fl_log(FL_LOG_INFO, "stopped", "relay stopped");
     return rc;

@@ -35,11 +35,87 @@ void relay_blob_release_data(void *data)
     relay_blob_unref((relay_blob *)((uint8_t *)data - offsetof(relay_blob, data)));
 }
 
+#define MEMBUF_IO_BUF 65536
+
+static int membuf_write(void *opaque, uint8_t *buf, int size)
+{
+    relay_membuf *b = opaque;
+    if (size <= 0)
+        return 0;
+    if (b->len + (size_t)size > b->max) {
+        b->overflow = 1;
+        return AVERROR(ENOMEM);
+    }
+    if (b->len + (size_t)size > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + (size_t)size)
+            cap *= 2;
+        b->p = fl_realloc(b->p, cap);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, buf, (size_t)size);
+    b->len += (size_t)size;
+    return size;
+}
+
+AVIOContext *relay_membuf_avio(relay_membuf *b, size_t max)
+{
+    uint8_t *iobuf = av_malloc(MEMBUF_IO_BUF);
+    AVIOContext *pb = iobuf ? avio_alloc_context(iobuf, MEMBUF_IO_BUF, 1, b, NULL, membuf_write, NULL) : NULL;
+    if (!pb)
+        av_free(iobuf);
+    b->max = max;
+    return pb;
+}
+
+void relay_membuf_avio_free(AVIOContext **pb)
+{
+    if (*pb) {
+        av_freep(&(*pb)->buffer);
+        avio_context_free(pb);
+    }
+}
+
+void relay_membuf_free(relay_membuf *b)
+{
+    fl_free(b->p);
+    memset(b, 0, sizeof(*b));
+}
+
 void relay_media_params_clear(relay_media_params *p)
 {
     fl_free(p->avcc);
     fl_free(p->asc);
     memset(p, 0, sizeof(*p));
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t len)
+{
+    uint8_t *d = NULL;
+    if (p) {
+        d = fl_malloc(len ? len : 1);
+        memcpy(d, p, len);
+    }
+    return d;
+}
+
+void relay_media_params_copy(relay_media_params *dst, const relay_media_params *src)
+{
+    relay_media_params_clear(dst);
+    *dst = *src;
+    dst->avcc = dup_bytes(src->avcc, src->avcc_len);
+    dst->asc = dup_bytes(src->asc, src->asc_len);
+}
+
+static int same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    return (!a && !b) || (a && b && alen == blen && memcmp(a, b, alen) == 0);
+}
+
+int relay_media_params_equal(const relay_media_params *a, const relay_media_params *b)
+{
+    return same_bytes(a->avcc, a->avcc_len, b->avcc, b->avcc_len) &&
+           same_bytes(a->asc, a->asc_len, b->asc, b->asc_len);
 }
 
 static int set_bytes(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
@@ -91,21 +167,32 @@ static int add_stream(AVFormatContext *oc, enum AVMediaType type, enum AVCodecID
 int relay_media_add_streams(AVFormatContext *oc, const relay_media_params *p)
 {
     int ret;
-    if ((ret = add_stream(oc, AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264, p->avcc, p->avcc_len)) < 0)
-        return ret;
-    AVCodecParameters *v = oc->streams[0]->codecpar;
-    v->width = p->avc.width;
-    v->height = p->avc.height;
-    v->format = AV_PIX_FMT_YUV420P;
+    if (!p->avcc && !p->asc)
+        return AVERROR(EINVAL);
+    if (p->avcc) {
+        if ((ret = add_stream(oc, AVMEDIA_TYPE_VIDEO, AV_CODEC_ID_H264, p->avcc, p->avcc_len)) < 0)
+            return ret;
+        AVCodecParameters *v = oc->streams[0]->codecpar;
+        v->width = p->avc.width;
+        v->height = p->avc.height;
+        v->format = AV_PIX_FMT_YUV420P;
+    }
     if (!p->asc)
         return 0;
     if ((ret = add_stream(oc, AVMEDIA_TYPE_AUDIO, AV_CODEC_ID_AAC, p->asc, p->asc_len)) < 0)
         return ret;
-    AVCodecParameters *a = oc->streams[1]->codecpar;
+    AVCodecParameters *a = oc->streams[oc->nb_streams - 1]->codecpar;
     a->sample_rate = p->aac.sample_rate;
     av_channel_layout_default(&a->ch_layout, p->aac.channels > 0 ? p->aac.channels : 2);
     a->frame_size = 1024;
     return 0;
+}
+
+int relay_media_stream_index(int has_video, int has_audio, int index)
+{
+    if (index == 0)
+        return has_video ? 0 : -1;
+    return index == 1 && has_audio ? (has_video ? 1 : 0) : -1;
 }
 
 static void tag_buffer_free(void *opaque, uint8_t *data)

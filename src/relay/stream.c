@@ -7,11 +7,15 @@
  *     check, normalize ts -> relay_tag (once)
  *     -> flv_out_push (HTTP-FLV, O(1))
  *     -> work queue (bounded) -----------------> seq headers: params
- *                                                keyframe: open hls_mux +
- *   relay_stream_new_epoch -> EPOCH item ------>   relay_rec if closed;
- *   relay_stream_end       -> END item -------->   thumb when due
- *                                                frames: AVPacket (no copy)
- *                                                  -> hls_mux, relay_rec
+ *                                                keyframe: open hls_mux if
+ *   relay_stream_new_epoch -> EPOCH item ------>   closed; thumb when due
+ *   relay_stream_end       -> END item -------->  frames: AVPacket (no copy)
+ *                                                  -> hls_mux (per epoch),
+ *                                                     relay_rec (per session)
+ *
+ * HLS has a muxer per epoch (a takeover or new codecs: a discontinuity);
+ * the recording is one for the whole session (record.c starts a new init
+ * segment itself when the codecs change) and ends with the stream.
  *
  * Frames go to the muxers as soon as they arrive, each with the duration
  * of its track's last timestamp step (exact at a constant frame rate; the
@@ -50,6 +54,7 @@
 #define RATE_WINDOW 5
 #define HITS_WINDOW 10
 #define LOG_EVERY_MS 10000 /* repeated warnings of one kind: at most one line per this */
+#define AUDIO_ONLY_MS 2000  /* audio without a video header this long: HLS audio only */
 
 enum work_kind { WORK_TAG, WORK_EPOCH, WORK_END };
 
@@ -126,6 +131,7 @@ struct relay_stream {
     int worker_started;
     atomic_int worker_done;
     atomic_uint_fast64_t hls_dropped, rec_dropped; /* written by the worker */
+    atomic_int rec_state;                          /* RELAY_REC_STATE_*, likewise */
 };
 
 /* -- the work queue ------------------------------------------------------ */
@@ -170,13 +176,14 @@ static work_item queue_pop(relay_stream *s)
 typedef struct worker_state {
     relay_media_params params;
     hls_mux *hls;
-    relay_rec *rec;
-    int opened;         /* tried to open this epoch's outputs */
+    relay_rec *rec;     /* the session's, from its first frame to its end */
+    int opened;         /* tried to open this epoch's HLS */
     int64_t last_thumb; /* ms, monotonic; 0 never */
     int64_t last_dts[2]; /* per track, ms */
     int64_t step[2];     /* per track: last dts step, the next packet's duration; 0 unknown */
     int have_dts[2];
     rate_log drop_log[2]; /* HLS, recording */
+    int64_t audio_since;  /* first audio frame of the epoch while no video header, ms; -1 */
 } worker_state;
 
 /* Default durations (ms) before a track's second packet. */
@@ -209,7 +216,7 @@ static void write_packet(relay_stream *s, worker_state *w, AVPacket *pkt)
 {
     AVPacket *copy = NULL;
     int64_t dts = pkt->dts;
-    int ret, to_rec = w->rec != NULL;
+    int ret = 0, to_rec = w->rec && !relay_rec_stopped(w->rec);
     if (w->hls && to_rec && (!(copy = av_packet_alloc()) || av_packet_ref(copy, pkt) < 0)) {
         av_packet_free(&copy);
         output_dropped(s, w, OUT_REC, dts, AVERROR(ENOMEM));
@@ -217,32 +224,44 @@ static void write_packet(relay_stream *s, worker_state *w, AVPacket *pkt)
     }
     if (w->hls && (ret = hls_mux_write(w->hls, to_rec ? copy : pkt)) < 0)
         output_dropped(s, w, OUT_HLS, dts, ret);
-    if (to_rec && (ret = relay_rec_write(w->rec, pkt)) < 0)
+    if (to_rec && (ret = relay_rec_write(w->rec, &w->params, pkt)) < 0)
         output_dropped(s, w, OUT_REC, dts, ret);
+    else if (to_rec && ret == REC_STOPPED) /* logged by record.c */
+        atomic_store(&s->rec_state, RELAY_REC_STATE_STOPPED);
     av_packet_free(&copy);
     av_packet_unref(pkt);
 }
 
-static void outputs_close(worker_state *w)
+/* This epoch's HLS ends (a takeover, new codecs); the recording goes on. */
+static void hls_close(worker_state *w)
 {
+    w->audio_since = -1;
     for (int i = 0; i < 2; i++) {
         w->have_dts[i] = 0;
         w->step[i] = 0;
     }
     hls_mux_close(w->hls);
-    relay_rec_close(w->rec);
     w->hls = NULL;
-    w->rec = NULL;
     w->opened = 0;
 }
 
 static void worker_frame(relay_stream *s, worker_state *w, relay_tag *t, int key)
 {
     AVPacket *pkt = NULL;
-    if (key && !w->opened && w->params.avcc) {
+    if (!w->rec) {
+        w->rec = relay_rec_open(s->cfg->var_dir, s->live_id);
+        atomic_store(&s->rec_state, relay_rec_stopped(w->rec) ? RELAY_REC_STATE_STOPPED
+                                                               : RELAY_REC_STATE_ON);
+    }
+    if (t->type == FLV_TAG_AUDIO && !w->params.avcc && w->audio_since < 0)
+        w->audio_since = t->ts;
+    /* HLS starts at a video keyframe; audio alone once AUDIO_ONLY_MS of it
+     * came without a video header (a video header later: a new epoch) */
+    if (!w->opened && ((key && w->params.avcc) ||
+                       (!w->params.avcc && w->params.asc && w->audio_since >= 0 &&
+                        (int64_t)t->ts - w->audio_since >= AUDIO_ONLY_MS))) {
         w->opened = 1;
         w->hls = hls_mux_open(s->hls, &w->params, s->live_id);
-        w->rec = relay_rec_open(s->cfg->var_dir, s->live_id, &w->params);
     }
     if (key && w->params.avcc) {
         int64_t now = fl_mono_ms();
@@ -258,7 +277,7 @@ static void worker_frame(relay_stream *s, worker_state *w, relay_tag *t, int key
             }
         }
     }
-    if (!w->hls && !w->rec)
+    if (!w->hls && relay_rec_stopped(w->rec))
         return;
     if (!(pkt = av_packet_alloc()))
         return;
@@ -298,7 +317,7 @@ static void worker_tag(relay_stream *s, worker_state *w, relay_tag *t)
     }
     if (seqhdr) {
         if (changed == 1 && w->opened)
-            outputs_close(w); /* new codec parameters: new epoch's files */
+            hls_close(w); /* new codec parameters: a new HLS epoch */
         return;
     }
     worker_frame(s, w, t, key);
@@ -307,20 +326,21 @@ static void worker_tag(relay_stream *s, worker_state *w, relay_tag *t)
 static void *worker_main(void *arg)
 {
     relay_stream *s = arg;
-    worker_state w = {0};
+    worker_state w = {.audio_since = -1};
     for (;;) {
         work_item it = queue_pop(s);
         if (it.kind == WORK_END)
             break;
         if (it.kind == WORK_EPOCH) {
-            outputs_close(&w);
+            hls_close(&w);
             relay_media_params_clear(&w.params);
         } else {
             worker_tag(s, &w, it.tag);
         }
         relay_tag_unref(it.tag);
     }
-    outputs_close(&w);
+    hls_close(&w);
+    relay_rec_close(w.rec);
     relay_media_params_clear(&w.params);
     atomic_store(&s->worker_done, 1);
     return NULL;
@@ -335,6 +355,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     atomic_init(&s->worker_done, 0);
     atomic_init(&s->hls_dropped, 0);
     atomic_init(&s->rec_dropped, 0);
+    atomic_init(&s->rec_state, RELAY_REC_STATE_OFF);
     s->cfg = cfg;
     snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
     s->flv = flv_out_new();
@@ -418,11 +439,15 @@ void relay_stream_publisher_add(relay_stream *s)
     s->publishers = 1;
 }
 
+/* The publisher left: its HLS epoch ends now (the last part is published,
+ * the preload hint goes), not when the grace period does. */
 void relay_stream_publisher_remove(relay_stream *s, int64_t now_s)
 {
     if (s->publishers) {
         s->publishers = 0;
         s->unpublished_at = now_s;
+        if (s->worker_started)
+            queue_push(s, WORK_EPOCH, NULL, 1);
     }
 }
 
@@ -659,4 +684,5 @@ void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
     info->flv_viewers_dropped = flv_out_viewers_dropped(s->flv);
     info->hls_dropped = atomic_load(&s->hls_dropped);
     info->record_dropped = atomic_load(&s->rec_dropped);
+    info->recording = atomic_load(&s->rec_state);
 }

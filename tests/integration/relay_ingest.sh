@@ -14,15 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../../ops/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD_DIR:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-PUSH=$BUILD/tools/rtmp_push
-RELAY=${RELAY_BIN:-$ROOT/bin/farmlive-relay-san}
-: "${FARMLIVE_INTERNAL_SECRET:?FARMLIVE_INTERNAL_SECRET must be set}"
-RPORT=$(free_port)
-HPORT=$(free_port)
-while [ "$HPORT" = "$RPORT" ]; do HPORT=$(free_port); done
+. "$(dirname "$0")/relay_lib.sh"
 LOG=$_TMP/relay.log
 RELAY_PID=
 

@@ -5,10 +5,11 @@ the newest one, one thread and one keep-alive connection per stream.
 
     hls_watch.py BASE_URL SECONDS LIVE_ID...
 
-Prints one line per live id: "LIVE_ID PARTS MAX_GAP_MS", the new parts
-seen and the longest wait between two of them (from the first part seen to
-the end of the watch, so a playlist that stops growing shows the wait
-since). A playlist not there yet is asked for again every 100 ms."""
+Prints one line per live id: "LIVE_ID PARTS MAX_GAP_MS [ERROR]", the new
+parts seen and the longest wait between two of them (from the first part
+seen to the end of the watch, so a playlist that stops growing shows the
+wait since), and what stopped the watch early, if anything. A playlist not
+there yet is asked for again every 100 ms."""
 import http.client
 import re
 import sys
@@ -34,6 +35,14 @@ def next_part(text):
 
 
 def watch(base, secs, live_id, out):
+    try:
+        watch_one(base, secs, live_id, out)
+    except Exception as e:  # reported, not lost with the thread
+        parts, gap = out.get(live_id, (0, 0))[:2]
+        out[live_id] = (parts, gap, '%s: %s' % (type(e).__name__, e))
+
+
+def watch_one(base, secs, live_id, out):
     u = urllib.parse.urlparse(base)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     path = '/live/%s/index.m3u8' % live_id
@@ -60,6 +69,7 @@ def watch(base, secs, live_id, out):
                 gap = max(gap, now - last_t)
             last_uri, last_t = uris[-1], now
             parts += 1
+            out[live_id] = (parts, int(gap * 1000))
         msn, part = next_part(text)
         query = '?_HLS_msn=%d&_HLS_part=%d' % (msn, part)
     if last_t is not None:
@@ -76,8 +86,8 @@ def main():
     for t in threads:
         t.join()
     for i in ids:
-        parts, gap = out.get(i, (0, 0))
-        print('%s %d %d' % (i, parts, gap))
+        r = out.get(i, (0, 0))
+        print('%s %d %d%s' % (i, r[0], r[1], ' ' + r[2] if len(r) > 2 else ''))
 
 
 if __name__ == '__main__':
