@@ -3,6 +3,7 @@
  *
  *   bench-flv_load flv URL N SECONDS [PUB_START_MS]
  *   bench-flv_load hls URL N SECONDS [POLL_MS]
+ *   bench-flv_load rtmp rtmp://HOST:PORT/APP/STREAM N SECONDS
  *
  * flv: N HTTP-FLV connections read continuously; FLV tags are parsed (not
  *   kept) to time the first keyframe (time to first frame) and, given the
@@ -22,6 +23,11 @@
  *   of the segment's parts up to and including it); and PART-HOLD-BACK,
  *   where hls.js in low-latency mode (its default) plays behind that edge.
  *
+ * rtmp: N RTMP players (handshake, connect, createStream, play, an
+ *   acknowledgement every 2.5 MB), the same kind of client as flv, for
+ *   the reference server's RTMP play; bytes after the handshake count as
+ *   media (no tag parsing: no delay figures).
+ *
  * A stall is a viewer getting no media for more than 2 s (flv) or
  * 3 target durations (hls), counted once per episode. Connections are
  * opened in batches, then SECONDS of steady state are measured. Prints one
@@ -40,6 +46,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "farmlive/amf0.h"
+#include "farmlive/rtmp_chunk.h"
 
 #define BUF 65536
 #define PL_MAX 16384
@@ -72,10 +81,15 @@ typedef struct conn {
     char pending[16][96];
     int npending;
     char last_part[96]; /* newest EXT-X-PART URI seen */
+    /* rtmp */
+    size_t hs_got;      /* bytes of S0 S1 S2 so far */
+    uint8_t s1[1536];   /* echoed as C2 */
+    uint64_t rx, acked; /* bytes after the handshake; acknowledged */
 } conn;
 
 static struct {
-    int hls;
+    int hls, rtmp;
+    char app[64], stream[128];
     char host[64], path[256], dir[256];
     int port;
     int64_t pub_start;
@@ -136,6 +150,100 @@ static int send_get(conn *c, const char *path)
     c->hdr_len = 0;
     c->pl_len = 0;
     return send(c->fd, req, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
+}
+
+/* -- rtmp ---------------------------------------------------------------------- */
+
+#define RTMP_HS 1536
+#define RTMP_ACK_EVERY (2500u * 1000u)
+
+static int send_all(conn *c, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return -1; /* small writes on a fresh socket: EAGAIN would be a failure too */
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int rtmp_msg_out(conn *c, uint32_t csid, uint8_t type, uint32_t sid, const uint8_t *p, size_t n)
+{
+    uint8_t buf[1024];
+    rtmp_msg m = {.csid = csid, .type = type, .stream_id = sid, .payload = p, .len = n};
+    size_t w = rtmp_chunk_write(buf, sizeof(buf), &m, RTMP_DEFAULT_CHUNK_SIZE);
+    return w ? send_all(c, buf, w) : -1;
+}
+
+static int rtmp_command(conn *c, const char *name, double txn, const char *arg, uint32_t sid)
+{
+    amf0_buf b;
+    char tc[256];
+    amf0_buf_init(&b, 1024);
+    amf0_put_cstr(&b, name);
+    amf0_put_number(&b, txn);
+    if (strcmp(name, "connect") == 0) {
+        snprintf(tc, sizeof(tc), "rtmp://%s:%d/%s", G.host, G.port, G.app);
+        amf0_put_object_begin(&b);
+        amf0_put_key(&b, "app", 3);
+        amf0_put_cstr(&b, G.app);
+        amf0_put_key(&b, "tcUrl", 5);
+        amf0_put_cstr(&b, tc);
+        amf0_put_object_end(&b);
+    } else {
+        amf0_put_null(&b);
+        if (arg)
+            amf0_put_cstr(&b, arg);
+    }
+    int ret = b.err ? -1 : rtmp_msg_out(c, sid ? 8 : 3, RTMP_MSG_COMMAND_AMF0, sid, b.p, b.len);
+    amf0_buf_free(&b);
+    return ret;
+}
+
+/* C0 C1 once connected. */
+static int rtmp_start(conn *c)
+{
+    static uint8_t c01[1 + RTMP_HS] = {3};
+    return send_all(c, c01, sizeof(c01));
+}
+
+/* Bytes from an RTMP server: S0 S1 S2 (then C2 and the play commands),
+ * then media, counted and acknowledged. */
+static void rtmp_bytes(conn *c, const uint8_t *p, size_t n)
+{
+    while (n > 0 && c->hs_got < 1 + 2 * RTMP_HS) {
+        if (c->hs_got >= 1 && c->hs_got < 1 + RTMP_HS)
+            c->s1[c->hs_got - 1] = *p;
+        c->hs_got++;
+        p++;
+        n--;
+        if (c->hs_got == 1 + 2 * RTMP_HS) {
+            uint8_t win[4] = {0, 0x4c, 0x4b, 0x40}; /* Window Ack Size 5000000 */
+            if (send_all(c, c->s1, RTMP_HS) < 0 || rtmp_command(c, "connect", 1, NULL, 0) < 0 ||
+                rtmp_msg_out(c, 2, RTMP_MSG_WINDOW_ACK_SIZE, 0, win, 4) < 0 ||
+                rtmp_command(c, "createStream", 2, NULL, 0) < 0 ||
+                rtmp_command(c, "play", 3, G.stream, 1) < 0)
+                c->failed = 1;
+        }
+    }
+    if (n == 0 || c->failed)
+        return;
+    int64_t t = now_ms();
+    if (!c->t_first_frame) {
+        c->t_first_frame = t;
+        if (G.measuring)
+            hist_add(G.ttff_hist, &G.ttff_n, t - c->t_connect);
+    }
+    c->t_last_media = t;
+    c->rx += n;
+    if (c->rx - c->acked >= RTMP_ACK_EVERY) {
+        uint8_t ack[4] = {(uint8_t)(c->rx >> 24), (uint8_t)(c->rx >> 16), (uint8_t)(c->rx >> 8), (uint8_t)c->rx};
+        c->acked = c->rx;
+        if (rtmp_msg_out(c, 2, RTMP_MSG_ACK, 0, ack, 4) < 0)
+            c->failed = 1;
+    }
 }
 
 static int open_conn(conn *c, int ep)
@@ -353,6 +461,10 @@ static void on_bytes(conn *c, const uint8_t *p, size_t n)
 {
     if (G.measuring)
         G.bytes += n;
+    if (G.rtmp) {
+        rtmp_bytes(c, p, n);
+        return;
+    }
     while (n > 0) {
         if (!c->in_body) {
             size_t k = 0;
@@ -396,6 +508,12 @@ static void on_bytes(conn *c, const uint8_t *p, size_t n)
 
 static int parse_url(const char *url)
 {
+    if (strncmp(url, "rtmp://", 7) == 0) {
+        G.rtmp = 1;
+        return sscanf(url, "rtmp://%63[^:/]:%d/%63[^/]/%127s", G.host, &G.port, G.app, G.stream) == 4
+                   ? 0
+                   : -1;
+    }
     if (sscanf(url, "http://%63[^:/]:%d%255s", G.host, &G.port, G.path) != 3)
         return -1;
     snprintf(G.dir, sizeof(G.dir), "%s", G.path);
@@ -410,8 +528,9 @@ int main(int argc, char **argv)
     if (argc < 5 || parse_url(argv[2]) < 0) {
         fprintf(stderr,
                 "usage: %s flv http://HOST:PORT/PATH N SECONDS [PUB_START_MS]\n"
-                "       %s hls http://HOST:PORT/PATH N SECONDS [POLL_MS]\n",
-                argv[0], argv[0]);
+                "       %s hls http://HOST:PORT/PATH N SECONDS [POLL_MS]\n"
+                "       %s rtmp rtmp://HOST:PORT/APP/STREAM N SECONDS\n",
+                argv[0], argv[0], argv[0]);
         return 2;
     }
     G.hls = strcmp(argv[1], "hls") == 0;
@@ -463,7 +582,7 @@ int main(int argc, char **argv)
                 }
                 c->connected = 1;
                 c->t_last_media = now_ms();
-                if (send_get(c, G.path) < 0)
+                if ((G.rtmp ? rtmp_start(c) : send_get(c, G.path)) < 0)
                     c->failed = 1;
             }
             if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
@@ -517,7 +636,7 @@ int main(int argc, char **argv)
         "\"delay_ms\":{\"p50\":%lld,\"p95\":%lld},\"hls_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},"
         "\"hls_part_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},\"part_hold_back_ms\":%d,"
         "\"setup_ms\":%lld}\n",
-        G.hls ? "hls" : "flv", n, connected, failed, closed, secs, kbps,
+        G.hls ? "hls" : G.rtmp ? "rtmp" : "flv", n, connected, failed, closed, secs, kbps,
         (unsigned long long)G.stalls, (unsigned long long)G.segments,
         (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.5),
         (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.95),

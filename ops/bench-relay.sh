@@ -10,13 +10,19 @@
 #    RELAY_RAMP; relay CPU from /proc/PID/stat (utime+stime) over the
 #    measured window. Reported: CPU % of one core, marginal CPU per viewer
 #    ((cpu - idle cpu) / N), stalls, publisher -> viewer delay p95 at that
-#    N, and the largest N held within one core with no stalls.
+#    N, relay memory per viewer (VmRSS over the publisher-only figure / N),
+#    and the largest N held within one core with no stalls. The ramp goes
+#    on until a core is used, a viewer stalls or the load client saturates
+#    (under 90 % of the stream's bitrate per viewer).
 #    The same clip pushed to Debian's nginx with libnginx-mod-rtmp
-#    (worker_processes 1, hls on, 1 s fragments), the same N viewers as HLS
-#    players (bench-flv_load hls: playlist every target duration, every new
-#    segment, keep-alive); nginx CPU (master + worker) the same way; and
-#    RTMP play for RELAY_RTMP_PLAYERS ffmpeg players. Ratio: relay CPU per
-#    HTTP-FLV viewer / nginx CPU per HLS viewer (target <= 0.6).
+#    (worker_processes 1, hls on, 1 s fragments): for each N of
+#    RELAY_NGINX_RAMP, N RTMP players from the same load client
+#    (bench-flv_load rtmp: handshake, connect, play) and N HLS players
+#    (bench-flv_load hls: playlist every target duration, every new
+#    segment, keep-alive); nginx CPU (master + worker) the same way.
+#    Ratios: relay CPU per HTTP-FLV viewer / nginx CPU per RTMP player,
+#    and relay CPU per HLS player / nginx CPU per HLS player, both at the
+#    same N in the same run (targets <= 0.6 and <= 0.5).
 # 2. latency: publisher -> viewer delay of HTTP-FLV tags (wall clock minus
 #    the publisher's start, taken as the relay's publish time, minus the
 #    tag's timestamp), time to first frame of a new viewer, the
@@ -33,20 +39,30 @@
 #    liveSyncDurationCount (3) target durations behind the segment edge,
 #    so about 3 x 1 s + the segment edge's age.
 #
-# The shop is replaced by a stub answering the publish callback (any key is
-# live id "bench"). Everything runs on this machine: the load client and
+# 3. glass to glass: bench/clock_publisher.py (GStreamer, its wall clock
+#    burnt into the picture) pushes to the relay; hls.js (defaults, then
+#    allowed to catch up: maxLiveSyncPlaybackRate 1.5) and mpegts.js (live
+#    low-latency settings) in Chromium play it
+#    (tests/browser/glass_delay.mjs) and save the playing frame every
+#    500 ms with the capture's wall clock; tesseract reads the clock back:
+#    delay = capture - clock in the picture (targets: HLS <= 2 s, HTTP-FLV
+#    <= 1 s).
+#
+# The shop is replaced by a stub answering the publish callback (key
+# "benchkey" is live id "bench", any other key its own live id). Everything runs on this machine: the load client and
 # ffmpeg share its CPUs with the server measured.
 #
-# Settings: BIN_DIR (bin), RELAY_RAMP ("500 1000 2000 3000"),
-# RELAY_BENCH_SECONDS (10), RELAY_RTMP_PLAYERS (20), RELAY_HLS_POLL_MS (10),
-# RELAY_BENCH_OUT (var/bench/relay.txt). Exit 0 when the relay was measured.
+# Settings: BIN_DIR (bin), RELAY_RAMP ("500 1000 2000 3000 5000 7500 10000"),
+# RELAY_NGINX_RAMP ("500 1000 2000 3000"), RELAY_BENCH_SECONDS (10),
+# RELAY_HLS_POLL_MS (10), RELAY_BENCH_OUT (var/bench/relay.txt). Exit 0 when
+# the relay was measured.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . ops/lib.sh
 BIN_DIR=${BIN_DIR:-bin}
-RAMP=${RELAY_RAMP:-500 1000 2000 3000}
+RAMP=${RELAY_RAMP:-500 1000 2000 3000 5000 7500 10000}
+NGX_RAMP=${RELAY_NGINX_RAMP:-500 1000 2000 3000}
 SECS=${RELAY_BENCH_SECONDS:-10}
-RTMP_PLAYERS=${RELAY_RTMP_PLAYERS:-20}
 HLS_POLL_MS=${RELAY_HLS_POLL_MS:-10}
 OUT=${RELAY_BENCH_OUT:-var/bench/relay.txt}
 LOAD=$BIN_DIR/bench-flv_load
@@ -92,6 +108,18 @@ idle_cpu() { # idle_cpu "PIDS" SECONDS -> % of one core
     awk -v c=$((c1 - c0)) -v hz="$HZ" -v s="$2" 'BEGIN { printf "%.1f", 100 * c / hz / s }'
 }
 jget() { printf '%s' "$1" | jq -r "$2"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# measure_rss "PIDS" RSS_PID CMD... -> measure, and RSS_KB: RSS_PID's VmRSS
+# sampled at the end of the run's measured window (while the viewers are on)
+measure_rss() {
+    local pids=$1 rpid=$2
+    shift 2
+    (sleep $((SECS + 2)); rss_kb "$rpid" >"$TMP/rss") &
+    local sampler=$!
+    measure "$pids" "$@"
+    wait "$sampler"
+    RSS_KB=$(cat "$TMP/rss")
+}
 
 # -- the clip and the stub shop ----------------------------------------------
 CLIP=$TMP/clip600.flv
@@ -104,8 +132,8 @@ cat >"$TMP/shop.py" <<'PY'
 import http.server, json, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        self.rfile.read(int(self.headers.get('Content-Length') or 0))
-        body = json.dumps({"live_id": "bench"} if self.path.endswith('/publish') else {}).encode()
+        key = json.loads(self.rfile.read(int(self.headers.get('Content-Length') or 0)) or b'{}').get('stream_key')
+        body = json.dumps({"live_id": "bench" if key == "benchkey" else key} if self.path.endswith('/publish') else {}).encode()
         self.send_response(200); self.send_header('Content-Type', 'application/json')
         self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
@@ -142,19 +170,27 @@ say "relay benchmark: one 600 kbps stream (640x360 25 fps, 1 s GOP), $(nproc) CP
 R_IDLE=$(idle_cpu "$RELAY_PID" 5)
 say "farmlive-relay, publisher only (ingest + HLS + MP4 recording + thumbnails): ${R_IDLE}% of one core"
 say ""
-say "HTTP-FLV fan-out (farmlive-relay)"
-say "$(printf '%8s %8s %10s %12s %8s %8s %10s %11s' viewers alive 'kbps/view' 'relay CPU%' 'us/view' stalls 'ttff p95' 'delay p95')"
+R_RSS0=$(rss_kb "$RELAY_PID")
+say "HTTP-FLV fan-out (farmlive-relay); publisher only: ${R_RSS0} kB resident"
+say "$(printf '%8s %8s %10s %12s %8s %8s %10s %11s %10s' viewers alive 'kbps/view' 'relay CPU%' 'us/view' stalls 'ttff p95' 'delay p95' 'kB/view')"
 BEST=0
 declare -A R_PER
 for N in $RAMP; do
-    measure "$RELAY_PID" "$LOAD" flv "http://127.0.0.1:$HTTP_PORT/live/bench.flv" "$N" "$SECS" "$PUB_START"
+    measure_rss "$RELAY_PID" "$RELAY_PID" "$LOAD" flv "http://127.0.0.1:$HTTP_PORT/live/bench.flv" "$N" "$SECS" "$PUB_START"
     per=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
     R_PER[$N]=$per
-    alive=$(jget "$RESULT" .alive) stalls=$(jget "$RESULT" .stalls)
-    say "$(printf '%8s %8s %10s %12s %8s %8s %10s %11s' "$N" "$alive" "$(jget "$RESULT" .kbps_per_viewer)" "$CPU_PCT" "$per" "$stalls" "$(jget "$RESULT" .first_frame_ms.p95)" "$(jget "$RESULT" .delay_ms.p95)")"
+    alive=$(jget "$RESULT" .alive) stalls=$(jget "$RESULT" .stalls) kbps=$(jget "$RESULT" .kbps_per_viewer)
+    kb=$(awk -v r="$RSS_KB" -v r0="$R_RSS0" -v n="$N" 'BEGIN { printf "%.1f", (r - r0) / n }')
+    say "$(printf '%8s %8s %10s %12s %8s %8s %10s %11s %10s' "$N" "$alive" "$kbps" "$CPU_PCT" "$per" "$stalls" "$(jget "$RESULT" .first_frame_ms.p95)" "$(jget "$RESULT" .delay_ms.p95)" "$kb")"
     if [ "$stalls" = 0 ] && [ "$alive" = "$N" ] && awk -v c="$CPU_PCT" 'BEGIN { exit !(c < 100) }'; then BEST=$N; fi
+    if [ "$stalls" != 0 ] || [ "$alive" != "$N" ] || awk -v c="$CPU_PCT" -v k="$kbps" 'BEGIN { exit !(c >= 100 || k < 540) }'; then
+        say "(the ramp stops at $N: a core used, a stall, a viewer lost ($(jget "$RESULT" .failed) failed to connect,"
+        say " $(jget "$RESULT" .closed) closed), or the load client under 90 % of 600 kbps a viewer)"
+        break
+    fi
 done
-say "(us/view: marginal relay CPU per viewer, microseconds per second; CPU% includes the publisher's work)"
+say "(us/view: marginal relay CPU per viewer, microseconds per second; CPU% includes the publisher's work;"
+say " kB/view: relay resident memory over the publisher-only figure, per viewer)"
 say "largest N measured within one core, no stalls: $BEST"
 
 say ""
@@ -194,10 +230,56 @@ if command -v node >/dev/null && [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
     *) say "  hls.js in Chromium: did not play ($(tail -n 3 "$TMP/hlsjs.log" | tr '\n' ' '))" ;;
     esac
 fi
-R_HLS_N=500
-measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" "$R_HLS_N" "$SECS"
-R_HLS_PER=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$R_HLS_N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
-say "  farmlive-relay HLS, $R_HLS_N players: ${CPU_PCT}% CPU, ${R_HLS_PER} us/viewer, stalls $(jget "$RESULT" .stalls)"
+declare -A R_HLS_PER
+for N in $NGX_RAMP; do
+    measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" "$N" "$SECS"
+    R_HLS_PER[$N]=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
+    say "  farmlive-relay HLS, $N players (non-LL, as nginx's): ${CPU_PCT}% CPU, ${R_HLS_PER[$N]} us/viewer, stalls $(jget "$RESULT" .stalls)"
+done
+
+# -- glass to glass --------------------------------------------------------------------
+# glass_read DIR -> "N P50 P95 MIN MAX" (ms) over DIR/CAPTURE_MS.png frames
+glass_read() {
+    local f at txt
+    for f in "$1"/*.png; do
+        [ -e "$f" ] || continue
+        at=$(basename "$f" .png)
+        txt=$(tesseract "$f" - --psm 7 -c tessedit_char_whitelist=0123456789:. 2>/dev/null | tr -d ' \n')
+        printf '%s %s\n' "$at" "$txt"
+    done | awk -F'[ :.]' 'NF == 5 && length($5) == 3 {
+            day = $1 - $1 % 86400000
+            shown = day + $2 * 3600000 + $3 * 60000 + $4 * 1000 + $5
+            d = $1 - shown
+            if (d < -43200000) d += 86400000
+            if (d >= 0 && d < 60000) print d
+        }' | sort -n | awk '{ v[NR] = $1 } END {
+            if (NR == 0) { print "0 - - - -"; exit }
+            printf "%d %d %d %d %d\n", NR, v[int((NR + 1) / 2)], v[int(NR * 0.95 + 0.999)], v[1], v[NR] }'
+}
+say ""
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import gi' 2>/dev/null && command -v tesseract >/dev/null &&
+    gst-inspect-1.0 textoverlay >/dev/null 2>&1 && command -v node >/dev/null; then
+    [ -d tests/browser/node_modules/mpegts.js ] ||
+        (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
+    /usr/bin/python3 bench/clock_publisher.py "rtmp://127.0.0.1:$RTMP_PORT/live/glass" 150 2>"$TMP/clock.log" &
+    CLOCK_PID=$!
+    PIDS+=($CLOCK_PID)
+    wait_http "http://127.0.0.1:$HTTP_PORT/live/glass/index.m3u8" 20 || say "glass-to-glass: the clock publisher's stream never came ($(tail -n 2 "$TMP/clock.log"))"
+    # hls.js twice: its defaults, and allowed to catch up (it otherwise
+    # stays as far behind as it started, at the GOP's keyframe)
+    for run in hls flv hls-catchup; do
+        kind=${run%-catchup} cfg='{}' player="hls.js (defaults)" target=2000
+        url=http://127.0.0.1:$HTTP_PORT/live/glass/index.m3u8
+        [ $run = hls-catchup ] && cfg='{"maxLiveSyncPlaybackRate":1.5}' player="hls.js (maxLiveSyncPlaybackRate 1.5)"
+        [ $kind = flv ] && url=http://127.0.0.1:$HTTP_PORT/live/glass.flv player="mpegts.js (live low-latency)" target=1000
+        (cd tests/browser && node glass_delay.mjs "$kind" "$url" 30 "$TMP/glass-$run" "$cfg" >"$TMP/glass-$run.log" 2>&1)
+        read -r n p50 p95 lo hi < <(glass_read "$TMP/glass-$run")
+        say "glass to glass, $kind in $player, Chromium: p50 ${p50} ms, p95 ${p95} ms (min $lo, max $hi; $n frames read) (target <= $target ms)"
+    done
+    kill -TERM "$CLOCK_PID" 2>/dev/null
+else
+    say "glass-to-glass: needs /usr/bin/python3 with gi, tesseract, GStreamer's textoverlay and node (ops/install-deps.sh bench)"
+fi
 
 # -- nginx-rtmp ------------------------------------------------------------------------
 MOD=/usr/lib/nginx/modules/ngx_rtmp_module.so
@@ -260,28 +342,21 @@ sleep 3
 N_IDLE=$(idle_cpu "$NGX_PIDS" 5)
 say ""
 say "nginx-rtmp (worker_processes 1), same clip: publisher only (ingest + HLS) ${N_IDLE}% of one core"
-say "$(printf '%8s %8s %10s %12s %8s %8s %12s' viewers alive 'kbps/view' 'nginx CPU%' 'us/view' stalls 'ratio relay/nginx')"
-for N in $RAMP; do
+say "$(printf '%8s %6s %10s %10s %8s %7s %14s %10s %10s %8s %7s %14s' viewers \
+    'alive' 'kbps/view' 'RTMP CPU%' 'us/view' stalls 'FLV/RTMP ratio' 'alive' 'HLS CPU%' 'us/view' stalls 'relay/ngx HLS')"
+for N in $NGX_RAMP; do
+    measure "$NGX_PIDS" "$LOAD" rtmp "rtmp://127.0.0.1:$N_RTMP/live/bench" "$N" "$SECS"
+    RT=$RESULT RT_CPU=$CPU_PCT
+    rper=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
     measure "$NGX_PIDS" "$LOAD" hls "http://127.0.0.1:$N_HTTP/hls/bench.m3u8" "$N" "$SECS"
-    per=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
-    ratio=$(awk -v r="${R_PER[$N]}" -v g="$per" 'BEGIN { if (g > 0) printf "%.2f", r / g; else print "n/a" }')
-    say "$(printf '%8s %8s %10s %12s %8s %8s %12s' "$N" "$(jget "$RESULT" .alive)" "$(jget "$RESULT" .kbps_per_viewer)" "$CPU_PCT" "$per" "$(jget "$RESULT" .stalls)" "$ratio")"
+    hper=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
+    ratio=$(awk -v r="${R_PER[$N]:-0}" -v g="$rper" 'BEGIN { if (g > 0 && r > 0) printf "%.2f", r / g; else print "n/a" }')
+    hratio=$(awk -v r="${R_HLS_PER[$N]:-0}" -v g="$hper" 'BEGIN { if (g > 0 && r > 0) printf "%.2f", r / g; else print "n/a" }')
+    say "$(printf '%8s %6s %10s %10s %8s %7s %14s %10s %10s %8s %7s %14s' "$N" "$(jget "$RT" .alive)" "$(jget "$RT" .kbps_per_viewer)" \
+        "$RT_CPU" "$rper" "$(jget "$RT" .stalls)" "$ratio" "$(jget "$RESULT" .alive)" "$CPU_PCT" "$hper" "$(jget "$RESULT" .stalls)" "$hratio")"
 done
-say "(ratio: relay CPU per HTTP-FLV viewer / nginx CPU per HLS viewer; target <= 0.6)"
-
-# RTMP play, a few players
-PLAY=()
-c0=$(cpu_ticks $NGX_PIDS); t0=$(date +%s%N)
-for _ in $(seq 1 "$RTMP_PLAYERS"); do
-    ffmpeg -loglevel error -i "rtmp://127.0.0.1:$N_RTMP/live/bench" -c copy -f null - 2>/dev/null & PLAY+=($!)
-done
-sleep "$SECS"
-c1=$(cpu_ticks $NGX_PIDS); t1=$(date +%s%N)
-for p in "${PLAY[@]}"; do kill -TERM "$p" 2>/dev/null; done
-wait "${PLAY[@]}" 2>/dev/null
-NR=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v ns=$((t1 - t0)) -v i="$N_IDLE" -v n="$RTMP_PLAYERS" \
-    'BEGIN { p = 100 * c / hz / (ns / 1e9); v = (p - i) * 1e4 / n; printf "%.1f%% CPU, %.1f us/viewer", p, v < 0 ? 0 : v }')
-say "nginx-rtmp RTMP play, $RTMP_PLAYERS ffmpeg players: $NR"
+say "(FLV/RTMP ratio: relay CPU per HTTP-FLV viewer / nginx CPU per RTMP player, same load client, target <= 0.6;"
+say " relay/ngx HLS: relay CPU per HLS player / nginx CPU per HLS player, target <= 0.5; both at the same N, this run)"
 
 mkdir -p "$(dirname "$OUT")" && cp "$TMP/report" "$OUT"
 exit 0

@@ -25,6 +25,10 @@ PKGS=(
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 if [ "${1-}" = bench ]; then
     PKGS+=(wrk nginx-light libnginx-mod-rtmp libnginx-mod-nchan procps)
+    # the relay's glass-to-glass delay: a GStreamer publisher (Python) that
+    # burns its clock into the picture, read back with tesseract
+    PKGS+=(python3-gst-1.0 gir1.2-gst-plugins-base-1.0 gstreamer1.0-x fonts-dejavu-core
+        tesseract-ocr tesseract-ocr-eng)
 fi
 
 missing=()
@@ -65,7 +69,7 @@ fi
 
 # the browser tests' modules, exactly as locked
 BROWSER=$(cd "$(dirname "$0")/../tests/browser" && pwd)
-if [ ! -d "$BROWSER/node_modules/playwright-core" ]; then
+if [ ! -d "$BROWSER/node_modules/playwright-core" ] || [ ! -d "$BROWSER/node_modules/mpegts.js" ]; then
     echo "install-deps: npm ci in tests/browser"
     (cd "$BROWSER" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

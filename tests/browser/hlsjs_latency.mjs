@@ -8,27 +8,18 @@
 // EXT-X-PROGRAM-DATE-TIME) and now - the playing frame's program date. The
 // last line is the summary ops/bench-relay.sh prints:
 //   hlsjs: latency_s=1.43 target_s=0.60 behind_ms=1460 low_latency=true parts=true stalled=0 errors=0
-// The page is served at the relay's own origin (a routed stub), so Chromium's
-// private-network rules do not block the requests. Exit 1 when nothing played.
-import { chromium } from 'playwright-core';
+// The page is served at the relay's own origin (relay_page.mjs). Exit 1 when
+// nothing played.
+import { relayPage } from './relay_page.mjs';
 
 const [url, secs = '15', cfg = '{}'] = process.argv.slice(2);
 if (!url) {
   console.error('usage: node hlsjs_latency.mjs PLAYLIST_URL [SECONDS] [HLS_CONFIG_JSON]');
   process.exit(2);
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
-});
+const { browser, page } = await relayPage(url, './node_modules/hls.js/dist/hls.min.js');
 let code = 1;
 try {
-  const page = await browser.newPage();
-  const origin = new URL(url).origin;
-  await page.route(origin + '/__player.html', r =>
-    r.fulfill({ contentType: 'text/html', body: '<!doctype html><html><body></body></html>' }));
-  await page.goto(origin + '/__player.html');
-  await page.addScriptTag({ path: new URL('./node_modules/hls.js/dist/hls.min.js', import.meta.url).pathname });
   const out = await page.evaluate(async ({ url, secs, cfg }) => {
     const v = document.createElement('video');
     v.muted = true;
