@@ -204,6 +204,33 @@ int relay_avcc_parse(const uint8_t *p, size_t len, relay_avc_config *out)
     return out->nb_pps > 0 ? 0 : -1;
 }
 
+int relay_avcc_parameter_sets(const uint8_t *p, size_t len, int nal_length_size, uint8_t *out,
+                              size_t cap)
+{
+    size_t off = 5, n = 0, lsize = (size_t)nal_length_size;
+    if (len < 6 || lsize < 1 || lsize > 4)
+        return -1;
+    for (int kind = 0; kind < 2; kind++) { /* the SPSs, then the PPSs */
+        if (off >= len)
+            return -1;
+        int count = kind == 0 ? (p[off++] & 0x1f) : p[off++];
+        for (int i = 0; i < count; i++) {
+            if (off + 2 > len)
+                return -1;
+            size_t nal = ((size_t)p[off] << 8) | p[off + 1];
+            off += 2;
+            if (off + nal > len || n + lsize + nal > cap)
+                return -1;
+            for (size_t k = 0; k < lsize; k++)
+                out[n + k] = (uint8_t)(nal >> (8 * (lsize - 1 - k)));
+            memcpy(out + n + lsize, p + off, nal);
+            n += lsize + nal;
+            off += nal;
+        }
+    }
+    return (int)n;
+}
+
 int relay_asc_parse(const uint8_t *p, size_t len, relay_aac_config *out)
 {
     static const int rates[13] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,

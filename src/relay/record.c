@@ -272,42 +272,20 @@ static int cut(relay_rec *r)
     return 0;
 }
 
-/* A keyframe with the SPS and PPS of the avcC in front, length-prefixed as
- * its NAL units are: a player that keeps the decoder of the init before
- * (ffmpeg's HLS demuxer does) still decodes the new codecs. 0, or -1 when
- * the avcC is malformed (pkt left as it was). */
+/* A keyframe with the SPS and PPS of the avcC in front: a player that
+ * keeps the decoder of the init before (ffmpeg's HLS demuxer does) still
+ * decodes the new codecs. 0, or -1 (pkt left as it was). */
 static int prepend_parameter_sets(AVPacket *pkt, const relay_media_params *p)
 {
-    const uint8_t *c = p->avcc, *end = p->avcc + p->avcc_len;
     uint8_t sets[2048];
-    size_t n = 0, lsize = (size_t)p->avc.nal_length_size;
-    if (p->avcc_len < 7)
-        return -1;
-    c += 5;
-    for (int kind = 0; kind < 2; kind++) {
-        if (c >= end)
-            return -1;
-        int count = kind == 0 ? (*c++ & 0x1f) : *c++;
-        for (int i = 0; i < count; i++) {
-            if (end - c < 2)
-                return -1;
-            size_t len = (size_t)c[0] << 8 | c[1];
-            c += 2;
-            if ((size_t)(end - c) < len || n + lsize + len > sizeof(sets))
-                return -1;
-            for (size_t k = 0; k < lsize; k++)
-                sets[n + k] = (uint8_t)(len >> (8 * (lsize - 1 - k)));
-            memcpy(sets + n + lsize, c, len);
-            n += lsize + len;
-            c += len;
-        }
-    }
-    AVPacket *with = av_packet_alloc();
-    if (!with || av_new_packet(with, (int)n + pkt->size) < 0 || av_packet_copy_props(with, pkt) < 0) {
+    int n = relay_avcc_parameter_sets(p->avcc, p->avcc_len, p->avc.nal_length_size, sets,
+                                      sizeof(sets));
+    AVPacket *with = n > 0 ? av_packet_alloc() : NULL;
+    if (!with || av_new_packet(with, n + pkt->size) < 0 || av_packet_copy_props(with, pkt) < 0) {
         av_packet_free(&with);
         return -1;
     }
-    memcpy(with->data, sets, n);
+    memcpy(with->data, sets, (size_t)n);
     memcpy(with->data + n, pkt->data, (size_t)pkt->size);
     av_packet_unref(pkt);
     av_packet_move_ref(pkt, with);

@@ -57,6 +57,25 @@ static void test_avcc_real_records(void **state)
     }
 }
 
+/* The SPS and PPS of a record, length-prefixed as a sample's NAL units. */
+static void test_avcc_parameter_sets(void **state)
+{
+    (void)state;
+    const uint8_t *rec = avc_320x240_baseline + 5;
+    size_t len = sizeof(avc_320x240_baseline) - 5;
+    uint8_t out[128];
+    int n = relay_avcc_parameter_sets(rec, len, 4, out, sizeof(out));
+    assert_int_equal(n, 4 + 0x16 + 4 + 4);
+    assert_memory_equal(out, "\x00\x00\x00\x16\x67\x42", 6); /* SPS, 22 bytes */
+    assert_memory_equal(out + 4 + 0x16, "\x00\x00\x00\x04\x68\xce\x0f\xc8", 8); /* PPS */
+    n = relay_avcc_parameter_sets(rec, len, 2, out, sizeof(out));
+    assert_int_equal(n, 2 + 0x16 + 2 + 4);
+    assert_memory_equal(out, "\x00\x16\x67", 3);
+    assert_int_equal(relay_avcc_parameter_sets(rec, len, 4, out, 20), -1); /* does not fit */
+    for (size_t cut = 0; cut < len; cut++) /* truncated anywhere */
+        assert_int_equal(relay_avcc_parameter_sets(rec, cut, 4, out, sizeof(out)), -1);
+}
+
 static void test_avcc_codec_string(void **state)
 {
     (void)state;
@@ -175,6 +194,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_avcc_real_records),
+        cmocka_unit_test(test_avcc_parameter_sets),
         cmocka_unit_test(test_avcc_codec_string),
         cmocka_unit_test(test_avcc_truncated),
         cmocka_unit_test(test_avcc_malformed),
