@@ -91,12 +91,12 @@ uint64_t flv_out_viewers_dropped(const flv_out *o);
 int flv_writer_start(void);
 /* Closes every viewer (calling its closed callback) and joins the thread. */
 void flv_writer_stop(void);
-/* Hands a connected socket to the writer: it writes the HTTP response
+/* Lends a connected socket to the writer: it writes the HTTP response
  * header, the FLV header, metadata, sequence headers, the cached GOP, then
- * live tags. fd is made non-blocking (O_NONBLOCK is shared with any dup of
- * it). The writer owns fd from here (closes it) and calls closed(arg) from
- * its thread once it stopped using fd. -1 (fd closed, closed not called)
- * when the writer is not running or o has no memfd. */
+ * live tags. fd is made non-blocking. The writer never closes fd: once done
+ * with it, it shuts it down and calls closed(arg) from its thread; the
+ * caller closes it then. -1 (fd untouched, closed not called) when the
+ * writer is not running or o has no memfd. */
 int flv_writer_attach(flv_out *o, int fd, void (*closed)(void *arg), void *arg);
 
 typedef struct flv_writer_stats {

@@ -7,12 +7,12 @@
  * Access-Control-Allow-Origin: *; errors are {"error":{"code","message"}}
  * from error_response(), the one place statuses meet codes.
  *
- * HTTP-FLV: serve_flv() dup()s the connection's socket, suspends the MHD
- * connection and hands the copy to the flv writer thread (flv_fanout.c),
- * which writes the response itself. When the writer lets go (viewer gone or
- * dropped, stream ended, shutdown) it calls flv_closed(), which resumes the
- * connection; MHD calls on_request again, which answers MHD_NO so MHD
- * closes its side. Suspended connections are not subject to MHD's timeout.
+ * HTTP-FLV: serve_flv() suspends the MHD connection and lends its socket
+ * to the flv writer thread (flv_fanout.c), which writes the response
+ * itself. When the writer lets go (viewer gone or dropped, stream ended,
+ * shutdown) it shuts the socket down and calls flv_closed(), which resumes
+ * the connection; MHD calls on_request again, which answers MHD_NO so MHD
+ * closes it. Suspended connections are not subject to MHD's timeout.
  *
  * LL-HLS blocking requests (index.m3u8?_HLS_msn=N[&_HLS_part=M], and the
  * part named by EXT-X-PRELOAD-HINT before it is complete): serve_hls()
@@ -377,7 +377,7 @@ static enum MHD_Result serve_flv(req *r, const char *live_id)
         return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    int fd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+    int fd = ci ? ci->connect_fd : -1;
     if (fd < 0) {
         relay_stream_release(s);
         return error_response(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",

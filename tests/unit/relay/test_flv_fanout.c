@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+
 #include "../../../src/relay/flv_fanout.c"
 
 #include <poll.h>
@@ -223,6 +225,7 @@ static void test_writer_gop_cache(void **state)
     assert_int_equal(atomic_load(&closed_calls), 1);
     assert_int_equal(flv_out_viewers(o), 0);
     flv_writer_stop();
+    close(sv[0]); /* lent, never closed by the writer */
     close(sv[1]);
     flv_out_unref(o);
 }
@@ -253,6 +256,7 @@ static void test_writer_drops_slow_viewer(void **state)
     flv_writer_get_stats(&st);
     assert_true(st.viewers_dropped >= 1);
     flv_writer_stop();
+    close(sv[0]);
     close(sv[1]);
     flv_out_unref(o);
 }
@@ -282,6 +286,7 @@ static void test_writer_waits_for_key(void **state)
     assert_int_equal(buf[11], 0x17);
     flv_writer_stop();
     assert_int_equal(atomic_load(&closed_calls), 1);
+    close(sv[0]);
     close(sv[1]);
     flv_out_unref(o);
 }
@@ -302,10 +307,13 @@ static void test_writer_viewer_hangs_up(void **state)
         usleep(10000);
     assert_int_equal(atomic_load(&closed_calls), 1);
     assert_int_equal(flv_out_viewers(o), 0);
+    close(sv[0]);
     flv_writer_stop();
-    /* attach after stop is refused, the fd closed */
+    /* attach after stop is refused, the fd left to the caller */
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     assert_int_equal(flv_writer_attach(o, sv[0], on_closed, NULL), -1);
+    assert_int_equal(fcntl(sv[0], F_GETFD), 0);
+    close(sv[0]);
     close(sv[1]);
     flv_out_unref(o);
 }
