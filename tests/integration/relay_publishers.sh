@@ -77,10 +77,10 @@ watch_hls() {
     shift 2
     python3 "$ROOT/tests/tools/hls_watch.py" "$RB" "$secs" "$@" >"$out" 2>"$out.err"
 }
-hls_verdict() { # hls_verdict NAME ID SECONDS OUT: at least 2 new parts a second, none later than 1 s
-    local n gap err
+hls_verdict() { # hls_verdict NAME ID SECONDS OUT [MAX_WAIT_MS]: at least 2 new parts a second, none later than 1 s
+    local n gap err max=${5:-1000}
     read -r _ n gap err < <(grep "^$2 " "$4")
-    if [ "${n:-0}" -ge $(($3 * 2)) ] && [ "${gap:-99999}" -le 1000 ]; then ok; else
+    if [ "${n:-0}" -ge $(($3 * 2)) ] && [ "${gap:-99999}" -le "$max" ]; then ok; else
         bad "$1: HLS keeps growing (${n:-0} new parts in $3 s, longest wait ${gap:-?} ms)" \
             "${err:-}$(head -c 300 "$4.err" 2>/dev/null)"
     fi
@@ -304,8 +304,11 @@ for i in $(seq 1 $MULTI); do
 done
 wait "${BG[@]}" 2>/dev/null
 BG=()
+# three x264 encoders on two shared cores: a publisher may stall a few
+# seconds; "keeps growing" is no wait past 5 s (the relay's own per-part
+# pace is what the hostile cases check, at 1 s)
 for i in $(seq 1 $MULTI); do
-    hls_verdict "GStreamer publisher $i of $MULTI, for a minute" "${MID[$i]}" 58 "$W/hls-multi"
+    hls_verdict "GStreamer publisher $i of $MULTI, for a minute" "${MID[$i]}" 58 "$W/hls-multi" 5000
 done
 
 kill -TERM "$RELAY_PID"
