@@ -27,8 +27,10 @@
  * all of them together within a global budget; every refusal is logged and
  * counted. Media sent before the publish reply (encoders that do not wait
  * for it) is held, within those bounds (the sequence headers and metadata
- * always, in a slot each), and replayed once the shop said yes. Any error closes only that
- * connection, with one log line naming the connection and the reason.
+ * always, in a slot each), and replayed once the shop said yes.
+ *
+ * Any error closes only that connection, with one log line naming the
+ * connection and the reason.
  * Connections closed while an epoll batch is being handled are parked on a
  * graveyard list and freed after the batch, so no event touches freed
  * memory. Once a second: stall and handshake timeouts, and the hub's tick

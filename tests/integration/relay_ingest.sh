@@ -5,7 +5,10 @@
 # and bad input (HEVC, a huge chunk size or message, garbage and an HTTP
 # request on the port) closing only the connection at fault, each with its
 # log line (HEVC with an onStatus error naming it), while another stream
-# goes on; timestamps going back or jumping are corrected, not closed.
+# goes on; timestamps going back or jumping are corrected, not closed;
+# before authorisation the small limits (probes leaving 8 MiB messages
+# unfinished are closed and memory stays flat, the per-address and command
+# caps), each refusal logged and counted in /metrics.
 # Ends with SIGTERM: the relay must exit 0.
 #
 # Starts its own relay ($RELAY_BIN, the sanitizer build) on free ports, so
