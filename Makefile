@@ -142,7 +142,7 @@ migrate: all
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all san $(UNIT_BIN)
+test-run: format-check all san $(UNIT_BIN)
 	@BUILD_DIR=$(B) BIN_DIR=$(BIN) tests/run.sh
 
 bench:

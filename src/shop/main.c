@@ -42,6 +42,7 @@ static int live_sweep_job(shop_ctx *ctx)
 
 /* Every periodic task of the shop, once, with its period (core/jobs.h).
  * Each runs at start, then every period_s seconds. */
+/* clang-format off */
 static const shop_job jobs[] = {
     /* name                 period_s  run */
     {"flash_counters",      3,        shop_flash_rebuild},        /* Redis counters checked against MariaDB */
@@ -51,6 +52,7 @@ static const shop_job jobs[] = {
     {"idempotency_purge",   3600,     shop_idem_purge},           /* answers older than 48 h */
     {"checkout_purge",      3600,     shop_orders_purge_checkouts}, /* consumed cart versions older than 48 h */
 };
+/* clang-format on */
 
 static void usage(FILE *out)
 {
@@ -70,7 +72,7 @@ static int serve(const fl_config *cfg)
     shop_ctx ctx = {.cfg = cfg};
 
     signal(SIGPIPE, SIG_IGN);
-    fl_alloc_keep_freed(); /* once: glibc applies them to every arena from then on */
+    fl_alloc_keep_freed();                 /* once: glibc applies them to every arena from then on */
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the live sweep asks the relay */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);

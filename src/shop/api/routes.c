@@ -35,6 +35,7 @@
 #define JSON SHOP_BODY_JSON
 #define NONE SHOP_BODY_NONE
 
+/* clang-format off */
 const shop_route shop_routes[] = {
     /* method  pattern                                      handler                     role    body */
     {"GET",    "/healthz",                                  shop_health_get,            PUB,    NONE},
@@ -120,5 +121,6 @@ const shop_route shop_routes[] = {
     {"POST",   "/internal/v1/live/unpublish",               shop_live_internal_unpublish, PUB,  JSON},
     {"POST",   "/internal/v1/live/ended",                   shop_live_internal_ended,   PUB,    JSON},
 };
+/* clang-format on */
 
 const size_t shop_routes_count = sizeof(shop_routes) / sizeof(shop_routes[0]);
