@@ -42,21 +42,20 @@
 #include <unistd.h>
 
 #define MAX_BUYERS 100000
-#define CONNECT_BATCH 256         /* handshakes in flight at once */
-#define SETTLE_NS 200000000L      /* after the last connect, before t0 */
-#define HEAD_MAX 16384            /* status line + headers */
-#define RESP_MAX (1 << 20)        /* a whole answer */
-#define RB_FIRST 8192             /* each buyer's answer buffer, touched before t0 */
+#define CONNECT_BATCH 256    /* handshakes in flight at once */
+#define SETTLE_NS 200000000L /* after the last connect, before t0 */
+#define HEAD_MAX 16384       /* status line + headers */
+#define RESP_MAX (1 << 20)   /* a whole answer */
+#define RB_FIRST 8192        /* each buyer's answer buffer, touched before t0 */
 
-static const char BODY[] =
-    "{\"payment_method\":\"online\",\"address\":{\"name\":\"bench\",\"phone\":\"13800000000\","
-    "\"province\":\"江西省\",\"city\":\"萍乡市\",\"county\":\"安源区\",\"detail\":\"bench 1\"}}";
+static const char BODY[] = "{\"payment_method\":\"online\",\"address\":{\"name\":\"bench\",\"phone\":\"13800000000\","
+                           "\"province\":\"江西省\",\"city\":\"萍乡市\",\"county\":\"安源区\",\"detail\":\"bench 1\"}}";
 
 enum { B_CONNECTING, B_IDLE, B_SENDING, B_WAITING, B_DONE, B_DEAD };
 
 typedef struct buyer {
     int fd, state, status, limit, until_close;
-    char *req, *rb;               /* request; answer bytes so far (NUL-ended) */
+    char *req, *rb; /* request; answer bytes so far (NUL-ended) */
     size_t req_len, sent, rlen, rcap;
     double t_send, t_done;
 } buyer;
@@ -353,7 +352,7 @@ static double pct(const buyer *b, int n, double *lat, int status, int not, int p
 {
     int m = 0;
     for (int i = 0; i < n; i++)
-        if (b[i].state == B_DONE && (b[i].status == status) != not)
+        if (b[i].state == B_DONE && (b[i].status == status) != not )
             lat[m++] = (b[i].t_done - b[i].t_send) * 1e3;
     qsort(lat, (size_t)m, sizeof(*lat), by_double);
     return m ? lat[(m * p) / 100] : 0.0;
@@ -419,8 +418,8 @@ static void cpu_mark(const procs *p, cpu_marks *m)
     unsigned long long v[8] = {0};
     FILE *f = fopen("/proc/stat", "r");
     if (f) {
-        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &v[6], &v[7]) != 8)
+        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                   &v[7]) != 8)
             memset(v, 0, sizeof(v));
         fclose(f);
     }
@@ -437,8 +436,8 @@ static double since(unsigned long long a, unsigned long long b)
 }
 
 /* Prints the result line; lat has room for n. Returns the number answered. */
-static int report(const buyer *b, int n, double *lat, double wall, double connect_s, double load_ms,
-                  const procs *p, const cpu_marks *m0, const cpu_marks *m1)
+static int report(const buyer *b, int n, double *lat, double wall, double connect_s, double load_ms, const procs *p,
+                  const cpu_marks *m0, const cpu_marks *m1)
 {
     int m = 0, ok = 0, sold_out = 0, limit = 0, other = 0;
     for (int i = 0; i < n; i++)
@@ -448,7 +447,7 @@ static int report(const buyer *b, int n, double *lat, double wall, double connec
             limit += b[i].status == 409 && b[i].limit;
             sold_out += b[i].status == 409 && !b[i].limit;
         }
-    other = n - ok - limit - sold_out; /* other statuses and no answer */
+    other = n - ok - limit - sold_out;                                       /* other statuses and no answer */
     double p50 = pct(b, n, lat, -1, 1, 50), p99 = pct(b, n, lat, -1, 1, 99); /* status never -1: all */
     printf("attempts=%d ok=%d sold_out=%d limit=%d other=%d wall_s=%.3f attempts_per_s=%.0f p50_ms=%.1f "
            "p99_ms=%.1f p99_ok_ms=%.1f p99_refused_ms=%.1f connect_s=%.3f unanswered=%d load_cpu_ms=%.0f",

@@ -52,7 +52,7 @@
 
 #define BUF 65536
 #define PL_MAX 16384
-#define HIST 20000 /* ms buckets */
+#define HIST 20000     /* ms buckets */
 #define EDGE_BIAS 5000 /* the edge histogram holds age + EDGE_BIAS: ages may be negative */
 
 typedef struct conn {
@@ -144,8 +144,7 @@ static int send_get(conn *c, const char *path)
 {
     char req[512];
     int n =
-        snprintf(req, sizeof(req),
-                 "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: farmlive-bench\r\n\r\n", path, G.host);
+        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: farmlive-bench\r\n\r\n", path, G.host);
     c->in_body = 0;
     c->hdr_len = 0;
     c->pl_len = 0;
@@ -223,8 +222,7 @@ static void rtmp_bytes(conn *c, const uint8_t *p, size_t n)
             uint8_t win[4] = {0, 0x4c, 0x4b, 0x40}; /* Window Ack Size 5000000 */
             if (send_all(c, c->s1, RTMP_HS) < 0 || rtmp_command(c, "connect", 1, NULL, 0) < 0 ||
                 rtmp_msg_out(c, 2, RTMP_MSG_WINDOW_ACK_SIZE, 0, win, 4) < 0 ||
-                rtmp_command(c, "createStream", 2, NULL, 0) < 0 ||
-                rtmp_command(c, "play", 3, G.stream, 1) < 0)
+                rtmp_command(c, "createStream", 2, NULL, 0) < 0 || rtmp_command(c, "play", 3, G.stream, 1) < 0)
                 c->failed = 1;
         }
     }
@@ -280,8 +278,7 @@ static void flv_bytes(conn *c, const uint8_t *p, size_t n)
                     hist_add(G.ttff_hist, &G.ttff_n, t - c->t_connect);
                 }
                 if (G.pub_start && G.measuring && t - c->t_connect > 3000)
-                    hist_add(G.delay_hist, &G.delay_n,
-                             wall_ms() - G.pub_start - (int64_t)c->tag_ts);
+                    hist_add(G.delay_hist, &G.delay_n, wall_ms() - G.pub_start - (int64_t)c->tag_ts);
             }
             continue;
         }
@@ -303,8 +300,7 @@ static void flv_bytes(conn *c, const uint8_t *p, size_t n)
         /* th: 11-byte tag header + first 2 body bytes */
         c->tag_type = c->th[0];
         uint32_t size = ((uint32_t)c->th[1] << 16) | ((uint32_t)c->th[2] << 8) | c->th[3];
-        c->tag_ts = (((uint32_t)c->th[4] << 16) | ((uint32_t)c->th[5] << 8) | c->th[6]) |
-                    ((uint32_t)c->th[7] << 24);
+        c->tag_ts = (((uint32_t)c->th[4] << 16) | ((uint32_t)c->th[5] << 8) | c->th[6]) | ((uint32_t)c->th[7] << 24);
         c->tag_key_seen = c->tag_type == 9 && (c->th[11] >> 4) == 1 && c->th[12] == 1;
         c->skip = (int64_t)size - 2 + 4;
         c->th_len = 0;
@@ -343,8 +339,8 @@ static int64_t parse_pdt(const char *s)
 {
     struct tm tm = {0};
     int ms = 0;
-    if (sscanf(s, "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &ms) < 6)
+    if (sscanf(s, "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+               &ms) < 6)
         return 0;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -411,8 +407,7 @@ static void hls_playlist(conn *c)
                     snprintf(c->pending[c->npending++], sizeof(c->pending[0]), "%.95s", line);
             }
             if (s == last_idx && pdt && G.measuring && c->last_seq >= 0)
-                hist_add(G.edge_hist, &G.edge_n,
-                         EDGE_BIAS + wall_ms() - (pdt + (int64_t)(dur * 1000)));
+                hist_add(G.edge_hist, &G.edge_n, EDGE_BIAS + wall_ms() - (pdt + (int64_t)(dur * 1000)));
             pdt = 0;
         }
     }
@@ -510,9 +505,7 @@ static int parse_url(const char *url)
 {
     if (strncmp(url, "rtmp://", 7) == 0) {
         G.rtmp = 1;
-        return sscanf(url, "rtmp://%63[^:/]:%d/%63[^/]/%127s", G.host, &G.port, G.app, G.stream) == 4
-                   ? 0
-                   : -1;
+        return sscanf(url, "rtmp://%63[^:/]:%d/%63[^/]/%127s", G.host, &G.port, G.app, G.stream) == 4 ? 0 : -1;
     }
     if (sscanf(url, "http://%63[^:/]:%d%255s", G.host, &G.port, G.path) != 3)
         return -1;
@@ -629,25 +622,24 @@ int main(int argc, char **argv)
             close(cs[i].fd);
     }
     double kbps = (double)G.bytes * 8 / 1000 / secs / (n ? n : 1);
-    printf(
-        "{\"mode\":\"%s\",\"viewers\":%d,\"alive\":%d,\"failed\":%d,\"closed\":%d,\"seconds\":%d,"
-        "\"kbps_per_viewer\":%.1f,\"stalls\":%llu,\"segments\":%llu,"
-        "\"first_frame_ms\":{\"p50\":%lld,\"p95\":%lld,\"max\":%lld},"
-        "\"delay_ms\":{\"p50\":%lld,\"p95\":%lld},\"hls_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},"
-        "\"hls_part_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},\"part_hold_back_ms\":%d,"
-        "\"setup_ms\":%lld}\n",
-        G.hls ? "hls" : G.rtmp ? "rtmp" : "flv", n, connected, failed, closed, secs, kbps,
-        (unsigned long long)G.stalls, (unsigned long long)G.segments,
-        (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.5),
-        (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.95),
-        (long long)hist_pct(G.ttff_hist, G.ttff_n, 1.0),
-        (long long)hist_pct(G.delay_hist, G.delay_n, 0.5),
-        (long long)hist_pct(G.delay_hist, G.delay_n, 0.95),
-        (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.5) - EDGE_BIAS : -1),
-        (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.95) - EDGE_BIAS : -1),
-        (long long)(G.part_n ? hist_pct(G.part_hist, G.part_n, 0.5) - EDGE_BIAS : -1),
-        (long long)(G.part_n ? hist_pct(G.part_hist, G.part_n, 0.95) - EDGE_BIAS : -1), G.part_hold_ms,
-        (long long)(measure_at - start));
+    printf("{\"mode\":\"%s\",\"viewers\":%d,\"alive\":%d,\"failed\":%d,\"closed\":%d,\"seconds\":%d,"
+           "\"kbps_per_viewer\":%.1f,\"stalls\":%llu,\"segments\":%llu,"
+           "\"first_frame_ms\":{\"p50\":%lld,\"p95\":%lld,\"max\":%lld},"
+           "\"delay_ms\":{\"p50\":%lld,\"p95\":%lld},\"hls_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},"
+           "\"hls_part_edge_age_ms\":{\"p50\":%lld,\"p95\":%lld},\"part_hold_back_ms\":%d,"
+           "\"setup_ms\":%lld}\n",
+           G.hls    ? "hls"
+           : G.rtmp ? "rtmp"
+                    : "flv",
+           n, connected, failed, closed, secs, kbps, (unsigned long long)G.stalls, (unsigned long long)G.segments,
+           (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.5), (long long)hist_pct(G.ttff_hist, G.ttff_n, 0.95),
+           (long long)hist_pct(G.ttff_hist, G.ttff_n, 1.0), (long long)hist_pct(G.delay_hist, G.delay_n, 0.5),
+           (long long)hist_pct(G.delay_hist, G.delay_n, 0.95),
+           (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.5) - EDGE_BIAS : -1),
+           (long long)(G.edge_n ? hist_pct(G.edge_hist, G.edge_n, 0.95) - EDGE_BIAS : -1),
+           (long long)(G.part_n ? hist_pct(G.part_hist, G.part_n, 0.5) - EDGE_BIAS : -1),
+           (long long)(G.part_n ? hist_pct(G.part_hist, G.part_n, 0.95) - EDGE_BIAS : -1), G.part_hold_ms,
+           (long long)(measure_at - start));
     free(buf);
     free(cs);
     close(ep);

@@ -91,9 +91,9 @@ static long parse_long(const char *s, long min, long max)
  * the first call would make it close the connection (the client might still
  * be sending a body), so we answer on the last one, as the shop does after
  * reading the whole request: keep-alive then works. */
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
 {
     static int headers_seen;
     struct MHD_Response *ok = cls;
@@ -172,18 +172,17 @@ int main(int argc, char **argv)
     addr.sin_port = htons((uint16_t)port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     /* The same flags and limits as the shop's http.c. */
-    daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG,
-        (uint16_t)port, NULL, NULL, on_request, resp, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_CONNECTION_LIMIT, 10000U,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_END);
+    daemon =
+        MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG,
+                         (uint16_t)port, NULL, NULL, on_request, resp, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads, MHD_OPTION_CONNECTION_TIMEOUT, 60U,
+                         MHD_OPTION_CONNECTION_LIMIT, 10000U, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_END);
     if (!daemon) {
         fprintf(stderr, "mhd-static: cannot listen on 127.0.0.1:%ld\n", port);
         goto out_destroy_response;
     }
-    fprintf(stderr, "mhd-static: serving %s (%zu bytes) on 127.0.0.1:%ld with %ld threads\n",
-            argv[2], body_len, port, threads);
+    fprintf(stderr, "mhd-static: serving %s (%zu bytes) on 127.0.0.1:%ld with %ld threads\n", argv[2], body_len, port,
+            threads);
 
     if (sigwait(&stop, &sig) != 0)
         sig = 0;

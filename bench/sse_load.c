@@ -294,9 +294,10 @@ int main(int argc, char **argv)
         lost += (uint64_t)streaming > G.seq_seen[s] ? (uint64_t)streaming - G.seq_seen[s] : 0;
     }
     printf("{\"subscribers\":%d,\"streaming\":%d,\"open_at_end\":%d,\"http_errors\":%llu,\"events\":%llu,"
-           "\"deliveries\":%llu,\"seqs\":%llu,\"seq_deliveries\":%llu,\"lost\":%llu,\"p50_ms\":%lld,\"p99_ms\":%lld,\"max_ms\":%lld}\n",
+           "\"deliveries\":%llu,\"seqs\":%llu,\"seq_deliveries\":%llu,\"lost\":%llu,\"p50_ms\":%lld,\"p99_ms\":%lld,"
+           "\"max_ms\":%lld}\n",
            n, streaming, open_at_end, (unsigned long long)G.http_errors, (unsigned long long)G.events,
-           (unsigned long long)G.samples, (unsigned long long)seqs, (unsigned long long)seq_deliveries, (unsigned long long)lost, (long long)pct(0.50),
-           (long long)pct(0.99), (long long)pct(1.0));
+           (unsigned long long)G.samples, (unsigned long long)seqs, (unsigned long long)seq_deliveries,
+           (unsigned long long)lost, (long long)pct(0.50), (long long)pct(0.99), (long long)pct(1.0));
     return streaming > 0 ? 0 : 1;
 }

@@ -63,7 +63,9 @@ static int make_lot(fl_db_pool *pool, const fl_config *cfg, const char *code, in
     rows = NULL;
     if (fl_db_query(db, &rows,
                     "SELECT s.id, p.coop_id FROM skus s JOIN products p ON p.id = s.product_id "
-                    "WHERE s.gtin = '06970615000112'", "") != FL_DB_OK || fl_rows_count(rows) == 0) {
+                    "WHERE s.gtin = '06970615000112'",
+                    "") != FL_DB_OK ||
+        fl_rows_count(rows) == 0) {
         fprintf(stderr, "bench-trace_verify: the demo egg SKU is missing (seed the demo first)\n");
         goto out;
     }
@@ -110,10 +112,9 @@ static double pure_chain_ms(int events)
     char prev[FL_CHAIN_HEX] = FL_CHAIN_GENESIS, h[FL_CHAIN_HEX];
     double t0 = now_ms();
     for (int i = 1; i <= events; i++) {
-        json_t *o = json_pack("{s:s,s:{s:i,s:s,s:b},s:s,s:s,s:s,s:s,s:i}", "actor", "刘春花",
-                              "details", "batch", i, "note", "鸡舍巡检", "ok", 1, "kind", "fed",
-                              "lot", "BENCH", "occurred_at", "2026-01-01T00:00:00Z", "place",
-                              "大城基地 林下鸡舍 3 号", "seq", i);
+        json_t *o = json_pack("{s:s,s:{s:i,s:s,s:b},s:s,s:s,s:s,s:s,s:i}", "actor", "刘春花", "details", "batch", i,
+                              "note", "鸡舍巡检", "ok", 1, "kind", "fed", "lot", "BENCH", "occurred_at",
+                              "2026-01-01T00:00:00Z", "place", "大城基地 林下鸡舍 3 号", "seq", i);
         size_t len = 0;
         char *c = fl_canon_json(o, &len);
         fl_chain_hash(c, len, prev, h);
@@ -173,8 +174,8 @@ int main(int argc, char **argv)
     qsort(t + 1, (size_t)runs, sizeof(*t), cmp_double);
     printf("trace verify, %d events, %d runs: median %.2f ms, p95 %.2f ms, best %.2f ms "
            "(pure canonical JSON + SHA-256 chain: %.2f ms) %s\n",
-           events, runs, t[1 + runs / 2], t[1 + (runs * 95) / 100 < runs ? 1 + (runs * 95) / 100 : runs],
-           t[1], pure_chain_ms(events), verified ? "verified" : "NOT VERIFIED");
+           events, runs, t[1 + runs / 2], t[1 + (runs * 95) / 100 < runs ? 1 + (runs * 95) / 100 : runs], t[1],
+           pure_chain_ms(events), verified ? "verified" : "NOT VERIFIED");
     rc = verified ? 0 : 1;
 out:
     fl_free(t);

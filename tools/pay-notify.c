@@ -65,7 +65,8 @@ static int local_secret(char *out, size_t len)
 int main(int argc, char **argv)
 {
     const char *url = getenv("SHOP_URL"), *secret = getenv("FARMLIVE_PAYMENT_SECRET"), *pos[3] = {0};
-    char base[256], ts[32], txn[64], file_secret[256], sig[2 * crypto_auth_hmacsha256_BYTES + 1], target[512], h_ts[64], h_sig[128];
+    char base[256], ts[32], txn[64], file_secret[256], sig[2 * crypto_auth_hmacsha256_BYTES + 1], target[512], h_ts[64],
+        h_sig[128];
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     long long order_id, amount, when = (long long)time(NULL);
     int print = 0, npos = 0, rc = 1;
@@ -114,8 +115,8 @@ int main(int argc, char **argv)
         sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
         snprintf(txn, sizeof(txn), "demo-%s", hex);
     }
-    json_t *notice = json_pack("{s:I,s:I,s:s,s:s}", "order_id", (json_int_t)order_id, "amount_fen",
-                               (json_int_t)amount, "transaction_id", txn, "status", "paid");
+    json_t *notice = json_pack("{s:I,s:I,s:s,s:s}", "order_id", (json_int_t)order_id, "amount_fen", (json_int_t)amount,
+                               "transaction_id", txn, "status", "paid");
     body = json_dumps(notice, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(notice);
     if (!body)

@@ -36,10 +36,10 @@ enum amf0_type {
 /* Status vocabulary of this layer. */
 enum {
     AMF0_OK = 0,
-    AMF0_ETRUNC = -1,  /* input ends inside a value */
-    AMF0_EBADTYPE = -2,/* unknown or refused marker */
-    AMF0_EDEPTH = -3,  /* nested deeper than AMF0_MAX_DEPTH */
-    AMF0_ELIMIT = -4,  /* too many items, or an output buffer reached its max */
+    AMF0_ETRUNC = -1,   /* input ends inside a value */
+    AMF0_EBADTYPE = -2, /* unknown or refused marker */
+    AMF0_EDEPTH = -3,   /* nested deeper than AMF0_MAX_DEPTH */
+    AMF0_ELIMIT = -4,   /* too many items, or an output buffer reached its max */
 };
 
 typedef struct amf0_value amf0_value;

@@ -32,12 +32,12 @@ typedef struct fl_config {
     int redis_port;
     int redis_pool;
 
-    int session_ttl;          /* seconds of idle before a session ends */
-    int cookie_secure;        /* add Secure to the session cookie */
-    int login_max_failures;   /* per account within login_window */
-    int login_max_ip_failures;/* per client address within login_window */
-    int login_window;         /* seconds */
-    int catalogue_cache_ms;   /* longest a cached catalogue page is served */
+    int session_ttl;           /* seconds of idle before a session ends */
+    int cookie_secure;         /* add Secure to the session cookie */
+    int login_max_failures;    /* per account within login_window */
+    int login_max_ip_failures; /* per client address within login_window */
+    int login_window;          /* seconds */
+    int catalogue_cache_ms;    /* longest a cached catalogue page is served */
     int log_level;
 
     /* buying */
@@ -49,15 +49,15 @@ typedef struct fl_config {
     char relay_host[64];
     int rtmp_port;
     int relay_http_port;
-    char rtmp_public_url[256];  /* what OBS's Server field gets: rtmp://HOST:1935/live */
-    char relay_public_base[256];/* base of hls_url / flv_url: http://HOST:8081 */
-    char relay_url[512];          /* the relay's HTTP API as the shop reaches it ("" : no relay) */
-    char shop_internal_url[256];/* where the relay asks the shop: http://127.0.0.1:8080 */
-    char internal_secret[128];  /* shared secret of the relay <-> shop internal API */
-    int live_grace_s;           /* a session without publisher ends after this */
+    char rtmp_public_url[256];   /* what OBS's Server field gets: rtmp://HOST:1935/live */
+    char relay_public_base[256]; /* base of hls_url / flv_url: http://HOST:8081 */
+    char relay_url[512];         /* the relay's HTTP API as the shop reaches it ("" : no relay) */
+    char shop_internal_url[256]; /* where the relay asks the shop: http://127.0.0.1:8080 */
+    char internal_secret[128];   /* shared secret of the relay <-> shop internal API */
+    int live_grace_s;            /* a session without publisher ends after this */
     int thumb_interval_s;
-    int record_keep_days;       /* finished recordings older than this are deleted */
-    int record_max_mb;          /* and the oldest while all of them take more */
+    int record_keep_days; /* finished recordings older than this are deleted */
+    int record_max_mb;    /* and the oldest while all of them take more */
 } fl_config;
 
 int fl_config_load(fl_config *cfg, char *err, size_t errlen);

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sodium.h>
 
-#define FL_TOKEN_HEX 65          /* 32 random bytes as hex, with NUL */
+#define FL_TOKEN_HEX 65 /* 32 random bytes as hex, with NUL */
 #define FL_PWHASH_MAX crypto_pwhash_STRBYTES
 #define FL_SHA256_HEX 65
 

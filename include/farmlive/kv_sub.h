@@ -18,8 +18,8 @@ typedef void (*fl_kv_sub_message_fn)(void *arg, const char *payload, size_t len)
 typedef void (*fl_kv_sub_state_fn)(void *arg, int up);
 
 /* NULL when the thread cannot start (logged). name labels log lines. */
-fl_kv_sub *fl_kv_sub_start(const fl_config *cfg, const char *channel, const char *name,
-                           fl_kv_sub_message_fn on_message, fl_kv_sub_state_fn on_state, void *arg);
+fl_kv_sub *fl_kv_sub_start(const fl_config *cfg, const char *channel, const char *name, fl_kv_sub_message_fn on_message,
+                           fl_kv_sub_state_fn on_state, void *arg);
 void fl_kv_sub_stop(fl_kv_sub *s);
 
 #endif

@@ -14,8 +14,7 @@ void fl_log_set_level(enum fl_log_level level);
 int fl_log_parse_level(const char *s);
 
 /* A line {"ts":...,"level":...,"event":event,"msg":formatted}. */
-void fl_log(enum fl_log_level level, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void fl_log(enum fl_log_level level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Writes obj (with "ts" and "level" added) as one line; steals the reference. */
 void fl_log_json(enum fl_log_level level, json_t *obj);

@@ -25,11 +25,11 @@
 typedef struct publish_auth publish_auth;
 
 typedef struct publish_auth_result {
-    uint64_t conn_id;            /* as given to publish_auth_publish */
+    uint64_t conn_id; /* as given to publish_auth_publish */
     int allowed;
-    long http_status;            /* 0 when the shop could not be reached */
+    long http_status; /* 0 when the shop could not be reached */
     char live_id[LIVE_ID_MAX + 1];
-    char error[200];             /* why it was refused, for the log */
+    char error[200]; /* why it was refused, for the log */
 } publish_auth_result;
 
 /* Starts the worker thread. NULL (with a log line) if it cannot. */

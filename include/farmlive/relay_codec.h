@@ -34,8 +34,7 @@ int relay_asc_parse(const uint8_t *p, size_t len, relay_aac_config *out);
 /* The SPS and PPS NAL units of an avcC, each prefixed with its length in
  * nal_length_size bytes (as a sample's NAL units are), into out. The bytes
  * written, or -1 when the record is truncated or they do not fit in cap. */
-int relay_avcc_parameter_sets(const uint8_t *p, size_t len, int nal_length_size, uint8_t *out,
-                              size_t cap);
+int relay_avcc_parameter_sets(const uint8_t *p, size_t len, int nal_length_size, uint8_t *out, size_t cap);
 /* "avc1.64001f" into buf (at least 12 bytes). */
 void relay_avc_codec_string(const relay_avc_config *c, char *buf, size_t buflen);
 

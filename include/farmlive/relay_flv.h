@@ -40,8 +40,7 @@ typedef struct relay_tag {
 /* "FLV", version 1, audio+video flags, header size 9, PreviousTagSize0. */
 void flv_write_file_header(uint8_t out[FLV_FILE_HEADER_SIZE], int audio, int video);
 /* type, 24-bit size, 24+8-bit timestamp, stream id 0. */
-void flv_write_tag_header(uint8_t out[FLV_TAG_HEADER_SIZE], uint8_t type, size_t body_len,
-                          uint32_t ts);
+void flv_write_tag_header(uint8_t out[FLV_TAG_HEADER_SIZE], uint8_t type, size_t body_len, uint32_t ts);
 /* Rewrites the timestamp of a complete tag in place. */
 void flv_set_tag_ts(uint8_t *tag, uint32_t ts);
 /* VIDEODATA: keyframe, AVC sequence header, composition time. 0, or -1
@@ -52,8 +51,8 @@ int flv_audio_info(const uint8_t *body, size_t len, int *seqhdr);
 
 /* A tag with a body made of prefix (may be NULL) then body; refs = 1.
  * NULL when the body exceeds FLV_MAX_BODY. */
-relay_tag *relay_tag_new(uint8_t type, uint32_t ts, const uint8_t *prefix, size_t prefix_len,
-                         const uint8_t *body, size_t len);
+relay_tag *relay_tag_new(uint8_t type, uint32_t ts, const uint8_t *prefix, size_t prefix_len, const uint8_t *body,
+                         size_t len);
 relay_tag *relay_tag_ref(relay_tag *t);
 void relay_tag_unref(relay_tag *t); /* NULL-safe */
 static inline const uint8_t *relay_tag_body(const relay_tag *t)

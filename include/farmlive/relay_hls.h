@@ -49,12 +49,11 @@ relay_blob *hls_store_get(hls_store *st, const char *name, const char **mime);
 int hls_store_playlist(hls_store *st, int64_t msn, int part, hls_waiter *w, relay_blob **out);
 /* An init segment, segment or part by name (as hls_store_get); the part
  * the playlist's EXT-X-PRELOAD-HINT names gives HLS_WAIT until complete. */
-int hls_store_media(hls_store *st, const char *name, hls_waiter *w, relay_blob **out,
-                    const char **mime);
+int hls_store_media(hls_store *st, const char *name, hls_waiter *w, relay_blob **out, const char **mime);
 /* By name: the playlist ("index.m3u8", with msn and part as
  * hls_store_playlist's) or hls_store_media's; *mime set. */
-int hls_store_request(hls_store *st, const char *name, int64_t msn, int part, hls_waiter *w,
-                      relay_blob **out, const char **mime);
+int hls_store_request(hls_store *st, const char *name, int64_t msn, int part, hls_waiter *w, relay_blob **out,
+                      const char **mime);
 /* Disarms w. 1 if it was armed (so it will never be woken), else 0. */
 int hls_store_cancel(hls_store *st, hls_waiter *w);
 /* How long a blocking request may wait: 3 target durations, ms. */

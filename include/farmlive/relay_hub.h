@@ -51,8 +51,7 @@ const fl_config *relay_hub_config(const relay_hub *hub);
 
 /* -- stream.c ------------------------------------------------------------- */
 
-relay_stream *relay_stream_new(const fl_config *cfg,
-                               const char *live_id); /* refs = 1, worker running */
+relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id); /* refs = 1, worker running */
 relay_stream *relay_stream_ref(relay_stream *s);
 void relay_stream_release(relay_stream *s); /* NULL-safe; frees at 0 */
 /* A new publisher took s over (hub lock held, ingest thread). */

@@ -53,8 +53,7 @@ void relay_rec_close(relay_rec *r);
 json_t *relay_recordings_list(const char *var_dir, const char *live_id);
 /* The path of a recording's file, "{live_id}/{name}" with name index.m3u8,
  * init-K.mp4 or seg-N.m4s, and its MIME type; -1 for any other name. */
-int relay_recording_path(const char *var_dir, const char *file, char *out, size_t outlen,
-                         const char **mime);
+int relay_recording_path(const char *var_dir, const char *file, char *out, size_t outlen, const char **mime);
 /* A live id the relay accepts: 1-64 of [A-Za-z0-9_-]. */
 int relay_live_id_valid(const char *live_id);
 

@@ -22,22 +22,22 @@
 
 /* Until the shop authorised its publish, a connection may hold little
  * (then the chunk layer's defaults: 8 MiB a message, 16 MiB unfinished): */
-#define RTMP_PREAUTH_MAX_MSG (64u << 10)       /* one message */
-#define RTMP_PREAUTH_MAX_HELD (128u << 10)     /* unfinished messages; early media held */
-#define RTMP_PREAUTH_MAX_CMDS 32               /* command and data messages */
-#define RTMP_PREAUTH_PER_IP 16                 /* such connections from one address */
-#define RTMP_PREAUTH_BUDGET (16u << 20)        /* what all such connections hold together */
+#define RTMP_PREAUTH_MAX_MSG (64u << 10)   /* one message */
+#define RTMP_PREAUTH_MAX_HELD (128u << 10) /* unfinished messages; early media held */
+#define RTMP_PREAUTH_MAX_CMDS 32           /* command and data messages */
+#define RTMP_PREAUTH_PER_IP 16             /* such connections from one address */
+#define RTMP_PREAUTH_BUDGET (16u << 20)    /* what all such connections hold together */
 
 /* Refusals before authorisation and early media, since start (any thread). */
 typedef struct rtmp_ingest_stats {
-    uint64_t preauth_msg_size;  /* a message over RTMP_PREAUTH_MAX_MSG */
-    uint64_t preauth_held;      /* unfinished messages over RTMP_PREAUTH_MAX_HELD */
-    uint64_t preauth_commands;  /* over RTMP_PREAUTH_MAX_CMDS */
-    uint64_t preauth_per_ip;    /* over RTMP_PREAUTH_PER_IP */
-    uint64_t preauth_budget;    /* over RTMP_PREAUTH_BUDGET */
-    uint64_t early_held;        /* media messages held until the key was checked */
-    uint64_t early_dropped;     /* ... and dropped, over RTMP_PREAUTH_MAX_HELD */
-    uint64_t codec_refused;     /* publishers closed for a codec other than H.264 / AAC */
+    uint64_t preauth_msg_size; /* a message over RTMP_PREAUTH_MAX_MSG */
+    uint64_t preauth_held;     /* unfinished messages over RTMP_PREAUTH_MAX_HELD */
+    uint64_t preauth_commands; /* over RTMP_PREAUTH_MAX_CMDS */
+    uint64_t preauth_per_ip;   /* over RTMP_PREAUTH_PER_IP */
+    uint64_t preauth_budget;   /* over RTMP_PREAUTH_BUDGET */
+    uint64_t early_held;       /* media messages held until the key was checked */
+    uint64_t early_dropped;    /* ... and dropped, over RTMP_PREAUTH_MAX_HELD */
+    uint64_t codec_refused;    /* publishers closed for a codec other than H.264 / AAC */
 } rtmp_ingest_stats;
 void rtmp_ingest_get_stats(rtmp_ingest_stats *st);
 
@@ -51,13 +51,13 @@ typedef struct rtmp_hub_ops {
 } rtmp_hub_ops;
 
 typedef struct rtmp_server_opts {
-    const fl_config *cfg;     /* relay_host, rtmp_port, shop_internal_url, internal_secret */
+    const fl_config *cfg; /* relay_host, rtmp_port, shop_internal_url, internal_secret */
     relay_hub *hub;
     const rtmp_hub_ops *ops;
-    int port;                 /* 0 = cfg->rtmp_port */
-    int max_conns;            /* 0 = RTMP_MAX_CONNS */
-    int stall_ms;             /* 0 = RTMP_STALL_MS */
-    int handshake_ms;         /* 0 = RTMP_HANDSHAKE_MS */
+    int port;         /* 0 = cfg->rtmp_port */
+    int max_conns;    /* 0 = RTMP_MAX_CONNS */
+    int stall_ms;     /* 0 = RTMP_STALL_MS */
+    int handshake_ms; /* 0 = RTMP_HANDSHAKE_MS */
 } rtmp_server_opts;
 
 typedef struct rtmp_server rtmp_server;

@@ -21,10 +21,10 @@
 
 #include <stdint.h>
 
-#define TSN_EPOCH_GAP_MS 100    /* between the last output and a new publisher's first */
-#define TSN_MAX_SKEW_MS 3000    /* a track this far behind the head is rebased */
-#define TSN_JUMP_SLACK_MS 3000  /* ahead of the head by more than the wall time since + this */
-#define TSN_NUDGE_MAX_MS 200    /* backwards by less: nudged; by more: rebased */
+#define TSN_EPOCH_GAP_MS 100   /* between the last output and a new publisher's first */
+#define TSN_MAX_SKEW_MS 3000   /* a track this far behind the head is rebased */
+#define TSN_JUMP_SLACK_MS 3000 /* ahead of the head by more than the wall time since + this */
+#define TSN_NUDGE_MAX_MS 200   /* backwards by less: nudged; by more: rebased */
 
 enum { TSN_VIDEO = 0, TSN_AUDIO = 1 };
 enum { TSN_OK = 0, TSN_NUDGED = 1, TSN_REBASED = 2 };

@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 #define RTMP_DEFAULT_CHUNK_SIZE 128
-#define RTMP_MAX_CHUNK_SIZE (16u << 20)  /* a Set Chunk Size above this is refused */
-#define RTMP_MAX_MSG_SIZE (8u << 20)     /* default message length limit */
-#define RTMP_MAX_CSIDS 64                /* chunk streams in use per connection */
-#define RTMP_MAX_BUFFERED (16u << 20)    /* default bound of partial messages, all csids together */
+#define RTMP_MAX_CHUNK_SIZE (16u << 20) /* a Set Chunk Size above this is refused */
+#define RTMP_MAX_MSG_SIZE (8u << 20)    /* default message length limit */
+#define RTMP_MAX_CSIDS 64               /* chunk streams in use per connection */
+#define RTMP_MAX_BUFFERED (16u << 20)   /* default bound of partial messages, all csids together */
 
 enum rtmp_msg_type {
     RTMP_MSG_SET_CHUNK_SIZE = 1,
@@ -31,19 +31,19 @@ enum rtmp_msg_type {
 
 /* Status vocabulary of the chunk layer. */
 enum {
-    RTMP_CHUNK_AGAIN = 0,      /* every byte consumed, no message complete yet */
-    RTMP_CHUNK_MSG = 1,        /* *msg holds a whole message */
-    RTMP_CHUNK_ECHUNKSIZE = -1,/* Set Chunk Size of 0 or above RTMP_MAX_CHUNK_SIZE */
-    RTMP_CHUNK_EMSGSIZE = -2,  /* a message longer than the reader's max_msg */
-    RTMP_CHUNK_ECSIDS = -3,    /* more than RTMP_MAX_CSIDS chunk streams */
-    RTMP_CHUNK_EBUFFERED = -4, /* partial messages above the reader's max_buffered */
-    RTMP_CHUNK_EPROTO = -5,    /* malformed: a new header inside a message, short control msg */
+    RTMP_CHUNK_AGAIN = 0,       /* every byte consumed, no message complete yet */
+    RTMP_CHUNK_MSG = 1,         /* *msg holds a whole message */
+    RTMP_CHUNK_ECHUNKSIZE = -1, /* Set Chunk Size of 0 or above RTMP_MAX_CHUNK_SIZE */
+    RTMP_CHUNK_EMSGSIZE = -2,   /* a message longer than the reader's max_msg */
+    RTMP_CHUNK_ECSIDS = -3,     /* more than RTMP_MAX_CSIDS chunk streams */
+    RTMP_CHUNK_EBUFFERED = -4,  /* partial messages above the reader's max_buffered */
+    RTMP_CHUNK_EPROTO = -5,     /* malformed: a new header inside a message, short control msg */
 };
 
 typedef struct rtmp_msg {
     uint32_t csid;
-    uint32_t ts;        /* absolute, milliseconds */
-    uint8_t type;       /* enum rtmp_msg_type */
+    uint32_t ts;  /* absolute, milliseconds */
+    uint8_t type; /* enum rtmp_msg_type */
     uint32_t stream_id;
     const uint8_t *payload;
     size_t len;
@@ -52,15 +52,15 @@ typedef struct rtmp_msg {
 typedef struct rtmp_csid_state rtmp_csid_state;
 
 typedef struct rtmp_chunk_reader {
-    uint32_t chunk_size;   /* the peer's, changed by its Set Chunk Size */
+    uint32_t chunk_size; /* the peer's, changed by its Set Chunk Size */
     size_t max_msg;
-    size_t max_buffered;   /* bound of buffered */
-    size_t buffered;       /* bytes allocated for partial messages */
-    rtmp_csid_state *cs;   /* RTMP_MAX_CSIDS slots */
+    size_t max_buffered; /* bound of buffered */
+    size_t buffered;     /* bytes allocated for partial messages */
+    rtmp_csid_state *cs; /* RTMP_MAX_CSIDS slots */
     size_t ncs;
-    rtmp_csid_state *cur;  /* csid whose chunk body is being read */
-    size_t body_left;      /* bytes of the current chunk body still to come */
-    uint8_t hdr[18];       /* a chunk header being collected */
+    rtmp_csid_state *cur; /* csid whose chunk body is being read */
+    size_t body_left;     /* bytes of the current chunk body still to come */
+    uint8_t hdr[18];      /* a chunk header being collected */
     size_t hlen;
 } rtmp_chunk_reader;
 
@@ -95,7 +95,7 @@ size_t rtmp_chunk_write(uint8_t *out, size_t cap, const rtmp_msg *m, uint32_t ch
 typedef struct rtmp_wbuf {
     uint8_t *p;
     size_t len, cap, max;
-    size_t sent;  /* how much of p the socket layer already wrote */
+    size_t sent; /* how much of p the socket layer already wrote */
     int err;
 } rtmp_wbuf;
 

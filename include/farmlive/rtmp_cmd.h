@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "farmlive/rtmp_chunk.h"
 
-#define RTMP_APP "live"          /* rtmp://HOST:PORT/live/{stream_key} */
+#define RTMP_APP "live" /* rtmp://HOST:PORT/live/{stream_key} */
 #define RTMP_KEY_MAX 200
 #define RTMP_OUT_CHUNK_SIZE 4096 /* what we announce for our replies */
 #define RTMP_WINDOW_ACK 5000000u
@@ -18,11 +18,11 @@ enum rtmp_sess_state { RTMP_SESS_NEW, RTMP_SESS_CONNECTED, RTMP_SESS_PUBLISH_PEN
 
 /* What the server must do after rtmp_cmd_handle(). */
 enum {
-    RTMP_CMD_OK = 0,         /* nothing (replies, if any, are in s->out) */
-    RTMP_CMD_PUBLISH = 1,    /* publish(s->key) asked: authorise, then publish_start/refuse */
-    RTMP_CMD_UNPUBLISH = 2,  /* the publisher ended its stream (deleteStream/FCUnpublish) */
-    RTMP_CMD_METADATA = 3,   /* onMetaData: s->meta / s->meta_len (the ECMA array) */
-    RTMP_CMD_CLOSE = -1,     /* close the connection; s->why says why */
+    RTMP_CMD_OK = 0,        /* nothing (replies, if any, are in s->out) */
+    RTMP_CMD_PUBLISH = 1,   /* publish(s->key) asked: authorise, then publish_start/refuse */
+    RTMP_CMD_UNPUBLISH = 2, /* the publisher ended its stream (deleteStream/FCUnpublish) */
+    RTMP_CMD_METADATA = 3,  /* onMetaData: s->meta / s->meta_len (the ECMA array) */
+    RTMP_CMD_CLOSE = -1,    /* close the connection; s->why says why */
 };
 
 typedef struct rtmp_session {
@@ -32,9 +32,9 @@ typedef struct rtmp_session {
     char app[128];
     char tc_url[512];
     char key[RTMP_KEY_MAX + 1];
-    uint32_t stream_id;      /* given by createStream, used by publish */
+    uint32_t stream_id; /* given by createStream, used by publish */
     uint32_t next_stream_id;
-    const uint8_t *meta;     /* valid until the next call */
+    const uint8_t *meta; /* valid until the next call */
     size_t meta_len;
     char why[200];
 } rtmp_session;

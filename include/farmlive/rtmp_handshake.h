@@ -10,18 +10,18 @@
 #define RTMP_HS_REPLY_SIZE (1 + 2 * RTMP_HS_SIZE) /* S0 + S1 + S2 */
 
 enum {
-    RTMP_HS_AGAIN = 0,      /* consumed what it could; feed more */
-    RTMP_HS_DONE = 1,       /* C2 received; leftover bytes are chunk data */
-    RTMP_HS_EVERSION = -1,  /* C0 is not version 3 (e.g. encrypted RTMPE) */
-    RTMP_HS_EHTTP = -2,     /* looks like an HTTP request, not RTMP */
-    RTMP_HS_ESTATE = -3,    /* fed after DONE or after an error */
+    RTMP_HS_AGAIN = 0,     /* consumed what it could; feed more */
+    RTMP_HS_DONE = 1,      /* C2 received; leftover bytes are chunk data */
+    RTMP_HS_EVERSION = -1, /* C0 is not version 3 (e.g. encrypted RTMPE) */
+    RTMP_HS_EHTTP = -2,    /* looks like an HTTP request, not RTMP */
+    RTMP_HS_ESTATE = -3,   /* fed after DONE or after an error */
 };
 
 typedef struct rtmp_hs {
     int state;
-    size_t have;                   /* bytes of the current block so far */
-    uint32_t epoch;                /* our S1 time */
-    uint32_t rnd;                  /* xorshift state for S1's random bytes */
+    size_t have;    /* bytes of the current block so far */
+    uint32_t epoch; /* our S1 time */
+    uint32_t rnd;   /* xorshift state for S1's random bytes */
     uint8_t c1[RTMP_HS_SIZE];
     uint8_t reply[RTMP_HS_REPLY_SIZE];
 } rtmp_hs;

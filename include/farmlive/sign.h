@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sodium.h>
 
-#define FL_SIG_HEX (2 * crypto_sign_BYTES + 1)       /* 129 */
+#define FL_SIG_HEX (2 * crypto_sign_BYTES + 1)         /* 129 */
 #define FL_PK_HEX (2 * crypto_sign_PUBLICKEYBYTES + 1) /* 65 */
 #define FL_KEYID_HEX 17
 
@@ -34,7 +34,7 @@ void fl_signkey_wipe(fl_signkey *key);
 /* Detached signature of msg as hex. */
 void fl_sign_hex(const fl_signkey *key, const void *msg, size_t len, char out[FL_SIG_HEX]);
 /* 0 when sig_hex is a valid signature of msg by pk, else -1. */
-int fl_sign_verify_hex(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], const void *msg,
-                       size_t len, const char *sig_hex);
+int fl_sign_verify_hex(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], const void *msg, size_t len,
+                       const char *sig_hex);
 
 #endif

@@ -7,8 +7,8 @@
 #ifndef FARMLIVE_TIMEFMT_H
 #define FARMLIVE_TIMEFMT_H
 
-#define FL_DATE_LEN 11 /* "YYYY-MM-DD" + NUL */
-#define FL_TIME_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define FL_DATE_LEN 11    /* "YYYY-MM-DD" + NUL */
+#define FL_TIME_LEN 21    /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
 #define FL_SQLTIME_LEN 20 /* "YYYY-MM-DD HH:MM:SS" + NUL */
 
 /* A calendar date "YYYY-MM-DD" (years 1900..2999, a real day of that

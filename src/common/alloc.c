@@ -10,8 +10,8 @@
 void fl_alloc_fatal(const char *event, const char *what, size_t n)
 {
     char line[160];
-    int len = snprintf(line, sizeof(line), "{\"level\":\"error\",\"event\":\"%s\",\"msg\":\"%s %zu bytes\"}\n",
-                       event, what, n);
+    int len = snprintf(line, sizeof(line), "{\"level\":\"error\",\"event\":\"%s\",\"msg\":\"%s %zu bytes\"}\n", event,
+                       what, n);
     if (len > 0)
         (void)!write(2, line, (size_t)(len < (int)sizeof(line) ? len : (int)sizeof(line) - 1));
     abort();

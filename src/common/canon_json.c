@@ -50,13 +50,27 @@ static void put_string(canon_buf *b, const char *s, size_t n)
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\f': esc = "\\f"; break;
-        case '\r': esc = "\\r"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
         default:
             u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
             u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';

@@ -92,8 +92,7 @@ static int apply(fl_config *cfg, const struct setting *s, const char *value, cha
         } else if (s->kind == K_BOOL && (strcmp(value, "false") == 0 || strcmp(value, "no") == 0)) {
             v = 0;
         } else if (errno || end == value || *end != '\0' || v < s->min || v > s->max) {
-            snprintf(err, errlen, "%s=%s is invalid: want an integer from %ld to %ld", s->name,
-                     value, s->min, s->max);
+            snprintf(err, errlen, "%s=%s is invalid: want an integer from %ld to %ld", s->name, value, s->min, s->max);
             return -1;
         }
         *(int *)field = (int)v;
@@ -133,15 +132,13 @@ int fl_config_load(fl_config *cfg, char *err, size_t errlen)
     if (cfg->public_base[0] == '\0')
         snprintf(cfg->public_base, sizeof(cfg->public_base), "http://localhost:%d", cfg->shop_port);
     if (strncmp(cfg->public_base, "http://", 7) != 0 && strncmp(cfg->public_base, "https://", 8) != 0) {
-        snprintf(err, errlen, "FARMLIVE_PUBLIC_BASE=%s is invalid: want an http:// or https:// URL",
-                 cfg->public_base);
+        snprintf(err, errlen, "FARMLIVE_PUBLIC_BASE=%s is invalid: want an http:// or https:// URL", cfg->public_base);
         return -1;
     }
     if (cfg->rtmp_public_url[0] == '\0')
         snprintf(cfg->rtmp_public_url, sizeof(cfg->rtmp_public_url), "rtmp://localhost:%d/live", cfg->rtmp_port);
     if (cfg->relay_public_base[0] == '\0')
-        snprintf(cfg->relay_public_base, sizeof(cfg->relay_public_base), "http://localhost:%d",
-                 cfg->relay_http_port);
+        snprintf(cfg->relay_public_base, sizeof(cfg->relay_public_base), "http://localhost:%d", cfg->relay_http_port);
     if (cfg->shop_internal_url[0] == '\0')
         snprintf(cfg->shop_internal_url, sizeof(cfg->shop_internal_url), "http://127.0.0.1:%d", cfg->shop_port);
     size_t pb = strlen(cfg->public_base);

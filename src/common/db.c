@@ -36,7 +36,7 @@ struct fl_db {
     fl_db_pool *pool;
     int index;
     MYSQL *mysql;
-    int broken; /* connection unusable: reopen on next acquire */
+    int broken;    /* connection unusable: reopen on next acquire */
     int maybe_ran; /* the last failed statement may have run on the server */
     int in_tx;
     struct cached_stmt cache[STMT_CACHE];
@@ -61,7 +61,7 @@ struct cell {
 struct fl_rows {
     size_t nrows;
     size_t ncols;
-    size_t ncells;      /* allocated: rows counted by the server * ncols */
+    size_t ncells; /* allocated: rows counted by the server * ncols */
     struct cell *cells;
 };
 
@@ -158,8 +158,7 @@ static int conn_open(fl_db *db)
     mysql_options(db->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00', autocommit = 1");
     /* with a socket path the host must be "localhost", or TCP is used */
     if (!mysql_real_connect(db->mysql, c->db_socket[0] ? "localhost" : c->db_host, c->db_user, c->db_password,
-                            c->db_name,
-                            (unsigned int)c->db_port, c->db_socket[0] ? c->db_socket : NULL,
+                            c->db_name, (unsigned int)c->db_port, c->db_socket[0] ? c->db_socket : NULL,
                             CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
         snprintf(db->err, sizeof(db->err), "%u: %s", mysql_errno(db->mysql), mysql_error(db->mysql));
         fl_log(FL_LOG_WARN, "db_connect_failed", "%s", db->err);
@@ -385,7 +384,6 @@ out_free_meta:
     return rc;
 }
 
-
 static int run_once(fl_db *db, fl_rows **out, const char *sql, const char *types, va_list ap)
 {
     int rc = FL_DB_OK;
@@ -394,8 +392,7 @@ static int run_once(fl_db *db, fl_rows **out, const char *sql, const char *types
     long long ints[32];
     unsigned long lens[32];
 
-    if (n > 32)
-    {
+    if (n > 32) {
         fl_log(FL_LOG_ERROR, "db_error", "more than 32 parameters: %.200s", sql);
         return FL_DB_ERR;
     }

@@ -112,8 +112,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-fl_kv_sub *fl_kv_sub_start(const fl_config *cfg, const char *channel, const char *name,
-                           fl_kv_sub_message_fn on_message, fl_kv_sub_state_fn on_state, void *arg)
+fl_kv_sub *fl_kv_sub_start(const fl_config *cfg, const char *channel, const char *name, fl_kv_sub_message_fn on_message,
+                           fl_kv_sub_state_fn on_state, void *arg)
 {
     fl_kv_sub *s = fl_calloc(1, sizeof(*s));
     s->cfg = *cfg;

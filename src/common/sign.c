@@ -86,8 +86,8 @@ int fl_signkey_load(const char *path, fl_signkey *key, char *err, size_t errlen)
         goto out_close;
     }
     hex[n] = '\0';
-    if (sodium_hex2bin(seed, sizeof(seed), hex, SEED_HEX, NULL, &bin_len, NULL) != 0 ||
-        bin_len != sizeof(seed) || (n > SEED_HEX && strspn(hex + SEED_HEX, "\r\n") != (size_t)n - SEED_HEX)) {
+    if (sodium_hex2bin(seed, sizeof(seed), hex, SEED_HEX, NULL, &bin_len, NULL) != 0 || bin_len != sizeof(seed) ||
+        (n > SEED_HEX && strspn(hex + SEED_HEX, "\r\n") != (size_t)n - SEED_HEX)) {
         snprintf(err, errlen, "%s does not hold 64 hex characters", path);
         goto out_close;
     }
@@ -108,8 +108,8 @@ void fl_sign_hex(const fl_signkey *key, const void *msg, size_t len, char out[FL
     sodium_bin2hex(out, FL_SIG_HEX, sig, sizeof(sig));
 }
 
-int fl_sign_verify_hex(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], const void *msg,
-                       size_t len, const char *sig_hex)
+int fl_sign_verify_hex(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], const void *msg, size_t len,
+                       const char *sig_hex)
 {
     unsigned char sig[crypto_sign_BYTES];
     size_t bin_len = 0;

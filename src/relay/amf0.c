@@ -30,7 +30,10 @@ typedef struct dec {
 
 static int decode_value(dec *d, int depth, amf0_value **out);
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static uint32_t rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -46,7 +49,10 @@ static double rd_double(const uint8_t *p)
     return d;
 }
 
-static int need(const dec *d, size_t n) { return d->len - d->pos >= n ? AMF0_OK : AMF0_ETRUNC; }
+static int need(const dec *d, size_t n)
+{
+    return d->len - d->pos >= n ? AMF0_OK : AMF0_ETRUNC;
+}
 
 /* A string body of n bytes at the cursor, copied NUL-terminated. */
 static int take_string(dec *d, size_t n, char **s)
@@ -179,9 +185,17 @@ static int decode_value(dec *d, int depth, amf0_value **out)
         return AMF0_ETRUNC;
     uint8_t marker = d->p[d->pos];
     switch (marker) {
-    case AMF0_NUMBER: case AMF0_BOOLEAN: case AMF0_STRING: case AMF0_OBJECT:
-    case AMF0_NULL: case AMF0_UNDEFINED: case AMF0_ECMA_ARRAY: case AMF0_STRICT_ARRAY:
-    case AMF0_DATE: case AMF0_LONG_STRING: case AMF0_TYPED_OBJECT:
+    case AMF0_NUMBER:
+    case AMF0_BOOLEAN:
+    case AMF0_STRING:
+    case AMF0_OBJECT:
+    case AMF0_NULL:
+    case AMF0_UNDEFINED:
+    case AMF0_ECMA_ARRAY:
+    case AMF0_STRICT_ARRAY:
+    case AMF0_DATE:
+    case AMF0_LONG_STRING:
+    case AMF0_TYPED_OBJECT:
         break;
     default:
         return AMF0_EBADTYPE;
@@ -262,9 +276,15 @@ const amf0_value *amf0_get(const amf0_value *obj, const char *key)
     return NULL;
 }
 
-const char *amf0_string(const amf0_value *v) { return v && v->type == AMF0_STRING ? v->str : NULL; }
+const char *amf0_string(const amf0_value *v)
+{
+    return v && v->type == AMF0_STRING ? v->str : NULL;
+}
 
-const char *amf0_get_string(const amf0_value *obj, const char *key) { return amf0_string(amf0_get(obj, key)); }
+const char *amf0_get_string(const amf0_value *obj, const char *key)
+{
+    return amf0_string(amf0_get(obj, key));
+}
 
 double amf0_number(const amf0_value *v, double fallback)
 {
@@ -273,7 +293,10 @@ double amf0_number(const amf0_value *v, double fallback)
 
 /* -- encoder ----------------------------------------------------------- */
 
-void amf0_buf_init(amf0_buf *b, size_t max) { *b = (amf0_buf){.max = max}; }
+void amf0_buf_init(amf0_buf *b, size_t max)
+{
+    *b = (amf0_buf){.max = max};
+}
 
 void amf0_buf_free(amf0_buf *b)
 {
@@ -302,7 +325,10 @@ static void put(amf0_buf *b, const void *src, size_t n)
     b->len += n;
 }
 
-static void put8(amf0_buf *b, uint8_t v) { put(b, &v, 1); }
+static void put8(amf0_buf *b, uint8_t v)
+{
+    put(b, &v, 1);
+}
 static void put16(amf0_buf *b, uint16_t v)
 {
     uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
@@ -350,9 +376,18 @@ void amf0_put_string(amf0_buf *b, const char *s, size_t len)
     put(b, s, len);
 }
 
-void amf0_put_cstr(amf0_buf *b, const char *s) { amf0_put_string(b, s, strlen(s)); }
-void amf0_put_null(amf0_buf *b) { put8(b, AMF0_NULL); }
-void amf0_put_undefined(amf0_buf *b) { put8(b, AMF0_UNDEFINED); }
+void amf0_put_cstr(amf0_buf *b, const char *s)
+{
+    amf0_put_string(b, s, strlen(s));
+}
+void amf0_put_null(amf0_buf *b)
+{
+    put8(b, AMF0_NULL);
+}
+void amf0_put_undefined(amf0_buf *b)
+{
+    put8(b, AMF0_UNDEFINED);
+}
 
 void amf0_put_date(amf0_buf *b, double ms, int16_t tz)
 {
@@ -361,7 +396,10 @@ void amf0_put_date(amf0_buf *b, double ms, int16_t tz)
     put16(b, (uint16_t)tz);
 }
 
-void amf0_put_object_begin(amf0_buf *b) { put8(b, AMF0_OBJECT); }
+void amf0_put_object_begin(amf0_buf *b)
+{
+    put8(b, AMF0_OBJECT);
+}
 
 void amf0_put_ecma_begin(amf0_buf *b, uint32_t count)
 {
@@ -407,12 +445,22 @@ void amf0_put_value(amf0_buf *b, const amf0_value *v)
         return;
     }
     switch (v->type) {
-    case AMF0_NUMBER: amf0_put_number(b, v->num); break;
-    case AMF0_BOOLEAN: amf0_put_bool(b, v->boolean); break;
+    case AMF0_NUMBER:
+        amf0_put_number(b, v->num);
+        break;
+    case AMF0_BOOLEAN:
+        amf0_put_bool(b, v->boolean);
+        break;
     case AMF0_STRING:
-    case AMF0_LONG_STRING: amf0_put_string(b, v->str ? v->str : "", v->len); break;
-    case AMF0_NULL: amf0_put_null(b); break;
-    case AMF0_DATE: amf0_put_date(b, v->num, v->tz); break;
+    case AMF0_LONG_STRING:
+        amf0_put_string(b, v->str ? v->str : "", v->len);
+        break;
+    case AMF0_NULL:
+        amf0_put_null(b);
+        break;
+    case AMF0_DATE:
+        amf0_put_date(b, v->num, v->tz);
+        break;
     case AMF0_OBJECT:
         amf0_put_object_begin(b);
         put_props(b, v);
@@ -433,6 +481,8 @@ void amf0_put_value(amf0_buf *b, const amf0_value *v)
         for (size_t i = 0; i < v->nitems; i++)
             amf0_put_value(b, v->items[i]);
         break;
-    default: amf0_put_undefined(b); break;
+    default:
+        amf0_put_undefined(b);
+        break;
     }
 }

@@ -204,8 +204,7 @@ int relay_avcc_parse(const uint8_t *p, size_t len, relay_avc_config *out)
     return out->nb_pps > 0 ? 0 : -1;
 }
 
-int relay_avcc_parameter_sets(const uint8_t *p, size_t len, int nal_length_size, uint8_t *out,
-                              size_t cap)
+int relay_avcc_parameter_sets(const uint8_t *p, size_t len, int nal_length_size, uint8_t *out, size_t cap)
 {
     size_t off = 5, n = 0, lsize = (size_t)nal_length_size;
     if (len < 6 || lsize < 1 || lsize > 4)

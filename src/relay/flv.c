@@ -45,8 +45,7 @@ void flv_set_tag_ts(uint8_t *tag, uint32_t ts)
     tag[7] = (uint8_t)(ts >> 24);
 }
 
-void flv_write_tag_header(uint8_t out[FLV_TAG_HEADER_SIZE], uint8_t type, size_t body_len,
-                          uint32_t ts)
+void flv_write_tag_header(uint8_t out[FLV_TAG_HEADER_SIZE], uint8_t type, size_t body_len, uint32_t ts)
 {
     out[0] = type;
     put_u24(out + 1, (uint32_t)body_len);
@@ -73,8 +72,8 @@ int flv_audio_info(const uint8_t *body, size_t len, int *seqhdr)
     return 0;
 }
 
-relay_tag *relay_tag_new(uint8_t type, uint32_t ts, const uint8_t *prefix, size_t prefix_len,
-                         const uint8_t *body, size_t len)
+relay_tag *relay_tag_new(uint8_t type, uint32_t ts, const uint8_t *prefix, size_t prefix_len, const uint8_t *body,
+                         size_t len)
 {
     size_t blen = prefix_len + len;
     if (blen > FLV_MAX_BODY)

@@ -152,8 +152,7 @@ flv_out *flv_out_new(void)
     o->gop_seq = UINT64_MAX;
     o->pin = UINT64_MAX;
     if ((o->fd = memfd_open()) < 0)
-        fl_log(FL_LOG_ERROR, "flv_out", "memfd_create: %s (HTTP-FLV off for this stream)",
-               strerror(errno));
+        fl_log(FL_LOG_ERROR, "flv_out", "memfd_create: %s (HTTP-FLV off for this stream)", strerror(errno));
     return o;
 }
 
@@ -209,8 +208,7 @@ static void index_push_locked(flv_out *o, const relay_tag *t, uint64_t *from, ui
             o->gop_seq = UINT64_MAX;
     }
     o->ring[o->head % FLV_RING_TAGS] =
-        (flv_entry){.pos = pos, .size = (uint32_t)t->size, .ts = t->ts, .type = t->type,
-                    .flags = t->flags};
+        (flv_entry){.pos = pos, .size = (uint32_t)t->size, .ts = t->ts, .type = t->type, .flags = t->flags};
     if (t->type == FLV_TAG_VIDEO && (t->flags & RELAY_TAG_KEY) && !(t->flags & RELAY_TAG_SEQHDR))
         o->gop_seq = o->head;
     o->head++;
@@ -247,14 +245,11 @@ void flv_out_push(flv_out *o, relay_tag *t)
         index_push_locked(o, t, &from, &to);
     } else if (o->fd >= 0 && !o->broken) {
         o->broken = 1; /* viewers get what is there, then are closed */
-        fl_log(FL_LOG_ERROR, "flv_out", "memfd write: %s (HTTP-FLV stopped for this stream)",
-               strerror(err));
+        fl_log(FL_LOG_ERROR, "flv_out", "memfd write: %s (HTTP-FLV stopped for this stream)", strerror(err));
     }
     pthread_mutex_unlock(&o->lock);
     /* below the pin and the tail: no reader, and none can come */
-    if (to > from &&
-        fallocate(o->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from,
-                  (off_t)(to - from)) < 0)
+    if (to > from && fallocate(o->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(to - from)) < 0)
         fl_log(FL_LOG_WARN, "flv_out", "punch hole: %s", strerror(errno));
 }
 
@@ -298,9 +293,9 @@ struct flv_viewer {
     uint64_t seq;     /* need_key: first index entry not looked at yet */
     uint8_t *prelude; /* built on the writer thread at start */
     size_t prelude_len, prelude_off;
-    int started;  /* prelude built, cursor placed */
-    int fresh;    /* started in this pass */
-    int need_key; /* skip to the next keyframe first */
+    int started;         /* prelude built, cursor placed */
+    int fresh;           /* started in this pass */
+    int need_key;        /* skip to the next keyframe first */
     uint64_t backlog;    /* bytes behind the live edge at its start (the GOP cache) */
     uint32_t backlog_ms; /* and media time */
     int writable;
@@ -465,8 +460,7 @@ static void take_pending(void)
         flv_viewer *v = list;
         list = v->next;
         flv_out *o = v->out;
-        struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP | EPOLLET,
-                                 .data.ptr = v};
+        struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = v};
         if (epoll_ctl(W.ep, EPOLL_CTL_ADD, v->fd, &ev) < 0)
             v->dead = 1;
         v->next = o->viewers_list;

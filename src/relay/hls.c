@@ -60,15 +60,15 @@
 #include "farmlive/log.h"
 #include "farmlive/relay_hls.h"
 
-#define HLS_WINDOW 6          /* segments in the playlist */
-#define HLS_KEEP 12           /* segments kept in memory (late fetches) */
-#define HLS_PARTS 64          /* parts of one segment: a longer GOP is cut there */
+#define HLS_WINDOW 6 /* segments in the playlist */
+#define HLS_KEEP 12  /* segments kept in memory (late fetches) */
+#define HLS_PARTS 64 /* parts of one segment: a longer GOP is cut there */
 #define HLS_PART_TARGET_MS 200
 #define HLS_SEGMENT_MAX_MS 2000   /* without a keyframe (long GOP) */
 #define HLS_AUDIO_SEGMENT_MS 1000 /* audio only */
-#define HLS_PART_SPAN 3       /* parts listed for the last 3 target durations */
+#define HLS_PART_SPAN 3           /* parts listed for the last 3 target durations */
 #define HLS_NAME 48
-#define HLS_PLAYLIST_MAX (64 * 1024) /* a window of 6 segments + 20 parts: ~3 KB */
+#define HLS_PLAYLIST_MAX (64 * 1024)   /* a window of 6 segments + 20 parts: ~3 KB */
 #define HLS_OUT_MAX (32 * 1024 * 1024) /* bytes of one part */
 
 typedef struct hls_part {
@@ -93,7 +93,7 @@ struct hls_store {
     int nsegs;
     hls_seg cur; /* in progress: has_cur once its first part is out */
     int has_cur;
-    int live_epoch; /* epoch being muxed, 0 none */
+    int live_epoch;     /* epoch being muxed, 0 none */
     uint64_t first_msn; /* media sequence of segs[0] */
     uint64_t disc_seq;  /* discontinuities before segs[0] */
     relay_blob *inits[HLS_KEEP + 2];
@@ -321,8 +321,7 @@ static const hls_seg *seg_locked(hls_store *st, int epoch, int n)
     return NULL;
 }
 
-int hls_store_media(hls_store *st, const char *name, hls_waiter *w, relay_blob **out,
-                    const char **mime)
+int hls_store_media(hls_store *st, const char *name, hls_waiter *w, relay_blob **out, const char **mime)
 {
     int epoch, n, part, ret = HLS_NOT_FOUND;
     relay_blob *b = NULL;
@@ -358,8 +357,8 @@ int hls_store_media(hls_store *st, const char *name, hls_waiter *w, relay_blob *
     return ret;
 }
 
-int hls_store_request(hls_store *st, const char *name, int64_t msn, int part, hls_waiter *w,
-                      relay_blob **out, const char **mime)
+int hls_store_request(hls_store *st, const char *name, int64_t msn, int part, hls_waiter *w, relay_blob **out,
+                      const char **mime)
 {
     if (strcmp(name, "index.m3u8") == 0) {
         *mime = mime_of(name);
@@ -406,16 +405,15 @@ static void format_pdt(char *out, size_t size, int64_t ms)
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
 static void render_parts(fl_buf *b, const hls_seg *s)
 {
     for (int i = 0; i < s->nparts; i++)
-        fl_buf_printf(b, "#EXT-X-PART:DURATION=%.3f,URI=\"%d-%d.%d.m4s\"%s\n",
-                      s->parts[i].dur_ms / 1000.0, s->epoch, s->n, i,
-                      s->parts[i].independent ? ",INDEPENDENT=YES" : "");
+        fl_buf_printf(b, "#EXT-X-PART:DURATION=%.3f,URI=\"%d-%d.%d.m4s\"%s\n", s->parts[i].dur_ms / 1000.0, s->epoch,
+                      s->n, i, s->parts[i].independent ? ",INDEPENDENT=YES" : "");
 }
 
 /* The playlist of a store (at least one complete segment) into b: the
@@ -443,9 +441,8 @@ static void render_playlist(const hls_store *st, fl_buf *b)
                   "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=%.3f\n"
                   "#EXT-X-PART-INF:PART-TARGET=%.3f\n"
                   "#EXT-X-MEDIA-SEQUENCE:%llu\n#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n%s",
-                  st->target, 3 * HLS_PART_TARGET_MS / 1000.0, HLS_PART_TARGET_MS / 1000.0,
-                  (unsigned long long)msn, (unsigned long long)disc,
-                  independent ? "#EXT-X-INDEPENDENT-SEGMENTS\n" : "");
+                  st->target, 3 * HLS_PART_TARGET_MS / 1000.0, HLS_PART_TARGET_MS / 1000.0, (unsigned long long)msn,
+                  (unsigned long long)disc, independent ? "#EXT-X-INDEPENDENT-SEGMENTS\n" : "");
     int prev_epoch = 0;
     for (int i = first; i <= st->nsegs; i++) {
         const hls_seg *s = i < st->nsegs ? &st->segs[i] : st->has_cur ? &st->cur : NULL;
@@ -467,11 +464,11 @@ static void render_playlist(const hls_store *st, fl_buf *b)
     }
     /* the next part, if this epoch goes on */
     if (st->has_cur && st->cur.epoch == st->live_epoch && st->cur.nparts > 0)
-        fl_buf_printf(b, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"%d-%d.%d.m4s\"\n", st->cur.epoch,
-                      st->cur.n, st->cur.nparts);
+        fl_buf_printf(b, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"%d-%d.%d.m4s\"\n", st->cur.epoch, st->cur.n,
+                      st->cur.nparts);
     else if (!st->has_cur && st->segs[st->nsegs - 1].epoch == st->live_epoch)
-        fl_buf_printf(b, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"%d-%d.0.m4s\"\n",
-                      st->segs[st->nsegs - 1].epoch, st->segs[st->nsegs - 1].n + 1);
+        fl_buf_printf(b, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"%d-%d.0.m4s\"\n", st->segs[st->nsegs - 1].epoch,
+                      st->segs[st->nsegs - 1].n + 1);
 }
 
 /* After every change: the target duration, the playlist, the waiters that
@@ -500,8 +497,7 @@ static hls_waiter *changed_locked(hls_store *st)
 static void drop_unused_inits_locked(hls_store *st)
 {
     for (int i = 0; i < st->ninits;) {
-        int used = st->init_epoch[i] == st->live_epoch ||
-                   (st->has_cur && st->cur.epoch == st->init_epoch[i]);
+        int used = st->init_epoch[i] == st->live_epoch || (st->has_cur && st->cur.epoch == st->init_epoch[i]);
         for (int j = 0; j < st->nsegs && !used; j++)
             used = st->segs[j].epoch == st->init_epoch[i];
         if (used) {
@@ -509,10 +505,8 @@ static void drop_unused_inits_locked(hls_store *st)
             continue;
         }
         relay_blob_unref(st->inits[i]);
-        memmove(&st->inits[i], &st->inits[i + 1],
-                (size_t)(st->ninits - i - 1) * sizeof(st->inits[0]));
-        memmove(&st->init_epoch[i], &st->init_epoch[i + 1],
-                (size_t)(st->ninits - i - 1) * sizeof(st->init_epoch[0]));
+        memmove(&st->inits[i], &st->inits[i + 1], (size_t)(st->ninits - i - 1) * sizeof(st->inits[0]));
+        memmove(&st->init_epoch[i], &st->init_epoch[i + 1], (size_t)(st->ninits - i - 1) * sizeof(st->init_epoch[0]));
         st->ninits--;
     }
 }
@@ -567,8 +561,8 @@ static void close_segment_locked(hls_store *st)
 
 /* Publishes part (takes data) of segment n of epoch; a new n starts a
  * segment dated pdt_ms. last: the part ends the segment. */
-static void store_part(hls_store *st, int epoch, int n, int64_t pdt_ms, relay_blob *data,
-                       int dur_ms, int independent, int last)
+static void store_part(hls_store *st, int epoch, int n, int64_t pdt_ms, relay_blob *data, int dur_ms, int independent,
+                       int last)
 {
     pthread_mutex_lock(&st->lock);
     hls_seg *c = &st->cur;
@@ -618,8 +612,8 @@ static int cut(hls_mux *m, int64_t end_ms, int seg_end)
     if (m->out.len > 0) {
         int last = seg_end || m->nparts + 1 == HLS_PARTS;
         int dur = (int)(end_ms - m->part_start);
-        store_part(m->st, m->epoch, m->seg_n, m->wall0_ms + m->seg_start,
-                   relay_blob_new(m->out.p, m->out.len), dur > 0 ? dur : 1, m->part_key, last);
+        store_part(m->st, m->epoch, m->seg_n, m->wall0_ms + m->seg_start, relay_blob_new(m->out.p, m->out.len),
+                   dur > 0 ? dur : 1, m->part_key, last);
         m->out.len = 0;
         m->nparts++;
         if (last) {
@@ -698,8 +692,7 @@ int hls_mux_write(hls_mux *m, AVPacket *pkt)
         int64_t end = t + (pkt->duration > 0 ? pkt->duration : 0);
         int seg_end = m->part_open && (video ? key || t - m->seg_start >= HLS_SEGMENT_MAX_MS
                                              : t - m->seg_start >= HLS_AUDIO_SEGMENT_MS);
-        if (m->part_open && (seg_end || end - m->part_start > HLS_PART_TARGET_MS) &&
-            (ret = cut(m, t, seg_end)) < 0)
+        if (m->part_open && (seg_end || end - m->part_start > HLS_PART_TARGET_MS) && (ret = cut(m, t, seg_end)) < 0)
             goto out;
         if (!m->part_open) {
             m->part_open = 1;

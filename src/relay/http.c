@@ -92,8 +92,8 @@ static struct {
 
 /* -- responses ----------------------------------------------------------- */
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
-                               const char *type, const char *cache)
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, struct MHD_Response *r, const char *type,
+                               const char *cache)
 {
     if (!r)
         return MHD_NO;
@@ -108,11 +108,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, struct
 }
 
 /* Takes the reference b. */
-static enum MHD_Result respond_blob(struct MHD_Connection *c, unsigned status, relay_blob *b,
-                                    const char *type, const char *cache)
+static enum MHD_Result respond_blob(struct MHD_Connection *c, unsigned status, relay_blob *b, const char *type,
+                                    const char *cache)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(
-        b->len, b->data, relay_blob_release_data);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback(b->len, b->data, relay_blob_release_data);
     if (!r)
         relay_blob_unref(b);
     return respond(c, status, r, type, cache);
@@ -130,11 +130,9 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, j
     return respond_blob(c, status, b, "application/json", "no-cache");
 }
 
-static enum MHD_Result error_response(struct MHD_Connection *c, unsigned status, const char *code,
-                                      const char *message)
+static enum MHD_Result error_response(struct MHD_Connection *c, unsigned status, const char *code, const char *message)
 {
-    return respond_json(c, status,
-                        json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+    return respond_json(c, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
 }
 
 /* -- handlers ------------------------------------------------------------- */
@@ -159,26 +157,22 @@ static json_t *stream_json(const relay_stream_info *i)
     snprintf(thumb, sizeof(thumb), "/live/%s/thumb.jpg", i->live_id);
     json_t *o = json_pack("{s:s, s:b, s:i, s:{s:s, s:i, s:i, s:f, s:f}, s:{s:s, s:i, s:i}, s:f, "
                           "s:{s:i, s:f}, s:f, s:I, s:I, s:{s:s, s:s, s:s}}",
-                          "live_id", i->live_id, "publishing", i->publishing, "epoch", i->epoch,
-                          "video", "codec", i->vcodec, "width", i->width, "height", i->height,
-                          "fps", i->fps, "gop_s", i->gop_ms / 1000.0, "audio", "codec", i->acodec,
-                          "sample_rate", i->sample_rate, "channels", i->channels, "bitrate_kbps",
-                          i->kbps, "viewers", "flv", i->flv_viewers, "hls", i->hls_viewers,
-                          "uptime_s", i->uptime_s, "bytes_in", (json_int_t)i->bytes_in,
-                          "hls_segments", (json_int_t)i->hls_segments, "urls", "flv", flv, "hls",
-                          hls, "thumb", thumb);
-    json_object_set_new(o, "timestamps_corrected",
-                        json_pack("{s:I, s:I}", "nudged", (json_int_t)i->ts_nudged, "rebased",
-                                  (json_int_t)i->ts_rebased));
+                          "live_id", i->live_id, "publishing", i->publishing, "epoch", i->epoch, "video", "codec",
+                          i->vcodec, "width", i->width, "height", i->height, "fps", i->fps, "gop_s", i->gop_ms / 1000.0,
+                          "audio", "codec", i->acodec, "sample_rate", i->sample_rate, "channels", i->channels,
+                          "bitrate_kbps", i->kbps, "viewers", "flv", i->flv_viewers, "hls", i->hls_viewers, "uptime_s",
+                          i->uptime_s, "bytes_in", (json_int_t)i->bytes_in, "hls_segments", (json_int_t)i->hls_segments,
+                          "urls", "flv", flv, "hls", hls, "thumb", thumb);
+    json_object_set_new(
+        o, "timestamps_corrected",
+        json_pack("{s:I, s:I}", "nudged", (json_int_t)i->ts_nudged, "rebased", (json_int_t)i->ts_rebased));
     json_object_set_new(o, "packets_dropped",
                         json_pack("{s:I, s:I, s:I}", "queue", (json_int_t)i->queue_dropped, "hls",
-                                  (json_int_t)i->hls_dropped, "recording",
-                                  (json_int_t)i->record_dropped));
+                                  (json_int_t)i->hls_dropped, "recording", (json_int_t)i->record_dropped));
     static const char *const rec_states[] = {"off", "on", "stopped"};
     json_object_set_new(o, "recording", json_string(rec_states[i->recording]));
     json_object_set_new(o, "viewers_dropped",
-                        json_pack("{s:I}", "flv_could_not_keep_up",
-                                  (json_int_t)i->flv_viewers_dropped));
+                        json_pack("{s:I}", "flv_could_not_keep_up", (json_int_t)i->flv_viewers_dropped));
     return o;
 }
 
@@ -192,16 +186,13 @@ static enum MHD_Result h_streams(req *r)
     fl_free(infos);
     rtmp_ingest_stats st;
     rtmp_ingest_get_stats(&st);
-    json_t *ingest = json_pack(
-        "{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:I}", "preauth_refused", "message_size",
-        (json_int_t)st.preauth_msg_size, "held", (json_int_t)st.preauth_held, "commands",
-        (json_int_t)st.preauth_commands, "per_address", (json_int_t)st.preauth_per_ip, "budget",
-        (json_int_t)st.preauth_budget, "early_media", "held", (json_int_t)st.early_held, "dropped",
-        (json_int_t)st.early_dropped, "codec_refused", (json_int_t)st.codec_refused);
-    return respond_json(r->conn, MHD_HTTP_OK,
-                        json_pack("{s:o, s:o}", "streams", arr, "ingest", ingest));
+    json_t *ingest = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:I}", "preauth_refused", "message_size",
+                               (json_int_t)st.preauth_msg_size, "held", (json_int_t)st.preauth_held, "commands",
+                               (json_int_t)st.preauth_commands, "per_address", (json_int_t)st.preauth_per_ip, "budget",
+                               (json_int_t)st.preauth_budget, "early_media", "held", (json_int_t)st.early_held,
+                               "dropped", (json_int_t)st.early_dropped, "codec_refused", (json_int_t)st.codec_refused);
+    return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:o, s:o}", "streams", arr, "ingest", ingest));
 }
-
 
 static enum MHD_Result h_metrics(req *r)
 {
@@ -211,24 +202,23 @@ static enum MHD_Result h_metrics(req *r)
     flv_writer_get_stats(&ws);
     fl_buf b;
     fl_buf_init(&b, 4096, METRICS_TEXT_MAX);
-    fl_buf_printf(
-        &b,
-        "# TYPE farmlive_relay_streams gauge\nfarmlive_relay_streams %zu\n"
-        "# TYPE farmlive_relay_http_requests_total counter\nfarmlive_relay_http_requests_total "
-        "%llu\n"
-        "# TYPE farmlive_relay_flv_bytes_sent_total counter\nfarmlive_relay_flv_bytes_sent_total "
-        "%llu\n"
-        "# TYPE farmlive_relay_flv_viewers_total counter\nfarmlive_relay_flv_viewers_total %llu\n"
-        "# TYPE farmlive_relay_flv_viewers_dropped_total counter\n"
-        "farmlive_relay_flv_viewers_dropped_total %llu\n",
-        n, (unsigned long long)atomic_load(&H.requests), (unsigned long long)ws.bytes_sent,
-        (unsigned long long)ws.viewers_total, (unsigned long long)ws.viewers_dropped);
+    fl_buf_printf(&b,
+                  "# TYPE farmlive_relay_streams gauge\nfarmlive_relay_streams %zu\n"
+                  "# TYPE farmlive_relay_http_requests_total counter\nfarmlive_relay_http_requests_total "
+                  "%llu\n"
+                  "# TYPE farmlive_relay_flv_bytes_sent_total counter\nfarmlive_relay_flv_bytes_sent_total "
+                  "%llu\n"
+                  "# TYPE farmlive_relay_flv_viewers_total counter\nfarmlive_relay_flv_viewers_total %llu\n"
+                  "# TYPE farmlive_relay_flv_viewers_dropped_total counter\n"
+                  "farmlive_relay_flv_viewers_dropped_total %llu\n",
+                  n, (unsigned long long)atomic_load(&H.requests), (unsigned long long)ws.bytes_sent,
+                  (unsigned long long)ws.viewers_total, (unsigned long long)ws.viewers_dropped);
     rtmp_ingest_stats st;
     rtmp_ingest_get_stats(&st);
-    static const char *const reasons[] = {"preauth_message_size", "preauth_held", "preauth_commands",
-                                          "preauth_per_address", "preauth_budget", "codec"};
-    const uint64_t refused[] = {st.preauth_msg_size, st.preauth_held, st.preauth_commands,
-                                st.preauth_per_ip, st.preauth_budget, st.codec_refused};
+    static const char *const reasons[] = {"preauth_message_size", "preauth_held",   "preauth_commands",
+                                          "preauth_per_address",  "preauth_budget", "codec"};
+    const uint64_t refused[] = {st.preauth_msg_size, st.preauth_held,   st.preauth_commands,
+                                st.preauth_per_ip,   st.preauth_budget, st.codec_refused};
     fl_buf_printf(&b, "# TYPE farmlive_relay_rtmp_refused_total counter\n");
     for (size_t k = 0; k < sizeof(reasons) / sizeof(reasons[0]); k++)
         fl_buf_printf(&b, "farmlive_relay_rtmp_refused_total{reason=\"%s\"} %llu\n", reasons[k],
@@ -259,47 +249,44 @@ static enum MHD_Result h_metrics(req *r)
             const char *id = s->live_id; /* [A-Za-z0-9_-]: no escaping needed */
             switch (k) {
             case 0:
-                fl_buf_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"flv\"} %d\n",
-                          id, s->flv_viewers);
-                fl_buf_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"hls\"} %.1f\n",
-                          id, s->hls_viewers);
+                fl_buf_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"flv\"} %d\n", id,
+                              s->flv_viewers);
+                fl_buf_printf(&b, "farmlive_relay_stream_viewers{live_id=\"%s\",output=\"hls\"} %.1f\n", id,
+                              s->hls_viewers);
                 break;
             case 1:
-                fl_buf_printf(&b, "farmlive_relay_stream_bitrate_kbps{live_id=\"%s\"} %.1f\n", id,
-                          s->kbps);
+                fl_buf_printf(&b, "farmlive_relay_stream_bitrate_kbps{live_id=\"%s\"} %.1f\n", id, s->kbps);
                 break;
             case 2:
                 fl_buf_printf(&b, "farmlive_relay_stream_fps{live_id=\"%s\"} %.2f\n", id, s->fps);
                 break;
             case 3:
-                fl_buf_printf(&b, "farmlive_relay_stream_publishing{live_id=\"%s\"} %d\n", id,
-                          s->publishing);
+                fl_buf_printf(&b, "farmlive_relay_stream_publishing{live_id=\"%s\"} %d\n", id, s->publishing);
                 break;
             case 4:
-                fl_buf_printf(&b, "farmlive_relay_stream_uptime_seconds{live_id=\"%s\"} %.0f\n", id,
-                          s->uptime_s);
+                fl_buf_printf(&b, "farmlive_relay_stream_uptime_seconds{live_id=\"%s\"} %.0f\n", id, s->uptime_s);
                 break;
             case 5:
                 fl_buf_printf(&b, "farmlive_relay_stream_ingest_bytes_total{live_id=\"%s\"} %llu\n", id,
-                          (unsigned long long)s->bytes_in);
+                              (unsigned long long)s->bytes_in);
                 break;
             case 6:
                 fl_buf_printf(&b, "farmlive_relay_stream_hls_segments_total{live_id=\"%s\"} %llu\n", id,
-                          (unsigned long long)s->hls_segments);
+                              (unsigned long long)s->hls_segments);
                 break;
             case 7:
-                fl_buf_printf(&b,
-                              "farmlive_relay_stream_timestamps_corrected_total{live_id=\"%s\",kind=\"nudged\"} %llu\n"
-                              "farmlive_relay_stream_timestamps_corrected_total{live_id=\"%s\",kind=\"rebased\"} %llu\n",
-                              id, (unsigned long long)s->ts_nudged, id, (unsigned long long)s->ts_rebased);
+                fl_buf_printf(
+                    &b,
+                    "farmlive_relay_stream_timestamps_corrected_total{live_id=\"%s\",kind=\"nudged\"} %llu\n"
+                    "farmlive_relay_stream_timestamps_corrected_total{live_id=\"%s\",kind=\"rebased\"} %llu\n",
+                    id, (unsigned long long)s->ts_nudged, id, (unsigned long long)s->ts_rebased);
                 break;
             case 8:
                 fl_buf_printf(&b,
                               "farmlive_relay_stream_packets_dropped_total{live_id=\"%s\",where=\"queue\"} %llu\n"
                               "farmlive_relay_stream_packets_dropped_total{live_id=\"%s\",where=\"hls\"} %llu\n"
                               "farmlive_relay_stream_packets_dropped_total{live_id=\"%s\",where=\"recording\"} %llu\n",
-                              id, (unsigned long long)s->queue_dropped, id,
-                              (unsigned long long)s->hls_dropped, id,
+                              id, (unsigned long long)s->queue_dropped, id, (unsigned long long)s->hls_dropped, id,
                               (unsigned long long)s->record_dropped);
                 break;
             case 9:
@@ -309,8 +296,7 @@ static enum MHD_Result h_metrics(req *r)
                               id, (unsigned long long)s->flv_viewers_dropped);
                 break;
             case 10:
-                fl_buf_printf(&b, "farmlive_relay_stream_gop_seconds{live_id=\"%s\"} %.3f\n", id,
-                              s->gop_ms / 1000.0);
+                fl_buf_printf(&b, "farmlive_relay_stream_gop_seconds{live_id=\"%s\"} %.3f\n", id, s->gop_ms / 1000.0);
                 break;
             default:
                 fl_buf_printf(&b, "farmlive_relay_stream_recording_stopped{live_id=\"%s\"} %d\n", id,
@@ -329,8 +315,7 @@ static enum MHD_Result h_recordings(req *r)
 {
     const char *id = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "live_id");
     if (id && !relay_live_id_valid(id))
-        return error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_live_id",
-                              "live_id: 1-64 of [A-Za-z0-9_-]");
+        return error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_live_id", "live_id: 1-64 of [A-Za-z0-9_-]");
     json_t *list = relay_recordings_list(H.cfg->var_dir, id);
     return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "recordings", list));
 }
@@ -355,8 +340,7 @@ static enum MHD_Result h_recording_file(req *r)
         return MHD_NO;
     }
     int playlist = strcmp(mime, "application/vnd.apple.mpegurl") == 0; /* grows while recording */
-    return respond(r->conn, MHD_HTTP_OK, resp, mime,
-                   playlist ? "no-cache" : "public, max-age=86400, immutable");
+    return respond(r->conn, MHD_HTTP_OK, resp, mime, playlist ? "no-cache" : "public, max-age=86400, immutable");
 }
 
 static void flv_closed(void *arg)
@@ -370,18 +354,15 @@ static void flv_closed(void *arg)
 static enum MHD_Result serve_flv(req *r, const char *live_id)
 {
     if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0)
-        return error_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                              "GET only");
+        return error_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "GET only");
     relay_stream *s = relay_hub_get(H.hub, live_id);
     if (!s)
         return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     int fd = ci ? ci->connect_fd : -1;
     if (fd < 0) {
         relay_stream_release(s);
-        return error_response(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-                              "cannot serve HTTP-FLV now");
+        return error_response(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "cannot serve HTTP-FLV now");
     }
     flv_conn *fc = fl_calloc(1, sizeof(*fc));
     fc->kind = CONN_FLV;
@@ -400,13 +381,11 @@ static enum MHD_Result serve_flv(req *r, const char *live_id)
 /* -- LL-HLS ----------------------------------------------------------------- */
 
 /* One HLS answer from a store result; takes b. */
-static enum MHD_Result hls_respond(struct MHD_Connection *c, int rc, relay_blob *b,
-                                   const char *mime, int playlist)
+static enum MHD_Result hls_respond(struct MHD_Connection *c, int rc, relay_blob *b, const char *mime, int playlist)
 {
     switch (rc) {
     case HLS_READY:
-        return respond_blob(c, MHD_HTTP_OK, b, mime,
-                            playlist ? "no-cache" : "public, max-age=86400, immutable");
+        return respond_blob(c, MHD_HTTP_OK, b, mime, playlist ? "no-cache" : "public, max-age=86400, immutable");
     case HLS_TOO_FAR:
         return error_response(c, MHD_HTTP_BAD_REQUEST, "bad_request",
                               "_HLS_msn / _HLS_part too far ahead of the playlist");
@@ -492,8 +471,7 @@ static enum MHD_Result hls_resumed(hls_wait *hw)
     atomic_fetch_sub(&H.suspended, 1);
     waits_remove(hw);
     hls_store_cancel(relay_stream_hls(hw->s), &hw->w);
-    int rc = hls_store_request(relay_stream_hls(hw->s), hw->name, hw->msn, hw->part, NULL, &b,
-                               &mime);
+    int rc = hls_store_request(relay_stream_hls(hw->s), hw->name, hw->msn, hw->part, NULL, &b, &mime);
     return hls_respond(hw->conn, rc, b, mime, strcmp(hw->name, "index.m3u8") == 0);
 }
 
@@ -556,8 +534,7 @@ static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
     MHD_suspend_connection(r->conn);
     atomic_fetch_add(&H.suspended, 1);
     waits_add(hw);
-    if (atomic_load(&H.stopping) ||
-        hls_store_request(st, name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
+    if (atomic_load(&H.stopping) || hls_store_request(st, name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
         relay_blob_unref(b); /* answered again once resumed */
         MHD_resume_connection(r->conn);
     } else if (atomic_load(&H.stopping) && hls_store_cancel(st, &hw->w)) {
@@ -578,8 +555,7 @@ static enum MHD_Result serve_live_file(req *r, const char *live_id, const char *
         return serve_hls(r, s, name);
     relay_blob *b = relay_stream_thumb(s);
     enum MHD_Result ret = b ? respond_blob(r->conn, MHD_HTTP_OK, b, "image/jpeg", "no-cache")
-                            : error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready",
-                                             "no thumbnail yet");
+                            : error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready", "no thumbnail yet");
     relay_stream_release(s);
     return ret;
 }
@@ -628,9 +604,9 @@ static const struct route {
     {"/healthz", EXACT, h_healthz},
 };
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
 {
     (void)cls;
     (void)version;
@@ -652,8 +628,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     atomic_fetch_add_explicit(&H.requests, 1, memory_order_relaxed);
     req r = {conn, url, method, con_cls};
     if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0) {
-        struct MHD_Response *resp =
-            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         if (resp) {
             MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
             MHD_add_response_header(resp, "Access-Control-Allow-Headers", "*");
@@ -662,8 +637,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return respond(conn, MHD_HTTP_NO_CONTENT, resp, NULL, NULL);
     }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return error_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                              "GET, HEAD, OPTIONS only");
+        return error_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "GET, HEAD, OPTIONS only");
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *rt = &routes[i];
         size_t n = strlen(rt->path);
@@ -673,8 +647,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return error_response(conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
     (void)conn;
@@ -693,13 +666,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 int relay_http_start(relay_hub *hub, const fl_config *cfg)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_port = htons((uint16_t)cfg->relay_http_port)};
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->relay_http_port)};
     H.hub = hub;
     H.cfg = cfg;
     if (inet_pton(AF_INET, cfg->relay_host, &addr.sin_addr) != 1) {
-        fl_log(FL_LOG_ERROR, "relay_http", "FARMLIVE_RELAY_HOST %s is not an IPv4 address",
-               cfg->relay_host);
+        fl_log(FL_LOG_ERROR, "relay_http", "FARMLIVE_RELAY_HOST %s is not an IPv4 address", cfg->relay_host);
         return -1;
     }
     if (flv_writer_start() < 0)
@@ -710,16 +681,14 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
         return -1;
     }
     H.wthread_on = 1;
-    H.daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
-        (uint16_t)cfg->relay_http_port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)20000,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_END);
+    H.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
+                                (uint16_t)cfg->relay_http_port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+                                (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+                                (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)20000,
+                                MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_END);
     if (!H.daemon) {
-        fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d", cfg->relay_host,
-               cfg->relay_http_port);
+        fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d", cfg->relay_host, cfg->relay_http_port);
         relay_http_stop();
         return -1;
     }

@@ -153,8 +153,8 @@ void relay_hub_tick(relay_hub *hub, void (*ended)(void *arg, const char *live_id
             relay_stream_end(e->s);
             e->next = hub->ending;
             hub->ending = e;
-            fl_log(FL_LOG_INFO, "relay_end", "live %s: no publisher for %d s, stream ends",
-                   relay_stream_id(e->s), grace);
+            fl_log(FL_LOG_INFO, "relay_end", "live %s: no publisher for %d s, stream ends", relay_stream_id(e->s),
+                   grace);
         } else {
             pe = &e->next;
         }

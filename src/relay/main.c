@@ -75,8 +75,7 @@ static int serve(const fl_config *cfg)
     if (relay_http_start(hub, cfg) < 0)
         goto out_free;
     http_started = 1;
-    if (relay_rec_retention_start(cfg->var_dir, cfg->record_keep_days,
-                                  (uint64_t)cfg->record_max_mb << 20) < 0)
+    if (relay_rec_retention_start(cfg->var_dir, cfg->record_keep_days, (uint64_t)cfg->record_max_mb << 20) < 0)
         fl_log(FL_LOG_WARN, "retention", "no retention thread: old recordings stay");
     rtmp_server_opts opts = {.cfg = cfg, .hub = hub, .ops = &hub_ops};
     srv = rtmp_server_new(&opts, err, sizeof(err));

@@ -114,8 +114,7 @@ static int same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
 
 int relay_media_params_equal(const relay_media_params *a, const relay_media_params *b)
 {
-    return same_bytes(a->avcc, a->avcc_len, b->avcc, b->avcc_len) &&
-           same_bytes(a->asc, a->asc_len, b->asc, b->asc_len);
+    return same_bytes(a->avcc, a->avcc_len, b->avcc, b->avcc_len) && same_bytes(a->asc, a->asc_len, b->asc, b->asc_len);
 }
 
 static int set_bytes(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
@@ -147,8 +146,8 @@ int relay_media_params_set_audio(relay_media_params *p, const uint8_t *body, siz
     return set_bytes(&p->asc, &p->asc_len, body + 2, len - 2);
 }
 
-static int add_stream(AVFormatContext *oc, enum AVMediaType type, enum AVCodecID id,
-                      const uint8_t *extra, size_t extra_len)
+static int add_stream(AVFormatContext *oc, enum AVMediaType type, enum AVCodecID id, const uint8_t *extra,
+                      size_t extra_len)
 {
     AVStream *st = avformat_new_stream(oc, NULL);
     if (!st)
@@ -224,8 +223,7 @@ int relay_media_packet(AVPacket *pkt, relay_tag *t)
     }
     if (len <= skip)
         return -1;
-    pkt->buf = av_buffer_create(t->data, t->size, tag_buffer_free, relay_tag_ref(t),
-                                AV_BUFFER_FLAG_READONLY);
+    pkt->buf = av_buffer_create(t->data, t->size, tag_buffer_free, relay_tag_ref(t), AV_BUFFER_FLAG_READONLY);
     if (!pkt->buf) {
         relay_tag_unref(t);
         return -1;

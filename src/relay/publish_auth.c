@@ -257,7 +257,10 @@ void publish_auth_free(publish_auth *a)
     fl_free(a);
 }
 
-int publish_auth_fd(const publish_auth *a) { return a->efd; }
+int publish_auth_fd(const publish_auth *a)
+{
+    return a->efd;
+}
 
 static void enqueue(publish_auth *a, job *j)
 {
@@ -302,8 +305,14 @@ static void report(publish_auth *a, enum job_kind kind, const char *live_id)
     enqueue(a, j);
 }
 
-void publish_auth_unpublish(publish_auth *a, const char *live_id) { report(a, JOB_UNPUBLISH, live_id); }
-void publish_auth_ended(publish_auth *a, const char *live_id) { report(a, JOB_ENDED, live_id); }
+void publish_auth_unpublish(publish_auth *a, const char *live_id)
+{
+    report(a, JOB_UNPUBLISH, live_id);
+}
+void publish_auth_ended(publish_auth *a, const char *live_id)
+{
+    report(a, JOB_ENDED, live_id);
+}
 
 int publish_auth_next(publish_auth *a, publish_auth_result *out)
 {

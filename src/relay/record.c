@@ -56,17 +56,17 @@ struct relay_rec {
     /* the muxer of the current codecs */
     AVFormatContext *oc;
     AVIOContext *pb;
-    relay_media_params params; /* its codecs (a copy) */
-    relay_membuf out;          /* its output since the last cut */
-    int64_t base;       /* its media time 0, session ms */
-    int64_t seg_start;  /* first packet of the open segment, session ms; -1 none */
-    int64_t seg_end;    /* end of its last packet */
-    int new_init;       /* the next segment is the first of init ninit - 1 */
-    int inband;         /* its first keyframe is yet to come: SPS / PPS go in-band */
-    int waited;         /* a first muxer was opened (no more waiting) */
+    relay_media_params params;          /* its codecs (a copy) */
+    relay_membuf out;                   /* its output since the last cut */
+    int64_t base;                       /* its media time 0, session ms */
+    int64_t seg_start;                  /* first packet of the open segment, session ms; -1 none */
+    int64_t seg_end;                    /* end of its last packet */
+    int new_init;                       /* the next segment is the first of init ninit - 1 */
+    int inband;                         /* its first keyframe is yet to come: SPS / PPS go in-band */
+    int waited;                         /* a first muxer was opened (no more waiting) */
     AVPacket *pending[REC_PENDING_MAX]; /* held while waiting */
     int npending;
-    relay_media_params wait_params;     /* their codecs */
+    relay_media_params wait_params; /* their codecs */
     /* what is written */
     int ninit, nseg;
     double duration, target; /* s: sum, longest (rounded up) */
@@ -79,8 +79,7 @@ int relay_live_id_valid(const char *id)
     size_t n = 0;
     for (; id[n]; n++) {
         char c = id[n];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
             return 0;
     }
     return n > 0 && n <= 64;
@@ -127,9 +126,8 @@ static int write_file(const char *dir, const char *name, const void *p, size_t l
 static void stop(relay_rec *r, const char *what)
 {
     if (!r->stopped)
-        fl_log(FL_LOG_ERROR, "record_stopped",
-               "live %s: recording stopped (%s: %s); the live outputs go on", r->live_id, what,
-               strerror(errno));
+        fl_log(FL_LOG_ERROR, "record_stopped", "live %s: recording stopped (%s: %s); the live outputs go on",
+               r->live_id, what, strerror(errno));
     r->stopped = 1;
 }
 
@@ -143,16 +141,15 @@ static int write_index(relay_rec *r, int finished)
     fl_buf_printf(&b,
                   "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n"
                   "#EXT-X-PLAYLIST-TYPE:%s\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n",
-                  r->target > 0 ? (int)r->target : RELAY_REC_SEGMENT_MS / 1000,
-                  finished ? "VOD" : "EVENT");
+                  r->target > 0 ? (int)r->target : RELAY_REC_SEGMENT_MS / 1000, finished ? "VOD" : "EVENT");
     fl_buf_printf(&b, "%.*s", (int)r->body.len, r->body.p ? r->body.p : "");
     if (finished)
         fl_buf_printf(&b, "#EXT-X-ENDLIST\n");
     ret = b.truncated ? -1 : write_file(r->dir, "index.m3u8", b.p, b.len);
     fl_buf_free(&b);
-    json_t *j = json_pack("{s:s, s:s, s:f, s:I, s:i, s:i, s:b}", "live_id", r->live_id, "started",
-                          r->started, "duration_s", r->duration, "size", (json_int_t)r->size,
-                          "segments", r->nseg, "inits", r->ninit, "finished", finished);
+    json_t *j = json_pack("{s:s, s:s, s:f, s:I, s:i, s:i, s:b}", "live_id", r->live_id, "started", r->started,
+                          "duration_s", r->duration, "size", (json_int_t)r->size, "segments", r->nseg, "inits",
+                          r->ninit, "finished", finished);
     info = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (ret == 0 && (!info || write_file(r->dir, "info.json", info, strlen(info)) < 0))
@@ -189,8 +186,8 @@ static void resume(relay_rec *r)
     }
     if (f)
         fclose(f);
-    fl_log(FL_LOG_INFO, "record_resume", "live %s: carrying on the recording of %s (%d segments)",
-           r->live_id, r->started, r->nseg);
+    fl_log(FL_LOG_INFO, "record_resume", "live %s: carrying on the recording of %s (%d segments)", r->live_id,
+           r->started, r->nseg);
 out:
     json_decref(j);
 }
@@ -255,8 +252,8 @@ static int cut(relay_rec *r)
         return REC_STOPPED;
     }
     if (r->new_init)
-        fl_buf_printf(&r->body, "%s#EXT-X-MAP:URI=\"init-%d.mp4\"\n",
-                      r->nseg > 0 ? "#EXT-X-DISCONTINUITY\n" : "", r->ninit - 1);
+        fl_buf_printf(&r->body, "%s#EXT-X-MAP:URI=\"init-%d.mp4\"\n", r->nseg > 0 ? "#EXT-X-DISCONTINUITY\n" : "",
+                      r->ninit - 1);
     r->new_init = 0;
     fl_buf_printf(&r->body, "#EXTINF:%.3f,\n%s\n", dur > 0 ? dur : 0.001, name);
     r->nseg++;
@@ -278,8 +275,7 @@ static int cut(relay_rec *r)
 static int prepend_parameter_sets(AVPacket *pkt, const relay_media_params *p)
 {
     uint8_t sets[2048];
-    int n = relay_avcc_parameter_sets(p->avcc, p->avcc_len, p->avc.nal_length_size, sets,
-                                      sizeof(sets));
+    int n = relay_avcc_parameter_sets(p->avcc, p->avcc_len, p->avc.nal_length_size, sets, sizeof(sets));
     AVPacket *with = n > 0 ? av_packet_alloc() : NULL;
     if (!with || av_new_packet(with, n + pkt->size) < 0 || av_packet_copy_props(with, pkt) < 0) {
         av_packet_free(&with);
@@ -364,8 +360,7 @@ int relay_rec_write(relay_rec *r, const relay_media_params *p, AVPacket *pkt)
             av_packet_unref(pkt);
             return 0;
         }
-        if (r->npending < REC_PENDING_MAX &&
-            (r->npending == 0 || pkt->dts - r->pending[0]->dts < REC_WAIT_MS)) {
+        if (r->npending < REC_PENDING_MAX && (r->npending == 0 || pkt->dts - r->pending[0]->dts < REC_WAIT_MS)) {
             AVPacket *held = av_packet_alloc();
             if (held)
                 av_packet_move_ref(held, pkt);
@@ -403,8 +398,7 @@ static int put(relay_rec *r, const relay_media_params *p, AVPacket *pkt)
     int si = relay_media_stream_index(r->params.avcc != NULL, r->params.asc != NULL, pkt->stream_index);
     if (si < 0 || t < r->base)
         goto out; /* audio of a video-only muxer; audio from before its first keyframe */
-    if (starts && r->seg_start >= 0 && t - r->seg_start >= RELAY_REC_SEGMENT_MS &&
-        (ret = cut(r)) != 0)
+    if (starts && r->seg_start >= 0 && t - r->seg_start >= RELAY_REC_SEGMENT_MS && (ret = cut(r)) != 0)
         goto out;
     if (r->seg_start < 0)
         r->seg_start = t;
@@ -454,8 +448,7 @@ void relay_rec_close(relay_rec *r)
     if (!r->stopped && cut(r) != REC_STOPPED && write_index(r, 1) < 0)
         stop(r, "cannot write its playlist");
     if (!r->stopped)
-        fl_log(FL_LOG_INFO, "record_done", "live %s: %d segments, %.1f s", r->live_id, r->nseg,
-               r->duration);
+        fl_log(FL_LOG_INFO, "record_done", "live %s: %d segments, %.1f s", r->live_id, r->nseg, r->duration);
     mux_free(r);
     relay_membuf_free(&r->out);
     fl_buf_free(&r->body);
@@ -535,8 +528,7 @@ static int digits_then(const char *p, const char *suffix)
     return s > p && s - p <= 9 && strcmp(s, suffix) == 0;
 }
 
-int relay_recording_path(const char *var_dir, const char *file, char *out, size_t outlen,
-                         const char **mime)
+int relay_recording_path(const char *var_dir, const char *file, char *out, size_t outlen, const char **mime)
 {
     char id[66];
     const char *slash = strchr(file, '/');
@@ -597,8 +589,7 @@ int relay_rec_sweep(const char *var_dir, int keep_days, uint64_t max_bytes, int6
         const char *started = json_string_value(json_object_get(j, "started"));
         uint64_t size = (uint64_t)json_integer_value(json_object_get(j, "size"));
         int too_old = keep_days > 0 && started && strcmp(started, cutoff) < 0;
-        if (json_is_true(json_object_get(j, "finished")) &&
-            (too_old || (max_bytes > 0 && total > max_bytes))) {
+        if (json_is_true(json_object_get(j, "finished")) && (too_old || (max_bytes > 0 && total > max_bytes))) {
             remove_recording(var_dir, json_string_value(json_object_get(j, "live_id")));
             total -= size;
             deleted++;

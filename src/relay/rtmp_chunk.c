@@ -66,8 +66,14 @@ void rtmp_chunk_reader_free(rtmp_chunk_reader *r)
     r->ncs = 0;
 }
 
-static uint32_t be24(const uint8_t *p) { return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]; }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | be24(p + 1); }
+static uint32_t be24(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | be24(p + 1);
+}
 
 static rtmp_csid_state *find_cs(rtmp_chunk_reader *r, uint32_t csid)
 {
@@ -77,14 +83,20 @@ static rtmp_csid_state *find_cs(rtmp_chunk_reader *r, uint32_t csid)
     return NULL;
 }
 
-static size_t basic_len(uint8_t b0) { return (b0 & 0x3f) == 0 ? 2 : (b0 & 0x3f) == 1 ? 3 : 1; }
+static size_t basic_len(uint8_t b0)
+{
+    return (b0 & 0x3f) == 0 ? 2 : (b0 & 0x3f) == 1 ? 3 : 1;
+}
 
 static uint32_t hdr_csid(const uint8_t *h)
 {
     switch (h[0] & 0x3f) {
-    case 0: return 64u + h[1];
-    case 1: return 64u + h[1] + 256u * h[2];
-    default: return h[0] & 0x3fu;
+    case 0:
+        return 64u + h[1];
+    case 1:
+        return 64u + h[1] + 256u * h[2];
+    default:
+        return h[0] & 0x3fu;
     }
 }
 
@@ -178,8 +190,12 @@ static int reserve(rtmp_chunk_reader *r, rtmp_csid_state *st, size_t n)
 /* A message is complete: apply the control messages the reader owns. */
 static int finish(rtmp_chunk_reader *r, rtmp_csid_state *st, rtmp_msg *msg)
 {
-    *msg = (rtmp_msg){.csid = st->csid, .ts = st->ts, .type = st->type, .stream_id = st->stream_id,
-                      .payload = st->buf, .len = st->have};
+    *msg = (rtmp_msg){.csid = st->csid,
+                      .ts = st->ts,
+                      .type = st->type,
+                      .stream_id = st->stream_id,
+                      .payload = st->buf,
+                      .len = st->have};
     st->have = 0;
     if (st->type == RTMP_MSG_SET_CHUNK_SIZE || st->type == RTMP_MSG_ABORT) {
         if (msg->len < 4)
@@ -249,12 +265,18 @@ int rtmp_chunk_read(rtmp_chunk_reader *r, const uint8_t *in, size_t len, size_t 
 const char *rtmp_chunk_strerror(int rc)
 {
     switch (rc) {
-    case RTMP_CHUNK_ECHUNKSIZE: return "Set Chunk Size of 0 or above 16 MiB";
-    case RTMP_CHUNK_EMSGSIZE: return "message longer than the limit";
-    case RTMP_CHUNK_ECSIDS: return "too many chunk streams";
-    case RTMP_CHUNK_EBUFFERED: return "too many bytes of unfinished messages";
-    case RTMP_CHUNK_EPROTO: return "malformed chunk stream";
-    default: return "ok";
+    case RTMP_CHUNK_ECHUNKSIZE:
+        return "Set Chunk Size of 0 or above 16 MiB";
+    case RTMP_CHUNK_EMSGSIZE:
+        return "message longer than the limit";
+    case RTMP_CHUNK_ECSIDS:
+        return "too many chunk streams";
+    case RTMP_CHUNK_EBUFFERED:
+        return "too many bytes of unfinished messages";
+    case RTMP_CHUNK_EPROTO:
+        return "malformed chunk stream";
+    default:
+        return "ok";
     }
 }
 
@@ -328,7 +350,10 @@ size_t rtmp_chunk_write(uint8_t *out, size_t cap, const rtmp_msg *m, uint32_t ch
     return o;
 }
 
-void rtmp_wbuf_init(rtmp_wbuf *w, size_t max) { *w = (rtmp_wbuf){.max = max}; }
+void rtmp_wbuf_init(rtmp_wbuf *w, size_t max)
+{
+    *w = (rtmp_wbuf){.max = max};
+}
 
 void rtmp_wbuf_free(rtmp_wbuf *w)
 {

@@ -81,7 +81,10 @@ void rtmp_session_init(rtmp_session *s)
     rtmp_wbuf_init(&s->out, RTMP_WBUF_MAX);
 }
 
-void rtmp_session_free(rtmp_session *s) { rtmp_wbuf_free(&s->out); }
+void rtmp_session_free(rtmp_session *s)
+{
+    rtmp_wbuf_free(&s->out);
+}
 
 static int close_with(rtmp_session *s, const char *why)
 {
@@ -95,8 +98,8 @@ static void send_amf(rtmp_session *s, amf0_buf *b, uint32_t csid, uint32_t strea
     if (b->err) {
         s->out.err = -1;
     } else {
-        rtmp_msg m = {.csid = csid, .type = RTMP_MSG_COMMAND_AMF0, .stream_id = stream_id, .payload = b->p,
-                      .len = b->len};
+        rtmp_msg m = {
+            .csid = csid, .type = RTMP_MSG_COMMAND_AMF0, .stream_id = stream_id, .payload = b->p, .len = b->len};
         rtmp_wbuf_msg(&s->out, &m, s->out_chunk_size);
     }
     amf0_buf_free(b);
@@ -158,8 +161,8 @@ int rtmp_key_valid(const char *key)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = key[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '~' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '~' || c == '-'))
             return 0;
     }
     return 1;
@@ -321,7 +324,10 @@ static int on_set_data_frame(rtmp_session *s, cmd_args *a)
     return metadata_after(s, a, 2);
 }
 
-static int on_metadata(rtmp_session *s, cmd_args *a) { return metadata_after(s, a, 1); }
+static int on_metadata(rtmp_session *s, cmd_args *a)
+{
+    return metadata_after(s, a, 1);
+}
 
 int rtmp_cmd_handle(rtmp_session *s, const rtmp_msg *m)
 {

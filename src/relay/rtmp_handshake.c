@@ -113,10 +113,15 @@ int rtmp_hs_feed(rtmp_hs *hs, const uint8_t *in, size_t len, size_t *consumed, c
 const char *rtmp_hs_strerror(int rc)
 {
     switch (rc) {
-    case RTMP_HS_AGAIN: return "in progress";
-    case RTMP_HS_DONE: return "done";
-    case RTMP_HS_EVERSION: return "not RTMP: C0 is not version 3";
-    case RTMP_HS_EHTTP: return "not RTMP: an HTTP request on the RTMP port";
-    default: return "handshake fed after it ended";
+    case RTMP_HS_AGAIN:
+        return "in progress";
+    case RTMP_HS_DONE:
+        return "done";
+    case RTMP_HS_EVERSION:
+        return "not RTMP: C0 is not version 3";
+    case RTMP_HS_EHTTP:
+        return "not RTMP: an HTTP request on the RTMP port";
+    default:
+        return "handshake fed after it ended";
     }
 }

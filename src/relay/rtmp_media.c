@@ -38,37 +38,57 @@ const char *rtmp_video_codec_name(const uint8_t *body, size_t len)
             return "VP9 (enhanced RTMP vp09)";
         if (memcmp(body + 1, "avc1", 4) == 0)
             return "H.264 (enhanced RTMP avc1)";
-        snprintf(fourcc, sizeof(fourcc), "enhanced RTMP FourCC %02x%02x%02x%02x", body[1], body[2], body[3],
-                 body[4]);
+        snprintf(fourcc, sizeof(fourcc), "enhanced RTMP FourCC %02x%02x%02x%02x", body[1], body[2], body[3], body[4]);
         return fourcc;
     }
     switch (body[0] & 0x0f) {
-    case 1: return "JPEG";
-    case 2: return "Sorenson H.263";
-    case 3: return "Screen video";
-    case 4: return "VP6";
-    case 5: return "VP6 with alpha";
-    case 6: return "Screen video v2";
-    case 7: return "H.264";
-    case 12: return "HEVC";
-    case 13: return "AV1";
-    default: return "unknown video codec";
+    case 1:
+        return "JPEG";
+    case 2:
+        return "Sorenson H.263";
+    case 3:
+        return "Screen video";
+    case 4:
+        return "VP6";
+    case 5:
+        return "VP6 with alpha";
+    case 6:
+        return "Screen video v2";
+    case 7:
+        return "H.264";
+    case 12:
+        return "HEVC";
+    case 13:
+        return "AV1";
+    default:
+        return "unknown video codec";
     }
 }
 
 const char *rtmp_audio_codec_name(const uint8_t *body, size_t len)
 {
-    static const char *const names[16] = {
-        "PCM", "ADPCM", "MP3", "PCM little-endian", "Nellymoser 16 kHz", "Nellymoser 8 kHz", "Nellymoser",
-        "G.711 A-law", "G.711 mu-law", "enhanced RTMP audio", "AAC", "Speex", "unknown audio codec 12",
-        "Opus", "MP3 8 kHz", "device-specific audio"};
+    static const char *const names[16] = {"PCM",
+                                          "ADPCM",
+                                          "MP3",
+                                          "PCM little-endian",
+                                          "Nellymoser 16 kHz",
+                                          "Nellymoser 8 kHz",
+                                          "Nellymoser",
+                                          "G.711 A-law",
+                                          "G.711 mu-law",
+                                          "enhanced RTMP audio",
+                                          "AAC",
+                                          "Speex",
+                                          "unknown audio codec 12",
+                                          "Opus",
+                                          "MP3 8 kHz",
+                                          "device-specific audio"};
     if (len < 1)
         return "none";
     return names[body[0] >> 4];
 }
 
-int rtmp_media_check(rtmp_media *m, int is_video, const uint8_t *body, size_t len, char *why,
-                     size_t whylen)
+int rtmp_media_check(rtmp_media *m, int is_video, const uint8_t *body, size_t len, char *why, size_t whylen)
 {
     int *have_seq = is_video ? &m->video_seq : &m->audio_seq;
     why[0] = '\0';

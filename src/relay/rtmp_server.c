@@ -83,15 +83,15 @@ typedef struct conn {
     uint64_t id;
     char ip[INET6_ADDRSTRLEN];
     uint64_t created_ms, last_in_ms;
-    uint64_t unpublished_ms;     /* when its publisher ended its stream; 0: never */
+    uint64_t unpublished_ms; /* when its publisher ended its stream; 0: never */
     uint64_t bytes_in, last_ack;
-    uint32_t peer_window;        /* the peer's Window Ack Size: ack every this many bytes */
-    int want_out;                /* EPOLLOUT registered */
+    uint32_t peer_window; /* the peer's Window Ack Size: ack every this many bytes */
+    int want_out;         /* EPOLLOUT registered */
     rtmp_hs hs;
     rtmp_chunk_reader rd;
     rtmp_session sess;
     rtmp_media media;
-    relay_stream *stream;        /* set while this connection publishes */
+    relay_stream *stream; /* set while this connection publishes */
     char live_id[LIVE_ID_MAX + 1];
     /* before authorisation */
     int authorised;              /* the shop allowed a publish once: full limits */
@@ -115,8 +115,7 @@ struct rtmp_server {
 };
 
 static struct {
-    atomic_uint_fast64_t msg_size, held, commands, per_ip, budget, early_held, early_dropped,
-        codec_refused;
+    atomic_uint_fast64_t msg_size, held, commands, per_ip, budget, early_held, early_dropped, codec_refused;
 } ST;
 
 void rtmp_ingest_get_stats(rtmp_ingest_stats *st)
@@ -392,8 +391,8 @@ static void on_command(rtmp_server *srv, conn *c, const rtmp_msg *m)
 {
     if (!c->authorised && ++c->ncmds > RTMP_PREAUTH_MAX_CMDS) {
         atomic_fetch_add(&ST.commands, 1);
-        conn_close(srv, c, FL_LOG_WARN, "rtmp_preauth_refused",
-                   "over %d commands before publishing was authorised", RTMP_PREAUTH_MAX_CMDS);
+        conn_close(srv, c, FL_LOG_WARN, "rtmp_preauth_refused", "over %d commands before publishing was authorised",
+                   RTMP_PREAUTH_MAX_CMDS);
         return;
     }
     switch (rtmp_cmd_handle(&c->sess, m)) {
@@ -410,8 +409,7 @@ static void on_command(rtmp_server *srv, conn *c, const rtmp_msg *m)
         if (c->stream) {
             srv->o.ops->metadata(c->stream, c->sess.meta, c->sess.meta_len);
         } else if (c->sess.state == RTMP_SESS_PUBLISH_PENDING) {
-            rtmp_msg meta = {.type = RTMP_MSG_DATA_AMF0, .ts = m->ts, .payload = c->sess.meta,
-                             .len = c->sess.meta_len};
+            rtmp_msg meta = {.type = RTMP_MSG_DATA_AMF0, .ts = m->ts, .payload = c->sess.meta, .len = c->sess.meta_len};
             hold(srv, c, &meta);
         }
         break;
@@ -627,7 +625,8 @@ static void on_auth_results(rtmp_server *srv)
             continue;
         }
         if (!r.allowed) {
-            rtmp_cmd_publish_refuse(&c->sess, r.http_status ? "NetStream.Publish.BadName" : "NetStream.Publish.Unauthorized",
+            rtmp_cmd_publish_refuse(&c->sess,
+                                    r.http_status ? "NetStream.Publish.BadName" : "NetStream.Publish.Unauthorized",
                                     r.http_status ? "stream key refused" : "authorisation unavailable, try again");
             conn_close(srv, c, FL_LOG_WARN, "rtmp_publish_refused", "%s", r.error[0] ? r.error : "refused");
             continue;
@@ -668,13 +667,12 @@ static void on_tick(rtmp_server *srv)
         if (!c->stream && !pending && now - since > (uint64_t)srv->o.handshake_ms &&
             c->sess.state != RTMP_SESS_PUBLISHING) {
             if (c->unpublished_ms) /* a clean end, then an idle connection */
-                conn_close(srv, c, FL_LOG_INFO, "rtmp_closed",
-                           "idle for %d ms after ending its stream", srv->o.handshake_ms);
+                conn_close(srv, c, FL_LOG_INFO, "rtmp_closed", "idle for %d ms after ending its stream",
+                           srv->o.handshake_ms);
             else
-                conn_close(srv, c, FL_LOG_WARN, "rtmp_closed",
-                           "did not start publishing within %d ms", srv->o.handshake_ms);
-        }
-        else if (!pending && now - c->last_in_ms > (uint64_t)srv->o.stall_ms)
+                conn_close(srv, c, FL_LOG_WARN, "rtmp_closed", "did not start publishing within %d ms",
+                           srv->o.handshake_ms);
+        } else if (!pending && now - c->last_in_ms > (uint64_t)srv->o.stall_ms)
             conn_close(srv, c, FL_LOG_WARN, "rtmp_stalled", "no data for %d ms", srv->o.stall_ms);
     }
     srv->o.ops->tick(srv->o.hub, on_ended, srv);

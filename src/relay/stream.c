@@ -54,7 +54,7 @@
 #define RATE_WINDOW 5
 #define HITS_WINDOW 10
 #define LOG_EVERY_MS 10000 /* repeated warnings of one kind: at most one line per this */
-#define AUDIO_ONLY_MS 2000  /* audio without a video header this long: HLS audio only */
+#define AUDIO_ONLY_MS 2000 /* audio without a video header this long: HLS audio only */
 
 enum work_kind { WORK_TAG, WORK_EPOCH, WORK_END };
 
@@ -176,9 +176,9 @@ static work_item queue_pop(relay_stream *s)
 typedef struct worker_state {
     relay_media_params params;
     hls_mux *hls;
-    relay_rec *rec;     /* the session's, from its first frame to its end */
-    int opened;         /* tried to open this epoch's HLS */
-    int64_t last_thumb; /* ms, monotonic; 0 never */
+    relay_rec *rec;      /* the session's, from its first frame to its end */
+    int opened;          /* tried to open this epoch's HLS */
+    int64_t last_thumb;  /* ms, monotonic; 0 never */
     int64_t last_dts[2]; /* per track, ms */
     int64_t step[2];     /* per track: last dts step, the next packet's duration; 0 unknown */
     int have_dts[2];
@@ -250,16 +250,14 @@ static void worker_frame(relay_stream *s, worker_state *w, relay_tag *t, int key
     AVPacket *pkt = NULL;
     if (!w->rec) {
         w->rec = relay_rec_open(s->cfg->var_dir, s->live_id);
-        atomic_store(&s->rec_state, relay_rec_stopped(w->rec) ? RELAY_REC_STATE_STOPPED
-                                                               : RELAY_REC_STATE_ON);
+        atomic_store(&s->rec_state, relay_rec_stopped(w->rec) ? RELAY_REC_STATE_STOPPED : RELAY_REC_STATE_ON);
     }
     if (t->type == FLV_TAG_AUDIO && !w->params.avcc && w->audio_since < 0)
         w->audio_since = t->ts;
     /* HLS starts at a video keyframe; audio alone once AUDIO_ONLY_MS of it
      * came without a video header (a video header later: a new epoch) */
-    if (!w->opened && ((key && w->params.avcc) ||
-                       (!w->params.avcc && w->params.asc && w->audio_since >= 0 &&
-                        (int64_t)t->ts - w->audio_since >= AUDIO_ONLY_MS))) {
+    if (!w->opened && ((key && w->params.avcc) || (!w->params.avcc && w->params.asc && w->audio_since >= 0 &&
+                                                   (int64_t)t->ts - w->audio_since >= AUDIO_ONLY_MS))) {
         w->opened = 1;
         w->hls = hls_mux_open(s->hls, &w->params, s->live_id);
     }
@@ -370,8 +368,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     if (pthread_create(&s->worker, NULL, worker_main, s) == 0) {
         s->worker_started = 1;
     } else {
-        fl_log(FL_LOG_ERROR, "stream_worker", "live %s: no media worker (HLS, recording off)",
-               live_id);
+        fl_log(FL_LOG_ERROR, "stream_worker", "live %s: no media worker (HLS, recording off)", live_id);
         atomic_store(&s->worker_done, 1);
     }
     return s;
@@ -481,8 +478,7 @@ static uint32_t frame_ts(relay_stream *s, int track, uint32_t ts)
                "lines silenced)",
                s->live_id, track == TSN_VIDEO ? "video" : "audio", ts,
                what == TSN_NUDGED ? "repeated or back: nudged" : "jumped: rebased", out,
-               (unsigned long long)s->ts.nudged, (unsigned long long)s->ts.rebased,
-               (unsigned long long)silenced);
+               (unsigned long long)s->ts.nudged, (unsigned long long)s->ts.rebased, (unsigned long long)silenced);
     return out;
 }
 
@@ -512,8 +508,7 @@ static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr)
         s->queue_dropped++;
         pthread_mutex_unlock(&s->lock);
         if (!s->dropping)
-            fl_log(FL_LOG_WARN, "stream_queue",
-                   "live %s: media worker behind, dropping to next keyframe", s->live_id);
+            fl_log(FL_LOG_WARN, "stream_queue", "live %s: media worker behind, dropping to next keyframe", s->live_id);
         s->dropping = 1;
         return;
     }
@@ -523,8 +518,7 @@ static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr)
 
 void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
 {
-    static const uint8_t name[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e',
-                                   't',  'a',  'D',  'a', 't', 'a'};
+    static const uint8_t name[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'};
     relay_tag *t = relay_tag_new(FLV_TAG_SCRIPT, relay_tsnorm_head(&s->ts), name, sizeof(name), amf, len);
     if (!t)
         return;
@@ -540,12 +534,12 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     if (flv_video_info(body, len, &key, &seqhdr, &cts) < 0)
         return -1;
     key = key && body[1] == 1; /* an end of sequence (2) is no picture */
-    if (seqhdr) { /* a malformed one is relayed as is; HLS, recording and thumbnails wait for a
-                     valid one */
+    if (seqhdr) {              /* a malformed one is relayed as is; HLS, recording and thumbnails wait for a
+                                  valid one */
         int ok = len > 5 && relay_avcc_parse(body + 5, len - 5, &avc) == 0;
         if (!ok)
-            fl_log(FL_LOG_WARN, "stream_video",
-                   "live %s: malformed AVC sequence header (HLS, recording off)", s->live_id);
+            fl_log(FL_LOG_WARN, "stream_video", "live %s: malformed AVC sequence header (HLS, recording off)",
+                   s->live_id);
         pthread_mutex_lock(&s->lock);
         if (ok)
             s->avc = avc;
@@ -580,8 +574,7 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     if (seqhdr) { /* as for video: relayed, but the outputs leave the audio out */
         int ok = len > 2 && relay_asc_parse(body + 2, len - 2, &aac) == 0;
         if (!ok)
-            fl_log(FL_LOG_WARN, "stream_audio",
-                   "live %s: malformed AudioSpecificConfig (audio off in HLS, recording)",
+            fl_log(FL_LOG_WARN, "stream_audio", "live %s: malformed AudioSpecificConfig (audio off in HLS, recording)",
                    s->live_id);
         pthread_mutex_lock(&s->lock);
         if (ok)

@@ -28,9 +28,8 @@ relay_blob *relay_thumb_make(const relay_media_params *p, relay_tag *key)
         ret = AVERROR_DECODER_NOT_FOUND;
         goto end;
     }
-    if (!(dctx = avcodec_alloc_context3(dec)) || !(pkt = av_packet_alloc()) ||
-        !(jpeg = av_packet_alloc()) || !(frame = av_frame_alloc()) ||
-        !(scaled = av_frame_alloc())) {
+    if (!(dctx = avcodec_alloc_context3(dec)) || !(pkt = av_packet_alloc()) || !(jpeg = av_packet_alloc()) ||
+        !(frame = av_frame_alloc()) || !(scaled = av_frame_alloc())) {
         ret = AVERROR(ENOMEM);
         goto end;
     }
@@ -66,13 +65,13 @@ relay_blob *relay_thumb_make(const relay_media_params *p, relay_tag *key)
     scaled->height = h;
     if ((ret = av_frame_get_buffer(scaled, 0)) < 0)
         goto end;
-    if (!(sws = sws_getContext(frame->width, frame->height, frame->format, w, h,
-                               AV_PIX_FMT_YUVJ420P, SWS_BILINEAR, NULL, NULL, NULL))) {
+    if (!(sws = sws_getContext(frame->width, frame->height, frame->format, w, h, AV_PIX_FMT_YUVJ420P, SWS_BILINEAR,
+                               NULL, NULL, NULL))) {
         ret = AVERROR(EINVAL);
         goto end;
     }
-    sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height,
-              scaled->data, scaled->linesize);
+    sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height, scaled->data,
+              scaled->linesize);
 
     if (!(ectx = avcodec_alloc_context3(enc))) {
         ret = AVERROR(ENOMEM);
@@ -88,8 +87,7 @@ relay_blob *relay_thumb_make(const relay_media_params *p, relay_tag *key)
         goto end;
     scaled->pts = 0;
     scaled->quality = ectx->global_quality;
-    if ((ret = avcodec_send_frame(ectx, scaled)) < 0 ||
-        (ret = avcodec_receive_packet(ectx, jpeg)) < 0)
+    if ((ret = avcodec_send_frame(ectx, scaled)) < 0 || (ret = avcodec_receive_packet(ectx, jpeg)) < 0)
         goto end;
     out = relay_blob_new(jpeg->data, (size_t)jpeg->size);
 end:

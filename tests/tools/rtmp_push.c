@@ -117,9 +117,8 @@ static void pump(int ms)
             if (rc == RTMP_CHUNK_MSG && m.type == RTMP_MSG_COMMAND_AMF0) {
                 amf0_value *v[4];
                 size_t nv;
-                if (amf0_decode_all(m.payload, m.len, v, 4, &nv) == AMF0_OK && nv == 4 &&
-                    amf0_string(v[0]) && strcmp(v[0]->str, "onStatus") == 0 && amf0_get_string(v[3], "code"))
-                {
+                if (amf0_decode_all(m.payload, m.len, v, 4, &nv) == AMF0_OK && nv == 4 && amf0_string(v[0]) &&
+                    strcmp(v[0]->str, "onStatus") == 0 && amf0_get_string(v[3], "code")) {
                     const char *d = amf0_get_string(v[3], "description");
                     snprintf(status_code, sizeof(status_code), "%s", amf0_get_string(v[3], "code"));
                     snprintf(status_desc, sizeof(status_desc), "%s", d ? d : "");
@@ -156,10 +155,9 @@ static void command(const char *name, double txn, const char *arg1, const char *
 
 /* A real H.264 sequence header (x264 baseline 320x240), so the outputs
  * accept the stream and only the check under test can refuse it. */
-static const uint8_t avc_seq[] = {
-    0x17, 0x00, 0x00, 0x00, 0x00, 0x01, 0x42, 0xc0, 0x0d, 0xff, 0xe1, 0x00, 0x16, 0x67, 0x42, 0xc0, 0x0d,
-    0xda, 0x05, 0x07, 0xec, 0x04, 0x40, 0x00, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x0c, 0x83, 0xc5, 0x0a,
-    0xa8, 0x01, 0x00, 0x04, 0x68, 0xce, 0x0f, 0xc8};
+static const uint8_t avc_seq[] = {0x17, 0x00, 0x00, 0x00, 0x00, 0x01, 0x42, 0xc0, 0x0d, 0xff, 0xe1, 0x00, 0x16, 0x67,
+                                  0x42, 0xc0, 0x0d, 0xda, 0x05, 0x07, 0xec, 0x04, 0x40, 0x00, 0x00, 0x03, 0x00, 0x40,
+                                  0x00, 0x00, 0x0c, 0x83, 0xc5, 0x0a, 0xa8, 0x01, 0x00, 0x04, 0x68, 0xce, 0x0f, 0xc8};
 
 static void video(uint32_t ts, uint8_t b0, uint8_t pkt)
 {
@@ -189,8 +187,8 @@ static uint8_t *read_file(const char *path, size_t *len)
     long n;
     if (!f)
         return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 13 && fseek(f, 0, SEEK_SET) == 0 &&
-        (p = malloc((size_t)n)) && fread(p, 1, (size_t)n, f) != (size_t)n) {
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 13 && fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n)) &&
+        fread(p, 1, (size_t)n, f) != (size_t)n) {
         free(p);
         p = NULL;
     }
@@ -250,8 +248,8 @@ static int push_clips(const char *rw, char **files, int nfiles)
         while (pos + 15 <= len && !closed) {
             uint8_t type = p[pos];
             size_t n = (size_t)p[pos + 1] << 16 | (size_t)p[pos + 2] << 8 | p[pos + 3];
-            int64_t t = (int64_t)((uint32_t)p[pos + 7] << 24 | (uint32_t)p[pos + 4] << 16 |
-                                  (uint32_t)p[pos + 5] << 8 | p[pos + 6]);
+            int64_t t = (int64_t)((uint32_t)p[pos + 7] << 24 | (uint32_t)p[pos + 4] << 16 | (uint32_t)p[pos + 5] << 8 |
+                                  p[pos + 6]);
             const uint8_t *body = p + pos + 11;
             if (pos + 11 + n + 4 > len)
                 break;
@@ -355,8 +353,8 @@ int main(int argc, char **argv)
         pump(2000);
         if (closed && t_closed < 0)
             t_closed = mono_ms() - t0;
-        printf("rtmp_push preauth-big: %s after %lld ms, %zu bytes taken by the socket\n",
-               closed ? "closed" : "open", (long long)t_closed, sent);
+        printf("rtmp_push preauth-big: %s after %lld ms, %zu bytes taken by the socket\n", closed ? "closed" : "open",
+               (long long)t_closed, sent);
         close(fd);
         return closed && t_closed < 500 ? 0 : 1;
     }

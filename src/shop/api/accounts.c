@@ -26,8 +26,7 @@ int shop_accounts_create(shop_req *r)
         return shop_fail(r, SHOP_E_VALIDATION, "phone must be 6 to 15 digits, optionally after +");
     if ((rc = shop_db(r, &db)))
         return rc;
-    if (shop_account_create(db, r->arena, &in, &id, &f) < 0 ||
-        shop_account_json(db, id, &account, &f) < 0)
+    if (shop_account_create(db, r->arena, &in, &id, &f) < 0 || shop_account_json(db, id, &account, &f) < 0)
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 201, json_pack("{s:o}", "account", account));
 }

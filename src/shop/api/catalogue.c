@@ -154,8 +154,8 @@ int shop_catalogue_get(shop_req *r, const char *key, size_t keylen, unsigned lon
     pthread_rwlock_rdlock(&set->lock);
     for (size_t w = 0; w < CAT_WAYS; w++) {
         cat_entry *e = &set->way[w];
-        if (e->blob && e->hash == h && e->gen == *gen && e->expires_ms > now &&
-            e->blob->keylen == keylen && memcmp(e->blob->bytes, key, keylen) == 0) {
+        if (e->blob && e->hash == h && e->gen == *gen && e->expires_ms > now && e->blob->keylen == keylen &&
+            memcmp(e->blob->bytes, key, keylen) == 0) {
             hit = e->blob;
             atomic_fetch_add_explicit(&hit->refs, 1, memory_order_relaxed);
             break;
@@ -173,8 +173,8 @@ int shop_catalogue_get(shop_req *r, const char *key, size_t keylen, unsigned lon
 
 /* Stores data under key when gen is still current, replacing the same key,
  * else an empty or stale way, else the oldest; then replies 200 with it. */
-int shop_catalogue_put(shop_req *r, const char *key, size_t keylen, unsigned long long gen,
-                       const char *data, size_t len)
+int shop_catalogue_put(shop_req *r, const char *key, size_t keylen, unsigned long long gen, const char *data,
+                       size_t len)
 {
     struct shop_catalogue *cat = r->ctx ? r->ctx->catalogue : NULL;
     cat_blob *b = cat_blob_new(key, keylen, data, len);
@@ -188,8 +188,7 @@ int shop_catalogue_put(shop_req *r, const char *key, size_t keylen, unsigned lon
             cat_entry *victim = NULL;
             for (size_t w = 0; w < CAT_WAYS && !victim; w++) {
                 cat_entry *e = &set->way[w];
-                if (e->blob && e->hash == h && e->blob->keylen == keylen &&
-                    memcmp(e->blob->bytes, key, keylen) == 0)
+                if (e->blob && e->hash == h && e->blob->keylen == keylen && memcmp(e->blob->bytes, key, keylen) == 0)
                     victim = e;
             }
             for (size_t w = 0; w < CAT_WAYS && !victim; w++) {
@@ -238,8 +237,7 @@ void shop_catalogue_changed(shop_req *r)
     }
     reply = fl_kv_cmd(kv, "PUBLISH %s %s", CAT_CHANNEL, cat->origin);
     if (!reply || reply->type == REDIS_REPLY_ERROR)
-        fl_log(FL_LOG_WARN, "catalogue_publish_failed", "%s",
-               reply ? reply->str : "Redis unreachable");
+        fl_log(FL_LOG_WARN, "catalogue_publish_failed", "%s", reply ? reply->str : "Redis unreachable");
 out:
     if (reply)
         freeReplyObject(reply);
@@ -275,8 +273,8 @@ struct shop_catalogue *shop_catalogue_new(shop_ctx *ctx)
     cat->ttl_ms = ctx->cfg ? ctx->cfg->catalogue_cache_ms : 0;
     atomic_init(&cat->gen, 1);
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    snprintf(cat->origin, sizeof(cat->origin), "%ld-%lx-%lx", (long)getpid(),
-             (unsigned long)ts.tv_sec, (unsigned long)ts.tv_nsec);
+    snprintf(cat->origin, sizeof(cat->origin), "%ld-%lx-%lx", (long)getpid(), (unsigned long)ts.tv_sec,
+             (unsigned long)ts.tv_nsec);
     for (size_t s = 0; s < CAT_SETS; s++)
         pthread_rwlock_init(&cat->sets[s].lock, NULL);
 

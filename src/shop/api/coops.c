@@ -42,15 +42,13 @@ static int coop_parse(shop_req *r, int creating, shop_coop_in *in)
         json_t *v = json_object_get(r->body, f->key);
         in->has[i] = v != NULL;
         if (v && json_is_null(v) && !f->nullable)
-            return shop_fail(r, SHOP_E_VALIDATION, "%s %s", f->key,
-                             creating ? "is required" : "cannot be null");
+            return shop_fail(r, SHOP_E_VALIDATION, "%s %s", f->key, creating ? "is required" : "cannot be null");
         if ((creating || (v && !json_is_null(v))) &&
             (rc = shop_body_str(r, f->key, creating && f->required, f->min, f->max, &in->v[i])))
             return rc;
     }
     if (in->v[SHOP_CF_CREDIT_CODE] && !shop_credit_code_valid(in->v[SHOP_CF_CREDIT_CODE]))
-        return shop_fail(r, SHOP_E_VALIDATION,
-                         "credit_code must be 18 characters of digits and capital letters");
+        return shop_fail(r, SHOP_E_VALIDATION, "credit_code must be 18 characters of digits and capital letters");
     if (in->v[SHOP_CF_CONTACT_PHONE] && !shop_contact_phone_valid(in->v[SHOP_CF_CONTACT_PHONE]))
         return shop_fail(r, SHOP_E_VALIDATION, "contact_phone must be a phone number");
     return SHOP_OK;
@@ -59,8 +57,8 @@ static int coop_parse(shop_req *r, int creating, shop_coop_in *in)
 /* body[key] as a number in [min, max], printed with decimals places into
  * out (left "" when absent or null). *given: the key is there at all (null
  * included). */
-static int body_dec(shop_req *r, const char *key, int required, int nullable, double min,
-                    double max, int decimals, char out[24], long long *given)
+static int body_dec(shop_req *r, const char *key, int required, int nullable, double min, double max, int decimals,
+                    char out[24], long long *given)
 {
     json_t *v = json_object_get(r->body, key);
     double x;
@@ -81,8 +79,8 @@ static int body_dec(shop_req *r, const char *key, int required, int nullable, do
 
 /* body[key] as a string of min..max characters when given (or creating);
  * *given says which. */
-static int body_text(shop_req *r, const char *key, int creating, int nullable, size_t max,
-                     const char **out, long long *given)
+static int body_text(shop_req *r, const char *key, int creating, int nullable, size_t max, const char **out,
+                     long long *given)
 {
     json_t *v = json_object_get(r->body, key);
     *out = NULL;
@@ -98,10 +96,8 @@ static int base_parse(shop_req *r, int creating, shop_base_in *in)
     memset(in, 0, sizeof(*in));
     if ((rc = body_text(r, "name", creating, 0, 128, &in->name, &in->has_name)) ||
         (rc = body_text(r, "location", creating, 0, 255, &in->location, &in->has_location)) ||
-        (rc = body_text(r, "description", creating, 1, 10000, &in->description,
-                        &in->has_description)) ||
-        (rc = body_dec(r, "area_mu", creating, 0, 0.01, SHOP_BASE_AREA_MAX, 2, in->area,
-                       &in->has_area)) ||
+        (rc = body_text(r, "description", creating, 1, 10000, &in->description, &in->has_description)) ||
+        (rc = body_dec(r, "area_mu", creating, 0, 0.01, SHOP_BASE_AREA_MAX, 2, in->area, &in->has_area)) ||
         (rc = body_dec(r, "latitude", 0, 1, -90, 90, 6, in->lat, &in->has_lat)) ||
         (rc = body_dec(r, "longitude", 0, 1, -180, 180, 6, in->lon, &in->has_lon)))
         return rc;
@@ -110,8 +106,7 @@ static int base_parse(shop_req *r, int creating, shop_base_in *in)
 
 /* An account named by body "<prefix>login" (email or phone) or
  * "<prefix>account_id", exactly one of the two. *given: either was. */
-static int account_parse(shop_req *r, const char *prefix, int required, shop_account_ref *ref,
-                         int *given)
+static int account_parse(shop_req *r, const char *prefix, int required, shop_account_ref *ref, int *given)
 {
     const char *kid = fl_arena_printf(r->arena, "%saccount_id", prefix);
     const char *klogin = fl_arena_printf(r->arena, "%slogin", prefix);
@@ -215,11 +210,9 @@ int shop_coops_members_list(shop_req *r)
     json_t *out = NULL;
     long long id = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_query_page(r, 2, &pg)) ||
-        (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_query_page(r, 2, &pg)) || (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_coop_members_page(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &pg,
-                                &out, &f);
+    rc = shop_coop_members_page(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &pg, &out, &f);
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
 
@@ -236,8 +229,7 @@ int shop_coops_members_add(shop_req *r)
     if ((rc = shop_param_id(r, 0, &id)) || (rc = role_parse(r, &role)) ||
         (rc = account_parse(r, "", 1, &who, &given)) || (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_coop_member_add(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &who, role,
-                              &out, &f);
+    rc = shop_coop_member_add(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &who, role, &out, &f);
     return shop_reply_outcome(r, rc, 201, out, &f);
 }
 
@@ -250,11 +242,10 @@ int shop_coops_members_update(shop_req *r)
     const char *role = NULL;
     long long id = 0, member = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &member)) ||
-        (rc = role_parse(r, &role)) || (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &member)) || (rc = role_parse(r, &role)) ||
+        (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_coop_member_set_role(db, shop_auth_account(r), shop_auth_platform_admin(r), id,
-                                   member, role, &out, &f);
+    rc = shop_coop_member_set_role(db, shop_auth_account(r), shop_auth_platform_admin(r), id, member, role, &out, &f);
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
 
@@ -265,11 +256,9 @@ int shop_coops_members_remove(shop_req *r)
     fl_db *db = NULL;
     long long id = 0, member = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &member)) ||
-        (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &member)) || (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_coop_member_remove(db, shop_auth_account(r), shop_auth_platform_admin(r), id, member,
-                                 &f);
+    rc = shop_coop_member_remove(db, shop_auth_account(r), shop_auth_platform_admin(r), id, member, &f);
     return shop_reply_outcome(r, rc, 204, NULL, &f);
 }
 
@@ -284,8 +273,7 @@ int shop_coops_bases_list(shop_req *r)
     json_t *out = NULL;
     long long id = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_query_page(r, 1, &pg)) ||
-        (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_query_page(r, 1, &pg)) || (rc = shop_db(r, &db)))
         return rc;
     rc = shop_coop_bases_page(db, id, &pg, &out, &f);
     return shop_reply_outcome(r, rc, 200, out, &f);
@@ -303,8 +291,7 @@ int shop_coops_bases_create(shop_req *r)
     int rc;
     if ((rc = shop_param_id(r, 0, &id)) || (rc = base_parse(r, 1, &in)) || (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_coop_base_create(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &in, &out,
-                               &f);
+    rc = shop_coop_base_create(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &in, &out, &f);
     return shop_reply_outcome(r, rc, 201, out, &f);
 }
 
@@ -318,11 +305,10 @@ int shop_coops_bases_update(shop_req *r)
     json_t *out = NULL;
     long long id = 0, base_id = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &base_id)) ||
-        (rc = base_parse(r, 0, &in)) || (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &base_id)) || (rc = base_parse(r, 0, &in)) ||
+        (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_coop_base_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, base_id,
-                               &in, &out, &f);
+    rc = shop_coop_base_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, base_id, &in, &out, &f);
     /* product JSON carries the base's name */
     if (rc == SHOP_OK)
         shop_catalogue_changed(r);

@@ -67,45 +67,45 @@ int shop_epcis_get(shop_req *r)
     gtin = S(product, "gtin");
     epc_class = gtin ? fl_arena_printf(r->arena, "https://id.gs1.org/01/%s/10/%s", gtin, code)
                      : fl_arena_printf(r->arena, "%s/t/%s", pb, code);
-    location = json_is_object(base)
-                   ? fl_arena_printf(r->arena, "%s/api/v1/coops/%lld/bases/%lld", pb,
-                                     (long long)json_integer_value(json_object_get(
-                                         json_object_get(doc, "cooperative"), "id")),
-                                     (long long)json_integer_value(json_object_get(base, "id")))
-                   : fl_arena_printf(r->arena, "%s/api/v1/coops/%lld", pb,
-                                     (long long)json_integer_value(json_object_get(
-                                         json_object_get(doc, "cooperative"), "id")));
+    location =
+        json_is_object(base)
+            ? fl_arena_printf(r->arena, "%s/api/v1/coops/%lld/bases/%lld", pb,
+                              (long long)json_integer_value(json_object_get(json_object_get(doc, "cooperative"), "id")),
+                              (long long)json_integer_value(json_object_get(base, "id")))
+            : fl_arena_printf(
+                  r->arena, "%s/api/v1/coops/%lld", pb,
+                  (long long)json_integer_value(json_object_get(json_object_get(doc, "cooperative"), "id")));
     if (json_is_object(base) && S(base, "latitude") && S(base, "longitude"))
         read_point = fl_arena_printf(r->arena, "geo:%s,%s", S(base, "latitude"), S(base, "longitude"));
     else
         read_point = location;
 
     certs = json_object_get(doc, "certificates");
-    json_array_foreach(certs, i, ev) {
+    json_array_foreach(certs, i, ev)
+    {
         if (!cert_uris)
             cert_uris = json_array();
-        json_array_append_new(cert_uris, json_string(fl_arena_printf(
-                                             r->arena, "%s/api/v1/certificates/%lld", pb,
-                                             (long long)json_integer_value(json_object_get(ev, "id")))));
+        json_array_append_new(cert_uris,
+                              json_string(fl_arena_printf(r->arena, "%s/api/v1/certificates/%lld", pb,
+                                                          (long long)json_integer_value(json_object_get(ev, "id")))));
     }
 
     events = json_array();
     list = json_object_get(doc, "events");
-    json_array_foreach(list, i, ev) {
+    json_array_foreach(list, i, ev)
+    {
         const char *kind = S(ev, "kind");
         size_t k = 0;
         json_t *e;
         while (k < sizeof(CBV) / sizeof(CBV[0]) - 1 && strcmp(CBV[k].kind, kind) != 0)
             k++;
-        e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:I}],s:s,s:s,s:{s:s}}", "type", "ObjectEvent",
-                      "eventID",
+        e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:I}],s:s,s:s,s:{s:s}}", "type", "ObjectEvent", "eventID",
                       fl_arena_printf(r->arena, "%s/api/v1/trace/%s#event-%lld", pb, code,
                                       (long long)json_integer_value(json_object_get(ev, "seq"))),
                       "eventTime", S(ev, "occurred_at"), "eventTimeZoneOffset", EPCIS_TZ, "action",
                       i == 0 ? "ADD" : "OBSERVE", "quantityList", "epcClass", epc_class, "quantity",
-                      json_integer_value(json_object_get(json_object_get(doc, "lot"), "quantity")),
-                      "bizStep", CBV[k].biz_step, "disposition", CBV[k].disposition, "readPoint",
-                      "id", read_point);
+                      json_integer_value(json_object_get(json_object_get(doc, "lot"), "quantity")), "bizStep",
+                      CBV[k].biz_step, "disposition", CBV[k].disposition, "readPoint", "id", read_point);
         if (CBV[k].at_base)
             json_object_set_new(e, "bizLocation", json_pack("{s:s}", "id", location));
         if (cert_uris)
@@ -122,9 +122,8 @@ int shop_epcis_get(shop_req *r)
     fl_time_format((long long)time(NULL), now);
     out = json_pack("{s:[s,{s:s}],s:s,s:s,s:s,s:s,s:{s:o}}", "@context", EPCIS_CONTEXT, "farmlive",
                     fl_arena_printf(r->arena, "%s/ns/trace#", pb), "id",
-                    fl_arena_printf(r->arena, "%s/api/v1/trace/%s/epcis", pb, code), "type",
-                    "EPCISDocument", "schemaVersion", "2.0", "creationDate", now, "epcisBody",
-                    "eventList", events);
+                    fl_arena_printf(r->arena, "%s/api/v1/trace/%s/epcis", pb, code), "type", "EPCISDocument",
+                    "schemaVersion", "2.0", "creationDate", now, "epcisBody", "eventList", events);
     json_decref(cert_uris);
     json_decref(doc);
     return shop_reply_json(r, 200, out);

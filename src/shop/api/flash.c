@@ -50,7 +50,9 @@ static json_t *sale_json(const shop_flash_sale *s, long long left)
                      s->spec, "unit", s->unit, "price_fen", s->price_fen, "quantity", s->quantity, "sold", s->sold,
                      "remaining", left, "per_buyer_limit", s->limit, "mode", s->rowlock ? "rowlock" : "redis",
                      "starts_at", starts, "ends_at", ends, "state",
-                     s->ended ? "ended" : s->started ? "active" : "upcoming");
+                     s->ended     ? "ended"
+                     : s->started ? "active"
+                                  : "upcoming");
 }
 
 int shop_flash_sales_get(shop_req *r)

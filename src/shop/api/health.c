@@ -11,8 +11,8 @@ int shop_health_get(shop_req *r)
         json_object_set_new(body, "error",
                             json_pack("{s:s,s:s}", "code", "dependency_down", "message",
                                       !db_ok && !kv_ok ? "MariaDB and Redis are down"
-                                      : !db_ok        ? "MariaDB is down"
-                                                      : "Redis is down"));
+                                      : !db_ok         ? "MariaDB is down"
+                                                       : "Redis is down"));
         shop_add_header(r, "Retry-After", "2");
     }
     return shop_reply_json(r, (db_ok && kv_ok) ? 200 : 503, body);

@@ -37,9 +37,8 @@ static int internal_auth(shop_req *r)
     unsigned char a[crypto_hash_sha256_BYTES], b[crypto_hash_sha256_BYTES];
 
     if (!want[0])
-        return shop_fail(
-            r, SHOP_E_UNAVAILABLE,
-            "not configured: FARMLIVE_INTERNAL_SECRET is empty, the internal API is off");
+        return shop_fail(r, SHOP_E_UNAVAILABLE,
+                         "not configured: FARMLIVE_INTERNAL_SECRET is empty, the internal API is off");
     if (!got || !got[0])
         return shop_fail(r, SHOP_E_UNAUTHORIZED, "X-Internal-Secret is missing");
     /* Hash both so the comparison takes the same time whatever the lengths. */
@@ -51,8 +50,7 @@ static int internal_auth(shop_req *r)
 }
 
 /* Applies op to the session named by `lookup` (a stream key for publish). */
-static int change(shop_req *r, enum shop_live_op op, const char *lookup, const char *ip,
-                  shop_live_change *ch)
+static int change(shop_req *r, enum shop_live_op op, const char *lookup, const char *ip, shop_live_change *ch)
 {
     shop_fault f;
     fl_db *db = NULL;
@@ -79,8 +77,8 @@ int shop_live_internal_publish(shop_req *r)
     if ((rc = change(r, SHOP_LIVE_PUBLISH, key, ip && ip[0] ? ip : NULL, &ch)) < 0)
         return rc;
     return shop_reply_json(r, 200,
-                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to,
-                                     "reconnect", strcmp(ch.from, "created") != 0));
+                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to, "reconnect",
+                                     strcmp(ch.from, "created") != 0));
 }
 
 /* unpublish and ended: {"live_id"} -> 200 {"live_id","status","changed"}. */
@@ -97,8 +95,8 @@ static int internal_by_id(shop_req *r, enum shop_live_op op)
     if ((rc = change(r, op, id, NULL, &ch)) < 0)
         return rc;
     return shop_reply_json(r, 200,
-                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to,
-                                     "changed", ch.changed && strcmp(ch.from, ch.to) != 0));
+                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to, "changed",
+                                     ch.changed && strcmp(ch.from, ch.to) != 0));
 }
 
 int shop_live_internal_unpublish(shop_req *r)
@@ -128,8 +126,8 @@ int shop_live_create(shop_req *r)
         return rc;
     if ((rc = shop_db(r, &db)) < 0)
         return rc;
-    if (shop_live_open(r->ctx, db, r->session->account_id, r->session->platform_admin, coop_id,
-                       title, &out, &f) != SHOP_OK)
+    if (shop_live_open(r->ctx, db, r->session->account_id, r->session->platform_admin, coop_id, title, &out, &f) !=
+        SHOP_OK)
         return shop_fail_fault(r, &f);
     shop_add_header(r, "Cache-Control", "no-store");
     return shop_reply_json(r, 201, out);
@@ -209,8 +207,7 @@ static int events_answer(shop_req *r, void *arg)
         memcpy(text + n, v.events[i]->data, v.events[i]->data_len);
         n += v.events[i]->data_len;
     }
-    n += (size_t)snprintf(text + n, cap - n,
-                          "],\"last_seq\":%lld,\"subscribed\":%s,\"truncated\":%s}", v.last_seq,
+    n += (size_t)snprintf(text + n, cap - n, "],\"last_seq\":%lld,\"subscribed\":%s,\"truncated\":%s}", v.last_seq,
                           v.subscribed ? "true" : "false", v.truncated ? "true" : "false");
     return shop_reply_raw(r, 200, "application/json; charset=utf-8", text, n);
 }

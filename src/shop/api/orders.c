@@ -155,8 +155,9 @@ static int list_query(shop_req *r, shop_order_query *q)
     int rc;
     q->status = NULL;
     if (s && !(q->status = shop_order_status(s)))
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "status must be one of pending_payment, paid, confirmed, shipped, "
-                                                "delivered, completed, cancelled, refunded");
+        return shop_fail(r, SHOP_E_BAD_REQUEST,
+                         "status must be one of pending_payment, paid, confirmed, shipped, "
+                         "delivered, completed, cancelled, refunded");
     if ((rc = shop_query_page(r, 1, &pg)) < 0)
         return rc;
     q->before = pg.after[0];

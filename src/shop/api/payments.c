@@ -76,6 +76,7 @@ int shop_payments_notify(shop_req *r)
         return err;
     if (shop_order_pay(db, &p, &duplicate, status, &f) < 0)
         return shop_fail_fault(r, &f);
-    return shop_reply_json(r, 200, json_pack("{s:s,s:I,s:s}", "result", duplicate ? "duplicate" : "paid", "order_id",
-                                             p.order_id, "status", status));
+    return shop_reply_json(r, 200,
+                           json_pack("{s:s,s:I,s:s}", "result", duplicate ? "duplicate" : "paid", "order_id",
+                                     p.order_id, "status", status));
 }

@@ -36,8 +36,8 @@
 /* obj[key] as a string of min..max characters. *present tells whether the
  * key was there (null included); *out is NULL when absent or null, null being
  * accepted only when nullable. Fails 422 naming where+key. */
-static int field_str(shop_req *r, json_t *obj, const char *where, const char *key, int required,
-                     int nullable, size_t min, size_t max, const char **out, int *present)
+static int field_str(shop_req *r, json_t *obj, const char *where, const char *key, int required, int nullable,
+                     size_t min, size_t max, const char **out, int *present)
 {
     json_t *v = json_object_get(obj, key);
     long n;
@@ -54,17 +54,15 @@ static int field_str(shop_req *r, json_t *obj, const char *where, const char *ke
     if (!json_is_string(v))
         return shop_fail(r, SHOP_E_VALIDATION, "%s%s must be a string", where, key);
     n = shop_utf8_chars(json_string_value(v), json_string_length(v));
-    if (n < 0 || (size_t)n < min || (size_t)n > max ||
-        strlen(json_string_value(v)) != json_string_length(v))
-        return shop_fail(r, SHOP_E_VALIDATION, "%s%s must be %zu to %zu characters long", where,
-                         key, min, max);
+    if (n < 0 || (size_t)n < min || (size_t)n > max || strlen(json_string_value(v)) != json_string_length(v))
+        return shop_fail(r, SHOP_E_VALIDATION, "%s%s must be %zu to %zu characters long", where, key, min, max);
     *out = json_string_value(v);
     return SHOP_OK;
 }
 
 /* obj[key] as an integer in [min, max]; null counts as absent. */
-static int field_int(shop_req *r, json_t *obj, const char *where, const char *key, int required,
-                     long long min, long long max, long long *out, int *present)
+static int field_int(shop_req *r, json_t *obj, const char *where, const char *key, int required, long long min,
+                     long long max, long long *out, int *present)
 {
     json_t *v = json_object_get(obj, key);
     if (present)
@@ -77,14 +75,12 @@ static int field_int(shop_req *r, json_t *obj, const char *where, const char *ke
     if (!json_is_integer(v))
         return shop_fail(r, SHOP_E_VALIDATION, "%s%s must be an integer", where, key);
     if (json_integer_value(v) < min || json_integer_value(v) > max)
-        return shop_fail(r, SHOP_E_VALIDATION, "%s%s must be between %lld and %lld", where, key,
-                         min, max);
+        return shop_fail(r, SHOP_E_VALIDATION, "%s%s must be between %lld and %lld", where, key, min, max);
     *out = json_integer_value(v);
     return SHOP_OK;
 }
 
-static int field_bool(shop_req *r, json_t *obj, const char *where, const char *key, long long *out,
-                      int *present)
+static int field_bool(shop_req *r, json_t *obj, const char *where, const char *key, long long *out, int *present)
 {
     json_t *v = json_object_get(obj, key);
     *present = v != NULL;
@@ -107,16 +103,13 @@ static int sku_parse(shop_req *r, json_t *obj, const char *where, int creating, 
         return shop_fail(r, SHOP_E_VALIDATION, "%s must be an object", *where ? where : "body");
     if ((rc = field_str(r, obj, where, "spec", creating, 0, 1, 64, &s->spec, &s->has_spec)) ||
         (rc = field_str(r, obj, where, "unit", creating, 0, 1, 16, &s->unit, &s->has_unit)) ||
-        (rc = field_int(r, obj, where, "price_fen", creating, 1, PRODUCTS_U32_MAX, &s->price_fen,
-                        &s->has_price)) ||
-        (rc = field_int(r, obj, where, "weight_g", creating, 1, PRODUCTS_U32_MAX, &s->weight_g,
-                        &s->has_weight)) ||
+        (rc = field_int(r, obj, where, "price_fen", creating, 1, PRODUCTS_U32_MAX, &s->price_fen, &s->has_price)) ||
+        (rc = field_int(r, obj, where, "weight_g", creating, 1, PRODUCTS_U32_MAX, &s->weight_g, &s->has_weight)) ||
         (rc = field_str(r, obj, where, "gtin", 0, 1, 0, 14, &s->gtin, &s->has_gtin)) ||
         (rc = field_bool(r, obj, where, "active", &s->active, &s->has_active)))
         return rc;
     if (s->gtin && !shop_gtin14_valid(s->gtin))
-        return shop_fail(r, SHOP_E_VALIDATION,
-                         "%sgtin must be 14 digits ending in a valid GS1 check digit", where);
+        return shop_fail(r, SHOP_E_VALIDATION, "%sgtin must be 14 digits ending in a valid GS1 check digit", where);
     return SHOP_OK;
 }
 
@@ -129,8 +122,7 @@ static int images_parse(shop_req *r, json_t *arr, shop_product_in *in)
     if (json_is_null(arr))
         return SHOP_OK;
     if (!json_is_array(arr) || json_array_size(arr) > SHOP_PRODUCT_IMAGES_MAX)
-        return shop_fail(r, SHOP_E_VALIDATION, "images must be an array of at most %d images",
-                         SHOP_PRODUCT_IMAGES_MAX);
+        return shop_fail(r, SHOP_E_VALIDATION, "images must be an array of at most %d images", SHOP_PRODUCT_IMAGES_MAX);
     in->nimages = json_array_size(arr);
     in->images = fl_arena_alloc(r->arena, (in->nimages + 1) * sizeof(*in->images));
     for (size_t i = 0; i < in->nimages; i++) {
@@ -142,8 +134,7 @@ static int images_parse(shop_req *r, json_t *arr, shop_product_in *in)
             (rc = field_str(r, img, where, "alt", 0, 1, 0, 255, &in->images[i].alt, NULL)))
             return rc;
         if (!shop_image_url_valid(in->images[i].url))
-            return shop_fail(r, SHOP_E_VALIDATION, "%surl must start with http://, https:// or /",
-                             where);
+            return shop_fail(r, SHOP_E_VALIDATION, "%surl must start with http://, https:// or /", where);
     }
     return SHOP_OK;
 }
@@ -151,10 +142,8 @@ static int images_parse(shop_req *r, json_t *arr, shop_product_in *in)
 static int skus_parse(shop_req *r, json_t *arr, shop_product_in *in)
 {
     int rc;
-    if (!json_is_array(arr) || json_array_size(arr) < 1 ||
-        json_array_size(arr) > SHOP_PRODUCT_SKUS_MAX)
-        return shop_fail(r, SHOP_E_VALIDATION, "skus must be an array of 1..%d SKUs",
-                         SHOP_PRODUCT_SKUS_MAX);
+    if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > SHOP_PRODUCT_SKUS_MAX)
+        return shop_fail(r, SHOP_E_VALIDATION, "skus must be an array of 1..%d SKUs", SHOP_PRODUCT_SKUS_MAX);
     in->nskus = json_array_size(arr);
     in->skus = fl_arena_alloc(r->arena, in->nskus * sizeof(*in->skus));
     for (size_t i = 0; i < in->nskus; i++) {
@@ -173,15 +162,11 @@ static int product_parse(shop_req *r, int creating, shop_product_in *in)
     json_t *v;
     int rc;
     memset(in, 0, sizeof(*in));
-    if ((rc = field_int(r, body, "", "coop_id", creating, 1, LLONG_MAX, &in->coop_id,
-                        &in->has_coop)) ||
-        (rc = field_str(r, body, "", "name_zh", creating, 0, 1, 128, &in->name_zh,
-                        &in->has_name_zh)) ||
+    if ((rc = field_int(r, body, "", "coop_id", creating, 1, LLONG_MAX, &in->coop_id, &in->has_coop)) ||
+        (rc = field_str(r, body, "", "name_zh", creating, 0, 1, 128, &in->name_zh, &in->has_name_zh)) ||
         (rc = field_str(r, body, "", "name_en", 0, 1, 1, 128, &in->name_en, &in->has_name_en)) ||
-        (rc = field_str(r, body, "", "category", creating, 0, 1, 32, &in->category,
-                        &in->has_category)) ||
-        (rc = field_str(r, body, "", "description", 0, 1, 0, 10000, &in->description,
-                        &in->has_description)) ||
+        (rc = field_str(r, body, "", "category", creating, 0, 1, 32, &in->category, &in->has_category)) ||
+        (rc = field_str(r, body, "", "description", 0, 1, 0, 10000, &in->description, &in->has_description)) ||
         (rc = field_str(r, body, "", "status", 0, 0, 1, 16, &in->status, &in->has_status)))
         return rc;
     if (in->status && !shop_product_status_valid(in->status, creating))
@@ -189,8 +174,7 @@ static int product_parse(shop_req *r, int creating, shop_product_in *in)
                          creating ? "draft or listed" : "draft, listed or delisted");
     v = json_object_get(body, "base_id");
     in->has_base = v != NULL;
-    if (v && !json_is_null(v) &&
-        (rc = field_int(r, body, "", "base_id", 1, 1, LLONG_MAX, &in->base_id, NULL)))
+    if (v && !json_is_null(v) && (rc = field_int(r, body, "", "base_id", 1, 1, LLONG_MAX, &in->base_id, NULL)))
         return rc;
     if ((v = json_object_get(body, "images")) && (rc = images_parse(r, v, in)))
         return rc;
@@ -236,8 +220,7 @@ static int list_parse(shop_req *r, shop_product_query *q)
         else
             return shop_fail(r, SHOP_E_BAD_REQUEST, "certified must be true or false");
     }
-    if ((rc = query_text(r, "category", 32, &q->category)) ||
-        (rc = query_text(r, "q", SHOP_PRODUCT_Q_MAX, &q->q)))
+    if ((rc = query_text(r, "category", 32, &q->category)) || (rc = query_text(r, "q", SHOP_PRODUCT_Q_MAX, &q->q)))
         return rc;
     return SHOP_OK;
 }
@@ -257,10 +240,9 @@ int shop_products_list(shop_req *r)
 
     if ((rc = list_parse(r, &q)))
         goto out;
-    key = fl_arena_printf(r->arena, "%zu:%s|%zu:%s|%lld|%d|%lld|%llx", q.q ? strlen(q.q) : 0,
-                          q.q ? q.q : "", q.category ? strlen(q.category) : 0,
-                          q.category ? q.category : "", q.coop, q.certified, q.page.limit,
-                          (unsigned long long)q.page.after[0]);
+    key = fl_arena_printf(r->arena, "%zu:%s|%zu:%s|%lld|%d|%lld|%llx", q.q ? strlen(q.q) : 0, q.q ? q.q : "",
+                          q.category ? strlen(q.category) : 0, q.category ? q.category : "", q.coop, q.certified,
+                          q.page.limit, (unsigned long long)q.page.after[0]);
     keylen = strlen(key);
     if (shop_catalogue_get(r, key, keylen, &gen)) {
         rc = SHOP_OK;
@@ -327,11 +309,9 @@ int shop_products_update(shop_req *r)
     json_t *out = NULL;
     long long id = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &id)) || (rc = product_parse(r, 0, &in)) ||
-        (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = product_parse(r, 0, &in)) || (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_product_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &in, &out,
-                             &f);
+    rc = shop_product_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &in, &out, &f);
     if (rc == SHOP_OK)
         shop_catalogue_changed(r);
     return shop_reply_outcome(r, rc, 200, out, &f);
@@ -362,8 +342,7 @@ int shop_products_sku_create(shop_req *r)
     json_t *out = NULL;
     long long id = 0;
     int rc;
-    if ((rc = shop_param_id(r, 0, &id)) || (rc = sku_parse(r, r->body, "", 1, &s)) ||
-        (rc = shop_db(r, &db)))
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = sku_parse(r, r->body, "", 1, &s)) || (rc = shop_db(r, &db)))
         return rc;
     rc = shop_sku_create(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &s, &out, &f);
     if (rc == SHOP_OK)
@@ -384,8 +363,7 @@ int shop_products_sku_update(shop_req *r)
     if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &sku_id)) ||
         (rc = sku_parse(r, r->body, "", 0, &s)) || (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_sku_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, sku_id, &s,
-                         &out, &f);
+    rc = shop_sku_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, sku_id, &s, &out, &f);
     if (rc == SHOP_OK)
         shop_catalogue_changed(r);
     return shop_reply_outcome(r, rc, 200, out, &f);

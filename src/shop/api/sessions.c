@@ -25,23 +25,20 @@ int shop_sessions_create(shop_req *r)
     int platform_admin = 0, rc;
 
     if ((rc = shop_body_str(r, "login", 1, 1, 254, &login)) ||
-        (rc = shop_body_str(r, "password", 1, 1, 128, &password)) || (rc = shop_kv(r, &kv)) ||
-        (rc = shop_db(r, &db)))
+        (rc = shop_body_str(r, "password", 1, 1, 128, &password)) || (rc = shop_kv(r, &kv)) || (rc = shop_db(r, &db)))
         return rc;
-    if (shop_login_check(db, kv, cfg, r->arena, login, password, r->client_ip, &id, &platform_admin,
-                         &f) < 0)
+    if (shop_login_check(db, kv, cfg, r->arena, login, password, r->client_ip, &id, &platform_admin, &f) < 0)
         return shop_fail_fault(r, &f);
     if ((rc = shop_auth_session_create(r, id, platform_admin, token, csrf)))
         return rc;
     shop_carts_merge_guest(r, id); /* a guest cart joins the account's cart */
     if (shop_account_json(db, id, &account, &f) < 0)
         return shop_fail_fault(r, &f);
-    cookie = fl_arena_printf(r->arena, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
-                             SHOP_SESSION_COOKIE, token, cfg->session_ttl,
-                             cfg->cookie_secure ? "; Secure" : "");
+    cookie = fl_arena_printf(r->arena, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s", SHOP_SESSION_COOKIE,
+                             token, cfg->session_ttl, cfg->cookie_secure ? "; Secure" : "");
     shop_add_header(r, "Set-Cookie", cookie);
-    body = json_pack("{s:s,s:s,s:i,s:o}", "token", token, "csrf_token", csrf, "expires_in",
-                     cfg->session_ttl, "account", account);
+    body = json_pack("{s:s,s:s,s:i,s:o}", "token", token, "csrf_token", csrf, "expires_in", cfg->session_ttl, "account",
+                     account);
     sodium_memzero(token, sizeof(token));
     return shop_reply_json(r, 200, body);
 }
@@ -52,8 +49,7 @@ int shop_sessions_delete(shop_req *r)
     if (rc)
         return rc;
     shop_add_header(r, "Set-Cookie",
-                    fl_arena_printf(r->arena, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
-                                    SHOP_SESSION_COOKIE,
+                    fl_arena_printf(r->arena, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s", SHOP_SESSION_COOKIE,
                                     r->ctx->cfg->cookie_secure ? "; Secure" : ""));
     return shop_reply_empty(r, 204);
 }

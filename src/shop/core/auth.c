@@ -191,8 +191,8 @@ int shop_auth_session_create(shop_req *r, long long account_id, int platform_adm
     snprintf(ttl, sizeof(ttl), "%d", r->ctx->cfg->session_ttl);
     snprintf(id, sizeof(id), "%lld", account_id);
     snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-    redisReply *rep = fl_kv_cmd(kv, "EVAL %s 1 %s %s %s %s %s %s", create_lua, key, id, platform_admin ? "1" : "0",
-                                csrf, ttl, now);
+    redisReply *rep =
+        fl_kv_cmd(kv, "EVAL %s 1 %s %s %s %s %s %s", create_lua, key, id, platform_admin ? "1" : "0", csrf, ttl, now);
     int ok = rep && rep->type == REDIS_REPLY_INTEGER;
     if (rep && !ok)
         fl_log(FL_LOG_ERROR, "redis_error", "session create: %s", rep->type == REDIS_REPLY_ERROR ? rep->str : "?");

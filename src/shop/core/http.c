@@ -262,8 +262,8 @@ int shop_body_str(shop_req *r, const char *key, int required, size_t min, size_t
     return SHOP_OK;
 }
 
-int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max,
-                  long long *out, int *present)
+int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max, long long *out,
+                  int *present)
 {
     json_t *v = r->body ? json_object_get(r->body, key) : NULL;
     if (present)

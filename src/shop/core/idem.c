@@ -26,9 +26,8 @@
 #define IDEM_KEY_MAX 255
 #define IDEM_PARAM_MAX (64 * 1024 * 1024) /* one INSERT's keys */
 
-static const char IDEM_GET_SQL[] =
-    "SELECT request_hash, status_code, response FROM idempotency_keys "
-    "WHERE account_id = ? AND scope = ? AND idem_key = ?";
+static const char IDEM_GET_SQL[] = "SELECT request_hash, status_code, response FROM idempotency_keys "
+                                   "WHERE account_id = ? AND scope = ? AND idem_key = ?";
 enum { IG_HASH, IG_STATUS, IG_RESPONSE };
 /* The one INSERT of answers: the keys as a JSON array, one object each. */
 static const char IDEM_PUT_SQL[] =
@@ -169,8 +168,8 @@ int shop_idem_fail(shop_req *r, const shop_idem *k, int err, const char *code, c
     va_start(ap, fmt);
     char *msg = fl_arena_vprintf(r->arena, fmt, ap);
     va_end(ap);
-    json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code ? code : shop_err_code(err), "message",
-                             msg, "request_id", r->request_id);
+    json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code ? code : shop_err_code(err), "message", msg,
+                             "request_id", r->request_id);
     return shop_idem_reply(r, k, shop_err_status(err), body);
 }
 
@@ -179,8 +178,8 @@ int shop_idem_purge(shop_ctx *ctx)
     fl_db *db = NULL;
     if (fl_db_acquire(ctx->db, &db) != FL_DB_OK)
         return -1;
-    int rc = fl_db_exec(db, "DELETE FROM idempotency_keys WHERE created_at < NOW(3) - INTERVAL 48 HOUR LIMIT 10000",
-                        "");
+    int rc =
+        fl_db_exec(db, "DELETE FROM idempotency_keys WHERE created_at < NOW(3) - INTERVAL 48 HOUR LIMIT 10000", "");
     fl_db_release(db);
     return rc == FL_DB_OK ? 0 : -1;
 }

@@ -46,8 +46,8 @@ static int is_noscript(const redisReply *rep)
  * whose script Redis would not load gets NULL (the last script that failed
  * to load is not tried again this pass). FL_KV_OK, or FL_KV_EDOWN with the replies read before the
  * connection failed, the rest NULL. want[] is left 2 for what was sent. */
-static int send_wanted(fl_kv *kv, shop_kvbatch_item **items, char *want, size_t n, redisReply **reps,
-                       fl_kv_cmdv *cmds, redisReply **got)
+static int send_wanted(fl_kv *kv, shop_kvbatch_item **items, char *want, size_t n, redisReply **reps, fl_kv_cmdv *cmds,
+                       redisReply **got)
 {
     const shop_kvbatch_script *failed = NULL; /* its load failed in this pass */
     int m = 0;

@@ -82,7 +82,7 @@ int shop_metrics_get(shop_req *r)
     unsigned long long waits;
 
     fl_buf_printf(&b, "# HELP farmlive_http_requests_total Requests answered, by route and status.\n"
-            "# TYPE farmlive_http_requests_total counter\n");
+                      "# TYPE farmlive_http_requests_total counter\n");
     for (size_t i = 0; i <= shop_routes_count; i++) {
         route_label(i, label, sizeof(label));
         for (size_t s = 0; s < NSTATUS; s++) {
@@ -96,7 +96,7 @@ int shop_metrics_get(shop_req *r)
         }
     }
     fl_buf_printf(&b, "# HELP farmlive_http_request_duration_seconds Time from first byte to the reply being queued.\n"
-            "# TYPE farmlive_http_request_duration_seconds histogram\n");
+                      "# TYPE farmlive_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= shop_routes_count; i++) {
         unsigned long long cum = 0;
         unsigned long long total = 0;
@@ -108,27 +108,38 @@ int shop_metrics_get(shop_req *r)
         for (size_t k = 0; k <= NBUCKET; k++) {
             cum += atomic_load_explicit(&metrics[i].bucket[k], memory_order_relaxed);
             if (k < NBUCKET)
-                fl_buf_printf(&b, "farmlive_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", label, buckets[k], cum);
+                fl_buf_printf(&b, "farmlive_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", label,
+                              buckets[k], cum);
             else
                 fl_buf_printf(&b, "farmlive_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", label, cum);
         }
         fl_buf_printf(&b, "farmlive_http_request_duration_seconds_sum{%s} %.6f\n", label,
-            (double)atomic_load_explicit(&metrics[i].sum_us, memory_order_relaxed) / 1e6);
+                      (double)atomic_load_explicit(&metrics[i].sum_us, memory_order_relaxed) / 1e6);
         fl_buf_printf(&b, "farmlive_http_request_duration_seconds_count{%s} %llu\n", label, cum);
     }
-    fl_buf_printf(&b, "# HELP farmlive_http_requests_in_flight Requests being processed.\n"
-            "# TYPE farmlive_http_requests_in_flight gauge\nfarmlive_http_requests_in_flight %lld\n",
-        (long long)atomic_load(&inflight_now));
+    fl_buf_printf(&b,
+                  "# HELP farmlive_http_requests_in_flight Requests being processed.\n"
+                  "# TYPE farmlive_http_requests_in_flight gauge\nfarmlive_http_requests_in_flight %lld\n",
+                  (long long)atomic_load(&inflight_now));
     fl_db_pool_stats(r->ctx->db, &size, &in_use, &waits);
-    fl_buf_printf(&b, "# HELP farmlive_pool_connections Connections in each pool.\n# TYPE farmlive_pool_connections gauge\n"
-            "farmlive_pool_connections{pool=\"mariadb\"} %d\n", size);
-    fl_buf_printf(&b, "# HELP farmlive_pool_in_use Connections handed out.\n# TYPE farmlive_pool_in_use gauge\n"
-            "farmlive_pool_in_use{pool=\"mariadb\"} %d\n", in_use);
-    fl_buf_printf(&b, "# HELP farmlive_pool_waits_total Acquires that had to wait.\n# TYPE farmlive_pool_waits_total counter\n"
-            "farmlive_pool_waits_total{pool=\"mariadb\"} %llu\n", waits);
+    fl_buf_printf(&b,
+                  "# HELP farmlive_pool_connections Connections in each pool.\n# TYPE farmlive_pool_connections gauge\n"
+                  "farmlive_pool_connections{pool=\"mariadb\"} %d\n",
+                  size);
+    fl_buf_printf(&b,
+                  "# HELP farmlive_pool_in_use Connections handed out.\n# TYPE farmlive_pool_in_use gauge\n"
+                  "farmlive_pool_in_use{pool=\"mariadb\"} %d\n",
+                  in_use);
+    fl_buf_printf(
+        &b,
+        "# HELP farmlive_pool_waits_total Acquires that had to wait.\n# TYPE farmlive_pool_waits_total counter\n"
+        "farmlive_pool_waits_total{pool=\"mariadb\"} %llu\n",
+        waits);
     fl_kv_pool_stats(r->ctx->kv, &size, &in_use, &waits);
-    fl_buf_printf(&b, "farmlive_pool_connections{pool=\"redis\"} %d\nfarmlive_pool_in_use{pool=\"redis\"} %d\n"
-            "farmlive_pool_waits_total{pool=\"redis\"} %llu\n", size, in_use, waits);
+    fl_buf_printf(&b,
+                  "farmlive_pool_connections{pool=\"redis\"} %d\nfarmlive_pool_in_use{pool=\"redis\"} %d\n"
+                  "farmlive_pool_waits_total{pool=\"redis\"} %llu\n",
+                  size, in_use, waits);
 
     fl_arena_defer(r->arena, free_buf, b.p);
     return shop_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);

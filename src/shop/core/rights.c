@@ -15,8 +15,8 @@ static int role_of(const char *s)
     return strcmp(s, "coop_admin") == 0 ? SHOP_MEMBER_ADMIN : SHOP_MEMBER_FARMER;
 }
 
-int shop_rights_decide(long long account_id, int platform_admin, int role, int min_role,
-                       long long coop_id, shop_fault *f)
+int shop_rights_decide(long long account_id, int platform_admin, int role, int min_role, long long coop_id,
+                       shop_fault *f)
 {
     if (min_role == SHOP_MEMBER_NONE)
         return SHOP_OK;
@@ -28,8 +28,7 @@ int shop_rights_decide(long long account_id, int platform_admin, int role, int m
                           min_role == SHOP_MEMBER_ADMIN ? "an admin" : "a member", coop_id);
 }
 
-int shop_rights_member_role(fl_db *db, long long coop_id, long long account_id, int *role,
-                            shop_fault *f)
+int shop_rights_member_role(fl_db *db, long long coop_id, long long account_id, int *role, shop_fault *f)
 {
     enum { MR_ROLE };
     fl_rows *rows = NULL;
@@ -37,9 +36,8 @@ int shop_rights_member_role(fl_db *db, long long coop_id, long long account_id, 
     *role = SHOP_MEMBER_NONE;
     if (account_id <= 0)
         return SHOP_OK;
-    rc =
-        fl_db_query(db, &rows, "SELECT role FROM coop_members WHERE coop_id = ? AND account_id = ?",
-                    "ii", coop_id, account_id);
+    rc = fl_db_query(db, &rows, "SELECT role FROM coop_members WHERE coop_id = ? AND account_id = ?", "ii", coop_id,
+                     account_id);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     *role = role_of(fl_rows_str(rows, 0, MR_ROLE));
@@ -47,8 +45,8 @@ int shop_rights_member_role(fl_db *db, long long coop_id, long long account_id, 
     return SHOP_OK;
 }
 
-int shop_rights_coop(fl_db *db, long long coop_id, long long account_id, int platform_admin,
-                     int min_role, shop_fault *f)
+int shop_rights_coop(fl_db *db, long long coop_id, long long account_id, int platform_admin, int min_role,
+                     shop_fault *f)
 {
     int role = SHOP_MEMBER_NONE, rc;
     if (min_role != SHOP_MEMBER_NONE && account_id > 0 && !platform_admin &&
@@ -62,8 +60,8 @@ int shop_rights_actor(fl_db *db, const shop_actor *who, long long coop_id, int m
     return shop_rights_coop(db, coop_id, who ? who->account_id : 0, who ? who->platform_admin : 0, min_role, f);
 }
 
-int shop_rights_coop_enter(fl_db *db, long long coop_id, long long account_id, int platform_admin,
-                           int min_role, shop_fault *f)
+int shop_rights_coop_enter(fl_db *db, long long coop_id, long long account_id, int platform_admin, int min_role,
+                           shop_fault *f)
 {
     fl_rows *rows = NULL;
     int rc = fl_db_query(db, &rows, "SELECT 1 FROM cooperatives WHERE id = ?", "i", coop_id);

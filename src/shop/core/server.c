@@ -65,8 +65,8 @@ struct reqctx {
     char *body;
     size_t body_len;
     int too_large;
-    int resumed;    /* shop_resume was called: the next call replies */
-    int resume_err; /* the handler's result, as passed to shop_resume */
+    int resumed;                                /* shop_resume was called: the next call replies */
+    int resume_err;                             /* the handler's result, as passed to shop_resume */
     int (*resume_next)(shop_req *r, void *arg); /* shop_resume_then's: runs first */
     void *resume_arg;
     struct stream_cb *stream; /* shop_reply_stream's: the body is read from it */
@@ -124,8 +124,7 @@ struct stream_cb {
     struct MHD_Connection *conn;
 };
 
-int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, void (*done)(void *arg),
-                      void *arg)
+int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, void (*done)(void *arg), void *arg)
 {
     struct reqctx *rc = (struct reqctx *)r; /* req is reqctx's first member */
     rc->stream = fl_malloc(sizeof(*rc->stream));
@@ -210,8 +209,8 @@ static int dispatch(struct reqctx *rc)
             return shop_fail(r, SHOP_E_BAD_JSON, "a JSON body is required");
         r->body = json_loadb(rc->body, rc->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!r->body)
-            return shop_fail(r, SHOP_E_BAD_JSON, "malformed JSON at line %d column %d: %s", jerr.line,
-                             jerr.column, jerr.text);
+            return shop_fail(r, SHOP_E_BAD_JSON, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+                             jerr.text);
         if (!json_is_object(r->body))
             return shop_fail(r, SHOP_E_BAD_JSON, "the body must be a JSON object");
     }
@@ -328,15 +327,15 @@ static enum MHD_Result respond(struct reqctx *rc, int err)
         if (!e) {
             /* a message that is not UTF-8 (from a bad path): say so plainly */
             snprintf(msg, sizeof(msg), "request failed");
-            e = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", shop_err_code(err), "message", msg,
-                          "request_id", r->request_id);
+            e = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", shop_err_code(err), "message", msg, "request_id",
+                          r->request_id);
         }
         r->err = err;
         shop_reply_json(r, r->status, e);
         r->status = shop_err_status(err);
         if (err == SHOP_E_INTERNAL || err == SHOP_E_UNAVAILABLE)
-            fl_log(FL_LOG_WARN, "request_failed", "%s %s -> %d %s: %s (request %s)", r->method, r->path,
-                   r->status, r->err_code, r->err_msg ? r->err_msg : "", r->request_id);
+            fl_log(FL_LOG_WARN, "request_failed", "%s %s -> %d %s: %s (request %s)", r->method, r->path, r->status,
+                   r->err_code, r->err_msg ? r->err_msg : "", r->request_id);
     }
     struct MHD_Response *resp = NULL;
     if (rc->stream && err >= 0) {
@@ -451,8 +450,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return err == SHOP_SUSPENDED ? MHD_YES : respond(rc, err);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     struct reqctx *rc = *con_cls;
     (void)cls;
@@ -495,11 +493,11 @@ shop_server *shop_server_start(shop_ctx *ctx, char *err, size_t errlen)
     fl_log_access_start();
     MHD_set_panic_func(on_panic, NULL);
     s->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
-        (uint16_t)ctx->cfg->shop_port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)ctx->cfg->shop_threads, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, (uint16_t)ctx->cfg->shop_port, NULL,
+        NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)ctx->cfg->shop_threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)10000,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", ctx->cfg->shop_host, ctx->cfg->shop_port);
         fl_log_access_stop();
@@ -519,8 +517,7 @@ void shop_server_stop(shop_server *s, int grace_ms)
     for (int waited = 0; atomic_load(&inflight) > 0 && waited < grace_ms; waited += 10)
         usleep(10000);
     if (atomic_load(&inflight) > 0)
-        fl_log(FL_LOG_WARN, "shutdown", "%d requests still in flight after %d ms", atomic_load(&inflight),
-               grace_ms);
+        fl_log(FL_LOG_WARN, "shutdown", "%d requests still in flight after %d ms", atomic_load(&inflight), grace_ms);
     /* a suspended request is always resumed (its worker's statements have
      * timeouts); MHD must not stop while one is suspended */
     while (atomic_load(&suspended) > 0)

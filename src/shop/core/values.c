@@ -27,11 +27,7 @@ long shop_utf8_chars(const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
-        size_t more = c < 0x80             ? 0
-                      : (c & 0xE0) == 0xC0 ? 1
-                      : (c & 0xF0) == 0xE0 ? 2
-                      : (c & 0xF8) == 0xF0 ? 3
-                                           : 9;
+        size_t more = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
         if (more == 9 || (more == 1 && c < 0xC2) || (more && i + more >= len))
             return -1;
         for (size_t k = 1; k <= more; k++)
@@ -87,8 +83,7 @@ int shop_cursor_parse(const char *s, long long *out)
     return shop_cursor_parse_keys(s, out, 1);
 }
 
-int shop_page_parse(const char *cursor, const char *limit, size_t nkeys, shop_page *pg,
-                    const char **bad_param)
+int shop_page_parse(const char *cursor, const char *limit, size_t nkeys, shop_page *pg, const char **bad_param)
 {
     memset(pg, 0, sizeof(*pg));
     pg->limit = SHOP_PAGE_LIMIT_DEFAULT;
@@ -129,15 +124,13 @@ json_t *shop_cursor_next(const fl_rows *rows, long long limit, size_t id_col)
     return shop_cursor_next_keys(rows, limit, &id_col, 1);
 }
 
-json_t *shop_page_json(const fl_rows *rows, long long limit,
-                       json_t *(*item)(const fl_rows *rows, size_t i), const size_t *cols,
-                       size_t nkeys)
+json_t *shop_page_json(const fl_rows *rows, long long limit, json_t *(*item)(const fl_rows *rows, size_t i),
+                       const size_t *cols, size_t nkeys)
 {
     json_t *items = json_array();
     for (size_t i = 0; i < fl_rows_count(rows) && (long long)i < limit; i++)
         json_array_append_new(items, item(rows, i));
-    return json_pack("{s:o,s:o}", "items", items, "next_cursor",
-                     shop_cursor_next_keys(rows, limit, cols, nkeys));
+    return json_pack("{s:o,s:o}", "items", items, "next_cursor", shop_cursor_next_keys(rows, limit, cols, nkeys));
 }
 
 json_t *shop_row_json(const fl_rows *rows, size_t i, const shop_col *fields, size_t n)

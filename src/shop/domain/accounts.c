@@ -10,8 +10,7 @@
 
 /* Columns of ACCOUNT_SQL. */
 enum { AC_ID, AC_EMAIL, AC_PHONE, AC_NAME, AC_ROLE, AC_CREATED };
-static const char ACCOUNT_SQL[] =
-    "SELECT id, email, phone, display_name, role, created_at FROM accounts WHERE id = ?";
+static const char ACCOUNT_SQL[] = "SELECT id, email, phone, display_name, role, created_at FROM accounts WHERE id = ?";
 
 /* Columns of MEMBERSHIPS_SQL. */
 enum { MC_COOP, MC_COOP_NAME, MC_ROLE };
@@ -65,8 +64,7 @@ int shop_account_create(fl_db *db, fl_arena *a, const shop_signup *in, long long
                     "ssss", email, in->phone, in->display_name, hash);
     sodium_memzero(hash, sizeof(hash));
     if (rc == FL_DB_EDUP)
-        return shop_fault_set(f, SHOP_E_CONFLICT, "account_exists",
-                              "an account with this %s already exists",
+        return shop_fault_set(f, SHOP_E_CONFLICT, "account_exists", "an account with this %s already exists",
                               email ? "email or phone" : "phone");
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
@@ -84,18 +82,16 @@ int shop_account_json(fl_db *db, long long id, json_t **out, shop_fault *f)
         return rc;
     }
     fl_time_from_sql(fl_rows_str(rows, 0, AC_CREATED), created);
-    *out = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)fl_rows_int(rows, 0, AC_ID),
-                     "email", shop_json_str(fl_rows_str(rows, 0, AC_EMAIL)), "phone",
-                     shop_json_str(fl_rows_str(rows, 0, AC_PHONE)), "display_name",
-                     shop_json_str(fl_rows_str(rows, 0, AC_NAME)), "role",
-                     shop_json_str(fl_rows_str(rows, 0, AC_ROLE)), "created_at",
-                     shop_json_str(created));
+    *out =
+        json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)fl_rows_int(rows, 0, AC_ID), "email",
+                  shop_json_str(fl_rows_str(rows, 0, AC_EMAIL)), "phone", shop_json_str(fl_rows_str(rows, 0, AC_PHONE)),
+                  "display_name", shop_json_str(fl_rows_str(rows, 0, AC_NAME)), "role",
+                  shop_json_str(fl_rows_str(rows, 0, AC_ROLE)), "created_at", shop_json_str(created));
     fl_rows_free(rows);
     return SHOP_OK;
 }
 
-int shop_account_me(fl_db *db, long long account_id, int platform_admin, json_t **out,
-                    shop_fault *f)
+int shop_account_me(fl_db *db, long long account_id, int platform_admin, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
     json_t *account = NULL, *members, *roles;
@@ -113,11 +109,9 @@ int shop_account_me(fl_db *db, long long account_id, int platform_admin, json_t 
     json_array_append_new(roles, json_string(platform_admin ? "platform_admin" : "buyer"));
     for (size_t i = 0; i < fl_rows_count(rows); i++) {
         const char *role = fl_rows_str(rows, i, MC_ROLE);
-        json_array_append_new(members,
-                              json_pack("{s:I,s:o,s:o}", "coop_id",
-                                        (json_int_t)fl_rows_int(rows, i, MC_COOP), "coop_name",
-                                        shop_json_str(fl_rows_str(rows, i, MC_COOP_NAME)), "role",
-                                        shop_json_str(role)));
+        json_array_append_new(members, json_pack("{s:I,s:o,s:o}", "coop_id", (json_int_t)fl_rows_int(rows, i, MC_COOP),
+                                                 "coop_name", shop_json_str(fl_rows_str(rows, i, MC_COOP_NAME)), "role",
+                                                 shop_json_str(role)));
         if (strcmp(role, "coop_admin") == 0)
             admin = 1;
         else
@@ -132,19 +126,17 @@ int shop_account_me(fl_db *db, long long account_id, int platform_admin, json_t 
     return SHOP_OK;
 }
 
-int shop_account_resolve(fl_db *db, const shop_account_ref *ref, long long *account_id,
-                         shop_fault *f)
+int shop_account_resolve(fl_db *db, const shop_account_ref *ref, long long *account_id, shop_fault *f)
 {
     enum { RC_ID };
     fl_rows *rows = NULL;
     int rc;
     if (ref->login)
-        rc = fl_db_query(db, &rows, "SELECT id FROM accounts WHERE email = ? OR phone = ?", "ss",
-                         ref->login, ref->login);
+        rc = fl_db_query(db, &rows, "SELECT id FROM accounts WHERE email = ? OR phone = ?", "ss", ref->login,
+                         ref->login);
     else
         rc = fl_db_query(db, &rows, "SELECT id FROM accounts WHERE id = ?", "i", ref->id);
-    rc = shop_found(rc, rows, f, SHOP_E_VALIDATION, "%s names no account",
-                    ref->login ? ref->login_key : ref->id_key);
+    rc = shop_found(rc, rows, f, SHOP_E_VALIDATION, "%s names no account", ref->login ? ref->login_key : ref->id_key);
     if (rc == SHOP_OK)
         *account_id = fl_rows_int(rows, 0, RC_ID);
     fl_rows_free(rows);

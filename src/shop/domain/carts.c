@@ -242,8 +242,9 @@ int shop_cart_view(fl_db *db, const shop_cart_item *items, size_t n, json_t **ou
         json_array_append_new(json_object_get(g, "items"), line);
         json_t *lt = json_object_get(line, "line_total_fen");
         if (lt) {
-            json_object_set_new(g, "subtotal_fen", json_integer(json_integer_value(json_object_get(g, "subtotal_fen")) +
-                                                                json_integer_value(lt)));
+            json_object_set_new(
+                g, "subtotal_fen",
+                json_integer(json_integer_value(json_object_get(g, "subtotal_fen")) + json_integer_value(lt)));
             total += json_integer_value(lt);
         }
         fl_rows_free(rows);

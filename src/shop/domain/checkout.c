@@ -73,8 +73,8 @@ static int lines_load(fl_db *db, fl_arena *a, const shop_cart_item *items, size_
 /* The orders of lines[i..j) (one cooperative): its row, then its stock and
  * lines. FL_DB_OK, SHOP_INV_SHORT with *short_sku, SHOP_INV_RETRY or
  * FL_DB_E*. */
-static int order_write(fl_db *db, fl_arena *a, shop_order *o, const shop_order_new *in, const line_in *lines,
-                       size_t i, size_t j, long long *short_sku)
+static int order_write(fl_db *db, fl_arena *a, shop_order *o, const shop_order_new *in, const line_in *lines, size_t i,
+                       size_t j, long long *short_sku)
 {
     shop_alloc allocs[SHOP_INV_MAX_LOTS];
     size_t nalloc = 0;
@@ -82,8 +82,7 @@ static int order_write(fl_db *db, fl_arena *a, shop_order *o, const shop_order_n
     int rc = shop_order_insert(db, a, o, 1);
     long long order_id = shop_order_id(o);
     for (size_t m = i; m < j && rc == FL_DB_OK; m++) {
-        rc = shop_inv_reserve(db, lines[m].sku_id, lines[m].qty, order_id, in->buyer_account_id, NULL, allocs,
-                              &nalloc);
+        rc = shop_inv_reserve(db, lines[m].sku_id, lines[m].qty, order_id, in->buyer_account_id, NULL, allocs, &nalloc);
         if (rc == SHOP_INV_SHORT)
             *short_sku = lines[m].sku_id;
         for (size_t q = 0; rc == FL_DB_OK && q < nalloc; q++)

@@ -143,8 +143,8 @@ static json_t *member_json(const fl_rows *rows, size_t i)
 
 /* The outcome of a query for one record: its JSON by fn into *out, 404
  * naming what when there is none. Owns (frees) rows. */
-static int one_row(int dbrc, fl_rows *rows, json_t *(*fn)(const fl_rows *, size_t),
-                   const char *what, json_t **out, shop_fault *f)
+static int one_row(int dbrc, fl_rows *rows, json_t *(*fn)(const fl_rows *, size_t), const char *what, json_t **out,
+                   shop_fault *f)
 {
     int rc = shop_found(dbrc, rows, f, SHOP_E_NOT_FOUND, "%s not found", what);
     if (rc == SHOP_OK)
@@ -154,9 +154,8 @@ static int one_row(int dbrc, fl_rows *rows, json_t *(*fn)(const fl_rows *, size_
 }
 
 /* The outcome of a page's query: shop_page_json into *out. Owns rows. */
-static int page_rows(int dbrc, fl_rows *rows, const shop_page *pg,
-                     json_t *(*fn)(const fl_rows *, size_t), const size_t *cols, size_t nkeys,
-                     json_t **out, shop_fault *f)
+static int page_rows(int dbrc, fl_rows *rows, const shop_page *pg, json_t *(*fn)(const fl_rows *, size_t),
+                     const size_t *cols, size_t nkeys, json_t **out, shop_fault *f)
 {
     int rc = SHOP_OK;
     if (dbrc != FL_DB_OK)
@@ -167,12 +166,10 @@ static int page_rows(int dbrc, fl_rows *rows, const shop_page *pg,
     return rc;
 }
 
-static int member_load(fl_db *db, long long coop_id, long long account_id, json_t **out,
-                       shop_fault *f)
+static int member_load(fl_db *db, long long coop_id, long long account_id, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
-    int rc =
-        fl_db_query(db, &rows, MEMBER_SELECT "AND m.account_id = ?", "ii", coop_id, account_id);
+    int rc = fl_db_query(db, &rows, MEMBER_SELECT "AND m.account_id = ?", "ii", coop_id, account_id);
     return one_row(rc, rows, member_json, "member", out, f);
 }
 
@@ -189,9 +186,8 @@ int shop_coops_page(fl_db *db, const shop_page *pg, json_t **out, shop_fault *f)
 {
     static const size_t cols[] = {CC_ID};
     fl_rows *rows = NULL;
-    int rc =
-        fl_db_query(db, &rows, COOP_SELECT "WHERE (? = 0 OR c.id < ?) ORDER BY c.id DESC LIMIT ?",
-                    "iii", pg->after[0], pg->after[0], pg->limit + 1);
+    int rc = fl_db_query(db, &rows, COOP_SELECT "WHERE (? = 0 OR c.id < ?) ORDER BY c.id DESC LIMIT ?", "iii",
+                         pg->after[0], pg->after[0], pg->limit + 1);
     return page_rows(rc, rows, pg, coop_json, cols, 1, out, f);
 }
 
@@ -235,10 +231,9 @@ static int coop_insert_step(fl_db *db, void *arg, shop_fault *f)
                         "INSERT INTO cooperatives (name, name_en, credit_code, province, city, "
                         "county, township, village, contact_name, contact_phone, description) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "sssssssssss", v[SHOP_CF_NAME], v[SHOP_CF_NAME_EN], v[SHOP_CF_CREDIT_CODE],
-                        v[SHOP_CF_PROVINCE], v[SHOP_CF_CITY], v[SHOP_CF_COUNTY],
-                        v[SHOP_CF_TOWNSHIP], v[SHOP_CF_VILLAGE], v[SHOP_CF_CONTACT_NAME],
-                        v[SHOP_CF_CONTACT_PHONE], v[SHOP_CF_DESCRIPTION]);
+                        "sssssssssss", v[SHOP_CF_NAME], v[SHOP_CF_NAME_EN], v[SHOP_CF_CREDIT_CODE], v[SHOP_CF_PROVINCE],
+                        v[SHOP_CF_CITY], v[SHOP_CF_COUNTY], v[SHOP_CF_TOWNSHIP], v[SHOP_CF_VILLAGE],
+                        v[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_PHONE], v[SHOP_CF_DESCRIPTION]);
     if (rc == FL_DB_EDUP)
         return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
     if (rc != FL_DB_OK)
@@ -252,8 +247,7 @@ static int coop_insert_step(fl_db *db, void *arg, shop_fault *f)
     return rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
 }
 
-int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *admin, json_t **out,
-                     shop_fault *f)
+int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *admin, json_t **out, shop_fault *f)
 {
     coop_insert c = {.in = in};
     int rc;
@@ -263,8 +257,8 @@ int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *
     return shop_coop_get(db, c.id, out, f);
 }
 
-int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long long id,
-                     const shop_coop_in *in, json_t **out, shop_fault *f)
+int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long long id, const shop_coop_in *in,
+                     json_t **out, shop_fault *f)
 {
     const char *const *v = in->v;
     const long long *has = in->has;
@@ -282,14 +276,12 @@ int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long l
                     "contact_name = IF(?, ?, contact_name), "
                     "contact_phone = IF(?, ?, contact_phone), "
                     "description = IF(?, ?, description) WHERE id = ?",
-                    "isisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME],
-                    has[SHOP_CF_NAME_EN], v[SHOP_CF_NAME_EN], has[SHOP_CF_CREDIT_CODE],
-                    v[SHOP_CF_CREDIT_CODE], has[SHOP_CF_PROVINCE], v[SHOP_CF_PROVINCE],
-                    has[SHOP_CF_CITY], v[SHOP_CF_CITY], has[SHOP_CF_COUNTY], v[SHOP_CF_COUNTY],
-                    has[SHOP_CF_TOWNSHIP], v[SHOP_CF_TOWNSHIP], has[SHOP_CF_VILLAGE],
-                    v[SHOP_CF_VILLAGE], has[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_NAME],
-                    has[SHOP_CF_CONTACT_PHONE], v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION],
-                    v[SHOP_CF_DESCRIPTION], id);
+                    "isisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME], has[SHOP_CF_NAME_EN],
+                    v[SHOP_CF_NAME_EN], has[SHOP_CF_CREDIT_CODE], v[SHOP_CF_CREDIT_CODE], has[SHOP_CF_PROVINCE],
+                    v[SHOP_CF_PROVINCE], has[SHOP_CF_CITY], v[SHOP_CF_CITY], has[SHOP_CF_COUNTY], v[SHOP_CF_COUNTY],
+                    has[SHOP_CF_TOWNSHIP], v[SHOP_CF_TOWNSHIP], has[SHOP_CF_VILLAGE], v[SHOP_CF_VILLAGE],
+                    has[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_NAME], has[SHOP_CF_CONTACT_PHONE],
+                    v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION], v[SHOP_CF_DESCRIPTION], id);
     if (rc == FL_DB_EDUP)
         return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
     if (rc != FL_DB_OK)
@@ -299,14 +291,13 @@ int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long l
 
 /* ---- members ---------------------------------------------------------------- */
 
-int shop_coop_members_page(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                           const shop_page *pg, json_t **out, shop_fault *f)
+int shop_coop_members_page(fl_db *db, long long account_id, int platform_admin, long long coop_id, const shop_page *pg,
+                           json_t **out, shop_fault *f)
 {
     static const size_t cols[] = {MB_JOINED_US, MB_ACCOUNT};
     fl_rows *rows = NULL;
     int rc;
-    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_FARMER,
-                                     f)) < 0)
+    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_FARMER, f)) < 0)
         return rc;
     rc = fl_db_query(db, &rows,
                      MEMBER_SELECT "AND (? = 0 OR (" MEMBER_JOINED_US ", m.account_id) > (?, ?)) "
@@ -320,12 +311,11 @@ int shop_coop_member_add(fl_db *db, long long account_id, int platform_admin, lo
 {
     long long member = 0;
     int rc;
-    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN,
-                                     f)) < 0 ||
+    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0 ||
         (rc = shop_account_resolve(db, who, &member, f)) < 0)
         return rc;
-    rc = fl_db_exec(db, "INSERT INTO coop_members (coop_id, account_id, role) VALUES (?, ?, ?)",
-                    "iis", coop_id, member, role);
+    rc = fl_db_exec(db, "INSERT INTO coop_members (coop_id, account_id, role) VALUES (?, ?, ?)", "iis", coop_id, member,
+                    role);
     if (rc == FL_DB_EDUP)
         return shop_fault_set(f, SHOP_E_CONFLICT, NULL, "account %lld is already a member", member);
     if (rc != FL_DB_OK)
@@ -356,22 +346,20 @@ static int member_change_step(fl_db *db, void *arg, shop_fault *f)
                          "SELECT role FROM coop_members WHERE coop_id = ? AND account_id = ? "
                          "FOR UPDATE",
                          "ii", c->coop_id, c->member);
-    if ((rc = shop_found(rc, row, f, SHOP_E_NOT_FOUND,
-                         "account %lld is not a member of cooperative %lld", c->member,
+    if ((rc = shop_found(rc, row, f, SHOP_E_NOT_FOUND, "account %lld is not a member of cooperative %lld", c->member,
                          c->coop_id)) < 0)
         goto out;
     if (strcmp(fl_rows_str(row, 0, ML_ROLE), "coop_admin") == 0 && fl_rows_count(admins) <= 1 &&
         (!c->new_role || strcmp(c->new_role, "coop_admin") != 0)) {
-        rc =
-            shop_fault_set(f, SHOP_E_CONFLICT, NULL, "a cooperative keeps at least one coop_admin");
+        rc = shop_fault_set(f, SHOP_E_CONFLICT, NULL, "a cooperative keeps at least one coop_admin");
         goto out;
     }
     if (c->new_role)
-        rc = fl_db_exec(db, "UPDATE coop_members SET role = ? WHERE coop_id = ? AND account_id = ?",
-                        "sii", c->new_role, c->coop_id, c->member);
-    else
-        rc = fl_db_exec(db, "DELETE FROM coop_members WHERE coop_id = ? AND account_id = ?", "ii",
+        rc = fl_db_exec(db, "UPDATE coop_members SET role = ? WHERE coop_id = ? AND account_id = ?", "sii", c->new_role,
                         c->coop_id, c->member);
+    else
+        rc = fl_db_exec(db, "DELETE FROM coop_members WHERE coop_id = ? AND account_id = ?", "ii", c->coop_id,
+                        c->member);
     rc = rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
 out:
     fl_rows_free(row);
@@ -380,40 +368,38 @@ out:
 }
 
 /* Changes member's role, or removes it (new_role NULL), as its coop_admin. */
-static int member_change(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                         long long member, const char *new_role, shop_fault *f)
+static int member_change(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long member,
+                         const char *new_role, shop_fault *f)
 {
     member_change_in c = {coop_id, member, new_role};
     int rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f);
     return rc < 0 ? rc : shop_tx(db, member_change_step, &c, f);
 }
 
-int shop_coop_member_set_role(fl_db *db, long long account_id, int platform_admin,
-                              long long coop_id, long long member, const char *role, json_t **out,
-                              shop_fault *f)
+int shop_coop_member_set_role(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long member,
+                              const char *role, json_t **out, shop_fault *f)
 {
     int rc = member_change(db, account_id, platform_admin, coop_id, member, role, f);
     return rc < 0 ? rc : member_load(db, coop_id, member, out, f);
 }
 
-int shop_coop_member_remove(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                            long long member, shop_fault *f)
+int shop_coop_member_remove(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long member,
+                            shop_fault *f)
 {
     return member_change(db, account_id, platform_admin, coop_id, member, NULL, f);
 }
 
 /* ---- production bases ------------------------------------------------------- */
 
-int shop_coop_bases_page(fl_db *db, long long coop_id, const shop_page *pg, json_t **out,
-                         shop_fault *f)
+int shop_coop_bases_page(fl_db *db, long long coop_id, const shop_page *pg, json_t **out, shop_fault *f)
 {
     static const size_t cols[] = {BC_ID};
     fl_rows *rows = NULL;
     int rc;
     if ((rc = shop_rights_coop_enter(db, coop_id, 0, 0, SHOP_MEMBER_NONE, f)) < 0)
         return rc;
-    rc = fl_db_query(db, &rows, BASE_SELECT "WHERE coop_id = ? AND id > ? ORDER BY id LIMIT ?",
-                     "iii", coop_id, pg->after[0], pg->limit + 1);
+    rc = fl_db_query(db, &rows, BASE_SELECT "WHERE coop_id = ? AND id > ? ORDER BY id LIMIT ?", "iii", coop_id,
+                     pg->after[0], pg->limit + 1);
     return page_rows(rc, rows, pg, base_json, cols, 1, out, f);
 }
 
@@ -427,41 +413,37 @@ int shop_coop_base_create(fl_db *db, long long account_id, int platform_admin, l
                           const shop_base_in *in, json_t **out, shop_fault *f)
 {
     int rc;
-    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN,
-                                     f)) < 0)
+    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
         return rc;
     rc = fl_db_exec(db,
                     "INSERT INTO production_bases (coop_id, name, location, latitude, longitude, "
                     "area_mu, description) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    "issssss", coop_id, in->name, in->location, dec_or_null(in->lat),
-                    dec_or_null(in->lon), in->area, in->description);
+                    "issssss", coop_id, in->name, in->location, dec_or_null(in->lat), dec_or_null(in->lon), in->area,
+                    in->description);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     return base_load(db, (long long)fl_db_insert_id(db), out, f);
 }
 
-int shop_coop_base_update(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                          long long base_id, const shop_base_in *in, json_t **out, shop_fault *f)
+int shop_coop_base_update(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long base_id,
+                          const shop_base_in *in, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
     int rc;
-    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN,
-                                     f)) < 0)
+    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
         goto out;
-    rc = fl_db_query(db, &rows, "SELECT 1 FROM production_bases WHERE id = ? AND coop_id = ?", "ii",
-                     base_id, coop_id);
-    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "base %lld not found in cooperative %lld",
-                         base_id, coop_id)) < 0)
+    rc = fl_db_query(db, &rows, "SELECT 1 FROM production_bases WHERE id = ? AND coop_id = ?", "ii", base_id, coop_id);
+    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "base %lld not found in cooperative %lld", base_id, coop_id)) <
+        0)
         goto out;
     rc = fl_db_exec(db,
                     "UPDATE production_bases SET name = IF(?, ?, name), "
                     "location = IF(?, ?, location), latitude = IF(?, ?, latitude), "
                     "longitude = IF(?, ?, longitude), area_mu = IF(?, ?, area_mu), "
                     "description = IF(?, ?, description) WHERE id = ?",
-                    "isisisisisisi", in->has_name, in->name, in->has_location, in->location,
-                    in->has_lat, dec_or_null(in->lat), in->has_lon, dec_or_null(in->lon),
-                    in->has_area, dec_or_null(in->area), in->has_description, in->description,
-                    base_id);
+                    "isisisisisisi", in->has_name, in->name, in->has_location, in->location, in->has_lat,
+                    dec_or_null(in->lat), in->has_lon, dec_or_null(in->lon), in->has_area, dec_or_null(in->area),
+                    in->has_description, in->description, base_id);
     if (rc != FL_DB_OK) {
         rc = shop_fault_db(f, rc);
         goto out;

@@ -106,8 +106,22 @@ static const char SALE_SQL[] =
     "FROM flash_sales f JOIN skus s ON s.id = f.sku_id JOIN products p ON p.id = s.product_id "
     "JOIN cooperatives c ON c.id = f.coop_id WHERE f.id = ?";
 enum {
-    SA_ID, SA_COOP_ID, SA_SKU_ID, SA_PRICE, SA_QUANTITY, SA_SOLD, SA_LIMIT, SA_ROWLOCK, SA_STARTED, SA_ENDED,
-    SA_NAME, SA_SPEC, SA_UNIT, SA_COOP_NAME, SA_STARTS, SA_ENDS
+    SA_ID,
+    SA_COOP_ID,
+    SA_SKU_ID,
+    SA_PRICE,
+    SA_QUANTITY,
+    SA_SOLD,
+    SA_LIMIT,
+    SA_ROWLOCK,
+    SA_STARTED,
+    SA_ENDED,
+    SA_NAME,
+    SA_SPEC,
+    SA_UNIT,
+    SA_COOP_NAME,
+    SA_STARTS,
+    SA_ENDS
 };
 
 static const char SALE_LOTS_SQL[] =
@@ -185,8 +199,8 @@ int shop_flash_release_tx(fl_db *db, long long order_id, long long sale_id, long
         return rc;
     *to_lots = fl_rows_count(rows) != 1 || fl_rows_int(rows, 0, RE_RELEASED) == 1;
     fl_rows_free(rows);
-    if (!*to_lots && (rc = fl_db_exec(db, "UPDATE flash_slots SET order_id = NULL WHERE order_id = ?", "i",
-                                      order_id)) != FL_DB_OK)
+    if (!*to_lots &&
+        (rc = fl_db_exec(db, "UPDATE flash_slots SET order_id = NULL WHERE order_id = ?", "i", order_id)) != FL_DB_OK)
         return rc;
     return fl_db_exec(db,
                       "UPDATE flash_buyers SET units = units - ? WHERE sale_id = ? AND account_id = ? AND units >= ?",
@@ -216,8 +230,7 @@ static int release_one(fl_db *db, long long sale_id, long long sku_id)
     snprintf(note, sizeof(note), "flash sale %lld ended: unsold", sale_id);
     for (size_t i = 0; i < fl_rows_count(rows); i++) {
         long long lot = fl_rows_int(rows, i, FS_LOT_ID), n = fl_rows_int(rows, i, FS_COUNT);
-        if ((rc = fl_db_exec(db, "UPDATE lots SET remaining = remaining + ? WHERE id = ?", "ii", n, lot)) !=
-                FL_DB_OK ||
+        if ((rc = fl_db_exec(db, "UPDATE lots SET remaining = remaining + ? WHERE id = ?", "ii", n, lot)) != FL_DB_OK ||
             (rc = fl_db_exec(db,
                              "INSERT INTO inventory_ledger (lot_id, sku_id, delta, reason, note) "
                              "VALUES (?, ?, ?, 'cancellation', ?)",

@@ -26,25 +26,25 @@
 #include <stdio.h>
 #include <time.h>
 
-#define ORDER_TEXT_MAX (1024 * 1024) /* one order's answer */
+#define ORDER_TEXT_MAX (1024 * 1024)    /* one order's answer */
 #define ALL_JSON_MAX (64 * 1024 * 1024) /* one statement's batch parameter */
 #define JT(cols) "JSON_TABLE(?, '$[*]' COLUMNS(" cols ")) j"
 
 static const char ALL_BUYERS_SQL[] =
-    "INSERT IGNORE INTO flash_buyers (sale_id, account_id, units) SELECT j.s, j.a, 0 FROM "
-    JT("s BIGINT PATH '$.s', a BIGINT PATH '$.a'");
+    "INSERT IGNORE INTO flash_buyers (sale_id, account_id, units) SELECT j.s, j.a, 0 FROM " JT(
+        "s BIGINT PATH '$.s', a BIGINT PATH '$.a'");
 static const char ALL_GUARD_SQL[] =
     "UPDATE flash_buyers b JOIN " JT("s BIGINT PATH '$.s', a BIGINT PATH '$.a', q BIGINT PATH '$.q', "
-                                     "l BIGINT PATH '$.l'")
-    " ON b.sale_id = j.s AND b.account_id = j.a SET b.units = b.units + j.q WHERE b.units + j.q <= j.l";
+                                     "l BIGINT PATH '$.l'") " ON b.sale_id = j.s AND b.account_id = j.a SET b.units = "
+                                                            "b.units + j.q WHERE b.units + j.q <= j.l";
 /* The claims, and the check that the orders just inserted got the ids
  * first_id + i (consecutive, as InnoDB gives one INSERT ... SELECT): a
  * slot is claimed only by an order of its buyer and sale. */
-static const char ALL_SLOTS_SQL[] =
-    "UPDATE flash_slots f JOIN " JT("s BIGINT PATH '$.s', n BIGINT PATH '$.n', o BIGINT PATH '$.o', "
-                                    "a BIGINT PATH '$.a'")
-    " ON f.sale_id = j.s AND f.slot = j.n JOIN orders o ON o.id = j.o AND o.buyer_account_id = j.a "
-    "AND o.flash_sale_id = j.s SET f.order_id = j.o WHERE f.order_id IS NULL";
+static const char ALL_SLOTS_SQL[] = "UPDATE flash_slots f JOIN " JT(
+    "s BIGINT PATH '$.s', n BIGINT PATH '$.n', o BIGINT PATH '$.o', "
+    "a BIGINT PATH '$.a'") " ON f.sale_id = j.s AND f.slot = j.n JOIN orders o ON o.id = j.o AND o.buyer_account_id = "
+                           "j.a "
+                           "AND o.flash_sale_id = j.s SET f.order_id = j.o WHERE f.order_id IS NULL";
 
 enum { ALL_FALL_BACK = 1 };
 

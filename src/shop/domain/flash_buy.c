@@ -124,8 +124,8 @@ static int rowlock_tx(fl_db *db, const fl_config *cfg, fl_arena *a, const shop_f
     return rc;
 }
 
-int shop_flash_buy_rowlock(fl_db *db, const fl_config *cfg, fl_arena *a, const shop_flash_sale *s,
-                           const shop_idem *k, long long qty, int online, const shop_address *addr, char **text)
+int shop_flash_buy_rowlock(fl_db *db, const fl_config *cfg, fl_arena *a, const shop_flash_sale *s, const shop_idem *k,
+                           long long qty, int online, const shop_address *addr, char **text)
 {
     int rc = FL_DB_EDEADLOCK;
     for (int attempt = 0; attempt < TX_ATTEMPTS && rc == FL_DB_EDEADLOCK; attempt++)

@@ -62,9 +62,8 @@ static void mark_key(char out[MARK_KEY_MAX], long long sale_id, const shop_idem 
 
 /* ---- the take ----------------------------------------------------------- */
 
-void shop_flash_take_call_init(shop_flash_take_call *c, long long sale_id, const char *session_key,
-                               int session_ttl, long long units, long long limit, const shop_idem *k,
-                               const char *request_id)
+void shop_flash_take_call_init(shop_flash_take_call *c, long long sale_id, const char *session_key, int session_ttl,
+                               long long units, long long limit, const shop_idem *k, const char *request_id)
 {
     keys_of(sale_id, c->stock, c->buyers, c->gen, NULL);
     snprintf(c->ttl, sizeof(c->ttl), "%d", session_ttl);
@@ -73,8 +72,8 @@ void shop_flash_take_call_init(shop_flash_take_call *c, long long sale_id, const
     snprintf(c->pending_ttl, sizeof(c->pending_ttl), "%d", MARK_PENDING_TTL_S);
     snprintf(c->mark_ttl, sizeof(c->mark_ttl), "%d", MARK_TTL_S);
     snprintf(c->prefix, sizeof(c->prefix), MARK_PREFIX, sale_id);
-    const char *av[SHOP_FLASH_TAKE_ARGC] = {NULL,       NULL,          "4",         session_key, c->stock, c->buyers,
-                                            c->gen,     c->ttl,        c->units,    c->limit,    k->hash,  request_id,
+    const char *av[SHOP_FLASH_TAKE_ARGC] = {NULL,           NULL,        "4",       session_key, c->stock, c->buyers,
+                                            c->gen,         c->ttl,      c->units,  c->limit,    k->hash,  request_id,
                                             c->pending_ttl, c->mark_ttl, c->prefix, k->key};
     for (int i = 2; i < SHOP_FLASH_TAKE_ARGC; i++) {
         c->argv[i] = av[i];
@@ -97,7 +96,7 @@ void shop_flash_give_back(fl_kv *kv, long long sale_id, long long buyer, long lo
         snprintf(mark, sizeof(mark), "flash:{%lld}:none", sale_id);
     snprintf(acct, sizeof(acct), "%lld", buyer);
     snprintf(n, sizeof(n), "%lld", units);
-    const char *av[] = {"EVAL", give_lua, "4", stock, buyers, gen, mark, acct, n, buyer_too ? "1" : "0",
+    const char *av[] = {"EVAL",          give_lua, "4", stock, buyers, gen, mark, acct, n, buyer_too ? "1" : "0",
                         k ? k->hash : ""};
     redisReply *rep = fl_kv_cmdargv(kv, 11, av, NULL); /* NULL: hiredis takes strlen */
     if (!rep || rep->type == REDIS_REPLY_ERROR)

@@ -17,9 +17,8 @@
 
 #define LEDGER_PAGE 100
 
-static const char LOTS_FREE_SQL[] =
-    "SELECT id, code, remaining FROM lots WHERE sku_id = ? AND remaining > 0 "
-    "ORDER BY COALESCE(pack_date, harvest_date, DATE(created_at)), id LIMIT 64";
+static const char LOTS_FREE_SQL[] = "SELECT id, code, remaining FROM lots WHERE sku_id = ? AND remaining > 0 "
+                                    "ORDER BY COALESCE(pack_date, harvest_date, DATE(created_at)), id LIMIT 64";
 enum { LF_ID, LF_CODE, LF_REMAINING };
 static const char LOT_TAKE_SQL[] = "UPDATE lots SET remaining = remaining - ? WHERE id = ? AND remaining >= ?";
 static const char LOT_GIVE_SQL[] = "UPDATE lots SET remaining = remaining + ? WHERE id = ?";
@@ -238,10 +237,9 @@ static json_t *json_of(fl_rows *rows)
     return v;
 }
 
-static const char LOT_SQL[] =
-    "SELECT JSON_OBJECT('id', id, 'code', code, 'sku_id', sku_id, 'coop_id', coop_id, "
-    "'quantity', quantity, 'remaining', remaining, 'unit', unit, "
-    "'harvest_date', harvest_date, 'pack_date', pack_date) FROM lots WHERE id = ?";
+static const char LOT_SQL[] = "SELECT JSON_OBJECT('id', id, 'code', code, 'sku_id', sku_id, 'coop_id', coop_id, "
+                              "'quantity', quantity, 'remaining', remaining, 'unit', unit, "
+                              "'harvest_date', harvest_date, 'pack_date', pack_date) FROM lots WHERE id = ?";
 
 int shop_inv_lot(fl_db *db, long long lot_id, json_t **out, shop_fault *f)
 {
@@ -269,8 +267,8 @@ static const char STOCK_SQL[] =
 int shop_inv_stock(fl_db *db, long long sku_id, long long coop_id, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
-    int rc = fl_db_query(db, &rows, STOCK_SQL, "iiiiii", sku_id, coop_id, sku_id, sku_id, sku_id,
-                         (long long)LEDGER_PAGE);
+    int rc =
+        fl_db_query(db, &rows, STOCK_SQL, "iiiiii", sku_id, coop_id, sku_id, sku_id, sku_id, (long long)LEDGER_PAGE);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     if (!(*out = json_of(rows)))

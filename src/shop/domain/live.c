@@ -97,8 +97,7 @@ int shop_live_id_valid(const char *s)
 
 int shop_live_status_valid(const char *s)
 {
-    return strcmp(s, "created") == 0 || strcmp(s, "live") == 0 || strcmp(s, "idle") == 0 ||
-           strcmp(s, "ended") == 0;
+    return strcmp(s, "created") == 0 || strcmp(s, "live") == 0 || strcmp(s, "idle") == 0 || strcmp(s, "ended") == 0;
 }
 
 static void key_hash(const char *key, char out[FL_SHA256_HEX])
@@ -125,16 +124,15 @@ static json_t *live_json(const fl_config *cfg, const fl_rows *rows, size_t i)
     json_object_set_new(o, "title", shop_json_str(fl_rows_str(rows, i, LC_TITLE)));
     json_object_set_new(o, "status", shop_json_str(fl_rows_str(rows, i, LC_STATUS)));
     json_object_set_new(o, "coop",
-                        json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, LC_COOP_ID),
-                                  "name", shop_json_str(fl_rows_str(rows, i, LC_COOP_NAME))));
+                        json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, LC_COOP_ID), "name",
+                                  shop_json_str(fl_rows_str(rows, i, LC_COOP_NAME))));
     snprintf(url, sizeof(url), "%s/live/%s/index.m3u8", base, id);
     json_object_set_new(o, "hls_url", json_string(url));
     snprintf(url, sizeof(url), "%s/live/%s.flv", base, id);
     json_object_set_new(o, "flv_url", json_string(url));
     snprintf(url, sizeof(url), "%s/live/%s/thumb.jpg", base, id);
     json_object_set_new(o, "thumbnail_url", json_string(url));
-    snprintf(url, sizeof(url), "%s/api/recordings?live_id=%s", base,
-             id); /* the replays, once recorded */
+    snprintf(url, sizeof(url), "%s/api/recordings?live_id=%s", base, id); /* the replays, once recorded */
     json_object_set_new(o, "recordings_url", json_string(url));
     json_object_set_new(o, "started_at", time_json(fl_rows_str(rows, i, LC_STARTED)));
     json_object_set_new(o, "ended_at", time_json(fl_rows_str(rows, i, LC_ENDED)));
@@ -147,22 +145,20 @@ static json_t *live_json(const fl_config *cfg, const fl_rows *rows, size_t i)
 
 /* Raises a committed change on the feed. Never fails the caller: MariaDB
  * holds the truth, and a lost event only delays what clients show. */
-static void live_announce(const shop_ctx *ctx, const char *public_id, long long coop_id,
-                          const char *to, const char *from, const char *reason)
+static void live_announce(const shop_ctx *ctx, const char *public_id, long long coop_id, const char *to,
+                          const char *from, const char *reason)
 {
     char at[FL_TIME_LEN], topic[SHOP_RT_TOPIC_MAX + 1];
     json_t *m = NULL;
     char *text = NULL;
 
     fl_time_format((long long)time(NULL), at);
-    m = json_pack("{s:s,s:I,s:s,s:o,s:s,s:s}", "id", public_id, "coop_id", (json_int_t)coop_id,
-                  "status", to, "previous", from ? json_string(from) : json_null(), "reason",
-                  reason, "at", at);
+    m = json_pack("{s:s,s:I,s:s,s:o,s:s,s:s}", "id", public_id, "coop_id", (json_int_t)coop_id, "status", to,
+                  "previous", from ? json_string(from) : json_null(), "reason", reason, "at", at);
     text = m ? json_dumps(m, JSON_COMPACT) : NULL; /* jansson's: NULL when it cannot encode */
     if (!text || shop_rt_topic_live(topic, public_id) != 0 ||
         shop_rt_publish(ctx->rt, topic, SHOP_LIVE_EVENT_STATUS, 0, text, strlen(text)) != 0)
-        fl_log(FL_LOG_WARN, "live_publish_failed", "%s %s: the feed refused the event", public_id,
-               to);
+        fl_log(FL_LOG_WARN, "live_publish_failed", "%s %s: the feed refused the event", public_id, to);
     free(text);
     json_decref(m);
 }
@@ -172,8 +168,7 @@ static void live_announce(const shop_ctx *ctx, const char *public_id, long long 
 /* The cooperative a new session belongs to: coop_id when given (it must
  * exist, and the caller be a member or a platform admin), else the
  * caller's only membership. */
-static int pick_coop(fl_db *db, long long account_id, int platform_admin, long long *coop_id,
-                     shop_fault *f)
+static int pick_coop(fl_db *db, long long account_id, int platform_admin, long long *coop_id, shop_fault *f)
 {
     enum { PC_COOP_ID };
     enum { PM_ROLE };
@@ -181,14 +176,12 @@ static int pick_coop(fl_db *db, long long account_id, int platform_admin, long l
     int rc;
 
     if (*coop_id) {
-        if ((rc = fl_db_query(db, &rows, "SELECT 1 FROM cooperatives WHERE id = ?", "i",
-                              *coop_id)) != FL_DB_OK) {
+        if ((rc = fl_db_query(db, &rows, "SELECT 1 FROM cooperatives WHERE id = ?", "i", *coop_id)) != FL_DB_OK) {
             rc = shop_fault_db(f, rc);
             goto out;
         }
         if (fl_rows_count(rows) == 0) {
-            rc = shop_fault_set(f, SHOP_E_VALIDATION, NULL, "coop_id %lld: no such cooperative",
-                                *coop_id);
+            rc = shop_fault_set(f, SHOP_E_VALIDATION, NULL, "coop_id %lld: no such cooperative", *coop_id);
             goto out;
         }
         if (platform_admin) {
@@ -197,29 +190,24 @@ static int pick_coop(fl_db *db, long long account_id, int platform_admin, long l
         }
         fl_rows_free(rows);
         rows = NULL;
-        if ((rc = fl_db_query(db, &rows,
-                              "SELECT role FROM coop_members WHERE coop_id = ? AND account_id = ?",
-                              "ii", *coop_id, account_id)) != FL_DB_OK) {
+        if ((rc = fl_db_query(db, &rows, "SELECT role FROM coop_members WHERE coop_id = ? AND account_id = ?", "ii",
+                              *coop_id, account_id)) != FL_DB_OK) {
             rc = shop_fault_db(f, rc);
             goto out;
         }
         rc = fl_rows_count(rows) == 1 && fl_rows_str(rows, 0, PM_ROLE)
                  ? SHOP_OK
-                 : shop_fault_set(f, SHOP_E_FORBIDDEN, NULL,
-                                  "you are not a member of cooperative %lld", *coop_id);
+                 : shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "you are not a member of cooperative %lld", *coop_id);
         goto out;
     }
-    if ((rc = fl_db_query(
-             db, &rows,
-             "SELECT coop_id FROM coop_members WHERE account_id = ? ORDER BY coop_id LIMIT 2", "i",
-             account_id)) != FL_DB_OK) {
+    if ((rc = fl_db_query(db, &rows, "SELECT coop_id FROM coop_members WHERE account_id = ? ORDER BY coop_id LIMIT 2",
+                          "i", account_id)) != FL_DB_OK) {
         rc = shop_fault_db(f, rc);
         goto out;
     }
     if (fl_rows_count(rows) != 1) {
         rc = shop_fault_set(f, SHOP_E_VALIDATION, NULL, "coop_id is required: you %s",
-                            fl_rows_count(rows) ? "belong to several cooperatives"
-                                                : "belong to no cooperative");
+                            fl_rows_count(rows) ? "belong to several cooperatives" : "belong to no cooperative");
         goto out;
     }
     *coop_id = fl_rows_int(rows, 0, PC_COOP_ID);
@@ -229,8 +217,8 @@ out:
     return rc;
 }
 
-int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int platform_admin,
-                   long long coop_id, const char *title, json_t **out, shop_fault *f)
+int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int platform_admin, long long coop_id,
+                   const char *title, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
     char public_id[SHOP_LIVE_ID_HEX + 1], key[FL_TOKEN_HEX], hash[FL_SHA256_HEX];
@@ -246,11 +234,10 @@ int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int pla
         fl_random_hex(public_id, SHOP_LIVE_ID_HEX / 2);
         fl_random_token(key);
         key_hash(key, hash);
-        rc = fl_db_exec(
-            db,
-            "INSERT INTO live_sessions (public_id, coop_id, account_id, title, key_hash) "
-            "VALUES (?, ?, ?, ?, ?)",
-            "siiss", public_id, coop_id, account_id, title, hash);
+        rc = fl_db_exec(db,
+                        "INSERT INTO live_sessions (public_id, coop_id, account_id, title, key_hash) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        "siiss", public_id, coop_id, account_id, title, hash);
         if (rc != FL_DB_EDUP || tries + 1 >= LIVE_TX_TRIES)
             break;
     }
@@ -278,8 +265,7 @@ out:
     return rc;
 }
 
-int shop_live_find(const fl_config *cfg, fl_db *db, const char *public_id, json_t **out,
-                   shop_fault *f)
+int shop_live_find(const fl_config *cfg, fl_db *db, const char *public_id, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
     int rc;
@@ -288,8 +274,7 @@ int shop_live_find(const fl_config *cfg, fl_db *db, const char *public_id, json_
         *out = NULL;
     if (!shop_live_id_valid(public_id))
         return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no such live session");
-    if ((rc = fl_db_query(db, &rows, LIVE_SELECT "WHERE l.public_id = ?", "s", public_id)) !=
-        FL_DB_OK) {
+    if ((rc = fl_db_query(db, &rows, LIVE_SELECT "WHERE l.public_id = ?", "s", public_id)) != FL_DB_OK) {
         rc = shop_fault_db(f, rc);
         goto out;
     }
@@ -305,8 +290,8 @@ out:
     return rc;
 }
 
-int shop_live_page(const fl_config *cfg, fl_db *db, const char *status, long long coop,
-                   long long cursor, long long limit, json_t **out, shop_fault *f)
+int shop_live_page(const fl_config *cfg, fl_db *db, const char *status, long long coop, long long cursor,
+                   long long limit, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
     json_t *items;
@@ -322,8 +307,7 @@ int shop_live_page(const fl_config *cfg, fl_db *db, const char *status, long lon
     items = json_array();
     for (size_t i = 0; i < fl_rows_count(rows) && i < (size_t)limit; i++)
         json_array_append_new(items, live_json(cfg, rows, i));
-    *out =
-        json_pack("{s:o,s:o}", "items", items, "next_cursor", shop_cursor_next(rows, limit, LC_ID));
+    *out = json_pack("{s:o,s:o}", "items", items, "next_cursor", shop_cursor_next(rows, limit, LC_ID));
     fl_rows_free(rows);
     return SHOP_OK;
 }
@@ -338,8 +322,8 @@ enum { LIVE_TX_UNKNOWN = 1, LIVE_TX_REFUSED = 2 };
  * row's updated_at as the caller read it), a row changed since then is left
  * as it is. On FL_DB_OK the transaction is committed; otherwise it was
  * rolled back. */
-static int live_tx(fl_db *db, enum shop_live_op op, const char *lookup, const char *client_ip,
-                   const char *why, const char *seen, shop_live_change *ch)
+static int live_tx(fl_db *db, enum shop_live_op op, const char *lookup, const char *client_ip, const char *why,
+                   const char *seen, shop_live_change *ch)
 {
     fl_rows *rows = NULL;
     int rc, next;
@@ -373,17 +357,14 @@ static int live_tx(fl_db *db, enum shop_live_op op, const char *lookup, const ch
     }
     switch (op) {
     case SHOP_LIVE_PUBLISH:
-        rc = fl_db_exec(
-            db,
-            "UPDATE live_sessions SET status = 'live', publish_count = publish_count + 1, "
-            "publisher_ip = ?, started_at = COALESCE(started_at, NOW(3)), "
-            "idle_since = NULL WHERE id = ?",
-            "si", client_ip, ch->id);
+        rc = fl_db_exec(db,
+                        "UPDATE live_sessions SET status = 'live', publish_count = publish_count + 1, "
+                        "publisher_ip = ?, started_at = COALESCE(started_at, NOW(3)), "
+                        "idle_since = NULL WHERE id = ?",
+                        "si", client_ip, ch->id);
         break;
     case SHOP_LIVE_UNPUBLISH:
-        rc = fl_db_exec(
-            db, "UPDATE live_sessions SET status = 'idle', idle_since = NOW(3) WHERE id = ?", "i",
-            ch->id);
+        rc = fl_db_exec(db, "UPDATE live_sessions SET status = 'idle', idle_since = NOW(3) WHERE id = ?", "i", ch->id);
         break;
     case SHOP_LIVE_END:
         rc = fl_db_exec(db,
@@ -394,11 +375,10 @@ static int live_tx(fl_db *db, enum shop_live_op op, const char *lookup, const ch
     }
     if (rc != FL_DB_OK)
         goto out_rollback;
-    rc = fl_db_exec(
-        db,
-        "INSERT INTO live_status_log (live_id, from_status, to_status, reason, client_ip) "
-        "VALUES (?, ?, ?, ?, ?)",
-        "issss", ch->id, ch->from, ch->to, ch->reason, client_ip);
+    rc = fl_db_exec(db,
+                    "INSERT INTO live_status_log (live_id, from_status, to_status, reason, client_ip) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    "issss", ch->id, ch->from, ch->to, ch->reason, client_ip);
     if (rc != FL_DB_OK)
         goto out_rollback;
     if ((rc = fl_db_commit(db)) == FL_DB_OK)
@@ -414,9 +394,8 @@ out:
 /* Runs op (retrying deadlocks) and announces a status change: FL_DB_*,
  * LIVE_TX_UNKNOWN or LIVE_TX_REFUSED. why, when given, replaces the
  * reason logged and announced. */
-static int live_change_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op,
-                             const char *lookup, const char *client_ip, const char *why,
-                             const char *seen, shop_live_change *ch)
+static int live_change_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *lookup,
+                             const char *client_ip, const char *why, const char *seen, shop_live_change *ch)
 {
     int rc;
     for (int tries = 0;; tries++) {
@@ -433,9 +412,8 @@ static int live_change_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op o
     return FL_DB_OK;
 }
 
-int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op,
-                            const char *lookup, const char *client_ip, shop_live_change *ch,
-                            shop_fault *f)
+int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *lookup,
+                            const char *client_ip, shop_live_change *ch, shop_fault *f)
 {
     char hash[FL_SHA256_HEX];
     int rc;
@@ -450,19 +428,17 @@ int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op
     }
     rc = live_change_apply(ctx, db, op, lookup, client_ip, NULL, NULL, ch);
     if (rc == LIVE_TX_UNKNOWN)
-        return op == SHOP_LIVE_PUBLISH
-                   ? shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "unknown stream key")
-                   : shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no live session %s", lookup);
+        return op == SHOP_LIVE_PUBLISH ? shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "unknown stream key")
+                                       : shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no live session %s", lookup);
     if (rc == LIVE_TX_REFUSED)
-        return shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "live session %s has ended",
-                              ch->public_id);
+        return shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "live session %s has ended", ch->public_id);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     return SHOP_OK;
 }
 
-int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *public_id,
-                    const char *why, const char *seen)
+int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *public_id, const char *why,
+                    const char *seen)
 {
     shop_live_change ch;
     if (op == SHOP_LIVE_PUBLISH || !shop_live_id_valid(public_id))

@@ -79,8 +79,8 @@ static json_t *relay_streams(const char *base)
         curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
     if (cc == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED) {
         streams = json_array();
-    } else if (cc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-               status == 200 && b.data) {
+    } else if (cc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200 &&
+               b.data) {
         json_t *doc = json_loads(b.data, 0, NULL);
         json_t *list = json_object_get(doc, "streams");
         if (json_is_array(list))

@@ -196,8 +196,7 @@ void shop_order_add_line(shop_order *o, fl_arena *a, const shop_order_line_new *
 /* Appends `"name":`. */
 static int key_text(fl_buf *b, const char *name)
 {
-    return fl_buf_append(b, "\"", 1) < 0 || fl_buf_append(b, name, strlen(name)) < 0 ||
-                   fl_buf_append(b, "\":", 2) < 0
+    return fl_buf_append(b, "\"", 1) < 0 || fl_buf_append(b, name, strlen(name)) < 0 || fl_buf_append(b, "\":", 2) < 0
                ? -1
                : 0;
 }
@@ -214,9 +213,8 @@ static int value_text(fl_buf *b, const field *f, const char *v)
     case SHOP_FIELD_TIME:
         if (fl_time_from_sql(v, t) < 0)
             return -1;
-        return fl_buf_append(b, "\"", 1) < 0 || fl_buf_append(b, t, strlen(t)) < 0 || fl_buf_append(b, "\"", 1) < 0
-                   ? -1
-                   : 0;
+        return fl_buf_append(b, "\"", 1) < 0 || fl_buf_append(b, t, strlen(t)) < 0 || fl_buf_append(b, "\"", 1) < 0 ? -1
+                                                                                                                    : 0;
     default:
         return shop_jtext_string(b, v);
     }
@@ -412,9 +410,9 @@ int shop_order_page(fl_db *db, fl_arena *a, const shop_order_query *q, fl_buf *b
     fl_rows *rows = NULL;
     shop_order *orders = NULL;
     sql_ready();
-    int rc = fl_db_query(db, &rows, q->buyer_id ? sql.select_buyer : sql.select_coop, "issiii",
-                         q->buyer_id ? q->buyer_id : q->coop_id, q->status, q->status, q->before, q->before,
-                         q->limit + 1);
+    int rc =
+        fl_db_query(db, &rows, q->buyer_id ? sql.select_buyer : sql.select_coop, "issiii",
+                    q->buyer_id ? q->buyer_id : q->coop_id, q->status, q->status, q->before, q->before, q->limit + 1);
     if (rc != FL_DB_OK)
         return rc;
     fl_arena_defer(a, rows_free_cb, rows);

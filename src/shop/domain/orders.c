@@ -61,10 +61,9 @@ const char *shop_order_status(const char *s)
 
 /* ---- who may see it ----------------------------------------------------- */
 
-static const char ACCESS_SQL[] =
-    "SELECT o.buyer_account_id, "
-    "(SELECT m.role FROM coop_members m WHERE m.coop_id = o.coop_id AND m.account_id = ?) "
-    "FROM orders o WHERE o.id = ?";
+static const char ACCESS_SQL[] = "SELECT o.buyer_account_id, "
+                                 "(SELECT m.role FROM coop_members m WHERE m.coop_id = o.coop_id AND m.account_id = ?) "
+                                 "FROM orders o WHERE o.id = ?";
 enum { AC_BUYER, AC_ROLE };
 
 int shop_order_access(fl_db *db, long long order_id, long long account_id, int platform_admin, int allowed,
@@ -98,20 +97,32 @@ static const struct transition {
     const char *sql; /* params: reason, id */
     const char *ledger_reason;
 } transitions[] = {
-    {"paid", "UPDATE orders SET status = 'paid', paid_at = UTC_TIMESTAMP(3), expires_at = NULL, "
-             "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'pending_payment'", NULL},
-    {"shipped", "UPDATE orders SET status = 'shipped', shipped_at = UTC_TIMESTAMP(3), "
-                "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status IN ('paid', 'confirmed')", NULL},
-    {"delivered", "UPDATE orders SET status = 'delivered', delivered_at = UTC_TIMESTAMP(3), "
-                  "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'shipped'", NULL},
-    {"completed", "UPDATE orders SET status = 'completed', completed_at = UTC_TIMESTAMP(3), "
-                  "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'delivered'", NULL},
-    {"cancelled", "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), expires_at = NULL, "
-                  "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? "
-                  "AND status IN ('pending_payment', 'confirmed')", "cancellation"},
-    {"refunded", "UPDATE orders SET status = 'refunded', refunded_at = UTC_TIMESTAMP(3), "
-                 "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? "
-                 "AND status IN ('paid', 'shipped', 'delivered')", "refund"},
+    {"paid",
+     "UPDATE orders SET status = 'paid', paid_at = UTC_TIMESTAMP(3), expires_at = NULL, "
+     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'pending_payment'",
+     NULL},
+    {"shipped",
+     "UPDATE orders SET status = 'shipped', shipped_at = UTC_TIMESTAMP(3), "
+     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status IN ('paid', 'confirmed')",
+     NULL},
+    {"delivered",
+     "UPDATE orders SET status = 'delivered', delivered_at = UTC_TIMESTAMP(3), "
+     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'shipped'",
+     NULL},
+    {"completed",
+     "UPDATE orders SET status = 'completed', completed_at = UTC_TIMESTAMP(3), "
+     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'delivered'",
+     NULL},
+    {"cancelled",
+     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), expires_at = NULL, "
+     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? "
+     "AND status IN ('pending_payment', 'confirmed')",
+     "cancellation"},
+    {"refunded",
+     "UPDATE orders SET status = 'refunded', refunded_at = UTC_TIMESTAMP(3), "
+     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? "
+     "AND status IN ('paid', 'shipped', 'delivered')",
+     "refund"},
 };
 
 static const char UNITS_SQL[] =
@@ -187,8 +198,8 @@ int shop_order_transition(shop_ctx *ctx, fl_db *db, long long order_id, const ch
             break;
         rc = shop_order_move(db, order_id, to, actor, reason, &flash, &buyer, &units);
         if (rc == FL_DB_OK && carrier)
-            rc = fl_db_exec(db, "UPDATE orders SET carrier = ?, tracking_no = ? WHERE id = ?", "ssi", carrier,
-                            tracking, order_id);
+            rc = fl_db_exec(db, "UPDATE orders SET carrier = ?, tracking_no = ? WHERE id = ?", "ssi", carrier, tracking,
+                            order_id);
         if (rc == FL_DB_OK && (rc = fl_db_commit(db)) == FL_DB_OK)
             break;
         fl_db_rollback(db);

@@ -133,19 +133,17 @@ static json_t *product_json(const fl_rows *rows, size_t i)
 
     json_object_set_new(p, "id", json_integer(fl_rows_int(rows, i, PC_ID)));
     json_object_set_new(p, "coop",
-                        json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, PC_COOP_ID),
-                                  "name", shop_json_str(fl_rows_str(rows, i, PC_COOP_NAME))));
+                        json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, PC_COOP_ID), "name",
+                                  shop_json_str(fl_rows_str(rows, i, PC_COOP_NAME))));
     json_object_set_new(p, "name",
-                        json_pack("{s:o,s:o}", "zh",
-                                  shop_json_str(fl_rows_str(rows, i, PC_NAME_ZH)), "en",
+                        json_pack("{s:o,s:o}", "zh", shop_json_str(fl_rows_str(rows, i, PC_NAME_ZH)), "en",
                                   shop_json_str(fl_rows_str(rows, i, PC_NAME_EN))));
     json_object_set_new(p, "category", shop_json_str(fl_rows_str(rows, i, PC_CATEGORY)));
     json_object_set_new(p, "description", shop_json_str(fl_rows_str(rows, i, PC_DESCRIPTION)));
     json_object_set_new(p, "status", shop_json_str(fl_rows_str(rows, i, PC_STATUS)));
     if (fl_rows_str(rows, i, PC_BASE_ID))
         json_object_set_new(p, "base",
-                            json_pack("{s:I,s:o}", "id",
-                                      (json_int_t)fl_rows_int(rows, i, PC_BASE_ID), "name",
+                            json_pack("{s:I,s:o}", "id", (json_int_t)fl_rows_int(rows, i, PC_BASE_ID), "name",
                                       shop_json_str(fl_rows_str(rows, i, PC_BASE_NAME))));
     else
         json_object_set_new(p, "base", json_null());
@@ -165,8 +163,7 @@ static json_t *product_json(const fl_rows *rows, size_t i)
 
 /* Product id as JSON into *out, whoever asks; its cooperative and status
  * into the optional outs. 404 when absent. */
-static int product_load(fl_db *db, long long id, json_t **out, long long *coop_id, int *listed,
-                        shop_fault *f)
+static int product_load(fl_db *db, long long id, json_t **out, long long *coop_id, int *listed, shop_fault *f)
 {
     fl_rows *rows = NULL;
     int rc = fl_db_query(db, &rows, PRODUCT_GET_SQL, "i", id);
@@ -205,16 +202,15 @@ static int sku_load(fl_db *db, long long sku_id, json_t **out, shop_fault *f)
 
 /* ---- reads ---------------------------------------------------------------- */
 
-int shop_products_page(fl_db *db, const shop_product_query *q, fl_arena *a, json_t **out,
-                       shop_fault *f)
+int shop_products_page(fl_db *db, const shop_product_query *q, fl_arena *a, json_t **out, shop_fault *f)
 {
     static const size_t id_col = PC_ID;
     fl_rows *rows = NULL;
     const char *like = q->q ? shop_like_pattern(a, q->q) : NULL;
     long long cursor = q->page.after[0], limit = q->page.limit;
-    int rc = fl_db_query(db, &rows, PRODUCTS_LIST_SQL, "iiiissssssiii", cursor, cursor, q->coop,
-                         q->coop, q->category, q->category, like, like, like, like,
-                         (long long)q->certified, (long long)q->certified, limit + 1);
+    int rc =
+        fl_db_query(db, &rows, PRODUCTS_LIST_SQL, "iiiissssssiii", cursor, cursor, q->coop, q->coop, q->category,
+                    q->category, like, like, like, like, (long long)q->certified, (long long)q->certified, limit + 1);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     *out = shop_page_json(rows, limit, product_json, &id_col, 1);
@@ -222,8 +218,7 @@ int shop_products_page(fl_db *db, const shop_product_query *q, fl_arena *a, json
     return SHOP_OK;
 }
 
-int shop_product_get(fl_db *db, long long id, long long account_id, int platform_admin,
-                     json_t **out, shop_fault *f)
+int shop_product_get(fl_db *db, long long id, long long account_id, int platform_admin, json_t **out, shop_fault *f)
 {
     json_t *p = NULL;
     long long coop_id = 0;
@@ -251,8 +246,8 @@ out:
 
 /* Product id -> its cooperative into *coop_id, then the caller must
  * administer that cooperative. 404 unknown product. */
-static int product_for_write(fl_db *db, long long account_id, int platform_admin, long long id,
-                             long long *coop_id, shop_fault *f)
+static int product_for_write(fl_db *db, long long account_id, int platform_admin, long long id, long long *coop_id,
+                             shop_fault *f)
 {
     enum { PW_COOP };
     fl_rows *rows = NULL;
@@ -269,10 +264,9 @@ static int product_for_write(fl_db *db, long long account_id, int platform_admin
 static int base_check(fl_db *db, long long coop_id, long long base_id, shop_fault *f)
 {
     fl_rows *rows = NULL;
-    int rc = fl_db_query(db, &rows, "SELECT 1 FROM production_bases WHERE id = ? AND coop_id = ?",
-                         "ii", base_id, coop_id);
-    rc = shop_found(rc, rows, f, SHOP_E_VALIDATION,
-                    "base_id %lld is not a base of this cooperative", base_id);
+    int rc =
+        fl_db_query(db, &rows, "SELECT 1 FROM production_bases WHERE id = ? AND coop_id = ?", "ii", base_id, coop_id);
+    rc = shop_found(rc, rows, f, SHOP_E_VALIDATION, "base_id %lld is not a base of this cooperative", base_id);
     fl_rows_free(rows);
     return rc;
 }
@@ -292,19 +286,18 @@ static int images_store(fl_db *db, long long product_id, const shop_product_in *
 /* A GTIN taken by another SKU: 409 naming the field (where: its path). */
 static int gtin_taken(shop_fault *f, const char *where, const char *gtin)
 {
-    return shop_fault_set(f, SHOP_E_CONFLICT, NULL, "%sgtin %s is already used by another SKU",
-                          where, gtin ? gtin : "");
+    return shop_fault_set(f, SHOP_E_CONFLICT, NULL, "%sgtin %s is already used by another SKU", where,
+                          gtin ? gtin : "");
 }
 
 /* Inserts one SKU into *sku_id. */
-static int sku_insert(fl_db *db, long long product_id, const shop_sku_in *s, const char *where,
-                      long long *sku_id, shop_fault *f)
+static int sku_insert(fl_db *db, long long product_id, const shop_sku_in *s, const char *where, long long *sku_id,
+                      shop_fault *f)
 {
     int rc = fl_db_exec(db,
                         "INSERT INTO skus (product_id, spec, unit, price_fen, weight_g, gtin, "
                         "active) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        "issiisi", product_id, s->spec, s->unit, s->price_fen, s->weight_g, s->gtin,
-                        s->active);
+                        "issiisi", product_id, s->spec, s->unit, s->price_fen, s->weight_g, s->gtin, s->active);
     if (rc == FL_DB_EDUP)
         return gtin_taken(f, where, s->gtin);
     if (rc != FL_DB_OK)
@@ -327,8 +320,8 @@ static int product_insert_step(fl_db *db, void *arg, shop_fault *f)
     int rc = fl_db_exec(db,
                         "INSERT INTO products (coop_id, base_id, name_zh, name_en, category, "
                         "description, status) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?)",
-                        "iisssss", in->coop_id, in->base_id, in->name_zh, in->name_en, in->category,
-                        in->description, in->status ? in->status : "draft");
+                        "iisssss", in->coop_id, in->base_id, in->name_zh, in->name_en, in->category, in->description,
+                        in->status ? in->status : "draft");
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     p->id = (long long)fl_db_insert_id(db);
@@ -343,18 +336,15 @@ static int product_insert_step(fl_db *db, void *arg, shop_fault *f)
     return SHOP_OK;
 }
 
-int shop_product_create(fl_db *db, long long account_id, int platform_admin,
-                        const shop_product_in *in, json_t **out, shop_fault *f)
+int shop_product_create(fl_db *db, long long account_id, int platform_admin, const shop_product_in *in, json_t **out,
+                        shop_fault *f)
 {
     product_insert p = {.in = in};
     fl_rows *rows = NULL;
     int rc = fl_db_query(db, &rows, "SELECT 1 FROM cooperatives WHERE id = ?", "i", in->coop_id);
-    rc = shop_found(rc, rows, f, SHOP_E_VALIDATION, "coop_id %lld is not a cooperative",
-                    in->coop_id);
+    rc = shop_found(rc, rows, f, SHOP_E_VALIDATION, "coop_id %lld is not a cooperative", in->coop_id);
     fl_rows_free(rows);
-    if (rc < 0 ||
-        (rc = shop_rights_coop(db, in->coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) <
-            0 ||
+    if (rc < 0 || (rc = shop_rights_coop(db, in->coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0 ||
         (in->base_id && (rc = base_check(db, in->coop_id, in->base_id, f)) < 0) ||
         (rc = shop_tx(db, product_insert_step, &p, f)) < 0)
         return rc;
@@ -374,8 +364,7 @@ static int product_update_step(fl_db *db, void *arg, shop_fault *f)
     const product_change *p = arg;
     const shop_product_in *in = p->in;
     fl_rows *rows = NULL;
-    int rc =
-        fl_db_query(db, &rows, "SELECT status FROM products WHERE id = ? FOR UPDATE", "i", p->id);
+    int rc = fl_db_query(db, &rows, "SELECT status FROM products WHERE id = ? FOR UPDATE", "i", p->id);
     if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "product %lld not found", p->id)) < 0)
         goto out;
     if (in->status && !shop_product_status_change_ok(fl_rows_str(rows, 0, PS_STATUS), in->status)) {
@@ -388,11 +377,9 @@ static int product_update_step(fl_db *db, void *arg, shop_fault *f)
                     "category = IF(?, ?, category), description = IF(?, ?, description), "
                     "base_id = IF(?, NULLIF(?, 0), base_id), status = IF(?, ?, status), "
                     "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
-                    "isisisisiiisi", (long long)in->has_name_zh, in->name_zh,
-                    (long long)in->has_name_en, in->name_en, (long long)in->has_category,
-                    in->category, (long long)in->has_description, in->description,
-                    (long long)in->has_base, in->base_id, (long long)in->has_status, in->status,
-                    p->id);
+                    "isisisisiiisi", (long long)in->has_name_zh, in->name_zh, (long long)in->has_name_en, in->name_en,
+                    (long long)in->has_category, in->category, (long long)in->has_description, in->description,
+                    (long long)in->has_base, in->base_id, (long long)in->has_status, in->status, p->id);
     if (rc != FL_DB_OK)
         rc = shop_fault_db(f, rc);
     else if (in->has_images)
@@ -402,8 +389,8 @@ out:
     return rc;
 }
 
-int shop_product_update(fl_db *db, long long account_id, int platform_admin, long long id,
-                        const shop_product_in *in, json_t **out, shop_fault *f)
+int shop_product_update(fl_db *db, long long account_id, int platform_admin, long long id, const shop_product_in *in,
+                        json_t **out, shop_fault *f)
 {
     product_change p = {id, in};
     long long coop_id = 0;
@@ -418,8 +405,7 @@ int shop_product_update(fl_db *db, long long account_id, int platform_admin, lon
     return product_load(db, id, out, NULL, NULL, f);
 }
 
-int shop_product_delist(fl_db *db, long long account_id, int platform_admin, long long id,
-                        json_t **out, shop_fault *f)
+int shop_product_delist(fl_db *db, long long account_id, int platform_admin, long long id, json_t **out, shop_fault *f)
 {
     long long coop_id = 0;
     int rc;
@@ -431,8 +417,8 @@ int shop_product_delist(fl_db *db, long long account_id, int platform_admin, lon
     return product_load(db, id, out, NULL, NULL, f);
 }
 
-int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long long product_id,
-                    const shop_sku_in *in, json_t **out, shop_fault *f)
+int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long long product_id, const shop_sku_in *in,
+                    json_t **out, shop_fault *f)
 {
     long long coop_id = 0, sku_id = 0;
     int rc;
@@ -442,8 +428,8 @@ int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long lo
     return sku_load(db, sku_id, out, f);
 }
 
-int shop_sku_update(fl_db *db, long long account_id, int platform_admin, long long product_id,
-                    long long sku_id, const shop_sku_in *in, json_t **out, shop_fault *f)
+int shop_sku_update(fl_db *db, long long account_id, int platform_admin, long long product_id, long long sku_id,
+                    const shop_sku_in *in, json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
     long long coop_id = 0;
@@ -451,19 +437,16 @@ int shop_sku_update(fl_db *db, long long account_id, int platform_admin, long lo
 
     if ((rc = product_for_write(db, account_id, platform_admin, product_id, &coop_id, f)) < 0)
         goto out;
-    rc = fl_db_query(db, &rows, "SELECT 1 FROM skus WHERE id = ? AND product_id = ?", "ii", sku_id,
-                     product_id);
-    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "sku %lld not found in product %lld",
-                         sku_id, product_id)) < 0)
+    rc = fl_db_query(db, &rows, "SELECT 1 FROM skus WHERE id = ? AND product_id = ?", "ii", sku_id, product_id);
+    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "sku %lld not found in product %lld", sku_id, product_id)) < 0)
         goto out;
     rc = fl_db_exec(db,
                     "UPDATE skus SET spec = IF(?, ?, spec), unit = IF(?, ?, unit), "
                     "price_fen = IF(?, ?, price_fen), weight_g = IF(?, ?, weight_g), "
                     "gtin = IF(?, ?, gtin), active = IF(?, ?, active) WHERE id = ?",
-                    "isisiiiiisiii", (long long)in->has_spec, in->spec, (long long)in->has_unit,
-                    in->unit, (long long)in->has_price, in->price_fen, (long long)in->has_weight,
-                    in->weight_g, (long long)in->has_gtin, in->gtin, (long long)in->has_active,
-                    in->active, sku_id);
+                    "isisiiiiisiii", (long long)in->has_spec, in->spec, (long long)in->has_unit, in->unit,
+                    (long long)in->has_price, in->price_fen, (long long)in->has_weight, in->weight_g,
+                    (long long)in->has_gtin, in->gtin, (long long)in->has_active, in->active, sku_id);
     if (rc == FL_DB_EDUP) {
         rc = gtin_taken(f, "", in->gtin);
         goto out;

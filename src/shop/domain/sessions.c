@@ -13,13 +13,11 @@ static const char incr_lua[] = "local n = redis.call('INCR', KEYS[1]) "
                                "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
                                "return n";
 /* {failures so far, seconds left in the window}. */
-static const char count_lua[] =
-    "return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])}";
+static const char count_lua[] = "return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])}";
 
 /* Columns of LOGIN_SQL. */
 enum { LC_ID, LC_HASH, LC_ROLE };
-static const char LOGIN_SQL[] =
-    "SELECT id, password_hash, role FROM accounts WHERE email = ? OR phone = ?";
+static const char LOGIN_SQL[] = "SELECT id, password_hash, role FROM accounts WHERE email = ? OR phone = ?";
 
 /* A valid argon2id hash of a random password, so unknown logins take as long
  * as wrong passwords. Made once at first use. */
@@ -64,9 +62,8 @@ static void count_failure(fl_kv *kv, const char *key, int window)
         freeReplyObject(rep);
 }
 
-int shop_login_check(fl_db *db, fl_kv *kv, const fl_config *cfg, fl_arena *a, const char *login,
-                     const char *password, const char *client_ip, long long *account_id,
-                     int *platform_admin, shop_fault *f)
+int shop_login_check(fl_db *db, fl_kv *kv, const fl_config *cfg, fl_arena *a, const char *login, const char *password,
+                     const char *client_ip, long long *account_id, int *platform_admin, shop_fault *f)
 {
     shop_login_keys keys;
     fl_rows *rows = NULL;
@@ -78,8 +75,7 @@ int shop_login_check(fl_db *db, fl_kv *kv, const fl_config *cfg, fl_arena *a, co
         (!wait && (rc = limited(kv, keys.ip, cfg->login_max_ip_failures, &wait, f)) < 0))
         return rc;
     if (wait > 0) {
-        shop_fault_set(f, SHOP_E_RATE_LIMITED, NULL,
-                       "too many failed logins; try again in %d seconds", wait);
+        shop_fault_set(f, SHOP_E_RATE_LIMITED, NULL, "too many failed logins; try again in %d seconds", wait);
         f->retry_after_s = wait;
         return SHOP_E_RATE_LIMITED;
     }
@@ -99,8 +95,7 @@ int shop_login_check(fl_db *db, fl_kv *kv, const fl_config *cfg, fl_arena *a, co
         count_failure(kv, keys.acct, cfg->login_window);
         count_failure(kv, keys.ip, cfg->login_window);
         fl_log(FL_LOG_INFO, "login_failed", "login failed from %s", client_ip);
-        return shop_fault_set(f, SHOP_E_UNAUTHORIZED, "invalid_credentials",
-                              "the login or password is wrong");
+        return shop_fault_set(f, SHOP_E_UNAUTHORIZED, "invalid_credentials", "the login or password is wrong");
     }
     *account_id = fl_rows_int(rows, 0, LC_ID);
     *platform_admin = strcmp(fl_rows_str(rows, 0, LC_ROLE), "platform_admin") == 0;

@@ -49,8 +49,7 @@ const char *shop_trace_cache_get(fl_arena *a, const char *code, size_t *len)
     cache_slot *s = &slots[slot_of(code)];
     char *copy = NULL;
     pthread_mutex_lock(&slots_lock);
-    if (s->body && s->gen == atomic_load(&generation) && s->expires_ms > fl_mono_ms() &&
-        strcmp(s->code, code) == 0) {
+    if (s->body && s->gen == atomic_load(&generation) && s->expires_ms > fl_mono_ms() && strcmp(s->code, code) == 0) {
         copy = fl_arena_alloc(a, s->len);
         memcpy(copy, s->body, s->len);
         *len = s->len;

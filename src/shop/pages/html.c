@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 #define HTML_CHUNK 4096
 
 void shop_html_init(shop_html *h, size_t max)

@@ -35,9 +35,9 @@
 /* Columns of LABEL_SELECT. */
 enum { LB_CODE, LB_GTIN, LB_NAME_ZH, LB_NAME_EN, LB_SPEC, LB_PACK, LB_COOP };
 
-#define LABEL_SELECT                                                                               \
-    "SELECT l.code, s.gtin, p.name_zh, p.name_en, s.spec, DATE_FORMAT(l.pack_date, '%Y-%m-%d'), " \
-    "c.name FROM lots l JOIN skus s ON s.id = l.sku_id JOIN products p ON p.id = s.product_id "   \
+#define LABEL_SELECT                                                                                                   \
+    "SELECT l.code, s.gtin, p.name_zh, p.name_en, s.spec, DATE_FORMAT(l.pack_date, '%Y-%m-%d'), "                      \
+    "c.name FROM lots l JOIN skus s ON s.id = l.sku_id JOIN products p ON p.id = s.product_id "                        \
     "JOIN cooperatives c ON c.id = l.coop_id WHERE l.code = ?"
 
 static int parse_int(const char *s, int min, int max, int *out)
@@ -160,15 +160,14 @@ static int qr_png(shop_html *b, const QRcode *qr, int scale)
     if (setjmp(png_jmpbuf(png)))
         goto out_free; /* rc is still -1: nothing below changes it before the end */
     png_set_write_fn(png, b, png_write_cb, png_flush_cb);
-    png_set_IHDR(png, info, (png_uint_32)full, (png_uint_32)full, 8, PNG_COLOR_TYPE_GRAY,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, info, (png_uint_32)full, (png_uint_32)full, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     for (int py = 0; py < full; py++) {
         int y = py / scale - QR_QUIET;
         for (int px = 0; px < full; px++) {
             int x = px / scale - QR_QUIET;
-            int dark = y >= 0 && y < qr->width && x >= 0 && x < qr->width &&
-                       (qr->data[y * qr->width + x] & 1);
+            int dark = y >= 0 && y < qr->width && x >= 0 && x < qr->width && (qr->data[y * qr->width + x] & 1);
             line[px] = dark ? 0 : 255;
         }
         png_write_row(png, line);

@@ -25,11 +25,45 @@
 
 /* Every label in both languages: [0] zh, [1] en. */
 enum {
-    T_TITLE, T_LOT, T_VERIFIED, T_BROKEN, T_COOP, T_BASE, T_FARMER, T_HARVEST, T_PACK, T_QTY,
-    T_CERTS, T_NUMBER, T_BODY, T_VALID, T_REVOKED, T_REASON, T_PRODUCER, T_CONTACT, T_ADDRESS,
-    T_ORIGIN, T_ISSUED, T_COMMIT, T_BASIS, T_RESULTS, T_ITEM, T_METHOD, T_RESULT, T_LIMIT,
-    T_VERDICT, T_TIMELINE, T_NOT_FOUND, T_NOT_FOUND_TEXT, T_SWITCH, T_EXPIRED, T_SUSPENDED,
-    T_SIG_BAD, T_KEY, T_NONE, T_COUNT
+    T_TITLE,
+    T_LOT,
+    T_VERIFIED,
+    T_BROKEN,
+    T_COOP,
+    T_BASE,
+    T_FARMER,
+    T_HARVEST,
+    T_PACK,
+    T_QTY,
+    T_CERTS,
+    T_NUMBER,
+    T_BODY,
+    T_VALID,
+    T_REVOKED,
+    T_REASON,
+    T_PRODUCER,
+    T_CONTACT,
+    T_ADDRESS,
+    T_ORIGIN,
+    T_ISSUED,
+    T_COMMIT,
+    T_BASIS,
+    T_RESULTS,
+    T_ITEM,
+    T_METHOD,
+    T_RESULT,
+    T_LIMIT,
+    T_VERDICT,
+    T_TIMELINE,
+    T_NOT_FOUND,
+    T_NOT_FOUND_TEXT,
+    T_SWITCH,
+    T_EXPIRED,
+    T_SUSPENDED,
+    T_SIG_BAD,
+    T_KEY,
+    T_NONE,
+    T_COUNT
 };
 
 static const char *const TEXT[T_COUNT][2] = {
@@ -64,8 +98,7 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_VERDICT] = {"判定", "Verdict"},
     [T_TIMELINE] = {"生产流通记录", "From farm to you"},
     [T_NOT_FOUND] = {"未找到该批次", "Lot not found"},
-    [T_NOT_FOUND_TEXT] = {"请核对包装上的批次号或重新扫码。",
-                          "Check the lot code on the box, or scan the code again."},
+    [T_NOT_FOUND_TEXT] = {"请核对包装上的批次号或重新扫码。", "Check the lot code on the box, or scan the code again."},
     [T_SWITCH] = {"English", "中文"},
     [T_EXPIRED] = {"已过期", "EXPIRED"},
     [T_SUSPENDED] = {"已暂停", "SUSPENDED"},
@@ -198,11 +231,11 @@ static void cert_card(shop_html *h, json_t *c, int en)
     }
     if (json_array_size(list = json_object_get(c, "test_results"))) {
         shop_html_put(h, "<p><b>%s</b></p><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
-                      TEXT[T_RESULTS][en], TEXT[T_ITEM][en], TEXT[T_METHOD][en], TEXT[T_RESULT][en],
-                      TEXT[T_LIMIT][en], TEXT[T_VERDICT][en]);
-        json_array_foreach(list, i, x) shop_html_put(
-            h, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", S(x, "item"), S(x, "method"),
-            S(x, "result"), S(x, "limit"), name_of(S(x, "verdict"), en));
+                      TEXT[T_RESULTS][en], TEXT[T_ITEM][en], TEXT[T_METHOD][en], TEXT[T_RESULT][en], TEXT[T_LIMIT][en],
+                      TEXT[T_VERDICT][en]);
+        json_array_foreach(list, i, x)
+            shop_html_put(h, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", S(x, "item"),
+                          S(x, "method"), S(x, "result"), S(x, "limit"), name_of(S(x, "verdict"), en));
         shop_html_put(h, "</table>");
     }
     shop_html_put(h, "</section>");
@@ -216,7 +249,8 @@ static void event_item(shop_html *h, json_t *ev, int en)
     size_t i;
     shop_html_put(h, "<li><b>%s</b> <time>%s</time><br>%s · %s", name_of(S(ev, "kind"), en), S(ev, "occurred_at"),
                   S(ev, "place"), S(ev, "actor"));
-    json_object_foreach(d, k, v) {
+    json_object_foreach(d, k, v)
+    {
         if (json_is_string(v))
             shop_html_put(h, "<br><small>%s:</small> %s", k, json_string_value(v));
         else if (json_is_integer(v))
@@ -224,13 +258,13 @@ static void event_item(shop_html *h, json_t *ev, int en)
     }
     if (json_array_size(results = json_object_get(d, "results"))) {
         shop_html_put(h, "<table>");
-        json_array_foreach(results, i, v) shop_html_put(h, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>",
-                                                        S(v, "item"), S(v, "result"), name_of(S(v, "verdict"), en));
+        json_array_foreach(results, i, v) shop_html_put(h, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>", S(v, "item"),
+                                                        S(v, "result"), name_of(S(v, "verdict"), en));
         shop_html_put(h, "</table>");
     }
     snprintf(hash16, sizeof(hash16), "%s", S(ev, "hash") ? S(ev, "hash") : "");
-    shop_html_put(h, "<div class=\"hash\">#%lld %s…</div></li>", (long long)json_integer_value(json_object_get(ev, "seq")),
-                  hash16);
+    shop_html_put(h, "<div class=\"hash\">#%lld %s…</div></li>",
+                  (long long)json_integer_value(json_object_get(ev, "seq")), hash16);
 }
 
 static int not_found_page(shop_req *r, const char *code, int en)
@@ -238,8 +272,9 @@ static int not_found_page(shop_req *r, const char *code, int en)
     shop_html h;
     shop_html_init(&h, PAGE_MAX);
     page_head(&h, en, TEXT[T_NOT_FOUND][en], code);
-    shop_html_put(&h, "<h1>%s</h1><p>%s: %s</p></header><main><section class=\"card\"><p>%s</p></section></main>"
-                      "</body></html>",
+    shop_html_put(&h,
+                  "<h1>%s</h1><p>%s: %s</p></header><main><section class=\"card\"><p>%s</p></section></main>"
+                  "</body></html>",
                   TEXT[T_NOT_FOUND][en], TEXT[T_LOT][en], code, TEXT[T_NOT_FOUND_TEXT][en]);
     return shop_html_reply(r, &h, 404, HTML_TYPE);
 }
@@ -344,7 +379,8 @@ int shop_trace_digital_link(shop_req *r)
     fl_rows_free(rows);
     if (n == 0)
         return not_found_page(r, code, lang_en(r));
-    shop_add_header(r, "Location",
-                    fl_arena_printf(r->arena, "%s/t/%s%s", r->ctx->cfg->public_base, code, lang_en(r) ? "?lang=en" : ""));
+    shop_add_header(
+        r, "Location",
+        fl_arena_printf(r->arena, "%s/t/%s%s", r->ctx->cfg->public_base, code, lang_en(r) ? "?lang=en" : ""));
     return shop_reply_raw(r, 302, "text/plain; charset=utf-8", "", 0);
 }

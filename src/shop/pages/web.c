@@ -26,10 +26,15 @@ static const struct {
     const char *ext;
     const char *type;
 } types[] = {
-    {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"}, {".svg", "image/svg+xml"},
-    {".png", "image/png"}, {".jpg", "image/jpeg"}, {".json", "application/json"},
-    {".map", "application/json"}, {".webp", "image/webp"},
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".json", "application/json"},
+    {".map", "application/json"},
+    {".webp", "image/webp"},
 };
 
 static const char *type_of(const char *name)

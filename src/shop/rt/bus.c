@@ -21,21 +21,20 @@
 /* KEYS: seq key, log key. ARGV: channel, "<topic> <type> <flags>", the
  * data without its first '{', the log's length, the keys' lifetime. The
  * seq is formatted with %d: Lua 5.1 would print 1.8e15 as "1.8e+15". */
-static const char publish_lua[] =
-    "local t = redis.call('TIME') "
-    "local floor = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
-    "local s = redis.call('INCR', KEYS[1]) "
-    "if s < floor then s = floor redis.call('SET', KEYS[1], string.format('%d', s)) end "
-    "redis.call('EXPIRE', KEYS[1], ARGV[5]) "
-    "local id = string.format('%d', s) "
-    "local sep = ',' "
-    "if string.sub(ARGV[3], 1, 1) == '}' then sep = '' end "
-    "local m = ARGV[2] .. ' ' .. id .. '\\n{\"seq\":' .. id .. sep .. ARGV[3] "
-    "redis.call('PUBLISH', ARGV[1], m) "
-    "redis.call('LPUSH', KEYS[2], m) "
-    "redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1) "
-    "redis.call('EXPIRE', KEYS[2], ARGV[5]) "
-    "return s";
+static const char publish_lua[] = "local t = redis.call('TIME') "
+                                  "local floor = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
+                                  "local s = redis.call('INCR', KEYS[1]) "
+                                  "if s < floor then s = floor redis.call('SET', KEYS[1], string.format('%d', s)) end "
+                                  "redis.call('EXPIRE', KEYS[1], ARGV[5]) "
+                                  "local id = string.format('%d', s) "
+                                  "local sep = ',' "
+                                  "if string.sub(ARGV[3], 1, 1) == '}' then sep = '' end "
+                                  "local m = ARGV[2] .. ' ' .. id .. '\\n{\"seq\":' .. id .. sep .. ARGV[3] "
+                                  "redis.call('PUBLISH', ARGV[1], m) "
+                                  "redis.call('LPUSH', KEYS[2], m) "
+                                  "redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1) "
+                                  "redis.call('EXPIRE', KEYS[2], ARGV[5]) "
+                                  "return s";
 
 static shop_kvbatch_script publish_script = {publish_lua, ""};
 
@@ -78,9 +77,8 @@ static void publish_done(shop_kvbatch_item *it, redisReply *rep)
     pub_item *p = (pub_item *)it; /* it is p's first member */
     if (!rep || rep->type != REDIS_REPLY_INTEGER) {
         if (atomic_exchange(&publish_failing, 1) == 0)
-            fl_log(FL_LOG_WARN, "rt_publish_failed",
-                   "%.*s: %s (events are lost until Redis answers)", (int)p->lens[PA_HEAD],
-                   p->argv[PA_HEAD],
+            fl_log(FL_LOG_WARN, "rt_publish_failed", "%.*s: %s (events are lost until Redis answers)",
+                   (int)p->lens[PA_HEAD], p->argv[PA_HEAD],
                    rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "Redis unreachable");
     } else if (atomic_exchange(&publish_failing, 0) == 1) {
         fl_log(FL_LOG_INFO, "rt_publish_recovered", "events reach Redis again");
@@ -90,8 +88,7 @@ static void publish_done(shop_kvbatch_item *it, redisReply *rep)
 
 /* Sets argv/lens slot k to the text a then b (copied to *at, NUL-terminated)
  * and moves *at past it. */
-static void put_arg(pub_item *p, int k, char **at, const char *a, size_t an, const char *b,
-                    size_t bn)
+static void put_arg(pub_item *p, int k, char **at, const char *a, size_t an, const char *b, size_t bn)
 {
     memcpy(*at, a, an);
     memcpy(*at + an, b, bn);
@@ -101,15 +98,15 @@ static void put_arg(pub_item *p, int k, char **at, const char *a, size_t an, con
     *at += an + bn + 1;
 }
 
-int shop_rt_bus_publish(shop_rt_bus *b, const char *topic, const char *type, unsigned flags,
-                        const char *data, size_t len)
+int shop_rt_bus_publish(shop_rt_bus *b, const char *topic, const char *type, unsigned flags, const char *data,
+                        size_t len)
 {
     char head[SHOP_RT_TOPIC_MAX + SHOP_RT_TYPE_MAX + 16];
     static const char backlog[] = "256", keep[] = "86400"; /* SHOP_RT_BACKLOG, SHOP_RT_KEEP_S */
     _Static_assert(SHOP_RT_BACKLOG == 256 && SHOP_RT_KEEP_S == 86400, "the literals above");
 
-    if (!shop_rt_topic_valid(topic) || !shop_rt_type_valid(type) || len < 2 ||
-        len > SHOP_RT_DATA_MAX || data[0] != '{' || data[len - 1] != '}')
+    if (!shop_rt_topic_valid(topic) || !shop_rt_type_valid(type) || len < 2 || len > SHOP_RT_DATA_MAX ||
+        data[0] != '{' || data[len - 1] != '}')
         return -1;
     size_t tn = strlen(topic);
     size_t hn = (size_t)snprintf(head, sizeof(head), "%s %s %u", topic, type, flags & 0xffffu);
@@ -152,9 +149,8 @@ static void bus_on_state(void *arg, int up)
     b->on_state(b->arg, up);
 }
 
-shop_rt_bus *shop_rt_bus_start(const fl_config *cfg, fl_kv_pool *kv, shop_kvbatch *batch,
-                               shop_rt_bus_event_fn on_event, shop_rt_bus_state_fn on_state,
-                               void *arg)
+shop_rt_bus *shop_rt_bus_start(const fl_config *cfg, fl_kv_pool *kv, shop_kvbatch *batch, shop_rt_bus_event_fn on_event,
+                               shop_rt_bus_state_fn on_state, void *arg)
 {
     shop_rt_bus *b = fl_calloc(1, sizeof(*b));
     b->kv = kv;
@@ -179,8 +175,7 @@ void shop_rt_bus_stop(shop_rt_bus *b)
 }
 
 /* One LRANGE answer (newest first) as events oldest first, for topic. */
-static void backlog_events(const redisReply *rep, const char *topic, shop_rt_bus_backlog_fn got,
-                           void *arg, size_t i)
+static void backlog_events(const redisReply *rep, const char *topic, shop_rt_bus_backlog_fn got, void *arg, size_t i)
 {
     shop_rt_event **ev = fl_malloc((rep->elements ? rep->elements : 1) * sizeof(*ev));
     size_t m = 0;
@@ -195,8 +190,7 @@ static void backlog_events(const redisReply *rep, const char *topic, shop_rt_bus
     fl_free(ev);
 }
 
-int shop_rt_bus_backlog(shop_rt_bus *b, const char *const *topics, size_t n,
-                        shop_rt_bus_backlog_fn got, void *arg)
+int shop_rt_bus_backlog(shop_rt_bus *b, const char *const *topics, size_t n, shop_rt_bus_backlog_fn got, void *arg)
 {
     char keys[BACKLOG_PIPELINE][sizeof(LOG_KEY) + SHOP_RT_TOPIC_MAX];
     const char *argv[BACKLOG_PIPELINE][4];

@@ -22,8 +22,7 @@ static void put(char *out, size_t cap, size_t *at, const char *s, size_t n)
     *at += n;
 }
 
-size_t shop_rt_sse_frame(char *out, size_t cap, long long seq, const char *type, const char *data,
-                         size_t len)
+size_t shop_rt_sse_frame(char *out, size_t cap, long long seq, const char *type, const char *data, size_t len)
 {
     char num[24];
     size_t at = 0, i = 0;
@@ -51,8 +50,7 @@ size_t shop_rt_sse_frame(char *out, size_t cap, long long seq, const char *type,
     return at;
 }
 
-shop_rt_event *shop_rt_event_new(long long seq, const char *type, unsigned flags, const char *data,
-                                 size_t len)
+shop_rt_event *shop_rt_event_new(long long seq, const char *type, unsigned flags, const char *data, size_t len)
 {
     size_t frame_len = shop_rt_sse_frame(NULL, 0, seq, type, data, len);
     shop_rt_event *e = fl_malloc(sizeof(*e) + len + 1 + frame_len + 1);
@@ -174,14 +172,13 @@ int shop_rt_wire_parse(const char *text, size_t len, shop_rt_wire *w)
     if (field(&p, nl, w->topic, sizeof(w->topic)) || field(&p, nl, w->type, sizeof(w->type)) ||
         field(&p, nl, flags, sizeof(flags)) || field(&p, nl, seq, sizeof(seq)) || p != nl)
         return -1;
-    if (!shop_rt_topic_valid(w->topic) || !shop_rt_type_valid(w->type) || decimal(flags, &f) ||
-        f > 0xffff || decimal(seq, &w->seq) || w->seq < 1)
+    if (!shop_rt_topic_valid(w->topic) || !shop_rt_type_valid(w->type) || decimal(flags, &f) || f > 0xffff ||
+        decimal(seq, &w->seq) || w->seq < 1)
         return -1;
     w->flags = (unsigned)f;
     w->data = nl + 1;
     w->data_len = len - (size_t)(nl + 1 - text);
-    if (w->data_len < 2 || w->data_len > SHOP_RT_DATA_MAX || w->data[0] != '{' ||
-        w->data[w->data_len - 1] != '}')
+    if (w->data_len < 2 || w->data_len > SHOP_RT_DATA_MAX || w->data[0] != '{' || w->data[w->data_len - 1] != '}')
         return -1;
     return 0;
 }

@@ -238,8 +238,7 @@ static void feed_on_event(void *arg, const shop_rt_wire *w)
     pthread_mutex_lock(&rt->mu);
     rt_topic *t = topic_get(rt, w->topic, 0); /* a topic nobody here follows is not kept */
     if (t && w->seq > t->ring.last_seq) {
-        shop_rt_ring_push(&t->ring,
-                          shop_rt_event_new(w->seq, w->type, w->flags, w->data, w->data_len));
+        shop_rt_ring_push(&t->ring, shop_rt_event_new(w->seq, w->type, w->flags, w->data, w->data_len));
         rt->events++;
         topic_changed(rt, t, &wake, &ready);
     }
@@ -425,8 +424,7 @@ shop_rt *shop_rt_start(const shop_ctx *ctx)
     pthread_condattr_destroy(&ca);
     rt->timer_started = pthread_create(&rt->timer, NULL, timer_main, rt) == 0;
     if (rt->timer_started)
-        rt->bus =
-            shop_rt_bus_start(ctx->cfg, ctx->kv, ctx->kv_batch, feed_on_event, feed_on_state, rt);
+        rt->bus = shop_rt_bus_start(ctx->cfg, ctx->kv, ctx->kv_batch, feed_on_event, feed_on_state, rt);
     if (!rt->bus) {
         fl_log(FL_LOG_ERROR, "rt_start_failed", "cannot start the realtime feed's threads");
         shop_rt_stop(rt);
@@ -462,16 +460,14 @@ void shop_rt_stop(shop_rt *rt)
         pthread_join(rt->timer, NULL);
     }
     if (rt->nsubs || rt->nwaiters) /* the server is stopped: every connection ended */
-        fl_log(FL_LOG_ERROR, "rt_stop", "%zu streams and %zu long-polls still linked", rt->nsubs,
-               rt->nwaiters);
+        fl_log(FL_LOG_ERROR, "rt_stop", "%zu streams and %zu long-polls still linked", rt->nsubs, rt->nwaiters);
     topics_free_all(rt);
     pthread_cond_destroy(&rt->cond);
     pthread_mutex_destroy(&rt->mu);
     fl_free(rt);
 }
 
-int shop_rt_publish(shop_rt *rt, const char *topic, const char *type, unsigned flags,
-                    const char *data, size_t len)
+int shop_rt_publish(shop_rt *rt, const char *topic, const char *type, unsigned flags, const char *data, size_t len)
 {
     return rt ? shop_rt_bus_publish(rt->bus, topic, type, flags, data, len) : -1;
 }
@@ -534,16 +530,14 @@ int shop_rt_wait(shop_rt *rt, struct shop_req *r, const char *topic, long long a
         return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
     pthread_mutex_lock(&rt->mu);
     rt_topic *t = topic_get(rt, topic, 0);
-    if (t && wait_ms > 0 && !rt->stopping && rt->nwaiters < SHOP_RT_WAITERS_MAX &&
-        !has_after(t, after)) {
+    if (t && wait_ms > 0 && !rt->stopping && rt->nwaiters < SHOP_RT_WAITERS_MAX && !has_after(t, after)) {
         rt_waiter *w = fl_arena_alloc(r->arena, sizeof(*w));
         *w = (rt_waiter){t->waiters, r, t, after, fl_mono_ms() + wait_ms, answer, arg};
         shop_suspend(r);
         t->waiters = w;
         t->nwaiters++;
         rt->nwaiters++;
-        if (w->until_ms <
-            rt->timer_until) /* sooner than the timer sleeps to (awake: it looks anyway) */
+        if (w->until_ms < rt->timer_until) /* sooner than the timer sleeps to (awake: it looks anyway) */
             pthread_cond_signal(&rt->cond);
         pthread_mutex_unlock(&rt->mu);
         return SHOP_SUSPENDED;
@@ -657,8 +651,8 @@ static rt_sub *sub_new(shop_rt *rt, rt_topic *t, long long after)
     int n = snprintf(s->hello, sizeof(s->hello), "retry: %d\n\n", SHOP_RT_RETRY_MS);
 
     if (shop_rt_ring_truncated(&t->ring, after))
-        n += snprintf(s->hello + n, sizeof(s->hello) - (size_t)n,
-                      "event: truncated\ndata: {\"after\":%lld}\n\n", after);
+        n +=
+            snprintf(s->hello + n, sizeof(s->hello) - (size_t)n, "event: truncated\ndata: {\"after\":%lld}\n\n", after);
     s->rt = rt;
     s->topic = t;
     s->pos = after > t->ring.horizon ? after : t->ring.horizon;
@@ -686,8 +680,7 @@ int shop_rt_sse(shop_rt *rt, struct shop_req *r, const char *topic, long long af
         pthread_mutex_unlock(&rt->mu);
         shop_add_header(r, "Retry-After", "1");
         return shop_fail(r, SHOP_E_UNAVAILABLE,
-                         stopping ? "the shop is shutting down"
-                                  : "too many event streams at once; try again");
+                         stopping ? "the shop is shutting down" : "too many event streams at once; try again");
     }
     s = sub_new(rt, t, after);
     pthread_mutex_unlock(&rt->mu);

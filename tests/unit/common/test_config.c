@@ -131,8 +131,7 @@ static void test_log_levels(void **state)
     static const struct {
         const char *text;
         int level;
-    } cases[] = {
-        {"debug", FL_LOG_DEBUG}, {"info", FL_LOG_INFO}, {"warn", FL_LOG_WARN}, {"error", FL_LOG_ERROR}};
+    } cases[] = {{"debug", FL_LOG_DEBUG}, {"info", FL_LOG_INFO}, {"warn", FL_LOG_WARN}, {"error", FL_LOG_ERROR}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         fl_config c;
         char err[256] = "";
@@ -165,10 +164,8 @@ static void test_public_base(void **state)
         const char *in;
         const char *out;
     } cases[] = {
-        {"https://shop.example", "https://shop.example"},
-        {"https://shop.example/", "https://shop.example"},
-        {"http://10.0.0.1:8080/", "http://10.0.0.1:8080"},
-        {"http://h/prefix", "http://h/prefix"},
+        {"https://shop.example", "https://shop.example"},  {"https://shop.example/", "https://shop.example"},
+        {"http://10.0.0.1:8080/", "http://10.0.0.1:8080"}, {"http://h/prefix", "http://h/prefix"},
         {"http://h/prefix/", "http://h/prefix"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -200,7 +197,7 @@ struct bad_case {
     const char *name;
     const char *value; /* NULL: a string one longer than the field holds */
     size_t field_size;
-    const char *word;  /* must appear in the message too */
+    const char *word; /* must appear in the message too */
 };
 
 #define FIELD_SIZE(f) sizeof(((fl_config *)0)->f)
@@ -260,8 +257,8 @@ static void test_invalid_values(void **state)
         char err[256] = "";
         int rc = fl_config_load(&c, err, sizeof(err));
         if (rc != -1 || !strstr(err, bc->name) || !strstr(err, bc->word))
-            fail_msg("%s=%.40s: rc %d, message \"%s\" (want -1 naming the variable and \"%s\")", bc->name,
-                     value, rc, err, bc->word);
+            fail_msg("%s=%.40s: rc %d, message \"%s\" (want -1 naming the variable and \"%s\")", bc->name, value, rc,
+                     err, bc->word);
     }
 }
 

@@ -82,9 +82,9 @@ static void kill_connection(fl_db *killer, long long id)
     exec_ok(killer, sql);
     for (int i = 0; i < 100; i++) {
         fl_rows *r = NULL;
-        assert_int_equal(fl_db_query(killer, &r, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
-                                     "i", id),
-                         FL_DB_OK);
+        assert_int_equal(
+            fl_db_query(killer, &r, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?", "i", id),
+            FL_DB_OK);
         long long n = fl_rows_int(r, 0, 0);
         fl_rows_free(r);
         if (n == 0)
@@ -214,8 +214,8 @@ static void test_exec_and_query_params(void **state)
     assert_true(id1 > 0);
 
     /* NULL for 's' binds SQL NULL */
-    assert_int_equal(fl_db_exec(db, "INSERT INTO " T_ITEMS " (name, qty, note) VALUES (?, ?, ?)", "sis", "pear",
-                                7LL, (const char *)NULL),
+    assert_int_equal(fl_db_exec(db, "INSERT INTO " T_ITEMS " (name, qty, note) VALUES (?, ?, ?)", "sis", "pear", 7LL,
+                                (const char *)NULL),
                      FL_DB_OK);
     unsigned long long id2 = fl_db_insert_id(db);
     assert_int_equal(id2, id1 + 1);
@@ -250,9 +250,9 @@ static void test_exec_and_query_params(void **state)
     fl_rows_free(r);
 
     /* parameters in WHERE, 'i' and 's' */
-    assert_int_equal(fl_db_query(db, &r, "SELECT name FROM " T_ITEMS " WHERE id = ? AND name <> ?", "is",
-                                 (long long)id2, "apple"),
-                     FL_DB_OK);
+    assert_int_equal(
+        fl_db_query(db, &r, "SELECT name FROM " T_ITEMS " WHERE id = ? AND name <> ?", "is", (long long)id2, "apple"),
+        FL_DB_OK);
     assert_int_equal(fl_rows_count(r), 1);
     assert_string_equal(fl_rows_str(r, 0, 0), "pear");
     fl_rows_free(r);
@@ -324,8 +324,8 @@ static void test_long_text(void **state)
         snprintf(name, sizeof(name), "long%zu", k);
         char saved = text[lens[k]];
         text[lens[k]] = '\0';
-        int rc = fl_db_exec(db, "INSERT INTO " T_ITEMS " (name, note, data) VALUES (?, ?, ?)", "ssb", name, text,
-                            text, lens[k]);
+        int rc = fl_db_exec(db, "INSERT INTO " T_ITEMS " (name, note, data) VALUES (?, ?, ?)", "ssb", name, text, text,
+                            lens[k]);
         text[lens[k]] = saved;
         if (rc != FL_DB_OK)
             fail_msg("insert %zu bytes: rc %d (%s)", lens[k], rc, fl_db_error(db));
@@ -835,7 +835,7 @@ static void test_exec_script(void **state)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN); /* as the shop does: a dead peer is an error, not a signal */
+    signal(SIGPIPE, SIG_IGN);         /* as the shop does: a dead peer is an error, not a signal */
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's lines whole beside stderr */
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {

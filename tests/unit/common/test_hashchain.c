@@ -100,10 +100,8 @@ static void test_missing_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_vector),
-        cmocka_unit_test(test_chain_holds),
-        cmocka_unit_test(test_changed_content),
-        cmocka_unit_test(test_recomputed_hash),
+        cmocka_unit_test(test_known_vector),    cmocka_unit_test(test_chain_holds),
+        cmocka_unit_test(test_changed_content), cmocka_unit_test(test_recomputed_hash),
         cmocka_unit_test(test_missing_hash),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -514,7 +514,7 @@ static void test_dedicated_connection(void **state)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN); /* as the shop does: a dead peer is an error, not a signal */
+    signal(SIGPIPE, SIG_IGN);         /* as the shop does: a dead peer is an error, not a signal */
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's lines whole beside stderr */
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {

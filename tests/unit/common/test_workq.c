@@ -29,7 +29,10 @@ typedef struct seen {
     int batches, items, sizes[64], order[256];
 } seen;
 
-#define SEEN_INIT {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER}
+#define SEEN_INIT                                                                                                      \
+    {                                                                                                                  \
+        .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER                                                \
+    }
 
 static void record(void *arg, fl_workq_item **items, size_t n)
 {

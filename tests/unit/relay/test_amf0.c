@@ -226,9 +226,9 @@ static void test_item_bound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decode_cases),      cmocka_unit_test(test_values),
-        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_long_string_and_limits),
-        cmocka_unit_test(test_depth_bound),       cmocka_unit_test(test_item_bound),
+        cmocka_unit_test(test_decode_cases), cmocka_unit_test(test_values),
+        cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_long_string_and_limits),
+        cmocka_unit_test(test_depth_bound),  cmocka_unit_test(test_item_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,10 +77,9 @@ static void test_round_trips(void **state)
         uint32_t chunk_size;
         uint32_t ts;
     } cases[] = {
-        {3, 0, 128, 0},       {3, 1, 128, 5},          {4, 127, 128, 40},     {4, 128, 128, 80},
-        {5, 129, 128, 0},     {6, 5000, 128, 1000},    {63, 300, 4096, 7},    {64, 300, 60, 1},
-        {319, 1000, 100, 2},  {320, 1000, 100, 3},     {65599, 70000, 4096, 9},
-        {7, 200, 128, 0x1000000}, /* extended timestamps, on continuations too */
+        {3, 0, 128, 0},          {3, 1, 128, 5},           {4, 127, 128, 40}, {4, 128, 128, 80},   {5, 129, 128, 0},
+        {6, 5000, 128, 1000},    {63, 300, 4096, 7},       {64, 300, 60, 1},  {319, 1000, 100, 2}, {320, 1000, 100, 3},
+        {65599, 70000, 4096, 9}, {7, 200, 128, 0x1000000}, /* extended timestamps, on continuations too */
     };
     static const size_t steps[] = {1, 3, 1 << 20};
     size_t cap = 200000;
@@ -122,10 +121,8 @@ static void test_header_formats(void **state)
 {
     (void)state;
     static const uint8_t in[] = {
-        0x04, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x02, 0x08, 0x01, 0x00, 0x00, 0x00, 'a', 'b',
-        0x44, 0x00, 0x00, 0x14, 0x00, 0x00, 0x01, 0x09, 'c',
-        0x84, 0x00, 0x00, 0x1e, 'd',
-        0xc4, 'e',
+        0x04, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x02, 0x08, 0x01, 0x00, 0x00, 0x00, 'a', 'b',  0x44,
+        0x00, 0x00, 0x14, 0x00, 0x00, 0x01, 0x09, 'c',  0x84, 0x00, 0x00, 0x1e, 'd', 0xc4, 'e',
     };
     static const struct {
         uint32_t ts;
@@ -155,8 +152,8 @@ static void test_header_formats(void **state)
 static void test_fmt3_after_fmt0(void **state)
 {
     (void)state;
-    static const uint8_t in[] = {0x05, 0x00, 0x00, 0x28, 0x00, 0x00, 0x01, 0x08, 0x01, 0x00, 0x00, 0x00, 'x',
-                                 0xc5, 'y'};
+    static const uint8_t in[] = {0x05, 0x00, 0x00, 0x28, 0x00, 0x00, 0x01, 0x08,
+                                 0x01, 0x00, 0x00, 0x00, 'x',  0xc5, 'y'};
     rtmp_chunk_reader r;
     feed_out o = {0};
     rtmp_chunk_reader_init(&r, 0);
@@ -283,7 +280,8 @@ static void test_buffered_bound(void **state)
     feed(&r, buf, n, n, &o);
     feed_out_free(&o);
     for (uint32_t csid = 3; csid < 8 && o.rc == RTMP_CHUNK_AGAIN; csid++) {
-        uint8_t h[12] = {(uint8_t)csid, 0, 0, 0, (uint8_t)(msg >> 16), (uint8_t)(msg >> 8), (uint8_t)msg, 9, 1, 0, 0, 0};
+        uint8_t h[12] = {
+            (uint8_t)csid, 0, 0, 0, (uint8_t)(msg >> 16), (uint8_t)(msg >> 8), (uint8_t)msg, 9, 1, 0, 0, 0};
         feed(&r, h, sizeof(h), sizeof(h), &o);
         feed(&r, body, cs, cs, &o);
     }
@@ -319,7 +317,8 @@ static void test_small_limits(void **state)
     feed_out_free(&o);
     const uint32_t msg = 60u << 10; /* under the message limit; three of them are not */
     for (uint32_t csid = 3; csid < 8 && o.rc == RTMP_CHUNK_AGAIN; csid++) {
-        uint8_t h[12] = {(uint8_t)csid, 0, 0, 0, (uint8_t)(msg >> 16), (uint8_t)(msg >> 8), (uint8_t)msg, 9, 1, 0, 0, 0};
+        uint8_t h[12] = {
+            (uint8_t)csid, 0, 0, 0, (uint8_t)(msg >> 16), (uint8_t)(msg >> 8), (uint8_t)msg, 9, 1, 0, 0, 0};
         uint8_t cont = (uint8_t)(0xc0 | csid); /* fmt 3: the next chunk of the message */
         feed(&r, h, sizeof(h), sizeof(h), &o);
         for (int k = 0; k < 14 && o.rc == RTMP_CHUNK_AGAIN; k++) { /* 14 of its 15 chunks */
@@ -371,10 +370,10 @@ static void test_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trips),   cmocka_unit_test(test_header_formats),
+        cmocka_unit_test(test_round_trips),     cmocka_unit_test(test_header_formats),
         cmocka_unit_test(test_fmt3_after_fmt0), cmocka_unit_test(test_chunk_size_bounds),
-        cmocka_unit_test(test_refusals),      cmocka_unit_test(test_too_many_csids),
-        cmocka_unit_test(test_buffered_bound), cmocka_unit_test(test_small_limits),
+        cmocka_unit_test(test_refusals),        cmocka_unit_test(test_too_many_csids),
+        cmocka_unit_test(test_buffered_bound),  cmocka_unit_test(test_small_limits),
         cmocka_unit_test(test_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,11 +201,10 @@ static void test_media_checks(void **state)
         uint8_t b0, b1;
         int want;
     } steps[] = {
-        {1, 0x27, 1, RTMP_MEDIA_DROP},     /* frame before the sequence header */
-        {1, 0x17, 0, RTMP_MEDIA_FORWARD},  /* AVC sequence header */
-        {0, 0xaf, 0, RTMP_MEDIA_FORWARD},  /* AAC sequence header */
-        {1, 0x17, 1, RTMP_MEDIA_FORWARD},
-        {0, 0xaf, 1, RTMP_MEDIA_FORWARD},
+        {1, 0x27, 1, RTMP_MEDIA_DROP},    /* frame before the sequence header */
+        {1, 0x17, 0, RTMP_MEDIA_FORWARD}, /* AVC sequence header */
+        {0, 0xaf, 0, RTMP_MEDIA_FORWARD}, /* AAC sequence header */
+        {1, 0x17, 1, RTMP_MEDIA_FORWARD}, {0, 0xaf, 1, RTMP_MEDIA_FORWARD},
         {1, 0x57, 0, RTMP_MEDIA_DROP},    /* video info frame */
         {1, 0x27, 1, RTMP_MEDIA_FORWARD}, /* timestamps: the normalizer's (test_tsnorm) */
     };
@@ -226,10 +225,14 @@ static void test_media_checks(void **state)
         uint8_t bytes[5];
         const char *name;
     } codecs[] = {
-        {1, {0x1c, 0}, "HEVC"},           {1, {0x90, 'h', 'v', 'c', '1'}, "hvc1"},
-        {1, {0x90, 'a', 'v', '0', '1'}, "AV1"}, {1, {0x12, 0}, "H.263"},
-        {1, {0x14, 0}, "VP6"},            {0, {0x2f, 0}, "MP3"},
-        {0, {0x9f, 'O', 'p', 'u', 's'}, "enhanced"}, {0, {0xbf, 0}, "Speex"},
+        {1, {0x1c, 0}, "HEVC"},
+        {1, {0x90, 'h', 'v', 'c', '1'}, "hvc1"},
+        {1, {0x90, 'a', 'v', '0', '1'}, "AV1"},
+        {1, {0x12, 0}, "H.263"},
+        {1, {0x14, 0}, "VP6"},
+        {0, {0x2f, 0}, "MP3"},
+        {0, {0x9f, 'O', 'p', 'u', 's'}, "enhanced"},
+        {0, {0xbf, 0}, "Speex"},
     };
     for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
         rtmp_media_init(&m);

@@ -98,10 +98,8 @@ static void test_video_audio_info(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_file_header),
-        cmocka_unit_test(test_tag_header_extended_ts),
-        cmocka_unit_test(test_tag_new_layout),
-        cmocka_unit_test(test_tag_too_big),
+        cmocka_unit_test(test_file_header),      cmocka_unit_test(test_tag_header_extended_ts),
+        cmocka_unit_test(test_tag_new_layout),   cmocka_unit_test(test_tag_too_big),
         cmocka_unit_test(test_video_audio_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

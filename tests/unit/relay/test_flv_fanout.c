@@ -112,8 +112,7 @@ static void test_old_ranges_freed(void **state)
     /* the GOP cache is still there, byte for byte */
     assert_true(o->gop_seq != UINT64_MAX);
     uint8_t h[FLV_TAG_HEADER_SIZE + 1];
-    assert_int_equal(pread(o->fd, h, sizeof(h), (off_t)o->ring[o->gop_seq % FLV_RING_TAGS].pos),
-                     (ssize_t)sizeof(h));
+    assert_int_equal(pread(o->fd, h, sizeof(h), (off_t)o->ring[o->gop_seq % FLV_RING_TAGS].pos), (ssize_t)sizeof(h));
     assert_int_equal(h[0], FLV_TAG_VIDEO);
     assert_int_equal(h[FLV_TAG_HEADER_SIZE], 0x17);
     flv_out_unref(o);
@@ -321,14 +320,10 @@ static void test_writer_viewer_hangs_up(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ring_gop_and_bounds),
-        cmocka_unit_test(test_file_holds_tags),
-        cmocka_unit_test(test_old_ranges_freed),
-        cmocka_unit_test(test_pin_holds_bytes),
-        cmocka_unit_test(test_writer_gop_cache),
-        cmocka_unit_test(test_writer_waits_for_key),
-        cmocka_unit_test(test_writer_drops_slow_viewer),
-        cmocka_unit_test(test_writer_viewer_hangs_up),
+        cmocka_unit_test(test_ring_gop_and_bounds),      cmocka_unit_test(test_file_holds_tags),
+        cmocka_unit_test(test_old_ranges_freed),         cmocka_unit_test(test_pin_holds_bytes),
+        cmocka_unit_test(test_writer_gop_cache),         cmocka_unit_test(test_writer_waits_for_key),
+        cmocka_unit_test(test_writer_drops_slow_viewer), cmocka_unit_test(test_writer_viewer_hangs_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

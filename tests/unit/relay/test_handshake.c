@@ -46,9 +46,9 @@ static void run_split(size_t step)
     assert_int_equal(rc, RTMP_HS_DONE);
     assert_int_equal(len - pos, 5); /* the chunk data stays for the next layer */
     assert_non_null(got);
-    assert_int_equal(got[0], 3);                                       /* S0 */
+    assert_int_equal(got[0], 3);                                         /* S0 */
     assert_memory_equal(got + 1, "\x00\x00\x04\xd2\x00\x00\x00\x00", 8); /* S1 time, zero */
-    assert_memory_equal(got + 1 + RTMP_HS_SIZE, in + 1, 4);           /* S2 echoes C1 time */
+    assert_memory_equal(got + 1 + RTMP_HS_SIZE, in + 1, 4);              /* S2 echoes C1 time */
     assert_memory_equal(got + 1 + RTMP_HS_SIZE + 8, in + 1 + 8, RTMP_HS_SIZE - 8);
     assert_int_equal(rtmp_hs_feed(&hs, in, 1, &used, &reply), RTMP_HS_ESTATE);
 }

@@ -16,8 +16,7 @@ static void part(hls_store *st, int epoch, int n, int p, int last)
 {
     char name[HLS_NAME];
     snprintf(name, sizeof(name), "<%d.%d>", n, p);
-    store_part(st, epoch, n, 1795687200000LL + n * 1000, relay_blob_new(name, strlen(name)), 200,
-               p == 0, last);
+    store_part(st, epoch, n, 1795687200000LL + n * 1000, relay_blob_new(name, strlen(name)), 200, p == 0, last);
 }
 
 static void segment(hls_store *st, int epoch, int n)
@@ -57,9 +56,18 @@ static void test_names(void **state)
     assert_int_equal(p, -1);
     assert_int_equal(parse_name("12-3.4.m4s", &e, &n, &p), NAME_PART);
     assert_int_equal(p, 4);
-    static const char *const bad[] = {"", "x-1.m4s", "12-", "12-3", "12-3.m4", "12-3..m4s",
-                                      "12-3.4.5.m4s", "-1-2.m4s", "12-3.m4s/", "12-+3.m4s",
-                                      "99999999999-1.m4s", "index.m3u8"};
+    static const char *const bad[] = {"",
+                                      "x-1.m4s",
+                                      "12-",
+                                      "12-3",
+                                      "12-3.m4",
+                                      "12-3..m4s",
+                                      "12-3.4.5.m4s",
+                                      "-1-2.m4s",
+                                      "12-3.m4s/",
+                                      "12-+3.m4s",
+                                      "99999999999-1.m4s",
+                                      "index.m3u8"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(parse_name(bad[i], &e, &n, &p), NAME_BAD);
 }

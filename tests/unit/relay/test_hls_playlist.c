@@ -19,8 +19,7 @@ static void part_dur(hls_store *st, int epoch, int n, int p, int dur_ms, int las
 {
     char name[HLS_NAME];
     snprintf(name, sizeof(name), "<%d-%d.%d>", epoch, n, p);
-    store_part(st, epoch, n, T0 + (int64_t)n * 1000, relay_blob_new(name, strlen(name)), dur_ms,
-               p == 0, last);
+    store_part(st, epoch, n, T0 + (int64_t)n * 1000, relay_blob_new(name, strlen(name)), dur_ms, p == 0, last);
 }
 
 /* A whole segment of nparts parts making dur_ms. */

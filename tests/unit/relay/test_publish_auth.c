@@ -83,8 +83,8 @@ static int shop_port;
 static int setup(void **state)
 {
     (void)state;
-    shop = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_req, NULL,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+    shop = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_req, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_done, NULL, MHD_OPTION_END);
     if (!shop)
         return -1;
     shop_port = MHD_get_daemon_info(shop, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -152,7 +152,8 @@ static void test_answers(void **state)
     publish_auth_free(a); /* sends the queued reports before it returns */
 
     assert_int_equal(nseen, 5);
-    assert_string_equal(seen[0], "/internal/v1/live/publish s3cret {\"stream_key\":\"good\",\"client_ip\":\"10.0.0.7\"}");
+    assert_string_equal(seen[0],
+                        "/internal/v1/live/publish s3cret {\"stream_key\":\"good\",\"client_ip\":\"10.0.0.7\"}");
     assert_string_equal(seen[3], "/internal/v1/live/unpublish s3cret {\"live_id\":\"0123abcd\"}");
     assert_string_equal(seen[4], "/internal/v1/live/ended s3cret {\"live_id\":\"0123abcd\"}");
 }

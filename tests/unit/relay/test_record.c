@@ -10,10 +10,9 @@
 
 #include "../../../src/relay/record.c"
 
-static const uint8_t avc_seq[] = {0x17, 0x00, 0x00, 0x00, 0x00, 0x01, 0x42, 0xc0, 0x0d, 0xff, 0xe1,
-                                  0x00, 0x16, 0x67, 0x42, 0xc0, 0x0d, 0xda, 0x05, 0x07, 0xec, 0x04,
-                                  0x40, 0x00, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x0c, 0x83, 0xc5,
-                                  0x0a, 0xa8, 0x01, 0x00, 0x04, 0x68, 0xce, 0x0f, 0xc8};
+static const uint8_t avc_seq[] = {0x17, 0x00, 0x00, 0x00, 0x00, 0x01, 0x42, 0xc0, 0x0d, 0xff, 0xe1, 0x00, 0x16, 0x67,
+                                  0x42, 0xc0, 0x0d, 0xda, 0x05, 0x07, 0xec, 0x04, 0x40, 0x00, 0x00, 0x03, 0x00, 0x40,
+                                  0x00, 0x00, 0x0c, 0x83, 0xc5, 0x0a, 0xa8, 0x01, 0x00, 0x04, 0x68, 0xce, 0x0f, 0xc8};
 
 static char dir[] = "/tmp/test_record.XXXXXX";
 
@@ -100,8 +99,7 @@ static void test_session_recording(void **state)
     if (d < 9.9 || d > 10.1)
         fail_msg("duration %.3f s, want 10 s (the content's)", d);
     assert_true(json_is_true(json_object_get(info, "finished")));
-    assert_string_equal(json_string_value(json_object_get(info, "url")),
-                        "/recordings/sess-1/index.m3u8");
+    assert_string_equal(json_string_value(json_object_get(info, "url")), "/recordings/sess-1/index.m3u8");
     int segs = (int)json_integer_value(json_object_get(info, "segments"));
     json_decref(list);
 
@@ -136,9 +134,17 @@ static void test_recording_path(void **state)
     assert_string_equal(mime, "video/iso.segment");
     assert_int_equal(relay_recording_path("/v", "abc/init-0.mp4", out, sizeof(out), &mime), 0);
     assert_string_equal(mime, "video/mp4");
-    static const char *const bad[] = {"",           "index.m3u8",      "abc/",          "../x/index.m3u8",
-                                      "a/b/index.m3u8", "abc/info.json", "abc/seg-.m4s", "abc/seg-1.m4s.tmp",
-                                      "abc/.seg-1.m4s.tmp", "a.b/index.m3u8", "abc/init-x.mp4"};
+    static const char *const bad[] = {"",
+                                      "index.m3u8",
+                                      "abc/",
+                                      "../x/index.m3u8",
+                                      "a/b/index.m3u8",
+                                      "abc/info.json",
+                                      "abc/seg-.m4s",
+                                      "abc/seg-1.m4s.tmp",
+                                      "abc/.seg-1.m4s.tmp",
+                                      "a.b/index.m3u8",
+                                      "abc/init-x.mp4"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (relay_recording_path("/v", bad[i], out, sizeof(out), &mime) != -1)
             fail_msg("'%s' was accepted", bad[i]);
@@ -172,8 +178,10 @@ static void fake(const char *id, const char *started, long size, int finished)
     snprintf(p, sizeof(p), "%s/recordings/%s/info.json", dir, id);
     FILE *f = fopen(p, "w");
     assert_non_null(f);
-    fprintf(f, "{\"live_id\":\"%s\",\"started\":\"%s\",\"duration_s\":1,\"size\":%ld,"
-               "\"segments\":1,\"finished\":%s}", id, started, size, finished ? "true" : "false");
+    fprintf(f,
+            "{\"live_id\":\"%s\",\"started\":\"%s\",\"duration_s\":1,\"size\":%ld,"
+            "\"segments\":1,\"finished\":%s}",
+            id, started, size, finished ? "true" : "false");
     fclose(f);
     snprintf(p, sizeof(p), "%s/recordings/%s/seg-0.m4s", dir, id);
     f = fopen(p, "w");

@@ -32,54 +32,83 @@ typedef struct tcase {
 
 static const tcase cases[] = {
     {"clean A/V keeps its times",
-     {{V, 0, 0, 0, TSN_OK}, {A, 0, 0, 0, TSN_OK}, {A, 23, 23, 23, TSN_OK}, {V, 40, 40, 40, TSN_OK},
-      {A, 46, 46, 46, TSN_OK}, {V, 80, 80, 80, TSN_OK}},
+     {{V, 0, 0, 0, TSN_OK},
+      {A, 0, 0, 0, TSN_OK},
+      {A, 23, 23, 23, TSN_OK},
+      {V, 40, 40, 40, TSN_OK},
+      {A, 46, 46, 46, TSN_OK},
+      {V, 80, 80, 80, TSN_OK}},
      6},
     {"a clock starting at 5 h starts at 0",
-     {{V, 18000000, 0, 0, TSN_OK}, {A, 18000010, 0, 10, TSN_OK}, {V, 18000040, 40, 40, TSN_OK},
+     {{V, 18000000, 0, 0, TSN_OK},
+      {A, 18000010, 0, 10, TSN_OK},
+      {V, 18000040, 40, 40, TSN_OK},
       {A, 18000033, 40, 33, TSN_OK}},
      4},
     {"a repeated audio time is nudged, its clock kept (GStreamer 1764 >= 1764)",
-     {{V, 1700, 0, 0, TSN_OK}, {A, 1741, 40, 41, TSN_OK}, {A, 1764, 60, 64, TSN_OK},
-      {A, 1764, 60, 75, TSN_NUDGED}, {A, 1787, 80, 87, TSN_OK}, {V, 1740, 40, 40, TSN_OK}},
+     {{V, 1700, 0, 0, TSN_OK},
+      {A, 1741, 40, 41, TSN_OK},
+      {A, 1764, 60, 64, TSN_OK},
+      {A, 1764, 60, 75, TSN_NUDGED},
+      {A, 1787, 80, 87, TSN_OK},
+      {V, 1740, 40, 40, TSN_OK}},
      6},
     {"a repeated video time is nudged by half a frame",
-     {{V, 0, 0, 0, TSN_OK}, {V, 40, 40, 40, TSN_OK}, {V, 40, 80, 60, TSN_NUDGED},
-      {V, 120, 120, 120, TSN_OK}, {V, 160, 160, 160, TSN_OK}, {V, 160, 200, 180, TSN_NUDGED}},
+     {{V, 0, 0, 0, TSN_OK},
+      {V, 40, 40, 40, TSN_OK},
+      {V, 40, 80, 60, TSN_NUDGED},
+      {V, 120, 120, 120, TSN_OK},
+      {V, 160, 160, 160, TSN_OK},
+      {V, 160, 200, 180, TSN_NUDGED}},
      6},
     {"video going back 1 s carries on one frame later",
-     {{V, 0, 0, 0, TSN_OK}, {V, 1000, 1000, 1000, TSN_OK}, {V, 1040, 1040, 1040, TSN_OK},
-      {V, 40, 1080, 1080, TSN_REBASED}, {V, 80, 1120, 1120, TSN_OK}},
+     {{V, 0, 0, 0, TSN_OK},
+      {V, 1000, 1000, 1000, TSN_OK},
+      {V, 1040, 1040, 1040, TSN_OK},
+      {V, 40, 1080, 1080, TSN_REBASED},
+      {V, 80, 1120, 1120, TSN_OK}},
      5},
     {"a 30 s jump of both tracks is rebased, each at its own pace",
-     {{V, 0, 0, 0, TSN_OK}, {A, 10, 10, 10, TSN_OK}, {V, 40, 40, 40, TSN_OK},
-      {A, 33, 33, 33, TSN_OK}, {V, 30080, 80, 80, TSN_REBASED}, {A, 30056, 80, 56, TSN_REBASED},
-      {V, 30120, 120, 120, TSN_OK}, {A, 30079, 120, 79, TSN_OK}},
+     {{V, 0, 0, 0, TSN_OK},
+      {A, 10, 10, 10, TSN_OK},
+      {V, 40, 40, 40, TSN_OK},
+      {A, 33, 33, 33, TSN_OK},
+      {V, 30080, 80, 80, TSN_REBASED},
+      {A, 30056, 80, 56, TSN_REBASED},
+      {V, 30120, 120, 120, TSN_OK},
+      {A, 30079, 120, 79, TSN_OK}},
      8},
     {"a pause with the media clock advanced by it is kept",
-     {{V, 0, 0, 0, TSN_OK}, {V, 40, 40, 40, TSN_OK}, {V, 8040, 8040, 8040, TSN_OK},
-      {V, 8080, 8080, 8080, TSN_OK}},
+     {{V, 0, 0, 0, TSN_OK}, {V, 40, 40, 40, TSN_OK}, {V, 8040, 8040, 8040, TSN_OK}, {V, 8080, 8080, 8080, TSN_OK}},
      4},
     {"audio stamped 12 s after video (itsoffset 12) joins the video",
-     {{V, 0, 0, 0, TSN_OK}, {V, 40, 40, 40, TSN_OK}, {A, 12000, 45, 40, TSN_REBASED},
-      {A, 12023, 60, 63, TSN_OK}, {V, 80, 80, 80, TSN_OK}},
+     {{V, 0, 0, 0, TSN_OK},
+      {V, 40, 40, 40, TSN_OK},
+      {A, 12000, 45, 40, TSN_REBASED},
+      {A, 12023, 60, 63, TSN_OK},
+      {V, 80, 80, 80, TSN_OK}},
      5},
     {"audio stamped 2 s after video is the publisher's word",
-     {{V, 0, 0, 0, TSN_OK}, {A, 2000, 10, 2000, TSN_OK}, {V, 40, 40, 40, TSN_OK},
-      {A, 2023, 40, 2023, TSN_OK}},
+     {{V, 0, 0, 0, TSN_OK}, {A, 2000, 10, 2000, TSN_OK}, {V, 40, 40, 40, TSN_OK}, {A, 2023, 40, 2023, TSN_OK}},
      4},
     {"audio far behind the video is brought to it",
-     {{V, 20000, 0, 0, TSN_OK}, {V, 20040, 40, 40, TSN_OK}, {V, 24000, 4000, 4000, TSN_OK},
-      {A, 0, 4010, 4000, TSN_REBASED}, {A, 23, 4030, 4023, TSN_OK}},
+     {{V, 20000, 0, 0, TSN_OK},
+      {V, 20040, 40, 40, TSN_OK},
+      {V, 24000, 4000, 4000, TSN_OK},
+      {A, 0, 4010, 4000, TSN_REBASED},
+      {A, 23, 4030, 4023, TSN_OK}},
      5},
     {"a reconnect carries on 100 ms after the last output",
-     {{V, 0, 0, 0, TSN_OK}, {A, 5, 5, 5, TSN_OK}, {V, 5000, 5000, 5000, TSN_OK},
-      {EPOCH, 0, 0, 0, 0}, {V, 777, 6500, 5100, TSN_OK}, {A, 780, 6500, 5103, TSN_OK},
+     {{V, 0, 0, 0, TSN_OK},
+      {A, 5, 5, 5, TSN_OK},
+      {V, 5000, 5000, 5000, TSN_OK},
+      {EPOCH, 0, 0, 0, 0},
+      {V, 777, 6500, 5100, TSN_OK},
+      {A, 780, 6500, 5103, TSN_OK},
       {V, 817, 6540, 5140, TSN_OK}},
      7},
     {"audio only",
-     {{A, 500, 0, 0, TSN_OK}, {A, 523, 23, 23, TSN_OK}, {A, 523, 46, 34, TSN_NUDGED},
-      {A, 569, 69, 69, TSN_OK}},
+     {{A, 500, 0, 0, TSN_OK}, {A, 523, 23, 23, TSN_OK}, {A, 523, 46, 34, TSN_NUDGED}, {A, 569, 69, 69, TSN_OK}},
      4},
 };
 
@@ -101,8 +130,7 @@ static void test_cases(void **state)
             uint32_t out = relay_tsnorm_frame(&n, f->track, f->in, f->wall, &what);
             if (out != f->out || what != f->what)
                 fail_msg("%s: frame %d (%s %u at %lld): got %u (%d), want %u (%d)", c->name, i,
-                         f->track ? "audio" : "video", f->in, (long long)f->wall, out, what,
-                         f->out, f->what);
+                         f->track ? "audio" : "video", f->in, (long long)f->wall, out, what, f->out, f->what);
             nudged += f->what == TSN_NUDGED;
             rebased += f->what == TSN_REBASED;
         }
@@ -138,10 +166,17 @@ static void test_random_input(void **state)
         for (int i = 0; i < 2000; i++) {
             int k = rand() % 2;
             switch (rand() % 20) {
-            case 0: clock[k] = (uint32_t)rand() * 2u; break; /* anywhere */
-            case 1: clock[k] -= (uint32_t)(rand() % 300); break;
-            case 2: break; /* repeat */
-            default: clock[k] += (uint32_t)(rand() % 60); break;
+            case 0:
+                clock[k] = (uint32_t)rand() * 2u;
+                break; /* anywhere */
+            case 1:
+                clock[k] -= (uint32_t)(rand() % 300);
+                break;
+            case 2:
+                break; /* repeat */
+            default:
+                clock[k] += (uint32_t)(rand() % 60);
+                break;
             }
             if (rand() % 500 == 0)
                 relay_tsnorm_new_epoch(&n);

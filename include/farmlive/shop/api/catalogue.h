@@ -20,7 +20,7 @@ void shop_catalogue_changed(shop_req *r);
  * which happens after libmicrohttpd has sent the response. */
 int shop_catalogue_get(shop_req *r, const char *key, size_t keylen, unsigned long long *gen);
 /* Stores data if gen is still current and replies 200 with it. */
-int shop_catalogue_put(shop_req *r, const char *key, size_t keylen, unsigned long long gen,
-                       const char *data, size_t len);
+int shop_catalogue_put(shop_req *r, const char *key, size_t keylen, unsigned long long gen, const char *data,
+                       size_t len);
 
 #endif

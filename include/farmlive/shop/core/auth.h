@@ -34,11 +34,11 @@ int shop_auth_request(shop_req *r);
  * session(key, ttl) returns the session hash's {account_id,
  * platform_admin, csrf} (false where absent) and slides its expiry, at
  * most once a minute. */
-#define SHOP_AUTH_SESSION_LUA                                                                                   \
-    "local function session(key, ttl) "                                                                         \
-    "  local v = redis.call('HMGET', key, 'account_id', 'platform_admin', 'csrf') "                             \
-    "  if v[1] and redis.call('TTL', key) < tonumber(ttl) - 60 then redis.call('EXPIRE', key, ttl) end "       \
-    "  return v "                                                                                               \
+#define SHOP_AUTH_SESSION_LUA                                                                                          \
+    "local function session(key, ttl) "                                                                                \
+    "  local v = redis.call('HMGET', key, 'account_id', 'platform_admin', 'csrf') "                                    \
+    "  if v[1] and redis.call('TTL', key) < tonumber(ttl) - 60 then redis.call('EXPIRE', key, ttl) end "               \
+    "  return v "                                                                                                      \
     "end "
 
 /* The Redis key of the session to look up: r->session_key, or a settled
@@ -53,8 +53,7 @@ int shop_auth_settle_now(shop_req *r);
 
 /* Creates a session for account_id; writes the new token (64 hex) and CSRF
  * token into the given buffers. */
-int shop_auth_session_create(shop_req *r, long long account_id, int platform_admin,
-                             char token[65], char csrf[65]);
+int shop_auth_session_create(shop_req *r, long long account_id, int platform_admin, char token[65], char csrf[65]);
 int shop_auth_session_destroy(shop_req *r);
 
 /* The caller's identity as domain functions take it (core/rights.h):

@@ -24,7 +24,6 @@
 #include "farmlive/shop/core/status.h"
 #include "farmlive/shop/core/values.h"
 
-
 #define SHOP_MAX_PARAMS 6
 #define SHOP_MAX_HEADERS 8
 #define SHOP_BODY_MAX (1024 * 1024)
@@ -32,12 +31,11 @@
 struct MHD_Connection;
 struct shop_route;
 
-
 typedef struct shop_session {
     long long account_id;
-    int platform_admin;    /* 1 for the platform_admin role */
-    int via_cookie;        /* authenticated by cookie: unsafe methods need CSRF */
-    char token_hash[65];   /* the Redis key part; the token itself is never kept */
+    int platform_admin;  /* 1 for the platform_admin role */
+    int via_cookie;      /* authenticated by cookie: unsafe methods need CSRF */
+    char token_hash[65]; /* the Redis key part; the token itself is never kept */
     char csrf[65];
 } shop_session;
 
@@ -50,12 +48,12 @@ typedef struct shop_req {
     const struct shop_route *route;
     const char *params[SHOP_MAX_PARAMS];
     size_t nparams;
-    json_t *body;             /* parsed JSON object, or NULL; owned by the request */
-    const char *raw_body;     /* the body bytes as received (e.g. for signatures), or NULL */
+    json_t *body;         /* parsed JSON object, or NULL; owned by the request */
+    const char *raw_body; /* the body bytes as received (e.g. for signatures), or NULL */
     size_t raw_body_len;
-    shop_session *session;    /* NULL when anonymous */
-    const char *session_key;  /* a Bearer session not yet looked up (SHOP_ROLE_USER_DEFERRED): its
-                                 Redis key, until shop_auth_settle*; else NULL */
+    shop_session *session;   /* NULL when anonymous */
+    const char *session_key; /* a Bearer session not yet looked up (SHOP_ROLE_USER_DEFERRED): its
+                                Redis key, until shop_auth_settle*; else NULL */
     char request_id[33];
     char client_ip[64];
 
@@ -124,8 +122,7 @@ typedef struct shop_stream shop_stream;
 typedef long (*shop_stream_read_fn)(void *arg, shop_stream *s, char *buf, size_t max);
 #define SHOP_STREAM_END (-1)
 #define SHOP_STREAM_ABORT (-2)
-int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, void (*done)(void *arg),
-                      void *arg);
+int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, void (*done)(void *arg), void *arg);
 void shop_stream_pause(shop_stream *s);
 void shop_stream_wake(shop_stream *s);
 void shop_stream_abort(shop_stream *s);
@@ -147,8 +144,7 @@ void shop_add_header(shop_req *r, const char *name, const char *value);
 /* Failures. Each records the error and returns `err`, so handlers write
  * `return shop_fail(...)`. code overrides the default code string. */
 int shop_fail(shop_req *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int shop_fail_code(shop_req *r, int err, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int shop_fail_code(shop_req *r, int err, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Answers what a domain operation refused (core/status.h), Retry-After
  * included. */
 int shop_fail_fault(shop_req *r, const shop_fault *f);
@@ -186,9 +182,8 @@ int shop_kv(shop_req *r, fl_kv **out);
  * shop_body_str: a string of min..max UTF-8 characters; *out = NULL when
  * absent and not required. shop_body_int: an integer in [min, max]; *present
  * tells whether it was given. */
-int shop_body_str(shop_req *r, const char *key, int required, size_t min, size_t max,
-                  const char **out);
-int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max,
-                  long long *out, int *present);
+int shop_body_str(shop_req *r, const char *key, int required, size_t min, size_t max, const char **out);
+int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max, long long *out,
+                  int *present);
 
 #endif

@@ -24,9 +24,9 @@ struct shop_req;
 
 typedef struct shop_idem {
     long long account_id;
-    const char *scope;     /* the route, e.g. "orders" or "flash:12" */
+    const char *scope; /* the route, e.g. "orders" or "flash:12" */
     const char *key;
-    char hash[65];         /* sha256 of the canonical body */
+    char hash[65]; /* sha256 of the canonical body */
 } shop_idem;
 
 /* One answer to store: k's (status, body). */

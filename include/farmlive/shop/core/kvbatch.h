@@ -34,7 +34,7 @@ typedef struct shop_kvbatch_script {
 } shop_kvbatch_script;
 
 typedef struct shop_kvbatch_item {
-    fl_workq_item q;              /* first: the queue's */
+    fl_workq_item q; /* first: the queue's */
     shop_kvbatch_script *script;
     /* The call: argv[0] and argv[1] (and their lens) are the batch's, for
      * EVALSHA and the script's SHA1; then numkeys, the keys, the args. */

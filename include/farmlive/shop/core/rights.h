@@ -28,23 +28,22 @@ int shop_rights_actor(fl_db *db, const shop_actor *who, long long coop_id, int m
  * caller is a platform admin, or role (the caller's role in coop_id) is at
  * least min_role; else 401 for an anonymous caller (account_id 0), 403 for
  * the rest, filled into f. */
-int shop_rights_decide(long long account_id, int platform_admin, int role, int min_role,
-                       long long coop_id, shop_fault *f);
+int shop_rights_decide(long long account_id, int platform_admin, int role, int min_role, long long coop_id,
+                       shop_fault *f);
 
 /* The SHOP_MEMBER_* role of account_id in coop_id into *role (NONE for an
  * anonymous caller, without asking MariaDB): SHOP_OK, or a database fault. */
-int shop_rights_member_role(fl_db *db, long long coop_id, long long account_id, int *role,
-                            shop_fault *f);
+int shop_rights_member_role(fl_db *db, long long coop_id, long long account_id, int *role, shop_fault *f);
 
 /* shop_rights_decide for the caller's role in coop_id, asking MariaDB only
  * when the answer depends on it. */
-int shop_rights_coop(fl_db *db, long long coop_id, long long account_id, int platform_admin,
-                     int min_role, shop_fault *f);
+int shop_rights_coop(fl_db *db, long long coop_id, long long account_id, int platform_admin, int min_role,
+                     shop_fault *f);
 
 /* 404 unless coop_id names a cooperative; then shop_rights_coop. For the
  * routes under /coops/{id}: a missing cooperative is 404 for everyone. */
-int shop_rights_coop_enter(fl_db *db, long long coop_id, long long account_id, int platform_admin,
-                           int min_role, shop_fault *f);
+int shop_rights_coop_enter(fl_db *db, long long coop_id, long long account_id, int platform_admin, int min_role,
+                           shop_fault *f);
 
 /* The best role account_id holds in any cooperative into *best (NONE when
  * it holds none): for the route table's coop_member and coop_admin roles. */

@@ -15,13 +15,13 @@
 typedef int (*shop_handler)(shop_req *r);
 
 enum shop_role {
-    SHOP_ROLE_PUBLIC = 0,     /* anyone */
-    SHOP_ROLE_USER,           /* any signed-in account */
-    SHOP_ROLE_USER_DEFERRED,  /* as USER, but a Bearer token's session is looked up by the
-                                 handler, within its own Redis call (shop_auth.h) */
-    SHOP_ROLE_COOP_MEMBER,    /* a farmer or coop_admin of some cooperative */
-    SHOP_ROLE_COOP_ADMIN,     /* a coop_admin of some cooperative */
-    SHOP_ROLE_PLATFORM_ADMIN  /* the platform's operators */
+    SHOP_ROLE_PUBLIC = 0,    /* anyone */
+    SHOP_ROLE_USER,          /* any signed-in account */
+    SHOP_ROLE_USER_DEFERRED, /* as USER, but a Bearer token's session is looked up by the
+                                handler, within its own Redis call (shop_auth.h) */
+    SHOP_ROLE_COOP_MEMBER,   /* a farmer or coop_admin of some cooperative */
+    SHOP_ROLE_COOP_ADMIN,    /* a coop_admin of some cooperative */
+    SHOP_ROLE_PLATFORM_ADMIN /* the platform's operators */
 };
 
 enum shop_body { SHOP_BODY_NONE = 0, SHOP_BODY_JSON = 1 };
@@ -40,8 +40,8 @@ extern const size_t shop_routes_count;
 /* Matches method and path (path is modified: segments are NUL-split in
  * place). Returns the route, filling params; NULL when nothing matches, with
  * *path_known set when the path matched some route under another method. */
-const shop_route *shop_route_match(const char *method, char *path, const char **params,
-                                   size_t *nparams, int *path_known);
+const shop_route *shop_route_match(const char *method, char *path, const char **params, size_t *nparams,
+                                   int *path_known);
 /* Index of a route in the table (for metrics). */
 size_t shop_route_index(const shop_route *route);
 

@@ -34,9 +34,9 @@ enum shop_err {
 #define SHOP_FAULT_MSG_MAX 320
 
 typedef struct shop_fault {
-    int err;            /* SHOP_E_* (< 0) */
-    const char *code;   /* a static string; NULL: the class's default code */
-    int retry_after_s;  /* > 0: answered with Retry-After (429, 503) */
+    int err;           /* SHOP_E_* (< 0) */
+    const char *code;  /* a static string; NULL: the class's default code */
+    int retry_after_s; /* > 0: answered with Retry-After (429, 503) */
     char msg[SHOP_FAULT_MSG_MAX];
 } shop_fault;
 

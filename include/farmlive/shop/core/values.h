@@ -39,8 +39,7 @@ typedef struct shop_page {
 /* The page asked for by the query values cursor and limit (each NULL when
  * absent), for a list whose cursor has nkeys keys: 0 with *pg set, or -1
  * with *bad_param naming the parameter at fault ("cursor" or "limit"). */
-int shop_page_parse(const char *cursor, const char *limit, size_t nkeys, shop_page *pg,
-                    const char **bad_param);
+int shop_page_parse(const char *cursor, const char *limit, size_t nkeys, shop_page *pg, const char **bad_param);
 
 /* A cursor of n keys ("1f", "18c2b6a1f00.2a"): 0 with keys[0..n) set, or -1
  * for anything else (empty included). */
@@ -62,9 +61,8 @@ json_t *shop_cursor_next(const fl_rows *rows, long long limit, size_t id_col);
 
 /* A page's answer: {"items": [item(rows, i) for the first limit rows],
  * "next_cursor": shop_cursor_next_keys(rows, limit, cols, nkeys)}. */
-json_t *shop_page_json(const fl_rows *rows, long long limit,
-                       json_t *(*item)(const fl_rows *rows, size_t i), const size_t *cols,
-                       size_t nkeys);
+json_t *shop_page_json(const fl_rows *rows, long long limit, json_t *(*item)(const fl_rows *rows, size_t i),
+                       const size_t *cols, size_t nkeys);
 
 /* ---- rows as JSON ----------------------------------------------------------
  *

@@ -46,17 +46,14 @@ char *shop_login_fold(fl_arena *a, const char *s);
 
 /* Creates the account (role buyer) into *id. 409 account_exists when the
  * email (any case) or phone is taken. */
-int shop_account_create(fl_db *db, fl_arena *a, const shop_signup *in, long long *id,
-                        shop_fault *f);
+int shop_account_create(fl_db *db, fl_arena *a, const shop_signup *in, long long *id, shop_fault *f);
 /* The public record {id, email, phone, display_name, role, created_at} of
  * account id as a new JSON object. 404 when there is none. */
 int shop_account_json(fl_db *db, long long id, json_t **out, shop_fault *f);
 /* GET /me's answer for the caller: {account, roles, memberships}. */
-int shop_account_me(fl_db *db, long long account_id, int platform_admin, json_t **out,
-                    shop_fault *f);
+int shop_account_me(fl_db *db, long long account_id, int platform_admin, json_t **out, shop_fault *f);
 /* The account ref names into *account_id; 422 naming the key when it names
  * none. */
-int shop_account_resolve(fl_db *db, const shop_account_ref *ref, long long *account_id,
-                         shop_fault *f);
+int shop_account_resolve(fl_db *db, const shop_account_ref *ref, long long *account_id, shop_fault *f);
 
 #endif

@@ -9,14 +9,14 @@
 
 #include <stddef.h>
 
-#define SHOP_CHAT_MAX_CHARS 200                    /* characters (code points) */
+#define SHOP_CHAT_MAX_CHARS 200                       /* characters (code points) */
 #define SHOP_CHAT_MAX_BYTES (SHOP_CHAT_MAX_CHARS * 4) /* UTF-8 */
 
 enum shop_chat_text {
     SHOP_CHAT_OK = 0,
-    SHOP_CHAT_EMPTY = -1,     /* nothing but spaces and control characters */
-    SHOP_CHAT_TOO_LONG = -2,  /* over SHOP_CHAT_MAX_CHARS */
-    SHOP_CHAT_NOT_UTF8 = -3,  /* invalid UTF-8 (overlong, surrogates, truncated) */
+    SHOP_CHAT_EMPTY = -1,    /* nothing but spaces and control characters */
+    SHOP_CHAT_TOO_LONG = -2, /* over SHOP_CHAT_MAX_CHARS */
+    SHOP_CHAT_NOT_UTF8 = -3, /* invalid UTF-8 (overlong, surrogates, truncated) */
 };
 
 /* Cleans the message in[0..len) into out (at least SHOP_CHAT_MAX_BYTES + 1

@@ -91,44 +91,40 @@ int shop_coop_get(fl_db *db, long long id, json_t **out, shop_fault *f);
 /* Creates the cooperative and, when admin is given (non-NULL), makes that
  * account its first coop_admin, in one transaction. 409 for a credit code
  * already registered; 422 when admin names no account. */
-int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *admin, json_t **out,
-                     shop_fault *f);
+int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *admin, json_t **out, shop_fault *f);
 /* The given fields (its coop_admin); the credit code only by platform
  * admins (it identifies the cooperative to the state). */
-int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long long id,
-                     const shop_coop_in *in, json_t **out, shop_fault *f);
+int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long long id, const shop_coop_in *in,
+                     json_t **out, shop_fault *f);
 
 /* ---- members ---- */
 
 /* One page of members (for its members), by joined time then account id
  * (a two-key cursor). */
-int shop_coop_members_page(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                           const shop_page *pg, json_t **out, shop_fault *f);
+int shop_coop_members_page(fl_db *db, long long account_id, int platform_admin, long long coop_id, const shop_page *pg,
+                           json_t **out, shop_fault *f);
 /* Adds the account who names as role (farmer or coop_admin). 409 when it is
  * already a member, 422 when who names no account. */
 int shop_coop_member_add(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                         const shop_account_ref *who, const char *role, json_t **out,
-                         shop_fault *f);
+                         const shop_account_ref *who, const char *role, json_t **out, shop_fault *f);
 /* Changes member's role. 404 for a non-member; 409 for the last admin. */
-int shop_coop_member_set_role(fl_db *db, long long account_id, int platform_admin,
-                              long long coop_id, long long member, const char *role, json_t **out,
-                              shop_fault *f);
+int shop_coop_member_set_role(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long member,
+                              const char *role, json_t **out, shop_fault *f);
 /* Removes member. 404 for a non-member; 409 for the last admin. */
-int shop_coop_member_remove(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                            long long member, shop_fault *f);
+int shop_coop_member_remove(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long member,
+                            shop_fault *f);
 
 /* ---- production bases ---- */
 
 /* One page of the cooperative's bases (public), oldest first (one-key
  * cursor: the id). */
-int shop_coop_bases_page(fl_db *db, long long coop_id, const shop_page *pg, json_t **out,
-                         shop_fault *f);
+int shop_coop_bases_page(fl_db *db, long long coop_id, const shop_page *pg, json_t **out, shop_fault *f);
 /* Adds a base (its coop_admin). */
 int shop_coop_base_create(fl_db *db, long long account_id, int platform_admin, long long coop_id,
                           const shop_base_in *in, json_t **out, shop_fault *f);
 /* Changes the given fields of base_id, which must belong to coop_id (else
  * 404). */
-int shop_coop_base_update(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                          long long base_id, const shop_base_in *in, json_t **out, shop_fault *f);
+int shop_coop_base_update(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long base_id,
+                          const shop_base_in *in, json_t **out, shop_fault *f);
 
 #endif

@@ -40,7 +40,7 @@ typedef struct shop_flash_sale {
     int started, ended;     /* as MariaDB's clock saw it when read */
     long long starts, ends; /* unix seconds */
     const char *name, *spec, *unit, *coop_name;
-    size_t nlots;           /* with_lots only; 0 when not read or more than SHOP_FLASH_LOTS_MAX */
+    size_t nlots; /* with_lots only; 0 when not read or more than SHOP_FLASH_LOTS_MAX */
     shop_flash_lot lots[SHOP_FLASH_LOTS_MAX];
 } shop_flash_sale;
 

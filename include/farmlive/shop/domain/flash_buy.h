@@ -49,8 +49,8 @@ enum {
 
 /* The row-lock path: one attempt for k->account_id, retried on deadlock.
  * SHOP_FLASH_BOUGHT with *text (from a), another SHOP_FLASH_*, or FL_DB_E*. */
-int shop_flash_buy_rowlock(fl_db *db, const fl_config *cfg, fl_arena *a, const shop_flash_sale *s,
-                           const shop_idem *k, long long qty, int online, const shop_address *addr, char **text);
+int shop_flash_buy_rowlock(fl_db *db, const fl_config *cfg, fl_arena *a, const shop_flash_sale *s, const shop_idem *k,
+                           long long qty, int online, const shop_address *addr, char **text);
 
 typedef struct shop_flash_attempt shop_flash_attempt;
 struct shop_flash_attempt {
@@ -59,10 +59,10 @@ struct shop_flash_attempt {
 
     /* set by the caller */
     shop_ctx *ctx;
-    fl_arena *arena;        /* the attempt's memory: the caller's alone until decided */
+    fl_arena *arena;             /* the attempt's memory: the caller's alone until decided */
     shop_kvbatch_script *script; /* the take: the session's lookup and SHOP_FLASH_TAKE_LUA */
     shop_flash_sale s;
-    shop_idem k;            /* k.account_id: settle sets it */
+    shop_idem k; /* k.account_id: settle sets it */
     shop_address addr;
     long long qty;
     int online;
@@ -73,15 +73,15 @@ struct shop_flash_attempt {
     int (*settle)(shop_flash_attempt *t, redisReply *const *session);
     /* (batch or writer thread) the attempt is decided; must not block */
     void (*decided)(shop_flash_attempt *t);
-    void *owner;            /* the caller's */
+    void *owner; /* the caller's */
 
     /* results */
-    long long taken;        /* the take's answer (SHOP_FLASH_TAKE_* or >= 0) */
-    const char *more;       /* the take's fifth element: the key's mark, or "db" */
-    int settled;            /* settle's result (SHOP_E_* when no session) */
-    int order_rc;           /* the writer's result, when taken >= 0 and settled == 0 */
-    char *text;             /* SHOP_FLASH_BOUGHT: the answer, as stored */
-    int rebuilt;            /* the counter was rebuilt once for this attempt */
+    long long taken;  /* the take's answer (SHOP_FLASH_TAKE_* or >= 0) */
+    const char *more; /* the take's fifth element: the key's mark, or "db" */
+    int settled;      /* settle's result (SHOP_E_* when no session) */
+    int order_rc;     /* the writer's result, when taken >= 0 and settled == 0 */
+    char *text;       /* SHOP_FLASH_BOUGHT: the answer, as stored */
+    int rebuilt;      /* the counter was rebuilt once for this attempt */
     shop_flash_take_call call;
 };
 

@@ -37,10 +37,10 @@
 enum {
     SHOP_FLASH_TAKE_SOLD_OUT = -1,
     SHOP_FLASH_TAKE_LIMIT = -2,
-    SHOP_FLASH_TAKE_MISSING = -3,  /* no counter: rebuild it, then take again */
-    SHOP_FLASH_TAKE_EARLIER = -5,  /* the key has a mark: the take's fifth element */
+    SHOP_FLASH_TAKE_MISSING = -3, /* no counter: rebuild it, then take again */
+    SHOP_FLASH_TAKE_EARLIER = -5, /* the key has a mark: the take's fifth element */
     SHOP_FLASH_TAKE_NO_SESSION = -6,
-    SHOP_FLASH_TAKE_DOWN = -100    /* Redis did not answer (not the script's) */
+    SHOP_FLASH_TAKE_DOWN = -100 /* Redis did not answer (not the script's) */
 };
 
 /* The take's Lua. KEYS: the buyer's session, stock, buyers, gen. ARGV:
@@ -58,28 +58,28 @@ enum {
  * the key's mark; the same with more = "db": refused, but the buyer holds
  * units, so the key may have won before Redis lost its mark: MariaDB
  * decides; -3 counter missing; -5 with the key's mark in more. */
-#define SHOP_FLASH_TAKE_LUA                                                                                           \
-    "local u = session(KEYS[1], ARGV[1]) "                                                                            \
-    "if not (u[1] and u[3]) then return {-6, false, false, false} end "                                               \
-    "local function answer(v, more) return {v, u[1], u[2], u[3], more} end "                                          \
-    "local mk = ARGV[8] .. u[1] .. ':' .. ARGV[9] "                                                                   \
-    "local v = redis.call('GET', mk) "                                                                                \
-    "if v then return answer(-5, v) end "                                                                             \
-    "local s = redis.call('GET', KEYS[2]) "                                                                           \
-    "if not s then return answer(-3) end "                                                                            \
-    "local q = tonumber(ARGV[2]) "                                                                                    \
-    "local b = tonumber(redis.call('HGET', KEYS[3], u[1]) or '0') "                                                   \
-    "local why = 0 "                                                                                                  \
-    "if b + q > tonumber(ARGV[3]) then why = -2 elseif tonumber(s) < q then why = -1 end "                            \
-    "if why < 0 then "                                                                                                \
-    "  if b > 0 then return answer(why, 'db') end "                                                                   \
-    "  redis.call('SET', mk, 'R ' .. ARGV[4] .. ' ' .. why .. ' ' .. ARGV[5], 'EX', ARGV[7]) "                        \
-    "  return answer(why) "                                                                                           \
-    "end "                                                                                                            \
-    "redis.call('DECRBY', KEYS[2], q) "                                                                               \
-    "redis.call('HINCRBY', KEYS[3], u[1], q) "                                                                        \
-    "redis.call('INCR', KEYS[4]) "                                                                                    \
-    "redis.call('SET', mk, 'P ' .. ARGV[4], 'EX', ARGV[6]) "                                                          \
+#define SHOP_FLASH_TAKE_LUA                                                                                            \
+    "local u = session(KEYS[1], ARGV[1]) "                                                                             \
+    "if not (u[1] and u[3]) then return {-6, false, false, false} end "                                                \
+    "local function answer(v, more) return {v, u[1], u[2], u[3], more} end "                                           \
+    "local mk = ARGV[8] .. u[1] .. ':' .. ARGV[9] "                                                                    \
+    "local v = redis.call('GET', mk) "                                                                                 \
+    "if v then return answer(-5, v) end "                                                                              \
+    "local s = redis.call('GET', KEYS[2]) "                                                                            \
+    "if not s then return answer(-3) end "                                                                             \
+    "local q = tonumber(ARGV[2]) "                                                                                     \
+    "local b = tonumber(redis.call('HGET', KEYS[3], u[1]) or '0') "                                                    \
+    "local why = 0 "                                                                                                   \
+    "if b + q > tonumber(ARGV[3]) then why = -2 elseif tonumber(s) < q then why = -1 end "                             \
+    "if why < 0 then "                                                                                                 \
+    "  if b > 0 then return answer(why, 'db') end "                                                                    \
+    "  redis.call('SET', mk, 'R ' .. ARGV[4] .. ' ' .. why .. ' ' .. ARGV[5], 'EX', ARGV[7]) "                         \
+    "  return answer(why) "                                                                                            \
+    "end "                                                                                                             \
+    "redis.call('DECRBY', KEYS[2], q) "                                                                                \
+    "redis.call('HINCRBY', KEYS[3], u[1], q) "                                                                         \
+    "redis.call('INCR', KEYS[4]) "                                                                                     \
+    "redis.call('SET', mk, 'P ' .. ARGV[4], 'EX', ARGV[6]) "                                                           \
     "return answer(tonumber(s) - q)"
 
 /* One take's call (argv[0] and [1] are the batch's: EVALSHA and the SHA1),
@@ -96,9 +96,8 @@ typedef struct shop_flash_take_call {
  * session_key (ttl: its sliding expiry) in sale_id (per-buyer limit) for
  * key k (its account id still unknown: the script finds it). request_id is
  * kept in a refusal's mark. k and the strings must outlive c's use. */
-void shop_flash_take_call_init(shop_flash_take_call *c, long long sale_id, const char *session_key,
-                               int session_ttl, long long units, long long limit, const shop_idem *k,
-                               const char *request_id);
+void shop_flash_take_call_init(shop_flash_take_call *c, long long sale_id, const char *session_key, int session_ttl,
+                               long long units, long long limit, const shop_idem *k, const char *request_id);
 
 /* Gives units back to the counter (and to the buyer's count when
  * buyer_too), and drops k's in-flight mark when k is given. Best effort:

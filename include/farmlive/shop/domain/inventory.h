@@ -19,8 +19,10 @@
 #define SHOP_INV_LOT_QTY_MAX 1000000
 
 /* Results besides FL_DB_OK (0) and the negative FL_DB_E* codes. */
-enum { SHOP_INV_SHORT = 1, /* the SKU's lots hold fewer units than asked */
-       SHOP_INV_RETRY = 2  /* a lot changed under us: roll back, try again */ };
+enum {
+    SHOP_INV_SHORT = 1, /* the SKU's lots hold fewer units than asked */
+    SHOP_INV_RETRY = 2  /* a lot changed under us: roll back, try again */
+};
 
 typedef struct shop_alloc {
     long long lot_id;

@@ -45,20 +45,19 @@ int shop_live_status_valid(const char *s);
  * session's JSON with "rtmp_url" and "stream_key" (the only time the key
  * is shown). SHOP_OK, or refused: 422 (no such cooperative, none or
  * several to choose from), 403 (not a member), database faults. */
-int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int platform_admin,
-                   long long coop_id, const char *title, json_t **out, shop_fault *f);
+int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int platform_admin, long long coop_id,
+                   const char *title, json_t **out, shop_fault *f);
 
 /* One session's public JSON (never its key) into *out (out may be NULL:
  * whether it exists). SHOP_OK, or 404 (malformed or unknown id), database
  * faults. */
-int shop_live_find(const fl_config *cfg, fl_db *db, const char *public_id, json_t **out,
-                   shop_fault *f);
+int shop_live_find(const fl_config *cfg, fl_db *db, const char *public_id, json_t **out, shop_fault *f);
 
 /* A page of sessions, newest first: status (NULL: any) and coop (0: any)
  * filter; cursor is the previous page's last id (0: the first page);
  * limit 1..100. *out: {"items": [...], "next_cursor": "<hex>"|null}. */
-int shop_live_page(const fl_config *cfg, fl_db *db, const char *status, long long coop,
-                   long long cursor, long long limit, json_t **out, shop_fault *f);
+int shop_live_page(const fl_config *cfg, fl_db *db, const char *status, long long coop, long long cursor,
+                   long long limit, json_t **out, shop_fault *f);
 
 /* What the relay reports, and what the sweep does in its place. */
 enum shop_live_op { SHOP_LIVE_PUBLISH, SHOP_LIVE_UNPUBLISH, SHOP_LIVE_END };
@@ -78,9 +77,8 @@ typedef struct shop_live_change {
  * Deadlocks are retried. SHOP_OK with *ch filled, or refused: an unknown
  * or malformed key 403, an ended session's publish 403, an unknown
  * session 404, database faults. */
-int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op,
-                            const char *lookup, const char *client_ip, shop_live_change *ch,
-                            shop_fault *f);
+int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *lookup,
+                            const char *client_ip, shop_live_change *ch, shop_fault *f);
 
 /* A relay-side event applied from a background task, as the relay's own
  * report would: SHOP_LIVE_UNPUBLISH moves a live session to idle,
@@ -89,8 +87,8 @@ int shop_live_change_status(const shop_ctx *ctx, fl_db *db, enum shop_live_op op
  * whatever it is now); a session changed since is left alone (a publisher
  * that reconnected meanwhile). 1 when changed, 0 when nothing was to
  * change, -1 on error (logged). */
-int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *public_id,
-                    const char *why, const char *seen);
+int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const char *public_id, const char *why,
+                    const char *seen);
 
 /* Sessions the relay can no longer speak for (live_sweep.c): with
  * FARMLIVE_RELAY_URL set, asks the relay which streams it holds; a "live"

@@ -117,8 +117,8 @@ typedef struct shop_order_new {
     int online;              /* 1: online payment, pending_payment until paid; 0: cash on delivery, confirmed */
     long long total_fen;
     const shop_address *address;
-    long long created;       /* unix seconds: created_at */
-    long long expiry_s;      /* online: expires_at = created + expiry_s */
+    long long created;  /* unix seconds: created_at */
+    long long expiry_s; /* online: expires_at = created + expiry_s */
 } shop_order_new;
 
 typedef struct shop_order_line_new {

@@ -92,33 +92,30 @@ char *shop_like_pattern(fl_arena *a, const char *q);
 
 /* One page of listed products matching q, newest first, as
  * {"items": [...], "next_cursor": ...}. a: scratch memory. */
-int shop_products_page(fl_db *db, const shop_product_query *q, fl_arena *a, json_t **out,
-                       shop_fault *f);
+int shop_products_page(fl_db *db, const shop_product_query *q, fl_arena *a, json_t **out, shop_fault *f);
 /* Product id as the caller may see it (404 when absent or hidden). */
-int shop_product_get(fl_db *db, long long id, long long account_id, int platform_admin,
-                     json_t **out, shop_fault *f);
+int shop_product_get(fl_db *db, long long id, long long account_id, int platform_admin, json_t **out, shop_fault *f);
 
 /* ---- writes ---- */
 
 /* The product, its images and SKUs in one transaction. 422 when coop_id is
  * not a cooperative or base_id not one of its bases, 409 when a GTIN is
  * taken (nothing is kept). */
-int shop_product_create(fl_db *db, long long account_id, int platform_admin,
-                        const shop_product_in *in, json_t **out, shop_fault *f);
+int shop_product_create(fl_db *db, long long account_id, int platform_admin, const shop_product_in *in, json_t **out,
+                        shop_fault *f);
 /* The given fields of product id; images, when given, replace the old ones.
  * 404 unknown product; 422 for another coop_id, a foreign base or a status
  * going back to draft. */
-int shop_product_update(fl_db *db, long long account_id, int platform_admin, long long id,
-                        const shop_product_in *in, json_t **out, shop_fault *f);
-/* Status -> delisted (idempotent). */
-int shop_product_delist(fl_db *db, long long account_id, int platform_admin, long long id,
+int shop_product_update(fl_db *db, long long account_id, int platform_admin, long long id, const shop_product_in *in,
                         json_t **out, shop_fault *f);
+/* Status -> delisted (idempotent). */
+int shop_product_delist(fl_db *db, long long account_id, int platform_admin, long long id, json_t **out, shop_fault *f);
 /* Adds a SKU to product id. */
-int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long long product_id,
-                    const shop_sku_in *in, json_t **out, shop_fault *f);
+int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long long product_id, const shop_sku_in *in,
+                    json_t **out, shop_fault *f);
 /* Changes the given fields of SKU sku_id, which must belong to product_id
  * (else 404). */
-int shop_sku_update(fl_db *db, long long account_id, int platform_admin, long long product_id,
-                    long long sku_id, const shop_sku_in *in, json_t **out, shop_fault *f);
+int shop_sku_update(fl_db *db, long long account_id, int platform_admin, long long product_id, long long sku_id,
+                    const shop_sku_in *in, json_t **out, shop_fault *f);
 
 #endif

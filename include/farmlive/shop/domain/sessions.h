@@ -28,15 +28,13 @@ typedef struct shop_login_keys {
 
 /* Pure: the counters' keys of login (as typed: folded here) from
  * client_ip. */
-void shop_login_keys_make(fl_arena *a, const char *login, const char *client_ip,
-                          shop_login_keys *k);
+void shop_login_keys_make(fl_arena *a, const char *login, const char *client_ip, shop_login_keys *k);
 
 /* Checks login (email, any case, or phone) and password against the
  * accounts, under the failure limits: SHOP_OK with *account_id and
  * *platform_admin set; else 429 rate_limited (retry_after_s set), 401
  * invalid_credentials, or a MariaDB or Redis fault. */
-int shop_login_check(fl_db *db, fl_kv *kv, const fl_config *cfg, fl_arena *a, const char *login,
-                     const char *password, const char *client_ip, long long *account_id,
-                     int *platform_admin, shop_fault *f);
+int shop_login_check(fl_db *db, fl_kv *kv, const fl_config *cfg, fl_arena *a, const char *login, const char *password,
+                     const char *client_ip, long long *account_id, int *platform_admin, shop_fault *f);
 
 #endif

@@ -42,9 +42,8 @@ typedef void (*shop_rt_bus_state_fn)(void *arg, int up);
 
 /* Starts the subscriber thread (it connects, and reconnects, by itself).
  * kv and batch must outlive the bus. NULL when the thread cannot start. */
-shop_rt_bus *shop_rt_bus_start(const fl_config *cfg, fl_kv_pool *kv, shop_kvbatch *batch,
-                               shop_rt_bus_event_fn on_event, shop_rt_bus_state_fn on_state,
-                               void *arg);
+shop_rt_bus *shop_rt_bus_start(const fl_config *cfg, fl_kv_pool *kv, shop_kvbatch *batch, shop_rt_bus_event_fn on_event,
+                               shop_rt_bus_state_fn on_state, void *arg);
 /* Stops the thread (within about 250 ms) and frees; accepts NULL. Events
  * still queued on the Redis batch are sent by it (they hold no reference
  * to the bus). */
@@ -54,15 +53,14 @@ void shop_rt_bus_stop(shop_rt_bus *b);
  * -1 when refused (a name invalid, data not one JSON object text `{...}`
  * or past SHOP_RT_DATA_MAX). Redis numbers it; a failure there is logged
  * (the first of a streak) and the event lost. */
-int shop_rt_bus_publish(shop_rt_bus *b, const char *topic, const char *type, unsigned flags,
-                        const char *data, size_t len);
+int shop_rt_bus_publish(shop_rt_bus *b, const char *topic, const char *type, unsigned flags, const char *data,
+                        size_t len);
 
 /* The backlogs of n topics, one pipeline: calls got(arg, i, ev, m, full)
  * for each topic i whose log Redis answered, with its events oldest first
  * (the references pass to got) and full when the log was at its length.
  * 0, or -1 when Redis could not be asked (got not called for the rest). */
 typedef void (*shop_rt_bus_backlog_fn)(void *arg, size_t i, shop_rt_event **ev, size_t m, int full);
-int shop_rt_bus_backlog(shop_rt_bus *b, const char *const *topics, size_t n,
-                        shop_rt_bus_backlog_fn got, void *arg);
+int shop_rt_bus_backlog(shop_rt_bus *b, const char *const *topics, size_t n, shop_rt_bus_backlog_fn got, void *arg);
 
 #endif

@@ -56,8 +56,7 @@ typedef struct shop_rt_event {
 
 /* The event (one allocation, one reference held by the caller). type must
  * be valid (shop_rt_type_valid) and data len <= SHOP_RT_DATA_MAX bytes. */
-shop_rt_event *shop_rt_event_new(long long seq, const char *type, unsigned flags, const char *data,
-                                 size_t len);
+shop_rt_event *shop_rt_event_new(long long seq, const char *type, unsigned flags, const char *data, size_t len);
 shop_rt_event *shop_rt_event_ref(shop_rt_event *e);
 /* Drops one reference, freeing on the last; accepts NULL. */
 void shop_rt_event_unref(shop_rt_event *e);
@@ -66,8 +65,7 @@ void shop_rt_event_unref(shop_rt_event *e);
  * "event:", one "data:" line per line of data (LF, CRLF and CR all end a
  * line, as the SSE grammar reads them), a blank line. Returns the length
  * it has (or would have: call with cap 0 to size it). */
-size_t shop_rt_sse_frame(char *out, size_t cap, long long seq, const char *type, const char *data,
-                         size_t len);
+size_t shop_rt_sse_frame(char *out, size_t cap, long long seq, const char *type, const char *data, size_t len);
 
 /* 1 when s is a valid topic / event type. */
 int shop_rt_topic_valid(const char *s);

@@ -72,8 +72,7 @@ void shop_rt_stop(shop_rt *rt);
  * the way it reaches every other's. Call it after what the event reports
  * has committed. 0, or -1 when refused (a name invalid, data not an
  * object or past SHOP_RT_DATA_MAX, rt NULL). flags: SHOP_RT_COALESCE. */
-int shop_rt_publish(shop_rt *rt, const char *topic, const char *type, unsigned flags,
-                    const char *data, size_t len);
+int shop_rt_publish(shop_rt *rt, const char *topic, const char *type, unsigned flags, const char *data, size_t len);
 
 /* What a reader finds in a topic after `after`. */
 typedef struct shop_rt_view {

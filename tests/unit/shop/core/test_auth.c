@@ -60,8 +60,7 @@ static void test_session_from(void **state)
     shop_req req;
     redisReply id = str_reply("42"), admin = str_reply("1"), csrf = str_reply("c0ffee"),
                nil = {.type = REDIS_REPLY_NIL};
-    redisReply *found[3] = {&id, &admin, &csrf}, *gone[3] = {&nil, &nil, &nil},
-               *plain[3] = {&id, &nil, &csrf};
+    redisReply *found[3] = {&id, &admin, &csrf}, *gone[3] = {&nil, &nil, &nil}, *plain[3] = {&id, &nil, &csrf};
     (void)state;
     memset(&req, 0, sizeof(req));
     req.arena = fl_arena_new(0);

@@ -50,7 +50,7 @@ static void test_like_jansson(void **state)
         "a/b </script>",
         "\b\f\n\r\t",
         "del \x7f stays",
-        "Ümlaut é ñ",            /* 2 bytes */
+        "Ümlaut é ñ",             /* 2 bytes */
         "绿壳乌鸡蛋 30枚",        /* 3 bytes */
         "emoji \xF0\x9F\xA5\x9A", /* 4 bytes: U+1F95A */
         "max \xF4\x8F\xBF\xBF",   /* U+10FFFF */

@@ -38,7 +38,7 @@ typedef struct item {
     int called, type;
     long long value;
     char err[64]; /* an error reply's text */
-    int seq; /* the order done() saw it in */
+    int seq;      /* the order done() saw it in */
 } item;
 
 static int done_seq; /* the batch thread's; read after a stop or once done_count says so */

@@ -166,8 +166,7 @@ static yaml_node_t *deref(yaml_document_t *doc, yaml_node_t *n)
 
 static int is_http_method(const char *key, char upper[8])
 {
-    static const char *const methods[] = {"get",     "put",  "post",  "delete",
-                                          "options", "head", "patch", "trace"};
+    static const char *const methods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
     size_t i, j;
 
     for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
@@ -184,9 +183,8 @@ static int is_http_method(const char *key, char upper[8])
 /* Keys a path item may hold besides operations. */
 static int is_path_item_field(const char *key)
 {
-    return strcmp(key, "summary") == 0 || strcmp(key, "description") == 0 ||
-           strcmp(key, "servers") == 0 || strcmp(key, "parameters") == 0 ||
-           strcmp(key, "$ref") == 0 || strncmp(key, "x-", 2) == 0;
+    return strcmp(key, "summary") == 0 || strcmp(key, "description") == 0 || strcmp(key, "servers") == 0 ||
+           strcmp(key, "parameters") == 0 || strcmp(key, "$ref") == 0 || strncmp(key, "x-", 2) == 0;
 }
 
 /* Collects every operation under `paths`; records duplicate path keys and
@@ -254,8 +252,7 @@ static int setup_spec(void **state)
         s->file = OPENAPI_DEFAULT;
     f = fopen(s->file, "rb");
     if (!f) {
-        print_error("cannot open %s (set FARMLIVE_OPENAPI or run from the repository root)\n",
-                    s->file);
+        print_error("cannot open %s (set FARMLIVE_OPENAPI or run from the repository root)\n", s->file);
         goto out;
     }
     if (!yaml_parser_initialize(&parser))
@@ -410,8 +407,7 @@ static void test_roles_match(void **state)
         if (!got)
             report_add(&rep, "%s %s: no x-farmlive-role (want %s)", rt->method, rt->pattern, want);
         else if (strcmp(got, want) != 0)
-            report_add(&rep, "%s %s: x-farmlive-role is %s, routes.c says %s", rt->method,
-                       rt->pattern, got, want);
+            report_add(&rep, "%s %s: x-farmlive-role is %s, routes.c says %s", rt->method, rt->pattern, got, want);
     }
     report_check(&rep, "operation(s) whose role differs from routes.c", s->file);
 }
@@ -441,16 +437,14 @@ static void test_request_bodies_match(void **state)
         else if (rt->body == SHOP_BODY_JSON && !map_get(&s->doc, json, "schema"))
             report_add(&rep, "%s %s: requestBody has no schema", rt->method, rt->pattern);
         else if (rt->body != SHOP_BODY_JSON && body)
-            report_add(&rep, "%s %s: has a requestBody but routes.c takes no body", rt->method,
-                       rt->pattern);
+            report_add(&rep, "%s %s: has a requestBody but routes.c takes no body", rt->method, rt->pattern);
     }
     report_check(&rep, "operation(s) whose request body differs from routes.c", s->file);
 }
 
 /* Adds the names of the `in: path` parameters of a parameter list to names,
  * and reports any that is not required. */
-static void path_params_of(spec *s, yaml_node_t *list, const doc_op *op, const char **names,
-                           size_t *n, report *rep)
+static void path_params_of(spec *s, yaml_node_t *list, const doc_op *op, const char **names, size_t *n, report *rep)
 {
     yaml_node_item_t *it;
 
@@ -476,8 +470,7 @@ static void path_params_of(spec *s, yaml_node_t *list, const doc_op *op, const c
             continue;
         }
         if (!scalar_is(map_get(&s->doc, param, "required"), "true"))
-            report_add(rep, "%s %s: path parameter %s is not required: true", op->method, op->path,
-                       name);
+            report_add(rep, "%s %s: path parameter %s is not required: true", op->method, op->path, name);
         if (*n < MAX_PARAMS)
             names[(*n)++] = name;
     }
@@ -515,15 +508,14 @@ static void test_path_parameters_declared(void **state)
             if (!end)
                 break;
             if (!name_in(c + 1, (size_t)(end - c - 1), declared, ndeclared))
-                report_add(&rep, "%s %s: {%.*s} has no `in: path` parameter", op->method, op->path,
-                           (int)(end - c - 1), c + 1);
+                report_add(&rep, "%s %s: {%.*s} has no `in: path` parameter", op->method, op->path, (int)(end - c - 1),
+                           c + 1);
         }
         for (j = 0; j < ndeclared; j++) {
             char needle[80];
             snprintf(needle, sizeof(needle), "{%s}", declared[j]);
             if (!strstr(op->path, needle))
-                report_add(&rep, "%s %s: path parameter %s is not in the template", op->method,
-                           op->path, declared[j]);
+                report_add(&rep, "%s %s: path parameter %s is not in the template", op->method, op->path, declared[j]);
         }
     }
     report_check(&rep, "path parameter problem(s)", s->file);
@@ -549,16 +541,16 @@ static void test_security_matches_role(void **state)
         sec = map_get(&s->doc, op->op, "security");
         if (!sec)
             sec = global;
-        open = !sec || (sec->type == YAML_SEQUENCE_NODE &&
-                        sec->data.sequence.items.top == sec->data.sequence.items.start);
+        open =
+            !sec || (sec->type == YAML_SEQUENCE_NODE && sec->data.sequence.items.top == sec->data.sequence.items.start);
         if (rt->role == SHOP_ROLE_PUBLIC && !open)
             report_add(&rep,
                        "%s %s: public in routes.c but asks for credentials "
                        "(want security: [])",
                        rt->method, rt->pattern);
         else if (rt->role != SHOP_ROLE_PUBLIC && open)
-            report_add(&rep, "%s %s: needs %s in routes.c but has no security requirement",
-                       rt->method, rt->pattern, role_name(rt->role));
+            report_add(&rep, "%s %s: needs %s in routes.c but has no security requirement", rt->method, rt->pattern,
+                       role_name(rt->role));
     }
     report_check(&rep, "operation(s) whose security differs from routes.c", s->file);
 }

@@ -42,8 +42,7 @@ static int group_setup(void **state)
     }
     cfg.db_pool = 1;
     pool = fl_db_pool_new(&cfg);
-    if (fl_db_acquire(pool, &db) != FL_DB_OK ||
-        fl_db_exec(db, "DROP TABLE IF EXISTS " T_QUERY, "") != FL_DB_OK ||
+    if (fl_db_acquire(pool, &db) != FL_DB_OK || fl_db_exec(db, "DROP TABLE IF EXISTS " T_QUERY, "") != FL_DB_OK ||
         fl_db_exec(db,
                    "CREATE TABLE " T_QUERY " (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(32) "
                    "NOT NULL UNIQUE) ENGINE=InnoDB",
@@ -80,12 +79,10 @@ static void test_found_without_rows(void **state)
     shop_fault f;
     (void)state;
     /* no rows at all (as a query that found none leaves them) */
-    assert_int_equal(shop_found(FL_DB_OK, NULL, &f, SHOP_E_NOT_FOUND, "product %d not found", 7),
-                     SHOP_E_NOT_FOUND);
+    assert_int_equal(shop_found(FL_DB_OK, NULL, &f, SHOP_E_NOT_FOUND, "product %d not found", 7), SHOP_E_NOT_FOUND);
     assert_string_equal(f.msg, "product 7 not found");
     assert_null(f.code);
-    assert_int_equal(shop_found(FL_DB_OK, NULL, &f, SHOP_E_VALIDATION, "base_id %d", 3),
-                     SHOP_E_VALIDATION);
+    assert_int_equal(shop_found(FL_DB_OK, NULL, &f, SHOP_E_VALIDATION, "base_id %d", 3), SHOP_E_VALIDATION);
     /* a failed query is the database's fault, whatever was asked */
     assert_int_equal(shop_found(FL_DB_EDOWN, NULL, &f, SHOP_E_NOT_FOUND, "x"), SHOP_E_UNAVAILABLE);
     assert_string_equal(f.code, "database_unavailable");
@@ -102,8 +99,7 @@ static void test_found_with_a_row(void **state)
     assert_int_equal(fl_db_query(db, &rows, "SELECT 1", ""), FL_DB_OK);
     assert_int_equal(shop_found(FL_DB_OK, rows, NULL, SHOP_E_NOT_FOUND, "x"), SHOP_OK);
     fl_rows_free(rows);
-    assert_int_equal(fl_db_query(db, &rows, "SELECT 1 FROM " T_QUERY " WHERE id = -1", ""),
-                     FL_DB_OK);
+    assert_int_equal(fl_db_query(db, &rows, "SELECT 1 FROM " T_QUERY " WHERE id = -1", ""), FL_DB_OK);
     assert_int_equal(shop_found(FL_DB_OK, rows, NULL, SHOP_E_NOT_FOUND, "x"), SHOP_E_NOT_FOUND);
     fl_rows_free(rows);
 }
@@ -118,11 +114,9 @@ typedef struct insert_two {
 static int insert_two_step(fl_db *d, void *arg, shop_fault *f)
 {
     insert_two *t = arg;
-    int rc = fl_db_exec(d, "INSERT INTO " T_QUERY " (id, name) VALUES (?, CONCAT('n', ?))", "ii",
-                        t->first, t->first);
+    int rc = fl_db_exec(d, "INSERT INTO " T_QUERY " (id, name) VALUES (?, CONCAT('n', ?))", "ii", t->first, t->first);
     if (rc == FL_DB_OK)
-        rc = fl_db_exec(d, "INSERT INTO " T_QUERY " (id, name) VALUES (?, CONCAT('n', ?))", "ii",
-                        t->second, t->second);
+        rc = fl_db_exec(d, "INSERT INTO " T_QUERY " (id, name) VALUES (?, CONCAT('n', ?))", "ii", t->second, t->second);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     if (t->refuse)
@@ -189,18 +183,16 @@ static void test_row_json(void **state)
     (void)state;
     if (!pool)
         skip();
-    assert_int_equal(
-        fl_db_query(db, &rows,
-                    "SELECT 42, '萍乡', NULL, CAST(12.50 AS DECIMAL(10,2)), NULL, 1, 0, "
-                    "9, 'base', NULL",
-                    ""),
-        FL_DB_OK);
+    assert_int_equal(fl_db_query(db, &rows,
+                                 "SELECT 42, '萍乡', NULL, CAST(12.50 AS DECIMAL(10,2)), NULL, 1, 0, "
+                                 "9, 'base', NULL",
+                                 ""),
+                     FL_DB_OK);
     json_t *o = shop_row_json(rows, 0, FIELDS, sizeof(FIELDS) / sizeof(FIELDS[0]));
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    assert_string_equal(text,
-                        "{\"id\":42,\"name\":\"萍乡\",\"none\":null,\"area\":12.5,\"lat\":null,"
-                        "\"on\":true,\"off\":false,\"ref\":{\"id\":9,\"name\":\"base\"},"
-                        "\"opt\":{\"id\":9,\"name\":\"base\"},\"gone\":null}");
+    assert_string_equal(text, "{\"id\":42,\"name\":\"萍乡\",\"none\":null,\"area\":12.5,\"lat\":null,"
+                              "\"on\":true,\"off\":false,\"ref\":{\"id\":9,\"name\":\"base\"},"
+                              "\"opt\":{\"id\":9,\"name\":\"base\"},\"gone\":null}");
     free(text);
     json_decref(o);
     fl_rows_free(rows);
@@ -222,23 +214,19 @@ static void test_page_json(void **state)
     if (!pool)
         skip();
     /* three rows read for a page of two: the third says another page follows */
-    assert_int_equal(
-        fl_db_query(db, &rows,
-                    "SELECT 1700000000123456, 30 UNION ALL SELECT 1700000000123457, 20 "
-                    "UNION ALL SELECT 1700000000123458, 10",
-                    ""),
-        FL_DB_OK);
+    assert_int_equal(fl_db_query(db, &rows,
+                                 "SELECT 1700000000123456, 30 UNION ALL SELECT 1700000000123457, 20 "
+                                 "UNION ALL SELECT 1700000000123458, 10",
+                                 ""),
+                     FL_DB_OK);
     page = shop_page_json(rows, 2, id_item, one_key, 1);
     assert_int_equal(json_array_size(json_object_get(page, "items")), 2);
     assert_string_equal(json_string_value(json_object_get(page, "next_cursor")), "14"); /* 20 */
     json_decref(page);
     page = shop_page_json(rows, 2, id_item, two_keys, 2);
-    assert_string_equal(json_string_value(json_object_get(page, "next_cursor")),
-                        "60a2418202241.14");
+    assert_string_equal(json_string_value(json_object_get(page, "next_cursor")), "60a2418202241.14");
     long long keys[2];
-    assert_int_equal(
-        shop_cursor_parse_keys(json_string_value(json_object_get(page, "next_cursor")), keys, 2),
-        0);
+    assert_int_equal(shop_cursor_parse_keys(json_string_value(json_object_get(page, "next_cursor")), keys, 2), 0);
     assert_int_equal(keys[0], 1700000000123457LL);
     assert_int_equal(keys[1], 20);
     json_decref(page);
@@ -260,11 +248,8 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_found_without_rows),
-        cmocka_unit_test(test_found_with_a_row),
-        cmocka_unit_test(test_tx),
-        cmocka_unit_test(test_row_json),
-        cmocka_unit_test(test_page_json),
+        cmocka_unit_test(test_found_without_rows), cmocka_unit_test(test_found_with_a_row), cmocka_unit_test(test_tx),
+        cmocka_unit_test(test_row_json),           cmocka_unit_test(test_page_json),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

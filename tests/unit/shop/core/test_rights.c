@@ -41,8 +41,8 @@ static void test_decide(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         shop_fault f;
         memset(&f, 0, sizeof(f));
-        int got = shop_rights_decide(cases[i].account_id, cases[i].platform_admin, cases[i].role,
-                                     cases[i].min_role, 12, &f);
+        int got =
+            shop_rights_decide(cases[i].account_id, cases[i].platform_admin, cases[i].role, cases[i].min_role, 12, &f);
         if (got != cases[i].want)
             fail_msg("case %zu: got %d, want %d", i, got, cases[i].want);
         if (got < 0)
@@ -62,8 +62,7 @@ static void test_messages(void **state)
     shop_rights_decide(ANON, 0, SHOP_MEMBER_NONE, SHOP_MEMBER_FARMER, 12, &f);
     assert_string_equal(f.msg, "sign in first");
     /* f may be NULL when only the answer is wanted */
-    assert_int_equal(shop_rights_decide(ANON, 0, 0, SHOP_MEMBER_FARMER, 12, NULL),
-                     SHOP_E_UNAUTHORIZED);
+    assert_int_equal(shop_rights_decide(ANON, 0, 0, SHOP_MEMBER_FARMER, 12, NULL), SHOP_E_UNAUTHORIZED);
 }
 
 static void test_anonymous_role_asks_nothing(void **state)
@@ -76,8 +75,7 @@ static void test_anonymous_role_asks_nothing(void **state)
     /* nor does any question that needs no role, or a platform admin's */
     assert_int_equal(shop_rights_coop(NULL, 12, ANON, 0, SHOP_MEMBER_NONE, NULL), SHOP_OK);
     assert_int_equal(shop_rights_coop(NULL, 12, ALICE, 1, SHOP_MEMBER_ADMIN, NULL), SHOP_OK);
-    assert_int_equal(shop_rights_coop(NULL, 12, ANON, 0, SHOP_MEMBER_ADMIN, NULL),
-                     SHOP_E_UNAUTHORIZED);
+    assert_int_equal(shop_rights_coop(NULL, 12, ANON, 0, SHOP_MEMBER_ADMIN, NULL), SHOP_E_UNAUTHORIZED);
 }
 
 int main(void)

@@ -89,9 +89,9 @@ static void test_match_pattern(void **state)
 struct route_case {
     const char *method;
     const char *path;
-    const char *pattern;  /* the route expected, NULL for none */
-    const char *rmethod;  /* its method when not the request's (HEAD) */
-    int path_known;       /* checked when pattern is NULL */
+    const char *pattern; /* the route expected, NULL for none */
+    const char *rmethod; /* its method when not the request's (HEAD) */
+    int path_known;      /* checked when pattern is NULL */
     const char *params[3];
 };
 
@@ -214,8 +214,7 @@ static void test_route_cases(void **state)
             fail_msg("%s %s: %zu params, want %zu", c->method, c->path, np, want_np);
         for (size_t k = 0; k < np; k++) {
             if (strcmp(params[k], c->params[k]) != 0)
-                fail_msg("%s %s: param %zu is \"%s\", want \"%s\"", c->method, c->path, k, params[k],
-                         c->params[k]);
+                fail_msg("%s %s: param %zu is \"%s\", want \"%s\"", c->method, c->path, k, params[k], c->params[k]);
             /* captured in place: the params point into the caller's buffer */
             assert_true(params[k] > path && params[k] < path + sizeof(path));
         }

@@ -64,8 +64,7 @@ static void test_cursor_keys(void **state)
 
 static void test_cursor_round_trip(void **state)
 {
-    static const long long cases[][2] = {
-        {0, 1}, {1, 1}, {15, 16}, {1700000000123456LL, 42}, {LLONG_MAX, LLONG_MAX}};
+    static const long long cases[][2] = {{0, 1}, {1, 1}, {15, 16}, {1700000000123456LL, 42}, {LLONG_MAX, LLONG_MAX}};
     char text[SHOP_CURSOR_TEXT_MAX];
     long long back[2];
     (void)state;
@@ -107,16 +106,14 @@ static void test_page(void **state)
         size_t nkeys;
         const char *bad;
     } refused[] = {
-        {NULL, "0", 1, "limit"},   {NULL, "101", 1, "limit"},  {NULL, "", 1, "limit"},
-        {NULL, "abc", 1, "limit"}, {NULL, "-1", 1, "limit"},   {NULL, " 5", 1, "limit"},
-        {"zz", NULL, 1, "cursor"}, {"0", NULL, 1, "cursor"},   {"-1", NULL, 1, "cursor"},
-        {"2a", NULL, 2, "cursor"}, {"1.2", NULL, 1, "cursor"}, {"1.0", NULL, 2, "cursor"},
+        {NULL, "0", 1, "limit"},   {NULL, "101", 1, "limit"}, {NULL, "", 1, "limit"},     {NULL, "abc", 1, "limit"},
+        {NULL, "-1", 1, "limit"},  {NULL, " 5", 1, "limit"},  {"zz", NULL, 1, "cursor"},  {"0", NULL, 1, "cursor"},
+        {"-1", NULL, 1, "cursor"}, {"2a", NULL, 2, "cursor"}, {"1.2", NULL, 1, "cursor"}, {"1.0", NULL, 2, "cursor"},
         {"zz", "0", 1, "limit"}, /* both bad: limit is named first */
     };
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         bad = NULL;
-        assert_int_equal(
-            shop_page_parse(refused[i].cursor, refused[i].limit, refused[i].nkeys, &pg, &bad), -1);
+        assert_int_equal(shop_page_parse(refused[i].cursor, refused[i].limit, refused[i].nkeys, &pg, &bad), -1);
         assert_non_null(bad);
         assert_string_equal(bad, refused[i].bad);
     }
@@ -154,12 +151,8 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's lines whole beside stderr */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cursor),
-        cmocka_unit_test(test_cursor_keys),
-        cmocka_unit_test(test_cursor_round_trip),
-        cmocka_unit_test(test_page),
-        cmocka_unit_test(test_utf8_chars),
-        cmocka_unit_test(test_json_str),
+        cmocka_unit_test(test_cursor), cmocka_unit_test(test_cursor_keys), cmocka_unit_test(test_cursor_round_trip),
+        cmocka_unit_test(test_page),   cmocka_unit_test(test_utf8_chars),  cmocka_unit_test(test_json_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,8 +20,8 @@ static void test_token(void **state)
     assert_true(shop_cart_token_ok(TOKEN));
     assert_false(shop_cart_token_ok(NULL));
     assert_false(shop_cart_token_ok(""));
-    assert_false(shop_cart_token_ok(TOKEN "0"));            /* 65 */
-    assert_false(shop_cart_token_ok(TOKEN + 1));            /* 63 */
+    assert_false(shop_cart_token_ok(TOKEN "0")); /* 65 */
+    assert_false(shop_cart_token_ok(TOKEN + 1)); /* 63 */
     assert_false(shop_cart_token_ok("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
     assert_false(shop_cart_token_ok("0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef"));
 }

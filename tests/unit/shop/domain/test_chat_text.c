@@ -20,9 +20,15 @@ static const struct {
     {"  hello   world  ", 0, SHOP_CHAT_OK, "hello world"},
     {"line\nbreak\r\ttab", 0, SHOP_CHAT_OK, "line break tab"},
     {"<script>alert(1)</script>", 0, SHOP_CHAT_OK, "<script>alert(1)</script>"}, /* text, kept */
-    {"a\x01\x1f\x7f" "b", 0, SHOP_CHAT_OK, "a b"},
-    {"a\xc2\x85" "b", 0, SHOP_CHAT_OK, "a b"},       /* C1 NEL */
-    {"a\xe2\x80\xa8" "b", 0, SHOP_CHAT_OK, "a b"},   /* U+2028 */
+    {"a\x01\x1f\x7f"
+     "b",
+     0, SHOP_CHAT_OK, "a b"},
+    {"a\xc2\x85"
+     "b",
+     0, SHOP_CHAT_OK, "a b"}, /* C1 NEL */
+    {"a\xe2\x80\xa8"
+     "b",
+     0, SHOP_CHAT_OK, "a b"}, /* U+2028 */
     {"😀 emoji", 0, SHOP_CHAT_OK, "😀 emoji"},
     {"", 0, SHOP_CHAT_EMPTY, NULL},
     {" \n\t ", 0, SHOP_CHAT_EMPTY, NULL},

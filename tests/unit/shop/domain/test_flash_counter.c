@@ -43,10 +43,22 @@ static void test_take_call(void **state)
     shop_idem k = {.key = "key-1", .hash = HASH};
     shop_flash_take_call c;
     shop_flash_take_call_init(&c, 12, "sess:abc", 1209600, 2, 3, &k, "req-1");
-    static const char *const want[SHOP_FLASH_TAKE_ARGC] = {
-        NULL, NULL, "4", /* numkeys */
-        "sess:abc", "flash:{12}:stock", "flash:{12}:buyers", "flash:{12}:gen", /* KEYS */
-        "1209600", "2", "3", HASH, "req-1", "30", "172800", "flash:{12}:idem:", "key-1"}; /* ARGV */
+    static const char *const want[SHOP_FLASH_TAKE_ARGC] = {NULL,
+                                                           NULL,
+                                                           "4", /* numkeys */
+                                                           "sess:abc",
+                                                           "flash:{12}:stock",
+                                                           "flash:{12}:buyers",
+                                                           "flash:{12}:gen", /* KEYS */
+                                                           "1209600",
+                                                           "2",
+                                                           "3",
+                                                           HASH,
+                                                           "req-1",
+                                                           "30",
+                                                           "172800",
+                                                           "flash:{12}:idem:",
+                                                           "key-1"}; /* ARGV */
     for (int i = 2; i < SHOP_FLASH_TAKE_ARGC; i++) {
         assert_string_equal(c.argv[i], want[i]);
         assert_int_equal(c.lens[i], strlen(want[i]));

@@ -39,10 +39,9 @@ static void test_status_machine(void **state)
         const char *to = NULL, *reason = NULL;
         int got = live_next(machine[i].op, machine[i].from, &to, &reason);
         if (got != machine[i].want || strcmp(to, machine[i].to) != 0 ||
-            (machine[i].reason ? !reason || strcmp(reason, machine[i].reason) != 0
-                               : reason != NULL))
-            fail_msg("row %zu (op %d from %s): got %d -> %s (%s)", i, machine[i].op,
-                     machine[i].from, got, to, reason ? reason : "-");
+            (machine[i].reason ? !reason || strcmp(reason, machine[i].reason) != 0 : reason != NULL))
+            fail_msg("row %zu (op %d from %s): got %d -> %s (%s)", i, machine[i].op, machine[i].from, got, to,
+                     reason ? reason : "-");
     }
 }
 
@@ -58,10 +57,9 @@ static void test_checks(void **state)
     assert_true(shop_live_id_valid("0123456789abcdef"));
     assert_false(shop_live_id_valid(NULL));
     assert_false(shop_live_id_valid("0123456789abcdef0123"));
-    assert_true(shop_live_status_valid("created") && shop_live_status_valid("live") &&
-                shop_live_status_valid("idle") && shop_live_status_valid("ended"));
-    assert_false(shop_live_status_valid("LIVE") || shop_live_status_valid("") ||
-                 shop_live_status_valid("live "));
+    assert_true(shop_live_status_valid("created") && shop_live_status_valid("live") && shop_live_status_valid("idle") &&
+                shop_live_status_valid("ended"));
+    assert_false(shop_live_status_valid("LIVE") || shop_live_status_valid("") || shop_live_status_valid("live "));
 }
 
 /* The refusals that need no database: a malformed key is an unknown key
@@ -72,14 +70,11 @@ static void test_refusals_before_the_database(void **state)
     shop_live_change ch;
     shop_fault f;
     (void)state;
-    assert_int_equal(
-        shop_live_change_status(NULL, NULL, SHOP_LIVE_PUBLISH, "not-hex", NULL, &ch, &f),
-        SHOP_E_FORBIDDEN);
+    assert_int_equal(shop_live_change_status(NULL, NULL, SHOP_LIVE_PUBLISH, "not-hex", NULL, &ch, &f),
+                     SHOP_E_FORBIDDEN);
     assert_string_equal(f.msg, "unknown stream key");
-    assert_int_equal(shop_live_change_status(NULL, NULL, SHOP_LIVE_END, "0123", NULL, &ch, &f),
-                     SHOP_E_NOT_FOUND);
-    assert_int_equal(shop_live_apply(NULL, NULL, SHOP_LIVE_PUBLISH, "0123456789abcdef", "x", NULL),
-                     -1);
+    assert_int_equal(shop_live_change_status(NULL, NULL, SHOP_LIVE_END, "0123", NULL, &ch, &f), SHOP_E_NOT_FOUND);
+    assert_int_equal(shop_live_apply(NULL, NULL, SHOP_LIVE_PUBLISH, "0123456789abcdef", "x", NULL), -1);
     assert_int_equal(shop_live_apply(NULL, NULL, SHOP_LIVE_END, "nope", "x", NULL), -1);
     assert_int_equal(shop_live_find(NULL, NULL, "NOPE", NULL, &f), SHOP_E_NOT_FOUND);
 }

@@ -160,10 +160,10 @@ static void test_read_path_same_text(void **state)
         [SHOP_OF_EXPIRES_AT] = "2026-11-20 20:15:00.000",
         [SHOP_OF_CREATED_AT] = "2026-11-20 20:00:00.000",
     };
-    const char *line1[SHOP_OL_COUNT] = {"101", "5", "40", "AY-EGG-20261120-01", "绿壳乌鸡蛋", "30枚", "盒", "2", "1990",
-                                        "3980"};
-    const char *line2[SHOP_OL_COUNT] = {"101", "5", "41", "AY-EGG-20261121-02", "绿壳乌鸡蛋", "30枚", "盒", "1", "1990",
-                                        "1990"};
+    const char *line1[SHOP_OL_COUNT] = {"101", "5",    "40",  "AY-EGG-20261120-01", "绿壳乌鸡蛋", "30枚", "盒",
+                                        "2",   "1990", "3980"};
+    const char *line2[SHOP_OL_COUNT] = {"101", "5",    "41",  "AY-EGG-20261121-02", "绿壳乌鸡蛋", "30枚", "盒",
+                                        "1",   "1990", "1990"};
     order_from_cols(&read, cols);
     line_from_cols(&read, a, line1);
     line_from_cols(&read, a, line2);
@@ -268,10 +268,8 @@ static void test_param_rows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_serializer),
-        cmocka_unit_test(test_cod_and_nulls),
-        cmocka_unit_test(test_read_path_same_text),
-        cmocka_unit_test(test_field_lists_make_the_statements),
+        cmocka_unit_test(test_serializer),          cmocka_unit_test(test_cod_and_nulls),
+        cmocka_unit_test(test_read_path_same_text), cmocka_unit_test(test_field_lists_make_the_statements),
         cmocka_unit_test(test_param_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,8 +19,9 @@ static json_t *body(const char *text)
     return v;
 }
 
-#define ADDR "\"address\":{\"name\":\"王丽\",\"phone\":\"13800000000\",\"province\":\"江西省\",\"city\":\"萍乡市\"," \
-             "\"county\":\"安源区\",\"detail\":\"大城镇 1 号\"}"
+#define ADDR                                                                                                           \
+    "\"address\":{\"name\":\"王丽\",\"phone\":\"13800000000\",\"province\":\"江西省\",\"city\":\"萍乡市\","    \
+    "\"county\":\"安源区\",\"detail\":\"大城镇 1 号\"}"
 
 static void test_input(void **state)
 {
@@ -85,8 +86,8 @@ static void test_lengths_in_characters(void **state)
 static void test_status(void **state)
 {
     (void)state;
-    const char *all[] = {"pending_payment", "paid", "confirmed", "shipped", "delivered", "completed", "cancelled",
-                         "refunded"};
+    const char *all[] = {"pending_payment", "paid",      "confirmed", "shipped",
+                         "delivered",       "completed", "cancelled", "refunded"};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         assert_string_equal(shop_order_status(all[i]), all[i]);
     assert_null(shop_order_status("lost"));

@@ -66,8 +66,7 @@ static void test_status(void **state)
     static const char *const all[] = {"draft", "listed", "delisted"};
     for (size_t i = 0; i < 3; i++)
         for (size_t j = 0; j < 3; j++)
-            assert_int_equal(shop_product_status_change_ok(all[i], all[j]),
-                             i == j || strcmp(all[j], "draft") != 0);
+            assert_int_equal(shop_product_status_change_ok(all[i], all[j]), i == j || strcmp(all[j], "draft") != 0);
 }
 
 static void test_like_pattern(void **state)
@@ -75,14 +74,10 @@ static void test_like_pattern(void **state)
     static const struct {
         const char *q, *want;
     } cases[] = {
-        {"eggs", "%eggs%"},
-        {"", "%%"},
-        {"100%", "%100!%%"},
-        {"a_b", "%a!_b%"},
-        {"wow!", "%wow!!%"},
-        {"%_!", "%!%!_!!%"},
-        {"萍乡 鸡蛋", "%萍乡 鸡蛋%"},
-        {"'; DROP", "%'; DROP%"}, /* a parameter, not SQL: nothing to escape but LIKE's */
+        {"eggs", "%eggs%"},           {"", "%%"},
+        {"100%", "%100!%%"},          {"a_b", "%a!_b%"},
+        {"wow!", "%wow!!%"},          {"%_!", "%!%!_!!%"},
+        {"萍乡 鸡蛋", "%萍乡 鸡蛋%"}, {"'; DROP", "%'; DROP%"}, /* a parameter, not SQL: nothing to escape but LIKE's */
     };
     fl_arena *a = fl_arena_new(0);
     (void)state;

@@ -27,12 +27,10 @@ static void test_frame(void **state)
     /* LF, CRLF and CR each end a line; each line its own data: field */
     frame_is(7, "chat", "{\n\"a\":1,\r\n\"b\":2\r}",
              "id: 7\nevent: chat\ndata: {\ndata: \"a\":1,\ndata: \"b\":2\ndata: }\n\n");
-    frame_is(8, "x", "a\n\nb",
-             "id: 8\nevent: x\ndata: a\ndata: \ndata: b\n\n"); /* an empty line kept */
-    frame_is(9, "x", "a\n", "id: 9\nevent: x\ndata: a\n\n");   /* no empty last line */
+    frame_is(8, "x", "a\n\nb", "id: 8\nevent: x\ndata: a\ndata: \ndata: b\n\n"); /* an empty line kept */
+    frame_is(9, "x", "a\n", "id: 9\nevent: x\ndata: a\n\n");                     /* no empty last line */
     frame_is(10, "x", "", "id: 10\nevent: x\ndata: \n\n");
-    frame_is(1796561441215209LL, "status", "{}",
-             "id: 1796561441215209\nevent: status\ndata: {}\n\n");
+    frame_is(1796561441215209LL, "status", "{}", "id: 1796561441215209\nevent: status\ndata: {}\n\n");
 }
 
 static void test_frame_small_buffer(void **state)
@@ -40,8 +38,7 @@ static void test_frame_small_buffer(void **state)
     char out[8];
     (void)state;
     /* too small: the length it needs, the buffer filled as far as it goes, NUL-terminated */
-    assert_int_equal(shop_rt_sse_frame(out, sizeof(out), 1, "t", "{}", 2),
-                     strlen("id: 1\nevent: t\ndata: {}\n\n"));
+    assert_int_equal(shop_rt_sse_frame(out, sizeof(out), 1, "t", "{}", 2), strlen("id: 1\nevent: t\ndata: {}\n\n"));
     assert_string_equal(out, "id: 1\ne"); /* what fits, in order */
 }
 
@@ -116,8 +113,7 @@ static void test_wire(void **state)
 {
     shop_rt_wire w;
     (void)state;
-    assert_int_equal(
-        parse("live:ab status 0 1796561441215209\n{\"seq\":1796561441215209,\"a\":\"b\"}", &w), 0);
+    assert_int_equal(parse("live:ab status 0 1796561441215209\n{\"seq\":1796561441215209,\"a\":\"b\"}", &w), 0);
     assert_string_equal(w.topic, "live:ab");
     assert_string_equal(w.type, "status");
     assert_int_equal(w.flags, 0);
