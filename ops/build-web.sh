@@ -21,9 +21,9 @@ SRC=src/web
 OUT=${1:-${B:-build}/web}
 mkdir -p "$(dirname "$OUT")"
 OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT") # absolute: B= may be either
-if [ ! -x "$SRC/node_modules/.bin/esbuild" ]; then
+if ! cmp -s "$SRC/package-lock.json" "$SRC/node_modules/.farmlive-lock" 2>/dev/null; then
     echo "build-web: npm ci in $SRC"
-    (cd "$SRC" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    (cd "$SRC" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.farmlive-lock)
 fi
 rm -rf "$OUT.tmp"
 mkdir -p "$OUT.tmp/assets"

@@ -67,9 +67,11 @@ if [ "$node_major" -lt 20 ]; then
     exit 1
 fi
 
-# the browser tests' modules, exactly as locked
+# the browser tests' modules, exactly as locked (again whenever the lock
+# file changed since the last install)
 BROWSER=$(cd "$(dirname "$0")/../tests/browser" && pwd)
-if [ ! -d "$BROWSER/node_modules/playwright-core" ] || [ ! -d "$BROWSER/node_modules/mpegts.js" ]; then
+if ! cmp -s "$BROWSER/package-lock.json" "$BROWSER/node_modules/.farmlive-lock" 2>/dev/null; then
     echo "install-deps: npm ci in tests/browser"
-    (cd "$BROWSER" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    (cd "$BROWSER" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+        cp package-lock.json node_modules/.farmlive-lock)
 fi

@@ -23,6 +23,7 @@
 #include "farmlive/shop/api/sessions.h"
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/pages/labels.h"
+#include "farmlive/shop/pages/product_page.h"
 #include "farmlive/shop/pages/trace_page.h"
 #include "farmlive/shop/pages/web.h"
 
@@ -42,6 +43,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/metrics",                                  shop_metrics_get,           PUB,    NONE},
     {"GET",    "/",                                         shop_web_page,              PUB,    NONE},
     {"GET",    "/assets/{file}",                            shop_web_asset,             PUB,    NONE},
+    {"GET",    "/p/{id}",                                   shop_product_page,          PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},

@@ -11,6 +11,7 @@
  * media_dir/file (an hour). File names are restricted to [A-Za-z0-9._-]
  * without a leading dot, so no path can leave those folders. */
 #include "farmlive/shop/pages/web.h"
+#include "farmlive/shop/pages/page.h"
 #include "farmlive/buf.h"
 
 #include <jansson.h>
@@ -117,43 +118,32 @@ int shop_web_asset(shop_req *r)
 }
 
 /* page with every "/assets/NAME" the manifest knows written as its
- * bundle's path, in the arena. */
+ * bundle's path (shop_page_asset), in the arena. */
 static const char *with_bundles(shop_req *r, const char *page, size_t len, size_t *out_len)
 {
-    char *text = NULL;
-    size_t tlen = 0;
-    json_t *manifest = NULL;
-    if (load(r, r->ctx->cfg->web_dir, "manifest.json", &text, &tlen) < 0 ||
-        !(manifest = json_loadb(text, tlen, 0, NULL)) || !json_is_object(manifest)) {
-        json_decref(manifest);
-        *out_len = len;
-        return page; /* no manifest: the page as it is */
-    }
     fl_buf b;
     fl_buf_init(&b, len + 256, 4 * len + 4096);
     const char *p = page, *end = page + len;
     while (p < end) {
         const char *at = strstr(p, "/assets/");
         if (!at || at >= end) {
-            fl_buf_printf(&b, "%.*s", (int)(end - p), p);
+            fl_buf_append(&b, p, (size_t)(end - p));
             break;
         }
-        fl_buf_printf(&b, "%.*s", (int)(at - p), p);
+        fl_buf_append(&b, p, (size_t)(at - p));
         const char *n = at + 8, *ne = n;
         while (ne < end && *ne != '"' && *ne != '\'' && *ne != ' ' && *ne != '>')
             ne++;
-        json_t *v = json_object_getn(manifest, n, (size_t)(ne - n));
-        if (json_is_string(v)) {
-            fl_buf_printf(&b, "/%s", json_string_value(v));
-        } else {
-            fl_buf_printf(&b, "%.*s", (int)(ne - at), at);
-        }
+        const char *hashed = shop_page_asset(r, fl_arena_strndup(r->arena, n, (size_t)(ne - n)));
+        if (hashed)
+            fl_buf_append(&b, hashed, strlen(hashed));
+        else
+            fl_buf_append(&b, at, (size_t)(ne - at));
         p = ne;
     }
     const char *res = fl_arena_strndup(r->arena, b.p ? b.p : "", b.len);
     *out_len = b.len;
     fl_buf_free(&b);
-    json_decref(manifest);
     return res;
 }
 

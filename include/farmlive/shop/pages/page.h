@@ -1,0 +1,66 @@
+/* shop/pages/page.h - what every server-rendered page of the shop shares
+ * (page.c): the language, the head (title, description, Open Graph card,
+ * the built style sheet), the header and footer, the page's own script and
+ * the data it starts from.
+ *
+ *   shop_html h;
+ *   int en = shop_page_lang(r);
+ *   shop_page_meta m = {.title = name, .description = blurb, .image = img,
+ *                       .path = "/p/12", .script = "product.js"};
+ *   shop_html_init(&h, SHOP_PAGE_MAX);
+ *   shop_page_begin(&h, r, en, &m);
+ *   ... the page's content, through shop_html_put (html.h) ...
+ *   shop_page_end(&h, r, en, &m, data);     -- data: a JSON object, stolen
+ *   return shop_page_reply(r, &h, 200);
+ *
+ * Pages are HTML first: their content is in the first response, so a phone
+ * on a weak network paints before any script arrives; the page's script
+ * (src/web/pages/NAME.js, bundled by ops/build-web.sh) adds the live parts,
+ * starting from `data` (in <script type="application/json" id="page-data">)
+ * instead of asking the API again. Chinese by default; `?lang=en` or
+ * `?lang=zh` switches and is remembered in the fl_lang cookie. For a
+ * signed-in caller the page carries the session's CSRF token
+ * (<meta name="csrf-token">), so a second tab can write too; such pages
+ * are answered `Cache-Control: private, no-store`. */
+#ifndef FARMLIVE_SHOP_PAGES_PAGE_H
+#define FARMLIVE_SHOP_PAGES_PAGE_H
+
+#include <jansson.h>
+
+#include "farmlive/shop/core/http.h"
+#include "farmlive/shop/pages/html.h"
+
+#define SHOP_PAGE_MAX (2 * 1024 * 1024)
+#define SHOP_LANG_COOKIE "fl_lang"
+
+typedef struct shop_page_meta {
+    const char *title;       /* text: the page's own title ("· farmlive 乡播" follows) */
+    const char *description; /* text: the meta description and the card's */
+    const char *image;       /* the card's image: a site path or an https URL; NULL: the brand's */
+    const char *path;        /* the page's path, for og:url and the language switch */
+    const char *script;      /* the page's entry in the build's manifest ("product.js"), or NULL */
+} shop_page_meta;
+
+/* 1 for English, 0 for Chinese: ?lang= (then remembered in the cookie, a
+ * Set-Cookie added to the answer), else the cookie, else Chinese. */
+int shop_page_lang(shop_req *r);
+
+/* The served path of a built entry ("/assets/product-HASH.js") from
+ * web_dir/manifest.json (read once, again when the file changes), in r's
+ * arena; NULL when the build has no such entry. */
+const char *shop_page_asset(shop_req *r, const char *entry);
+
+/* The document up to the start of <main>. */
+void shop_page_begin(shop_html *h, shop_req *r, int en, const shop_page_meta *m);
+/* Closes <main>, writes the footer, the page data (data, stolen; NULL for
+ * none) and the page's script. */
+void shop_page_end(shop_html *h, shop_req *r, int en, const shop_page_meta *m, json_t *data);
+/* Replies with the page (shop_html_reply) and the headers every page
+ * wants: its Content-Security-Policy, and no shared caching when the
+ * caller is signed in. */
+int shop_page_reply(shop_req *r, shop_html *h, int status);
+
+/* fen as the shop shows money: "¥39.90", "¥0.05", "-¥1.00". */
+void shop_page_money(long long fen, char out[32]);
+
+#endif
