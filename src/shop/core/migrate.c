@@ -74,13 +74,14 @@ static int apply_one(fl_db *db, const char *dir, const char *name, int version)
         return -1;
     }
     fl_sha256_hex(sql, len, sum);
+    enum { SM_CHECKSUM };
     rc = fl_db_query(db, &rows, "SELECT checksum FROM schema_migrations WHERE version = ?", "i", (long long)version);
     if (rc != FL_DB_OK) {
         fprintf(stderr, "migrate: %s: %s\n", name, fl_db_error(db));
         goto out_free;
     }
     if (fl_rows_count(rows) == 1) {
-        if (strcmp(fl_rows_str(rows, 0, 0), sum) != 0)
+        if (strcmp(fl_rows_str(rows, 0, SM_CHECKSUM), sum) != 0)
             fprintf(stderr, "migrate: warning: %s changed after it was applied; not re-run\n", name);
         rc = 0;
         goto out_free;
@@ -125,8 +126,9 @@ int shop_migrate_run(fl_db_pool *pool, const char *dir)
         fprintf(stderr, "migrate: cannot connect to MariaDB\n");
         goto out_names;
     }
+    enum { GL_TAKEN };
     if (fl_db_query(db, &rows, "SELECT GET_LOCK('farmlive_migrate', 60)", "") != FL_DB_OK ||
-        fl_rows_int(rows, 0, 0) != 1) {
+        fl_rows_int(rows, 0, GL_TAKEN) != 1) {
         fprintf(stderr, "migrate: could not take the migration lock\n");
         goto out_release;
     }
