@@ -105,8 +105,9 @@ void shop_page_begin(shop_html *h, shop_req *r, int en, const shop_page_meta *m)
                       en ? "Account" : "我的");
     else
         shop_html_put(h, "<a href=\"/signin?next=%s\">%s</a>", path, en ? "Sign in" : "登录");
-    shop_html_put(h, "<a href=\"%s%slang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a></nav></div></header>"
-                     "<main id=\"main\" class=\"page\">",
+    shop_html_put(h,
+                  "<a href=\"%s%slang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a></nav></div></header>"
+                  "<main id=\"main\" class=\"page\">",
                   path, strchr(path, '?') ? "&" : "?", en ? "zh" : "en", en ? "zh-CN" : "en", en ? "zh-CN" : "en",
                   en ? "中文" : "EN");
 }

@@ -65,9 +65,11 @@ static int not_found(shop_req *r, int en)
     shop_page_meta m = {.title = en ? "Product not found" : "未找到商品", .path = "/"};
     shop_html_init(&h, SHOP_PAGE_MAX);
     shop_page_begin(&h, r, en, &m);
-    shop_html_put(&h, "<section class=\"panel\"><h1>%s</h1><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
-                      "</section>",
-                  m.title, en ? "It may have been delisted." : "该商品可能已下架。", en ? "Back to the shop" : "返回首页");
+    shop_html_put(&h,
+                  "<section class=\"panel\"><h1>%s</h1><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
+                  "</section>",
+                  m.title, en ? "It may have been delisted." : "该商品可能已下架。",
+                  en ? "Back to the shop" : "返回首页");
     shop_page_end(&h, r, en, &m, NULL);
     return shop_page_reply(r, &h, 404);
 }
@@ -113,8 +115,9 @@ int shop_product_page(shop_req *r)
         shop_html_put(&h, "<img src=\"%s\" alt=\"%s\" width=\"640\" height=\"480\">", S(img, "url"), S(img, "alt"));
     else
         shop_html_put(&h, "<div class=\"noimg\">%s</div>", en ? "No image" : "暂无图片");
-    shop_html_put(&h, "</div><div class=\"product-info\"><p class=\"crumbs\"><a href=\"/c/%lld\">%s</a> · %s</p>"
-                      "<h1>%s</h1>",
+    shop_html_put(&h,
+                  "</div><div class=\"product-info\"><p class=\"crumbs\"><a href=\"/c/%lld\">%s</a> · %s</p>"
+                  "<h1>%s</h1>",
                   (long long)json_integer_value(json_object_get(coop, "id")), S(coop, "name"),
                   name_of(S(p, "category"), en), name);
     list = json_object_get(p, "certifications");
@@ -134,15 +137,18 @@ int shop_product_page(shop_req *r)
                       active ? "" : " off", (long long)json_integer_value(json_object_get(x, "id")),
                       active && !any_sku ? " checked" : "", active ? "" : " disabled", S(x, "spec"), S(x, "unit"),
                       money,
-                      active ? "" : en ? "<span class=\"tag\">Paused</span>" : "<span class=\"tag\">暂停销售</span>");
+                      active ? ""
+                      : en   ? "<span class=\"tag\">Paused</span>"
+                             : "<span class=\"tag\">暂停销售</span>");
         any_sku |= active;
     }
-    shop_html_put(&h,
-                  "</fieldset><div class=\"qty\"><label for=\"qty\">%s</label>"
-                  "<input id=\"qty\" name=\"qty\" type=\"number\" inputmode=\"numeric\" min=\"1\" max=\"99\" value=\"1\">"
-                  "</div><button class=\"btn btn-primary btn-block\" type=\"submit\"%m>%s</button>"
-                  "<p class=\"note\" id=\"buy-note\" role=\"status\" aria-live=\"polite\"></p></form></div>",
-                  en ? "Quantity" : "数量", any_sku ? "" : " disabled", en ? "Add to cart" : "加入购物车");
+    shop_html_put(
+        &h,
+        "</fieldset><div class=\"qty\"><label for=\"qty\">%s</label>"
+        "<input id=\"qty\" name=\"qty\" type=\"number\" inputmode=\"numeric\" min=\"1\" max=\"99\" value=\"1\">"
+        "</div><button class=\"btn btn-primary btn-block\" type=\"submit\"%m>%s</button>"
+        "<p class=\"note\" id=\"buy-note\" role=\"status\" aria-live=\"polite\"></p></form></div>",
+        en ? "Quantity" : "数量", any_sku ? "" : " disabled", en ? "Add to cart" : "加入购物车");
     shop_html_put(&h, "<section class=\"panel\"><h2>%s</h2><p>%s</p>", en ? "About" : "商品介绍", S(p, "description"));
     if (json_is_object(base))
         shop_html_put(&h, "<p>%s: %s</p>", en ? "Farm base" : "产地基地", S(base, "name"));
