@@ -19,6 +19,7 @@
 #include "farmlive/shop/domain/checkout.h"
 #include "farmlive/shop/domain/flash.h"
 #include "farmlive/shop/domain/flash_counter.h"
+#include "farmlive/shop/domain/media.h"
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/domain/orders.h"
 #include "farmlive/shop/domain/trace.h"
@@ -72,8 +73,10 @@ static int serve(const fl_config *cfg)
     shop_ctx ctx = {.cfg = cfg};
 
     signal(SIGPIPE, SIG_IGN);
-    fl_alloc_keep_freed();                 /* once: glibc applies them to every arena from then on */
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the live sweep asks the relay */
+    fl_alloc_keep_freed();                     /* once: glibc applies them to every arena from then on */
+    curl_global_init(CURL_GLOBAL_DEFAULT);     /* before any thread: the live sweep asks the relay */
+    if (shop_media_init("farmlive-shop") != 0) /* before any thread too: uploaded images */
+        return 1;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
@@ -127,6 +130,7 @@ out_free:
     fl_kv_pool_free(ctx.kv);
     fl_db_pool_free(ctx.db);
     curl_global_cleanup();
+    shop_media_shutdown();
     if (srv)
         fl_log(FL_LOG_INFO, "stopped", "shop stopped");
     return srv ? 0 : 1;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "farmlive/shop/api/catalogue.h"
 #include "farmlive/shop/api/products.h"
@@ -367,4 +368,35 @@ int shop_products_sku_update(shop_req *r)
     if (rc == SHOP_OK)
         shop_catalogue_changed(r);
     return shop_reply_outcome(r, rc, 200, out, &f);
+}
+
+/* POST /api/v1/products/{id}/images: the body is the image file itself
+ * (Content-Type image/jpeg, image/png or image/webp; its content decides),
+ * ?alt= its text. 201 with the product. */
+int shop_products_images_upload(shop_req *r)
+{
+    shop_fault f;
+    fl_db *db = NULL;
+    json_t *out = NULL;
+    long long id = 0;
+    int rc;
+    const char *type = shop_header(r, "Content-Type"), *alt = shop_query(r, "alt");
+    if ((rc = shop_param_id(r, 0, &id)))
+        return rc;
+    if (!type || !(strncasecmp(type, "image/jpeg", 10) == 0 || strncasecmp(type, "image/png", 9) == 0 ||
+                   strncasecmp(type, "image/webp", 10) == 0))
+        return shop_fail(r, SHOP_E_MEDIA_TYPE, "Content-Type must be image/jpeg, image/png or image/webp");
+    if (r->raw_body_len == 0)
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "the body must be the image file");
+    if (alt && (shop_utf8_chars(alt, strlen(alt)) < 0 || shop_utf8_chars(alt, strlen(alt)) > 255))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "alt must be UTF-8 text of at most 255 characters");
+    if ((rc = shop_db(r, &db)))
+        return rc;
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s/media", r->ctx->cfg->var_dir);
+    rc = shop_product_image_upload(db, shop_auth_account(r), shop_auth_platform_admin(r), id, dir, r->raw_body,
+                                   r->raw_body_len, alt && *alt ? alt : NULL, &out, &f);
+    if (rc == SHOP_OK)
+        shop_catalogue_changed(r);
+    return shop_reply_outcome(r, rc, 201, out, &f);
 }

@@ -35,6 +35,7 @@
 #define OPS SHOP_ROLE_PLATFORM_ADMIN
 #define JSON SHOP_BODY_JSON
 #define NONE SHOP_BODY_NONE
+#define UPLOAD SHOP_BODY_UPLOAD
 
 /* clang-format off */
 const shop_route shop_routes[] = {
@@ -43,6 +44,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/metrics",                                  shop_metrics_get,           PUB,    NONE},
     {"GET",    "/",                                         shop_web_page,              PUB,    NONE},
     {"GET",    "/assets/{file}",                            shop_web_asset,             PUB,    NONE},
+    {"GET",    "/media/{file}",                             shop_web_media,             PUB,    NONE},
     {"GET",    "/p/{id}",                                   shop_product_page,          PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
@@ -67,6 +69,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/products/{id}",                     shop_products_get,          PUB,    NONE},
     {"PATCH",  "/api/v1/products/{id}",                     shop_products_update,       ADMIN,  JSON},
     {"POST",   "/api/v1/products/{id}/delist",              shop_products_delist,       ADMIN,  NONE},
+    {"POST",   "/api/v1/products/{id}/images",              shop_products_images_upload, ADMIN, UPLOAD},
     {"POST",   "/api/v1/products/{id}/skus",                shop_products_sku_create,   ADMIN,  JSON},
     {"PATCH",  "/api/v1/products/{id}/skus/{sku_id}",       shop_products_sku_update,   ADMIN,  JSON},
 

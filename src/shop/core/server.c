@@ -65,6 +65,7 @@ struct reqctx {
     char *body;
     size_t body_len;
     int too_large;
+    size_t body_cap;                            /* the route's body limit; 0 until a body passes SHOP_BODY_MAX */
     int resumed;                                /* shop_resume was called: the next call replies */
     int resume_err;                             /* the handler's result, as passed to shop_resume */
     int (*resume_next)(shop_req *r, void *arg); /* shop_resume_then's: runs first */
@@ -74,6 +75,22 @@ struct reqctx {
 };
 
 /* -- the request lifecycle --------------------------------------------- */
+
+/* The body limit of rc's route: SHOP_UPLOAD_MAX for an upload route, else
+ * SHOP_BODY_MAX. Looked up only once a body would pass SHOP_BODY_MAX, so
+ * ordinary requests never match their route twice. */
+static size_t body_cap(struct reqctx *rc)
+{
+    if (!rc->body_cap) {
+        const char *params[SHOP_MAX_PARAMS];
+        size_t nparams = 0;
+        int known = 0;
+        char *path = fl_arena_strdup(rc->req.arena, rc->req.path);
+        const shop_route *route = shop_route_match(rc->req.method, path, params, &nparams, &known);
+        rc->body_cap = route && route->body == SHOP_BODY_UPLOAD ? SHOP_UPLOAD_MAX : SHOP_BODY_MAX;
+    }
+    return rc->body_cap;
+}
 
 static void release_conns(void *arg)
 {
@@ -192,7 +209,7 @@ static int dispatch(struct reqctx *rc)
     int path_known = 0;
 
     if (rc->too_large)
-        return shop_fail(r, SHOP_E_TOO_LARGE, "request body exceeds %d bytes", SHOP_BODY_MAX);
+        return shop_fail(r, SHOP_E_TOO_LARGE, "request body exceeds %zu bytes", body_cap(rc));
     r->raw_body = rc->body;
     r->raw_body_len = rc->body_len;
     r->route = shop_route_match(r->method, path, r->params, &r->nparams, &path_known);
@@ -407,7 +424,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_fetch_add(&inflight, 1);
         shop_metrics_inflight(1);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > SHOP_BODY_MAX) {
+        if (cl && strtoull(cl, NULL, 10) > SHOP_BODY_MAX && strtoull(cl, NULL, 10) > body_cap(rc)) {
             rc->too_large = 1;
             return respond(rc, dispatch(rc));
         }
@@ -418,7 +435,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         if (rc->too_large)
             return MHD_YES;
-        if (rc->body_len + n > SHOP_BODY_MAX) {
+        if (rc->body_len + n > SHOP_BODY_MAX && rc->body_len + n > body_cap(rc)) {
             rc->too_large = 1;
             fl_free(rc->body);
             rc->body = NULL;

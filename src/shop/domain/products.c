@@ -8,6 +8,7 @@
 #include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/rights.h"
 #include "farmlive/shop/domain/certificates.h"
+#include "farmlive/shop/domain/media.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -401,6 +402,69 @@ int shop_product_update(fl_db *db, long long account_id, int platform_admin, lon
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "coop_id cannot be changed");
     if ((in->base_id && (rc = base_check(db, coop_id, in->base_id, f)) < 0) ||
         (rc = shop_tx(db, product_update_step, &p, f)) < 0)
+        return rc;
+    return product_load(db, id, out, NULL, NULL, f);
+}
+
+/* One uploaded image appended: the step of shop_product_image_upload. */
+typedef struct image_append {
+    long long id;
+    const char *url, *alt;
+} image_append;
+
+static int image_append_step(fl_db *db, void *arg, shop_fault *f)
+{
+    enum { IA_COUNT, IA_NEXT };
+    const image_append *a = arg;
+    fl_rows *rows = NULL;
+    /* the product row locked: two uploads at once take two positions */
+    int rc = fl_db_query(db, &rows, "SELECT id FROM products WHERE id = ? FOR UPDATE", "i", a->id);
+    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "product %lld not found", a->id)) < 0)
+        goto out;
+    fl_rows_free(rows);
+    rows = NULL;
+    rc = fl_db_query(db, &rows,
+                     "SELECT COUNT(*), COALESCE(MAX(position) + 1, 0) FROM product_images WHERE product_id = ?", "i",
+                     a->id);
+    if (rc != FL_DB_OK) {
+        rc = shop_fault_db(f, rc);
+        goto out;
+    }
+    if (fl_rows_int(rows, 0, IA_COUNT) >= SHOP_PRODUCT_IMAGES_MAX) {
+        rc = shop_fault_set(f, SHOP_E_CONFLICT, NULL, "a product has at most %d images", SHOP_PRODUCT_IMAGES_MAX);
+        goto out;
+    }
+    rc = fl_db_exec(db, "INSERT INTO product_images (product_id, position, url, alt) VALUES (?, ?, ?, ?)", "iiss",
+                    a->id, fl_rows_int(rows, 0, IA_NEXT), a->url, a->alt);
+    rc = rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
+out:
+    fl_rows_free(rows);
+    return rc;
+}
+
+int shop_product_image_upload(fl_db *db, long long account_id, int platform_admin, long long id, const char *media_dir,
+                              const void *data, size_t len, const char *alt, json_t **out, shop_fault *f)
+{
+    enum { IC_COUNT };
+    long long coop_id = 0;
+    fl_rows *rows = NULL;
+    char name[SHOP_MEDIA_NAME_LEN + 1], url[96];
+    int w = 0, h = 0, rc;
+    if ((rc = product_for_write(db, account_id, platform_admin, id, &coop_id, f)) < 0)
+        return rc;
+    /* checked again under the lock; this spares decoding a refused upload */
+    rc = fl_db_query(db, &rows, "SELECT COUNT(*) FROM product_images WHERE product_id = ?", "i", id);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    long long n = fl_rows_int(rows, 0, IC_COUNT);
+    fl_rows_free(rows);
+    if (n >= SHOP_PRODUCT_IMAGES_MAX)
+        return shop_fault_set(f, SHOP_E_CONFLICT, NULL, "a product has at most %d images", SHOP_PRODUCT_IMAGES_MAX);
+    if ((rc = shop_media_store_image(media_dir, data, len, name, &w, &h, f)) < 0)
+        return rc;
+    snprintf(url, sizeof(url), "/media/%s-%d.jpg", name, shop_media_widths[shop_media_nwidths - 1]);
+    image_append a = {id, url, alt};
+    if ((rc = shop_tx(db, image_append_step, &a, f)) < 0)
         return rc;
     return product_load(db, id, out, NULL, NULL, f);
 }

@@ -13,6 +13,7 @@
 #include "farmlive/shop/pages/web.h"
 #include "farmlive/shop/pages/page.h"
 #include "farmlive/buf.h"
+#include "farmlive/shop/domain/media.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -115,6 +116,23 @@ int shop_web_asset(shop_req *r)
         return shop_fail(r, SHOP_E_NOT_FOUND, "no such asset: %s", name);
     shop_add_header(r, "Cache-Control", STATIC_CACHE);
     return shop_reply_raw(r, 200, type, data, len);
+}
+
+/* GET /media/{file}: an uploaded image's rendition (domain/media.h), from
+ * var_dir/media; its name is its content's hash, so it is cached for a
+ * year. Only names media.c writes are looked up. */
+int shop_web_media(shop_req *r)
+{
+    char *data = NULL, dir[1100];
+    size_t len = 0;
+    const char *name = shop_param(r, 0);
+    if (!shop_media_name_valid(name))
+        return shop_fail(r, SHOP_E_NOT_FOUND, "no such image");
+    snprintf(dir, sizeof(dir), "%s/media", r->ctx->cfg->var_dir);
+    if (load(r, dir, name, &data, &len) < 0)
+        return shop_fail(r, SHOP_E_NOT_FOUND, "no such image: %s", name);
+    shop_add_header(r, "Cache-Control", BUNDLE_CACHE);
+    return shop_reply_raw(r, 200, "image/jpeg", data, len);
 }
 
 /* page with every "/assets/NAME" the manifest knows written as its

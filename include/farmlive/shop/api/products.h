@@ -9,6 +9,7 @@ int shop_products_create(shop_req *r);
 int shop_products_get(shop_req *r);
 int shop_products_update(shop_req *r);
 int shop_products_delist(shop_req *r);
+int shop_products_images_upload(shop_req *r);
 int shop_products_sku_create(shop_req *r);
 int shop_products_sku_update(shop_req *r);
 

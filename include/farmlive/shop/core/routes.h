@@ -24,7 +24,10 @@ enum shop_role {
     SHOP_ROLE_PLATFORM_ADMIN /* the platform's operators */
 };
 
-enum shop_body { SHOP_BODY_NONE = 0, SHOP_BODY_JSON = 1 };
+/* NONE: the body is ignored; JSON: parsed into shop_req.body (415 unless
+ * application/json, 400 when malformed); UPLOAD: raw bytes in
+ * shop_req.raw_body up to SHOP_UPLOAD_MAX, its type checked by the handler. */
+enum shop_body { SHOP_BODY_NONE = 0, SHOP_BODY_JSON = 1, SHOP_BODY_UPLOAD = 2 };
 
 typedef struct shop_route {
     const char *method;

@@ -109,6 +109,14 @@ int shop_product_create(fl_db *db, long long account_id, int platform_admin, con
 int shop_product_update(fl_db *db, long long account_id, int platform_admin, long long id, const shop_product_in *in,
                         json_t **out, shop_fault *f);
 /* Status -> delisted (idempotent). */
+/* Adds an uploaded image (data, len: the file's bytes) as the product's
+ * last image, alt its text (NULL: none): rights first (nothing is decoded
+ * for a caller who may not write the product), then at most
+ * SHOP_PRODUCT_IMAGES_MAX images (409), then the file checked and stored
+ * under media_dir (domain/media.h: 413, 415, 422 as it says), then the row,
+ * whose url is "/media/{name}-{largest width}.jpg". *out: the product. */
+int shop_product_image_upload(fl_db *db, long long account_id, int platform_admin, long long id, const char *media_dir,
+                              const void *data, size_t len, const char *alt, json_t **out, shop_fault *f);
 int shop_product_delist(fl_db *db, long long account_id, int platform_admin, long long id, json_t **out, shop_fault *f);
 /* Adds a SKU to product id. */
 int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long long product_id, const shop_sku_in *in,

@@ -7,5 +7,6 @@
 
 int shop_web_page(shop_req *r);
 int shop_web_asset(shop_req *r);
+int shop_web_media(shop_req *r);
 
 #endif

@@ -6,7 +6,8 @@
  *
  *   - the (method, path template) pairs are the same set, both ways;
  *   - x-farmlive-role names the row's role;
- *   - an operation has a JSON requestBody exactly when the row takes JSON;
+ *   - an operation has a JSON requestBody exactly when the row takes JSON, another
+ *     requestBody (a file) exactly when the row takes an upload;
  *   - the {params} of the path template are the operation's `in: path`
  *     parameters (path-level and operation-level, $refs followed), each
  *     required;
@@ -436,7 +437,10 @@ static void test_request_bodies_match(void **state)
                        rt->method, rt->pattern);
         else if (rt->body == SHOP_BODY_JSON && !map_get(&s->doc, json, "schema"))
             report_add(&rep, "%s %s: requestBody has no schema", rt->method, rt->pattern);
-        else if (rt->body != SHOP_BODY_JSON && body)
+        else if (rt->body == SHOP_BODY_UPLOAD && (!body || json))
+            report_add(&rep, "%s %s: takes an upload in routes.c but has no non-JSON requestBody", rt->method,
+                       rt->pattern);
+        else if (rt->body == SHOP_BODY_NONE && body)
             report_add(&rep, "%s %s: has a requestBody but routes.c takes no body", rt->method, rt->pattern);
     }
     report_check(&rep, "operation(s) whose request body differs from routes.c", s->file);
