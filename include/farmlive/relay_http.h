@@ -18,6 +18,13 @@
  *   GET /recordings/{file}             download one recording
  *   GET /metrics                       Prometheus text
  *   GET /healthz                       {"status":"ok"}
+ *   POST /internal/v1/streams/{live_id}/drop
+ *                                      the shop ended the session: its
+ *                                      publisher is closed, its viewers
+ *                                      too, its recording finalised, then
+ *                                      200 {"live_id","dropped","recording"};
+ *                                      idempotent; X-Internal-Secret (401
+ *                                      missing, 403 wrong, 503 not set)
  *
  * Every response, errors included, carries Access-Control-Allow-Origin: *.
  * Errors are {"error":{"code":"...","message":"..."}}.

@@ -45,6 +45,14 @@ typedef struct relay_stream_info {
 
 /* A live stream, with a reference; NULL when none. Any thread. */
 relay_stream *relay_hub_get(relay_hub *hub, const char *live_id);
+/* The session ends now, asked by the shop (POST /internal/v1/streams/{id}/
+ * drop): out of the live list, its viewers closed, its publisher marked to
+ * be closed by ingest, the worker finalising the recording. Returns the
+ * stream with a reference (the caller may wait for relay_stream_worker_done
+ * and must release it) and *was_live 1; a stream dropped or ended earlier
+ * and still finalising: with a reference, *was_live 0; none: NULL.
+ * Idempotent. Any thread. */
+relay_stream *relay_hub_drop(relay_hub *hub, const char *live_id, int *was_live);
 /* Infos of every live stream into a fl_malloc'd array (caller frees). */
 size_t relay_hub_list(relay_hub *hub, relay_stream_info **out);
 const fl_config *relay_hub_config(const relay_hub *hub);
@@ -59,6 +67,8 @@ void relay_stream_new_epoch(relay_stream *s);
 /* The session is over: viewers drain and close, the worker finalises the
  * recording and exits. relay_stream_join() then waits for it. */
 void relay_stream_end(relay_stream *s);
+/* Marks s dropped (see relay_stream_dropped); the hub ends it. */
+void relay_stream_mark_dropped(relay_stream *s);
 int relay_stream_worker_done(relay_stream *s);
 void relay_stream_join(relay_stream *s);
 /* Once a second from the hub tick: refreshes rate estimates. */

@@ -48,6 +48,7 @@ typedef struct rtmp_hub_ops {
     void (*metadata)(relay_stream *s, const uint8_t *amf, size_t len);
     int (*video)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
     int (*audio)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
+    int (*dropped)(relay_stream *s); /* may be NULL: never */
 } rtmp_hub_ops;
 
 typedef struct rtmp_server_opts {

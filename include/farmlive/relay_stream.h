@@ -36,10 +36,14 @@ void relay_hub_free(relay_hub *hub);
 /* A publisher was authorised for live_id. When a stream with that id
  * already exists (a reconnect, or an old connection still lingering) the new
  * publisher takes it over at once: viewers stay connected, HLS marks a
- * discontinuity. Returns the stream, owned by the hub. */
+ * discontinuity. Returns the stream with a reference for the publisher,
+ * given back with relay_hub_unpublish (also by a publisher that was taken
+ * over, just before the newer one's publish: its HLS epoch ends, and the
+ * publish that follows at once starts the next, so no grace period runs). */
 relay_stream *relay_hub_publish(relay_hub *hub, const char *live_id);
-/* The publisher of s went away (cleanly or not). The stream stays, for
- * viewers and a reconnect, until cfg->live_grace_s passes without one. */
+/* The publisher of s went away (cleanly or not, or taken over); drops its
+ * reference. The stream stays, for viewers and a reconnect, until
+ * cfg->live_grace_s passes without one. */
 void relay_hub_unpublish(relay_hub *hub, relay_stream *s);
 /* Called about once a second by the ingest loop: ends streams whose grace
  * period ran out. `ended` (may be NULL) is called with each ended live id so
@@ -49,9 +53,15 @@ void relay_hub_tick(relay_hub *hub, void (*ended)(void *arg, const char *live_id
 /* onMetaData's AMF0 body (the ECMA array after the "onMetaData" string). */
 void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len);
 /* FLV VIDEODATA / AUDIODATA tag bodies with their RTMP timestamps (any:
- * normalized here). 0, or negative when the body is not H.264 / AAC
+ * normalized here). 0; RELAY_STREAM_DROPPED when the session was dropped
+ * (relay_hub_drop: ingest closes the publisher and tells the shop nothing,
+ * the shop ended it); other negatives when the body is not H.264 / AAC
  * (ingest then closes the publisher). */
+#define RELAY_STREAM_DROPPED (-2)
 int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
 int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
+/* 1 once the session was dropped: its publisher is to be closed (ingest
+ * checks it once a second too, for a publisher that sends nothing). */
+int relay_stream_dropped(relay_stream *s);
 
 #endif

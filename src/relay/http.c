@@ -23,7 +23,13 @@
  * says it disarmed it first, relay_http_stop likewise, or serve_hls itself
  * when the store answered at once. MHD then calls on_request again, which
  * answers (the playlist / part, or 503 once the deadline passed) without
- * blocking a worker thread. */
+ * blocking a worker thread.
+ *
+ * The internal API (POST, X-Internal-Secret as the shop's internal API
+ * checks it: SHA-256 of both compared in constant time; not configured 503,
+ * missing 401, wrong 403): POST /internal/v1/streams/{live_id}/drop ends the
+ * session at once (relay_hub_drop) and answers once its recording is
+ * finalised (at most DROP_WAIT_MS; the MHD thread waits, as it is rare). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -38,6 +44,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <time.h>
 
 #include "farmlive/alloc.h"
@@ -51,6 +58,7 @@
 
 #define HTTP_THREADS 2
 #define METRICS_TEXT_MAX (4 * 1024 * 1024)
+#define DROP_WAIT_MS 5000 /* a drop waits this long at most for the recording to be finalised */
 
 /* What *con_cls points to past the headers: the first member says which. */
 enum conn_kind { CONN_FLV = 1, CONN_HLS_WAIT };
@@ -343,6 +351,66 @@ static enum MHD_Result h_recording_file(req *r)
     return respond(r->conn, MHD_HTTP_OK, resp, mime, playlist ? "no-cache" : "public, max-age=86400, immutable");
 }
 
+/* -- the internal API (the shop) -------------------------------------------- */
+
+/* The shared secret, as the shop's internal routes check it. 0 when it
+ * matches; else the error was answered into *ret. */
+static int internal_auth(req *r, enum MHD_Result *ret)
+{
+    const char *want = H.cfg->internal_secret;
+    const char *got = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Internal-Secret");
+    unsigned char a[crypto_hash_sha256_BYTES], b[crypto_hash_sha256_BYTES];
+    if (!want[0]) {
+        *ret = error_response(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                              "not configured: FARMLIVE_INTERNAL_SECRET is empty, the internal API is off");
+        return -1;
+    }
+    if (!got || !got[0]) {
+        *ret = error_response(r->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized", "X-Internal-Secret is missing");
+        return -1;
+    }
+    /* hashed first: the comparison takes the same time whatever the lengths */
+    crypto_hash_sha256(a, (const unsigned char *)want, strlen(want));
+    crypto_hash_sha256(b, (const unsigned char *)got, strlen(got));
+    if (sodium_memcmp(a, b, sizeof(a)) != 0) {
+        *ret = error_response(r->conn, MHD_HTTP_FORBIDDEN, "forbidden", "X-Internal-Secret does not match");
+        return -1;
+    }
+    return 0;
+}
+
+/* POST /internal/v1/streams/{live_id}/drop: the shop ended the session.
+ * 200 {"live_id","dropped": whether it was live until now, "recording":
+ * the session's recording as /api/recordings lists it, or null}. Idempotent:
+ * a session already dropped, ended or never seen answers dropped false. */
+static enum MHD_Result h_internal(req *r)
+{
+    static const char prefix[] = "/internal/v1/streams/", suffix[] = "/drop";
+    char id[RELAY_LIVE_ID_MAX + 1];
+    enum MHD_Result ret;
+    const char *p = r->url + strlen(prefix);
+    size_t n = strlen(p), sl = strlen(suffix);
+    if (strncmp(r->url, prefix, strlen(prefix)) != 0 || n <= sl || n - sl > RELAY_LIVE_ID_MAX ||
+        strcmp(p + n - sl, suffix) != 0)
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
+    memcpy(id, p, n - sl);
+    id[n - sl] = 0;
+    if (!relay_live_id_valid(id))
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
+    if (internal_auth(r, &ret) < 0)
+        return ret;
+    int was_live = 0;
+    relay_stream *s = relay_hub_drop(H.hub, id, &was_live);
+    for (int waited = 0; s && !relay_stream_worker_done(s) && waited < DROP_WAIT_MS; waited += 10)
+        usleep(10000);
+    relay_stream_release(s);
+    json_t *list = relay_recordings_list(H.cfg->var_dir, id);
+    json_t *rec = json_array_size(list) ? json_incref(json_array_get(list, 0)) : json_null();
+    json_decref(list);
+    return respond_json(r->conn, MHD_HTTP_OK,
+                        json_pack("{s:s, s:b, s:o}", "live_id", id, "dropped", was_live, "recording", rec));
+}
+
 static void flv_closed(void *arg)
 {
     flv_conn *fc = arg;
@@ -594,14 +662,16 @@ static char request_seen;
 static const struct route {
     const char *path;
     enum match match;
+    int post; /* POST only (the internal API); the others GET and HEAD */
     enum MHD_Result (*handler)(req *r);
 } routes[] = {
-    {"/live/", PREFIX, h_live},
-    {"/api/streams", EXACT, h_streams},
-    {"/api/recordings", EXACT, h_recordings},
-    {"/recordings/", PREFIX, h_recording_file},
-    {"/metrics", EXACT, h_metrics},
-    {"/healthz", EXACT, h_healthz},
+    {"/live/", PREFIX, 0, h_live},
+    {"/api/streams", EXACT, 0, h_streams},
+    {"/api/recordings", EXACT, 0, h_recordings},
+    {"/recordings/", PREFIX, 0, h_recording_file},
+    {"/metrics", EXACT, 0, h_metrics},
+    {"/healthz", EXACT, 0, h_healthz},
+    {"/internal/v1/streams/", PREFIX, 1, h_internal},
 };
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -630,19 +700,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0) {
         struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         if (resp) {
-            MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
             MHD_add_response_header(resp, "Access-Control-Allow-Headers", "*");
             MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
         }
         return respond(conn, MHD_HTTP_NO_CONTENT, resp, NULL, NULL);
     }
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return error_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "GET, HEAD, OPTIONS only");
+    int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *rt = &routes[i];
         size_t n = strlen(rt->path);
-        if (rt->match == EXACT ? strcmp(url, rt->path) == 0 : strncmp(url, rt->path, n) == 0)
-            return rt->handler(&r);
+        if (!(rt->match == EXACT ? strcmp(url, rt->path) == 0 : strncmp(url, rt->path, n) == 0))
+            continue;
+        if (rt->post ? !post : !get)
+            return error_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                  rt->post ? "POST only" : "GET, HEAD, OPTIONS only");
+        return rt->handler(&r);
     }
     return error_response(conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
 }
@@ -671,6 +745,10 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
     H.cfg = cfg;
     if (inet_pton(AF_INET, cfg->relay_host, &addr.sin_addr) != 1) {
         fl_log(FL_LOG_ERROR, "relay_http", "FARMLIVE_RELAY_HOST %s is not an IPv4 address", cfg->relay_host);
+        return -1;
+    }
+    if (sodium_init() < 0) {
+        fl_log(FL_LOG_ERROR, "relay_http", "libsodium does not start");
         return -1;
     }
     if (flv_writer_start() < 0)

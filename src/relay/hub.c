@@ -7,6 +7,13 @@
  *   tick() ------> expired streams: out of `live`, relay_stream_end, into
  *                  `ending`; `ending` streams whose worker finished
  *                  (recording finalised) are joined and released.
+ *   drop(id) ----> (the shop ended the session) out of `live` at once,
+ *                  marked dropped (ingest closes its publisher), ended,
+ *                  into `ending`.
+ *
+ * References: the hub holds one per stream while it is listed; a publisher
+ * holds one from publish to unpublish, so a dropped stream the hub already
+ * released stays valid until its publisher's connection let go of it.
  *
  * One mutex guards both lists and the publish bookkeeping. The ingest thread
  * never waits on a worker: joins happen in tick only once a worker is done,
@@ -119,7 +126,7 @@ relay_stream *relay_hub_publish(relay_hub *hub, const char *live_id)
         fl_log(FL_LOG_INFO, "relay_publish", "live %s: stream starts", live_id);
     }
     relay_stream_publisher_add(e->s);
-    relay_stream *s = e->s;
+    relay_stream *s = relay_stream_ref(e->s);
     pthread_mutex_unlock(&hub->lock);
     return s;
 }
@@ -129,8 +136,40 @@ void relay_hub_unpublish(relay_hub *hub, relay_stream *s)
     if (!s)
         return;
     pthread_mutex_lock(&hub->lock);
-    relay_stream_publisher_remove(s, fl_mono_ms() / 1000);
+    if (!relay_stream_dropped(s))
+        relay_stream_publisher_remove(s, fl_mono_ms() / 1000);
     pthread_mutex_unlock(&hub->lock);
+    relay_stream_release(s);
+}
+
+relay_stream *relay_hub_drop(relay_hub *hub, const char *live_id, int *was_live)
+{
+    relay_stream *s = NULL;
+    *was_live = 0;
+    if (!relay_live_id_valid(live_id))
+        return NULL;
+    pthread_mutex_lock(&hub->lock);
+    for (hub_entry **pe = &hub->live; *pe; pe = &(*pe)->next) {
+        hub_entry *e = *pe;
+        if (strcmp(relay_stream_id(e->s), live_id) != 0)
+            continue;
+        *pe = e->next;
+        relay_stream_mark_dropped(e->s);
+        relay_stream_end(e->s);
+        e->next = hub->ending;
+        hub->ending = e;
+        *was_live = 1;
+        fl_log(FL_LOG_INFO, "relay_drop",
+               "live %s: the shop ended the session: closing its publisher, finalising its recording", live_id);
+        break;
+    }
+    for (hub_entry *e = hub->ending; e; e = e->next) /* this one, or one ended earlier and still finalising */
+        if (strcmp(relay_stream_id(e->s), live_id) == 0) {
+            s = relay_stream_ref(e->s);
+            break;
+        }
+    pthread_mutex_unlock(&hub->lock);
+    return s;
 }
 
 #define TICK_MAX_ENDED 64

@@ -34,6 +34,7 @@ static const rtmp_hub_ops hub_ops = {
     .metadata = relay_stream_metadata,
     .video = relay_stream_video,
     .audio = relay_stream_audio,
+    .dropped = relay_stream_dropped,
 };
 
 static void usage(FILE *out)

@@ -14,7 +14,9 @@
  *                                 │     codec (refused: onStatus error naming
  *                                 │     it, close), then the hub
  *                                 │     (relay_stream_audio/video)
- *   close <── error, stall, EOF, deleteStream, takeover
+ *   close <── error, stall, EOF, deleteStream, takeover, the session dropped
+ *             by the shop (the hub says so at the next media message or
+ *             tick; the shop is not told of that unpublish: it ended it)
  *
  * One thread, level-triggered epoll, non-blocking sockets. Per connection
  * the memory is bounded: reads go through one 64 KiB buffer on the loop's
@@ -157,15 +159,33 @@ static void conn_log(enum fl_log_level lvl, const conn *c, const char *event, co
            masked(c->sess.key, k, sizeof(k)), c->live_id[0] ? " live " : "", c->live_id, msg);
 }
 
+static void conn_close(rtmp_server *srv, conn *c, enum fl_log_level lvl, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int stream_dropped(const rtmp_server *srv, relay_stream *s)
+{
+    return s && srv->o.ops->dropped && srv->o.ops->dropped(s);
+}
+
 /* The connection stops publishing: the hub keeps the stream for a reconnect
- * within the grace period; the shop hears of it. */
+ * within the grace period; the shop hears of it, unless the shop itself
+ * ended the session (dropped). */
 static void conn_unpublish(rtmp_server *srv, conn *c)
 {
     if (!c->stream)
         return;
+    int dropped = stream_dropped(srv, c->stream);
     srv->o.ops->unpublish(srv->o.hub, c->stream);
     c->stream = NULL;
-    publish_auth_unpublish(srv->auth, c->live_id);
+    if (!dropped)
+        publish_auth_unpublish(srv->auth, c->live_id);
+}
+
+/* The shop ended c's session (relay_hub_drop): the encoder hears why. */
+static void conn_dropped(rtmp_server *srv, conn *c)
+{
+    rtmp_cmd_publish_refuse(&c->sess, "NetStream.Publish.Failed", "the live session was ended");
+    conn_close(srv, c, FL_LOG_INFO, "rtmp_dropped", "the shop ended the session: publisher closed");
 }
 
 /* -- before authorisation --------------------------------------------- */
@@ -202,9 +222,6 @@ static int preauth_from_ip(const rtmp_server *srv, const char *ip)
         n += !c->authorised && strcmp(c->ip, ip) == 0;
     return n;
 }
-
-static void conn_close(rtmp_server *srv, conn *c, enum fl_log_level lvl, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
 
 static void conn_close(rtmp_server *srv, conn *c, enum fl_log_level lvl, const char *event, const char *fmt, ...)
 {
@@ -383,7 +400,9 @@ static void on_media(rtmp_server *srv, conn *c, const rtmp_msg *m)
         return;
     rc = video ? srv->o.ops->video(c->stream, m->ts, m->payload, m->len)
                : srv->o.ops->audio(c->stream, m->ts, m->payload, m->len);
-    if (rc < 0)
+    if (rc == RELAY_STREAM_DROPPED)
+        conn_dropped(srv, c);
+    else if (rc < 0)
         conn_close(srv, c, FL_LOG_WARN, "rtmp_closed", "the outputs refused the %s data", video ? "video" : "audio");
 }
 
@@ -586,13 +605,15 @@ static conn *find_conn(rtmp_server *srv, uint64_t id)
 }
 
 /* A publisher holding live_id: the newest one wins (a reconnect, or an old
- * connection the encoder abandoned), so any other is closed without
- * unpublishing, as the stream is now the new publisher's. */
+ * connection the encoder abandoned), so any other is closed without telling
+ * the shop of an unpublish, as the stream is now the new publisher's (the
+ * hub hears of it, to drop the old publisher's reference). */
 static void take_over(rtmp_server *srv, conn *newer, const char *live_id)
 {
     for (conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         if (c != newer && c->stream && strcmp(c->live_id, live_id) == 0) {
+            srv->o.ops->unpublish(srv->o.hub, c->stream); /* the hub's side only: the shop heard the publish */
             c->stream = NULL;
             conn_close(srv, c, FL_LOG_INFO, "rtmp_takeover", "a new publisher (conn %llu) took over",
                        (unsigned long long)newer->id);
@@ -664,8 +685,10 @@ static void on_tick(rtmp_server *srv)
         next = c->next;
         int pending = c->sess.state == RTMP_SESS_PUBLISH_PENDING;
         uint64_t since = c->unpublished_ms ? c->unpublished_ms : c->created_ms;
-        if (!c->stream && !pending && now - since > (uint64_t)srv->o.handshake_ms &&
-            c->sess.state != RTMP_SESS_PUBLISHING) {
+        if (stream_dropped(srv, c->stream))
+            conn_dropped(srv, c);
+        else if (!c->stream && !pending && now - since > (uint64_t)srv->o.handshake_ms &&
+                 c->sess.state != RTMP_SESS_PUBLISHING) {
             if (c->unpublished_ms) /* a clean end, then an idle connection */
                 conn_close(srv, c, FL_LOG_INFO, "rtmp_closed", "idle for %d ms after ending its stream",
                            srv->o.handshake_ms);

@@ -132,6 +132,7 @@ struct relay_stream {
     atomic_int worker_done;
     atomic_uint_fast64_t hls_dropped, rec_dropped; /* written by the worker */
     atomic_int rec_state;                          /* RELAY_REC_STATE_*, likewise */
+    atomic_int dropped;                            /* relay_hub_drop: the shop ended the session */
 };
 
 /* -- the work queue ------------------------------------------------------ */
@@ -354,6 +355,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     atomic_init(&s->hls_dropped, 0);
     atomic_init(&s->rec_dropped, 0);
     atomic_init(&s->rec_state, RELAY_REC_STATE_OFF);
+    atomic_init(&s->dropped, 0);
     s->cfg = cfg;
     snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
     s->flv = flv_out_new();
@@ -414,6 +416,16 @@ void relay_stream_end(relay_stream *s)
     flv_out_end(s->flv);
     if (s->worker_started)
         queue_push(s, WORK_END, NULL, 1);
+}
+
+void relay_stream_mark_dropped(relay_stream *s)
+{
+    atomic_store(&s->dropped, 1);
+}
+
+int relay_stream_dropped(relay_stream *s)
+{
+    return atomic_load(&s->dropped);
 }
 
 int relay_stream_worker_done(relay_stream *s)
@@ -519,6 +531,8 @@ static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr)
 void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
 {
     static const uint8_t name[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'};
+    if (atomic_load(&s->dropped))
+        return;
     relay_tag *t = relay_tag_new(FLV_TAG_SCRIPT, relay_tsnorm_head(&s->ts), name, sizeof(name), amf, len);
     if (!t)
         return;
@@ -531,6 +545,8 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     int key, seqhdr;
     int32_t cts;
     relay_avc_config avc;
+    if (atomic_load(&s->dropped))
+        return RELAY_STREAM_DROPPED;
     if (flv_video_info(body, len, &key, &seqhdr, &cts) < 0)
         return -1;
     key = key && body[1] == 1; /* an end of sequence (2) is no picture */
@@ -569,6 +585,8 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
 {
     int seqhdr;
     relay_aac_config aac;
+    if (atomic_load(&s->dropped))
+        return RELAY_STREAM_DROPPED;
     if (flv_audio_info(body, len, &seqhdr) < 0)
         return -1;
     if (seqhdr) { /* as for video: relayed, but the outputs leave the audio out */

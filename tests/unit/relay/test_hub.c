@@ -1,7 +1,8 @@
 /* test_hub.c - src/relay/hub.c and stream.c: publish, takeover (same
  * stream, new epoch, timestamps carry on), unpublish and the grace period,
- * the ended callback, refused ids and data, stream info. Includes both to
- * see the stream's ingest-side state. */
+ * the ended callback, refused ids and data, stream info, a drop (the shop
+ * ended the session) with its publisher still holding the stream. Includes
+ * both to see the stream's ingest-side state. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,7 +79,9 @@ static void test_takeover_keeps_stream_and_time(void **state)
     assert_int_equal(relay_stream_audio(s, 5010, aac_frame, sizeof(aac_frame)), 0);
     assert_int_equal(relay_tsnorm_head(&s->ts), 10); /* the session starts at 0 */
 
-    /* a reconnect: same stream object, timestamps restart at 0 upstream */
+    /* a reconnect: same stream object, timestamps restart at 0 upstream
+     * (ingest gives the old publisher's reference back first) */
+    relay_hub_unpublish(hub, s);
     relay_stream *s2 = relay_hub_publish(hub, "live-1");
     assert_ptr_equal(s, s2);
     assert_int_equal(relay_stream_video(s, 0, avc_seq, sizeof(avc_seq)), 0);
@@ -103,6 +106,7 @@ static void test_takeover_keeps_stream_and_time(void **state)
     assert_int_equal(info.video_frames, 3);
     assert_int_equal(info.audio_frames, 1);
     assert_null(relay_hub_get(hub, "other"));
+    relay_hub_unpublish(hub, s2);
     relay_hub_free(hub);
 }
 
@@ -125,6 +129,7 @@ static void test_refuses_bad_data(void **state)
     assert_string_equal(info.acodec, "");
     assert_int_equal(relay_stream_video(s, 0, hevc, 2), -1);
     assert_int_equal(relay_stream_audio(s, 0, mp3, sizeof(mp3)), -1);
+    relay_hub_unpublish(hub, s);
     relay_hub_free(hub);
 }
 
@@ -165,7 +170,7 @@ static void test_list(void **state)
 {
     (void)state;
     relay_hub *hub = relay_hub_new(&cfg);
-    relay_hub_publish(hub, "a");
+    relay_stream *a = relay_hub_publish(hub, "a");
     relay_stream *b = relay_hub_publish(hub, "b");
     relay_hub_unpublish(hub, b);
     relay_stream_info *infos = NULL;
@@ -183,8 +188,80 @@ static void test_list(void **state)
     }
     assert_int_equal(seen, 3);
     fl_free(infos);
+    relay_hub_unpublish(hub, a);
     relay_hub_free(hub);
     relay_hub_free(NULL);
+}
+
+/* Ticks until the hub released every ended stream (their workers done). */
+static void tick_until_released(relay_hub *hub)
+{
+    for (int i = 0; i < 300 && hub->ending; i++) {
+        usleep(10000);
+        relay_hub_tick(hub, on_ended, NULL);
+    }
+    assert_null(hub->ending);
+}
+
+static void test_drop(void **state)
+{
+    (void)state;
+    relay_hub *hub = relay_hub_new(&cfg);
+    int was_live = -1;
+    relay_stream *s = relay_hub_publish(hub, "d1");
+    assert_int_equal(relay_stream_video(s, 0, avc_seq, sizeof(avc_seq)), 0);
+    assert_int_equal(relay_stream_audio(s, 0, aac_seq, sizeof(aac_seq)), 0);
+    assert_int_equal(relay_stream_audio(s, 10, aac_frame, sizeof(aac_frame)), 0);
+    assert_false(relay_stream_dropped(s));
+
+    relay_stream *d = relay_hub_drop(hub, "d1", &was_live);
+    assert_ptr_equal(d, s);
+    assert_int_equal(was_live, 1);
+    assert_true(relay_stream_dropped(s));
+    assert_null(relay_hub_get(hub, "d1")); /* out of the live list at once */
+    /* the publisher still holds it: its next data is refused as dropped */
+    assert_int_equal(relay_stream_video(s, 40, inter_frame, sizeof(inter_frame)), RELAY_STREAM_DROPPED);
+    assert_int_equal(relay_stream_audio(s, 33, aac_frame, sizeof(aac_frame)), RELAY_STREAM_DROPPED);
+    relay_stream_metadata(s, aac_frame, sizeof(aac_frame)); /* ignored */
+    for (int i = 0; i < 300 && !relay_stream_worker_done(d); i++)
+        usleep(10000);
+    assert_true(relay_stream_worker_done(d)); /* the recording is finalised */
+    relay_stream_release(d);
+
+    /* again while it is still listed as ending: not live, same stream */
+    d = relay_hub_drop(hub, "d1", &was_live);
+    assert_ptr_equal(d, s);
+    assert_int_equal(was_live, 0);
+    relay_stream_release(d);
+
+    ended_calls = 0;
+    tick_until_released(hub);         /* the hub lets go; the publisher's reference keeps s */
+    assert_int_equal(ended_calls, 0); /* the shop is not told: it ended the session */
+    assert_true(relay_stream_dropped(s));
+    relay_hub_unpublish(hub, s); /* ingest closes the publisher: s is freed */
+
+    assert_null(relay_hub_drop(hub, "d1", &was_live));
+    assert_int_equal(was_live, 0);
+    assert_null(relay_hub_drop(hub, "never", &was_live));
+    assert_null(relay_hub_drop(hub, "../x", &was_live));
+
+    /* a publisher-less stream (in its grace period) is dropped too */
+    s = relay_hub_publish(hub, "d2");
+    relay_hub_unpublish(hub, s);
+    d = relay_hub_drop(hub, "d2", &was_live);
+    assert_non_null(d);
+    assert_int_equal(was_live, 1);
+    relay_stream_release(d);
+
+    /* a publish after the drop is a new stream */
+    s = relay_hub_publish(hub, "d1");
+    assert_false(relay_stream_dropped(s));
+    relay_stream_info info;
+    relay_stream_get_info(s, &info);
+    assert_int_equal(info.epoch, 1);
+    relay_hub_unpublish(hub, s);
+    tick_until_released(hub);
+    relay_hub_free(hub);
 }
 
 int main(void)
@@ -195,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_refuses_bad_data),
         cmocka_unit_test(test_grace_period),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_drop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
