@@ -19,9 +19,11 @@
  *     locked:   pin = the lowest cursor left (none: UINT64_MAX)
  *
  * A viewer is a cursor (a memfd offset) and a small prelude sent with a
- * plain send() before it: HTTP response header, FLV header, metadata and
- * sequence headers stamped with the GOP keyframe's timestamp. That stamp is
- * the only per-viewer rewrite; the tags themselves are the same bytes for
+ * plain send() before it: HTTP response header, FLV header, onMetaData
+ * stamped at 0 (as nginx-rtmp sends it: players take a script tag at any
+ * other time for a data stream of its own) and the sequence headers stamped
+ * with the GOP keyframe's timestamp. Those stamps are the only per-viewer
+ * rewrite; the tags themselves are the same bytes for
  * every viewer (takeovers are rebased once, on ingest, in stream.c), so
  * they can be shared in the file.
  *
@@ -365,7 +367,7 @@ static void viewer_start_locked(flv_viewer *v, flv_out *o)
         audio = video = 1;
     flv_write_file_header(v->prelude + v->prelude_len, audio, video);
     v->prelude_len += FLV_FILE_HEADER_SIZE;
-    prelude_add(v->prelude, &v->prelude_len, o->meta, ts);
+    prelude_add(v->prelude, &v->prelude_len, o->meta, 0);
     prelude_add(v->prelude, &v->prelude_len, o->vseq, ts);
     prelude_add(v->prelude, &v->prelude_len, o->aseq, ts);
     v->started = 1;

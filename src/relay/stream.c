@@ -536,6 +536,7 @@ void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
     relay_tag *t = relay_tag_new(FLV_TAG_SCRIPT, relay_tsnorm_head(&s->ts), name, sizeof(name), amf, len);
     if (!t)
         return;
+    flv_set_tag_ts(t->data, 0); /* indexed at the stream's time, sent at 0 (see flv_fanout.c) */
     flv_out_push(s->flv, t);
     relay_tag_unref(t);
 }

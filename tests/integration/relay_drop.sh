@@ -8,7 +8,9 @@
 # it says); the shop is not told of an unpublish (it ended the session
 # itself); a second drop, and one for a session never seen, answer
 # dropped false; a session in its grace period (no publisher) is dropped
-# too. Ends with SIGTERM: the relay must exit 0 with no sanitizer report.
+# too. On the way: a mid-stream HTTP-FLV viewer sees audio and video only
+# (onMetaData stamped 0), a clean unpublish and the ends of streams log no
+# misleading warning. Ends with SIGTERM: the relay must exit 0 with no sanitizer report.
 #
 # Starts its own relay ($RELAY_BIN, the sanitizer build) on free ports.
 . "$(dirname "$0")/lib.sh"
@@ -111,6 +113,9 @@ check "the drop answered within 5 s ($(((T1 - T0) / 1000000)) ms)" test $(((T1 -
 check "the publisher is disconnected at once (ffmpeg ends)" exits_within "$P1" 5
 check "the HTTP-FLV viewer is closed" exits_within "$V1" 5
 check "the viewer had received the stream ($(stat -c %s "$_TMP/view.flv") bytes)" test "$(stat -c %s "$_TMP/view.flv")" -gt 10000
+tracks=$(ffprobe -v error -show_entries stream=codec_type -of csv=p=0 "$_TMP/view.flv" 2>/dev/null | sort | tr '\n' ' ')
+check "the viewer, joining mid-stream, sees audio and video and no data stream (onMetaData at 0): $tracks" \
+    test "$tracks" = "audio video "
 check "the stream is off /api/streams" bash -c "! curl -s '$RB/api/streams' | jq -e --arg id '$ID1' 'any(.streams[]; .live_id == \$id)' >/dev/null"
 check "HLS answers 404 for it" test "$(curl -s -o /dev/null -w '%{http_code}' "$RB/live/$ID1/index.m3u8")" = 404
 curl -s -o "$_TMP/rec.m3u8" "$RB/recordings/$ID1/index.m3u8"
@@ -141,6 +146,8 @@ push "$K2" 3
 P2=$!
 wait "$P2"
 check "the second session stays for its grace period" streams_has "$ID2"
+check "a clean unpublish is not logged as a publisher that never started" \
+    bash -c "! grep -q 'did not start publishing' '$LOG'"
 drop "/internal/v1/streams/$ID2/drop" -X POST "${SEC[@]}"
 expect_status 200 "the drop of a session without publisher"
 expect_jq .dropped true "it was live (in its grace period)"
@@ -153,6 +160,7 @@ wait "$RELAY_PID"
 rc=$?
 RELAY_PID=
 check "the relay exits 0 on SIGTERM (got $rc)" test "$rc" -eq 0
+check "no thumbnail warning at the end of a stream" bash -c "! grep -q 'Decoder not found' '$LOG'"
 check "no sanitizer report in the relay log" bash -c "! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$LOG'"
 [ "$FAIL" -gt 0 ] && { echo "--- relay log (tail)"; grep -v '"debug"' "$LOG" | tail -n 30; } >&2
 finish

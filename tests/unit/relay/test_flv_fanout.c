@@ -4,7 +4,8 @@
  * freed) and the writer thread over a socketpair with sendfile: a new
  * viewer gets header, sequence headers and the cached GOP from its
  * keyframe; one that arrives before any keyframe waits for the next; a
- * viewer that stops reading is dropped; a hang-up closes it. Includes
+ * viewer that stops reading is dropped; a hang-up closes it; the prelude
+ * announces the tracks present and stamps onMetaData 0. Includes
  * flv_fanout.c to see the index. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -317,6 +318,93 @@ static void test_writer_viewer_hangs_up(void **state)
     flv_out_unref(o);
 }
 
+static relay_tag *tag(uint8_t type, uint32_t ts, uint8_t b0, uint8_t b1, uint8_t flags, size_t len)
+{
+    uint8_t *body = calloc(1, len);
+    body[0] = b0;
+    body[1] = b1;
+    relay_tag *t = relay_tag_new(type, ts, NULL, 0, body, len);
+    t->flags = flags;
+    free(body);
+    return t;
+}
+
+/* Attaches a viewer to o, reads what it is sent first; its FLV header's
+ * track flags and the prelude's tags (type, stamp) in order. */
+static void viewer_prelude(flv_out *o, uint8_t *flags, uint8_t types[8], uint32_t stamps[8], int *ntags)
+{
+    int sv[2];
+    uint8_t buf[8192];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(flv_writer_attach(o, sv[0], on_closed, NULL), 0);
+    size_t n = read_for(sv[1], buf, sizeof(buf), 300);
+    const uint8_t *p = find_body_end_of_http(buf, n), *end = buf + n;
+    assert_non_null(p);
+    assert_memory_equal(p, "FLV", 3);
+    *flags = p[4];
+    *ntags = 0;
+    for (p += FLV_FILE_HEADER_SIZE; p + FLV_TAG_HEADER_SIZE <= end && *ntags < 8; (*ntags)++) {
+        size_t size = ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+        types[*ntags] = p[0];
+        stamps[*ntags] = ((uint32_t)p[7] << 24) | ((uint32_t)p[4] << 16) | ((uint32_t)p[5] << 8) | p[6];
+        p += FLV_TAG_HEADER_SIZE + size + 4;
+    }
+    assert_ptr_equal(p, end);
+    close(sv[1]); /* the writer closes its side at the next pass */
+    for (int i = 0; i < 100 && flv_out_viewers(o) > 0; i++)
+        usleep(10000);
+    assert_int_equal(flv_out_viewers(o), 0);
+    close(sv[0]);
+}
+
+/* The FLV header announces only the tracks the stream has; onMetaData is
+ * stamped 0 (any other stamp makes players open a data stream), the
+ * sequence headers with the first media tag's time. */
+static void test_writer_prelude_tracks(void **state)
+{
+    (void)state;
+    uint8_t flags, types[8];
+    uint32_t stamps[8];
+    int n;
+    assert_int_equal(flv_writer_start(), 0);
+
+    flv_out *o = flv_out_new(); /* video only, metadata sent after a takeover */
+    push(o, video(5000, 1, 1, 30));
+    push(o, tag(FLV_TAG_SCRIPT, 5000, 0x02, 0, 0, 40));
+    push(o, video(5000, 1, 0, 200));
+    push(o, video(5040, 0, 0, 50));
+    viewer_prelude(o, &flags, types, stamps, &n);
+    assert_int_equal(flags, 0x01);
+    assert_int_equal(n, 4); /* metadata, sequence header, the GOP's two frames */
+    assert_int_equal(types[0], FLV_TAG_SCRIPT);
+    assert_int_equal(stamps[0], 0);
+    assert_int_equal(types[1], FLV_TAG_VIDEO);
+    assert_int_equal(stamps[1], 5000);
+    assert_int_equal(stamps[2], 5000);
+    assert_int_equal(stamps[3], 5040);
+    flv_out_unref(o);
+
+    o = flv_out_new(); /* audio only: starts at the live edge */
+    push(o, tag(FLV_TAG_SCRIPT, 0, 0x02, 0, 0, 40));
+    push(o, tag(FLV_TAG_AUDIO, 0, 0xaf, 0, RELAY_TAG_SEQHDR, 4));
+    push(o, tag(FLV_TAG_AUDIO, 3000, 0xaf, 1, 0, 60));
+    viewer_prelude(o, &flags, types, stamps, &n);
+    assert_int_equal(flags, 0x04);
+    assert_int_equal(n, 2);
+    assert_int_equal(types[0], FLV_TAG_SCRIPT);
+    assert_int_equal(stamps[0], 0);
+    assert_int_equal(types[1], FLV_TAG_AUDIO);
+    assert_int_equal(stamps[1], 3000);
+    flv_out_unref(o);
+
+    o = flv_out_new(); /* nothing known yet: both announced */
+    viewer_prelude(o, &flags, types, stamps, &n);
+    assert_int_equal(flags, 0x05);
+    assert_int_equal(n, 0);
+    flv_out_unref(o);
+    flv_writer_stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_old_ranges_freed),         cmocka_unit_test(test_pin_holds_bytes),
         cmocka_unit_test(test_writer_gop_cache),         cmocka_unit_test(test_writer_waits_for_key),
         cmocka_unit_test(test_writer_drops_slow_viewer), cmocka_unit_test(test_writer_viewer_hangs_up),
+        cmocka_unit_test(test_writer_prelude_tracks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
