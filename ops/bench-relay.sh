@@ -52,7 +52,9 @@
 # "benchkey" is live id "bench", any other key its own live id). Everything runs on this machine: the load client and
 # ffmpeg share its CPUs with the server measured.
 #
-# Settings: BIN_DIR (bin), RELAY_RAMP ("500 1000 2000 3000 5000 7500 10000"),
+# Settings: RELAY_BENCH_PARTS (the parts to run, any of "flv latency hls
+# glass"; all by default: "hls" alone measures the relay's HLS and nginx's
+# HLS at each N of RELAY_NGINX_RAMP and nothing else), BIN_DIR (bin), RELAY_RAMP ("500 1000 2000 3000 5000 7500 10000"),
 # RELAY_NGINX_RAMP ("500 1000 2000 3000"), RELAY_BENCH_SECONDS (10),
 # RELAY_HLS_POLL_MS (10), RELAY_BENCH_OUT (var/bench/relay.txt). Exit 0 when
 # the relay was measured.
@@ -65,6 +67,8 @@ NGX_RAMP=${RELAY_NGINX_RAMP:-500 1000 2000 3000}
 SECS=${RELAY_BENCH_SECONDS:-10}
 HLS_POLL_MS=${RELAY_HLS_POLL_MS:-10}
 OUT=${RELAY_BENCH_OUT:-var/bench/relay.txt}
+PARTS=" ${RELAY_BENCH_PARTS:-flv latency hls glass} "
+part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 LOAD=$BIN_DIR/bench-flv_load
 RELAY=$BIN_DIR/farmlive-relay
 HZ=$(getconf CLK_TCK)
@@ -170,11 +174,12 @@ say "relay benchmark: one 600 kbps stream (640x360 25 fps, 1 s GOP), $(nproc) CP
 R_IDLE=$(idle_cpu "$RELAY_PID" 5)
 say "farmlive-relay, publisher only (ingest + HLS + MP4 recording + thumbnails): ${R_IDLE}% of one core"
 say ""
+BEST=0
+declare -A R_PER
+if part flv; then
 R_RSS0=$(rss_kb "$RELAY_PID")
 say "HTTP-FLV fan-out (farmlive-relay); publisher only: ${R_RSS0} kB resident"
 say "$(printf '%8s %8s %10s %12s %8s %8s %10s %11s %10s' viewers alive 'kbps/view' 'relay CPU%' 'us/view' stalls 'ttff p95' 'delay p95' 'kB/view')"
-BEST=0
-declare -A R_PER
 for N in $RAMP; do
     measure_rss "$RELAY_PID" "$RELAY_PID" "$LOAD" flv "http://127.0.0.1:$HTTP_PORT/live/bench.flv" "$N" "$SECS" "$PUB_START"
     per=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
@@ -192,7 +197,9 @@ done
 say "(us/view: marginal relay CPU per viewer, microseconds per second; CPU% includes the publisher's work;"
 say " kB/view: relay resident memory over the publisher-only figure, per viewer)"
 say "largest N measured within one core, no stalls: $BEST"
+fi
 
+if part latency; then
 say ""
 say "latency (farmlive-relay)"
 measure "$RELAY_PID" "$LOAD" flv "http://127.0.0.1:$HTTP_PORT/live/bench.flv" 20 "$SECS" "$PUB_START"
@@ -230,8 +237,9 @@ if command -v node >/dev/null && [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
     *) say "  hls.js in Chromium: did not play ($(tail -n 3 "$TMP/hlsjs.log" | tr '\n' ' '))" ;;
     esac
 fi
+fi
 declare -A R_HLS_PER
-for N in $NGX_RAMP; do
+part hls && for N in $NGX_RAMP; do
     measure "$RELAY_PID" "$LOAD" hls "http://127.0.0.1:$HTTP_PORT/live/bench/index.m3u8" "$N" "$SECS"
     R_HLS_PER[$N]=$(awk -v c="$CPU_PCT" -v i="$R_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
     say "  farmlive-relay HLS, $N players (non-LL, as nginx's): ${CPU_PCT}% CPU, ${R_HLS_PER[$N]} us/viewer, stalls $(jget "$RESULT" .stalls)"
@@ -257,7 +265,9 @@ glass_read() {
             printf "%d %d %d %d %d\n", NR, v[int((NR + 1) / 2)], v[int(NR * 0.95 + 0.999)], v[1], v[NR] }'
 }
 say ""
-if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import gi' 2>/dev/null && command -v tesseract >/dev/null &&
+if ! part glass; then
+    :
+elif [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import gi' 2>/dev/null && command -v tesseract >/dev/null &&
     gst-inspect-1.0 textoverlay >/dev/null 2>&1 && command -v node >/dev/null; then
     [ -d tests/browser/node_modules/mpegts.js ] ||
         (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
@@ -283,6 +293,10 @@ fi
 
 # -- nginx-rtmp ------------------------------------------------------------------------
 MOD=/usr/lib/nginx/modules/ngx_rtmp_module.so
+if ! part flv && ! part hls; then
+    mkdir -p "$(dirname "$OUT")" && cp "$TMP/report" "$OUT"
+    exit 0
+fi
 if [ ! -f "$MOD" ] || ! command -v nginx >/dev/null; then
     say ""
     say "nginx-rtmp: not installed (ops/install-deps.sh bench installs libnginx-mod-rtmp); no ratio"
@@ -345,11 +359,14 @@ say "nginx-rtmp (worker_processes 1), same clip: publisher only (ingest + HLS) $
 say "$(printf '%8s %6s %10s %10s %8s %7s %14s %10s %10s %8s %7s %14s' viewers \
     'alive' 'kbps/view' 'RTMP CPU%' 'us/view' stalls 'FLV/RTMP ratio' 'alive' 'HLS CPU%' 'us/view' stalls 'relay/ngx HLS')"
 for N in $NGX_RAMP; do
-    measure "$NGX_PIDS" "$LOAD" rtmp "rtmp://127.0.0.1:$N_RTMP/live/bench" "$N" "$SECS"
-    RT=$RESULT RT_CPU=$CPU_PCT
-    rper=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
-    measure "$NGX_PIDS" "$LOAD" hls "http://127.0.0.1:$N_HTTP/hls/bench.m3u8" "$N" "$SECS"
-    hper=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
+    RT='{}' RT_CPU=- rper=0 RESULT='{}' CPU_PCT=- hper=0
+    if part flv; then
+        measure "$NGX_PIDS" "$LOAD" rtmp "rtmp://127.0.0.1:$N_RTMP/live/bench" "$N" "$SECS"
+        RT=$RESULT RT_CPU=$CPU_PCT
+        rper=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
+    fi
+    part hls && measure "$NGX_PIDS" "$LOAD" hls "http://127.0.0.1:$N_HTTP/hls/bench.m3u8" "$N" "$SECS"
+    part hls && hper=$(awk -v c="$CPU_PCT" -v i="$N_IDLE" -v n="$N" 'BEGIN { v = (c - i) * 1e4 / n; printf "%.1f", v < 0 ? 0 : v }')
     ratio=$(awk -v r="${R_PER[$N]:-0}" -v g="$rper" 'BEGIN { if (g > 0 && r > 0) printf "%.2f", r / g; else print "n/a" }')
     hratio=$(awk -v r="${R_HLS_PER[$N]:-0}" -v g="$hper" 'BEGIN { if (g > 0 && r > 0) printf "%.2f", r / g; else print "n/a" }')
     say "$(printf '%8s %6s %10s %10s %8s %7s %14s %10s %10s %8s %7s %14s' "$N" "$(jget "$RT" .alive)" "$(jget "$RT" .kbps_per_viewer)" \

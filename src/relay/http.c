@@ -58,6 +58,10 @@
 
 #define HTTP_THREADS 2
 #define METRICS_TEXT_MAX (4 * 1024 * 1024)
+/* Each connection's MHD pool (request line, headers, the response header).
+ * MHD zeroes it at every request of a keep-alive connection: its default
+ * (32 KiB) cost HLS players a page-faulting memset a request. */
+#define CONN_POOL_BYTES (8 * 1024)
 #define DROP_WAIT_MS 5000 /* a drop waits this long at most for the recording to be finalised */
 
 /* What *con_cls points to past the headers: the first member says which. */
@@ -764,7 +768,8 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
                                 (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
                                 (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)20000,
-                                MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_END);
+                                MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                (size_t)CONN_POOL_BYTES, MHD_OPTION_END);
     if (!H.daemon) {
         fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d", cfg->relay_host, cfg->relay_http_port);
         relay_http_stop();

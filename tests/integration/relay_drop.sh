@@ -9,7 +9,8 @@
 # itself); a second drop, and one for a session never seen, answer
 # dropped false; a session in its grace period (no publisher) is dropped
 # too. On the way: a mid-stream HTTP-FLV viewer sees audio and video only
-# (onMetaData stamped 0), a clean unpublish and the ends of streams log no
+# (onMetaData stamped 0), a request with a browser's 3 KiB of headers is
+# answered, a clean unpublish and the ends of streams log no
 # misleading warning. Ends with SIGTERM: the relay must exit 0 with no sanitizer report.
 #
 # Starts its own relay ($RELAY_BIN, the sanitizer build) on free ports.
@@ -80,6 +81,11 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 check "the session is live on the relay" streams_has "$ID1"
+# the relay's per-connection memory (8 KiB) still takes what a browser sends
+COOKIE="Cookie: fl_session=$(head -c 2400 /dev/zero | tr '\0' a); fl_cart=$(head -c 600 /dev/zero | tr '\0' b)"
+check "an HLS playlist request with 3 KiB of browser headers is answered" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -H "$COOKIE" -H 'User-Agent: Mozilla/5.0 (Linux; Android 14)' \
+        -H 'Accept-Language: zh-CN,zh;q=0.9,en;q=0.8' "$RB/live/$ID1/index.m3u8")" = 200
 curl -s -o "$_TMP/view.flv" --max-time 60 "$RB/live/$ID1.flv" &
 V1=$!
 PIDS+=("$V1")
