@@ -29,7 +29,10 @@
  * checks it: SHA-256 of both compared in constant time; not configured 503,
  * missing 401, wrong 403): POST /internal/v1/streams/{live_id}/drop ends the
  * session at once (relay_hub_drop) and answers once its recording is
- * finalised (at most DROP_WAIT_MS; the MHD thread waits, as it is rare). */
+ * finalised (at most DROP_WAIT_MS): the connection is suspended meanwhile,
+ * listed in H.drops, and the waits thread resumes it when the stream's
+ * worker is done or the deadline passed (or relay_http_stop does), so no
+ * MHD thread waits and the other viewers are not held up. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -65,7 +68,7 @@
 #define DROP_WAIT_MS 5000 /* a drop waits this long at most for the recording to be finalised */
 
 /* What *con_cls points to past the headers: the first member says which. */
-enum conn_kind { CONN_FLV = 1, CONN_HLS_WAIT };
+enum conn_kind { CONN_FLV = 1, CONN_HLS_WAIT, CONN_DROP_WAIT };
 
 typedef struct flv_conn {
     int kind; /* CONN_FLV */
@@ -87,6 +90,17 @@ typedef struct hls_wait {
     struct hls_wait *prev, *next;
 } hls_wait;
 
+/* A suspended drop, waiting for its stream's recording to be finalised. */
+typedef struct drop_wait {
+    int kind; /* CONN_DROP_WAIT */
+    struct MHD_Connection *conn;
+    relay_stream *s; /* a reference, released once answered */
+    char id[RELAY_LIVE_ID_MAX + 1];
+    int was_live;
+    int64_t deadline; /* monotonic ms */
+    struct drop_wait *next;
+} drop_wait;
+
 static struct {
     struct MHD_Daemon *daemon;
     relay_hub *hub;
@@ -96,10 +110,11 @@ static struct {
     pthread_mutex_t wlock;
     pthread_cond_t wcond;
     hls_wait *waits;
+    drop_wait *drops; /* suspended drops, under wlock too */
     pthread_t wthread;
     int wthread_on;
     atomic_int stopping;  /* relay_http_stop began: no new waits */
-    atomic_int suspended; /* LL-HLS requests suspended, not yet back in on_request */
+    atomic_int suspended; /* LL-HLS requests and drops suspended, not yet back in on_request */
 } H = {.wlock = PTHREAD_MUTEX_INITIALIZER, .wcond = PTHREAD_COND_INITIALIZER};
 
 /* -- responses ----------------------------------------------------------- */
@@ -383,6 +398,18 @@ static int internal_auth(req *r, enum MHD_Result *ret)
     return 0;
 }
 
+/* The drop's answer: the session's recording as /api/recordings lists it. */
+static enum MHD_Result drop_answer(struct MHD_Connection *c, const char *id, int was_live)
+{
+    json_t *list = relay_recordings_list(H.cfg->var_dir, id);
+    json_t *rec = json_array_size(list) ? json_incref(json_array_get(list, 0)) : json_null();
+    json_decref(list);
+    return respond_json(c, MHD_HTTP_OK,
+                        json_pack("{s:s, s:b, s:o}", "live_id", id, "dropped", was_live, "recording", rec));
+}
+
+static void drops_resume_locked(int all);
+
 /* POST /internal/v1/streams/{live_id}/drop: the shop ended the session.
  * 200 {"live_id","dropped": whether it was live until now, "recording":
  * the session's recording as /api/recordings lists it, or null}. Idempotent:
@@ -405,14 +432,51 @@ static enum MHD_Result h_internal(req *r)
         return ret;
     int was_live = 0;
     relay_stream *s = relay_hub_drop(H.hub, id, &was_live);
-    for (int waited = 0; s && !relay_stream_worker_done(s) && waited < DROP_WAIT_MS; waited += 10)
-        usleep(10000);
-    relay_stream_release(s);
-    json_t *list = relay_recordings_list(H.cfg->var_dir, id);
-    json_t *rec = json_array_size(list) ? json_incref(json_array_get(list, 0)) : json_null();
-    json_decref(list);
-    return respond_json(r->conn, MHD_HTTP_OK,
-                        json_pack("{s:s, s:b, s:o}", "live_id", id, "dropped", was_live, "recording", rec));
+    if (!s || relay_stream_worker_done(s) || atomic_load(&H.stopping)) {
+        relay_stream_release(s);
+        return drop_answer(r->conn, id, was_live);
+    }
+    drop_wait *dw = fl_calloc(1, sizeof(*dw));
+    dw->kind = CONN_DROP_WAIT;
+    dw->conn = r->conn;
+    dw->s = s;
+    snprintf(dw->id, sizeof(dw->id), "%s", id);
+    dw->was_live = was_live;
+    dw->deadline = fl_mono_ms() + DROP_WAIT_MS;
+    *r->con_cls = dw;
+    MHD_suspend_connection(r->conn);
+    atomic_fetch_add(&H.suspended, 1);
+    pthread_mutex_lock(&H.wlock); /* the waits thread resumes it from here on */
+    dw->next = H.drops;
+    H.drops = dw;
+    pthread_mutex_unlock(&H.wlock);
+    return MHD_YES;
+}
+
+/* on_request again for a suspended drop: the recording is finalised (or
+ * the deadline passed): answer. */
+static enum MHD_Result drop_resumed(drop_wait *dw)
+{
+    atomic_fetch_sub(&H.suspended, 1);
+    relay_stream_release(dw->s);
+    dw->s = NULL;
+    return drop_answer(dw->conn, dw->id, dw->was_live);
+}
+
+/* Resumes the drops whose worker is done, whose deadline passed, or all
+ * (stopping). H.wlock held. */
+static void drops_resume_locked(int all)
+{
+    int64_t now = fl_mono_ms();
+    for (drop_wait **pd = &H.drops; *pd;) {
+        drop_wait *dw = *pd;
+        if (all || now >= dw->deadline || relay_stream_worker_done(dw->s)) {
+            *pd = dw->next;
+            MHD_resume_connection(dw->conn);
+        } else {
+            pd = &dw->next;
+        }
+    }
 }
 
 static void flv_closed(void *arg)
@@ -528,6 +592,7 @@ static void *waits_thread(void *arg)
         }
         pthread_cond_timedwait(&H.wcond, &H.wlock, &ts);
         waits_expire_locked(0);
+        drops_resume_locked(0);
     }
     pthread_mutex_unlock(&H.wlock);
     return NULL;
@@ -691,6 +756,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*con_cls != &request_seen && *(int *)*con_cls == CONN_HLS_WAIT)
         return hls_resumed(*con_cls);
+    if (*con_cls != &request_seen && *(int *)*con_cls == CONN_DROP_WAIT)
+        return drop_resumed(*con_cls);
     if (*con_cls != &request_seen) { /* an HTTP-FLV connection back from the writer */
         flv_conn *fc = *con_cls;
         return atomic_load(&fc->done) ? MHD_NO : MHD_YES;
@@ -736,6 +803,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         hls_store_cancel(relay_stream_hls(hw->s), &hw->w);
         relay_stream_release(hw->s);
         fl_free(hw);
+    } else if (*con_cls && *con_cls != &request_seen && *(int *)*con_cls == CONN_DROP_WAIT) {
+        drop_wait *dw = *con_cls; /* resumed and off H.drops */
+        relay_stream_release(dw->s);
+        fl_free(dw);
     } else if (*con_cls != &request_seen) {
         fl_free(*con_cls); /* flv_conn: the writer let go of it or never took it */
     }
@@ -786,6 +857,7 @@ void relay_http_stop(void)
     atomic_store(&H.stopping, 1); /* and every LL-HLS one: no new wait from here on */
     pthread_cond_signal(&H.wcond);
     waits_expire_locked(1);
+    drops_resume_locked(1);
     pthread_mutex_unlock(&H.wlock);
     if (H.wthread_on) {
         pthread_join(H.wthread, NULL);
