@@ -182,13 +182,48 @@ static int base_load(fl_db *db, long long base_id, json_t **out, shop_fault *f)
 
 /* ---- cooperatives ----------------------------------------------------------- */
 
+/* Sets each cooperative's "bases" in items (a page of coop_json objects,
+ * ids descending, every cooperative between the first and the last id on
+ * it: the list has no filter) from one query over that id range. */
+static int bases_attach(fl_db *db, json_t *items, shop_fault *f)
+{
+    size_t n = json_array_size(items), k = 0;
+    fl_rows *rows = NULL;
+    json_t *item;
+    int rc;
+    if (n == 0)
+        return SHOP_OK;
+    rc = fl_db_query(db, &rows, BASE_SELECT "WHERE coop_id BETWEEN ? AND ? ORDER BY coop_id DESC, id", "ii",
+                     (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")),
+                     (long long)json_integer_value(json_object_get(json_array_get(items, 0), "id")));
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    for (size_t i = 0; i < n; i++) {
+        json_t *list = json_array();
+        long long id;
+        item = json_array_get(items, i);
+        id = json_integer_value(json_object_get(item, "id"));
+        for (; k < fl_rows_count(rows) && fl_rows_int(rows, k, BC_COOP_ID) == id; k++)
+            json_array_append_new(list, base_json(rows, k));
+        json_object_set_new(item, "bases", list);
+    }
+    fl_rows_free(rows);
+    return SHOP_OK;
+}
+
 int shop_coops_page(fl_db *db, const shop_page *pg, json_t **out, shop_fault *f)
 {
     static const size_t cols[] = {CC_ID};
     fl_rows *rows = NULL;
     int rc = fl_db_query(db, &rows, COOP_SELECT "WHERE (? = 0 OR c.id < ?) ORDER BY c.id DESC LIMIT ?", "iii",
                          pg->after[0], pg->after[0], pg->limit + 1);
-    return page_rows(rc, rows, pg, coop_json, cols, 1, out, f);
+    if ((rc = page_rows(rc, rows, pg, coop_json, cols, 1, out, f)) < 0)
+        return rc;
+    if ((rc = bases_attach(db, json_object_get(*out, "items"), f)) < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int shop_coop_get(fl_db *db, long long id, json_t **out, shop_fault *f)
