@@ -3,6 +3,7 @@
 #include "farmlive/shop/domain/coops.h"
 #include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/rights.h"
+#include "farmlive/shop/domain/product_search.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -292,35 +293,61 @@ int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *
     return shop_coop_get(db, c.id, out, f);
 }
 
+/* shop_coop_update's transaction. A new name changes the search rows of
+ * the cooperative's products: their rows are locked first (products, then
+ * the cooperative, the order product writes take them in), the rows
+ * rewritten last. */
+typedef struct coop_change {
+    long long id;
+    const shop_coop_in *in;
+} coop_change;
+
+static int coop_update_step(fl_db *db, void *arg, shop_fault *f)
+{
+    const coop_change *c = arg;
+    const char *const *v = c->in->v;
+    const long long *has = c->in->has;
+    int renamed = has[SHOP_CF_NAME] || has[SHOP_CF_NAME_EN], rc = FL_DB_OK;
+    fl_rows *rows = NULL;
+
+    if (renamed) {
+        rc = fl_db_query(db, &rows, "SELECT id FROM products WHERE coop_id = ? ORDER BY id FOR UPDATE", "i", c->id);
+        fl_rows_free(rows);
+    }
+    if (rc == FL_DB_OK)
+        rc = fl_db_exec(db,
+                        "UPDATE cooperatives SET name = IF(?, ?, name), name_en = IF(?, ?, name_en), "
+                        "credit_code = IF(?, ?, credit_code), province = IF(?, ?, province), "
+                        "city = IF(?, ?, city), county = IF(?, ?, county), "
+                        "township = IF(?, ?, township), village = IF(?, ?, village), "
+                        "contact_name = IF(?, ?, contact_name), "
+                        "contact_phone = IF(?, ?, contact_phone), "
+                        "description = IF(?, ?, description) WHERE id = ?",
+                        "isisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME], has[SHOP_CF_NAME_EN],
+                        v[SHOP_CF_NAME_EN], has[SHOP_CF_CREDIT_CODE], v[SHOP_CF_CREDIT_CODE], has[SHOP_CF_PROVINCE],
+                        v[SHOP_CF_PROVINCE], has[SHOP_CF_CITY], v[SHOP_CF_CITY], has[SHOP_CF_COUNTY], v[SHOP_CF_COUNTY],
+                        has[SHOP_CF_TOWNSHIP], v[SHOP_CF_TOWNSHIP], has[SHOP_CF_VILLAGE], v[SHOP_CF_VILLAGE],
+                        has[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_NAME], has[SHOP_CF_CONTACT_PHONE],
+                        v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION], v[SHOP_CF_DESCRIPTION], c->id);
+    if (rc == FL_DB_EDUP)
+        return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
+    if (rc == FL_DB_OK && renamed)
+        rc = shop_product_search_sync_coop(db, c->id);
+    return rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
+}
+
 int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long long id, const shop_coop_in *in,
                      json_t **out, shop_fault *f)
 {
-    const char *const *v = in->v;
-    const long long *has = in->has;
+    coop_change c = {id, in};
     int rc;
 
     if ((rc = shop_rights_coop_enter(db, id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
         return rc;
-    if (has[SHOP_CF_CREDIT_CODE] && !platform_admin)
+    if (in->has[SHOP_CF_CREDIT_CODE] && !platform_admin)
         return shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "only platform admins change credit_code");
-    rc = fl_db_exec(db,
-                    "UPDATE cooperatives SET name = IF(?, ?, name), name_en = IF(?, ?, name_en), "
-                    "credit_code = IF(?, ?, credit_code), province = IF(?, ?, province), "
-                    "city = IF(?, ?, city), county = IF(?, ?, county), "
-                    "township = IF(?, ?, township), village = IF(?, ?, village), "
-                    "contact_name = IF(?, ?, contact_name), "
-                    "contact_phone = IF(?, ?, contact_phone), "
-                    "description = IF(?, ?, description) WHERE id = ?",
-                    "isisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME], has[SHOP_CF_NAME_EN],
-                    v[SHOP_CF_NAME_EN], has[SHOP_CF_CREDIT_CODE], v[SHOP_CF_CREDIT_CODE], has[SHOP_CF_PROVINCE],
-                    v[SHOP_CF_PROVINCE], has[SHOP_CF_CITY], v[SHOP_CF_CITY], has[SHOP_CF_COUNTY], v[SHOP_CF_COUNTY],
-                    has[SHOP_CF_TOWNSHIP], v[SHOP_CF_TOWNSHIP], has[SHOP_CF_VILLAGE], v[SHOP_CF_VILLAGE],
-                    has[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_NAME], has[SHOP_CF_CONTACT_PHONE],
-                    v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION], v[SHOP_CF_DESCRIPTION], id);
-    if (rc == FL_DB_EDUP)
-        return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
-    if (rc != FL_DB_OK)
-        return shop_fault_db(f, rc);
+    if ((rc = shop_tx(db, coop_update_step, &c, f)) < 0)
+        return rc;
     return shop_coop_get(db, id, out, f);
 }
 
