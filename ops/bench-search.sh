@@ -25,6 +25,7 @@
 # measured.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+. ops/lib.sh # wrk_figures
 
 : "${SHOP_URL:?SHOP_URL must name the running shop}"
 SHOP_URL=${SHOP_URL%/}
@@ -96,12 +97,7 @@ done
 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d2s -s "$TMP/queries.lua" "$SHOP_URL" >/dev/null 2>&1
 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${SECS}s" --latency -s "$TMP/queries.lua" "$SHOP_URL" >"$TMP/wrk.txt" 2>&1 ||
     { cat "$TMP/wrk.txt" >&2; die "wrk failed"; }
-RPS=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.txt")
-P50=$(awk '$1 == "50%" {print $2}' "$TMP/wrk.txt")
-P99=$(awk '$1 == "99%" {print $2}' "$TMP/wrk.txt")
-ERRS=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {
-             for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(",", "", $i); n += $i } }
-           END {print n + 0}' "$TMP/wrk.txt")
+wrk_figures "$TMP/wrk.txt"
 if [ -z "$RPS" ] || [ -z "$P99" ]; then cat "$TMP/wrk.txt" >&2; die "no figures in wrk's output"; fi
 
 mkdir -p "$(dirname "$OUT")"
