@@ -32,7 +32,7 @@
 # script ends. Exit status: 0 when all three were measured, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. ops/lib.sh # free_port
+. ops/lib.sh # free_port, wrk_figures
 
 : "${SHOP_URL:?SHOP_URL must name the running shop, e.g. http://127.0.0.1:8080}"
 SHOP_URL=${SHOP_URL%/}
@@ -122,12 +122,7 @@ measure() {
     echo "bench: $name: wrk -t$WRK_THREADS -c$WRK_CONNS -d${SECS}s $url" >&2
     wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${SECS}s" --latency "$url" >"$log" 2>&1 ||
         { cat "$log" >&2; die "$name: wrk failed"; }
-    RPS=$(awk '/^Requests\/sec:/ {print $2}' "$log")
-    P50=$(awk '$1 == "50%" {print $2}' "$log")
-    P99=$(awk '$1 == "99%" {print $2}' "$log")
-    ERRS=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {
-                 for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(",", "", $i); n += $i } }
-               END {print n + 0}' "$log")
+    wrk_figures "$log"
     [ -n "$RPS" ] || { cat "$log" >&2; die "$name: no Requests/sec in wrk's output"; }
     if [ "$ERRS" != 0 ]; then
         echo "bench: $name: $ERRS errors or non-2xx answers during the run:" >&2

@@ -18,7 +18,7 @@ PKGS=(
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
     clang libclang-rt-14-dev clang-format
-    mariadb-server mariadb-client redis-server redis-tools
+    mariadb-server mariadb-client mariadb-plugin-mroonga redis-server redis-tools
     chromium fonts-wqy-microhei nodejs
 )
 # npm comes with some Node.js packages (nodesource) and apart with Debian's.

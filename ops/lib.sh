@@ -19,3 +19,14 @@ wait_http() {
     done
     return 1
 }
+
+# wrk_figures FILE -> from wrk --latency's output in FILE sets RPS, P50,
+# P99 (with their units) and ERRS (non-2xx answers and socket errors)
+wrk_figures() {
+    RPS=$(awk '/^Requests\/sec:/ {print $2}' "$1")
+    P50=$(awk '$1 == "50%" {print $2}' "$1")
+    P99=$(awk '$1 == "99%" {print $2}' "$1")
+    ERRS=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {
+                 for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(",", "", $i); n += $i } }
+               END {print n + 0}' "$1")
+}

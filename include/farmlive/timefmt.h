@@ -7,9 +7,10 @@
 #ifndef FARMLIVE_TIMEFMT_H
 #define FARMLIVE_TIMEFMT_H
 
-#define FL_DATE_LEN 11    /* "YYYY-MM-DD" + NUL */
-#define FL_TIME_LEN 21    /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
-#define FL_SQLTIME_LEN 20 /* "YYYY-MM-DD HH:MM:SS" + NUL */
+#define FL_DATE_LEN 11      /* "YYYY-MM-DD" + NUL */
+#define FL_TIME_LEN 21      /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define FL_SQLTIME_LEN 20   /* "YYYY-MM-DD HH:MM:SS" + NUL */
+#define FL_TIME_TEXT_MAX 35 /* the longest text fl_time_parse takes: 9 fraction digits and an offset */
 
 /* A calendar date "YYYY-MM-DD" (years 1900..2999, a real day of that
  * month): 0 with *days the days since 1970-01-01 (may be NULL), or -1. */

@@ -22,6 +22,7 @@
 #include "farmlive/shop/domain/media.h"
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/domain/orders.h"
+#include "farmlive/shop/domain/product_search.h"
 #include "farmlive/shop/domain/trace.h"
 #include "farmlive/shop/domain/trace_cache.h"
 #include "farmlive/shop/domain/trace_key.h"
@@ -52,15 +53,17 @@ static const shop_job jobs[] = {
     {"live_sweep",          5,        live_sweep_job},            /* sessions the relay no longer holds */
     {"idempotency_purge",   3600,     shop_idem_purge},           /* answers older than 48 h */
     {"checkout_purge",      3600,     shop_orders_purge_checkouts}, /* consumed cart versions older than 48 h */
+    {"product_search",      10,       shop_product_search_repair}, /* search rows mended from products, a pass every 5 min */
 };
 /* clang-format on */
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: farmlive-shop [serve | migrate | seed-demo | hash-password | help]\n"
+    fprintf(out, "usage: farmlive-shop [serve | migrate | seed-demo | search-rebuild | hash-password | help]\n"
                  "  serve          run the storefront API (default)\n"
                  "  migrate        apply schema/migrations/*.sql in order\n"
                  "  seed-demo      load the demo cooperatives and accounts (development only)\n"
+                 "  search-rebuild bring the product search table up to date with products at once\n"
                  "  hash-password  read a password on stdin, print its argon2id hash\n"
                  "Settings: FARMLIVE_* environment variables (see README).\n");
 }
@@ -136,6 +139,22 @@ out_free:
     return srv ? 0 : 1;
 }
 
+/* product_search made to agree with products, in one whole pass (what the
+ * periodic job does a slice at a time): 0, or -1 with the error printed. */
+static int search_rebuild(fl_db_pool *pool)
+{
+    fl_db *db = NULL;
+    long long next = 0, done = -1;
+    if (fl_db_acquire(pool, &db) == FL_DB_OK)
+        done = shop_product_search_repair_from(db, 0, 0, &next);
+    if (done < 0)
+        fprintf(stderr, "search-rebuild: %s\n", db ? fl_db_error(db) : "MariaDB unreachable");
+    else
+        printf("search-rebuild: %lld products' search rows written\n", done);
+    fl_db_release(db);
+    return done < 0 ? -1 : 0;
+}
+
 static int with_db(const fl_config *cfg, const char *what)
 {
     char path[1100];
@@ -144,11 +163,15 @@ static int with_db(const fl_config *cfg, const char *what)
     if (strcmp(what, "migrate") == 0) {
         snprintf(path, sizeof(path), "%s/migrations", cfg->schema_dir);
         rc = shop_migrate_run(pool, path);
+    } else if (strcmp(what, "search-rebuild") == 0) {
+        rc = search_rebuild(pool);
     } else {
         snprintf(path, sizeof(path), "%s/seed/demo.sql", cfg->schema_dir);
         rc = shop_migrate_seed(pool, path);
         if (rc == 0)
             rc = shop_trace_seal_all(pool, cfg); /* hash and sign the seeded trace rows */
+        if (rc == 0)
+            rc = search_rebuild(pool); /* the seeded products searchable before the shop starts */
     }
     fl_db_pool_free(pool);
     return rc == 0 ? 0 : 1;
@@ -189,7 +212,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(cmd, "serve") == 0)
         return serve(&cfg);
-    if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "seed-demo") == 0)
+    if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "seed-demo") == 0 || strcmp(cmd, "search-rebuild") == 0)
         return with_db(&cfg, cmd);
     if (strcmp(cmd, "hash-password") == 0)
         return hash_password();

@@ -321,6 +321,23 @@ expect_status 201 "create a base without coordinates"
 expect_jq '.latitude' null "no latitude"
 BASE2=$(jqr .id)
 
+# the list carries each cooperative's bases, as its own GET does
+as ""
+api GET "/api/v1/coops/$NEW"
+expect_status 200 "the new cooperative with its bases"
+ONE_BASES=$(jqr '.bases | tojson')
+api GET "/api/v1/coops?limit=100"
+expect_status 200 "the list of cooperatives"
+expect_jq 'all(.items[]; .bases | type == "array")' true "every listed cooperative has bases"
+expect_jq "[.items[] | select(.id == $NEW)][0].bases | tojson" "$ONE_BASES" "the list's bases are the cooperative's own"
+expect_jq "[.items[] | select(.id == $NEW)][0].bases | map(.id) | join(\",\")" "$BASE,$BASE2" "both new bases, oldest first"
+expect_jq "[.items[] | select(.id == $NOADMIN)][0].bases" '[]' "a cooperative without bases lists none"
+api GET "/api/v1/coops?limit=1&cursor=$(printf %x "$NEW")"
+expect_status 200 "the page after the new cooperative"
+expect_jq '.items[0].id < '"$NEW" true "it starts past the new cooperative"
+expect_jq '.items[0].bases | type' array "its cooperative has bases too"
+as "$NEWADM"
+
 # bases come in pages, oldest first
 for limit in 1 2 3; do
     check "pages of $limit base(s) list each base once, oldest first" \

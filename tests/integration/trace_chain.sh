@@ -51,7 +51,10 @@ bad_event() { # DESC JSON
 bad_event "unknown kind" '{"kind":"teleported","occurred_at":"2026-11-04T00:00:00Z","place":"x"}'
 bad_event "missing kind" '{"occurred_at":"2026-11-04T00:00:00Z","place":"x"}'
 bad_event "missing time" '{"kind":"sold","place":"x"}'
-bad_event "time not in UTC form" '{"kind":"sold","occurred_at":"2026-11-04 08:00:00+08:00","place":"x"}'
+bad_event "time with a space for T" '{"kind":"sold","occurred_at":"2026-11-04 08:00:00+08:00","place":"x"}'
+bad_event "time without a zone" '{"kind":"sold","occurred_at":"2026-11-04T08:00:00","place":"x"}'
+bad_event "offset without its colon" '{"kind":"sold","occurred_at":"2026-11-04T08:00:00+0800","place":"x"}'
+bad_event "offset past 23 hours" '{"kind":"sold","occurred_at":"2026-11-04T08:00:00+24:00","place":"x"}'
 bad_event "impossible time" '{"kind":"sold","occurred_at":"2026-11-31T00:00:00Z","place":"x"}'
 bad_event "hour 24" '{"kind":"sold","occurred_at":"2026-11-04T24:00:00Z","place":"x"}'
 bad_event "time in the future" '{"kind":"sold","occurred_at":"2099-01-01T00:00:00Z","place":"x"}'
@@ -67,6 +70,36 @@ check "refused events wrote nothing" test "$(sql "SELECT COUNT(*) FROM trace_eve
 
 api POST "/api/v1/lots/NO-SUCH-$S/events" '{"kind":"sold","occurred_at":"2026-11-04T00:00:00Z","place":"x"}'
 expect_error 404 not_found "unknown lot"
+
+# ------------------------------------------------- times with offsets
+# A phone in China sends +08:00: accepted, stored, hashed and answered in
+# UTC; the order of events is the order of the instants.
+CODE3="TE-$S-03"
+new_lot "$CODE3"
+expect_status 201 "a lot for times with offsets"
+add_event "$CODE3" harvested 2026-11-04T02:30:00+08:00
+expect_status 201 "an event at +08:00"
+expect_jq '.occurred_at' 2026-11-03T18:30:00Z "answered in UTC (the day before)"
+H3=$(jqr '.hash')
+CANON3='{"actor":"刘春花","details":{},"kind":"harvested","lot":"'"$CODE3"'","occurred_at":"2026-11-03T18:30:00Z","place":"大城基地","seq":1}'
+WANT3=$(printf '%s%s' "$CANON3" 0000000000000000000000000000000000000000000000000000000000000000 | sha256sum | cut -d' ' -f1)
+check "hashed over the UTC time" test "$H3" = "$WANT3"
+check "stored in UTC" test "$(sql "SELECT e.occurred_at FROM trace_events e JOIN lots l ON l.id = e.lot_id WHERE l.code = '$CODE3'")" = "2026-11-03 18:30:00"
+add_event "$CODE3" packed 2026-11-03T18:00:00.250-05:00
+expect_status 201 "an event at -05:00 with a fraction"
+expect_jq '.occurred_at' 2026-11-03T23:00:00Z "answered in UTC, the fraction dropped"
+add_event "$CODE3" shipped 2026-11-04T06:59:00+08:00
+expect_error 422 validation_failed "an offset time before the last event's instant"
+expect_jq '.error.message | contains("before the lot")' true "the message says it is before the last event"
+add_event "$CODE3" shipped 2026-11-04T07:00:00+08:00
+expect_status 201 "the same instant as the last event, written with another offset"
+api GET "/api/v1/trace/$CODE3/verify"
+expect_status 200 "verify the lot with offset times"
+expect_jq '.verified' true "it verifies"
+expect_jq '.events_checked' 3 "three events"
+api GET "/api/v1/trace/$CODE3"
+expect_status 200 "its trace"
+expect_jq '[.events[].occurred_at] | join(",")' 2026-11-03T18:30:00Z,2026-11-03T23:00:00Z,2026-11-03T23:00:00Z "the timeline in UTC"
 
 # ---------------------------------------------------------------- rights
 as ""

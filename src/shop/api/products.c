@@ -15,7 +15,8 @@
  *
  * The list is the hot read: its normalised query is the key of the
  * catalogue read cache (api/catalogue.c), looked up before anything else;
- * only a miss takes a MariaDB connection. */
+ * only a miss takes a MariaDB connection. A search (q) goes to the engine
+ * (domain/product_search.h) uncached. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/core/http.h"
 #include "farmlive/shop/core/values.h"
+#include "farmlive/shop/domain/product_search.h"
 #include "farmlive/shop/domain/products.h"
 
 #define PRODUCTS_U32_MAX 4294967295LL
@@ -203,13 +205,30 @@ static int query_text(shop_req *r, const char *key, long max, const char **out)
     return SHOP_OK;
 }
 
+/* ?q=: the buyer's words (1..SHOP_PRODUCT_Q_MAX characters, at least one
+ * word: not only spaces, punctuation or symbols) as the engine's query. */
+static int query_search(shop_req *r, shop_product_query *q)
+{
+    const char *v;
+    int rc;
+    if ((rc = query_text(r, "q", SHOP_PRODUCT_Q_MAX, &v)) || !v)
+        return rc;
+    if (shop_search_expr(r->arena, v, &q->match) == 0)
+        return shop_fail(r, SHOP_E_BAD_REQUEST,
+                         "q must hold a word: letters, digits or Chinese characters, "
+                         "not only spaces, punctuation or symbols");
+    return SHOP_OK;
+}
+
 static int list_parse(shop_req *r, shop_product_query *q)
 {
     const char *v;
     int rc;
     memset(q, 0, sizeof(*q));
     q->certified = -1;
-    if ((rc = shop_query_page(r, 1, &q->page)))
+    if ((rc = query_search(r, q)))
+        return rc;
+    if ((rc = shop_query_page(r, q->match ? 2 : 1, &q->page)))
         return rc;
     if ((rc = shop_query_id(r, "coop", &q->coop)))
         return rc;
@@ -221,13 +240,16 @@ static int list_parse(shop_req *r, shop_product_query *q)
         else
             return shop_fail(r, SHOP_E_BAD_REQUEST, "certified must be true or false");
     }
-    if ((rc = query_text(r, "category", 32, &q->category)) || (rc = query_text(r, "q", SHOP_PRODUCT_Q_MAX, &q->q)))
+    if ((rc = query_text(r, "category", 32, &q->category)))
         return rc;
     return SHOP_OK;
 }
 
-/* GET /api/v1/products. The normalised query is the cache key; a hit replies
- * with the stored bytes, a miss queries, encodes once and stores. */
+/* GET /api/v1/products. Browsing (no q): the normalised query is the cache
+ * key; a hit replies with the stored bytes, a miss queries, encodes once
+ * and stores. A search is not cached: its answers are as many as the words
+ * buyers type, and would push the browsing pages out of the cache's 256
+ * places; the engine answers it from MariaDB each time. */
 int shop_products_list(shop_req *r)
 {
     shop_product_query q;
@@ -235,24 +257,31 @@ int shop_products_list(shop_req *r)
     unsigned long long gen = 0;
     fl_db *db = NULL;
     json_t *page = NULL;
-    char *key, *text = NULL;
-    size_t keylen;
+    char *key = NULL, *text = NULL;
+    size_t keylen = 0;
     int rc;
 
     if ((rc = list_parse(r, &q)))
         goto out;
-    key = fl_arena_printf(r->arena, "%zu:%s|%zu:%s|%lld|%d|%lld|%llx", q.q ? strlen(q.q) : 0, q.q ? q.q : "",
-                          q.category ? strlen(q.category) : 0, q.category ? q.category : "", q.coop, q.certified,
-                          q.page.limit, (unsigned long long)q.page.after[0]);
-    keylen = strlen(key);
-    if (shop_catalogue_get(r, key, keylen, &gen)) {
-        rc = SHOP_OK;
-        goto out;
+    if (!q.match) {
+        key = fl_arena_printf(r->arena, "%zu:%s|%lld|%d|%lld|%llx", q.category ? strlen(q.category) : 0,
+                              q.category ? q.category : "", q.coop, q.certified, q.page.limit,
+                              (unsigned long long)q.page.after[0]);
+        keylen = strlen(key);
+        if (shop_catalogue_get(r, key, keylen, &gen)) {
+            rc = SHOP_OK;
+            goto out;
+        }
     }
     if ((rc = shop_db(r, &db)))
         goto out;
-    if (shop_products_page(db, &q, r->arena, &page, &f) < 0) {
+    if (shop_products_page(db, &q, &page, &f) < 0) {
         rc = shop_fail_fault(r, &f);
+        goto out;
+    }
+    if (!key) {
+        rc = shop_reply_json(r, 200, page);
+        page = NULL;
         goto out;
     }
     text = json_dumps(page, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -19,6 +19,7 @@
 #include "farmlive/shop/domain/trace_chain.h"
 #include "farmlive/shop/domain/trace_doc.h"
 #include "farmlive/shop/domain/trace_key.h"
+#include "farmlive/timefmt.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
 
@@ -45,7 +46,7 @@ int shop_trace_events_create(shop_req *r)
     int rc;
 
     if ((rc = shop_body_str(r, "kind", 1, 1, 16, &in.kind)) ||
-        (rc = shop_body_str(r, "occurred_at", 1, 20, 20, &in.occurred_at)) ||
+        (rc = shop_body_str(r, "occurred_at", 1, 20, FL_TIME_TEXT_MAX, &in.occurred_at)) ||
         (rc = shop_body_str(r, "place", 1, 1, 255, &in.place)) ||
         (rc = shop_body_str(r, "actor", 0, 1, 128, &in.actor)) || (rc = shop_trace_req(r, &db, &key)))
         return rc;

@@ -3,6 +3,7 @@
 #include "farmlive/shop/domain/coops.h"
 #include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/rights.h"
+#include "farmlive/shop/domain/product_search.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -182,13 +183,48 @@ static int base_load(fl_db *db, long long base_id, json_t **out, shop_fault *f)
 
 /* ---- cooperatives ----------------------------------------------------------- */
 
+/* Sets each cooperative's "bases" in items (a page of coop_json objects,
+ * ids descending, every cooperative between the first and the last id on
+ * it: the list has no filter) from one query over that id range. */
+static int bases_attach(fl_db *db, json_t *items, shop_fault *f)
+{
+    size_t n = json_array_size(items), k = 0;
+    fl_rows *rows = NULL;
+    json_t *item;
+    int rc;
+    if (n == 0)
+        return SHOP_OK;
+    rc = fl_db_query(db, &rows, BASE_SELECT "WHERE coop_id BETWEEN ? AND ? ORDER BY coop_id DESC, id", "ii",
+                     (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")),
+                     (long long)json_integer_value(json_object_get(json_array_get(items, 0), "id")));
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    for (size_t i = 0; i < n; i++) {
+        json_t *list = json_array();
+        long long id;
+        item = json_array_get(items, i);
+        id = json_integer_value(json_object_get(item, "id"));
+        for (; k < fl_rows_count(rows) && fl_rows_int(rows, k, BC_COOP_ID) == id; k++)
+            json_array_append_new(list, base_json(rows, k));
+        json_object_set_new(item, "bases", list);
+    }
+    fl_rows_free(rows);
+    return SHOP_OK;
+}
+
 int shop_coops_page(fl_db *db, const shop_page *pg, json_t **out, shop_fault *f)
 {
     static const size_t cols[] = {CC_ID};
     fl_rows *rows = NULL;
     int rc = fl_db_query(db, &rows, COOP_SELECT "WHERE (? = 0 OR c.id < ?) ORDER BY c.id DESC LIMIT ?", "iii",
                          pg->after[0], pg->after[0], pg->limit + 1);
-    return page_rows(rc, rows, pg, coop_json, cols, 1, out, f);
+    if ((rc = page_rows(rc, rows, pg, coop_json, cols, 1, out, f)) < 0)
+        return rc;
+    if ((rc = bases_attach(db, json_object_get(*out, "items"), f)) < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int shop_coop_get(fl_db *db, long long id, json_t **out, shop_fault *f)
@@ -257,35 +293,61 @@ int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *
     return shop_coop_get(db, c.id, out, f);
 }
 
+/* shop_coop_update's transaction. A new name changes the search rows of
+ * the cooperative's products: their rows are locked first (products, then
+ * the cooperative, the order product writes take them in), the rows
+ * rewritten last. */
+typedef struct coop_change {
+    long long id;
+    const shop_coop_in *in;
+} coop_change;
+
+static int coop_update_step(fl_db *db, void *arg, shop_fault *f)
+{
+    const coop_change *c = arg;
+    const char *const *v = c->in->v;
+    const long long *has = c->in->has;
+    int renamed = has[SHOP_CF_NAME] || has[SHOP_CF_NAME_EN], rc = FL_DB_OK;
+    fl_rows *rows = NULL;
+
+    if (renamed) {
+        rc = fl_db_query(db, &rows, "SELECT id FROM products WHERE coop_id = ? ORDER BY id FOR UPDATE", "i", c->id);
+        fl_rows_free(rows);
+    }
+    if (rc == FL_DB_OK)
+        rc = fl_db_exec(db,
+                        "UPDATE cooperatives SET name = IF(?, ?, name), name_en = IF(?, ?, name_en), "
+                        "credit_code = IF(?, ?, credit_code), province = IF(?, ?, province), "
+                        "city = IF(?, ?, city), county = IF(?, ?, county), "
+                        "township = IF(?, ?, township), village = IF(?, ?, village), "
+                        "contact_name = IF(?, ?, contact_name), "
+                        "contact_phone = IF(?, ?, contact_phone), "
+                        "description = IF(?, ?, description) WHERE id = ?",
+                        "isisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME], has[SHOP_CF_NAME_EN],
+                        v[SHOP_CF_NAME_EN], has[SHOP_CF_CREDIT_CODE], v[SHOP_CF_CREDIT_CODE], has[SHOP_CF_PROVINCE],
+                        v[SHOP_CF_PROVINCE], has[SHOP_CF_CITY], v[SHOP_CF_CITY], has[SHOP_CF_COUNTY], v[SHOP_CF_COUNTY],
+                        has[SHOP_CF_TOWNSHIP], v[SHOP_CF_TOWNSHIP], has[SHOP_CF_VILLAGE], v[SHOP_CF_VILLAGE],
+                        has[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_NAME], has[SHOP_CF_CONTACT_PHONE],
+                        v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION], v[SHOP_CF_DESCRIPTION], c->id);
+    if (rc == FL_DB_EDUP)
+        return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
+    if (rc == FL_DB_OK && renamed)
+        rc = shop_product_search_sync_coop(db, c->id);
+    return rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
+}
+
 int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long long id, const shop_coop_in *in,
                      json_t **out, shop_fault *f)
 {
-    const char *const *v = in->v;
-    const long long *has = in->has;
+    coop_change c = {id, in};
     int rc;
 
     if ((rc = shop_rights_coop_enter(db, id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
         return rc;
-    if (has[SHOP_CF_CREDIT_CODE] && !platform_admin)
+    if (in->has[SHOP_CF_CREDIT_CODE] && !platform_admin)
         return shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "only platform admins change credit_code");
-    rc = fl_db_exec(db,
-                    "UPDATE cooperatives SET name = IF(?, ?, name), name_en = IF(?, ?, name_en), "
-                    "credit_code = IF(?, ?, credit_code), province = IF(?, ?, province), "
-                    "city = IF(?, ?, city), county = IF(?, ?, county), "
-                    "township = IF(?, ?, township), village = IF(?, ?, village), "
-                    "contact_name = IF(?, ?, contact_name), "
-                    "contact_phone = IF(?, ?, contact_phone), "
-                    "description = IF(?, ?, description) WHERE id = ?",
-                    "isisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME], has[SHOP_CF_NAME_EN],
-                    v[SHOP_CF_NAME_EN], has[SHOP_CF_CREDIT_CODE], v[SHOP_CF_CREDIT_CODE], has[SHOP_CF_PROVINCE],
-                    v[SHOP_CF_PROVINCE], has[SHOP_CF_CITY], v[SHOP_CF_CITY], has[SHOP_CF_COUNTY], v[SHOP_CF_COUNTY],
-                    has[SHOP_CF_TOWNSHIP], v[SHOP_CF_TOWNSHIP], has[SHOP_CF_VILLAGE], v[SHOP_CF_VILLAGE],
-                    has[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_NAME], has[SHOP_CF_CONTACT_PHONE],
-                    v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION], v[SHOP_CF_DESCRIPTION], id);
-    if (rc == FL_DB_EDUP)
-        return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
-    if (rc != FL_DB_OK)
-        return shop_fault_db(f, rc);
+    if ((rc = shop_tx(db, coop_update_step, &c, f)) < 0)
+        return rc;
     return shop_coop_get(db, id, out, f);
 }
 

@@ -3,12 +3,16 @@
  * A product's JSON is built from one row of PRODUCT_SELECT, whose correlated
  * subqueries return the images, SKUs and certifications as JSON arrays, so a
  * page of the list is one query. Certifications come from traceability (the
- * SHOP_TRACE_* SQL of domain/trace.h): the product's own and its base's. */
+ * SHOP_TRACE_* SQL of domain/trace.h): the product's own and its base's.
+ * A search (q) reads product_search (domain/product_search.c), which every
+ * write here brings up to date inside its own transaction, as its last
+ * statement, holding the product's row lock. */
 #include "farmlive/shop/domain/products.h"
 #include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/rights.h"
 #include "farmlive/shop/domain/certificates.h"
 #include "farmlive/shop/domain/media.h"
+#include "farmlive/shop/domain/product_search.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,37 +20,59 @@
 #define ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
 /* clang-format off */
-/* Columns of PRODUCT_SELECT, in order. */
+/* Columns of PRODUCT_COLUMNS, in order (a search adds its score). */
 enum {
     PC_ID, PC_COOP_ID, PC_COOP_NAME, PC_NAME_ZH, PC_NAME_EN, PC_CATEGORY, PC_DESCRIPTION,
-    PC_STATUS, PC_BASE_ID, PC_BASE_NAME, PC_CREATED, PC_UPDATED, PC_IMAGES, PC_SKUS, PC_CERTS
+    PC_STATUS, PC_BASE_ID, PC_BASE_NAME, PC_CREATED, PC_UPDATED, PC_IMAGES, PC_SKUS, PC_CERTS,
+    PC_SCORE
 };
 
-#define PRODUCT_SELECT                                                                             \
-    "SELECT p.id, p.coop_id, c.name, p.name_zh, p.name_en, p.category, p.description, p.status, " \
+#define PRODUCT_COLUMNS                                                                            \
+    "p.id, p.coop_id, c.name, p.name_zh, p.name_en, p.category, p.description, p.status, "        \
     "p.base_id, b.name, " ISO8601("p.created_at") ", " ISO8601("p.updated_at") ", "              \
     "(SELECT JSON_ARRAYAGG(JSON_OBJECT('url', i.url, 'alt', i.alt) ORDER BY i.position) "        \
     "FROM product_images i WHERE i.product_id = p.id), "                                          \
     "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', s.id, 'spec', s.spec, 'unit', s.unit, "             \
     "'price_fen', s.price_fen, 'weight_g', s.weight_g, 'gtin', s.gtin, 'active', s.active) "     \
     "ORDER BY s.id) FROM skus s WHERE s.product_id = p.id), "                                     \
-    SHOP_TRACE_CERTIFICATIONS_SQL("p") " "                                                         \
-    "FROM products p JOIN cooperatives c ON c.id = p.coop_id "                                    \
-    "LEFT JOIN production_bases b ON b.id = p.base_id "
+    SHOP_TRACE_CERTIFICATIONS_SQL("p") " "
 
-/* Parameters: cursor x2, coop x2, category x2, q x4, certified x2, limit.
- * The certified predicate compares the wanted value (-1: any) with whether
- * the product or its base holds a valid, unexpired certification. */
+/* What PRODUCT_COLUMNS reads besides products p. */
+#define PRODUCT_JOINS                                                                              \
+    "JOIN cooperatives c ON c.id = p.coop_id LEFT JOIN production_bases b ON b.id = p.base_id "
+
+#define PRODUCT_SELECT "SELECT " PRODUCT_COLUMNS "FROM products p " PRODUCT_JOINS
+
+/* The filters both lists share. Parameters: coop x2, category x2,
+ * certified x2. The certified predicate compares the wanted value (-1:
+ * any) with whether the product or its base holds a valid, unexpired
+ * certification. */
+#define PRODUCT_FILTERS                                                                            \
+    "AND (? = 0 OR p.coop_id = ?) "                                                               \
+    "AND (? IS NULL OR p.category = ?) "                                                          \
+    "AND (? < 0 OR ? = " SHOP_TRACE_CERTIFIED_SQL("p") ") "
+
+/* Newest first. Parameters: cursor x2, the filters, limit. */
 static const char PRODUCTS_LIST_SQL[] =
     PRODUCT_SELECT
     "WHERE p.status = 'listed' "
     "AND (? = 0 OR p.id < ?) "
-    "AND (? = 0 OR p.coop_id = ?) "
-    "AND (? IS NULL OR p.category = ?) "
-    "AND (? IS NULL OR p.name_zh LIKE ? ESCAPE '!' OR p.name_en LIKE ? ESCAPE '!' "
-    "     OR p.description LIKE ? ESCAPE '!') "
-    "AND (? < 0 OR ? = " SHOP_TRACE_CERTIFIED_SQL("p") ") "
+    PRODUCT_FILTERS
     "ORDER BY p.id DESC LIMIT ?";
+
+/* A search, best score first, then newest. The page's ids are chosen
+ * first (r), so the columns' subqueries run for its rows alone.
+ * Parameters: the match x2, cursor (id, score, score, id), the filters,
+ * limit. */
+static const char PRODUCTS_SEARCH_SQL[] =
+    "SELECT " PRODUCT_COLUMNS ", r.score FROM ("
+    "SELECT m.id, m.score FROM " SHOP_PRODUCT_SEARCH_SQL " m JOIN products p ON p.id = m.id "
+    "WHERE p.status = 'listed' "
+    "AND (? = 0 OR m.score < ? OR (m.score = ? AND m.id < ?)) "
+    PRODUCT_FILTERS
+    "ORDER BY m.score DESC, m.id DESC LIMIT ?) r "
+    "JOIN products p ON p.id = r.id " PRODUCT_JOINS
+    "ORDER BY r.score DESC, p.id DESC";
 
 static const char PRODUCT_GET_SQL[] = PRODUCT_SELECT "WHERE p.id = ?";
 
@@ -96,21 +122,6 @@ int shop_product_status_valid(const char *status, int creating)
 int shop_product_status_change_ok(const char *from, const char *to)
 {
     return strcmp(from, to) == 0 || strcmp(to, "draft") != 0;
-}
-
-char *shop_like_pattern(fl_arena *a, const char *q)
-{
-    size_t n = strlen(q), j = 0;
-    char *p = fl_arena_alloc(a, 2 * n + 3);
-    p[j++] = '%';
-    for (size_t i = 0; i < n; i++) {
-        if (q[i] == '%' || q[i] == '_' || q[i] == '!')
-            p[j++] = '!';
-        p[j++] = q[i];
-    }
-    p[j++] = '%';
-    p[j] = '\0';
-    return p;
 }
 
 /* ---- JSON out ------------------------------------------------------------- */
@@ -203,18 +214,23 @@ static int sku_load(fl_db *db, long long sku_id, json_t **out, shop_fault *f)
 
 /* ---- reads ---------------------------------------------------------------- */
 
-int shop_products_page(fl_db *db, const shop_product_query *q, fl_arena *a, json_t **out, shop_fault *f)
+int shop_products_page(fl_db *db, const shop_product_query *q, json_t **out, shop_fault *f)
 {
-    static const size_t id_col = PC_ID;
+    static const size_t id_col = PC_ID, ranked_cols[] = {PC_SCORE, PC_ID};
+    const long long *after = q->page.after, limit = q->page.limit;
     fl_rows *rows = NULL;
-    const char *like = q->q ? shop_like_pattern(a, q->q) : NULL;
-    long long cursor = q->page.after[0], limit = q->page.limit;
-    int rc =
-        fl_db_query(db, &rows, PRODUCTS_LIST_SQL, "iiiissssssiii", cursor, cursor, q->coop, q->coop, q->category,
-                    q->category, like, like, like, like, (long long)q->certified, (long long)q->certified, limit + 1);
+    int rc;
+    if (q->match)
+        rc = fl_db_query(db, &rows, PRODUCTS_SEARCH_SQL, "ssiiiiiissiii", q->match, q->match, after[1], after[0],
+                         after[0], after[1], q->coop, q->coop, q->category, q->category, (long long)q->certified,
+                         (long long)q->certified, limit + 1);
+    else
+        rc = fl_db_query(db, &rows, PRODUCTS_LIST_SQL, "iiiissiii", after[0], after[0], q->coop, q->coop, q->category,
+                         q->category, (long long)q->certified, (long long)q->certified, limit + 1);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
-    *out = shop_page_json(rows, limit, product_json, &id_col, 1);
+    *out = q->match ? shop_page_json(rows, limit, product_json, ranked_cols, 2)
+                    : shop_page_json(rows, limit, product_json, &id_col, 1);
     fl_rows_free(rows);
     return SHOP_OK;
 }
@@ -244,6 +260,14 @@ out:
 }
 
 /* ---- writes --------------------------------------------------------------- */
+
+/* The product's search row brought up to date inside the caller's
+ * transaction (domain/product_search.h). */
+static int search_sync(fl_db *db, long long product_id, shop_fault *f)
+{
+    int rc = shop_product_search_sync(db, product_id);
+    return rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
+}
 
 /* Product id -> its cooperative into *coop_id, then the caller must
  * administer that cooperative. 404 unknown product. */
@@ -334,7 +358,7 @@ static int product_insert_step(fl_db *db, void *arg, shop_fault *f)
         if ((rc = sku_insert(db, p->id, &in->skus[i], where, &sku_id, f)) < 0)
             return rc;
     }
-    return SHOP_OK;
+    return search_sync(db, p->id, f);
 }
 
 int shop_product_create(fl_db *db, long long account_id, int platform_admin, const shop_product_in *in, json_t **out,
@@ -353,7 +377,7 @@ int shop_product_create(fl_db *db, long long account_id, int platform_admin, con
 }
 
 /* shop_product_update's transaction: the status rule under the row lock,
- * the fields, the images. */
+ * the fields, the images, the search row. */
 typedef struct product_change {
     long long id;
     const shop_product_in *in;
@@ -383,8 +407,8 @@ static int product_update_step(fl_db *db, void *arg, shop_fault *f)
                     (long long)in->has_base, in->base_id, (long long)in->has_status, in->status, p->id);
     if (rc != FL_DB_OK)
         rc = shop_fault_db(f, rc);
-    else if (in->has_images)
-        rc = images_store(db, p->id, in, f);
+    else if (!in->has_images || (rc = images_store(db, p->id, in, f)) == SHOP_OK)
+        rc = search_sync(db, p->id, f);
 out:
     fl_rows_free(rows);
     return rc;
@@ -469,58 +493,90 @@ int shop_product_image_upload(fl_db *db, long long account_id, int platform_admi
     return product_load(db, id, out, NULL, NULL, f);
 }
 
+/* shop_product_delist's transaction: the status, the search row. */
+static int product_delist_step(fl_db *db, void *arg, shop_fault *f)
+{
+    const long long *id = arg;
+    int rc = fl_db_exec(db, "UPDATE products SET status = 'delisted' WHERE id = ?", "i", *id);
+    return rc != FL_DB_OK ? shop_fault_db(f, rc) : search_sync(db, *id, f);
+}
+
 int shop_product_delist(fl_db *db, long long account_id, int platform_admin, long long id, json_t **out, shop_fault *f)
 {
     long long coop_id = 0;
     int rc;
-    if ((rc = product_for_write(db, account_id, platform_admin, id, &coop_id, f)) < 0)
+    if ((rc = product_for_write(db, account_id, platform_admin, id, &coop_id, f)) < 0 ||
+        (rc = shop_tx(db, product_delist_step, &id, f)) < 0)
         return rc;
-    rc = fl_db_exec(db, "UPDATE products SET status = 'delisted' WHERE id = ?", "i", id);
-    if (rc != FL_DB_OK)
-        return shop_fault_db(f, rc);
     return product_load(db, id, out, NULL, NULL, f);
 }
 
-int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long long product_id, const shop_sku_in *in,
-                    json_t **out, shop_fault *f)
-{
-    long long coop_id = 0, sku_id = 0;
-    int rc;
-    if ((rc = product_for_write(db, account_id, platform_admin, product_id, &coop_id, f)) < 0 ||
-        (rc = sku_insert(db, product_id, in, "", &sku_id, f)) < 0)
-        return rc;
-    return sku_load(db, sku_id, out, f);
-}
+/* shop_sku_create's and shop_sku_update's transaction: the product's row
+ * locked (its search row follows every SKU write in their order), the SKU
+ * (a change: 404 unless it is the product's), the search row. */
+typedef struct sku_change {
+    long long product_id, sku_id; /* sku_id 0: create, then out */
+    const shop_sku_in *in;
+} sku_change;
 
-int shop_sku_update(fl_db *db, long long account_id, int platform_admin, long long product_id, long long sku_id,
-                    const shop_sku_in *in, json_t **out, shop_fault *f)
+static int sku_write_step(fl_db *db, void *arg, shop_fault *f)
 {
+    sku_change *c = arg;
+    const shop_sku_in *in = c->in;
     fl_rows *rows = NULL;
-    long long coop_id = 0;
-    int rc;
-
-    if ((rc = product_for_write(db, account_id, platform_admin, product_id, &coop_id, f)) < 0)
+    int rc = fl_db_query(db, &rows,
+                         "SELECT s.id FROM products p LEFT JOIN skus s ON s.product_id = p.id AND s.id = ? "
+                         "WHERE p.id = ? FOR UPDATE",
+                         "ii", c->sku_id, c->product_id);
+    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "product %lld not found", c->product_id)) < 0)
         goto out;
-    rc = fl_db_query(db, &rows, "SELECT 1 FROM skus WHERE id = ? AND product_id = ?", "ii", sku_id, product_id);
-    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "sku %lld not found in product %lld", sku_id, product_id)) < 0)
+    if (c->sku_id == 0) {
+        rc = sku_insert(db, c->product_id, in, "", &c->sku_id, f);
+        goto out_sync;
+    }
+    if (!fl_rows_str(rows, 0, 0)) {
+        rc = shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "sku %lld not found in product %lld", c->sku_id, c->product_id);
         goto out;
+    }
     rc = fl_db_exec(db,
                     "UPDATE skus SET spec = IF(?, ?, spec), unit = IF(?, ?, unit), "
                     "price_fen = IF(?, ?, price_fen), weight_g = IF(?, ?, weight_g), "
                     "gtin = IF(?, ?, gtin), active = IF(?, ?, active) WHERE id = ?",
                     "isisiiiiisiii", (long long)in->has_spec, in->spec, (long long)in->has_unit, in->unit,
                     (long long)in->has_price, in->price_fen, (long long)in->has_weight, in->weight_g,
-                    (long long)in->has_gtin, in->gtin, (long long)in->has_active, in->active, sku_id);
-    if (rc == FL_DB_EDUP) {
+                    (long long)in->has_gtin, in->gtin, (long long)in->has_active, in->active, c->sku_id);
+    if (rc == FL_DB_EDUP)
         rc = gtin_taken(f, "", in->gtin);
-        goto out;
-    }
-    if (rc != FL_DB_OK) {
+    else if (rc != FL_DB_OK)
         rc = shop_fault_db(f, rc);
-        goto out;
-    }
-    rc = sku_load(db, sku_id, out, f);
+out_sync:
+    if (rc == SHOP_OK)
+        rc = search_sync(db, c->product_id, f);
 out:
     fl_rows_free(rows);
     return rc;
+}
+
+int shop_sku_create(fl_db *db, long long account_id, int platform_admin, long long product_id, const shop_sku_in *in,
+                    json_t **out, shop_fault *f)
+{
+    sku_change c = {.product_id = product_id, .in = in};
+    long long coop_id = 0;
+    int rc;
+    if ((rc = product_for_write(db, account_id, platform_admin, product_id, &coop_id, f)) < 0 ||
+        (rc = shop_tx(db, sku_write_step, &c, f)) < 0)
+        return rc;
+    return sku_load(db, c.sku_id, out, f);
+}
+
+int shop_sku_update(fl_db *db, long long account_id, int platform_admin, long long product_id, long long sku_id,
+                    const shop_sku_in *in, json_t **out, shop_fault *f)
+{
+    sku_change c = {.product_id = product_id, .sku_id = sku_id, .in = in};
+    long long coop_id = 0;
+    int rc;
+    if ((rc = product_for_write(db, account_id, platform_admin, product_id, &coop_id, f)) < 0 ||
+        (rc = shop_tx(db, sku_write_step, &c, f)) < 0)
+        return rc;
+    return sku_load(db, sku_id, out, f);
 }

@@ -270,10 +270,11 @@ static int results_valid(const json_t *results)
 }
 
 /* The rules of a new event at unix time now; *at_s gets occurred_at in
- * seconds. */
-static int event_check(const shop_trace_event_new *in, long long now, long long *at_s, shop_fault *f)
+ * seconds, at its text in UTC (the one form stored and hashed: what
+ * DATE_FORMAT gives back). */
+static int event_check(const shop_trace_event_new *in, long long now, long long *at_s, char at[FL_TIME_LEN],
+                       shop_fault *f)
 {
-    char again[FL_TIME_LEN];
     size_t k = 0;
     while (k < sizeof(EVENT_KINDS) / sizeof(EVENT_KINDS[0]) && !(in->kind && strcmp(in->kind, EVENT_KINDS[k]) == 0))
         k++;
@@ -281,10 +282,11 @@ static int event_check(const shop_trace_event_new *in, long long now, long long 
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
                               "kind must be one of planted, raised, fed, treated, harvested, inspected, packed, "
                               "shipped, received, sold");
-    /* the one form stored and hashed: what DATE_FORMAT gives back */
-    if (!in->occurred_at || fl_time_parse(in->occurred_at, at_s) != 0 ||
-        (fl_time_format(*at_s, again), strcmp(again, in->occurred_at) != 0))
-        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "occurred_at must be a real UTC time YYYY-MM-DDTHH:MM:SSZ");
+    if (!in->occurred_at || fl_time_parse(in->occurred_at, at_s) != 0)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
+                              "occurred_at must be a real RFC 3339 time, YYYY-MM-DDTHH:MM:SS then Z or an offset "
+                              "such as +08:00");
+    fl_time_format(*at_s, at);
     if (*at_s > now + EVENT_FUTURE_SLACK_S)
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "occurred_at %s is in the future", in->occurred_at);
     if (!in->place || !*in->place)
@@ -375,7 +377,8 @@ int shop_trace_append(fl_db *db, const fl_signkey *key, const shop_actor *who, c
 {
     json_t *empty = json_object();
     const json_t *details_in = in->details ? in->details : empty;
-    char *details = NULL, *canon = NULL, h[FL_CHAIN_HEX], prev[FL_CHAIN_HEX], at_sql[FL_SQLTIME_LEN], actor[1024];
+    char *details = NULL, *canon = NULL, h[FL_CHAIN_HEX], prev[FL_CHAIN_HEX], at_sql[FL_SQLTIME_LEN], actor[1024],
+         at[FL_TIME_LEN];
     long long lot_id = 0, seq = 0, at_s = 0;
     size_t dlen = 0, clen = 0;
     int in_tx = 0, rc;
@@ -386,7 +389,7 @@ int shop_trace_append(fl_db *db, const fl_signkey *key, const shop_actor *who, c
         goto out;
     }
     in_tx = 1;
-    if ((rc = lot_lock(db, who, code, &lot_id, f)) || (rc = event_check(in, (long long)time(NULL), &at_s, f)))
+    if ((rc = lot_lock(db, who, code, &lot_id, f)) || (rc = event_check(in, (long long)time(NULL), &at_s, at, f)))
         goto out;
     details = fl_canon_json(details_in, &dlen);
     if (!details || dlen > EVENT_DETAILS_MAX) {
@@ -397,17 +400,14 @@ int shop_trace_append(fl_db *db, const fl_signkey *key, const shop_actor *who, c
         snprintf(actor, sizeof(actor), "%s", in->actor);
     else if ((rc = actor_name(db, who->account_id, actor, sizeof(actor), f)))
         goto out;
-    if ((rc = chain_tail(db, key, lot_id, code, in->occurred_at, &seq, prev, f)))
+    if ((rc = chain_tail(db, key, lot_id, code, at, &seq, prev, f)))
         goto out;
     seq++;
-    canon = shop_trace_event_canon(code,
-                                   &(shop_trace_event){.seq = seq,
-                                                       .kind = in->kind,
-                                                       .occurred_at = in->occurred_at,
-                                                       .place = in->place,
-                                                       .actor = actor,
-                                                       .details = details},
-                                   &clen);
+    canon = shop_trace_event_canon(
+        code,
+        &(shop_trace_event){
+            .seq = seq, .kind = in->kind, .occurred_at = at, .place = in->place, .actor = actor, .details = details},
+        &clen);
     if (!canon) {
         rc = shop_fault_set(f, SHOP_E_INTERNAL, NULL, "the event cannot be written canonically");
         goto out;
@@ -429,8 +429,8 @@ int shop_trace_append(fl_db *db, const fl_signkey *key, const shop_actor *who, c
     in_tx = 0;
     shop_trace_cache_invalidate();
     *created = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:O,s:s,s:s}", "lot_code", code, "seq", (json_int_t)seq, "kind",
-                         in->kind, "occurred_at", in->occurred_at, "place", in->place, "actor", actor, "details",
-                         details_in, "prev_hash", prev, "hash", h);
+                         in->kind, "occurred_at", at, "place", in->place, "actor", actor, "details", details_in,
+                         "prev_hash", prev, "hash", h);
     rc = SHOP_OK;
 out:
     if (in_tx)

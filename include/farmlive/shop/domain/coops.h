@@ -84,7 +84,8 @@ int shop_contact_phone_valid(const char *s);
 
 /* ---- cooperatives ---- */
 
-/* One page of cooperatives, newest first (one-key cursor: the id). */
+/* One page of cooperatives, newest first (one-key cursor: the id), each
+ * with its production bases, as shop_coop_get gives them. */
 int shop_coops_page(fl_db *db, const shop_page *pg, json_t **out, shop_fault *f);
 /* The cooperative with region, contact, member count and its bases. */
 int shop_coop_get(fl_db *db, long long id, json_t **out, shop_fault *f);

@@ -19,7 +19,10 @@
  * nothing goes back to draft.
  *
  * Writes do not touch the catalogue read cache (api/catalogue.c): the
- * caller that committed one calls shop_catalogue_changed(). */
+ * caller that committed one calls shop_catalogue_changed(). Each rewrites
+ * the product's search row inside its own transaction, last, holding the
+ * product's row lock (domain/product_search.h); SKU writes lock the
+ * product's row first. */
 #ifndef FARMLIVE_SHOP_DOMAIN_PRODUCTS_H
 #define FARMLIVE_SHOP_DOMAIN_PRODUCTS_H
 
@@ -65,11 +68,12 @@ typedef struct shop_product_in {
 
 /* GET /products's filters. */
 typedef struct shop_product_query {
-    const char *q;        /* in name_zh, name_en or description; NULL: any */
+    const char *match;    /* a search: shop_search_expr's text of q (domain/product_search.h); NULL: none */
     const char *category; /* NULL: any */
     long long coop;       /* 0: any */
     int certified;        /* -1 any, 0 without, 1 with a valid certification */
-    shop_page page;       /* one key: the product id, newest first */
+    shop_page page;       /* without a search one key, the product id (newest first); with one two keys,
+                             the score then the product id (best first, then newest) */
 } shop_product_query;
 
 /* ---- pure checks (no I/O) ---- */
@@ -84,15 +88,13 @@ int shop_image_url_valid(const char *u);
 int shop_product_status_valid(const char *status, int creating);
 /* Whether a product may go from status from to status to. */
 int shop_product_status_change_ok(const char *from, const char *to);
-/* The LIKE pattern "%q%" with %, _ and the escape character ! escaped by
- * "!" (for ESCAPE '!'), in the arena. */
-char *shop_like_pattern(fl_arena *a, const char *q);
 
 /* ---- reads ---- */
 
-/* One page of listed products matching q, newest first, as
- * {"items": [...], "next_cursor": ...}. a: scratch memory. */
-int shop_products_page(fl_db *db, const shop_product_query *q, fl_arena *a, json_t **out, shop_fault *f);
+/* One page of listed products passing q's filters, as {"items": [...],
+ * "next_cursor": ...}: newest first, or with a search the best matches
+ * first (then newest). */
+int shop_products_page(fl_db *db, const shop_product_query *q, json_t **out, shop_fault *f);
 /* Product id as the caller may see it (404 when absent or hidden). */
 int shop_product_get(fl_db *db, long long id, long long account_id, int platform_admin, json_t **out, shop_fault *f);
 

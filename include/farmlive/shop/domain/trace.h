@@ -18,11 +18,13 @@
 #include "farmlive/sign.h"
 
 /* An event to append. kind is one of planted, raised, fed, treated,
- * harvested, inspected, packed, shipped, received, sold; occurred_at a UTC
- * time "YYYY-MM-DDTHH:MM:SSZ", not in the future nor before the lot's last
- * event; actor NULL: the acting account's display name; details an object
- * without decimal numbers (NULL: {}), at most 16 KiB canonical, holding
- * results [{item, result, ...}] for an inspection. Borrowed. */
+ * harvested, inspected, packed, shipped, received, sold; occurred_at an RFC
+ * 3339 time ("2026-11-20T07:00:00Z", "2026-11-20T15:00:00+08:00"; a
+ * fraction is dropped), not in the future nor before the lot's last event,
+ * stored, hashed and answered in UTC ("...Z"); actor NULL: the acting
+ * account's display name; details an object without decimal numbers
+ * (NULL: {}), at most 16 KiB canonical, holding results [{item, result,
+ * ...}] for an inspection. Borrowed. */
 typedef struct shop_trace_event_new {
     const char *kind, *occurred_at, *place, *actor;
     const json_t *details;

@@ -1,6 +1,6 @@
 /* test_products.c - the pure checks of src/shop/domain/products.c: GTIN-14
- * check digits, image URLs, product statuses and their changes, and the
- * escaping of a search into a LIKE pattern. */
+ * check digits, image URLs, product statuses and their changes (a search's
+ * words: test_product_search.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,28 +69,6 @@ static void test_status(void **state)
             assert_int_equal(shop_product_status_change_ok(all[i], all[j]), i == j || strcmp(all[j], "draft") != 0);
 }
 
-static void test_like_pattern(void **state)
-{
-    static const struct {
-        const char *q, *want;
-    } cases[] = {
-        {"eggs", "%eggs%"},           {"", "%%"},
-        {"100%", "%100!%%"},          {"a_b", "%a!_b%"},
-        {"wow!", "%wow!!%"},          {"%_!", "%!%!_!!%"},
-        {"萍乡 鸡蛋", "%萍乡 鸡蛋%"}, {"'; DROP", "%'; DROP%"}, /* a parameter, not SQL: nothing to escape but LIKE's */
-    };
-    fl_arena *a = fl_arena_new(0);
-    (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        assert_string_equal(shop_like_pattern(a, cases[i].q), cases[i].want);
-    /* the longest search fits: every character escaped */
-    char q[SHOP_PRODUCT_Q_MAX * 4 + 1];
-    memset(q, '%', sizeof(q) - 1);
-    q[sizeof(q) - 1] = '\0';
-    assert_int_equal(strlen(shop_like_pattern(a, q)), 2 * strlen(q) + 2);
-    fl_arena_free(a);
-}
-
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -98,7 +76,6 @@ int main(void)
         cmocka_unit_test(test_gtin14),
         cmocka_unit_test(test_image_url),
         cmocka_unit_test(test_status),
-        cmocka_unit_test(test_like_pattern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
