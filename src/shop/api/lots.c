@@ -44,6 +44,7 @@ int shop_lots_create(shop_req *r)
         (rc = shop_body_str(r, "harvest_date", 0, 10, 10, &in.harvest_date)) ||
         (rc = shop_body_str(r, "pack_date", 0, 10, 10, &in.pack_date)) || (rc = shop_trace_req(r, &db, &key)))
         return rc;
+    in.code = shop_lot_code_canon(r->arena, in.code);
     if (shop_lot_create(db, key, &who, coop_id, &in, &lot_id, &f))
         return shop_fail_fault(r, &f);
     return lot_reply(r, db, 201, in.code);
@@ -75,5 +76,5 @@ int shop_lots_get(shop_req *r)
     int rc;
     if ((rc = shop_db(r, &db)))
         return rc;
-    return lot_reply(r, db, 200, shop_param(r, 0));
+    return lot_reply(r, db, 200, shop_lot_code_canon(r->arena, shop_param(r, 0)));
 }

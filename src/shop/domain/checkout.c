@@ -3,7 +3,8 @@
  *   cart (Redis) -> lines_load: each SKU's snapshot, sorted by cooperative
  *   checkout_tx:  cart_checkouts (the version, once)
  *                 per cooperative: the order row, stock reserved lot by
- *                 lot (shop_inv_reserve), one line per lot
+ *                 lot (shop_inv_reserve, as many lots as it takes), one
+ *                 line per lot
  *                 every line, the answer, the stored answer; commit
  *   cart emptied if still at that version */
 #include "farmlive/shop/domain/checkout.h"
@@ -76,13 +77,14 @@ static int lines_load(fl_db *db, fl_arena *a, const shop_cart_item *items, size_
 static int order_write(fl_db *db, fl_arena *a, shop_order *o, const shop_order_new *in, const line_in *lines, size_t i,
                        size_t j, long long *short_sku)
 {
-    shop_alloc allocs[SHOP_INV_MAX_LOTS];
+    shop_alloc *allocs = NULL;
     size_t nalloc = 0;
     shop_order_init(o, a, in);
     int rc = shop_order_insert(db, a, o, 1);
     long long order_id = shop_order_id(o);
     for (size_t m = i; m < j && rc == FL_DB_OK; m++) {
-        rc = shop_inv_reserve(db, lines[m].sku_id, lines[m].qty, order_id, in->buyer_account_id, NULL, allocs, &nalloc);
+        rc = shop_inv_reserve(db, a, lines[m].sku_id, lines[m].qty, order_id, in->buyer_account_id, NULL, &allocs,
+                              &nalloc);
         if (rc == SHOP_INV_SHORT)
             *short_sku = lines[m].sku_id;
         for (size_t q = 0; rc == FL_DB_OK && q < nalloc; q++)

@@ -41,7 +41,7 @@ static const char SLOTS_INSERT_SQL[] =
  * transaction. FL_DB_OK, SHOP_INV_SHORT, SHOP_INV_RETRY or FL_DB_E*. */
 static int sale_insert(fl_db *db, fl_arena *a, const shop_flash_new *in, long long *id)
 {
-    shop_alloc allocs[SHOP_INV_MAX_LOTS];
+    shop_alloc *allocs = NULL;
     char s_sql[FL_SQLTIME_LEN], e_sql[FL_SQLTIME_LEN];
     size_t n = 0;
     long long slot = 0;
@@ -56,11 +56,10 @@ static int sale_insert(fl_db *db, fl_arena *a, const shop_flash_new *in, long lo
         goto out_rollback;
     *id = (long long)fl_db_insert_id(db);
     const char *note = fl_arena_printf(a, "flash sale %lld", *id);
-    if ((rc = shop_inv_reserve(db, in->sku_id, (int)in->quantity, 0, in->created_by, note, allocs, &n)) != FL_DB_OK)
+    if ((rc = shop_inv_reserve(db, a, in->sku_id, in->quantity, 0, in->created_by, note, &allocs, &n)) != FL_DB_OK)
         goto out_rollback;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = fl_db_exec(db, SLOTS_INSERT_SQL, "iiii", *id, slot, allocs[i].lot_id, (long long)allocs[i].qty)) !=
-            FL_DB_OK)
+        if ((rc = fl_db_exec(db, SLOTS_INSERT_SQL, "iiii", *id, slot, allocs[i].lot_id, allocs[i].qty)) != FL_DB_OK)
             goto out_rollback;
         slot += allocs[i].qty;
     }
