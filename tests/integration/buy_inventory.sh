@@ -145,6 +145,11 @@ for i in $(seq 1 40); do
     restock "$SMALL" 1 "SMALL-$S-$i" "$(date -u -d "-$((41 - i)) days" +%F)" >/dev/null
 done
 check "forty one-unit lots" test "$(sql "SELECT COUNT(*) FROM lots WHERE sku_id = $SMALL AND remaining = 1")" = 40
+SMALL_PID=$(sql "SELECT product_id FROM skus WHERE id = $SMALL")
+api GET "/api/v1/products/$SMALL_PID"
+expect_status 200 "the product in the catalogue"
+expect_jq ".skus[] | select(.id == $SMALL) | .availability" in_stock "the catalogue says in stock"
+expect_jq "[.skus[] | select(.id == $SMALL) | has(\"units\")] | .[0]" false "a level, not a count"
 as "$(new_buyer)"
 cart_put "$SMALL" 40
 expect_status 200 "40 in the cart"
@@ -154,6 +159,9 @@ expect_jq '.orders[0].lines | length' 40 "one order line per lot"
 expect_jq '.orders[0].lines | map(.quantity) | add' 40 "40 units"
 expect_jq '.orders[0].lines | map(.lot_code) | .[0]' "SMALL-$S-1" "the oldest lot first"
 expect_jq '.orders[0].lines | map(.lot_code) | .[39]' "SMALL-$S-40" "the newest lot last"
+api GET "/api/v1/products/$SMALL_PID"
+expect_status 200 "the product after its stock sold out"
+expect_jq ".skus[] | select(.id == $SMALL) | .availability" out_of_stock "the catalogue says out of stock at once"
 check "every small lot is empty" test "$(sql "SELECT SUM(remaining) FROM lots WHERE sku_id = $SMALL")" = 0
 check "ledger sums match for every small lot" test "$(sql "SELECT COUNT(*) FROM lots l WHERE l.sku_id = $SMALL AND l.remaining <> (SELECT SUM(delta) FROM inventory_ledger g WHERE g.lot_id = l.id)")" = 0
 

@@ -8,6 +8,7 @@
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/domain/inventory.h"
+#include "farmlive/shop/domain/stock_level.h"
 
 #include <stdint.h>
 
@@ -51,6 +52,7 @@ int shop_inventory_restock(shop_req *r)
     in.actor = r->session->account_id;
     if (shop_inv_restock(db, key, r->arena, &in, &lot_id, &f) < 0)
         return shop_fail_fault(r, &f);
+    shop_stock_note(r->ctx, db, &(shop_stock_delta){in.sku_id, in.quantity}, 1);
     return lot_reply(r, db, lot_id);
 }
 
@@ -70,6 +72,7 @@ int shop_inventory_adjust(shop_req *r)
     in.actor = r->session->account_id;
     if (shop_inv_adjust(db, &in, &lot_id, &f) < 0)
         return shop_fail_fault(r, &f);
+    shop_stock_note(r->ctx, db, &(shop_stock_delta){in.sku_id, in.delta}, 1);
     return lot_reply(r, db, lot_id);
 }
 

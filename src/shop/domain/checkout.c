@@ -8,10 +8,11 @@
  *                 lot (shop_inv_reserve, as many lots as it takes), one
  *                 line per lot
  *                 every line, the answer, the stored answer; commit
- *   cart emptied if still at that version */
+ *   cart emptied if still at that version; stock levels told */
 #include "farmlive/shop/domain/checkout.h"
 #include "farmlive/shop/domain/carts.h"
 #include "farmlive/shop/domain/inventory.h"
+#include "farmlive/shop/domain/stock_level.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,15 @@ out_free:
     return rc;
 }
 
+/* After the commit: the stock levels the orders' lines moved. */
+static void levels_note(shop_ctx *ctx, fl_db *db, const line_in *lines, size_t n)
+{
+    shop_stock_delta d[SHOP_CART_MAX_ITEMS];
+    for (size_t i = 0; i < n; i++)
+        d[i] = (shop_stock_delta){lines[i].sku_id, -lines[i].qty};
+    shop_stock_note(ctx, db, d, n);
+}
+
 int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *in, const shop_idem *k, fl_arena *a,
                   char **text, json_t **detail, shop_fault *f)
 {
@@ -241,6 +251,7 @@ int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *i
     switch (rc) {
     case FL_DB_OK:
         shop_cart_clear(kv, key, version);
+        levels_note(ctx, db, lines, n);
         return SHOP_OK;
     case FL_DB_EDUP:
         return SHOP_CHECKOUT_REPLAY;

@@ -52,7 +52,8 @@ typedef struct shop_checkout_in {
  *                        unit_price_fen, added_price_fen, line_total_fen}]}
  *                        every line at its price now
  * SHOP_CHECKOUT_REPLAY; or a negative SHOP_E_* with f (503 MariaDB or
- * Redis down, 500), not to be stored. */
+ * Redis down, 500), not to be stored. The stock levels the orders moved
+ * are told to the catalogue (stock_level.h). */
 int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *in, const shop_idem *k, fl_arena *a,
                   char **text, json_t **detail, shop_fault *f);
 
