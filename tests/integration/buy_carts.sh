@@ -102,12 +102,11 @@ expect_error 422 validation_failed "a delisted SKU cannot be added"
 # ------------------------------------------------ prices that change meanwhile
 # The cart keeps the price each line was put in at and marks the ones that
 # changed; checkout takes the total the buyer saw and refuses another.
+stocked_sku() { new_sku "$AY" "$1" && restock "$(jqr '.skus[0].id')" 10 >/dev/null; } # in $(...): its id
 as "$AY_ADMIN"
-PC=$(new_sku "$AY" 1500)
-restock "$PC" 10 >/dev/null
+PC=$(stocked_sku 1500)
 PCP=$(sql "SELECT product_id FROM skus WHERE id = $PC")
-PS=$(new_sku "$AY" 800)
-restock "$PS" 10 >/dev/null
+PS=$(stocked_sku 800)
 PB=$(new_buyer)
 as "$PB"
 cart_put "$PC" 2
@@ -141,12 +140,9 @@ expect_jq '.orders[0].total_fen' 4400 "charged what the buyer agreed to"
 # An inactive SKU and a delisted product: listed with why, not totalled;
 # checkout names every one of them.
 as "$AY_ADMIN"
-UA=$(new_sku "$AY" 300)
-restock "$UA" 10 >/dev/null
-UD=$(new_sku "$AY" 400)
-restock "$UD" 10 >/dev/null
-UOK=$(new_sku "$AY" 500)
-restock "$UOK" 10 >/dev/null
+UA=$(stocked_sku 300)
+UD=$(stocked_sku 400)
+UOK=$(stocked_sku 500)
 UB=$(new_buyer)
 as "$UB"
 cart_put "$UA" 1
