@@ -89,6 +89,7 @@ static int serve(const fl_config *cfg)
     ctx.kv = fl_kv_pool_new(cfg);
     shop_metrics_init();
     ctx.catalogue = shop_catalogue_new(&ctx);
+    ctx.catalogue_changed = shop_catalogue_bump; /* stock levels: domain/stock_level.h */
     /* a flash sale's winners of one burst (hundreds) fit one transaction:
      * a cap below that only adds a transaction at the tail of the burst */
     ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 1024);

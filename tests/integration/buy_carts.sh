@@ -99,4 +99,72 @@ as "$B2"
 cart_put "$SKU_A" 1
 expect_error 422 validation_failed "a delisted SKU cannot be added"
 
+# ------------------------------------------------ prices that change meanwhile
+# The cart keeps the price each line was put in at and marks the ones that
+# changed; checkout takes the total the buyer saw and refuses another.
+stocked_sku() { new_sku "$AY" "$1" && restock "$(jqr '.skus[0].id')" 10 >/dev/null; } # in $(...): its id
+as "$AY_ADMIN"
+PC=$(stocked_sku 1500)
+PCP=$(sql "SELECT product_id FROM skus WHERE id = $PC")
+PS=$(stocked_sku 800)
+PB=$(new_buyer)
+as "$PB"
+cart_put "$PC" 2
+cart_put "$PS" 1
+expect_status 200 "two lines in the cart"
+expect_jq .price_changed false "no price changed yet"
+as "$AY_ADMIN"
+api PATCH "/api/v1/products/$PCP/skus/$PC" '{"price_fen":1800}'
+expect_status 200 "the co-op raises a price"
+as "$PB"
+api GET /api/v1/cart
+expect_status 200 "the cart after the change"
+expect_jq .price_changed true "the cart says a price changed"
+expect_jq "[.coops[].items[] | select(.sku_id == $PC)][0] | [.added_price_fen, .unit_price_fen, .price_changed] | map(tostring) | join(\" \")" \
+    "1500 1800 true" "the line shows the price it was added at and the price now"
+expect_jq "[.coops[].items[] | select(.sku_id == $PS)][0].price_changed" false "the other line did not change"
+expect_jq .total_fen 4400 "the total at today's prices"
+checkout "pc-none-$S" cod
+expect_error 409 price_changed "checkout without a total after a price changed"
+expect_jq '.error.total_fen' 4400 "the refusal gives the total now"
+expect_jq "[.error.lines[] | select(.sku_id == $PC)][0] | [.added_price_fen, .unit_price_fen] | map(tostring) | join(\" \")" \
+    "1500 1800" "the refusal names the line with both prices"
+api POST /api/v1/orders "$(addr_body cod | jq -c '.expected_total_fen = 3800')" -H "Idempotency-Key: pc-old-$S"
+expect_error 409 price_changed "checkout at the total the buyer saw before the change"
+check "nothing charged at a price the buyer did not see" test "$(sql "SELECT COUNT(*) FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.sku_id = $PC")" = 0
+api POST /api/v1/orders "$(addr_body cod | jq -c '.expected_total_fen = 4400')" -H "Idempotency-Key: pc-new-$S"
+expect_status 201 "checkout at the total the buyer confirmed"
+expect_jq '.orders[0].total_fen' 4400 "charged what the buyer agreed to"
+
+# ------------------------------------------------ lines that cannot be bought
+# An inactive SKU and a delisted product: listed with why, not totalled;
+# checkout names every one of them.
+as "$AY_ADMIN"
+UA=$(stocked_sku 300)
+UD=$(stocked_sku 400)
+UOK=$(stocked_sku 500)
+UB=$(new_buyer)
+as "$UB"
+cart_put "$UA" 1
+cart_put "$UD" 1
+cart_put "$UOK" 2
+expect_jq .total_fen 1700 "all three can be bought"
+as "$AY_ADMIN"
+api PATCH "/api/v1/products/$(sql "SELECT product_id FROM skus WHERE id = $UA")/skus/$UA" '{"active":false}'
+expect_status 200 "a SKU deactivated"
+api POST "/api/v1/products/$(sql "SELECT product_id FROM skus WHERE id = $UD")/delist"
+expect_status 200 "a product delisted"
+as "$UB"
+api GET /api/v1/cart
+expect_status 200 "the cart with lines that cannot be bought"
+expect_jq .total_fen 1000 "the total counts only what can be bought"
+expect_jq '.unavailable | map("\(.sku_id):\(.reason)") | sort | join(" ")' \
+    "$(printf '%s\n' "$UA:sku_inactive" "$UD:product_not_listed" | sort | tr '\n' ' ' | sed 's/ $//')" \
+    "every unavailable line with why"
+expect_jq "[.coops[].items[] | select(.sku_id == $UA)][0].unavailable_reason" sku_inactive "the line says why"
+checkout "ua-$S" cod
+expect_error 422 sku_unavailable "checkout with lines that cannot be bought"
+expect_jq '.error.lines | map(.sku_id) | sort | map(tostring) | join(" ")' \
+    "$(printf '%s\n' "$UA" "$UD" | sort -n | tr '\n' ' ' | sed 's/ $//')" "the refusal names every such line"
+
 finish

@@ -228,6 +228,63 @@ as "$B3"
 buy "$SALE4" "r2-$S"
 expect_error 409 sold_out "and stops at the quantity"
 
+# ---------------------------------------------------------------- ending a sale early
+# A coop admin ends a sale with a reason (a wrong price); delisting its
+# product or deactivating its SKU ends it too; its unsold units go back to
+# their lots through the ledger, and no sale is made on what is not on sale.
+as "$AY_ADMIN"
+SKU_E=$(new_sku "$AY" 2990)
+LOT_E=$(restock "$SKU_E" 10)
+PID_E=$(sql "SELECT product_id FROM skus WHERE id = $SKU_E")
+api POST /api/v1/flash-sales "$(sale_body 4 | jq -c --argjson k "$SKU_E" '.sku_id = $k')"
+expect_status 201 "a sale to end early"
+SALE_E=$(jqr .id)
+as "$B1"
+buy "$SALE_E" "e1-$S"
+expect_status 201 "one unit sold before the end"
+as "$QBJ_ADMIN"
+api POST "/api/v1/flash-sales/$SALE_E/end" '{"reason":"wrong price"}'
+expect_error 403 forbidden "another cooperative's admin cannot end it"
+as "$B1"
+api POST "/api/v1/flash-sales/$SALE_E/end" '{"reason":"wrong price"}'
+expect_error 403 forbidden "a buyer cannot end it"
+as "$AY_ADMIN"
+api POST "/api/v1/flash-sales/$SALE_E/end" '{}'
+expect_error 422 validation_failed "ending needs a reason"
+api POST "/api/v1/flash-sales/$SALE_E/end" '{"reason":"标价错误"}'
+expect_status 200 "the coop admin ends the sale"
+expect_jq '[.state, .end_reason] | join(" ")' "ended 标价错误" "ended, with its reason"
+check "its 3 unsold units are back in the lot" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT_E")" = 9
+check "through the ledger" test "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE note = 'flash sale $SALE_E ended early: unsold'")" = 3
+check "who ended it is kept" test "$(sql "SELECT ended_by IS NOT NULL AND planned_ends_at > ends_at FROM flash_sales WHERE id = $SALE_E")" = 1
+sleep 1.2 # the shop caches a sale for a second
+as "$B2"
+buy "$SALE_E" "e2-$S"
+expect_error 409 sale_ended "buying from an ended sale"
+as "$AY_ADMIN"
+api POST "/api/v1/flash-sales/$SALE_E/end" '{"reason":"again"}'
+expect_error 409 sale_ended "a sale ends once"
+api POST /api/v1/flash-sales "$(sale_body 2 | jq -c --argjson k "$SKU_E" '.sku_id = $k')"
+SALE_D=$(jqr .id)
+expect_status 201 "a sale on a SKU about to be deactivated"
+api PATCH "/api/v1/products/$PID_E/skus/$SKU_E" '{"active":false}'
+expect_status 200 "the SKU deactivated"
+check "deactivating the SKU ended its sale" test "$(sql "SELECT released = 1 AND end_reason IS NOT NULL FROM flash_sales WHERE id = $SALE_D")" = 1
+check "its units back in the lot" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT_E")" = 9
+api POST /api/v1/flash-sales "$(sale_body 1 | jq -c --argjson k "$SKU_E" '.sku_id = $k')"
+expect_error 422 sku_unavailable "no sale on an inactive SKU"
+api PATCH "/api/v1/products/$PID_E/skus/$SKU_E" '{"active":true}'
+api POST /api/v1/flash-sales "$(sale_body 2 | jq -c --argjson k "$SKU_E" '.sku_id = $k')"
+SALE_L=$(jqr .id)
+expect_status 201 "a sale on a product about to be delisted"
+api POST "/api/v1/products/$PID_E/delist"
+expect_status 200 "the product delisted"
+check "delisting the product ended its sale" test "$(sql "SELECT released = 1 AND end_reason IS NOT NULL FROM flash_sales WHERE id = $SALE_L")" = 1
+check "its units back in the lot again" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT_E")" = 9
+api POST /api/v1/flash-sales "$(sale_body 1 | jq -c --argjson k "$SKU_E" '.sku_id = $k')"
+expect_error 422 sku_unavailable "no sale on a delisted product"
+check "remaining = ledger sum on the lot" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT_E")" = "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE lot_id = $LOT_E")"
+
 # ---------------------------------------------------------------- servers down
 as "$AY_ADMIN"
 api POST /api/v1/flash-sales "$(sale_body 2 1)"

@@ -32,6 +32,11 @@ api POST /api/v1/orders '{"payment_method":"cod"}' -H "Idempotency-Key: bad-$S"
 expect_error 422 validation_failed "no address"
 api POST /api/v1/orders "$(addr_body cod | jq -c '.address.phone = ""')" -H "Idempotency-Key: bad-$S"
 expect_error 422 validation_failed "an empty phone"
+for ph in abc 12345 138000000000 "tel:13800000000"; do
+    api POST /api/v1/orders "$(addr_body cod | jq -c --arg p "$ph" '.address.phone = $p')" -H "Idempotency-Key: ph-$S-$RANDOM"
+    expect_error 422 validation_failed "a phone no courier can call ($ph)"
+    check "the refusal names address.phone ($ph)" grep -q address.phone <<<"$(jqr .error.message)"
+done
 checkout "empty-$S" online
 expect_error 409 cart_empty "an empty cart"
 checkout "empty-$S" online

@@ -47,7 +47,13 @@ bad_lot() { # DESC JSON
     expect_error 422 validation_failed "$1"
 }
 bad_lot "missing code" "{\"sku_id\":$EGG_SKU,\"quantity\":1}"
-bad_lot "lower-case code" "{\"code\":\"t-$S-x\",\"sku_id\":$EGG_SKU,\"quantity\":1}"
+# one case for lot codes: a code given in lower case is stored upper case
+api POST "/api/v1/coops/$AY/lots" "{\"code\":\"t-$S-x\",\"sku_id\":$EGG_SKU,\"quantity\":1}"
+expect_status 201 "a lower-case code"
+expect_jq .code "T-$S-X" "stored upper case, the one case of lot codes"
+api POST "/api/v1/coops/$AY/lots" "{\"code\":\"T-$S-X\",\"sku_id\":$EGG_SKU,\"quantity\":1}"
+expect_error 409 conflict "the same code in the other case is taken"
+as "$AY_FARMER"
 bad_lot "code with a slash" "{\"code\":\"T/$S\",\"sku_id\":$EGG_SKU,\"quantity\":1}"
 bad_lot "code too short" "{\"code\":\"AB\",\"sku_id\":$EGG_SKU,\"quantity\":1}"
 bad_lot "missing sku" "{\"code\":\"T-$S-03\",\"quantity\":1}"

@@ -218,18 +218,19 @@ int shop_catalogue_put(shop_req *r, const char *key, size_t keylen, unsigned lon
     return shop_reply_raw(r, 200, "application/json; charset=utf-8", b->bytes + keylen, len);
 }
 
-/* Called after a committed catalogue write. Never fails the request: when
- * Redis cannot be reached the other processes catch up by expiry. */
-void shop_catalogue_changed(shop_req *r)
+/* Bumps this process's generation and tells the others on CAT_CHANNEL
+ * (through kv, or a connection of its own when kv is NULL). Never fails:
+ * when Redis cannot be reached the other processes catch up by expiry. */
+static void cat_changed(shop_ctx *ctx, fl_kv *kv)
 {
-    struct shop_catalogue *cat = r->ctx ? r->ctx->catalogue : NULL;
-    fl_kv *kv = r->kv, *own = NULL;
+    struct shop_catalogue *cat = ctx ? ctx->catalogue : NULL;
+    fl_kv *own = NULL;
     redisReply *reply = NULL;
 
     if (!cat)
         return;
     cat_bump(cat);
-    if (!kv && r->ctx->kv && fl_kv_acquire(r->ctx->kv, &own) == FL_KV_OK)
+    if (!kv && ctx->kv && fl_kv_acquire(ctx->kv, &own) == FL_KV_OK)
         kv = own;
     if (!kv) {
         fl_log(FL_LOG_WARN, "catalogue_publish_failed", "no Redis connection");
@@ -242,6 +243,17 @@ out:
     if (reply)
         freeReplyObject(reply);
     fl_kv_release(own);
+}
+
+/* Called after a committed catalogue write. */
+void shop_catalogue_changed(shop_req *r)
+{
+    cat_changed(r->ctx, r->kv);
+}
+
+void shop_catalogue_bump(shop_ctx *ctx)
+{
+    cat_changed(ctx, NULL);
 }
 
 /* A message on the channel: another process changed the catalogue (our own

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "farmlive/shop/api/trace.h"
+#include "farmlive/shop/domain/lot_code.h"
 #include "farmlive/shop/domain/trace_doc.h"
 #include "farmlive/timefmt.h"
 
@@ -48,7 +49,7 @@ static const char *S(json_t *o, const char *key)
 /* GET /api/v1/trace/{lot_code}/epcis */
 int shop_epcis_get(shop_req *r)
 {
-    const char *code = shop_param(r, 0), *pb = r->ctx->cfg->public_base, *gtin;
+    const char *code = shop_lot_code_canon(r->arena, shop_param(r, 0)), *pb = r->ctx->cfg->public_base, *gtin;
     json_t *doc = NULL, *out, *events, *list, *ev, *certs, *cert_uris = NULL, *base, *product;
     const char *epc_class, *read_point = NULL, *location;
     const fl_signkey *key = NULL;

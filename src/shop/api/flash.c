@@ -4,6 +4,8 @@
  *   POST /api/v1/flash-sales               coop admin: {sku_id, price_fen, quantity,
  *                                          per_buyer_limit?, starts_at, ends_at, mode?}
  *   GET  /api/v1/flash-sales/{id}          the sale, with units left
+ *   POST /api/v1/flash-sales/{id}/end      coop admin: end it now, {reason}; its unsold
+ *                                          units go back to their lots
  *   POST /api/v1/flash-sales/{id}/orders   buy (Idempotency-Key): {payment_method,
  *                                          address, quantity?}
  *
@@ -45,14 +47,15 @@ static json_t *sale_json(const shop_flash_sale *s, long long left)
     char starts[FL_TIME_LEN], ends[FL_TIME_LEN];
     fl_time_format(s->starts, starts);
     fl_time_format(s->ends, ends);
-    return json_pack("{s:I,s:I,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s}", "id", s->id, "coop_id",
+    return json_pack("{s:I,s:I,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:o}", "id", s->id, "coop_id",
                      s->coop_id, "coop_name", s->coop_name, "sku_id", s->sku_id, "product_name", s->name, "spec",
                      s->spec, "unit", s->unit, "price_fen", s->price_fen, "quantity", s->quantity, "sold", s->sold,
                      "remaining", left, "per_buyer_limit", s->limit, "mode", s->rowlock ? "rowlock" : "redis",
                      "starts_at", starts, "ends_at", ends, "state",
                      s->ended     ? "ended"
                      : s->started ? "active"
-                                  : "upcoming");
+                                  : "upcoming",
+                     "end_reason", s->end_reason ? json_string(s->end_reason) : json_null());
 }
 
 int shop_flash_sales_get(shop_req *r)
@@ -113,6 +116,27 @@ int shop_flash_sales_create(shop_req *r)
     if (shop_flash_create(db, r->kv, r->arena, &in, &id, &f) < 0 || shop_flash_read(db, r->arena, id, 1, 0, &s, &f) < 0)
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 201, sale_json(&s, s.quantity - s.sold));
+}
+
+int shop_flash_sales_end(shop_req *r)
+{
+    fl_db *db = NULL;
+    shop_flash_sale s;
+    shop_fault f;
+    const char *reason;
+    long long id;
+    int err;
+    if ((err = shop_param_id(r, 0, &id)) < 0 || (err = shop_body_str(r, "reason", 1, 1, 255, &reason)) < 0 ||
+        (err = shop_db(r, &db)) < 0)
+        return err;
+    if (shop_flash_read(db, r->arena, id, 0, 0, &s, &f) < 0)
+        return shop_fail_fault(r, &f);
+    if ((err = shop_auth_coop(r, s.coop_id, SHOP_MEMBER_ADMIN)) < 0)
+        return err;
+    if (shop_flash_end(db, id, r->session->account_id, reason, &f) < 0 ||
+        shop_flash_read(db, r->arena, id, 1, 0, &s, &f) < 0)
+        return shop_fail_fault(r, &f);
+    return shop_reply_json(r, 200, sale_json(&s, 0));
 }
 
 /* ---- refusals ----------------------------------------------------------- */

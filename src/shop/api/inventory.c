@@ -1,11 +1,14 @@
 /* inventory.c - the stock routes; the rules are domain/inventory.c's.
  *
  *   POST /api/v1/skus/{sku_id}/restock      coop admin: add to a named lot or create one
+ *                                           (the lot made as POST /coops/{id}/lots makes it)
  *   POST /api/v1/skus/{sku_id}/adjustments  coop admin: +/- on one lot, with a reason
  *   GET  /api/v1/skus/{sku_id}/stock        coop member: lots and the latest ledger rows */
 #include "farmlive/shop/api/inventory.h"
+#include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/domain/inventory.h"
+#include "farmlive/shop/domain/stock_level.h"
 
 #include <stdint.h>
 
@@ -34,6 +37,7 @@ static int lot_reply(shop_req *r, fl_db *db, long long lot_id)
 int shop_inventory_restock(shop_req *r)
 {
     fl_db *db = NULL;
+    const fl_signkey *key = NULL;
     shop_restock in = {0};
     shop_fault f;
     long long lot_id;
@@ -43,11 +47,12 @@ int shop_inventory_restock(shop_req *r)
         (err = shop_body_str(r, "lot_code", 0, 1, 64, &in.lot_code)) < 0 ||
         (err = shop_body_str(r, "harvest_date", 0, 10, 10, &in.harvest_date)) < 0 ||
         (err = shop_body_str(r, "pack_date", 0, 10, 10, &in.pack_date)) < 0 ||
-        (err = shop_body_str(r, "note", 0, 1, 255, &in.note)) < 0)
+        (err = shop_body_str(r, "note", 0, 1, 255, &in.note)) < 0 || (err = shop_trace_req(r, NULL, &key)) < 0)
         return err;
     in.actor = r->session->account_id;
-    if (shop_inv_restock(db, r->arena, &in, &lot_id, &f) < 0)
+    if (shop_inv_restock(db, key, r->arena, &in, &lot_id, &f) < 0)
         return shop_fail_fault(r, &f);
+    shop_stock_note(r->ctx, db, &(shop_stock_delta){in.sku_id, in.quantity}, 1);
     return lot_reply(r, db, lot_id);
 }
 
@@ -67,6 +72,7 @@ int shop_inventory_adjust(shop_req *r)
     in.actor = r->session->account_id;
     if (shop_inv_adjust(db, &in, &lot_id, &f) < 0)
         return shop_fail_fault(r, &f);
+    shop_stock_note(r->ctx, db, &(shop_stock_delta){in.sku_id, in.delta}, 1);
     return lot_reply(r, db, lot_id);
 }
 

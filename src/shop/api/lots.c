@@ -11,6 +11,7 @@
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/domain/lot_code.h"
 #include "farmlive/shop/domain/lots.h"
+#include "farmlive/shop/domain/stock_level.h"
 
 /* Replies with lot code as its public JSON. */
 static int lot_reply(shop_req *r, fl_db *db, int status, const char *code)
@@ -44,8 +45,10 @@ int shop_lots_create(shop_req *r)
         (rc = shop_body_str(r, "harvest_date", 0, 10, 10, &in.harvest_date)) ||
         (rc = shop_body_str(r, "pack_date", 0, 10, 10, &in.pack_date)) || (rc = shop_trace_req(r, &db, &key)))
         return rc;
+    in.code = shop_lot_code_canon(r->arena, in.code);
     if (shop_lot_create(db, key, &who, coop_id, &in, &lot_id, &f))
         return shop_fail_fault(r, &f);
+    shop_stock_note(r->ctx, db, &(shop_stock_delta){in.sku_id, in.quantity}, 1);
     return lot_reply(r, db, 201, in.code);
 }
 
@@ -75,5 +78,5 @@ int shop_lots_get(shop_req *r)
     int rc;
     if ((rc = shop_db(r, &db)))
         return rc;
-    return lot_reply(r, db, 200, shop_param(r, 0));
+    return lot_reply(r, db, 200, shop_lot_code_canon(r->arena, shop_param(r, 0)));
 }

@@ -20,6 +20,7 @@
 #include "farmlive/shop/domain/order_model.h"
 #include "farmlive/shop/domain/orders.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define ANSWER_MAX (16 * 1024 * 1024)
@@ -28,26 +29,31 @@
 int shop_orders_create(shop_req *r)
 {
     shop_address addr;
+    shop_checkout_in in = {.addr = &addr, .expected_total_fen = -1};
     shop_idem k;
     shop_fault f;
     fl_db *db = NULL;
     fl_kv *kv = NULL;
+    json_t *detail = NULL;
     char *text = NULL;
-    int online, err;
-    if (shop_order_input(r->body, &online, &addr, &f) < 0)
+    int err;
+    if (shop_order_input(r->body, &in.online, &addr, &f) < 0)
         return shop_fail_fault(r, &f);
+    if ((err = shop_body_int(r, "expected_total_fen", 0, 0, INT64_MAX, &in.expected_total_fen, NULL)) < 0)
+        return err;
     if ((err = shop_idem_begin(r, "orders", &k)) != 0)
         return err < 0 ? err : SHOP_OK;
     if ((err = shop_kv(r, &kv)) < 0 || (err = shop_db(r, &db)) < 0)
         return err;
-    switch (shop_checkout(r->ctx, db, kv, r->session->account_id, online, &addr, &k, r->arena, &text, &f)) {
+    in.buyer = r->session->account_id;
+    switch (shop_checkout(r->ctx, db, kv, &in, &k, r->arena, &text, &detail, &f)) {
     case SHOP_OK:
         return shop_reply_raw(r, 201, "application/json", text, strlen(text));
     case SHOP_CHECKOUT_REPLAY:
         err = shop_idem_replay(r, &k);
         return err < 0 ? err : err == 1 ? SHOP_OK : shop_fail(r, SHOP_E_INTERNAL, "idempotency key vanished");
     case SHOP_CHECKOUT_REFUSED:
-        return shop_idem_fail(r, &k, f.err, f.code, "%s", f.msg);
+        return shop_idem_fail_fault(r, &k, &f, detail);
     default:
         return shop_fail_fault(r, &f);
     }

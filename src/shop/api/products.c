@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "farmlive/shop/domain/flash.h"
 #include "farmlive/shop/api/catalogue.h"
 #include "farmlive/shop/api/products.h"
 #include "farmlive/shop/core/auth.h"
@@ -342,8 +343,10 @@ int shop_products_update(shop_req *r)
     if ((rc = shop_param_id(r, 0, &id)) || (rc = product_parse(r, 0, &in)) || (rc = shop_db(r, &db)))
         return rc;
     rc = shop_product_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &in, &out, &f);
-    if (rc == SHOP_OK)
+    if (rc == SHOP_OK) {
         shop_catalogue_changed(r);
+        shop_flash_end_unsellable(db, id); /* a product no longer listed ends its sales */
+    }
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
 
@@ -358,8 +361,10 @@ int shop_products_delist(shop_req *r)
     if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_db(r, &db)))
         return rc;
     rc = shop_product_delist(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &out, &f);
-    if (rc == SHOP_OK)
+    if (rc == SHOP_OK) {
         shop_catalogue_changed(r);
+        shop_flash_end_unsellable(db, id); /* its sales end, their units back to the lots */
+    }
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
 
@@ -394,8 +399,10 @@ int shop_products_sku_update(shop_req *r)
         (rc = sku_parse(r, r->body, "", 0, &s)) || (rc = shop_db(r, &db)))
         return rc;
     rc = shop_sku_update(db, shop_auth_account(r), shop_auth_platform_admin(r), id, sku_id, &s, &out, &f);
-    if (rc == SHOP_OK)
+    if (rc == SHOP_OK) {
         shop_catalogue_changed(r);
+        shop_flash_end_unsellable(db, id); /* a SKU deactivated ends its sales */
+    }
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
 

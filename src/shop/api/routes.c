@@ -114,6 +114,7 @@ const shop_route shop_routes[] = {
     {"POST",   "/api/v1/payments/notify",                   shop_payments_notify,       PUB,    JSON},
     {"POST",   "/api/v1/flash-sales",                       shop_flash_sales_create,    ADMIN,  JSON},
     {"GET",    "/api/v1/flash-sales/{id}",                  shop_flash_sales_get,       PUB,    NONE},
+    {"POST",   "/api/v1/flash-sales/{id}/end",              shop_flash_sales_end,       ADMIN,  JSON},
     {"POST",   "/api/v1/flash-sales/{id}/orders",           shop_flash_sales_buy,       USER_D, JSON},
 
     /* -- live: live.c -- */

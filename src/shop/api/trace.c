@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "farmlive/shop/core/auth.h"
+#include "farmlive/shop/domain/lot_code.h"
 #include "farmlive/shop/domain/trace.h"
 #include "farmlive/shop/domain/trace_cache.h"
 #include "farmlive/shop/domain/trace_chain.h"
@@ -51,7 +52,7 @@ int shop_trace_events_create(shop_req *r)
         (rc = shop_body_str(r, "actor", 0, 1, 128, &in.actor)) || (rc = shop_trace_req(r, &db, &key)))
         return rc;
     in.details = json_object_get(r->body, "details");
-    if (shop_trace_append(db, key, &who, shop_param(r, 0), &in, &created, &f))
+    if (shop_trace_append(db, key, &who, shop_lot_code_canon(r->arena, shop_param(r, 0)), &in, &created, &f))
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 201, created);
 }
@@ -76,7 +77,7 @@ int shop_trace_keys_get(shop_req *r)
 /* GET /api/v1/trace/{lot_code}: served from the cache when fresh. */
 int shop_trace_get(shop_req *r)
 {
-    const char *code = shop_param(r, 0), *cached;
+    const char *code = shop_lot_code_canon(r->arena, shop_param(r, 0)), *cached;
     unsigned long gen = shop_trace_cache_generation();
     const fl_signkey *key = NULL;
     json_t *doc = NULL;
@@ -113,7 +114,7 @@ int shop_trace_verify(shop_req *r)
     int rc;
     if ((rc = shop_trace_req(r, &db, &key)))
         return rc;
-    if (shop_trace_verify_lot(db, key, shop_param(r, 0), &v, &f))
+    if (shop_trace_verify_lot(db, key, shop_lot_code_canon(r->arena, shop_param(r, 0)), &v, &f))
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 200, v);
 }

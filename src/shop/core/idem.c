@@ -162,15 +162,31 @@ int shop_idem_reply(shop_req *r, const shop_idem *k, int status, json_t *body)
     return shop_reply_raw(r, status, "application/json", text, strlen(text));
 }
 
+int shop_idem_fail_fault(shop_req *r, const shop_idem *k, const shop_fault *f, json_t *detail)
+{
+    const char *code = f->code ? f->code : shop_err_code(f->err);
+    json_t *e = json_pack("{s:s,s:s,s:s}", "code", code, "message", f->msg, "request_id", r->request_id);
+    if (!e) { /* a message that is not UTF-8 */
+        json_decref(detail);
+        return shop_fail(r, SHOP_E_INTERNAL, "could not encode the reply");
+    }
+    if (detail) {
+        json_object_update_missing(e, detail);
+        json_decref(detail);
+    }
+    r->err = f->err; /* for the access log; the body is built here */
+    r->err_code = code;
+    return shop_idem_reply(r, k, shop_err_status(f->err), json_pack("{s:o}", "error", e));
+}
+
 int shop_idem_fail(shop_req *r, const shop_idem *k, int err, const char *code, const char *fmt, ...)
 {
+    shop_fault f = {.err = err, .code = code};
     va_list ap;
     va_start(ap, fmt);
-    char *msg = fl_arena_vprintf(r->arena, fmt, ap);
+    vsnprintf(f.msg, sizeof(f.msg), fmt, ap);
     va_end(ap);
-    json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code ? code : shop_err_code(err), "message", msg,
-                             "request_id", r->request_id);
-    return shop_idem_reply(r, k, shop_err_status(err), body);
+    return shop_idem_fail_fault(r, k, &f, NULL);
 }
 
 int shop_idem_purge(shop_ctx *ctx)

@@ -1,14 +1,18 @@
 /* checkout.c - a cart becomes orders, one per cooperative (see checkout.h).
  *
  *   cart (Redis) -> lines_load: each SKU's snapshot, sorted by cooperative
+ *                   lines_refusal: every line that cannot be bought, short
+ *                   of stock, or at another price than the buyer saw
  *   checkout_tx:  cart_checkouts (the version, once)
  *                 per cooperative: the order row, stock reserved lot by
- *                 lot (shop_inv_reserve), one line per lot
+ *                 lot (shop_inv_reserve, as many lots as it takes), one
+ *                 line per lot
  *                 every line, the answer, the stored answer; commit
- *   cart emptied if still at that version */
+ *   cart emptied if still at that version; stock levels told */
 #include "farmlive/shop/domain/checkout.h"
 #include "farmlive/shop/domain/carts.h"
 #include "farmlive/shop/domain/inventory.h"
+#include "farmlive/shop/domain/stock_level.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +23,10 @@
 #define CART_TAKEN 3 /* checkout_tx: this version of the cart was checked out already */
 
 typedef struct line_in {
-    long long sku_id, coop_id, price_fen;
+    long long sku_id, coop_id, price_fen, added_fen, stock;
     int qty;
     const char *coop_name, *name, *spec, *unit;
+    const char *unavailable; /* why it cannot be bought (shop_cart_line_unavailable), or NULL */
 } line_in;
 
 static int by_coop_sku(const void *a, const void *b)
@@ -33,13 +38,14 @@ static int by_coop_sku(const void *a, const void *b)
 }
 
 static const char LINE_SQL[] =
-    "SELECT p.coop_id, c.name, s.price_fen, p.name_zh, s.spec, s.unit, s.active = 1 AND p.status = 'listed' "
+    "SELECT p.coop_id, c.name, s.price_fen, p.name_zh, s.spec, s.unit, s.active = 1, p.status = 'listed', "
+    "(SELECT COALESCE(SUM(remaining), 0) FROM lots WHERE sku_id = s.id) "
     "FROM skus s JOIN products p ON p.id = s.product_id JOIN cooperatives c ON c.id = p.coop_id WHERE s.id = ?";
-enum { LI_COOP_ID, LI_COOP_NAME, LI_PRICE, LI_NAME, LI_SPEC, LI_UNIT, LI_ON_SALE };
+enum { LI_COOP_ID, LI_COOP_NAME, LI_PRICE, LI_NAME, LI_SPEC, LI_UNIT, LI_ACTIVE, LI_LISTED, LI_STOCK };
 
-/* Snapshots name, spec, price and cooperative of every cart line, sorted by
- * cooperative then SKU. SHOP_OK, SHOP_CHECKOUT_REFUSED (a SKU no longer
- * sold) or a negative SHOP_E_*. */
+/* Snapshots name, spec, price, stock and cooperative of every cart line,
+ * and whether it can be bought, sorted by cooperative then SKU. SHOP_OK or
+ * a negative SHOP_E_*. */
 static int lines_load(fl_db *db, fl_arena *a, const shop_cart_item *items, size_t n, line_in *lines, shop_fault *f)
 {
     fl_rows *rows = NULL;
@@ -47,27 +53,87 @@ static int lines_load(fl_db *db, fl_arena *a, const shop_cart_item *items, size_
         int rc = fl_db_query(db, &rows, LINE_SQL, "i", items[i].sku_id);
         if (rc != FL_DB_OK)
             return shop_fault_db(f, rc);
-        if (fl_rows_count(rows) != 1 || fl_rows_int(rows, 0, LI_ON_SALE) != 1) {
-            fl_rows_free(rows);
-            shop_fault_set(f, SHOP_E_VALIDATION, "sku_unavailable", "SKU %lld in the cart is no longer sold; remove it",
-                           items[i].sku_id);
-            return SHOP_CHECKOUT_REFUSED;
+        int found = fl_rows_count(rows) == 1;
+        lines[i] = (line_in){.sku_id = items[i].sku_id, .qty = items[i].qty, .added_fen = items[i].added_fen};
+        lines[i].unavailable = shop_cart_line_unavailable(found, found && fl_rows_int(rows, 0, LI_ACTIVE) == 1,
+                                                          found && fl_rows_int(rows, 0, LI_LISTED) == 1,
+                                                          found ? fl_rows_int(rows, 0, LI_STOCK) : 0, items[i].qty);
+        if (found) {
+            lines[i].coop_id = fl_rows_int(rows, 0, LI_COOP_ID);
+            lines[i].price_fen = fl_rows_int(rows, 0, LI_PRICE);
+            lines[i].stock = fl_rows_int(rows, 0, LI_STOCK);
+            lines[i].coop_name = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_COOP_NAME));
+            lines[i].name = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_NAME));
+            lines[i].spec = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_SPEC));
+            lines[i].unit = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_UNIT));
         }
-        lines[i] = (line_in){
-            .sku_id = items[i].sku_id,
-            .qty = items[i].qty,
-            .coop_id = fl_rows_int(rows, 0, LI_COOP_ID),
-            .price_fen = fl_rows_int(rows, 0, LI_PRICE),
-            .coop_name = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_COOP_NAME)),
-            .name = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_NAME)),
-            .spec = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_SPEC)),
-            .unit = fl_arena_strdup(a, fl_rows_str(rows, 0, LI_UNIT)),
-        };
         fl_rows_free(rows);
         rows = NULL;
     }
     qsort(lines, n, sizeof(*lines), by_coop_sku);
     return SHOP_OK;
+}
+
+/* 1 when line l cannot be bought only because its lots hold too few. */
+static int short_only(const line_in *l)
+{
+    return l->unavailable && strcmp(l->unavailable, "not_enough_stock") == 0;
+}
+
+/* Why the lines cannot be checked out as they are, before anything is
+ * written: lines that cannot be bought (422 sku_unavailable, naming every
+ * line that cannot, short ones too), else lines the lots cannot cover (409
+ * out_of_stock), else prices that are not the ones the buyer saw (409
+ * price_changed). SHOP_OK, or SHOP_CHECKOUT_REFUSED with f and *detail. */
+static int lines_refusal(const line_in *lines, size_t n, long long expected, json_t **detail, shop_fault *f)
+{
+    json_t *list = json_array();
+    long long total = 0;
+    size_t unsold = 0, shortn = 0, stale = 0;
+    for (size_t i = 0; i < n; i++) {
+        shortn += short_only(&lines[i]);
+        unsold += lines[i].unavailable && !short_only(&lines[i]);
+        stale += lines[i].added_fen && lines[i].added_fen != lines[i].price_fen;
+        total += lines[i].price_fen * lines[i].qty;
+    }
+    for (size_t i = 0; i < n && (unsold || shortn); i++) {
+        if (unsold && lines[i].unavailable)
+            json_array_append_new(list,
+                                  json_pack("{s:I,s:s}", "sku_id", lines[i].sku_id, "reason", lines[i].unavailable));
+        else if (!unsold && short_only(&lines[i]))
+            json_array_append_new(list, json_pack("{s:I,s:i,s:I}", "sku_id", lines[i].sku_id, "quantity", lines[i].qty,
+                                                  "stock", lines[i].stock));
+    }
+    if (unsold || shortn) {
+        if (unsold)
+            shop_fault_set(f, SHOP_E_VALIDATION, "sku_unavailable",
+                           "%zu line(s) of the cart cannot be bought (see lines): remove them", unsold + shortn);
+        else
+            shop_fault_set(f, SHOP_E_CONFLICT, "out_of_stock",
+                           "not enough stock for %zu line(s) of the cart (see lines)", shortn);
+        *detail = json_pack("{s:o}", "lines", list);
+        return SHOP_CHECKOUT_REFUSED;
+    }
+    if (expected >= 0 ? expected == total : stale == 0) {
+        json_decref(list);
+        return SHOP_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:I,s:i,s:I,s:o,s:I}", "sku_id", lines[i].sku_id, "quantity",
+                                              lines[i].qty, "unit_price_fen", lines[i].price_fen, "added_price_fen",
+                                              lines[i].added_fen ? json_integer(lines[i].added_fen) : json_null(),
+                                              "line_total_fen", lines[i].price_fen * lines[i].qty));
+    if (expected >= 0)
+        shop_fault_set(f, SHOP_E_CONFLICT, "price_changed",
+                       "the cart totals %lld fen now, not the %lld fen expected: check the prices and confirm", total,
+                       expected);
+    else
+        shop_fault_set(f, SHOP_E_CONFLICT, "price_changed",
+                       "%zu price(s) changed since they were added (see lines): the cart totals %lld fen now; "
+                       "confirm with expected_total_fen",
+                       stale, total);
+    *detail = json_pack("{s:I,s:o}", "total_fen", total, "lines", list);
+    return SHOP_CHECKOUT_REFUSED;
 }
 
 /* The orders of lines[i..j) (one cooperative): its row, then its stock and
@@ -76,13 +142,14 @@ static int lines_load(fl_db *db, fl_arena *a, const shop_cart_item *items, size_
 static int order_write(fl_db *db, fl_arena *a, shop_order *o, const shop_order_new *in, const line_in *lines, size_t i,
                        size_t j, long long *short_sku)
 {
-    shop_alloc allocs[SHOP_INV_MAX_LOTS];
+    shop_alloc *allocs = NULL;
     size_t nalloc = 0;
     shop_order_init(o, a, in);
     int rc = shop_order_insert(db, a, o, 1);
     long long order_id = shop_order_id(o);
     for (size_t m = i; m < j && rc == FL_DB_OK; m++) {
-        rc = shop_inv_reserve(db, lines[m].sku_id, lines[m].qty, order_id, in->buyer_account_id, NULL, allocs, &nalloc);
+        rc = shop_inv_reserve(db, a, lines[m].sku_id, lines[m].qty, order_id, in->buyer_account_id, NULL, &allocs,
+                              &nalloc);
         if (rc == SHOP_INV_SHORT)
             *short_sku = lines[m].sku_id;
         for (size_t q = 0; rc == FL_DB_OK && q < nalloc; q++)
@@ -147,8 +214,17 @@ out_free:
     return rc;
 }
 
-int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, long long buyer, int online, const shop_address *addr,
-                  const shop_idem *k, fl_arena *a, char **text, shop_fault *f)
+/* After the commit: the stock levels the orders' lines moved. */
+static void levels_note(shop_ctx *ctx, fl_db *db, const line_in *lines, size_t n)
+{
+    shop_stock_delta d[SHOP_CART_MAX_ITEMS];
+    for (size_t i = 0; i < n; i++)
+        d[i] = (shop_stock_delta){lines[i].sku_id, -lines[i].qty};
+    shop_stock_note(ctx, db, d, n);
+}
+
+int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *in, const shop_idem *k, fl_arena *a,
+                  char **text, json_t **detail, shop_fault *f)
 {
     shop_cart_item items[SHOP_CART_MAX_ITEMS];
     line_in lines[SHOP_CART_MAX_ITEMS];
@@ -156,23 +232,26 @@ int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, long long buyer, int onli
     long long short_sku = 0;
     size_t n = 0;
     int err, rc = FL_DB_OK;
-    shop_cart_key_account(buyer, key);
+    *detail = NULL;
+    shop_cart_key_account(in->buyer, key);
     if ((err = shop_cart_read(kv, key, items, &n, version, f)) < 0)
         return err;
     if (n == 0) {
         shop_fault_set(f, SHOP_E_CONFLICT, "cart_empty", "the cart is empty");
         return SHOP_CHECKOUT_REFUSED;
     }
-    if ((err = lines_load(db, a, items, n, lines, f)) != SHOP_OK)
+    if ((err = lines_load(db, a, items, n, lines, f)) != SHOP_OK ||
+        (err = lines_refusal(lines, n, in->expected_total_fen, detail, f)) != SHOP_OK)
         return err;
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
-        rc = checkout_tx(db, ctx, a, k, buyer, version, lines, n, online, addr, text, &short_sku);
+        rc = checkout_tx(db, ctx, a, k, in->buyer, version, lines, n, in->online, in->addr, text, &short_sku);
         if (rc != SHOP_INV_RETRY && rc != FL_DB_EDEADLOCK)
             break;
     }
     switch (rc) {
     case FL_DB_OK:
         shop_cart_clear(kv, key, version);
+        levels_note(ctx, db, lines, n);
         return SHOP_OK;
     case FL_DB_EDUP:
         return SHOP_CHECKOUT_REPLAY;
@@ -181,8 +260,9 @@ int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, long long buyer, int onli
         shop_fault_set(f, SHOP_E_CONFLICT, "cart_empty",
                        "this cart was just checked out by another request: see your orders");
         return SHOP_CHECKOUT_REFUSED;
-    case SHOP_INV_SHORT:
+    case SHOP_INV_SHORT: /* taken meanwhile, between the look and the transaction */
         shop_fault_set(f, SHOP_E_CONFLICT, "out_of_stock", "not enough stock of SKU %lld", short_sku);
+        *detail = json_pack("{s:[{s:I}]}", "lines", "sku_id", short_sku);
         return SHOP_CHECKOUT_REFUSED;
     case SHOP_INV_RETRY:
         return shop_fault_db(f, FL_DB_EDEADLOCK);

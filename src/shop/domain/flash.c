@@ -41,7 +41,7 @@ static const char SLOTS_INSERT_SQL[] =
  * transaction. FL_DB_OK, SHOP_INV_SHORT, SHOP_INV_RETRY or FL_DB_E*. */
 static int sale_insert(fl_db *db, fl_arena *a, const shop_flash_new *in, long long *id)
 {
-    shop_alloc allocs[SHOP_INV_MAX_LOTS];
+    shop_alloc *allocs = NULL;
     char s_sql[FL_SQLTIME_LEN], e_sql[FL_SQLTIME_LEN];
     size_t n = 0;
     long long slot = 0;
@@ -56,11 +56,10 @@ static int sale_insert(fl_db *db, fl_arena *a, const shop_flash_new *in, long lo
         goto out_rollback;
     *id = (long long)fl_db_insert_id(db);
     const char *note = fl_arena_printf(a, "flash sale %lld", *id);
-    if ((rc = shop_inv_reserve(db, in->sku_id, (int)in->quantity, 0, in->created_by, note, allocs, &n)) != FL_DB_OK)
+    if ((rc = shop_inv_reserve(db, a, in->sku_id, in->quantity, 0, in->created_by, note, &allocs, &n)) != FL_DB_OK)
         goto out_rollback;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = fl_db_exec(db, SLOTS_INSERT_SQL, "iiii", *id, slot, allocs[i].lot_id, (long long)allocs[i].qty)) !=
-            FL_DB_OK)
+        if ((rc = fl_db_exec(db, SLOTS_INSERT_SQL, "iiii", *id, slot, allocs[i].lot_id, allocs[i].qty)) != FL_DB_OK)
             goto out_rollback;
         slot += allocs[i].qty;
     }
@@ -71,6 +70,28 @@ out_rollback:
     return rc;
 }
 
+static const char ON_SALE_SQL[] =
+    "SELECT s.active = 1, p.status = 'listed' FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ?";
+enum { OS_ACTIVE, OS_LISTED };
+
+/* SHOP_OK when sku_id is on sale (an active SKU of a listed product), else
+ * 422 sku_unavailable saying which. */
+static int on_sale(fl_db *db, long long sku_id, shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, ON_SALE_SQL, "i", sku_id);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    int active = fl_rows_count(rows) == 1 && fl_rows_int(rows, 0, OS_ACTIVE) == 1;
+    int listed = fl_rows_count(rows) == 1 && fl_rows_int(rows, 0, OS_LISTED) == 1;
+    fl_rows_free(rows);
+    if (!active)
+        return shop_fault_set(f, SHOP_E_VALIDATION, "sku_unavailable", "SKU %lld is not active", sku_id);
+    if (!listed)
+        return shop_fault_set(f, SHOP_E_VALIDATION, "sku_unavailable", "the product of SKU %lld is not listed", sku_id);
+    return SHOP_OK;
+}
+
 int shop_flash_create(fl_db *db, fl_kv *kv, fl_arena *a, const shop_flash_new *in, long long *sale_id, shop_fault *f)
 {
     long long owner = 0;
@@ -79,6 +100,8 @@ int shop_flash_create(fl_db *db, fl_kv *kv, fl_arena *a, const shop_flash_new *i
         return err;
     if (owner != in->coop_id)
         return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no SKU %lld in cooperative %lld", in->sku_id, in->coop_id);
+    if ((err = on_sale(db, in->sku_id, f)) < 0)
+        return err;
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
         rc = sale_insert(db, a, in, sale_id);
         if (rc != SHOP_INV_RETRY && rc != FL_DB_EDEADLOCK)
@@ -102,8 +125,8 @@ static const char SALE_SQL[] =
     "IF(? = 1, (SELECT COUNT(*) FROM flash_slots x WHERE x.sale_id = f.id AND x.order_id IS NOT NULL), 0), "
     "f.per_buyer_limit, f.mode = 'rowlock', f.starts_at <= UTC_TIMESTAMP(3), f.ends_at <= UTC_TIMESTAMP(3), "
     "p.name_zh, s.spec, s.unit, c.name, "
-    "TIMESTAMPDIFF(SECOND, '1970-01-01', f.starts_at), TIMESTAMPDIFF(SECOND, '1970-01-01', f.ends_at) "
-    "FROM flash_sales f JOIN skus s ON s.id = f.sku_id JOIN products p ON p.id = s.product_id "
+    "TIMESTAMPDIFF(SECOND, '1970-01-01', f.starts_at), TIMESTAMPDIFF(SECOND, '1970-01-01', f.ends_at), "
+    "f.end_reason FROM flash_sales f JOIN skus s ON s.id = f.sku_id JOIN products p ON p.id = s.product_id "
     "JOIN cooperatives c ON c.id = f.coop_id WHERE f.id = ?";
 enum {
     SA_ID,
@@ -121,7 +144,8 @@ enum {
     SA_UNIT,
     SA_COOP_NAME,
     SA_STARTS,
-    SA_ENDS
+    SA_ENDS,
+    SA_END_REASON
 };
 
 static const char SALE_LOTS_SQL[] =
@@ -177,6 +201,8 @@ int shop_flash_read(fl_db *db, fl_arena *a, long long id, int with_sold, int wit
     s->coop_name = fl_arena_strdup(a, fl_rows_str(rows, 0, SA_COOP_NAME));
     s->starts = fl_rows_int(rows, 0, SA_STARTS);
     s->ends = fl_rows_int(rows, 0, SA_ENDS);
+    s->end_reason =
+        fl_rows_str(rows, 0, SA_END_REASON) ? fl_arena_strdup(a, fl_rows_str(rows, 0, SA_END_REASON)) : NULL;
     fl_rows_free(rows);
     if (with_lots && (rc = lots_read(db, s)) != FL_DB_OK)
         return shop_fault_db(f, rc);
@@ -186,7 +212,6 @@ int shop_flash_read(fl_db *db, fl_arena *a, long long id, int with_sold, int wit
 /* ---- units going back --------------------------------------------------- */
 
 static const char RELEASED_SHARED_SQL[] = "SELECT released FROM flash_sales WHERE id = ? LOCK IN SHARE MODE";
-static const char RELEASED_LOCK_SQL[] = "SELECT released FROM flash_sales WHERE id = ? FOR UPDATE";
 enum { RE_RELEASED };
 
 int shop_flash_release_tx(fl_db *db, long long order_id, long long sale_id, long long buyer, long long units,
@@ -211,47 +236,102 @@ static const char FREE_SLOTS_SQL[] = "SELECT lot_id, COUNT(*) FROM flash_slots W
                                      "GROUP BY lot_id ORDER BY lot_id";
 enum { FS_LOT_ID, FS_COUNT };
 
-/* Returns one ended sale's free slots to their lots. FL_DB_OK or FL_DB_E*. */
-static int release_one(fl_db *db, long long sale_id, long long sku_id)
+/* In the caller's transaction, sale_id locked and not released yet: its
+ * free slots back to their lots through the ledger (note), the slots
+ * dropped, released = 1. FL_DB_OK or FL_DB_E*. */
+static int release_tx(fl_db *db, long long sale_id, long long sku_id, const char *note)
 {
     fl_rows *rows = NULL;
-    char note[64];
+    int rc = fl_db_query(db, &rows, FREE_SLOTS_SQL, "i", sale_id);
+    for (size_t i = 0; rc == FL_DB_OK && i < fl_rows_count(rows); i++) {
+        long long lot = fl_rows_int(rows, i, FS_LOT_ID), n = fl_rows_int(rows, i, FS_COUNT);
+        if ((rc = fl_db_exec(db, "UPDATE lots SET remaining = remaining + ? WHERE id = ?", "ii", n, lot)) == FL_DB_OK)
+            rc = fl_db_exec(db,
+                            "INSERT INTO inventory_ledger (lot_id, sku_id, delta, reason, note) "
+                            "VALUES (?, ?, ?, 'cancellation', ?)",
+                            "iiis", lot, sku_id, n, note);
+    }
+    fl_rows_free(rows);
+    if (rc == FL_DB_OK && (rc = fl_db_exec(db, "DELETE FROM flash_slots WHERE sale_id = ? AND order_id IS NULL", "i",
+                                           sale_id)) == FL_DB_OK)
+        rc = fl_db_exec(db, "UPDATE flash_sales SET released = 1 WHERE id = ?", "i", sale_id);
+    return rc;
+}
+
+static const char END_LOCK_SQL[] =
+    "SELECT released, ends_at <= UTC_TIMESTAMP(3), sku_id FROM flash_sales WHERE id = ? FOR UPDATE";
+enum { EL_RELEASED, EL_ENDED, EL_SKU_ID };
+
+/* Ends sale_id at once in one transaction unless it was released already
+ * (by whom, why: actor 0 for the shop), or, early 0, releases a sale that
+ * ran out its time. FL_DB_OK with *done (0: released before), or FL_DB_E*. */
+static int end_one(fl_db *db, long long sale_id, int early, long long actor, const char *reason, int *done)
+{
+    fl_rows *rows = NULL;
+    char note[96];
+    *done = 0;
     int rc = fl_db_begin(db);
     if (rc != FL_DB_OK)
         return rc;
-    if ((rc = fl_db_query(db, &rows, RELEASED_LOCK_SQL, "i", sale_id)) != FL_DB_OK)
+    if ((rc = fl_db_query(db, &rows, END_LOCK_SQL, "i", sale_id)) != FL_DB_OK || fl_rows_count(rows) != 1 ||
+        fl_rows_int(rows, 0, EL_RELEASED) == 1)
+        goto out_rollback; /* gone, or another shop did it */
+    long long sku_id = fl_rows_int(rows, 0, EL_SKU_ID);
+    early = early && fl_rows_int(rows, 0, EL_ENDED) == 0;
+    if (early && (rc = fl_db_exec(db,
+                                  "UPDATE flash_sales SET planned_ends_at = ends_at, ends_at = UTC_TIMESTAMP(3), "
+                                  "end_reason = ?, ended_by = NULLIF(?, 0) WHERE id = ?",
+                                  "sii", reason, actor, sale_id)) != FL_DB_OK)
         goto out_rollback;
-    if (fl_rows_int(rows, 0, RE_RELEASED) == 1)
-        goto out_rollback; /* another shop did it */
-    fl_rows_free(rows);
-    rows = NULL;
-    if ((rc = fl_db_query(db, &rows, FREE_SLOTS_SQL, "i", sale_id)) != FL_DB_OK)
-        goto out_rollback;
-    snprintf(note, sizeof(note), "flash sale %lld ended: unsold", sale_id);
-    for (size_t i = 0; i < fl_rows_count(rows); i++) {
-        long long lot = fl_rows_int(rows, i, FS_LOT_ID), n = fl_rows_int(rows, i, FS_COUNT);
-        if ((rc = fl_db_exec(db, "UPDATE lots SET remaining = remaining + ? WHERE id = ?", "ii", n, lot)) != FL_DB_OK ||
-            (rc = fl_db_exec(db,
-                             "INSERT INTO inventory_ledger (lot_id, sku_id, delta, reason, note) "
-                             "VALUES (?, ?, ?, 'cancellation', ?)",
-                             "iiis", lot, sku_id, n, note)) != FL_DB_OK)
-            goto out_rollback;
-    }
-    if ((rc = fl_db_exec(db, "DELETE FROM flash_slots WHERE sale_id = ? AND order_id IS NULL", "i", sale_id)) !=
-            FL_DB_OK ||
-        (rc = fl_db_exec(db, "UPDATE flash_sales SET released = 1 WHERE id = ?", "i", sale_id)) != FL_DB_OK)
+    snprintf(note, sizeof(note), "flash sale %lld ended%s: unsold", sale_id, early ? " early" : "");
+    if ((rc = release_tx(db, sale_id, sku_id, note)) != FL_DB_OK || (rc = fl_db_commit(db)) != FL_DB_OK)
         goto out_rollback;
     fl_rows_free(rows);
-    return fl_db_commit(db);
+    *done = 1;
+    return FL_DB_OK;
 out_rollback:
     fl_db_rollback(db);
     fl_rows_free(rows);
     return rc;
 }
 
+int shop_flash_end(fl_db *db, long long sale_id, long long actor, const char *reason, shop_fault *f)
+{
+    int done = 0, rc = FL_DB_OK;
+    for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++)
+        if ((rc = end_one(db, sale_id, 1, actor, reason, &done)) != FL_DB_EDEADLOCK)
+            break;
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if (!done)
+        return shop_fault_set(f, SHOP_E_CONFLICT, "sale_ended", "flash sale %lld has ended already", sale_id);
+    return SHOP_OK;
+}
+
+/* Sales not released whose SKU is not on sale any more (inactive, or its
+ * product not listed). Parameter: the product (0: any). */
+static const char UNSELLABLE_SQL[] =
+    "SELECT f.id FROM flash_sales f JOIN skus s ON s.id = f.sku_id JOIN products p ON p.id = s.product_id "
+    "WHERE f.released = 0 AND (s.active = 0 OR p.status <> 'listed') AND (? = 0 OR p.id = ?) LIMIT 50";
+
+int shop_flash_end_unsellable(fl_db *db, long long product_id)
+{
+    fl_rows *rows = NULL;
+    int n = 0, done;
+    if (fl_db_query(db, &rows, UNSELLABLE_SQL, "ii", product_id, product_id) != FL_DB_OK)
+        return -1;
+    for (size_t i = 0; i < fl_rows_count(rows); i++)
+        if (end_one(db, fl_rows_int(rows, i, 0), 1, 0, "the product was delisted or its SKU deactivated", &done) ==
+                FL_DB_OK &&
+            done)
+            n++;
+    fl_rows_free(rows);
+    return n;
+}
+
 static const char ENDED_SQL[] =
-    "SELECT id, sku_id FROM flash_sales WHERE released = 0 AND ends_at <= UTC_TIMESTAMP(3) LIMIT 50";
-enum { EN_ID, EN_SKU_ID };
+    "SELECT id FROM flash_sales WHERE released = 0 AND ends_at <= UTC_TIMESTAMP(3) LIMIT 50";
+enum { EN_ID };
 
 int shop_flash_release_ended(shop_ctx *ctx)
 {
@@ -260,12 +340,17 @@ int shop_flash_release_ended(shop_ctx *ctx)
     int n = 0;
     if (fl_db_acquire(ctx->db, &db) != FL_DB_OK)
         return -1;
+    int done;
     if (fl_db_query(db, &rows, ENDED_SQL, "") == FL_DB_OK) {
         for (size_t i = 0; i < fl_rows_count(rows); i++)
-            if (release_one(db, fl_rows_int(rows, i, EN_ID), fl_rows_int(rows, i, EN_SKU_ID)) == FL_DB_OK)
+            if (end_one(db, fl_rows_int(rows, i, EN_ID), 0, 0, NULL, &done) == FL_DB_OK && done)
                 n++;
     }
     fl_rows_free(rows);
+    /* sales whose product was delisted or SKU deactivated, should the
+     * route that did it have failed to end them */
+    int ended = shop_flash_end_unsellable(db, 0);
+    n += ended > 0 ? ended : 0;
     fl_db_release(db);
     return n;
 }

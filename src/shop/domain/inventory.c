@@ -9,6 +9,9 @@
  * both win: the loser sees 0 rows and retries its transaction. */
 #include "farmlive/shop/domain/inventory.h"
 #include "farmlive/crypto.h"
+#include "farmlive/shop/domain/lot_code.h"
+#include "farmlive/shop/domain/lots.h"
+#include "farmlive/shop/domain/trace_cache.h"
 #include "farmlive/timefmt.h"
 
 #include <stdio.h>
@@ -17,8 +20,13 @@
 
 #define LEDGER_PAGE 100
 
-static const char LOTS_FREE_SQL[] = "SELECT id, code, remaining FROM lots WHERE sku_id = ? AND remaining > 0 "
-                                    "ORDER BY COALESCE(pack_date, harvest_date, DATE(created_at)), id LIMIT 64";
+/* The SKU's lots with stock, oldest first, as far as they cover qty (the
+ * running total before a lot is below qty): never more lots than needed,
+ * however many a SKU has. Parameters: sku, qty. */
+static const char LOTS_FREE_SQL[] =
+    "SELECT id, code, remaining FROM (SELECT id, code, remaining, SUM(remaining) OVER "
+    "(ORDER BY COALESCE(pack_date, harvest_date, DATE(created_at)), id) AS upto FROM lots "
+    "WHERE sku_id = ? AND remaining > 0) x WHERE upto - remaining < ? ORDER BY upto";
 enum { LF_ID, LF_CODE, LF_REMAINING };
 static const char LOT_TAKE_SQL[] = "UPDATE lots SET remaining = remaining - ? WHERE id = ? AND remaining >= ?";
 static const char LOT_GIVE_SQL[] = "UPDATE lots SET remaining = remaining + ? WHERE id = ?";
@@ -33,31 +41,28 @@ static int ledger_row(fl_db *db, long long lot, long long sku, long long delta, 
                       "iiisisi", lot, sku, delta, reason, order, note, actor);
 }
 
-int shop_inv_reserve(fl_db *db, long long sku_id, int qty, long long order_id, long long actor, const char *note,
-                     shop_alloc out[SHOP_INV_MAX_LOTS], size_t *n)
+int shop_inv_reserve(fl_db *db, fl_arena *a, long long sku_id, long long qty, long long order_id, long long actor,
+                     const char *note, shop_alloc **out, size_t *n)
 {
     fl_rows *rows = NULL;
-    int need = qty;
+    long long need = qty, total = 0;
     *n = 0;
-    int rc = fl_db_query(db, &rows, LOTS_FREE_SQL, "i", sku_id);
+    *out = NULL;
+    int rc = fl_db_query(db, &rows, LOTS_FREE_SQL, "ii", sku_id, qty);
     if (rc != FL_DB_OK)
         return rc;
-    long long total = 0;
     for (size_t i = 0; i < fl_rows_count(rows); i++)
         total += fl_rows_int(rows, i, LF_REMAINING);
     if (total < qty) {
         rc = SHOP_INV_SHORT;
         goto out_free_rows;
     }
+    *out = fl_arena_alloc(a, (fl_rows_count(rows) ? fl_rows_count(rows) : 1) * sizeof(**out));
     for (size_t i = 0; i < fl_rows_count(rows) && need > 0; i++) {
         long long lot = fl_rows_int(rows, i, LF_ID);
         long long have = fl_rows_int(rows, i, LF_REMAINING);
-        int take = have < need ? (int)have : need;
-        if (*n == SHOP_INV_MAX_LOTS) {
-            rc = SHOP_INV_SHORT;
-            goto out_free_rows;
-        }
-        if ((rc = fl_db_exec(db, LOT_TAKE_SQL, "iii", (long long)take, lot, (long long)take)) != FL_DB_OK)
+        long long take = have < need ? have : need;
+        if ((rc = fl_db_exec(db, LOT_TAKE_SQL, "iii", take, lot, take)) != FL_DB_OK)
             goto out_free_rows;
         if (fl_db_affected(db) != 1) {
             rc = SHOP_INV_RETRY;
@@ -65,10 +70,10 @@ int shop_inv_reserve(fl_db *db, long long sku_id, int qty, long long order_id, l
         }
         if ((rc = ledger_row(db, lot, sku_id, -take, "reservation", order_id, note, actor)) != FL_DB_OK)
             goto out_free_rows;
-        out[*n].lot_id = lot;
-        snprintf(out[*n].code, sizeof(out[*n].code), "%s", fl_rows_str(rows, i, LF_CODE));
-        out[*n].qty = take;
-        (*n)++;
+        shop_alloc *o = &(*out)[(*n)++];
+        o->lot_id = lot;
+        snprintf(o->code, sizeof(o->code), "%s", fl_rows_str(rows, i, LF_CODE));
+        o->qty = take;
         need -= take;
     }
     rc = FL_DB_OK;
@@ -118,65 +123,77 @@ int shop_inv_sku_coop(fl_db *db, long long sku_id, long long *coop_id, shop_faul
 
 static const char LOT_BY_CODE_SQL[] = "SELECT id, sku_id FROM lots WHERE code = ? FOR UPDATE";
 enum { LC_ID, LC_SKU };
-static const char LOT_NEW_SQL[] =
-    "INSERT INTO lots (code, sku_id, coop_id, quantity, unit, remaining, harvest_date, pack_date) "
-    "SELECT ?, s.id, ?, ?, s.unit, ?, ?, ? FROM skus s WHERE s.id = ?";
 
-/* A lot code for a restock that names none: L<sku>-<yyyymmdd>-<8 hex>. */
+/* A lot code for a restock that names none: L<sku>-<YYYYMMDD>-<8 hex>, in
+ * the one case of lot codes. */
 static const char *lot_code_new(fl_arena *a, long long sku_id)
 {
     char day[FL_DATE_LEN], rnd[9];
     fl_date_format((long long)time(NULL), day);
     fl_random_hex(rnd, 4);
-    return fl_arena_printf(a, "L%lld-%.4s%.2s%.2s-%s", sku_id, day, day + 5, day + 8, rnd);
+    return shop_lot_code_canon(a, fl_arena_printf(a, "L%lld-%.4s%.2s%.2s-%s", sku_id, day, day + 5, day + 8, rnd));
 }
 
-/* The restock's writes, in its transaction: FL_DB_OK, 1 (the lot is
- * another SKU's) or FL_DB_E*. */
-static int restock_tx(fl_db *db, const shop_restock *in, const char *code, long long *lot_id)
+/* The restock's writes, in its transaction, the lot named n->code locked
+ * when it exists: SHOP_OK with *lot_id, or a fault. */
+static int restock_tx(fl_db *db, const fl_signkey *key, const shop_restock *in, const shop_lot_new *n,
+                      long long *lot_id, shop_fault *f)
 {
     fl_rows *rows = NULL;
-    int rc = FL_DB_OK;
+    long long sku = 0;
+    int rc;
     *lot_id = 0;
-    if (in->lot_code) {
-        if ((rc = fl_db_query(db, &rows, LOT_BY_CODE_SQL, "s", code)) != FL_DB_OK)
-            return rc;
-        if (fl_rows_count(rows) == 1) {
-            *lot_id = fl_rows_int(rows, 0, LC_ID);
-            rc = fl_rows_int(rows, 0, LC_SKU) == in->sku_id ? FL_DB_OK : 1;
-        }
-        fl_rows_free(rows);
-        if (rc != FL_DB_OK)
-            return rc;
+    if ((rc = fl_db_query(db, &rows, LOT_BY_CODE_SQL, "s", n->code)) != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if (fl_rows_count(rows) == 1) {
+        *lot_id = fl_rows_int(rows, 0, LC_ID);
+        sku = fl_rows_int(rows, 0, LC_SKU);
     }
-    if (*lot_id) {
-        if ((rc = fl_db_exec(db, "UPDATE lots SET quantity = quantity + ?, remaining = remaining + ? WHERE id = ?",
-                             "iii", in->quantity, in->quantity, *lot_id)) != FL_DB_OK)
-            return rc;
-        return ledger_row(db, *lot_id, in->sku_id, in->quantity, "restock", 0, in->note, in->actor);
-    }
-    if ((rc = fl_db_exec(db, LOT_NEW_SQL, "siiissi", code, in->coop_id, in->quantity, in->quantity, in->harvest_date,
-                         in->pack_date, in->sku_id)) != FL_DB_OK)
-        return rc;
-    *lot_id = (long long)fl_db_insert_id(db);
-    return ledger_row(db, *lot_id, in->sku_id, in->quantity, "produced", 0, in->note, in->actor);
+    fl_rows_free(rows);
+    if (!*lot_id) /* a new lot, as POST /coops/{id}/lots makes one */
+        return shop_lot_insert(db, key, in->coop_id, n, in->actor, lot_id, f);
+    if (sku != in->sku_id)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "lot_code %s is a lot of another SKU", n->code);
+    if (in->harvest_date || in->pack_date)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
+                              "%s is a new lot's: lot %s exists (restock into it without dates)",
+                              in->harvest_date ? "harvest_date" : "pack_date", n->code);
+    if ((rc = fl_db_exec(db, "UPDATE lots SET quantity = quantity + ?, remaining = remaining + ? WHERE id = ?", "iii",
+                         in->quantity, in->quantity, *lot_id)) != FL_DB_OK ||
+        (rc = ledger_row(db, *lot_id, in->sku_id, in->quantity, "restock", 0, in->note, in->actor)) != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    return SHOP_OK;
 }
 
-int shop_inv_restock(fl_db *db, fl_arena *a, const shop_restock *in, long long *lot_id, shop_fault *f)
+int shop_inv_restock(fl_db *db, const fl_signkey *key, fl_arena *a, const shop_restock *in, long long *lot_id,
+                     shop_fault *f)
 {
-    if ((in->harvest_date && fl_date_parse(in->harvest_date, NULL) < 0) ||
-        (in->pack_date && fl_date_parse(in->pack_date, NULL) < 0))
-        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "harvest_date and pack_date are YYYY-MM-DD");
+    shop_lot_new n = {.code = in->lot_code ? shop_lot_code_canon(a, in->lot_code) : lot_code_new(a, in->sku_id),
+                      .harvest_date = in->harvest_date,
+                      .pack_date = in->pack_date,
+                      .note = in->note,
+                      .sku_id = in->sku_id,
+                      .quantity = in->quantity};
+    int rc;
     if (in->quantity < 1 || in->quantity > SHOP_INV_LOT_QTY_MAX)
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "quantity must be 1..%d", SHOP_INV_LOT_QTY_MAX);
-    const char *code = in->lot_code ? in->lot_code : lot_code_new(a, in->sku_id);
-    int rc = fl_db_begin(db);
-    if (rc == FL_DB_OK && (rc = restock_tx(db, in, code, lot_id)) == FL_DB_OK && (rc = fl_db_commit(db)) == FL_DB_OK)
-        return SHOP_OK;
-    fl_db_rollback(db);
-    if (rc == 1)
-        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "lot %s belongs to another SKU", code);
-    return shop_fault_db(f, rc);
+    if (!shop_lot_code_valid(n.code))
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
+                              "lot_code must be 3..64 of A-Z, 0-9 and '-', starting with a letter or digit");
+    if ((rc = shop_lot_new_check(&n, f)) < 0) /* the dates, named; a lot that exists takes none */
+        return rc;
+    if ((rc = fl_db_begin(db)) != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if ((rc = restock_tx(db, key, in, &n, lot_id, f)) < 0) {
+        fl_db_rollback(db);
+        return rc;
+    }
+    if ((rc = fl_db_commit(db)) != FL_DB_OK) {
+        fl_db_rollback(db);
+        return shop_fault_db(f, rc);
+    }
+    shop_trace_cache_invalidate();
+    return SHOP_OK;
 }
 
 static const char LOT_ADJUST_SQL[] =
@@ -194,7 +211,7 @@ int shop_inv_adjust(fl_db *db, const shop_adjustment *in, long long *lot_id, sho
     if ((rc = fl_db_begin(db)) != FL_DB_OK)
         return shop_fault_db(f, rc);
     if ((rc = fl_db_query(db, &rows, LOT_ADJUST_SQL, "isi", in->lot_id, in->lot_code ? in->lot_code : "",
-                          in->sku_id)) != FL_DB_OK)
+                          in->sku_id)) != FL_DB_OK) /* codes compare without case (the column's collation) */
         goto out_rollback;
     if (fl_rows_count(rows) != 1) {
         err = shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "no such lot of SKU %lld", in->sku_id);
@@ -208,7 +225,10 @@ int shop_inv_adjust(fl_db *db, const shop_adjustment *in, long long *lot_id, sho
                              in->delta);
         goto out_rollback_err;
     }
-    if ((rc = fl_db_exec(db, LOT_GIVE_SQL, "ii", in->delta, *lot_id)) != FL_DB_OK ||
+    /* units found make the lot bigger; units lost leave its size */
+    if ((rc = fl_db_exec(db,
+                         "UPDATE lots SET remaining = remaining + ?, quantity = quantity + GREATEST(?, 0) WHERE id = ?",
+                         "iii", in->delta, in->delta, *lot_id)) != FL_DB_OK ||
         (rc = ledger_row(db, *lot_id, in->sku_id, in->delta, "adjustment", 0, in->reason, in->actor)) != FL_DB_OK ||
         (rc = fl_db_commit(db)) != FL_DB_OK)
         goto out_rollback;

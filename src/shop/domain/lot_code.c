@@ -14,6 +14,17 @@ int shop_lot_code_valid(const char *s)
     return 1;
 }
 
+const char *shop_lot_code_canon(fl_arena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    char *c = fl_arena_strdup(a, s);
+    for (char *p = c; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    return c;
+}
+
 const char *shop_lot_qr_url(fl_arena *a, const char *public_base, const char *gtin, const char *code)
 {
     if (gtin && *gtin)

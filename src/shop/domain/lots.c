@@ -159,6 +159,11 @@ static int lot_check(const shop_lot_new *in, long long today, shop_fault *f)
     return SHOP_OK;
 }
 
+int shop_lot_new_check(const shop_lot_new *in, shop_fault *f)
+{
+    return lot_check(in, (long long)(time(NULL) / 86400), f);
+}
+
 /* 1 when the query (one id bound, then coop_id) finds a row; 0 when not;
  * a negative fault when it fails. */
 static int owned(fl_db *db, const char *sql, long long id, long long coop_id, shop_fault *f)
@@ -226,7 +231,7 @@ int shop_lot_create(fl_db *db, const fl_signkey *key, const shop_actor *who, lon
 {
     int rc;
     if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_FARMER, f)) ||
-        (rc = lot_check(in, (long long)(time(NULL) / 86400), f)) || (rc = lot_refs_check(db, coop_id, in, f)))
+        (rc = shop_lot_new_check(in, f)) || (rc = lot_refs_check(db, coop_id, in, f)))
         return rc;
     if ((rc = fl_db_begin(db)) != FL_DB_OK)
         return shop_fault_db(f, rc);

@@ -8,6 +8,7 @@
 #include "farmlive/shop/domain/flash.h"
 #include "farmlive/shop/domain/flash_counter.h"
 #include "farmlive/shop/domain/inventory.h"
+#include "farmlive/shop/domain/phone.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -46,6 +47,10 @@ int shop_order_input(const json_t *body, int *online, shop_address *a, shop_faul
                                   fields[i].key, fields[i].max);
         *(const char **)((char *)a + fields[i].off) = s;
     }
+    if (!shop_phone_cn_valid(a->phone))
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
+                              "address.phone must be a mainland China mobile number (13800000000, +86 138 0000 0000) "
+                              "or a landline with its area code (0799-6231088, 010-12345678-801)");
     return SHOP_OK;
 }
 

@@ -13,6 +13,7 @@
 #include "farmlive/shop/domain/certificates.h"
 #include "farmlive/shop/domain/media.h"
 #include "farmlive/shop/domain/product_search.h"
+#include "farmlive/shop/domain/stock_level.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +34,8 @@ enum {
     "(SELECT JSON_ARRAYAGG(JSON_OBJECT('url', i.url, 'alt', i.alt) ORDER BY i.position) "        \
     "FROM product_images i WHERE i.product_id = p.id), "                                          \
     "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', s.id, 'spec', s.spec, 'unit', s.unit, "             \
-    "'price_fen', s.price_fen, 'weight_g', s.weight_g, 'gtin', s.gtin, 'active', s.active) "     \
+    "'price_fen', s.price_fen, 'weight_g', s.weight_g, 'gtin', s.gtin, 'active', s.active, "      \
+    "'units', (SELECT COALESCE(SUM(l.remaining), 0) FROM lots l WHERE l.sku_id = s.id)) "         \
     "ORDER BY s.id) FROM skus s WHERE s.product_id = p.id), "                                     \
     SHOP_TRACE_CERTIFICATIONS_SQL("p") " "
 
@@ -162,9 +164,12 @@ static json_t *product_json(const fl_rows *rows, size_t i)
     json_object_set_new(p, "images", jarray_text(fl_rows_str(rows, i, PC_IMAGES)));
     skus = jarray_text(fl_rows_str(rows, i, PC_SKUS));
     json_array_foreach(skus, k, sku)
-    {
-        json_t *active = json_object_get(sku, "active");
-        json_object_set_new(sku, "active", json_boolean(json_integer_value(active) != 0));
+    { /* a level, not the count: see stock_level.h */
+        int active = json_integer_value(json_object_get(sku, "active")) != 0;
+        json_object_set_new(sku, "active", json_boolean(active));
+        json_object_set_new(sku, "availability",
+                            json_string(shop_stock_level(json_integer_value(json_object_get(sku, "units")), active)));
+        json_object_del(sku, "units");
     }
     json_object_set_new(p, "skus", skus);
     json_object_set_new(p, "certifications", jarray_text(fl_rows_str(rows, i, PC_CERTS)));

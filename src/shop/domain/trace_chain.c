@@ -81,9 +81,8 @@ static void head_check(const char *code, size_t n, const shop_trace_head *head,
 {
     size_t len = 0;
     char *msg;
-    if (!head) {
-        if (n > 0) /* an empty chain with no head has nothing to protect yet */
-            snprintf(v->reason, sizeof(v->reason), "the chain head is not signed");
+    if (!head) { /* even an empty chain: no signed head, nothing vouches for the lot */
+        snprintf(v->reason, sizeof(v->reason), "the chain head is not signed");
         return;
     }
     msg = shop_trace_head_message(code, head->count, head->hash ? head->hash : "", &len);

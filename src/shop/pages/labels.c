@@ -59,7 +59,7 @@ static int parse_int(const char *s, int min, int max, int *out)
 static int label_load(shop_req *r, fl_rows **rows, QRcode **qr, const char **url)
 {
     fl_db *db = NULL;
-    const char *code = shop_param(r, 0);
+    const char *code = shop_lot_code_canon(r->arena, shop_param(r, 0));
     int rc;
     *qr = NULL;
     if (!shop_lot_code_valid(code))
@@ -241,7 +241,7 @@ int shop_labels_sheet(shop_req *r)
                   "break-inside:avoid;border:0.1mm dashed #bbb}.label b{display:block;font-size:10pt}"
                   ".code{font-family:monospace;font-size:8.5pt}small{color:#444}"
                   "@media print{.label{border:none}}</style></head><body><div class=\"sheet\">",
-                  en ? "en" : "zh-CN", name, shop_param(r, 0));
+                  en ? "en" : "zh-CN", name, shop_lot_code_canon(r->arena, shop_param(r, 0)));
     for (int i = 0; i < n; i++)
         shop_html_put(&b,
                       "<div class=\"label\">%m<div><b>%s</b>%s<br><span class=\"code\">%s</span><br><small>%s</small>"

@@ -318,7 +318,7 @@ static void page_summary(shop_html *h, json_t *doc, int en)
 /* GET /t/{lot_code} */
 int shop_trace_page(shop_req *r)
 {
-    const char *code = shop_param(r, 0), *pname;
+    const char *code = shop_lot_code_canon(r->arena, shop_param(r, 0)), *pname;
     const fl_signkey *key = NULL;
     json_t *doc = NULL, *product, *list, *x;
     fl_db *db = NULL;
@@ -359,7 +359,7 @@ int shop_trace_page(shop_req *r)
  * digits, left-padded to 14) must be the lot's SKU's; then 302 to the page. */
 int shop_trace_digital_link(shop_req *r)
 {
-    const char *gtin = shop_param(r, 0), *code = shop_param(r, 1);
+    const char *gtin = shop_param(r, 0), *code = shop_lot_code_canon(r->arena, shop_param(r, 1));
     char g14[15];
     fl_db *db = NULL;
     fl_rows *rows = NULL;

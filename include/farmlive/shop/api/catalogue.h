@@ -14,6 +14,9 @@
 struct shop_catalogue *shop_catalogue_new(shop_ctx *ctx);
 void shop_catalogue_free(struct shop_catalogue *cat);
 void shop_catalogue_changed(shop_req *r);
+/* The same from anywhere with the context (a job, a domain rule after its
+ * commit: ctx->catalogue_changed), on a Redis connection of its own. */
+void shop_catalogue_bump(shop_ctx *ctx);
 
 /* 1 when it replied from the cache; 0 on a miss, *gen to pass to put. A hit
  * holds a reference to the cached bytes until the request's arena is freed,

@@ -7,5 +7,6 @@
 int shop_flash_sales_create(shop_req *r);
 int shop_flash_sales_get(shop_req *r);
 int shop_flash_sales_buy(shop_req *r);
+int shop_flash_sales_end(shop_req *r);
 
 #endif

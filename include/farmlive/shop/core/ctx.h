@@ -24,6 +24,11 @@ typedef struct shop_ctx {
     struct shop_batch *orders;        /* the order writer (flash sales' winners) */
     struct shop_kvbatch *kv_batch;    /* Redis calls of many requests, one round trip (flash takes) */
     struct shop_rt *rt;               /* the realtime feed (rt/feed.h) */
+    /* After a commit that changed what the catalogue shows without a
+     * catalogue write (a SKU's stock level, domain/stock_level.h): empties
+     * the catalogue's read cache here and in the other processes. Set by
+     * main.c (api/catalogue.c's shop_catalogue_bump); NULL: no cache. */
+    void (*catalogue_changed)(struct shop_ctx *ctx);
 } shop_ctx;
 
 #endif

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include "farmlive/db.h"
 #include "farmlive/shop/core/ctx.h"
+#include "farmlive/shop/core/status.h"
 
 struct shop_req;
 
@@ -65,6 +66,9 @@ int shop_idem_reply(struct shop_req *r, const shop_idem *k, int status, json_t *
 /* A refusal as shop_fail would answer it, stored for the key. */
 int shop_idem_fail(struct shop_req *r, const shop_idem *k, int err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The refusal f, stored for the key, its error object carrying detail's
+ * members beside code, message and request_id (detail stolen; NULL: none). */
+int shop_idem_fail_fault(struct shop_req *r, const shop_idem *k, const shop_fault *f, json_t *detail);
 
 /* Replays the stored answer for k: 1 when one existed, 0 when none, <0 on
  * error (already failed). */

@@ -9,6 +9,8 @@
 #ifndef FARMLIVE_SHOP_DOMAIN_CHECKOUT_H
 #define FARMLIVE_SHOP_DOMAIN_CHECKOUT_H
 
+#include <jansson.h>
+
 #include "farmlive/arena.h"
 #include "farmlive/db.h"
 #include "farmlive/kv.h"
@@ -23,14 +25,37 @@ enum {
     SHOP_CHECKOUT_REFUSED = 2 /* refused (f): answer it and store it as the key's answer */
 };
 
-/* Checks out buyer's cart (Redis kv) for key k: SHOP_OK with *text the
+/* What a checkout is asked. */
+typedef struct shop_checkout_in {
+    long long buyer;
+    int online; /* 1: online payment, else cash on delivery */
+    const shop_address *addr;
+    /* the total the buyer saw and agrees to pay (fen), -1 when not given:
+     * then every line must still be at the price it was added at */
+    long long expected_total_fen;
+} shop_checkout_in;
+
+/* Checks out in->buyer's cart (Redis kv) for key k: SHOP_OK with *text the
  * answer {"orders": [...]} (from a, stored for k in the same transaction);
- * SHOP_CHECKOUT_REFUSED with f: 409 cart_empty (an empty cart, or one whose
- * version was checked out already), 409 out_of_stock, 422 sku_unavailable;
+ * SHOP_CHECKOUT_REFUSED with f, and with *detail (new) the members its
+ * error answer adds beside code and message when it names lines:
+ *   409 cart_empty       an empty cart, or one whose version was checked
+ *                        out already
+ *   422 sku_unavailable  lines that cannot be bought: {lines: [{sku_id,
+ *                        reason}]} naming every one (reasons as
+ *                        shop_cart_line_unavailable)
+ *   409 out_of_stock     lines the lots cannot cover, {lines: [{sku_id,
+ *                        quantity, stock}]}
+ *   409 price_changed    the total differs from expected_total_fen, or
+ *                        (none given) a line's price is not the one it was
+ *                        added at: {total_fen, lines: [{sku_id, quantity,
+ *                        unit_price_fen, added_price_fen, line_total_fen}]}
+ *                        every line at its price now
  * SHOP_CHECKOUT_REPLAY; or a negative SHOP_E_* with f (503 MariaDB or
- * Redis down, 500), not to be stored. */
-int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, long long buyer, int online, const shop_address *addr,
-                  const shop_idem *k, fl_arena *a, char **text, shop_fault *f);
+ * Redis down, 500), not to be stored. The stock levels the orders moved
+ * are told to the catalogue (stock_level.h). */
+int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *in, const shop_idem *k, fl_arena *a,
+                  char **text, json_t **detail, shop_fault *f);
 
 /* A periodic job (core/jobs.h): drops consumed cart versions older than
  * 48 h. 0, or -1 when MariaDB is down. */

@@ -11,7 +11,8 @@
  * twice. Buying: flash_buy.h; the per-process cache of sales: flash_cache.h.
  * Cancelling a flash order frees its slots while the sale runs; after the
  * end, shop_flash_release_ended returns unsold slots to their lots
- * ('cancellation' rows). */
+ * ('cancellation' rows). A sale ends early when its coop admin ends it or
+ * its product or SKU stops being on sale (shop_flash_end*). */
 #ifndef FARMLIVE_SHOP_DOMAIN_FLASH_H
 #define FARMLIVE_SHOP_DOMAIN_FLASH_H
 
@@ -40,7 +41,8 @@ typedef struct shop_flash_sale {
     int started, ended;     /* as MariaDB's clock saw it when read */
     long long starts, ends; /* unix seconds */
     const char *name, *spec, *unit, *coop_name;
-    size_t nlots; /* with_lots only; 0 when not read or more than SHOP_FLASH_LOTS_MAX */
+    const char *end_reason; /* why it was ended early, or NULL */
+    size_t nlots;           /* with_lots only; 0 when not read or more than SHOP_FLASH_LOTS_MAX */
     shop_flash_lot lots[SHOP_FLASH_LOTS_MAX];
 } shop_flash_sale;
 
@@ -57,7 +59,8 @@ typedef struct shop_flash_new {
  * one transaction) and loads its Redis counter when kv is given (else the
  * first buyer or the flash_counters job does). SHOP_OK with *sale_id; 422
  * naming a bad value (price, quantity, limit, ends not after starts, ends
- * in the past), 422 not_enough_stock, 404 when the SKU is not coop_id's;
+ * in the past), 422 not_enough_stock, 422 sku_unavailable (an inactive SKU
+ * or a product not listed), 404 when the SKU is not coop_id's;
  * 503/500 from MariaDB. What a live room calls to start a sale. */
 int shop_flash_create(fl_db *db, fl_kv *kv, fl_arena *a, const shop_flash_new *in, long long *sale_id, shop_fault *f);
 
@@ -74,8 +77,24 @@ int shop_flash_read(fl_db *db, fl_arena *a, long long id, int with_sold, int wit
 int shop_flash_release_tx(fl_db *db, long long order_id, long long sale_id, long long buyer, long long units,
                           int *to_lots);
 
+/* Ends sale sale_id now (ends_at moves to now, planned_ends_at keeps the
+ * planned end) for reason, by actor (its coop admin: the caller checked),
+ * and returns its unsold units to their lots through the ledger, in one
+ * transaction; the Redis counter may still say units are left, but no
+ * slot is left to claim (buyers are refused) and the sale reads ended.
+ * SHOP_OK; 409 sale_ended when it had ended already; 503/500. */
+int shop_flash_end(fl_db *db, long long sale_id, long long actor, const char *reason, shop_fault *f);
+
+/* Ends, as shop_flash_end does, every sale not released yet whose SKU can
+ * no longer be sold (inactive, or its product not listed), of product_id
+ * (0: of any product, up to 50). Called after a product is delisted or a
+ * SKU deactivated; the release job calls it too, so a sale is ended even
+ * when that call failed. How many, or -1 when MariaDB is down. */
+int shop_flash_end_unsellable(fl_db *db, long long product_id);
+
 /* A periodic job (core/jobs.h): returns the unsold units of ended sales to
- * their lots, 50 sales a pass. How many, or -1 when MariaDB is down. */
+ * their lots, 50 sales a pass, and ends the sales that can no longer be
+ * sold (shop_flash_end_unsellable). How many, or -1 when MariaDB is down. */
 int shop_flash_release_ended(shop_ctx *ctx);
 
 #endif

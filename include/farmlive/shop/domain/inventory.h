@@ -3,9 +3,10 @@
  * A lot's `remaining` is never overwritten: every change is one
  * inventory_ledger row written in the same transaction as the matching
  * `remaining = remaining +/- n` update, so remaining always equals the ledger
- * sum. shop_inv_reserve and shop_inv_return_order run inside the caller's
- * transaction and never commit; restock and adjust are transactions of
- * their own. */
+ * sum. Its `quantity` (the lot's size) is every unit that entered it:
+ * produced, restocked, found by an adjustment upwards; it never shrinks, so
+ * 0 <= remaining <= quantity (ck_lots_size, migration 035). shop_inv_reserve and shop_inv_return_order run inside the
+ * caller's transaction and never commit; restock and adjust are transactions of their own. */
 #ifndef FARMLIVE_SHOP_DOMAIN_INVENTORY_H
 #define FARMLIVE_SHOP_DOMAIN_INVENTORY_H
 
@@ -14,8 +15,8 @@
 #include "farmlive/arena.h"
 #include "farmlive/db.h"
 #include "farmlive/shop/core/status.h"
+#include "farmlive/sign.h"
 
-#define SHOP_INV_MAX_LOTS 16 /* lots one order line may be spread over */
 #define SHOP_INV_LOT_QTY_MAX 1000000
 
 /* Results besides FL_DB_OK (0) and the negative FL_DB_E* codes. */
@@ -27,15 +28,16 @@ enum {
 typedef struct shop_alloc {
     long long lot_id;
     char code[65];
-    int qty;
+    long long qty;
 } shop_alloc;
 
-/* Takes qty units of sku_id from its lots, oldest first (pack date, harvest
- * date, creation), writing a 'reservation' ledger row per lot for order_id
- * (0: none, e.g. a flash sale's stock, named by note). Fills out[0..*n).
- * Inside the caller's transaction. */
-int shop_inv_reserve(fl_db *db, long long sku_id, int qty, long long order_id, long long actor, const char *note,
-                     shop_alloc out[SHOP_INV_MAX_LOTS], size_t *n);
+/* Takes qty units of sku_id from as many of its lots as they take, oldest
+ * first (pack date, harvest date, creation), writing a 'reservation' ledger
+ * row per lot for order_id (0: none, e.g. a flash sale's stock, named by
+ * note). *out (from a) gets one allocation per lot, *n of them. Inside the
+ * caller's transaction. */
+int shop_inv_reserve(fl_db *db, fl_arena *a, long long sku_id, long long qty, long long order_id, long long actor,
+                     const char *note, shop_alloc **out, size_t *n);
 
 /* Gives every line of order_id back to its lot with a ledger row of reason
  * ("cancellation" or "refund"). Inside the caller's transaction. */
@@ -45,21 +47,29 @@ int shop_inv_return_order(fl_db *db, long long order_id, const char *reason, lon
  * SKU (503/500 from MariaDB). */
 int shop_inv_sku_coop(fl_db *db, long long sku_id, long long *coop_id, shop_fault *f);
 
-/* Adds quantity units of sku_id (of coop_id) to the lot named lot_code, or
- * to a new lot (lot_code NULL: a code is made up, "L<sku>-<yyyymmdd>-<hex>";
- * harvest and pack dates YYYY-MM-DD or NULL), with a 'restock' or
- * 'produced' ledger row. SHOP_OK with *lot_id; 422 when a date is
- * malformed or the named lot is another SKU's; 503/500/422 from MariaDB
- * (a pack date before the harvest is its CHECK). */
+/* Adds quantity units of sku_id (of coop_id, whose admin actor is: the
+ * caller checked) to the lot named lot_code (any case: it is upper-cased),
+ * or makes a new lot through the same writes as POST /coops/{id}/lots
+ * (shop_lot_insert: its 'produced' ledger row and its signed chain head,
+ * under the same rules, shop_lot_new_check) named lot_code, or, lot_code
+ * NULL, "L<sku>-<YYYYMMDD>-<8 hex>" in upper case; harvest and pack dates
+ * YYYY-MM-DD or NULL are the new lot's. SHOP_OK with *lot_id; 422 naming
+ * the field (a malformed code, a date that is not real, in the future or
+ * packed before harvest, dates for a lot that exists, a lot of another
+ * SKU), 409 (a code taken meanwhile), 503/500. */
 typedef struct shop_restock {
     long long sku_id, coop_id, quantity, actor;
     const char *lot_code, *harvest_date, *pack_date, *note;
 } shop_restock;
-int shop_inv_restock(fl_db *db, fl_arena *a, const shop_restock *in, long long *lot_id, shop_fault *f);
+int shop_inv_restock(fl_db *db, const fl_signkey *key, fl_arena *a, const shop_restock *in, long long *lot_id,
+                     shop_fault *f);
 
 /* Adds delta (non-zero, either sign) to one lot of sku_id, named by lot_id
- * or lot_code, with an 'adjustment' ledger row carrying the reason.
- * SHOP_OK with *lot_id; 404 when no such lot of the SKU; 422 below_zero. */
+ * or lot_code, with an 'adjustment' ledger row carrying the reason. An
+ * adjustment upwards (units found) makes the lot that much bigger too
+ * (quantity: every unit that entered it); one downwards (units lost) lowers
+ * remaining only. SHOP_OK with *lot_id; 404 when no such lot of the SKU;
+ * 422 below_zero. */
 typedef struct shop_adjustment {
     long long sku_id, lot_id, delta, actor;
     const char *lot_code, *reason;

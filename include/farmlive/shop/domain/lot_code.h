@@ -11,8 +11,13 @@
 #define SHOP_LOT_CODE_MIN 3
 #define SHOP_LOT_CODE_MAX 64
 
-/* 1 when s is a lot code, else 0 (NULL included). */
+/* 1 when s is a lot code in its canonical case, else 0 (NULL included). */
 int shop_lot_code_valid(const char *s);
+
+/* s with a-z upper-cased (its canonical case), in a; NULL for NULL. Every
+ * entry of a lot code (route parameters, bodies) goes through it before
+ * shop_lot_code_valid and any lookup. */
+const char *shop_lot_code_canon(fl_arena *a, const char *s);
 
 /* The URL a lot's QR code holds, in a: {public_base}/01/{gtin}/10/{code}
  * (a GS1 Digital Link) when the SKU has a GTIN, else {public_base}/t/{code}.

@@ -28,7 +28,8 @@ typedef struct shop_lot_new {
     long long sku_id, quantity, base_id, farmer_account_id;
 } shop_lot_new;
 
-/* Creates a lot of cooperative coop_id as who: SHOP_OK with *lot_id.
+/* Creates a lot of cooperative coop_id as who (in->code in its canonical
+ * case: the caller upper-cases what it was given): SHOP_OK with *lot_id.
  * Refuses 404 (no such cooperative), 401/403 (who is not its member), 422
  * (a malformed code, a quantity outside 1..SHOP_LOT_QTY_MAX, an impossible
  * or future date, packed before harvest, a SKU, base or farmer that is not
@@ -36,11 +37,20 @@ typedef struct shop_lot_new {
 int shop_lot_create(fl_db *db, const fl_signkey *key, const shop_actor *who, long long coop_id, const shop_lot_new *in,
                     long long *lot_id, shop_fault *f);
 
+/* The rules of a new lot's own values, as shop_lot_create applies them: a
+ * code in its canonical case (lot_code.h), a SKU, a quantity in
+ * 1..SHOP_LOT_QTY_MAX, real dates YYYY-MM-DD not in the future, packed on
+ * or after harvest. SHOP_OK, or 422 whose message starts with the field's
+ * name. For callers of shop_lot_insert (a restock). */
+int shop_lot_new_check(const shop_lot_new *in, shop_fault *f);
+
 /* The writes of a lot alone, inside the caller's transaction and with no
- * check but the SKU's existence (for callers that checked already, such as
- * a restock): the lots row, its 'produced' ledger row by actor_account_id
- * (0: none) and its signed empty chain head. SHOP_OK with *lot_id; 409 when
- * the code is taken, 422 when the SKU does not exist. */
+ * check but the SKU's existence (for callers that checked already, with
+ * shop_lot_new_check and their own rights, such as a restock): the lots
+ * row, its 'produced' ledger row by actor_account_id (0: none) and its
+ * signed empty chain head. SHOP_OK with *lot_id; 409 when the code is
+ * taken, 422 when the SKU does not exist. After the commit the caller calls
+ * shop_trace_cache_invalidate(). */
 int shop_lot_insert(fl_db *db, const fl_signkey *key, long long coop_id, const shop_lot_new *in,
                     long long actor_account_id, long long *lot_id, shop_fault *f);
 

@@ -24,8 +24,9 @@
 #include "farmlive/shop/domain/order_model.h"
 
 /* Reads "payment_method" ("online" | "cod") and the "address" object of a
- * buy's request body. SHOP_OK with *online (1: online payment) and *a
- * (pointing into body), or SHOP_E_VALIDATION naming the field. */
+ * buy's request body (its phone as shop_phone_cn_valid). SHOP_OK with
+ * *online (1: online payment) and *a (pointing into body), or
+ * SHOP_E_VALIDATION naming the field. */
 int shop_order_input(const json_t *body, int *online, shop_address *a, shop_fault *f);
 
 /* The status named s (a static string), or NULL when s names none. */

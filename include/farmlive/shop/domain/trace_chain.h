@@ -61,8 +61,9 @@ typedef struct shop_trace_verdict {
  * public key pk. The first failure wins, in this order: an event whose seq
  * is not its place, whose details have no canonical form, whose prev_hash is
  * not the hash before it or whose hash is not its content's; then the head:
- * missing (only a fault when there are events), its signature, the number
- * of events it covers, the hash it names. Never fails itself. */
+ * missing (a fault even with no events: a lot nothing signed never
+ * verifies), its signature, the number of events it covers, the hash it
+ * names. Never fails itself. */
 void shop_trace_chain_check(const char *code, const shop_trace_event *ev, size_t n, const shop_trace_head *head,
                             const unsigned char pk[crypto_sign_PUBLICKEYBYTES], shop_trace_verdict *v);
 

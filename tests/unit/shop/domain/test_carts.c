@@ -1,5 +1,5 @@
-/* test_carts.c - the pure parts of src/shop/domain/carts.c: guest tokens
- * and the Redis keys of carts. */
+/* test_carts.c - the pure parts of src/shop/domain/carts.c: guest tokens,
+ * the Redis keys of carts, and why a line cannot be bought. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,11 +39,23 @@ static void test_keys(void **state)
     assert_null(strstr(key, TOKEN));
 }
 
+/* Why a line cannot be bought, the first reason that holds. */
+static void test_line_unavailable(void **state)
+{
+    (void)state;
+    assert_string_equal(shop_cart_line_unavailable(0, 0, 0, 0, 1), "no_such_sku");
+    assert_string_equal(shop_cart_line_unavailable(1, 0, 0, 10, 1), "sku_inactive");
+    assert_string_equal(shop_cart_line_unavailable(1, 1, 0, 10, 1), "product_not_listed");
+    assert_string_equal(shop_cart_line_unavailable(1, 1, 1, 2, 3), "not_enough_stock");
+    assert_null(shop_cart_line_unavailable(1, 1, 1, 3, 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_line_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

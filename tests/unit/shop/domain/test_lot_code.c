@@ -1,5 +1,5 @@
 /* test_lot_code.c - src/shop/domain/lot_code.c: which texts are lot codes,
- * and the URL a lot's QR code holds. */
+ * their canonical case, and the URL a lot's QR code holds. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,11 +56,26 @@ static void test_qr_url(void **state)
     fl_arena_free(a);
 }
 
+/* Upper case is the one case: canon makes it, ASCII letters only. */
+static void test_canon(void **state)
+{
+    fl_arena *a = fl_arena_new(0);
+    (void)state;
+    assert_string_equal(shop_lot_code_canon(a, "l24-20261206-98712cb9"), "L24-20261206-98712CB9");
+    assert_true(shop_lot_code_valid(shop_lot_code_canon(a, "ay-egg-20261120-01")));
+    assert_string_equal(shop_lot_code_canon(a, "AY-EGG-1"), "AY-EGG-1");
+    assert_string_equal(shop_lot_code_canon(a, "蛋-ab"), "蛋-AB"); /* still not a code */
+    assert_false(shop_lot_code_valid(shop_lot_code_canon(a, "bad code")));
+    assert_null(shop_lot_code_canon(a, NULL));
+    fl_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codes),
         cmocka_unit_test(test_qr_url),
+        cmocka_unit_test(test_canon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

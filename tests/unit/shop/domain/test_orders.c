@@ -1,6 +1,7 @@
 /* test_orders.c - the pure parts of src/shop/domain/orders.c: what a buy's
  * body must hold (payment method, every address field and its length in
- * characters, not bytes), and the statuses a list may filter by. */
+ * characters, not bytes, a phone a courier can call), and the statuses a
+ * list may filter by. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,12 +97,27 @@ static void test_status(void **state)
     assert_null(shop_order_status(NULL));
 }
 
+/* An address's phone: one a courier can call (phone.c decides which). */
+static void test_phone(void **state)
+{
+    (void)state;
+    json_t *b = body("{\"payment_method\":\"cod\"," ADDR "}");
+    json_object_set_new(json_object_get(b, "address"), "phone", json_string("abc"));
+    shop_address a;
+    shop_fault f = {0};
+    int online;
+    assert_int_equal(shop_order_input(b, &online, &a, &f), SHOP_E_VALIDATION);
+    assert_non_null(strstr(f.msg, "address.phone"));
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_input),
         cmocka_unit_test(test_lengths_in_characters),
         cmocka_unit_test(test_status),
+        cmocka_unit_test(test_phone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,9 +133,11 @@ static void test_intact(void **state)
     assert_null(v.broken_why);
     assert_true(v.head_valid);
     assert_int_equal(v.checked, N);
-    /* an empty chain with no head protects nothing yet: it verifies */
+    /* a lot without a signed head never verifies, not even with no events */
     shop_trace_chain_check(CODE, c.ev, 0, NULL, key.pk, &v);
-    assert_string_equal(v.reason, "");
+    assert_string_equal(v.reason, "the chain head is not signed");
+    shop_trace_chain_check(CODE, c.ev, N, NULL, key.pk, &v);
+    assert_string_equal(v.reason, "the chain head is not signed");
 }
 
 /* Each way an event breaks, the index of the first broken one and why. */
