@@ -169,11 +169,7 @@ error_log $TMP/nginx/error.log warn;
 events { worker_connections $((n + 1024)); }
 http {
     access_log off;
-    client_body_temp_path $TMP/nginx/tmp/body;
-    proxy_temp_path $TMP/nginx/tmp/proxy;
-    fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
-    uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
-    scgi_temp_path $TMP/nginx/tmp/scgi;
+$(nginx_temps "$TMP/nginx/tmp")
     nchan_shared_memory_size 256M;
     server {
         listen 127.0.0.1:$port;
