@@ -392,6 +392,45 @@ static void test_hangup_and_late(void **state)
     rt_free(rt);
 }
 
+/* shop_rt_streams_each: the topics of a prefix with streams, and how many. */
+typedef struct seen {
+    char names[4][SHOP_RT_TOPIC_MAX + 1];
+    size_t counts[4], n;
+} seen;
+
+static void saw(void *arg, const char *name, size_t streams)
+{
+    seen *v = arg;
+    snprintf(v->names[v->n], sizeof(v->names[v->n]), "%s", name);
+    v->counts[v->n++] = streams;
+}
+
+static void test_streams_each(void **state)
+{
+    shop_rt *rt = rt_new();
+    int fd[4];
+    seen v = {0};
+    (void)state;
+    open_stream(rt, TOPIC, 0, 1, &fd[0], 0);
+    open_stream(rt, TOPIC, 0, 0, &fd[1], 0);
+    open_stream(rt, "flash:7", 0, 1, &fd[2], 0);
+    rt_topic_get(rt, "live:fedcba9876543210", 1); /* followed, no stream */
+    assert_int_equal(shop_rt_streams_each(rt, "live:", saw, &v), 1);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.names[0], TOPIC);
+    assert_int_equal(v.counts[0], 2); /* counted from the request, before the writer took the sockets */
+    writer_turn(rt, 0);
+    close(fd[0]);
+    writer_poll(rt, 100);
+    v.n = 0;
+    assert_int_equal(shop_rt_streams_each(rt, "", saw, &v), 2);
+    for (size_t i = 0; i < v.n; i++)
+        assert_int_equal(v.counts[i], 1);
+    close(fd[1]);
+    close(fd[2]);
+    rt_free(rt);
+}
+
 /* An event hands the topic to the writer when it has streams, and answers
  * the long-polls it satisfies; not the others. */
 static void test_wakes(void **state)
@@ -474,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_empty_sweep),
         cmocka_unit_test(test_slow_dropped_fast_complete),
         cmocka_unit_test(test_hangup_and_late),
+        cmocka_unit_test(test_streams_each),
         cmocka_unit_test(test_wakes),
         cmocka_unit_test(test_topics_table),
     };
