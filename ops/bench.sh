@@ -32,7 +32,7 @@
 # script ends. Exit status: 0 when all three were measured, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. ops/lib.sh # free_port, wrk_figures
+. ops/lib.sh # free_port, wrk_figures, nginx_temps
 
 : "${SHOP_URL:?SHOP_URL must name the running shop, e.g. http://127.0.0.1:8080}"
 SHOP_URL=${SHOP_URL%/}
@@ -155,11 +155,7 @@ events {
 }
 http {
     access_log off;
-    client_body_temp_path $TMP/nginx/tmp/body;
-    proxy_temp_path $TMP/nginx/tmp/proxy;
-    fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
-    uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
-    scgi_temp_path $TMP/nginx/tmp/scgi;
+$(nginx_temps "$TMP/nginx/tmp")
     types { }
     default_type application/json;
     sendfile on;

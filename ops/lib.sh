@@ -30,3 +30,10 @@ wrk_figures() {
                  for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(",", "", $i); n += $i } }
                END {print n + 0}' "$1")
 }
+
+# nginx_temps DIR -> the http-block lines that keep an nginx run's temporary
+# files under DIR (the benchmarks' generated nginx.conf files)
+nginx_temps() {
+    local k
+    for k in client_body proxy fastcgi uwsgi scgi; do printf '    %s_temp_path %s/%s;\n' "$k" "$1" "${k#client_}"; done
+}

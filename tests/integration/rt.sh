@@ -6,8 +6,10 @@
 # starts on a free port, with 2 worker threads), Redis restarted mid-stream
 # (ops/stack.sh stop-redis / start-redis: a real restart), a subscriber that
 # stops reading dropped with the shop's memory bounded, long-polls and
-# streams that hold no worker thread, heartbeats, and shutdown ending the
-# streams.
+# streams that hold no worker thread, the wire (HTTP/1.0 as it is, HTTP/1.1
+# as chunks), MariaDB stopped (open streams keep serving, a client
+# reconnecting with Last-Event-ID is served from the ring), heartbeats, and
+# shutdown ending the streams.
 #
 # To load the feed fast, the suite publishes some events itself on Redis in
 # the feed's wire form ("<topic> <type> <flags> <seq>\n<json>", rt/bus.h),
@@ -303,6 +305,54 @@ expect_status 200 "a client resuming from a seq long gone"
 check "is told what it lost first" test "$(sed -n '3,4p' "$W/late.out" | tr '\n' '|')" = \
     "event: truncated|data: {\"after\":$FIRST}|"
 check "then gets what the ring holds, the newest last" test "$(ids late | tail -n 1)" = $((FIRST + 3999))
+
+# ------------------------------------------------------------ the wire: HTTP/1.0 as it is, HTTP/1.1 as chunks
+read -r WIRE_ID _ <<<"$(new_live)"
+check "a session for the raw clients" test -n "$WIRE_ID"
+raw() { # raw VERSION NAME: a raw request on the second shop, 2 s of what comes back
+    local fd
+    exec {fd}<>"/dev/tcp/127.0.0.1/$P2"
+    printf 'GET /api/v1/live/%s/events %s\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n' "$WIRE_ID" "$1" >&"$fd"
+    timeout 2 cat <&"$fd" >"$W/$2.raw"
+    exec {fd}<&-
+}
+raw HTTP/1.0 h10
+check "HTTP/1.0: 200" grep -q '^HTTP/1.[01] 200' "$W/h10.raw"
+check "HTTP/1.0: not chunked" test -z "$(grep -i '^transfer-encoding' "$W/h10.raw")"
+check "HTTP/1.0: the events as they are after the headers" test "$(tr -d '\r' <"$W/h10.raw" | sed -n '/^$/,$p' | sed -n 2p)" = "retry: 3000"
+raw HTTP/1.1 h11
+check "HTTP/1.1: chunked" grep -qi '^transfer-encoding: chunked' "$W/h11.raw"
+check "HTTP/1.1: the hello in a chunk of its size" test "$(tr -d '\r' <"$W/h11.raw" | sed -n '/^$/,$p' | sed -n '2,3p' | paste -sd'|')" = "d|retry: 3000"
+
+# ------------------------------------------------------------ MariaDB down: the streams keep serving
+read -r DB_ID DB_KEY <<<"$(new_live)"
+check "a session for the outage" test -n "$DB_ID"
+sse dbo "$B" "$DB_ID"
+until_has dbo '"status":"created"'
+STATUS=$(sse_status dbo)
+expect_status 200 "a stream before the outage"
+ops/stack.sh stop-db "$STACK_DIR" >/dev/null 2>&1
+publish "$DB_KEY"
+expect_status 503 "with MariaDB down a write answers 503"
+DB_FIRST=$(inject "$DB_ID" 3 100) # events raised without MariaDB, as likes and viewer counts are
+if until_has dbo "^id: $((DB_FIRST + 2))\$" 10; then ok; else bad "an open stream keeps serving with MariaDB down" "$(tail -n 5 "$W/dbo.out")"; fi
+sse dbr "$B" "$DB_ID" -H "Last-Event-ID: $DB_FIRST" --max-time 3
+wait "$SSE_PID"
+STATUS=$(sse_status dbr)
+expect_status 200 "a client reconnecting with Last-Event-ID while MariaDB is down"
+check "gets exactly what it missed ($(ids dbr | paste -sd,))" test "$(ids dbr | paste -sd,)" = "$((DB_FIRST + 1)),$((DB_FIRST + 2))"
+SAVED=$SHOP_URL SHOP_URL=$B
+api GET "/api/v1/live/$DB_ID/events?after=$DB_FIRST"
+expect_status 200 "a long-poll while MariaDB is down"
+expect_jq '.events | length' 2 "with the two events after its seq"
+api GET "/api/v1/live/0000000000000000/events"
+expect_status 503 "a session the feed does not know: 503 while MariaDB is down (it cannot tell)"
+SHOP_URL=$SAVED
+ops/stack.sh start-db "$STACK_DIR" "$DB_PORT" >/dev/null 2>&1
+for _ in $(seq 1 100); do curl -fsS -o /dev/null "$B/healthz" && curl -fsS -o /dev/null "$SHOP_URL/healthz" && break; sleep 0.2; done
+publish "$DB_KEY"
+expect_status 200 "MariaDB back: the write goes through"
+if until_has dbo '"status":"live"' 10; then ok; else bad "and the stream that stayed open gets it"; fi
 
 # ------------------------------------------------------------ heartbeats
 sleep $((HB_START + 16 - $(date +%s) > 0 ? HB_START + 16 - $(date +%s) : 0))

@@ -219,6 +219,27 @@ static int wants_sse(shop_req *r)
     return accept && strcasestr(accept, "text/event-stream") != NULL;
 }
 
+/* The session whose events are asked for exists: MariaDB says so, or,
+ * while MariaDB does not answer, the feed does (its topic has events: every
+ * session raised "created" when it was made), so that clients keep being
+ * served, and reconnecting, through a database outage. SHOP_OK, or failed. */
+static int events_find(shop_req *r, const char *topic)
+{
+    shop_fault f;
+    shop_rt_view v;
+    int rc = fl_db_acquire(r->ctx->db, &r->db);
+
+    if (rc == FL_DB_OK) {
+        if (shop_live_find(r->ctx->cfg, r->db, shop_param(r, 0), NULL, &f) == SHOP_OK)
+            return SHOP_OK;
+        if (f.err != SHOP_E_UNAVAILABLE)
+            return shop_fail_fault(r, &f);
+    }
+    if (shop_rt_read(r->ctx->rt, topic, 0, r->arena, &v) == SHOP_OK && v.last_seq > 0)
+        return SHOP_OK;
+    return rc == FL_DB_OK ? shop_fail_fault(r, &f) : shop_fail_db(r, rc);
+}
+
 /* Long-poll or SSE of the session's status changes (see the top). */
 int shop_live_events(shop_req *r)
 {
@@ -232,10 +253,11 @@ int shop_live_events(shop_req *r)
         return shop_fail(r, SHOP_E_BAD_REQUEST, "after must be a sequence number");
     if ((v = shop_query(r, "wait")) && shop_parse_dec(v, 0, LIVE_WAIT_MAX, &wait))
         return shop_fail(r, SHOP_E_BAD_REQUEST, "wait must be 0..%d seconds", LIVE_WAIT_MAX);
-    if ((rc = find(r, NULL)) < 0)
-        return rc;
     p->id = shop_param(r, 0);
-    shop_rt_topic_live(p->topic, p->id); /* a valid id: find checked it */
+    if (shop_rt_topic_live(p->topic, p->id) != 0)
+        return shop_fail(r, SHOP_E_NOT_FOUND, "no such live session");
+    if ((rc = events_find(r, p->topic)) < 0)
+        return rc;
     if (!wants_sse(r))
         return shop_rt_wait(r->ctx->rt, r, p->topic, p->after, (int)wait * 1000, events_answer, p);
     if ((v = shop_header(r, "Last-Event-ID")) && v[0] && shop_parse_dec(v, 0, LLONG_MAX, &p->after))

@@ -22,7 +22,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,11 +42,11 @@ struct shop_server {
 };
 
 static atomic_int inflight;
-/* The buffer MHD gives a streamed reply's reader when the client speaks
- * HTTP/1.0 (with chunked encoding it reads into the connection's own). */
-#define SHOP_STREAM_BLOCK 256
+/* The buffer MHD would give a taken-over reply's reader for an HTTP/1.0
+ * client (it is asked for nothing: the socket is taken at the first call). */
+#define TAKEOVER_BLOCK 64
 
-static atomic_int suspended; /* requests between shop_suspend and shop_resume, and paused streams */
+static atomic_int suspended; /* requests between shop_suspend and shop_resume */
 static atomic_ullong request_seq;
 static char request_prefix[17]; /* 8 random bytes per process, as hex */
 
@@ -70,7 +73,8 @@ struct reqctx {
     int resume_err;                             /* the handler's result, as passed to shop_resume */
     int (*resume_next)(shop_req *r, void *arg); /* shop_resume_then's: runs first */
     void *resume_arg;
-    struct stream_cb *stream; /* shop_reply_stream's: the body is read from it */
+    struct takeover *takeover; /* shop_reply_takeover's: the socket goes to it */
+    int http11;                /* the client spoke HTTP/1.1 (or later) */
     struct timespec start;
 };
 
@@ -129,23 +133,32 @@ void shop_resume(shop_req *r, int err)
     atomic_fetch_sub(&suspended, 1);
 }
 
-/* -- streamed replies ---------------------------------------------------- */
+/* -- socket takeover ------------------------------------------------------ */
 
-/* What MHD's content reader calls: the handler's reader and its done, for
- * the connection conn. Freed by stream_free (MHD's free callback), which
- * may come after on_completed freed the request. */
-struct stream_cb {
-    shop_stream_read_fn read;
-    void (*done)(void *arg);
+/* A reply whose socket goes to someone else once its headers are sent
+ * (shop_reply_takeover). MHD calls takeover_read for the first piece of
+ * the body, which comes only after the status line and headers were
+ * written out whole (MHD sends a callback reply's headers alone, then
+ * asks for the body). The reader hands a duplicate of the socket to adopt
+ * and answers END_WITH_ERROR: MHD then closes the connection, frees its
+ * memory pool, removes the socket from its epoll set and closes its own
+ * descriptor; with MHD_USE_TURBO it never calls shutdown() on it, so the
+ * duplicate keeps the connection open. Freed by takeover_free (MHD's free
+ * callback of the reply), which calls drop when adopt never ran. */
+struct takeover {
+    shop_takeover_fn adopt;
+    void (*drop)(void *arg);
     void *arg;
     struct MHD_Connection *conn;
+    int chunked; /* MHD uses chunked encoding exactly when the client spoke HTTP/1.1 */
+    int taken;
 };
 
-int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, void (*done)(void *arg), void *arg)
+int shop_reply_takeover(shop_req *r, const char *type, shop_takeover_fn adopt, void (*drop)(void *arg), void *arg)
 {
     struct reqctx *rc = (struct reqctx *)r; /* req is reqctx's first member */
-    rc->stream = fl_malloc(sizeof(*rc->stream));
-    *rc->stream = (struct stream_cb){read, done, arg, r->conn};
+    rc->takeover = fl_malloc(sizeof(*rc->takeover));
+    *rc->takeover = (struct takeover){adopt, drop, arg, r->conn, rc->http11, 0};
     r->status = 200;
     r->resp = "";
     r->resp_len = 0;
@@ -153,43 +166,37 @@ int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, v
     return SHOP_OK;
 }
 
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+static ssize_t takeover_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
-    struct stream_cb *s = cls;
+    struct takeover *t = cls;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(t->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1, on = 1, off = 0;
     (void)pos;
-    long n = s->read(s->arg, (shop_stream *)s->conn, buf, max);
-    if (n == SHOP_STREAM_END)
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
+    (void)buf;
+    (void)max;
+    /* MHD marks the connection closed when this returns, but frees it (and
+     * closes its descriptor) only when its thread looks at it again: after
+     * the next event on its socket, or a timeout, however long that is. A
+     * suspend and resume makes the thread look at it again at once. */
+    MHD_suspend_connection(t->conn);
+    MHD_resume_connection(t->conn);
+    if (fd < 0 || t->taken)
+        return MHD_CONTENT_READER_END_WITH_ERROR; /* out of descriptors: the client tries again */
+    /* MHD may have corked the socket to send the headers with a body */
+    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    t->taken = 1;
+    t->adopt(t->arg, fd, t->chunked);
+    return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-static void stream_free(void *cls)
+static void takeover_free(void *cls)
 {
-    struct stream_cb *s = cls;
-    s->done(s->arg);
-    fl_free(s);
-}
-
-void shop_stream_pause(shop_stream *s)
-{
-    atomic_fetch_add(&suspended, 1);
-    MHD_suspend_connection((struct MHD_Connection *)s);
-}
-
-void shop_stream_wake(shop_stream *s)
-{
-    MHD_resume_connection((struct MHD_Connection *)s);
-    atomic_fetch_sub(&suspended, 1);
-}
-
-void shop_stream_abort(shop_stream *s)
-{
-    /* the socket stays open (MHD closes it, after done): no other
-     * connection can have its number; the next read or write fails */
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info((struct MHD_Connection *)s, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci)
-        shutdown(ci->connect_fd, SHUT_RDWR);
+    struct takeover *t = cls;
+    if (!t->taken)
+        t->drop(t->arg);
+    fl_free(t);
 }
 
 static int content_type_is_json(const char *ct)
@@ -355,12 +362,12 @@ static enum MHD_Result respond(struct reqctx *rc, int err)
                    r->err_code, r->err_msg ? r->err_msg : "", r->request_id);
     }
     struct MHD_Response *resp = NULL;
-    if (rc->stream && err >= 0) {
-        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SHOP_STREAM_BLOCK, stream_read, rc->stream,
-                                                 stream_free);
+    if (rc->takeover && err >= 0) {
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, TAKEOVER_BLOCK, takeover_read, rc->takeover,
+                                                 takeover_free);
         if (!resp)
-            stream_free(rc->stream);
-        rc->stream = NULL; /* the response's now */
+            takeover_free(rc->takeover);
+        rc->takeover = NULL; /* the response's now */
     } else {
         resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp, MHD_RESPMEM_PERSISTENT);
     }
@@ -407,7 +414,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     shop_server *srv = cls;
     struct reqctx *rc = *con_cls;
-    (void)version;
 
     if (!rc) {
         rc = fl_calloc(1, sizeof(*rc));
@@ -417,6 +423,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc->req.conn = conn;
         rc->req.method = method;
         rc->req.path = url;
+        rc->http11 = version && strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
         next_request_id(rc->req.request_id);
         client_ip(conn, rc->req.client_ip, sizeof(rc->req.client_ip));
         fl_arena_defer(rc->req.arena, release_conns, &rc->req);
@@ -475,8 +482,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     if (!rc)
         return;
-    if (rc->stream) /* never handed to MHD */
-        stream_free(rc->stream);
+    if (rc->takeover) /* never handed to MHD */
+        takeover_free(rc->takeover);
     if (rc->resume_next) /* resumed by shop_resume_then, closed before next() ran */
         atomic_fetch_sub(&suspended, 1);
     fl_arena_free(rc->req.arena);

@@ -102,7 +102,7 @@ int shop_rt_topic_valid(const char *s)
 
 int shop_rt_type_valid(const char *s)
 {
-    return name_ok(s, SHOP_RT_TYPE_MAX, "_");
+    return name_ok(s, SHOP_RT_TYPE_MAX, "_.");
 }
 
 int shop_rt_topic_live(char out[SHOP_RT_TOPIC_MAX + 1], const char *public_id)

@@ -1,29 +1,31 @@
-/* feed.c - topics, rings and delivery of the realtime feed (shop/rt/feed.h).
+/* feed.c - topics, rings and long-polls of the realtime feed
+ * (shop/rt/feed.h); the SSE streams' writer is sse.c, their shared state
+ * shop/rt/topic.h.
  *
  *   thread          what it does here
- *   subscriber      an event heard (rt/bus.h) -> its topic's ring -> wakes
- *                   the topic's paused streams and resumes its satisfied
- *                   long-polls; a stream a whole ring behind is dropped. A
- *                   subscription that came back -> the backlogs of the
- *                   topics with clients are read again (gaps filled)
- *   timer           long-polls whose time is up; heartbeats (every paused
- *                   stream woken with a comment due); idle topics forgotten
+ *   subscriber      an event heard (rt/bus.h) -> its topic's ring -> the
+ *                   topic handed to the SSE writer (rt->dirty) and its
+ *                   satisfied long-polls resumed. A subscription that came
+ *                   back -> the backlogs of the topics with clients are
+ *                   read again (gaps filled) before anything is delivered
+ *   timer           long-polls whose time is up; topics that could not be
+ *                   primed primed again; idle topics forgotten
  *   HTTP workers    handlers follow a topic (its backlog read once), read
- *                   its ring, suspend long-polls, start streams; a stream's
- *                   reader copies the events' shared SSE text from its
- *                   position in the ring, and pauses when it has none
+ *                   its ring, suspend long-polls, open streams (sse.c)
  *
  * One mutex (rt->mu) guards the table, the rings and every list; no Redis
  * call and no wake-up of a connection happens under it: the ones to wake
- * are taken off under the lock (paused := 0, a waiter unlinked) and woken
- * after, by whoever took them, exactly once.
+ * are taken off under the lock and woken after, by whoever took them,
+ * exactly once.
  *
  * A topic is "primed" when its backlog was read since the subscription's
  * last change (rt->epoch): only then does its ring hold everything a
- * client may ask for. */
+ * client may ask for, and only then is anything of it delivered. An event
+ * heard before (the subscription is back, the backlog not read yet) waits
+ * in the ring: delivering it first would move a client past the events
+ * the backlog is about to fill in before it. */
 #include "farmlive/shop/rt/feed.h"
-#include "farmlive/shop/rt/bus.h"
-#include "farmlive/shop/rt/ring.h"
+#include "farmlive/shop/rt/topic.h"
 #include "farmlive/shop/core/http.h"
 #include "farmlive/alloc.h"
 #include "farmlive/clock.h"
@@ -35,22 +37,9 @@
 #include <string.h>
 #include <time.h>
 
-#define BUCKETS 1024
-#define SWEEP_MS 5000 /* how often idle topics are looked for */
-
-typedef struct rt_sub rt_sub;
-typedef struct rt_waiter rt_waiter;
-
-typedef struct rt_topic {
-    struct rt_topic *hnext;
-    shop_rt_ring ring;
-    rt_sub *subs;       /* SSE streams, doubly linked */
-    rt_waiter *waiters; /* long-polls */
-    size_t nsubs, nwaiters;
-    unsigned long primed_epoch; /* == rt->epoch: the backlog was read in this epoch */
-    int64_t used_ms;            /* when a client last named it */
-    char name[SHOP_RT_TOPIC_MAX + 1];
-} rt_topic;
+#define BUCKETS (sizeof(((shop_rt *)0)->bucket) / sizeof(((shop_rt *)0)->bucket[0]))
+#define SWEEP_MS 5000   /* how often idle topics are looked for */
+#define REPRIME_MS 1000 /* how often topics that could not be primed are tried again */
 
 /* A suspended long-poll, in its request's arena. */
 struct rt_waiter {
@@ -62,39 +51,6 @@ struct rt_waiter {
     int (*answer)(struct shop_req *r, void *arg);
     void *arg;
 };
-
-/* An SSE stream: its own allocation (it outlives the request's arena). */
-struct rt_sub {
-    rt_sub *prev, *next; /* the topic's */
-    rt_sub *wnext;       /* on a list of streams to wake, outside the lock */
-    shop_rt *rt;
-    rt_topic *topic;
-    shop_stream *stream; /* set by the reader's first call */
-    long long pos;       /* seq of the last event taken */
-    shop_rt_event *cur;  /* the event whose text is being sent, held */
-    const char *pend;    /* bytes being sent: cur's frame, hello or a heartbeat */
-    size_t pend_len, pend_off;
-    unsigned paused : 1, hb_due : 1, dropped : 1;
-    char hello[96]; /* "retry:" and, when events were lost, the truncated event */
-};
-
-struct shop_rt {
-    shop_rt_bus *bus;
-    pthread_mutex_t mu;
-    pthread_cond_t cond; /* the timer: a sooner deadline, or stop */
-    pthread_t timer;
-    int timer_started;
-    int timer_stop;
-    int64_t timer_until; /* when the timer wakes next (0: it is awake) */
-    rt_topic *bucket[BUCKETS];
-    size_t ntopics, nsubs, nwaiters;
-    unsigned long epoch; /* +1 at every change of the subscription */
-    int subscribed;
-    int stopping; /* quiesced */
-    unsigned long long events, dropped;
-};
-
-static const char heartbeat[] = ": hb\n\n";
 
 /* ---- topics ---------------------------------------------------------------- */
 
@@ -134,7 +90,7 @@ static int topics_forget(shop_rt *rt, int64_t idle_ms)
     for (size_t b = 0; b < BUCKETS; b++) {
         for (rt_topic **pp = &rt->bucket[b]; *pp;) {
             rt_topic *t = *pp;
-            int idle = t->nsubs == 0 && t->nwaiters == 0;
+            int idle = t->nsubs == 0 && t->nwaiters == 0 && !t->dirty && !t->held;
             if (idle && idle_ms >= 0 && now - t->used_ms >= idle_ms) {
                 *pp = t->hnext;
                 topic_free(t);
@@ -157,9 +113,7 @@ static int topics_forget(shop_rt *rt, int64_t idle_ms)
     return gone;
 }
 
-/* The topic named, or NULL; with create, made when missing (NULL when the
- * table is full of topics with clients). Under mu. */
-static rt_topic *topic_get(shop_rt *rt, const char *name, int create)
+rt_topic *rt_topic_get(shop_rt *rt, const char *name, int create)
 {
     size_t h = topic_hash(name);
     for (rt_topic *t = rt->bucket[h]; t; t = t->hnext)
@@ -183,21 +137,19 @@ static int has_after(const rt_topic *t, long long after)
     return t->ring.n > 0 && shop_rt_ring_at(&t->ring, t->ring.n - 1)->seq > after;
 }
 
-/* After t's ring changed: takes its paused streams (to wake) and its
- * long-polls that now have an answer (to resume) onto the lists, and
- * drops the streams that fell behind the ring. Under mu. */
-static void topic_changed(shop_rt *rt, rt_topic *t, rt_sub **wake, rt_waiter **ready)
+/* After t's ring changed: hands t to the SSE writer when it has streams
+ * (*wake set: the writer is to be woken) and takes its long-polls that now
+ * have an answer onto ready (to resume). Nothing while t is not primed.
+ * Under mu. */
+static void topic_changed(shop_rt *rt, rt_topic *t, int *wake, rt_waiter **ready)
 {
-    for (rt_sub *s = t->subs; s; s = s->next) {
-        if (s->paused) {
-            s->paused = 0;
-            s->wnext = *wake;
-            *wake = s;
-        } else if (s->stream && !s->dropped && s->pos < t->ring.horizon) {
-            s->dropped = 1; /* its reader answers ABORT if it runs first */
-            rt->dropped++;
-            shop_stream_abort(s->stream);
-        }
+    if (t->primed_epoch != rt->epoch)
+        return;
+    if (t->nsubs && !t->dirty) {
+        t->dirty = 1;
+        t->dnext = rt->dirty;
+        rt->dirty = t;
+        *wake = 1;
     }
     for (rt_waiter **pp = &t->waiters; *pp;) {
         rt_waiter *w = *pp;
@@ -214,13 +166,10 @@ static void topic_changed(shop_rt *rt, rt_topic *t, rt_sub **wake, rt_waiter **r
 }
 
 /* Wakes what topic_changed and friends took off, outside mu. */
-static void wake_all(rt_sub *wake, rt_waiter *ready)
+static void wake_all(shop_rt *rt, int wake, rt_waiter *ready)
 {
-    while (wake) {
-        rt_sub *next = wake->wnext; /* read first: once woken, its reader may run */
-        shop_stream_wake(wake->stream);
-        wake = next;
-    }
+    if (wake)
+        rt_sse_wake(rt);
     while (ready) {
         rt_waiter *next = ready->next; /* the waiter is its request's once resumed */
         shop_resume_then(ready->r, ready->answer, ready->arg);
@@ -233,17 +182,17 @@ static void wake_all(rt_sub *wake, rt_waiter *ready)
 static void feed_on_event(void *arg, const shop_rt_wire *w)
 {
     shop_rt *rt = arg;
-    rt_sub *wake = NULL;
+    int wake = 0;
     rt_waiter *ready = NULL;
     pthread_mutex_lock(&rt->mu);
-    rt_topic *t = topic_get(rt, w->topic, 0); /* a topic nobody here follows is not kept */
+    rt_topic *t = rt_topic_get(rt, w->topic, 0); /* a topic nobody here follows is not kept */
     if (t && w->seq > t->ring.last_seq) {
         shop_rt_ring_push(&t->ring, shop_rt_event_new(w->seq, w->type, w->flags, w->data, w->data_len));
         rt->events++;
         topic_changed(rt, t, &wake, &ready);
     }
     pthread_mutex_unlock(&rt->mu);
-    wake_all(wake, ready);
+    wake_all(rt, wake, ready);
 }
 
 typedef struct prime_run {
@@ -256,23 +205,21 @@ static void prime_got(void *arg, size_t i, shop_rt_event **ev, size_t m, int ful
 {
     prime_run *p = arg;
     shop_rt *rt = p->rt;
-    rt_sub *wake = NULL;
+    int wake = 0;
     rt_waiter *ready = NULL;
     pthread_mutex_lock(&rt->mu);
-    rt_topic *t = topic_get(rt, p->names[i], 0);
+    rt_topic *t = rt_topic_get(rt, p->names[i], 0);
     if (!t) {
         for (size_t k = 0; k < m; k++)
             shop_rt_event_unref(ev[k]);
     } else {
-        long long before = t->ring.last_seq, horizon = t->ring.horizon;
         shop_rt_ring_merge(&t->ring, ev, m, full);
         if (p->epoch == rt->epoch)
             t->primed_epoch = p->epoch;
-        if (t->ring.last_seq > before || t->ring.horizon > horizon)
-            topic_changed(rt, t, &wake, &ready);
+        topic_changed(rt, t, &wake, &ready); /* what waited for the backlog, and what it brought */
     }
     pthread_mutex_unlock(&rt->mu);
-    wake_all(wake, ready);
+    wake_all(rt, wake, ready);
 }
 
 /* Reads the backlogs of the n topics named into their rings (outside mu). */
@@ -286,24 +233,21 @@ static void prime(shop_rt *rt, const char *const *names, size_t n)
         fl_log(FL_LOG_WARN, "rt_backlog_failed", "%zu topic(s): Redis did not answer", n);
 }
 
-/* The subscription came up (read again the backlogs of the topics with
- * clients: what was published while it was down) or went down. */
-static void feed_on_state(void *arg, int up)
+/* Primes the topics with clients that are not primed in this epoch (all
+ * of them when the subscription just came up); outside mu. */
+static void prime_unprimed(shop_rt *rt)
 {
-    shop_rt *rt = arg;
     char(*names)[SHOP_RT_TOPIC_MAX + 1] = NULL;
     const char **list = NULL;
     size_t n = 0;
 
     pthread_mutex_lock(&rt->mu);
-    rt->subscribed = up;
-    rt->epoch++; /* every topic must be primed again */
-    if (up && rt->ntopics) {
+    if (rt->subscribed && rt->ntopics) {
         names = fl_malloc(rt->ntopics * sizeof(*names));
         list = fl_malloc(rt->ntopics * sizeof(*list));
         for (size_t b = 0; b < BUCKETS; b++)
             for (rt_topic *t = rt->bucket[b]; t; t = t->hnext)
-                if (t->nsubs || t->nwaiters) {
+                if ((t->nsubs || t->nwaiters) && t->primed_epoch != rt->epoch) {
                     memcpy(names[n], t->name, sizeof(names[n]));
                     list[n] = names[n];
                     n++;
@@ -316,12 +260,23 @@ static void feed_on_state(void *arg, int up)
     fl_free(names);
 }
 
-/* Makes this process follow topic name (its backlog read when not primed)
- * and marks it used: 0, or -1 when the table is full. */
-static int follow(shop_rt *rt, const char *name)
+/* The subscription came up (read again the backlogs of the topics with
+ * clients: what was published while it was down) or went down. */
+static void feed_on_state(void *arg, int up)
+{
+    shop_rt *rt = arg;
+    pthread_mutex_lock(&rt->mu);
+    rt->subscribed = up;
+    rt->epoch++; /* every topic must be primed again */
+    pthread_mutex_unlock(&rt->mu);
+    if (up)
+        prime_unprimed(rt);
+}
+
+int rt_follow(shop_rt *rt, const char *name)
 {
     pthread_mutex_lock(&rt->mu);
-    rt_topic *t = topic_get(rt, name, 1);
+    rt_topic *t = rt_topic_get(rt, name, 1);
     int primed = t && t->primed_epoch == rt->epoch;
     if (t)
         t->used_ms = fl_mono_ms();
@@ -335,10 +290,9 @@ static int follow(shop_rt *rt, const char *name)
 
 /* ---- the timer thread ---------------------------------------------------------- */
 
-/* Long-polls past their time (or all, when stopping) onto ready; paused
- * streams onto wake when hb (a heartbeat each) or stopping. Returns the
- * earliest deadline left. Under mu. */
-static int64_t timer_pass(shop_rt *rt, int64_t now, int hb, rt_sub **wake, rt_waiter **ready)
+/* Long-polls past their time (or all, when stopping) onto ready. Returns
+ * the earliest deadline left. Under mu. */
+static int64_t timer_pass(shop_rt *rt, int64_t now, rt_waiter **ready)
 {
     int64_t next = INT64_MAX;
     for (size_t b = 0; b < BUCKETS; b++) {
@@ -356,14 +310,6 @@ static int64_t timer_pass(shop_rt *rt, int64_t now, int hb, rt_sub **wake, rt_wa
                     pp = &w->next;
                 }
             }
-            for (rt_sub *s = t->subs; s && (hb || rt->stopping); s = s->next) {
-                if (!s->paused)
-                    continue;
-                s->paused = 0;
-                s->hb_due = 1;
-                s->wnext = *wake;
-                *wake = s;
-            }
         }
     }
     return next;
@@ -373,31 +319,31 @@ static void *timer_main(void *arg)
 {
     shop_rt *rt = arg;
     int64_t now = fl_mono_ms();
-    int64_t next_hb = now + SHOP_RT_HEARTBEAT_S * 1000, next_sweep = now + SWEEP_MS, deadline = 0;
+    int64_t next_sweep = now + SWEEP_MS, next_prime = now + REPRIME_MS, deadline = 0;
 
     pthread_mutex_lock(&rt->mu);
     while (!rt->timer_stop) {
-        rt_sub *wake = NULL;
         rt_waiter *ready = NULL;
-        int hb;
         now = fl_mono_ms();
-        hb = now >= next_hb;
-        if (hb)
-            next_hb = now + SHOP_RT_HEARTBEAT_S * 1000;
-        if (hb || now >= deadline)
-            deadline = timer_pass(rt, now, hb, &wake, &ready);
+        if (now >= deadline)
+            deadline = timer_pass(rt, now, &ready);
         if (now >= next_sweep) {
             topics_forget(rt, SHOP_RT_IDLE_S * 1000);
             next_sweep = now + SWEEP_MS;
         }
-        if (wake || ready) {
+        if (ready || now >= next_prime) {
+            int prime_due = now >= next_prime;
+            if (prime_due)
+                next_prime = now + REPRIME_MS;
             pthread_mutex_unlock(&rt->mu);
-            wake_all(wake, ready);
+            wake_all(rt, 0, ready);
+            if (prime_due)
+                prime_unprimed(rt); /* a backlog Redis did not answer: asked again */
             pthread_mutex_lock(&rt->mu);
             deadline = 0; /* long-polls may have come meanwhile: look again */
             continue;
         }
-        int64_t until = next_hb < next_sweep ? next_hb : next_sweep;
+        int64_t until = next_prime < next_sweep ? next_prime : next_sweep;
         until = deadline < until ? deadline : until;
         rt->timer_until = until;
         struct timespec ts = {.tv_sec = until / 1000, .tv_nsec = (long)(until % 1000) * 1000000L};
@@ -417,13 +363,14 @@ shop_rt *shop_rt_start(const shop_ctx *ctx)
     pthread_condattr_t ca;
 
     rt->epoch = 1;
+    rt->ep = rt->wake_fd = -1;
     pthread_mutex_init(&rt->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&rt->cond, &ca);
     pthread_condattr_destroy(&ca);
     rt->timer_started = pthread_create(&rt->timer, NULL, timer_main, rt) == 0;
-    if (rt->timer_started)
+    if (rt->timer_started && rt_sse_start(rt) == 0)
         rt->bus = shop_rt_bus_start(ctx->cfg, ctx->kv, ctx->kv_batch, feed_on_event, feed_on_state, rt);
     if (!rt->bus) {
         fl_log(FL_LOG_ERROR, "rt_start_failed", "cannot start the realtime feed's threads");
@@ -435,15 +382,14 @@ shop_rt *shop_rt_start(const shop_ctx *ctx)
 
 void shop_rt_quiesce(shop_rt *rt)
 {
-    rt_sub *wake = NULL;
     rt_waiter *ready = NULL;
     if (!rt)
         return;
     pthread_mutex_lock(&rt->mu);
     rt->stopping = 1;
-    timer_pass(rt, fl_mono_ms(), 0, &wake, &ready);
+    timer_pass(rt, fl_mono_ms(), &ready);
     pthread_mutex_unlock(&rt->mu);
-    wake_all(wake, ready); /* readers see stopping: the streams end */
+    wake_all(rt, 1, ready); /* the writer sees stopping: the streams end */
 }
 
 void shop_rt_stop(shop_rt *rt)
@@ -452,6 +398,7 @@ void shop_rt_stop(shop_rt *rt)
         return;
     shop_rt_quiesce(rt);
     shop_rt_bus_stop(rt->bus); /* no event comes after this */
+    rt_sse_stop(rt);
     if (rt->timer_started) {
         pthread_mutex_lock(&rt->mu);
         rt->timer_stop = 1;
@@ -479,6 +426,31 @@ void shop_rt_stats_get(shop_rt *rt, shop_rt_stats *out)
     pthread_mutex_unlock(&rt->mu);
 }
 
+size_t shop_rt_streams_each(shop_rt *rt, const char *prefix, void (*got)(void *arg, const char *topic, size_t streams),
+                            void *arg)
+{
+    struct named {
+        char name[SHOP_RT_TOPIC_MAX + 1];
+        size_t n;
+    } *list = NULL;
+    size_t n = 0, plen = strlen(prefix);
+
+    pthread_mutex_lock(&rt->mu);
+    if (rt->ntopics)
+        list = fl_malloc(rt->ntopics * sizeof(*list));
+    for (size_t b = 0; b < BUCKETS; b++)
+        for (rt_topic *t = rt->bucket[b]; t; t = t->hnext)
+            if (t->nsubs && strncmp(t->name, prefix, plen) == 0) {
+                memcpy(list[n].name, t->name, sizeof(list[n].name));
+                list[n++].n = t->nsubs;
+            }
+    pthread_mutex_unlock(&rt->mu);
+    for (size_t i = 0; i < n; i++)
+        got(arg, list[i].name, list[i].n);
+    fl_free(list);
+    return n;
+}
+
 /* ---- reading and long-polls ---------------------------------------------------- */
 
 typedef struct held_events {
@@ -500,10 +472,10 @@ int shop_rt_read(shop_rt *rt, const char *topic, long long after, fl_arena *a, s
     memset(out, 0, sizeof(*out));
     h->events = NULL;
     h->n = 0;
-    if (follow(rt, topic) != 0)
+    if (rt_follow(rt, topic) != 0)
         return SHOP_E_UNAVAILABLE;
     pthread_mutex_lock(&rt->mu);
-    rt_topic *t = topic_get(rt, topic, 0);
+    rt_topic *t = rt_topic_get(rt, topic, 0);
     if (t) {
         size_t k = shop_rt_ring_after(&t->ring, after);
         h->events = fl_arena_alloc(a, (t->ring.n - k + 1) * sizeof(*h->events));
@@ -526,10 +498,10 @@ int shop_rt_read(shop_rt *rt, const char *topic, long long after, fl_arena *a, s
 int shop_rt_wait(shop_rt *rt, struct shop_req *r, const char *topic, long long after, int wait_ms,
                  int (*answer)(struct shop_req *r, void *arg), void *arg)
 {
-    if (follow(rt, topic) != 0)
+    if (rt_follow(rt, topic) != 0)
         return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
     pthread_mutex_lock(&rt->mu);
-    rt_topic *t = topic_get(rt, topic, 0);
+    rt_topic *t = rt_topic_get(rt, topic, 0);
     if (t && wait_ms > 0 && !rt->stopping && rt->nwaiters < SHOP_RT_WAITERS_MAX && !has_after(t, after)) {
         rt_waiter *w = fl_arena_alloc(r->arena, sizeof(*w));
         *w = (rt_waiter){t->waiters, r, t, after, fl_mono_ms() + wait_ms, answer, arg};
@@ -544,146 +516,4 @@ int shop_rt_wait(shop_rt *rt, struct shop_req *r, const char *topic, long long a
     }
     pthread_mutex_unlock(&rt->mu);
     return answer(r, arg);
-}
-
-/* ---- Server-Sent Events ---------------------------------------------------------- */
-
-enum { NEXT_OK, NEXT_NONE, NEXT_LAGGED, NEXT_END };
-
-/* Sets s's next text: its next event (coalesced ones skipped), else a
- * heartbeat when one is due. Under mu. */
-static int next_text(shop_rt *rt, rt_sub *s)
-{
-    const shop_rt_ring *ring = &s->topic->ring;
-    if (rt->stopping)
-        return NEXT_END;
-    if (s->pos < ring->horizon)
-        return NEXT_LAGGED; /* an event it had not taken is gone */
-    for (size_t k = shop_rt_ring_after(ring, s->pos); k < ring->n; k++) {
-        shop_rt_event *e = shop_rt_ring_at(ring, k);
-        s->pos = e->seq;
-        if (e->superseded)
-            continue;
-        s->cur = shop_rt_event_ref(e);
-        s->pend = e->frame;
-        s->pend_len = e->frame_len;
-        s->pend_off = 0;
-        s->hb_due = 0;
-        return NEXT_OK;
-    }
-    if (!s->hb_due)
-        return NEXT_NONE;
-    s->hb_due = 0;
-    s->pend = heartbeat;
-    s->pend_len = sizeof(heartbeat) - 1;
-    s->pend_off = 0;
-    return NEXT_OK;
-}
-
-/* The stream's reader (core/http.h): copies what it has into buf, pauses
- * when it has nothing. */
-static long sse_read(void *arg, shop_stream *stream, char *buf, size_t max)
-{
-    rt_sub *s = arg;
-    shop_rt *rt = s->rt;
-    size_t n = 0;
-    int next = NEXT_OK;
-
-    pthread_mutex_lock(&rt->mu);
-    s->stream = stream;
-    while (!s->dropped && n < max) {
-        if (!s->pend && (next = next_text(rt, s)) != NEXT_OK)
-            break;
-        size_t k = s->pend_len - s->pend_off < max - n ? s->pend_len - s->pend_off : max - n;
-        memcpy(buf + n, s->pend + s->pend_off, k);
-        n += k;
-        s->pend_off += k;
-        if (s->pend_off == s->pend_len) {
-            s->pend = NULL;
-            shop_rt_event_unref(s->cur);
-            s->cur = NULL;
-        }
-    }
-    if (s->dropped || next == NEXT_LAGGED) {
-        if (!s->dropped)
-            rt->dropped++;
-        s->dropped = 1;
-        pthread_mutex_unlock(&rt->mu);
-        return SHOP_STREAM_ABORT;
-    }
-    if (n == 0 && next == NEXT_END) {
-        pthread_mutex_unlock(&rt->mu);
-        return SHOP_STREAM_END;
-    }
-    if (n == 0) {
-        s->paused = 1;
-        shop_stream_pause(stream);
-    }
-    pthread_mutex_unlock(&rt->mu);
-    return (long)n;
-}
-
-static void sse_done(void *arg)
-{
-    rt_sub *s = arg;
-    shop_rt *rt = s->rt;
-    pthread_mutex_lock(&rt->mu);
-    rt_topic *t = s->topic;
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        t->subs = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    t->nsubs--;
-    t->used_ms = fl_mono_ms();
-    rt->nsubs--;
-    pthread_mutex_unlock(&rt->mu);
-    shop_rt_event_unref(s->cur);
-    fl_free(s);
-}
-
-/* A stream of topic t from seq after (from what the ring still holds when
- * after is older), its hello ready to send, linked to t. Under mu. */
-static rt_sub *sub_new(shop_rt *rt, rt_topic *t, long long after)
-{
-    rt_sub *s = fl_calloc(1, sizeof(*s));
-    int n = snprintf(s->hello, sizeof(s->hello), "retry: %d\n\n", SHOP_RT_RETRY_MS);
-
-    if (shop_rt_ring_truncated(&t->ring, after))
-        n +=
-            snprintf(s->hello + n, sizeof(s->hello) - (size_t)n, "event: truncated\ndata: {\"after\":%lld}\n\n", after);
-    s->rt = rt;
-    s->topic = t;
-    s->pos = after > t->ring.horizon ? after : t->ring.horizon;
-    s->pend = s->hello;
-    s->pend_len = (size_t)n;
-    s->next = t->subs;
-    if (t->subs)
-        t->subs->prev = s;
-    t->subs = s;
-    t->nsubs++;
-    rt->nsubs++;
-    return s;
-}
-
-int shop_rt_sse(shop_rt *rt, struct shop_req *r, const char *topic, long long after)
-{
-    rt_sub *s = NULL;
-
-    if (follow(rt, topic) != 0)
-        return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
-    pthread_mutex_lock(&rt->mu);
-    rt_topic *t = topic_get(rt, topic, 0);
-    if (!t || rt->stopping || rt->nsubs >= SHOP_RT_STREAMS_MAX) {
-        int stopping = rt->stopping;
-        pthread_mutex_unlock(&rt->mu);
-        shop_add_header(r, "Retry-After", "1");
-        return shop_fail(r, SHOP_E_UNAVAILABLE,
-                         stopping ? "the shop is shutting down" : "too many event streams at once; try again");
-    }
-    s = sub_new(rt, t, after);
-    pthread_mutex_unlock(&rt->mu);
-    shop_add_header(r, "X-Accel-Buffering", "no"); /* a proxy in front must not hold the stream */
-    return shop_reply_stream(r, "text/event-stream", sse_read, sse_done, s);
 }

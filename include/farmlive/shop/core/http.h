@@ -101,32 +101,24 @@ void shop_resume_then(shop_req *r, int (*next)(shop_req *r, void *arg), void *ar
  * anyway once the handler's answer is queued, before it is sent). */
 void shop_release_conns(shop_req *r);
 
-/* Streamed replies (Server-Sent Events), for a body that has no end:
+/* Socket takeover, for a body that has no end (Server-Sent Events):
  *
- *   shop_reply_stream(r, "text/event-stream", read, done, arg);
+ *   return shop_reply_takeover(r, "text/event-stream", adopt, drop, arg);
  *
- * After the handler returns, read(arg, s, buf, max) is called on the
- * connection's worker thread whenever the client can take more bytes: it
- * writes up to max bytes and returns how many; or calls
- * shop_stream_pause(s) and returns 0 when it has nothing now (the
- * connection then waits without a thread until someone calls
- * shop_stream_wake(s), exactly once per pause, from any thread; read is
- * then called again); or returns SHOP_STREAM_END to finish the body
- * cleanly, SHOP_STREAM_ABORT to drop the connection. shop_stream_abort(s)
- * drops it from another thread while it is not paused (a client that
- * stopped reading). done(arg) runs once when the connection ends, for
- * whatever reason, on its worker thread; s is not valid after that. Shutdown
- * waits for paused streams like suspended requests: wake them first.
- * The request (r and its arena) may be gone before done runs: arg must be
- * the stream's own memory. */
-typedef struct shop_stream shop_stream;
-typedef long (*shop_stream_read_fn)(void *arg, shop_stream *s, char *buf, size_t max);
-#define SHOP_STREAM_END (-1)
-#define SHOP_STREAM_ABORT (-2)
-int shop_reply_stream(shop_req *r, const char *type, shop_stream_read_fn read, void (*done)(void *arg), void *arg);
-void shop_stream_pause(shop_stream *s);
-void shop_stream_wake(shop_stream *s);
-void shop_stream_abort(shop_stream *s);
+ * libmicrohttpd sends the reply's status line and headers (200, type, the
+ * headers added); then, on the connection's worker thread,
+ * adopt(arg, fd, chunked) is handed the connection's socket: a descriptor
+ * of its own (non-blocking, TCP_NODELAY, not corked) that the callee now
+ * owns and closes, after which libmicrohttpd forgets the connection and
+ * frees everything it held for it (its memory pool: what a connection
+ * costs libmicrohttpd stays with it no longer than the headers). chunked:
+ * the client spoke HTTP/1.1, so the body must be written as HTTP chunks
+ * and ended by the last chunk ("0\r\n\r\n"); else it is written as is
+ * and ended by closing. When the connection ends before that (the client
+ * went, shutdown), drop(arg) runs instead; exactly one of the two runs.
+ * arg must be the caller's own memory (the request may be gone by then). */
+typedef void (*shop_takeover_fn)(void *arg, int fd, int chunked);
+int shop_reply_takeover(shop_req *r, const char *type, shop_takeover_fn adopt, void (*drop)(void *arg), void *arg);
 
 /* Replies. Each returns SHOP_OK. shop_reply_json steals `body`. */
 int shop_reply_json(shop_req *r, int status, json_t *body);

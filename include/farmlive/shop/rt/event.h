@@ -9,7 +9,8 @@
  *   coop:{coop_id}:orders   a cooperative's orders
  *
  * A topic is 1..SHOP_RT_TOPIC_MAX of [a-z0-9_:-]; an event type 1..
- * SHOP_RT_TYPE_MAX of [a-z0-9_] (the SSE `event:` field). An event's data
+ * SHOP_RT_TYPE_MAX of [a-z0-9_.] (the SSE `event:` field: "status",
+ * "chat.deleted", "flash.stock"). An event's data
  * is a JSON object whose first member is its sequence number: the feed
  * writes `{"seq":N,` in front of what the publisher gave (rt/bus.c), so a
  * long-poll answer's events and an SSE `data:` line carry it alike.

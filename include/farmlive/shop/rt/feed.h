@@ -9,9 +9,9 @@
  *        | a topic this process follows (a client asked for it)
  *        v
  *   the topic's ring (rt/ring.h) --> long-polls waiting on the topic: resumed
- *                                --> SSE streams of the topic: woken, each
- *                                    copies the events' shared text from
- *                                    its own position in the ring
+ *                                --> the SSE writer thread (sse.c): one
+ *                                    text of what is new, built once, one
+ *                                    write of it to each stream's socket
  *
  * A process follows a topic from the first request that names it: it reads
  * the topic's backlog from Redis once (so it knows what happened before it
@@ -23,13 +23,19 @@
  * backlog of every topic it follows again, so a client misses nothing the
  * backlog still holds.
  *
- * Waiting costs no thread: a long-poll is a suspended request, an SSE
- * stream a paused connection (core/http.h), both woken by the thread that
- * brings their topic an event. An SSE stream holds a position in the ring
- * and at most one event's text it has half sent: memory per subscriber
- * does not grow with what it has not read. A stream that falls a whole
- * ring behind (its client stopped reading) is dropped; the client comes
- * back with Last-Event-ID and is told what it lost.
+ * Waiting costs no thread: a long-poll is a suspended request (core/http.h),
+ * resumed by the thread that brings its topic an event. An SSE stream is
+ * no request at all once its headers are sent: its socket is taken over
+ * from the HTTP server (shop_reply_takeover) and written by the feed's one
+ * writer thread, which wakes when a topic has new events, builds the text
+ * of everything new once (an HTTP chunk) and writes it to every stream of
+ * the topic that keeps up, one write per stream per wake-up however many
+ * events it carries. A stream holds a position in the ring and at most one
+ * such text its socket did not take (about a hundred bytes while it keeps
+ * up): memory per subscriber does not grow with what it has not read. A
+ * stream that falls a whole ring behind (its client stopped reading) is
+ * dropped; the client comes back with Last-Event-ID and is told what it
+ * lost.
  *
  * main.c starts the feed before the HTTP server and stops it after:
  * shop_rt_quiesce answers every long-poll and ends every stream (shutdown's
@@ -102,7 +108,9 @@ int shop_rt_wait(shop_rt *rt, struct shop_req *r, const char *topic, long long a
 /* Server-Sent Events: replies to r with a text/event-stream of the topic's
  * events with seq > after (after: the request's Last-Event-ID, or what the
  * caller decided), then every new one, until the client goes, falls a
- * ring behind, or the feed quiesces:
+ * ring behind, or the feed quiesces (the stream then ends cleanly: the
+ * last chunk). Once the headers are sent the connection is the feed's
+ * (see the top):
  *
  *   retry: 3000                          first, once
  *   event: truncated                     when events after `after` were
@@ -114,9 +122,20 @@ int shop_rt_wait(shop_rt *rt, struct shop_req *r, const char *topic, long long a
  *
  *   : hb                                 every SHOP_RT_HEARTBEAT_S
  *
+ *   event: truncated                     the writer itself fell a ring
+ *   data: {"after":A}                    behind (a burst of more events than
+ *                                        the ring holds while it wrote): the
+ *                                        streams go on from what is left
+ *
  * SHOP_OK (the stream runs), or failed (SHOP_E_UNAVAILABLE: quiescing, or
  * too many streams or topics). */
 int shop_rt_sse(shop_rt *rt, struct shop_req *r, const char *topic, long long after);
+
+/* Calls got(arg, topic, streams) for every topic whose name starts with
+ * prefix and of which this process has SSE streams now (their number),
+ * after the feed's lock is let go. Returns how many it called. */
+size_t shop_rt_streams_each(shop_rt *rt, const char *prefix, void (*got)(void *arg, const char *topic, size_t streams),
+                            void *arg);
 
 /* Counters for tests and metrics (a snapshot). */
 typedef struct shop_rt_stats {

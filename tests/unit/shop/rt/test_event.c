@@ -80,6 +80,8 @@ static void test_names(void **state)
     assert_false(shop_rt_topic_valid(name));
     assert_true(shop_rt_type_valid("status"));
     assert_true(shop_rt_type_valid("just_bought"));
+    assert_true(shop_rt_type_valid("chat.deleted"));
+    assert_false(shop_rt_type_valid("a b"));
     assert_false(shop_rt_type_valid("a:b"));
     assert_false(shop_rt_type_valid("a-b"));
     assert_false(shop_rt_type_valid(""));
