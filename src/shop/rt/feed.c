@@ -479,6 +479,19 @@ void shop_rt_stats_get(shop_rt *rt, shop_rt_stats *out)
     pthread_mutex_unlock(&rt->mu);
 }
 
+size_t shop_rt_topic_clients(shop_rt *rt, const char *topic)
+{
+    size_t n = 0;
+    if (!rt)
+        return 0;
+    pthread_mutex_lock(&rt->mu);
+    const rt_topic *t = topic_get(rt, topic, 0);
+    if (t)
+        n = t->nsubs + t->nwaiters;
+    pthread_mutex_unlock(&rt->mu);
+    return n;
+}
+
 /* ---- reading and long-polls ---------------------------------------------------- */
 
 typedef struct held_events {
