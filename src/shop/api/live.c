@@ -16,6 +16,8 @@
  *                        ring holds), then each new one as it comes */
 #include "farmlive/shop/api/live.h"
 #include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/room_counts.h"
+#include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/rt/feed.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/crypto.h"
@@ -225,6 +227,7 @@ int shop_live_events(shop_req *r)
     events_poll *p = fl_arena_alloc(r->arena, sizeof(*p));
     long long wait = 0;
     const char *v;
+    fl_kv *kv = NULL;
     int rc;
 
     p->after = 0;
@@ -235,7 +238,10 @@ int shop_live_events(shop_req *r)
     if ((rc = find(r, NULL)) < 0)
         return rc;
     p->id = shop_param(r, 0);
-    shop_rt_topic_live(p->topic, p->id); /* a valid id: find checked it */
+    shop_rt_topic_live(p->topic, p->id);            /* a valid id: find checked it */
+    if (fl_kv_acquire(r->ctx->kv, &kv) == FL_KV_OK) /* counted among the room's unique viewers */
+        shop_room_seen(kv, p->id, shop_auth_account(r), r->client_ip);
+    fl_kv_release(kv);
     if (!wants_sse(r))
         return shop_rt_wait(r->ctx->rt, r, p->topic, p->after, (int)wait * 1000, events_answer, p);
     if ((v = shop_header(r, "Last-Event-ID")) && v[0] && shop_parse_dec(v, 0, LLONG_MAX, &p->after))
