@@ -23,6 +23,7 @@
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/domain/orders.h"
 #include "farmlive/shop/domain/product_search.h"
+#include "farmlive/shop/domain/room_counts.h"
 #include "farmlive/shop/domain/trace.h"
 #include "farmlive/shop/domain/trace_cache.h"
 #include "farmlive/shop/domain/trace_key.h"
@@ -42,6 +43,16 @@ static int live_sweep_job(shop_ctx *ctx)
     return shop_live_sweep(ctx);
 }
 
+static int room_likes_job(shop_ctx *ctx)
+{
+    return shop_room_likes_flush(ctx);
+}
+
+static int room_viewers_job(shop_ctx *ctx)
+{
+    return shop_room_viewers(ctx);
+}
+
 /* Every periodic task of the shop, once, with its period (core/jobs.h).
  * Each runs at start, then every period_s seconds. */
 /* clang-format off */
@@ -51,6 +62,8 @@ static const shop_job jobs[] = {
     {"flash_release_ended", 3,        shop_flash_release_ended},  /* ended sales' unsold units back to lots */
     {"order_expiry",        1,        shop_orders_expire},        /* unpaid online orders cancelled */
     {"live_sweep",          5,        live_sweep_job},            /* sessions the relay no longer holds */
+    {"room_likes",          1,        room_likes_job},            /* heart taps into live_sessions, totals raised */
+    {"room_viewers",        2,        room_viewers_job},          /* viewer counts raised, peak and unique kept */
     {"idempotency_purge",   3600,     shop_idem_purge},           /* answers older than 48 h */
     {"checkout_purge",      3600,     shop_orders_purge_checkouts}, /* consumed cart versions older than 48 h */
     {"product_search",      10,       shop_product_search_repair}, /* search rows mended from products, a pass every 5 min */

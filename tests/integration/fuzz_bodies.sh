@@ -58,12 +58,23 @@ cart_put "$SKU" 1
 checkout "fz-$S" cod
 expect_status 201 "an order to fuzz"
 ORDER=$(jqr '.orders[0].id')
-for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END; do
+# two live sessions of the fuzzed cooperative: one to chat and mute in, one
+# ended (likes are counted after the answer, by a job: an ended room takes none)
+as "$OPS"
+api POST /api/v1/live "$(jq -nc --argjson c "$COOP" '{title:"fuzz room", coop_id:$c}')"
+expect_status 201 "a live session to fuzz"
+ROOM=$(jqr .id)
+api POST /api/v1/live "$(jq -nc --argjson c "$COOP" '{title:"fuzz room, ended", coop_id:$c}')"
+expect_status 201 "a live session to end"
+ENDED=$(jqr .id)
+api POST /internal/v1/live/ended "$(jq -nc --arg i "$ENDED" '{live_id:$i}')" -H "X-Internal-Secret: ${FARMLIVE_INTERNAL_SECRET-}"
+expect_status 200 "the session ends"
+for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END ROOM ENDED; do
     check "a $v to aim at (${!v})" test -n "${!v}" -a "${!v}" != null
 done
 PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --arg base "$BASE" --arg member "$MEMBER" \
-    --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" \
-    --arg sale_end "$SALE_END" '{
+    --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" --arg room "$ROOM" \
+    --arg ended "$ENDED" --arg sale_end "$SALE_END" '{
     "PATCH /api/v1/coops/{id}": {id: $coop},
     "POST /api/v1/coops/{id}/members": {id: $coop},
     "PATCH /api/v1/coops/{id}/members/{account_id}": {id: $coop, account_id: $member},
@@ -83,7 +94,11 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "POST /api/v1/skus/{sku_id}/restock": {sku_id: $sku},
     "POST /api/v1/skus/{sku_id}/adjustments": {sku_id: $sku},
     "POST /api/v1/flash-sales/{id}/orders": {id: $sale},
-    "POST /api/v1/flash-sales/{id}/end": {id: $sale_end}}')
+    "POST /api/v1/flash-sales/{id}/end": {id: $sale_end},
+    "POST /api/v1/live/{id}/chat": {id: $room},
+    "POST /api/v1/live/{id}/mutes": {id: $room},
+    "POST /api/v1/live/{id}/likes": {id: $ended},
+    "POST /api/v1/coops/{id}/banned-words": {id: $coop}}')
 TOKENS=$(jq -nc --arg ops "$OPS" --arg buyer "$FB" --arg admin "$AY_ADMIN" '{ops: $ops, buyer: $buyer, admin: $admin}')
 
 out=$(PARAMS=$PARAMS TOKENS=$TOKENS INTERNAL_SECRET=${FARMLIVE_INTERNAL_SECRET-} python3 "$(dirname "$0")/fuzz/bodies.py" 2>"$_TMP/fuzz.err")

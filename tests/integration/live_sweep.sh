@@ -65,8 +65,22 @@ ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x24
 PUSH=$!
 PIDS+=("$PUSH")
 if wait_status live 20; then ok; else bad "the session goes live" "$(tail -n 5 "$W/push.log"; tail -n 10 "$W/relay.log")"; fi
+# meanwhile an FLV viewer on the relay and an SSE client of the room: the
+# room's viewer count adds the relay's viewers (from the sweep's answer) to
+# the room's realtime subscribers
+curl -s -o /dev/null --max-time 40 "http://127.0.0.1:$RELAY_HTTP/live/$ID.flv" &
+PIDS+=("$!")
+curl -s -N -H 'Accept: text/event-stream' -o "$W/room.out" --max-time 40 "$URL/api/v1/live/$ID/events" &
+PIDS+=("$!")
 sleep 16 # longer than LIVE_LOST_AFTER_S plus a sweep: the relay lists the stream, so nothing changes
 check "while the relay holds the stream, the shop keeps it live" test "$(status_of)" = live
+room_viewers() { awk '/^event: /{e=substr($0,8)} /^data: /{if(e=="viewers")print substr($0,7)}' "$W/room.out" | tr -d '\r'; }
+for _ in $(seq 1 100); do # the sweep asks the relay once the session is LIVE_LOST_AFTER_S old
+    room_viewers | jq -e 'select(.flv >= 1 and .realtime >= 1 and .viewers >= 2)' >/dev/null 2>&1 && break
+    sleep 0.2
+done
+if room_viewers | jq -e 'select(.flv >= 1 and .realtime >= 1 and .viewers >= 2)' >/dev/null 2>&1; then ok; else
+    bad "the room's viewer count has the relay's FLV viewer and the SSE client" "$(room_viewers | tail -n 3)"; fi
 
 check "a listed session was never touched" sh -c "! grep -q 'live_relay_lost.*$ID' '$W/shop.log'"
 # a relay that accepts and never answers is slow, not gone: nothing

@@ -16,6 +16,8 @@
  *                        ring holds), then each new one as it comes */
 #include "farmlive/shop/api/live.h"
 #include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/room_counts.h"
+#include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/rt/feed.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/crypto.h"
@@ -246,6 +248,7 @@ int shop_live_events(shop_req *r)
     events_poll *p = fl_arena_alloc(r->arena, sizeof(*p));
     long long wait = 0;
     const char *v;
+    fl_kv *kv = NULL;
     int rc;
 
     p->after = 0;
@@ -258,6 +261,9 @@ int shop_live_events(shop_req *r)
         return shop_fail(r, SHOP_E_NOT_FOUND, "no such live session");
     if ((rc = events_find(r, p->topic)) < 0)
         return rc;
+    if (fl_kv_acquire(r->ctx->kv, &kv) == FL_KV_OK) /* counted among the room's unique viewers */
+        shop_room_seen(kv, p->id, shop_auth_account(r), r->client_ip);
+    fl_kv_release(kv);
     if (!wants_sse(r))
         return shop_rt_wait(r->ctx->rt, r, p->topic, p->after, (int)wait * 1000, events_answer, p);
     if ((v = shop_header(r, "Last-Event-ID")) && v[0] && shop_parse_dec(v, 0, LLONG_MAX, &p->after))

@@ -20,6 +20,7 @@
 #include "farmlive/shop/api/orders.h"
 #include "farmlive/shop/api/payments.h"
 #include "farmlive/shop/api/products.h"
+#include "farmlive/shop/api/room.h"
 #include "farmlive/shop/api/sessions.h"
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/pages/labels.h"
@@ -122,6 +123,16 @@ const shop_route shop_routes[] = {
     {"POST",   "/api/v1/live",                              shop_live_create,           MEMBER, JSON},
     {"GET",    "/api/v1/live/{id}",                         shop_live_get,              PUB,    NONE},
     {"GET",    "/api/v1/live/{id}/events",                  shop_live_events,           PUB,    NONE},
+    /* -- a live room's chat, mutes, likes: room.c -- */
+    {"POST",   "/api/v1/live/{id}/chat",                    shop_room_chat_post,        USER,   JSON},
+    {"GET",    "/api/v1/live/{id}/chat",                    shop_room_chat_list,        PUB,    NONE},
+    {"DELETE", "/api/v1/live/{id}/chat/{msg_id}",           shop_room_chat_delete,      MEMBER, NONE},
+    {"POST",   "/api/v1/live/{id}/mutes",                   shop_room_mute,             MEMBER, JSON},
+    {"DELETE", "/api/v1/live/{id}/mutes/{account_id}",      shop_room_unmute,           MEMBER, NONE},
+    {"POST",   "/api/v1/live/{id}/likes",                   shop_room_likes_post,       USER,   JSON},
+    {"GET",    "/api/v1/coops/{id}/banned-words",           shop_room_words_list,       ADMIN,  NONE},
+    {"POST",   "/api/v1/coops/{id}/banned-words",           shop_room_words_add,        ADMIN,  JSON},
+    {"DELETE", "/api/v1/coops/{id}/banned-words/{word_id}", shop_room_words_remove,     ADMIN,  NONE},
     /* the relay's calls: PUB in this table, X-Internal-Secret checked by the handler */
     {"POST",   "/internal/v1/live/publish",                 shop_live_internal_publish, PUB,    JSON},
     {"POST",   "/internal/v1/live/unpublish",               shop_live_internal_unpublish, PUB,  JSON},

@@ -24,6 +24,7 @@
  * second sweep finds nothing to change. Off when FARMLIVE_RELAY_URL is
  * empty (a shop with no relay beside it). */
 #include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/room_counts.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
 
@@ -133,6 +134,7 @@ int shop_live_sweep(const shop_ctx *ctx)
         return -1;
     if (fl_rows_count(rows) == 0 || !(streams = relay_streams(ctx->cfg->relay_url)))
         goto out_free;
+    shop_room_relay_viewers(ctx, streams); /* the same answer's viewers, for the rooms' counts */
     if (fl_db_acquire(ctx->db, &db) != FL_DB_OK) {
         changed = -1;
         goto out_free;

@@ -451,6 +451,19 @@ size_t shop_rt_streams_each(shop_rt *rt, const char *prefix, void (*got)(void *a
     return n;
 }
 
+size_t shop_rt_topic_clients(shop_rt *rt, const char *topic)
+{
+    size_t n = 0;
+    if (!rt)
+        return 0;
+    pthread_mutex_lock(&rt->mu);
+    const rt_topic *t = rt_topic_get(rt, topic, 0);
+    if (t)
+        n = t->nsubs + t->nwaiters;
+    pthread_mutex_unlock(&rt->mu);
+    return n;
+}
+
 /* ---- reading and long-polls ---------------------------------------------------- */
 
 typedef struct held_events {

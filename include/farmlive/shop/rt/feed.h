@@ -144,4 +144,8 @@ typedef struct shop_rt_stats {
 } shop_rt_stats;
 void shop_rt_stats_get(shop_rt *rt, shop_rt_stats *out);
 
+/* The clients of one topic in this process now: its SSE streams and its
+ * waiting long-polls (0 for a topic it does not follow, or rt NULL). */
+size_t shop_rt_topic_clients(shop_rt *rt, const char *topic);
+
 #endif

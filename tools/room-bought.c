@@ -1,0 +1,96 @@
+/* room-bought.c - raise a live room's "just bought" notice the way checkout
+ * does, through shop_room_bought (shop/domain/room_events.h), from outside
+ * a shop process: for development and the tests.
+ *
+ *   room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME
+ *
+ * Reads the shop's settings from the environment (FARMLIVE_DB_*,
+ * FARMLIVE_REDIS_*), makes the session's internal id from its public one,
+ * calls shop_room_bought, and waits (at most 10 s) until the room's topic
+ * has numbered a new event in Redis. Exits 0 when it has, 1 otherwise, 2
+ * on bad usage or settings. */
+#include "farmlive/config.h"
+#include "farmlive/crypto.h"
+#include "farmlive/db.h"
+#include "farmlive/kv.h"
+#include "farmlive/log.h"
+#include "farmlive/shop/core/kvbatch.h"
+#include "farmlive/shop/domain/room_events.h"
+#include "farmlive/shop/rt/feed.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WAIT_MS 10000
+
+/* The topic's last number in Redis (0: none, -1: Redis down). */
+static long long topic_seq(fl_kv_pool *pool, const char *topic)
+{
+    fl_kv *kv = NULL;
+    long long seq = -1;
+    if (fl_kv_acquire(pool, &kv) == FL_KV_OK) {
+        redisReply *rep = fl_kv_cmd(kv, "GET farmlive:rt:seq:%s", topic);
+        if (rep)
+            seq = rep->type == REDIS_REPLY_STRING ? strtoll(rep->str, NULL, 10) : 0;
+        if (rep)
+            freeReplyObject(rep);
+    }
+    fl_kv_release(kv);
+    return seq;
+}
+
+int main(int argc, char **argv)
+{
+    char err[640], topic[SHOP_RT_TOPIC_MAX + 1];
+    fl_config cfg;
+    shop_ctx ctx = {.cfg = &cfg};
+    fl_db *db = NULL;
+    fl_rows *rows = NULL;
+    long long live_id = 0, before, now;
+    int rc = 1;
+
+    if (argc != 5 || shop_rt_topic_live(topic, argv[1]) != 0 || atoll(argv[2]) <= 0 || atoll(argv[3]) <= 0) {
+        fprintf(stderr, "usage: room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME\n");
+        return 2;
+    }
+    if (fl_config_load(&cfg, err, sizeof(err)) != 0 || fl_crypto_init() != 0) {
+        fprintf(stderr, "room-bought: %s\n", err);
+        return 2;
+    }
+    fl_log_set_level(cfg.log_level);
+    ctx.db = fl_db_pool_new(&cfg);
+    ctx.kv = fl_kv_pool_new(&cfg);
+    ctx.kv_batch = shop_kvbatch_start(ctx.kv, 16);
+    if (!ctx.kv_batch || !(ctx.rt = shop_rt_start(&ctx)))
+        goto out_free;
+    if (fl_db_acquire(ctx.db, &db) != FL_DB_OK ||
+        fl_db_query(db, &rows, "SELECT id FROM live_sessions WHERE public_id = ?", "s", argv[1]) != FL_DB_OK ||
+        fl_rows_count(rows) != 1) {
+        fprintf(stderr, "room-bought: no live session %s\n", argv[1]);
+        fl_db_release(db);
+        goto out_free;
+    }
+    live_id = fl_rows_int(rows, 0, 0);
+    fl_db_release(db);
+    before = topic_seq(ctx.kv, topic);
+    shop_room_bought(&ctx, live_id, atoll(argv[2]), argv[4], atoll(argv[3]));
+    for (int waited = 0; waited < WAIT_MS; waited += 50) {
+        if ((now = topic_seq(ctx.kv, topic)) > before && before >= 0) {
+            printf("%lld\n", now);
+            rc = 0;
+            break;
+        }
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+    }
+    if (rc)
+        fprintf(stderr, "room-bought: no event reached Redis on %s\n", topic);
+out_free:
+    shop_rt_stop(ctx.rt);
+    shop_kvbatch_stop(ctx.kv_batch);
+    fl_rows_free(rows);
+    fl_kv_pool_free(ctx.kv);
+    fl_db_pool_free(ctx.db);
+    return rc;
+}
