@@ -48,17 +48,21 @@ api POST /api/v1/flash-sales "$(jq -nc --argjson k "$SKU" --arg s "$(date -u -d 
     '{sku_id:$k, price_fen:990, quantity:5, per_buyer_limit:1, starts_at:$s, ends_at:$e}')"
 expect_status 201 "a flash sale to fuzz"
 SALE=$(jqr .id)
+as "$AY_ADMIN"
+api POST /api/v1/live "$(jq -nc --arg t "模糊测试直播 $S" '{title:$t}')"
+expect_status 201 "a live session to fuzz"
+LIVE=$(jqr .id)
 FB=$(new_buyer)
 as "$FB"
 cart_put "$SKU" 1
 checkout "fz-$S" cod
 expect_status 201 "an order to fuzz"
 ORDER=$(jqr '.orders[0].id')
-for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE; do
+for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE LIVE; do
     check "a $v to aim at (${!v})" test -n "${!v}" -a "${!v}" != null
 done
 PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --arg base "$BASE" --arg member "$MEMBER" \
-    --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" '{
+    --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" --arg live "$LIVE" '{
     "PATCH /api/v1/coops/{id}": {id: $coop},
     "POST /api/v1/coops/{id}/members": {id: $coop},
     "PATCH /api/v1/coops/{id}/members/{account_id}": {id: $coop, account_id: $member},
@@ -77,7 +81,10 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "POST /api/v1/orders/{id}/refund": {id: $order},
     "POST /api/v1/skus/{sku_id}/restock": {sku_id: $sku},
     "POST /api/v1/skus/{sku_id}/adjustments": {sku_id: $sku},
-    "POST /api/v1/flash-sales/{id}/orders": {id: $sale}}')
+    "POST /api/v1/flash-sales/{id}/orders": {id: $sale},
+    "PUT /api/v1/live/{id}/shelf/{sku_id}": {id: $live, sku_id: $sku},
+    "POST /api/v1/live/{id}/pin": {id: $live},
+    "POST /api/v1/live/{id}/flash-sales": {id: $live}}')
 TOKENS=$(jq -nc --arg ops "$OPS" --arg buyer "$FB" --arg admin "$AY_ADMIN" '{ops: $ops, buyer: $buyer, admin: $admin}')
 
 out=$(PARAMS=$PARAMS TOKENS=$TOKENS INTERNAL_SECRET=${FARMLIVE_INTERNAL_SECRET-} python3 "$(dirname "$0")/fuzz/bodies.py" 2>"$_TMP/fuzz.err")
