@@ -200,8 +200,7 @@ int shop_live_coop_list(shop_req *r)
     shop_page pg;
     shop_fault f;
     int rc;
-    if ((rc = shop_param_id(r, 0, &coop_id)) < 0 || (rc = shop_query_page(r, 1, &pg)) < 0 ||
-        (rc = shop_db(r, &db)) < 0)
+    if ((rc = shop_param_id(r, 0, &coop_id)) < 0 || (rc = shop_query_page(r, 1, &pg)) < 0 || (rc = shop_db(r, &db)) < 0)
         return rc;
     rc = shop_room_coop_page(db, &who, coop_id, pg.after[0], pg.limit, &out, &f);
     return shop_reply_outcome(r, rc, 200, out, &f);

@@ -38,8 +38,8 @@ static int flash_checked(const shop_room_flash_new *in, shop_fault *f)
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "countdown_s must be between %d and %d",
                               SHOP_ROOM_COUNTDOWN_MIN, SHOP_ROOM_COUNTDOWN_MAX);
     if (in->duration_s < SHOP_ROOM_FLASH_MIN_S || in->duration_s > SHOP_ROOM_FLASH_MAX_S)
-        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "duration_s must be between %d and %d",
-                              SHOP_ROOM_FLASH_MIN_S, SHOP_ROOM_FLASH_MAX_S);
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "duration_s must be between %d and %d", SHOP_ROOM_FLASH_MIN_S,
+                              SHOP_ROOM_FLASH_MAX_S);
     return SHOP_OK;
 }
 
@@ -80,8 +80,8 @@ static void announce_countdown(const shop_ctx *ctx, const shop_flash_sale *s, lo
     shop_room_publish(ctx, s->live_public_id, SHOP_ROOM_EV_COUNTDOWN, 0,
                       json_pack("{s:{s:I,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s},s:I}", "sale", "id", s->id, "sku_id",
                                 s->sku_id, "product_name", s->name, "spec", s->spec, "unit", s->unit, "price_fen",
-                                s->price_fen, "quantity", s->quantity, "per_buyer_limit", s->limit, "starts_at",
-                                starts, "ends_at", ends, "countdown_s", countdown_s));
+                                s->price_fen, "quantity", s->quantity, "per_buyer_limit", s->limit, "starts_at", starts,
+                                "ends_at", ends, "countdown_s", countdown_s));
 }
 
 int shop_room_flash_start(const shop_ctx *ctx, fl_db *db, fl_kv *kv, fl_arena *a, const shop_actor *who,
@@ -225,12 +225,13 @@ static int watch_refresh(const shop_ctx *ctx, shop_room_watch *w)
     fl_rows *rows = NULL;
     if (fl_db_acquire(ctx->db, &db) != FL_DB_OK)
         return -1;
-    int rc = fl_db_query(db, &rows,
-                         "SELECT f.id, ROUND(UNIX_TIMESTAMP(f.starts_at) * 1000), ROUND(UNIX_TIMESTAMP(f.ends_at) * 1000), "
-                         "ls.public_id FROM flash_sales f JOIN live_sessions ls ON ls.id = f.live_id "
-                         "WHERE f.released IN (0, 1) AND f.ends_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
-                         "AND f.live_id IS NOT NULL ORDER BY f.id LIMIT ?",
-                         "ii", (long long)WATCH_AFTER_END_S, (long long)WATCH_MAX);
+    int rc =
+        fl_db_query(db, &rows,
+                    "SELECT f.id, ROUND(UNIX_TIMESTAMP(f.starts_at) * 1000), ROUND(UNIX_TIMESTAMP(f.ends_at) * 1000), "
+                    "ls.public_id FROM flash_sales f JOIN live_sessions ls ON ls.id = f.live_id "
+                    "WHERE f.released IN (0, 1) AND f.ends_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+                    "AND f.live_id IS NOT NULL ORDER BY f.id LIMIT ?",
+                    "ii", (long long)WATCH_AFTER_END_S, (long long)WATCH_MAX);
     fl_db_release(db);
     if (rc != FL_DB_OK)
         return -1;

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define REPLAY_WATCH_S 600 /* sessions ended this long ago are still asked for */
-#define REPLAY_PASS_MAX 5 /* sessions asked for in one pass */
+#define REPLAY_PASS_MAX 5  /* sessions asked for in one pass */
 #define RFC3339(c) "DATE_FORMAT(" c ", '%Y-%m-%dT%H:%i:%s.%fZ')"
 
 static int replay_keep(const shop_ctx *ctx, fl_db *db, long long id, const char *public_id, const json_t *rec);
@@ -54,9 +54,9 @@ static int replay_keep(const shop_ctx *ctx, fl_db *db, long long id, const char 
         return 0;
     snprintf(full, sizeof(full), "%s%s", ctx->cfg->relay_public_base, url);
     long long ms = (long long)llround(secs * 1000);
-    if (fl_db_exec(db,
-                   "UPDATE live_sessions SET replay_url = ?, replay_duration_ms = ? WHERE id = ? AND replay_url IS NULL",
-                   "sii", full, ms, id) != FL_DB_OK ||
+    if (fl_db_exec(
+            db, "UPDATE live_sessions SET replay_url = ?, replay_duration_ms = ? WHERE id = ? AND replay_url IS NULL",
+            "sii", full, ms, id) != FL_DB_OK ||
         fl_db_affected(db) != 1)
         return 0;
     fl_log(FL_LOG_INFO, "replay_ready", "%s: %s (%.1f s)", public_id, full, secs);
@@ -96,8 +96,8 @@ static void moments_placed(json_t *moments, const char *url)
     {
         long long ms = json_integer_value(json_object_get(m, "start_offset_ms"));
         json_object_set_new(m, "at_s", json_real(ms / 1000.0));
-        json_object_set_new(m, "replay_at", url ? json_sprintf("%s#t=%lld.%03lld", url, ms / 1000, ms % 1000)
-                                                : json_null());
+        json_object_set_new(m, "replay_at",
+                            url ? json_sprintf("%s#t=%lld.%03lld", url, ms / 1000, ms % 1000) : json_null());
     }
 }
 
@@ -114,8 +114,7 @@ int shop_room_replay_get(const shop_ctx *ctx, fl_db *db, const char *public_id, 
             goto out;
         /* ended, replay unknown: ask the relay once, then read again */
         if (pass == 1 || fl_rows_str(rows, 0, RP_URL) || strcmp(fl_rows_str(rows, 0, RP_STATUS), "ended") != 0 ||
-            !fl_rows_str(rows, 0, RP_STARTED) ||
-            replay_ask(ctx, db, fl_rows_int(rows, 0, RP_ID), public_id) != 1)
+            !fl_rows_str(rows, 0, RP_STARTED) || replay_ask(ctx, db, fl_rows_int(rows, 0, RP_ID), public_id) != 1)
             break;
         fl_rows_free(rows);
         rows = NULL;
@@ -128,17 +127,14 @@ int shop_room_replay_get(const shop_ctx *ctx, fl_db *db, const char *public_id, 
         goto out;
     }
     moments_placed(moments, url);
-    *out = json_pack("{s:s,s:s,s:s,s:{s:I,s:s},s:s,s:o,s:o,s:o,s:o,s:o}", "id", public_id, "title",
-                     fl_rows_str(rows, 0, RP_TITLE), "status", fl_rows_str(rows, 0, RP_STATUS), "coop", "id",
-                     (json_int_t)fl_rows_int(rows, 0, RP_COOP), "name", fl_rows_str(rows, 0, RP_COOP_NAME), "farmer",
-                     fl_rows_str(rows, 0, RP_FARMER), "started_at",
-                     fl_rows_str(rows, 0, RP_STARTED) ? json_string(fl_rows_str(rows, 0, RP_STARTED)) : json_null(),
-                     "ended_at",
-                     fl_rows_str(rows, 0, RP_ENDED) ? json_string(fl_rows_str(rows, 0, RP_ENDED)) : json_null(),
-                     "replay",
-                     url ? json_pack("{s:s,s:f}", "url", url, "duration_s", fl_rows_int(rows, 0, RP_MS) / 1000.0)
-                         : json_null(),
-                     "moments", moments, "shelf", shelf);
+    *out = json_pack(
+        "{s:s,s:s,s:s,s:{s:I,s:s},s:s,s:o,s:o,s:o,s:o,s:o}", "id", public_id, "title", fl_rows_str(rows, 0, RP_TITLE),
+        "status", fl_rows_str(rows, 0, RP_STATUS), "coop", "id", (json_int_t)fl_rows_int(rows, 0, RP_COOP), "name",
+        fl_rows_str(rows, 0, RP_COOP_NAME), "farmer", fl_rows_str(rows, 0, RP_FARMER), "started_at",
+        fl_rows_str(rows, 0, RP_STARTED) ? json_string(fl_rows_str(rows, 0, RP_STARTED)) : json_null(), "ended_at",
+        fl_rows_str(rows, 0, RP_ENDED) ? json_string(fl_rows_str(rows, 0, RP_ENDED)) : json_null(), "replay",
+        url ? json_pack("{s:s,s:f}", "url", url, "duration_s", fl_rows_int(rows, 0, RP_MS) / 1000.0) : json_null(),
+        "moments", moments, "shelf", shelf);
     moments = shelf = NULL;
     rc = SHOP_OK;
 out:

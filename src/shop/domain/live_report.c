@@ -92,8 +92,8 @@ static json_t *products_json(const fl_rows *lr, const shop_room_line *lines, siz
         size_t j = i;
         while (j < n && lines[j].product_id == lines[i].product_id)
             j++;
-        json_t *p = json_pack("{s:I,s:s}", "product_id", (json_int_t)lines[i].product_id, "name",
-                              fl_rows_str(lr, i, RL_NAME));
+        json_t *p =
+            json_pack("{s:I,s:s}", "product_id", (json_int_t)lines[i].product_id, "name", fl_rows_str(lr, i, RL_NAME));
         sum_set(p, shop_room_sum_lines(lines + i, j - i, 0, 0, 0, scratch));
         json_array_append_new(out, p);
         i = j;
@@ -133,8 +133,9 @@ static int report_build(fl_db *db, const shop_room *room, const fl_rows *sr, con
     long long *scratch = fl_calloc(n ? n : 1, sizeof(*scratch)), on_air = 0;
     int rc;
     for (size_t i = 0; i < n; i++)
-        lines[i] = (shop_room_line){fl_rows_int(lr, i, RL_ORDER), fl_rows_int(lr, i, RL_PRODUCT),
-                                    fl_rows_int(lr, i, RL_UNITS), fl_rows_int(lr, i, RL_FEN), fl_rows_int(lr, i, RL_AT)};
+        lines[i] =
+            (shop_room_line){fl_rows_int(lr, i, RL_ORDER), fl_rows_int(lr, i, RL_PRODUCT), fl_rows_int(lr, i, RL_UNITS),
+                             fl_rows_int(lr, i, RL_FEN), fl_rows_int(lr, i, RL_AT)};
     if ((rc = shop_room_offset_at(db, room->id, fl_rows_int(sr, 0, RS_END_MS), &on_air)) != FL_DB_OK ||
         (rc = shop_room_moments_all(db, room->id, &moments)) != FL_DB_OK ||
         (rc = fl_db_query(db, &windows, WINDOWS_SQL, "ii", room->id, (long long)SHOP_ROOM_MOMENTS_MAX)) != FL_DB_OK) {
@@ -143,8 +144,9 @@ static int report_build(fl_db *db, const shop_room *room, const fl_rows *sr, con
     }
     *out = shop_row_json(sr, 0, SESSION_FIELDS, NFIELDS(SESSION_FIELDS));
     json_object_set_new(*out, "id", json_string(room->public_id));
-    json_object_set_new(*out, "coop",
-                        json_pack("{s:I,s:s}", "id", (json_int_t)room->coop_id, "name", fl_rows_str(sr, 0, RS_COOP_NAME)));
+    json_object_set_new(
+        *out, "coop",
+        json_pack("{s:I,s:s}", "id", (json_int_t)room->coop_id, "name", fl_rows_str(sr, 0, RS_COOP_NAME)));
     json_object_set_new(*out, "duration_s",
                         fl_rows_str(sr, 0, RS_STARTED_MS)
                             ? json_integer((fl_rows_int(sr, 0, RS_END_MS) - fl_rows_int(sr, 0, RS_STARTED_MS)) / 1000)
@@ -194,27 +196,20 @@ out:
 enum { CP_ID, CP_PUBLIC_ID, CP_TITLE, CP_STATUS, CP_STARTED, CP_ENDED, CP_DURATION, CP_PEAK, CP_UNIQUE, CP_LIKES,
        CP_ORDERS, CP_UNITS, CP_REVENUE };
 /* clang-format on */
-static const char COOP_SQL[] =
-    "SELECT l.id, l.public_id, l.title, l.status, " RFC3339("l.started_at") ", " RFC3339(
-        "l.ended_at") ", TIMESTAMPDIFF(SECOND, l.started_at, COALESCE(l.ended_at, NOW(3))), l.peak_viewers, "
-                      "l.unique_viewers, l.likes, COUNT(DISTINCT o.id), COALESCE(SUM(ol.quantity), 0), "
-                      "COALESCE(SUM(ol.quantity * ol.unit_price_fen), 0) FROM live_sessions l "
-                      "LEFT JOIN orders o ON o.live_id = l.id AND " COUNTED " "
-                      "LEFT JOIN order_lines ol ON ol.order_id = o.id "
-                      "WHERE l.coop_id = ? AND (? = 0 OR l.id < ?) GROUP BY l.id ORDER BY l.id DESC LIMIT ?";
+static const char COOP_SQL[] = "SELECT l.id, l.public_id, l.title, l.status, " RFC3339("l.started_at") ", " RFC3339(
+    "l.ended_at") ", TIMESTAMPDIFF(SECOND, l.started_at, COALESCE(l.ended_at, NOW(3))), l.peak_viewers, "
+                  "l.unique_viewers, l.likes, COUNT(DISTINCT o.id), COALESCE(SUM(ol.quantity), 0), "
+                  "COALESCE(SUM(ol.quantity * ol.unit_price_fen), 0) FROM live_sessions l "
+                  "LEFT JOIN orders o ON o.live_id = l.id AND " COUNTED " "
+                  "LEFT JOIN order_lines ol ON ol.order_id = o.id "
+                  "WHERE l.coop_id = ? AND (? = 0 OR l.id < ?) GROUP BY l.id ORDER BY l.id DESC LIMIT ?";
 static const shop_col COOP_FIELDS[] = {
-    {"id", CP_PUBLIC_ID, SHOP_COL_STR},
-    {"title", CP_TITLE, SHOP_COL_STR},
-    {"status", CP_STATUS, SHOP_COL_STR},
-    {"started_at", CP_STARTED, SHOP_COL_STR},
-    {"ended_at", CP_ENDED, SHOP_COL_STR},
-    {"duration_s", CP_DURATION, SHOP_COL_INT_OR_NULL},
-    {"peak_viewers", CP_PEAK, SHOP_COL_INT},
-    {"unique_viewers", CP_UNIQUE, SHOP_COL_INT},
-    {"likes", CP_LIKES, SHOP_COL_INT},
-    {"orders", CP_ORDERS, SHOP_COL_INT},
-    {"units", CP_UNITS, SHOP_COL_INT},
-    {"revenue_fen", CP_REVENUE, SHOP_COL_INT},
+    {"id", CP_PUBLIC_ID, SHOP_COL_STR},      {"title", CP_TITLE, SHOP_COL_STR},
+    {"status", CP_STATUS, SHOP_COL_STR},     {"started_at", CP_STARTED, SHOP_COL_STR},
+    {"ended_at", CP_ENDED, SHOP_COL_STR},    {"duration_s", CP_DURATION, SHOP_COL_INT_OR_NULL},
+    {"peak_viewers", CP_PEAK, SHOP_COL_INT}, {"unique_viewers", CP_UNIQUE, SHOP_COL_INT},
+    {"likes", CP_LIKES, SHOP_COL_INT},       {"orders", CP_ORDERS, SHOP_COL_INT},
+    {"units", CP_UNITS, SHOP_COL_INT},       {"revenue_fen", CP_REVENUE, SHOP_COL_INT},
 };
 
 static json_t *coop_row(const fl_rows *rows, size_t i)

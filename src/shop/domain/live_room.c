@@ -80,8 +80,7 @@ int shop_room_now(fl_db *db, char at[SHOP_ROOM_TIME_LEN], long long *ms)
 
 /* ---- the session ------------------------------------------------------------ */
 
-int shop_room_enter(fl_db *db, const shop_actor *who, const char *public_id, int lock, shop_room *room,
-                    shop_fault *f)
+int shop_room_enter(fl_db *db, const shop_actor *who, const char *public_id, int lock, shop_room *room, shop_fault *f)
 {
     enum { RM_ID, RM_COOP, RM_ACCOUNT, RM_STATUS };
     fl_rows *rows = NULL;
@@ -151,12 +150,12 @@ static const char SHELF_SQL[] =
     "WHERE sh.live_id = ? ORDER BY sh.position LIMIT 100";
 
 static const shop_col SHELF_FIELDS[] = {
-    {"number", SH_NUMBER, SHOP_COL_INT},        {"sku_id", SH_SKU, SHOP_COL_INT},
-    {"product_id", SH_PRODUCT, SHOP_COL_INT},   {"name", SH_NAME, SHOP_COL_STR},
-    {"name_en", SH_NAME_EN, SHOP_COL_STR},      {"spec", SH_SPEC, SHOP_COL_STR},
-    {"unit", SH_UNIT, SHOP_COL_STR},            {"image_url", SH_IMAGE, SHOP_COL_STR},
-    {"price_fen", SH_PRICE, SHOP_COL_INT},      {"live_price_fen", SH_LIVE_PRICE, SHOP_COL_INT_OR_NULL},
-    {"stock", SH_STOCK, SHOP_COL_INT},          {"on_sale", SH_ON_SALE, SHOP_COL_BOOL},
+    {"number", SH_NUMBER, SHOP_COL_INT},      {"sku_id", SH_SKU, SHOP_COL_INT},
+    {"product_id", SH_PRODUCT, SHOP_COL_INT}, {"name", SH_NAME, SHOP_COL_STR},
+    {"name_en", SH_NAME_EN, SHOP_COL_STR},    {"spec", SH_SPEC, SHOP_COL_STR},
+    {"unit", SH_UNIT, SHOP_COL_STR},          {"image_url", SH_IMAGE, SHOP_COL_STR},
+    {"price_fen", SH_PRICE, SHOP_COL_INT},    {"live_price_fen", SH_LIVE_PRICE, SHOP_COL_INT_OR_NULL},
+    {"stock", SH_STOCK, SHOP_COL_INT},        {"on_sale", SH_ON_SALE, SHOP_COL_BOOL},
     {"pinned", SH_PINNED, SHOP_COL_BOOL},
 };
 
@@ -241,8 +240,7 @@ static int shelf_put_step(fl_db *db, void *arg, shop_fault *f)
     int has = fl_rows_str(rows, 0, SP_HAS) && fl_rows_int(rows, 0, SP_HAS) > 0;
     fl_rows_free(rows);
     if (!has && count >= SHOP_ROOM_SHELF_MAX)
-        return shop_fault_set(f, SHOP_E_CONFLICT, "shelf_full", "the shelf holds at most %d SKUs",
-                              SHOP_ROOM_SHELF_MAX);
+        return shop_fault_set(f, SHOP_E_CONFLICT, "shelf_full", "the shelf holds at most %d SKUs", SHOP_ROOM_SHELF_MAX);
     rc = has ? fl_db_exec(db, "UPDATE live_shelf SET live_price_fen = NULLIF(?, 0) WHERE live_id = ? AND sku_id = ?",
                           "iii", w->live_price_fen, w->room.id, w->sku_id)
              : fl_db_exec(db,
@@ -363,9 +361,9 @@ static int pin_step(fl_db *db, void *arg, shop_fault *f)
     product = fl_rows_int(rows, 0, PS_PRODUCT);
     fl_rows_free(rows);
     rows = NULL;
-    if ((rc = fl_db_query(db, &rows,
-                          "SELECT id FROM live_moments WHERE live_id = ? AND sku_id = ? AND ended_at IS NULL", "ii",
-                          w->room.id, w->sku_id)) != FL_DB_OK)
+    if ((rc =
+             fl_db_query(db, &rows, "SELECT id FROM live_moments WHERE live_id = ? AND sku_id = ? AND ended_at IS NULL",
+                         "ii", w->room.id, w->sku_id)) != FL_DB_OK)
         return shop_fault_db(f, rc);
     long long same = fl_rows_count(rows) ? fl_rows_int(rows, 0, 0) : 0;
     fl_rows_free(rows);
@@ -459,12 +457,11 @@ static int shelf_remove_step(fl_db *db, void *arg, shop_fault *f)
     fl_rows_free(rows);
     if (pinned && (rc = unpin_now(db, w, f)) < 0)
         return rc;
-    if ((rc = fl_db_exec(db, "DELETE FROM live_shelf WHERE live_id = ? AND sku_id = ?", "ii", w->room.id,
-                         w->sku_id)) != FL_DB_OK)
+    if ((rc = fl_db_exec(db, "DELETE FROM live_shelf WHERE live_id = ? AND sku_id = ?", "ii", w->room.id, w->sku_id)) !=
+        FL_DB_OK)
         return shop_fault_db(f, rc);
     if (fl_db_affected(db) != 1)
-        return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "SKU %lld is not on the shelf of %s", w->sku_id,
-                              w->public_id);
+        return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "SKU %lld is not on the shelf of %s", w->sku_id, w->public_id);
     return SHOP_OK;
 }
 
@@ -564,7 +561,8 @@ static const char LOT_SESSIONS_SQL[] =
                                         "LEFT JOIN live_moments m ON m.id = (SELECT MIN(m2.id) FROM live_moments m2 "
                                         "  JOIN lots l2 ON l2.id = ? WHERE m2.live_id = s.id AND m2.product_id = ? "
                                         "  AND COALESCE(m2.ended_at, NOW(3)) >= l2.created_at) "
-                                        "LEFT JOIN skus k ON k.id = m.sku_id LEFT JOIN products p ON p.id = m.product_id "
+                                        "LEFT JOIN skus k ON k.id = m.sku_id LEFT JOIN products p ON p.id = "
+                                        "m.product_id "
                                         "ORDER BY s.id DESC";
 
 /* The replay's URL at offset ms ("...index.m3u8#t=12.345"), or null. */
@@ -590,14 +588,10 @@ int shop_room_lot_sessions(fl_db *db, long long lot_id, long long product_id, js
         {"end_offset_ms", LS_M_END_OFF, SHOP_COL_INT_OR_NULL},
     };
     static const shop_col FIELDS[] = {
-        {"live_id", LS_PUBLIC_ID, SHOP_COL_STR},
-        {"title", LS_TITLE, SHOP_COL_STR},
-        {"status", LS_STATUS, SHOP_COL_STR},
-        {"farmer", LS_FARMER, SHOP_COL_STR},
-        {"started_at", LS_STARTED, SHOP_COL_STR},
-        {"ended_at", LS_ENDED, SHOP_COL_STR},
-        {"units_sold", LS_UNITS, SHOP_COL_INT},
-        {"moment", 0, SHOP_COL_OBJECT_OR_NULL, MOMENT, NFIELDS(MOMENT)},
+        {"live_id", LS_PUBLIC_ID, SHOP_COL_STR},  {"title", LS_TITLE, SHOP_COL_STR},
+        {"status", LS_STATUS, SHOP_COL_STR},      {"farmer", LS_FARMER, SHOP_COL_STR},
+        {"started_at", LS_STARTED, SHOP_COL_STR}, {"ended_at", LS_ENDED, SHOP_COL_STR},
+        {"units_sold", LS_UNITS, SHOP_COL_INT},   {"moment", 0, SHOP_COL_OBJECT_OR_NULL, MOMENT, NFIELDS(MOMENT)},
         {"replay_url", LS_REPLAY, SHOP_COL_STR},
     };
     fl_rows *rows = NULL;
@@ -609,7 +603,8 @@ int shop_room_lot_sessions(fl_db *db, long long lot_id, long long product_id, js
         json_t *s = shop_row_json(rows, i, FIELDS, NFIELDS(FIELDS));
         const char *url = fl_rows_str(rows, i, LS_REPLAY), *off = fl_rows_str(rows, i, LS_M_START_OFF);
         json_object_set_new(s, "replay_at", url ? replay_at(url, off ? off : "0") : json_null());
-        json_object_set_new(s, "replay_api", json_sprintf("/api/v1/live/%s/replay", fl_rows_str(rows, i, LS_PUBLIC_ID)));
+        json_object_set_new(s, "replay_api",
+                            json_sprintf("/api/v1/live/%s/replay", fl_rows_str(rows, i, LS_PUBLIC_ID)));
         json_array_append_new(*out, s);
     }
     fl_rows_free(rows);

@@ -65,8 +65,7 @@ int shop_room_flash_start(const shop_ctx *ctx, fl_db *db, fl_kv *kv, fl_arena *a
 /* A page of the session's sales, newest first: {"items":[sale...],
  * "next_cursor"}; each sale with its units sold and left (MariaDB). 404. */
 int shop_room_flash_page(fl_db *db, fl_arena *a, const char *public_id, long long before, long long limit,
-                         json_t *(*sale_json)(const shop_flash_sale *s, long long left), json_t **out,
-                         shop_fault *f);
+                         json_t *(*sale_json)(const shop_flash_sale *s, long long left), json_t **out, shop_fault *f);
 
 /* ---- the ticker ------------------------------------------------------------- */
 

@@ -88,8 +88,7 @@ typedef struct shop_room {
  * caller must be a member of its cooperative (SHOP_MEMBER_FARMER or more)
  * or a platform admin (401, 403). With lock, its row is locked FOR UPDATE
  * (inside the caller's transaction). */
-int shop_room_enter(fl_db *db, const shop_actor *who, const char *public_id, int lock, shop_room *room,
-                    shop_fault *f);
+int shop_room_enter(fl_db *db, const shop_actor *who, const char *public_id, int lock, shop_room *room, shop_fault *f);
 
 /* 1 when the session sells as a live room now (live or idle). */
 int shop_room_on_air(const shop_room *room);
