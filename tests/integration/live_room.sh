@@ -11,7 +11,8 @@
 #   other cooperative's order of a mixed cart is not), with the shelf's
 #   live price; the session report and the cooperative's list against the
 #   orders table; the end, the replay (played and seeked by ffmpeg at a
-#   moment), a buy from the replay.
+#   moment), a buy from the replay; the lots' trace document and page name
+#   the session, the units sold and the replay at the product's moment.
 #
 # Starts its own relay and a second shop here (FARMLIVE_RELAY_URL set: the
 # end asks the relay to drop the publisher, the replay job reads the
@@ -399,6 +400,32 @@ expect_status 200 "the report after the end"
 expect_jq '[.replay.orders, .replay.units, .replay.revenue_fen] | map(tostring) | join(" ")' "1 1 2990" "what the replay sold"
 expect_jq '.status' ended "ended"
 check "its duration is the time live, about ($(jqr .duration_s) s)" test "$(jqr '.duration_s >= .on_air_s and .on_air_s > 5')" = true
+
+# ------------------------------------------------------------ the lot's livestream moment
+as ""
+for _ in $(seq 1 20); do # the trace document is cached up to FARMLIVE_CATALOGUE_CACHE_MS
+    api GET "/api/v1/trace/LR-$S-1"
+    [ "$(jqr "[.live_sessions[] | select(.live_id == \"$ID\") | .units_sold] | add")" = 8 ] && break
+    sleep 0.25
+done
+expect_status 200 "the trace document of the lot sold"
+expect_jq "[.live_sessions[] | select(.live_id == \"$ID\") | .units_sold] | add" 8 \
+    "it names the session and the units of the lot sold there (5 flash, 2 one-tap, 1 from the replay)"
+expect_jq "[.live_sessions[] | select(.live_id == \"$ID\") | .farmer] | .[0]" "$(sql "SELECT display_name FROM accounts a JOIN live_sessions l ON l.account_id = a.id WHERE l.id = $LIVE_DB")" \
+    "and the farmer who presented it"
+expect_jq "[.live_sessions[] | select(.live_id == \"$ID\") | .moment.id] | .[0]" "$M1" "the product's first moment"
+expect_jq "[.live_sessions[] | select(.live_id == \"$ID\") | .replay_at] | .[0] | startswith(\"$REPLAY#t=\")" true \
+    "a link to the replay at that moment"
+api GET "/api/v1/trace/LR-$S-2"
+expect_status 200 "the other lot's trace document"
+expect_jq "[.live_sessions[] | select(.live_id == \"$ID\") | .units_sold] | add" 1 "one unit of it sold in the room"
+api GET "/t/LR-$S-1"
+expect_status 200 "the trace page a buyer scans to"
+check "the page names the livestream" grep -q "直播带货 $S" <<<"$BODY"
+check "... and links its replay at the moment" grep -q -F "href=\"$REPLAY#t=" <<<"$BODY"
+api GET "/t/LR-$S-1?lang=en"
+expect_status 200 "in English"
+check "the English page says where it was sold" grep -q "Sold in a livestream" <<<"$BODY"
 
 check "no sanitizer report in the second shop's log" sh -c "! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$W/shop.log'"
 finish
