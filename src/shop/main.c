@@ -21,6 +21,8 @@
 #include "farmlive/shop/domain/flash_counter.h"
 #include "farmlive/shop/domain/media.h"
 #include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/live_flash.h"
+#include "farmlive/shop/domain/live_replay.h"
 #include "farmlive/shop/domain/orders.h"
 #include "farmlive/shop/domain/product_search.h"
 #include "farmlive/shop/domain/room_counts.h"
@@ -64,6 +66,7 @@ static const shop_job jobs[] = {
     {"live_sweep",          5,        live_sweep_job},            /* sessions the relay no longer holds */
     {"room_likes",          1,        room_likes_job},            /* heart taps into live_sessions, totals raised */
     {"room_viewers",        2,        room_viewers_job},          /* viewer counts raised, peak and unique kept */
+    {"live_replays",        2,        shop_room_replays},         /* replays of sessions just ended, from the relay */
     {"idempotency_purge",   3600,     shop_idem_purge},           /* answers older than 48 h */
     {"checkout_purge",      3600,     shop_orders_purge_checkouts}, /* consumed cart versions older than 48 h */
     {"product_search",      10,       shop_product_search_repair}, /* search rows mended from products, a pass every 5 min */
@@ -129,11 +132,13 @@ static int serve(const fl_config *cfg)
     fl_log(FL_LOG_INFO, "listening", "shop on http://%s:%d (%d threads), public base %s", cfg->shop_host,
            cfg->shop_port, cfg->shop_threads, cfg->public_base);
     shop_jobs *periodic = shop_jobs_start(&ctx, jobs, sizeof(jobs) / sizeof(jobs[0]));
+    shop_room_ticker *ticker = shop_room_ticker_start(&ctx); /* live rooms' flash sales, on the feed */
     sigwait(&set, &sig);
     fl_log(FL_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", sig);
     shop_rt_quiesce(ctx.rt); /* long-polls answer, streams end: the server waits for both */
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
     shop_jobs_stop(periodic);
+    shop_room_ticker_stop(ticker);
 out_free:
     /* after the server, which waited for every request they held; the
      * feed before the Redis batch it publishes through; the Redis batch

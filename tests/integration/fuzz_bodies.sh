@@ -52,6 +52,10 @@ api POST /api/v1/flash-sales "$(jq -nc --argjson k "$SKU" --arg s "$(date -u -d 
     '{sku_id:$k, price_fen:990, quantity:1, per_buyer_limit:1, starts_at:$s, ends_at:$e}')"
 expect_status 201 "a flash sale to end"
 SALE_END=$(jqr .id)
+as "$AY_ADMIN"
+api POST /api/v1/live "$(jq -nc --arg t "模糊测试直播 $S" '{title:$t}')"
+expect_status 201 "a live session to fuzz"
+LIVE=$(jqr .id)
 FB=$(new_buyer)
 as "$FB"
 cart_put "$SKU" 1
@@ -69,12 +73,12 @@ expect_status 201 "a live session to end"
 ENDED=$(jqr .id)
 api POST /internal/v1/live/ended "$(jq -nc --arg i "$ENDED" '{live_id:$i}')" -H "X-Internal-Secret: ${FARMLIVE_INTERNAL_SECRET-}"
 expect_status 200 "the session ends"
-for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END ROOM ENDED; do
+for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END ROOM ENDED LIVE; do
     check "a $v to aim at (${!v})" test -n "${!v}" -a "${!v}" != null
 done
 PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --arg base "$BASE" --arg member "$MEMBER" \
     --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" --arg room "$ROOM" \
-    --arg ended "$ENDED" --arg sale_end "$SALE_END" '{
+    --arg ended "$ENDED" --arg sale_end "$SALE_END" --arg live "$LIVE" '{
     "PATCH /api/v1/coops/{id}": {id: $coop},
     "POST /api/v1/coops/{id}/members": {id: $coop},
     "PATCH /api/v1/coops/{id}/members/{account_id}": {id: $coop, account_id: $member},
@@ -98,7 +102,11 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "POST /api/v1/live/{id}/chat": {id: $room},
     "POST /api/v1/live/{id}/mutes": {id: $room},
     "POST /api/v1/live/{id}/likes": {id: $ended},
-    "POST /api/v1/coops/{id}/banned-words": {id: $coop}}')
+    "POST /api/v1/coops/{id}/banned-words": {id: $coop},
+
+    "PUT /api/v1/live/{id}/shelf/{sku_id}": {id: $live, sku_id: $sku},
+    "POST /api/v1/live/{id}/pin": {id: $live},
+    "POST /api/v1/live/{id}/flash-sales": {id: $live}}')
 TOKENS=$(jq -nc --arg ops "$OPS" --arg buyer "$FB" --arg admin "$AY_ADMIN" '{ops: $ops, buyer: $buyer, admin: $admin}')
 
 out=$(PARAMS=$PARAMS TOKENS=$TOKENS INTERNAL_SECRET=${FARMLIVE_INTERNAL_SECRET-} python3 "$(dirname "$0")/fuzz/bodies.py" 2>"$_TMP/fuzz.err")

@@ -27,6 +27,7 @@
 #include "farmlive/shop/domain/flash_counter.h"
 #include "farmlive/shop/domain/inventory.h"
 #include "farmlive/shop/domain/orders.h"
+#include "farmlive/shop/domain/room_events.h"
 #include "farmlive/timefmt.h"
 
 #include <stdint.h>
@@ -42,20 +43,21 @@ static shop_kvbatch_script take_script = {SHOP_AUTH_SESSION_LUA SHOP_FLASH_TAKE_
 
 /* ---- a sale ------------------------------------------------------------- */
 
-static json_t *sale_json(const shop_flash_sale *s, long long left)
+json_t *shop_flash_sale_json(const shop_flash_sale *s, long long left)
 {
     char starts[FL_TIME_LEN], ends[FL_TIME_LEN];
     fl_time_format(s->starts, starts);
     fl_time_format(s->ends, ends);
-    return json_pack("{s:I,s:I,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:o}", "id", s->id, "coop_id",
-                     s->coop_id, "coop_name", s->coop_name, "sku_id", s->sku_id, "product_name", s->name, "spec",
-                     s->spec, "unit", s->unit, "price_fen", s->price_fen, "quantity", s->quantity, "sold", s->sold,
-                     "remaining", left, "per_buyer_limit", s->limit, "mode", s->rowlock ? "rowlock" : "redis",
+    return json_pack("{s:I,s:I,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:o,s:o}", "id", s->id,
+                     "coop_id", s->coop_id, "coop_name", s->coop_name, "sku_id", s->sku_id, "product_name", s->name,
+                     "spec", s->spec, "unit", s->unit, "price_fen", s->price_fen, "quantity", s->quantity, "sold",
+                     s->sold, "remaining", left, "per_buyer_limit", s->limit, "mode", s->rowlock ? "rowlock" : "redis",
                      "starts_at", starts, "ends_at", ends, "state",
                      s->ended     ? "ended"
                      : s->started ? "active"
                                   : "upcoming",
-                     "end_reason", s->end_reason ? json_string(s->end_reason) : json_null());
+                     "end_reason", s->end_reason ? json_string(s->end_reason) : json_null(), "live_id",
+                     s->live_id ? json_string(s->live_public_id) : json_null());
 }
 
 int shop_flash_sales_get(shop_req *r)
@@ -69,7 +71,7 @@ int shop_flash_sales_get(shop_req *r)
         return err;
     if (shop_flash_read(db, r->arena, id, 1, 0, &s, &f) < 0)
         return shop_fail_fault(r, &f);
-    return shop_reply_json(r, 200, sale_json(&s, s.ended ? 0 : s.quantity - s.sold));
+    return shop_reply_json(r, 200, shop_flash_sale_json(&s, s.ended ? 0 : s.quantity - s.sold));
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" field key of the body: 0 with *out unix seconds, or failed. */
@@ -115,7 +117,7 @@ int shop_flash_sales_create(shop_req *r)
         fl_kv_acquire(r->ctx->kv, &r->kv);
     if (shop_flash_create(db, r->kv, r->arena, &in, &id, &f) < 0 || shop_flash_read(db, r->arena, id, 1, 0, &s, &f) < 0)
         return shop_fail_fault(r, &f);
-    return shop_reply_json(r, 201, sale_json(&s, s.quantity - s.sold));
+    return shop_reply_json(r, 201, shop_flash_sale_json(&s, s.quantity - s.sold));
 }
 
 int shop_flash_sales_end(shop_req *r)
@@ -136,7 +138,7 @@ int shop_flash_sales_end(shop_req *r)
     if (shop_flash_end(db, id, r->session->account_id, reason, &f) < 0 ||
         shop_flash_read(db, r->arena, id, 1, 0, &s, &f) < 0)
         return shop_fail_fault(r, &f);
-    return shop_reply_json(r, 200, sale_json(&s, 0));
+    return shop_reply_json(r, 200, shop_flash_sale_json(&s, 0));
 }
 
 /* ---- refusals ----------------------------------------------------------- */
@@ -255,16 +257,26 @@ static int answer(shop_req *r, void *arg)
     return won(t) ? order_failed(r, t) : take_answer(r, t);
 }
 
+/* A live room's sale's order, back on the request's worker thread: the
+ * answer, and the room told (which may ask MariaDB: not on the writer's
+ * thread). */
+static int answer_room(shop_req *r, void *arg)
+{
+    shop_flash_attempt *t = arg;
+    shop_room_bought(r->ctx, t->s.live_id, t->k.account_id, t->s.name, t->qty);
+    return shop_reply_raw(r, 201, "application/json", t->text, strlen(t->text));
+}
+
 /* The attempt is decided (the Redis batch's or the order writer's thread):
  * a written order is answered here with exactly its stored answer. */
 static void decided(shop_flash_attempt *t)
 {
     shop_req *r = t->owner;
-    if (won(t) && t->order_rc == SHOP_FLASH_BOUGHT) {
+    if (won(t) && t->order_rc == SHOP_FLASH_BOUGHT && !t->s.live_id) {
         shop_resume(r, shop_reply_raw(r, 201, "application/json", t->text, strlen(t->text)));
         return;
     }
-    shop_resume_then(r, answer, t);
+    shop_resume_then(r, won(t) && t->order_rc == SHOP_FLASH_BOUGHT ? answer_room : answer, t);
 }
 
 /* The Redis batch's thread: the buyer, from the take's session fields (r
@@ -306,6 +318,8 @@ static int buy_rowlock(shop_req *r, const shop_flash_sale *s, const shop_idem *k
         return err;
     switch ((err = shop_flash_buy_rowlock(db, r->ctx->cfg, r->arena, s, k, qty, online, addr, &text))) {
     case SHOP_FLASH_BOUGHT:
+        if (s->live_id)
+            shop_room_bought(r->ctx, s->live_id, k->account_id, s->name, qty);
         return shop_reply_raw(r, 201, "application/json", text, strlen(text));
     case SHOP_FLASH_DUP:
         return (err = shop_idem_replay(r, k)) < 0 ? err : SHOP_OK;

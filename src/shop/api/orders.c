@@ -1,7 +1,8 @@
 /* orders.c - the order routes; the rules are domain/checkout.c's and
  * domain/orders.c's, the order's answer domain/order_model.c's.
  *
- *   POST /api/v1/orders                 checkout the caller's cart (Idempotency-Key)
+ *   POST /api/v1/orders                 checkout the caller's cart, or the items named (a one-tap
+ *                                       buy), in a live session when named (Idempotency-Key)
  *   GET  /api/v1/orders                 the caller's orders (?status, ?cursor, ?limit)
  *   GET  /api/v1/orders/{id}            one order: its buyer, its cooperative's members
  *   POST /api/v1/orders/{id}/cancel     buyer or coop admin: pending_payment|confirmed -> cancelled
@@ -29,7 +30,7 @@
 int shop_orders_create(shop_req *r)
 {
     shop_address addr;
-    shop_checkout_in in = {.addr = &addr, .expected_total_fen = -1};
+    shop_checkout_in in = {.buyer = r->session->account_id, .addr = &addr, .expected_total_fen = -1};
     shop_idem k;
     shop_fault f;
     fl_db *db = NULL;
@@ -37,15 +38,14 @@ int shop_orders_create(shop_req *r)
     json_t *detail = NULL;
     char *text = NULL;
     int err;
-    if (shop_order_input(r->body, &in.online, &addr, &f) < 0)
+    if (shop_order_input(r->body, &in.online, &addr, &f) < 0 || shop_checkout_input(r->body, r->arena, &in, &f) < 0)
         return shop_fail_fault(r, &f);
     if ((err = shop_body_int(r, "expected_total_fen", 0, 0, INT64_MAX, &in.expected_total_fen, NULL)) < 0)
         return err;
     if ((err = shop_idem_begin(r, "orders", &k)) != 0)
         return err < 0 ? err : SHOP_OK;
-    if ((err = shop_kv(r, &kv)) < 0 || (err = shop_db(r, &db)) < 0)
+    if ((!in.items && (err = shop_kv(r, &kv)) < 0) || (err = shop_db(r, &db)) < 0)
         return err;
-    in.buyer = r->session->account_id;
     switch (shop_checkout(r->ctx, db, kv, &in, &k, r->arena, &text, &detail, &f)) {
     case SHOP_OK:
         return shop_reply_raw(r, 201, "application/json", text, strlen(text));

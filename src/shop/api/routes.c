@@ -16,6 +16,7 @@
 #include "farmlive/shop/api/health.h"
 #include "farmlive/shop/api/inventory.h"
 #include "farmlive/shop/api/live.h"
+#include "farmlive/shop/api/live_room.h"
 #include "farmlive/shop/api/lots.h"
 #include "farmlive/shop/api/orders.h"
 #include "farmlive/shop/api/payments.h"
@@ -133,6 +134,20 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/coops/{id}/banned-words",           shop_room_words_list,       ADMIN,  NONE},
     {"POST",   "/api/v1/coops/{id}/banned-words",           shop_room_words_add,        ADMIN,  JSON},
     {"DELETE", "/api/v1/coops/{id}/banned-words/{word_id}", shop_room_words_remove,     ADMIN,  NONE},
+
+    /* -- a live session that sells: live_room.c -- */
+    {"GET",    "/api/v1/live/{id}/shelf",                   shop_live_shelf_get,        PUB,    NONE},
+    {"PUT",    "/api/v1/live/{id}/shelf/{sku_id}",          shop_live_shelf_put,        MEMBER, JSON},
+    {"DELETE", "/api/v1/live/{id}/shelf/{sku_id}",          shop_live_shelf_delete,     MEMBER, NONE},
+    {"POST",   "/api/v1/live/{id}/pin",                     shop_live_pin,              MEMBER, JSON},
+    {"DELETE", "/api/v1/live/{id}/pin",                     shop_live_unpin,            MEMBER, NONE},
+    {"GET",    "/api/v1/live/{id}/moments",                 shop_live_moments,          PUB,    NONE},
+    {"POST",   "/api/v1/live/{id}/flash-sales",             shop_live_flash_create,     MEMBER, JSON},
+    {"GET",    "/api/v1/live/{id}/flash-sales",             shop_live_flash_list,       PUB,    NONE},
+    {"POST",   "/api/v1/live/{id}/end",                     shop_live_end,              MEMBER, NONE},
+    {"GET",    "/api/v1/live/{id}/replay",                  shop_live_replay,           PUB,    NONE},
+    {"GET",    "/api/v1/live/{id}/report",                  shop_live_report,           MEMBER, NONE},
+    {"GET",    "/api/v1/coops/{id}/live",                   shop_live_coop_list,        MEMBER, NONE},
     /* the relay's calls: PUB in this table, X-Internal-Secret checked by the handler */
     {"POST",   "/internal/v1/live/publish",                 shop_live_internal_publish, PUB,    JSON},
     {"POST",   "/internal/v1/live/unpublish",               shop_live_internal_unpublish, PUB,  JSON},

@@ -144,6 +144,9 @@ json_t *shop_row_json(const fl_rows *rows, size_t i, const shop_col *fields, siz
         case SHOP_COL_INT:
             v = json_integer(fl_rows_int(rows, i, c->col));
             break;
+        case SHOP_COL_INT_OR_NULL:
+            v = s ? json_integer(fl_rows_int(rows, i, c->col)) : json_null();
+            break;
         case SHOP_COL_DEC:
             v = s ? json_real(strtod(s, NULL)) : json_null();
             break;

@@ -1,18 +1,23 @@
-/* checkout.c - a cart becomes orders, one per cooperative (see checkout.h).
+/* checkout.c - a cart (or a one-tap buy's items) becomes orders, one per
+ * cooperative (see checkout.h).
  *
- *   cart (Redis) -> lines_load: each SKU's snapshot, sorted by cooperative
+ *   cart (Redis) or items -> lines_load: each SKU's snapshot, sorted by
+ *                            cooperative; the live session named, if any
  *                   lines_refusal: every line that cannot be bought, short
  *                   of stock, or at another price than the buyer saw
- *   checkout_tx:  cart_checkouts (the version, once)
+ *   checkout_tx:  cart_checkouts (the cart's version, once)
+ *                 the session's status (shared lock): live prices apply?
  *                 per cooperative: the order row, stock reserved lot by
  *                 lot (shop_inv_reserve, as many lots as it takes), one
  *                 line per lot
  *                 every line, the answer, the stored answer; commit
- *   cart emptied if still at that version; stock levels told */
+ *   cart emptied if still at that version; stock levels told; the room
+ *   told what was bought */
 #include "farmlive/shop/domain/checkout.h"
-#include "farmlive/shop/domain/carts.h"
 #include "farmlive/shop/domain/inventory.h"
 #include "farmlive/shop/domain/stock_level.h"
+#include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/room_events.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +25,9 @@
 
 #define TX_ATTEMPTS 4
 #define ANSWER_MAX (16 * 1024 * 1024)
-#define CART_TAKEN 3 /* checkout_tx: this version of the cart was checked out already */
+#define CART_TAKEN 3   /* checkout_tx: this version of the cart was checked out already */
+#define LIVE_NOT_YET 4 /* checkout_tx: the session named has not gone live */
+#define SHELF_PRICES_MAX 100
 
 typedef struct line_in {
     long long sku_id, coop_id, price_fen, added_fen, stock;
@@ -29,12 +36,66 @@ typedef struct line_in {
     const char *unavailable; /* why it cannot be bought (shop_cart_line_unavailable), or NULL */
 } line_in;
 
+/* The live session a buy names, as checkout_tx finds it. */
+typedef struct room_sale {
+    long long id, coop_id;
+    const char *public_id;
+    int on_air; /* live or idle when bought: the shelf's live prices apply */
+    size_t nprices;
+    struct {
+        long long sku_id, price_fen;
+    } prices[SHELF_PRICES_MAX];
+} room_sale;
+
 static int by_coop_sku(const void *a, const void *b)
 {
     const line_in *x = a, *y = b;
     if (x->coop_id != y->coop_id)
         return x->coop_id < y->coop_id ? -1 : 1;
     return x->sku_id < y->sku_id ? -1 : x->sku_id > y->sku_id;
+}
+
+static int by_sku(const void *a, const void *b)
+{
+    const shop_cart_item *x = a, *y = b;
+    return x->sku_id < y->sku_id ? -1 : x->sku_id > y->sku_id;
+}
+
+int shop_checkout_input(const json_t *body, fl_arena *a, shop_checkout_in *in, shop_fault *f)
+{
+    json_t *items = json_object_get(body, "items"), *live = json_object_get(body, "live_id"), *it;
+    size_t i;
+    in->items = NULL;
+    in->nitems = 0;
+    in->live_id = NULL;
+    if (live && !json_is_null(live)) {
+        if (!json_is_string(live) || !shop_live_id_valid(json_string_value(live)))
+            return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "live_id must be a live session's id (16 hex)");
+        in->live_id = json_string_value(live);
+    }
+    if (!items || json_is_null(items))
+        return SHOP_OK;
+    if (!json_is_array(items) || json_array_size(items) < 1 || json_array_size(items) > SHOP_CART_MAX_ITEMS)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "items must be a list of 1 to %d {sku_id, quantity}",
+                              SHOP_CART_MAX_ITEMS);
+    shop_cart_item *list = fl_arena_alloc(a, json_array_size(items) * sizeof(*list));
+    json_array_foreach(items, i, it)
+    {
+        json_t *sku = json_object_get(it, "sku_id"), *qty = json_object_get(it, "quantity");
+        if (!json_is_integer(sku) || json_integer_value(sku) < 1)
+            return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "items[%zu].sku_id must be an id", i);
+        if (!json_is_integer(qty) || json_integer_value(qty) < 1 || json_integer_value(qty) > SHOP_CART_MAX_QTY)
+            return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "items[%zu].quantity must be between 1 and %d", i,
+                                  SHOP_CART_MAX_QTY);
+        list[i] = (shop_cart_item){json_integer_value(sku), (int)json_integer_value(qty)};
+    }
+    qsort(list, json_array_size(items), sizeof(*list), by_sku);
+    for (i = 1; i < json_array_size(items); i++)
+        if (list[i].sku_id == list[i - 1].sku_id)
+            return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "items names SKU %lld twice", list[i].sku_id);
+    in->items = list;
+    in->nitems = json_array_size(items);
+    return SHOP_OK;
 }
 
 static const char LINE_SQL[] =
@@ -83,9 +144,10 @@ static int short_only(const line_in *l)
 /* Why the lines cannot be checked out as they are, before anything is
  * written: lines that cannot be bought (422 sku_unavailable, naming every
  * line that cannot, short ones too), else lines the lots cannot cover (409
- * out_of_stock), else prices that are not the ones the buyer saw (409
- * price_changed). SHOP_OK, or SHOP_CHECKOUT_REFUSED with f and *detail. */
-static int lines_refusal(const line_in *lines, size_t n, long long expected, json_t **detail, shop_fault *f)
+ * out_of_stock), else, when check_prices, prices that are not the ones the
+ * buyer saw (409 price_changed). SHOP_OK, or SHOP_CHECKOUT_REFUSED with f and *detail. */
+static int lines_refusal(const line_in *lines, size_t n, long long expected, int check_prices, json_t **detail,
+                         shop_fault *f)
 {
     json_t *list = json_array();
     long long total = 0;
@@ -114,7 +176,7 @@ static int lines_refusal(const line_in *lines, size_t n, long long expected, jso
         *detail = json_pack("{s:o}", "lines", list);
         return SHOP_CHECKOUT_REFUSED;
     }
-    if (expected >= 0 ? expected == total : stale == 0) {
+    if (!check_prices || (expected >= 0 ? expected == total : stale == 0)) {
         json_decref(list);
         return SHOP_OK;
     }
@@ -136,11 +198,80 @@ static int lines_refusal(const line_in *lines, size_t n, long long expected, jso
     return SHOP_CHECKOUT_REFUSED;
 }
 
+/* The session a buy names: it exists and sells some of the lines'
+ * products. SHOP_OK, SHOP_CHECKOUT_REFUSED (f) or a negative SHOP_E_*. */
+static int room_find(fl_db *db, const char *public_id, const line_in *lines, size_t n, room_sale *room, shop_fault *f)
+{
+    enum { RF_ID, RF_COOP };
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, "SELECT id, coop_id FROM live_sessions WHERE public_id = ?", "s", public_id);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    memset(room, 0, sizeof(*room));
+    if (fl_rows_count(rows) == 1) {
+        room->id = fl_rows_int(rows, 0, RF_ID);
+        room->coop_id = fl_rows_int(rows, 0, RF_COOP);
+        room->public_id = public_id;
+    }
+    fl_rows_free(rows);
+    if (!room->id) {
+        shop_fault_set(f, SHOP_E_VALIDATION, NULL, "live_id: no live session %s", public_id);
+        return SHOP_CHECKOUT_REFUSED;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (lines[i].coop_id == room->coop_id)
+            return SHOP_OK;
+    shop_fault_set(f, SHOP_E_VALIDATION, NULL, "live_id: live session %s sells another cooperative's products",
+                   public_id);
+    return SHOP_CHECKOUT_REFUSED;
+}
+
+/* Inside the transaction: the session's status under a shared lock (it
+ * cannot end meanwhile) and, while it is on air, its shelf's live prices.
+ * FL_DB_OK, LIVE_NOT_YET or FL_DB_E*. */
+static int room_lock(fl_db *db, room_sale *room)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, "SELECT status FROM live_sessions WHERE id = ? LOCK IN SHARE MODE", "i", room->id);
+    if (rc != FL_DB_OK)
+        return rc;
+    const char *status = fl_rows_count(rows) ? fl_rows_str(rows, 0, 0) : "created";
+    int not_yet = strcmp(status, "created") == 0;
+    room->on_air = strcmp(status, "live") == 0 || strcmp(status, "idle") == 0;
+    fl_rows_free(rows);
+    if (not_yet)
+        return LIVE_NOT_YET;
+    room->nprices = 0;
+    if (!room->on_air)
+        return FL_DB_OK;
+    if ((rc = fl_db_query(db, &rows,
+                          "SELECT sku_id, live_price_fen FROM live_shelf WHERE live_id = ? AND live_price_fen IS NOT "
+                          "NULL LIMIT 100",
+                          "i", room->id)) != FL_DB_OK)
+        return rc;
+    for (size_t i = 0; i < fl_rows_count(rows) && i < SHELF_PRICES_MAX; i++) {
+        room->prices[i].sku_id = fl_rows_int(rows, i, 0);
+        room->prices[i].price_fen = fl_rows_int(rows, i, 1);
+        room->nprices++;
+    }
+    fl_rows_free(rows);
+    return FL_DB_OK;
+}
+
+/* The unit price of line l: the room's live price when it applies. */
+static long long price_of(const room_sale *room, const line_in *l)
+{
+    for (size_t i = 0; room && room->on_air && l->coop_id == room->coop_id && i < room->nprices; i++)
+        if (room->prices[i].sku_id == l->sku_id)
+            return room->prices[i].price_fen;
+    return l->price_fen;
+}
+
 /* The orders of lines[i..j) (one cooperative): its row, then its stock and
  * lines. FL_DB_OK, SHOP_INV_SHORT with *short_sku, SHOP_INV_RETRY or
  * FL_DB_E*. */
 static int order_write(fl_db *db, fl_arena *a, shop_order *o, const shop_order_new *in, const line_in *lines, size_t i,
-                       size_t j, long long *short_sku)
+                       size_t j, const room_sale *room, long long *short_sku)
 {
     shop_alloc *allocs = NULL;
     size_t nalloc = 0;
@@ -161,47 +292,55 @@ static int order_write(fl_db *db, fl_arena *a, shop_order *o, const shop_order_n
                                                        .spec = lines[m].spec,
                                                        .unit = lines[m].unit,
                                                        .quantity = allocs[q].qty,
-                                                       .unit_price_fen = lines[m].price_fen});
+                                                       .unit_price_fen = price_of(room, &lines[m])});
     }
     return rc;
 }
 
 /* One attempt at the checkout transaction. Its first write consumes the
- * cart's version, so a second checkout of the same cart waits here for the
- * first and then finds it taken. FL_DB_OK with *text the stored answer,
- * CART_TAKEN, SHOP_INV_SHORT with *short_sku, SHOP_INV_RETRY, FL_DB_EDUP
+ * cart's version (version NULL: no cart), so a second checkout of the same
+ * cart waits here for the first and then finds it taken. FL_DB_OK with
+ * *text the stored answer (orders[0..*norders) written), CART_TAKEN,
+ * LIVE_NOT_YET, SHOP_INV_SHORT with *short_sku, SHOP_INV_RETRY, FL_DB_EDUP
  * (the key was answered meanwhile) or FL_DB_E*. Rolls back unless OK. */
-static int checkout_tx(fl_db *db, const shop_ctx *ctx, fl_arena *a, const shop_idem *k, long long buyer,
-                       const char *version, const line_in *lines, size_t n, int online, const shop_address *addr,
-                       char **text, long long *short_sku)
+static int checkout_tx(fl_db *db, const shop_ctx *ctx, fl_arena *a, const shop_idem *k, const shop_checkout_in *cin,
+                       const char *version, const line_in *lines, size_t n, room_sale *room, shop_order *orders,
+                       size_t *norders, char **text, long long *short_sku)
 {
-    shop_order *orders = fl_arena_alloc(a, n * sizeof(*orders));
-    size_t norders = 0;
     fl_buf b;
     int rc;
+    *norders = 0;
     fl_buf_init(&b, 2048, ANSWER_MAX);
     if ((rc = fl_db_begin(db)) != FL_DB_OK)
         goto out_free;
-    rc = fl_db_exec(db, "INSERT INTO cart_checkouts (account_id, cart_version) VALUES (?, ?)", "is", buyer, version);
-    if (rc == FL_DB_EDUP)
-        rc = CART_TAKEN;
+    if (version) {
+        rc = fl_db_exec(db, "INSERT INTO cart_checkouts (account_id, cart_version) VALUES (?, ?)", "is", cin->buyer,
+                        version);
+        if (rc == FL_DB_EDUP)
+            rc = CART_TAKEN;
+    }
+    if (rc == FL_DB_OK && room)
+        rc = room_lock(db, room);
     for (size_t i = 0, j; i < n && rc == FL_DB_OK; i = j) {
-        shop_order_new in = {.buyer_account_id = buyer,
+        int attributed = room && lines[i].coop_id == room->coop_id;
+        shop_order_new in = {.buyer_account_id = cin->buyer,
                              .coop_id = lines[i].coop_id,
                              .coop_name = lines[i].coop_name,
-                             .online = online,
-                             .address = addr,
+                             .live_id = attributed ? room->id : 0,
+                             .live_public_id = attributed ? room->public_id : NULL,
+                             .online = cin->online,
+                             .address = cin->addr,
                              .created = (long long)time(NULL),
                              .expiry_s = ctx->cfg->order_expiry_s};
         for (j = i; j < n && lines[j].coop_id == lines[i].coop_id; j++)
-            in.total_fen += lines[j].price_fen * lines[j].qty;
-        rc = order_write(db, a, &orders[norders++], &in, lines, i, j, short_sku);
+            in.total_fen += price_of(room, &lines[j]) * lines[j].qty;
+        rc = order_write(db, a, &orders[(*norders)++], &in, lines, i, j, room, short_sku);
     }
     if (rc == FL_DB_OK)
-        rc = shop_order_lines_insert(db, orders, norders);
+        rc = shop_order_lines_insert(db, orders, *norders);
     if (rc == FL_DB_OK) {
         int err = fl_buf_append(&b, "{\"orders\":[", 11) < 0;
-        for (size_t i = 0; i < norders && !err; i++)
+        for (size_t i = 0; i < *norders && !err; i++)
             err = (i && fl_buf_append(&b, ",", 1) < 0) || shop_order_text(&b, &orders[i]) < 0;
         rc = err || fl_buf_append(&b, "]}", 2) < 0 ? FL_DB_ERR : FL_DB_OK;
     }
@@ -223,35 +362,66 @@ static void levels_note(shop_ctx *ctx, fl_db *db, const line_in *lines, size_t n
     shop_stock_note(ctx, db, d, n);
 }
 
-int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *in, const shop_idem *k, fl_arena *a,
+/* After the commit: each line of the orders sold in the room, announced
+ * there ("just bought"). */
+static void room_tell(const shop_ctx *ctx, const shop_order *orders, size_t n, long long buyer)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *live = orders[i].v[SHOP_OF_LIVE_ID];
+        for (size_t l = 0; live && l < orders[i].nlines; l++)
+            shop_room_bought(ctx, strtoll(live, NULL, 10), buyer, orders[i].lines[l].v[SHOP_OL_PRODUCT_NAME],
+                             strtoll(orders[i].lines[l].v[SHOP_OL_QUANTITY], NULL, 10));
+    }
+}
+
+int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *cin, const shop_idem *k, fl_arena *a,
                   char **text, json_t **detail, shop_fault *f)
 {
-    shop_cart_item items[SHOP_CART_MAX_ITEMS];
+    shop_cart_item cart[SHOP_CART_MAX_ITEMS];
+    const shop_cart_item *items = cin->items;
     line_in lines[SHOP_CART_MAX_ITEMS];
+    shop_order *orders = NULL;
+    room_sale *room = NULL;
     char key[SHOP_CART_KEY_MAX], version[SHOP_CART_VERSION_LEN + 1];
     long long short_sku = 0;
-    size_t n = 0;
+    size_t n = cin->nitems, norders = 0;
     int err, rc = FL_DB_OK;
     *detail = NULL;
-    shop_cart_key_account(in->buyer, key);
-    if ((err = shop_cart_read(kv, key, items, &n, version, f)) < 0)
-        return err;
+    if (!items) {
+        shop_cart_key_account(cin->buyer, key);
+        if ((err = shop_cart_read(kv, key, cart, &n, version, f)) < 0)
+            return err;
+        items = cart;
+    }
     if (n == 0) {
         shop_fault_set(f, SHOP_E_CONFLICT, "cart_empty", "the cart is empty");
         return SHOP_CHECKOUT_REFUSED;
     }
+    if (n > SHOP_CART_MAX_ITEMS)
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "at most %d items", SHOP_CART_MAX_ITEMS);
+    /* a room's live prices are its shelf's at the moment of the transaction:
+     * what the buyer saw there, so only the cart's own prices are checked */
     if ((err = lines_load(db, a, items, n, lines, f)) != SHOP_OK ||
-        (err = lines_refusal(lines, n, in->expected_total_fen, detail, f)) != SHOP_OK)
+        (err = lines_refusal(lines, n, cin->expected_total_fen, !cin->live_id, detail, f)) != SHOP_OK)
         return err;
+    orders = fl_arena_alloc(a, n * sizeof(*orders));
+    if (cin->live_id) {
+        room = fl_arena_alloc(a, sizeof(*room));
+        if ((err = room_find(db, cin->live_id, lines, n, room, f)) != SHOP_OK)
+            return err;
+    }
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
-        rc = checkout_tx(db, ctx, a, k, in->buyer, version, lines, n, in->online, in->addr, text, &short_sku);
+        rc = checkout_tx(db, ctx, a, k, cin, cin->items ? NULL : version, lines, n, room, orders, &norders, text,
+                         &short_sku);
         if (rc != SHOP_INV_RETRY && rc != FL_DB_EDEADLOCK)
             break;
     }
     switch (rc) {
     case FL_DB_OK:
-        shop_cart_clear(kv, key, version);
+        if (!cin->items)
+            shop_cart_clear(kv, key, version);
         levels_note(ctx, db, lines, n);
+        room_tell(ctx, orders, norders, cin->buyer);
         return SHOP_OK;
     case FL_DB_EDUP:
         return SHOP_CHECKOUT_REPLAY;
@@ -259,6 +429,9 @@ int shop_checkout(shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_checkout_in *i
         shop_cart_clear(kv, key, version);
         shop_fault_set(f, SHOP_E_CONFLICT, "cart_empty",
                        "this cart was just checked out by another request: see your orders");
+        return SHOP_CHECKOUT_REFUSED;
+    case LIVE_NOT_YET:
+        shop_fault_set(f, SHOP_E_CONFLICT, "live_not_started", "live session %s has not gone live yet", cin->live_id);
         return SHOP_CHECKOUT_REFUSED;
     case SHOP_INV_SHORT: /* taken meanwhile, between the look and the transaction */
         shop_fault_set(f, SHOP_E_CONFLICT, "out_of_stock", "not enough stock of SKU %lld", short_sku);

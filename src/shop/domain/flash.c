@@ -32,8 +32,8 @@ static int sale_checked(const shop_flash_new *in, shop_fault *f)
 }
 
 static const char SALE_INSERT_SQL[] =
-    "INSERT INTO flash_sales (coop_id, sku_id, price_fen, quantity, per_buyer_limit, mode, starts_at, ends_at, "
-    "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO flash_sales (coop_id, live_id, sku_id, price_fen, quantity, per_buyer_limit, mode, starts_at, "
+    "ends_at, created_by) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SLOTS_INSERT_SQL[] =
     "INSERT INTO flash_slots (sale_id, slot, lot_id) SELECT ?, ? + seq - 1, ? FROM seq_1_to_1000000 WHERE seq <= ?";
 
@@ -50,9 +50,9 @@ static int sale_insert(fl_db *db, fl_arena *a, const shop_flash_new *in, long lo
         return rc;
     fl_time_sql(in->starts, s_sql);
     fl_time_sql(in->ends, e_sql);
-    if ((rc = fl_db_exec(db, SALE_INSERT_SQL, "iiiiisssi", in->coop_id, in->sku_id, in->price_fen, in->quantity,
-                         in->per_buyer_limit, in->rowlock ? "rowlock" : "redis", s_sql, e_sql, in->created_by)) !=
-        FL_DB_OK)
+    if ((rc = fl_db_exec(db, SALE_INSERT_SQL, "iiiiiisssi", in->coop_id, in->live_id, in->sku_id, in->price_fen,
+                         in->quantity, in->per_buyer_limit, in->rowlock ? "rowlock" : "redis", s_sql, e_sql,
+                         in->created_by)) != FL_DB_OK)
         goto out_rollback;
     *id = (long long)fl_db_insert_id(db);
     const char *note = fl_arena_printf(a, "flash sale %lld", *id);
@@ -126,8 +126,9 @@ static const char SALE_SQL[] =
     "f.per_buyer_limit, f.mode = 'rowlock', f.starts_at <= UTC_TIMESTAMP(3), f.ends_at <= UTC_TIMESTAMP(3), "
     "p.name_zh, s.spec, s.unit, c.name, "
     "TIMESTAMPDIFF(SECOND, '1970-01-01', f.starts_at), TIMESTAMPDIFF(SECOND, '1970-01-01', f.ends_at), "
-    "f.end_reason FROM flash_sales f JOIN skus s ON s.id = f.sku_id JOIN products p ON p.id = s.product_id "
-    "JOIN cooperatives c ON c.id = f.coop_id WHERE f.id = ?";
+    "f.end_reason, f.live_id, ls.public_id "
+    "FROM flash_sales f JOIN skus s ON s.id = f.sku_id JOIN products p ON p.id = s.product_id "
+    "JOIN cooperatives c ON c.id = f.coop_id LEFT JOIN live_sessions ls ON ls.id = f.live_id WHERE f.id = ?";
 enum {
     SA_ID,
     SA_COOP_ID,
@@ -145,7 +146,9 @@ enum {
     SA_COOP_NAME,
     SA_STARTS,
     SA_ENDS,
-    SA_END_REASON
+    SA_END_REASON,
+    SA_LIVE_ID,
+    SA_LIVE_PUBLIC_ID
 };
 
 static const char SALE_LOTS_SQL[] =
@@ -203,6 +206,9 @@ int shop_flash_read(fl_db *db, fl_arena *a, long long id, int with_sold, int wit
     s->ends = fl_rows_int(rows, 0, SA_ENDS);
     s->end_reason =
         fl_rows_str(rows, 0, SA_END_REASON) ? fl_arena_strdup(a, fl_rows_str(rows, 0, SA_END_REASON)) : NULL;
+    s->live_id = fl_rows_str(rows, 0, SA_LIVE_ID) ? fl_rows_int(rows, 0, SA_LIVE_ID) : 0;
+    snprintf(s->live_public_id, sizeof(s->live_public_id), "%s",
+             s->live_id ? fl_rows_str(rows, 0, SA_LIVE_PUBLIC_ID) : "");
     fl_rows_free(rows);
     if (with_lots && (rc = lots_read(db, s)) != FL_DB_OK)
         return shop_fault_db(f, rc);

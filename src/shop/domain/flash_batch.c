@@ -84,6 +84,8 @@ static int order_of(const shop_flash_attempt *t, long long now, shop_order *o)
                                       .coop_id = t->s.coop_id,
                                       .coop_name = t->s.coop_name,
                                       .flash_sale_id = t->s.id,
+                                      .live_id = t->s.live_id,
+                                      .live_public_id = t->s.live_public_id,
                                       .online = t->online,
                                       .total_fen = t->s.price_fen * t->qty,
                                       .address = &t->addr,

@@ -80,6 +80,8 @@ static int buy_writes(fl_db *db, const fl_config *cfg, fl_arena *a, const shop_f
                                       .coop_id = s->coop_id,
                                       .coop_name = s->coop_name,
                                       .flash_sale_id = s->id,
+                                      .live_id = s->live_id,
+                                      .live_public_id = s->live_public_id,
                                       .online = online,
                                       .total_fen = s->price_fen * qty,
                                       .address = addr,

@@ -8,6 +8,7 @@
  *            then the change on the feed: live:{public_id}, type "status" */
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/core/values.h"
+#include "farmlive/shop/domain/live_room.h"
 #include "farmlive/shop/rt/event.h"
 #include "farmlive/shop/rt/feed.h"
 #include "farmlive/crypto.h"
@@ -379,6 +380,8 @@ static int live_tx(fl_db *db, enum shop_live_op op, const char *lookup, const ch
                     "INSERT INTO live_status_log (live_id, from_status, to_status, reason, client_ip) "
                     "VALUES (?, ?, ?, ?, ?)",
                     "issss", ch->id, ch->from, ch->to, ch->reason, client_ip);
+    if (rc == FL_DB_OK && op == SHOP_LIVE_END) /* the room closes with it: its pin, its flash sales */
+        rc = shop_room_end_tx(db, ch->id);
     if (rc != FL_DB_OK)
         goto out_rollback;
     if ((rc = fl_db_commit(db)) == FL_DB_OK)

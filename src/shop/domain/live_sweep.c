@@ -7,7 +7,7 @@
  *
  *   1. the sessions that may need it, from MariaDB (the connection is given
  *      back before the relay is asked)
- *   2. GET FARMLIVE_RELAY_URL/api/streams (libcurl, 2 s). A refused
+ *   2. GET FARMLIVE_RELAY_URL/api/streams (relay_api.h, 2 s). A refused
  *      connection means nothing listens there: the relay holds no stream.
  *      A timeout, an error status or a body that is not the list: nothing
  *      is decided this pass (a slow relay is not a dead one)
@@ -27,72 +27,30 @@
 #include "farmlive/shop/domain/room_counts.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
+#include "farmlive/shop/domain/relay_api.h"
 
-#include <curl/curl.h>
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #define LIVE_LOST_AFTER_S 10
 #define GRACE_MARGIN_S 10
-#define RELAY_TIMEOUT_MS 2000
-#define BODY_MAX (4 << 20)
-
-struct body {
-    char *data;
-    size_t len;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-    struct body *b = arg;
-    size_t k = size * n;
-    if (b->len + k > BODY_MAX)
-        return 0; /* too large: the transfer fails */
-    b->data = fl_realloc(b->data, b->len + k + 1);
-    memcpy(b->data + b->len, p, k);
-    b->len += k;
-    b->data[b->len] = '\0';
-    return k;
-}
 
 /* The relay's streams ({"streams":[{"live_id":...}, ...]}): the list, an
  * empty list when the connection was refused (no relay there), or NULL
  * when the answer cannot be trusted either way. */
-static json_t *relay_streams(const char *base)
+static json_t *relay_streams(const fl_config *cfg)
 {
-    char url[600];
-    struct body b = {NULL, 0};
-    long status = 0;
+    shop_relay_answer ans;
     json_t *streams = NULL;
-    CURL *c = curl_easy_init();
-    if (!c)
-        return NULL;
-    snprintf(url, sizeof(url), "%s/api/streams", base);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)RELAY_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    CURLcode cc = curl_easy_perform(c);
-    long os_errno = 0;
-    if (cc == CURLE_COULDNT_CONNECT) /* also "no route", "unreachable": only a refusal says nothing listens */
-        curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
-    if (cc == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED) {
-        streams = json_array();
-    } else if (cc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200 &&
-               b.data) {
-        json_t *doc = json_loads(b.data, 0, NULL);
-        json_t *list = json_object_get(doc, "streams");
-        if (json_is_array(list))
-            streams = json_incref(list);
-        json_decref(doc);
+    if (shop_relay_call(cfg, "GET", "/api/streams", 0, SHOP_RELAY_TIMEOUT_MS, &ans) < 0) {
+        if (ans.refused)
+            streams = json_array();
+    } else if (ans.status == 200 && json_is_array(json_object_get(ans.body, "streams"))) {
+        streams = json_incref(json_object_get(ans.body, "streams"));
     }
     if (!streams)
-        fl_log(FL_LOG_WARN, "live_relay_unclear", "%s: %s (HTTP %ld): no session changed this pass", url,
-               curl_easy_strerror(cc), status);
-    curl_easy_cleanup(c);
-    fl_free(b.data);
+        fl_log(FL_LOG_WARN, "live_relay_unclear", "%s/api/streams: %s (HTTP %ld): no session changed this pass",
+               cfg->relay_url, ans.why[0] ? ans.why : "not the list", ans.status);
+    shop_relay_answer_free(&ans);
     return streams;
 }
 
@@ -132,9 +90,12 @@ int shop_live_sweep(const shop_ctx *ctx)
     db = NULL;
     if (rc != FL_DB_OK)
         return -1;
-    if (fl_rows_count(rows) == 0 || !(streams = relay_streams(ctx->cfg->relay_url)))
+    /* asked every pass, sessions to check or not: its viewers are the rooms' counts */
+    if (!(streams = relay_streams(ctx->cfg)))
         goto out_free;
-    shop_room_relay_viewers(ctx, streams); /* the same answer's viewers, for the rooms' counts */
+    shop_room_relay_viewers(ctx, streams);
+    if (fl_rows_count(rows) == 0)
+        goto out_free;
     if (fl_db_acquire(ctx->db, &db) != FL_DB_OK) {
         changed = -1;
         goto out_free;

@@ -101,7 +101,8 @@ static void insert_sql(char out[SQL_MAX], const char *table, const field *f, siz
 
 static void sql_build(void)
 {
-    static const char from[] = " FROM orders o JOIN cooperatives c ON c.id = o.coop_id ";
+    static const char from[] = " FROM orders o JOIN cooperatives c ON c.id = o.coop_id "
+                               "LEFT JOIN live_sessions ls ON ls.id = o.live_id ";
     static const char page[] = " AND (? IS NULL OR o.status = ?) AND (? = 0 OR o.id < ?) ORDER BY o.id DESC LIMIT ?";
     char list[SQL_MAX] = "";
     select_list(list, order_fields, SHOP_OF_COUNT);
@@ -139,6 +140,8 @@ void shop_order_init(shop_order *o, fl_arena *a, const shop_order_new *in)
     o->v[SHOP_OF_COOP_ID] = num(a, in->coop_id);
     o->v[SHOP_OF_COOP_NAME] = in->coop_name;
     o->v[SHOP_OF_FLASH_SALE_ID] = in->flash_sale_id ? num(a, in->flash_sale_id) : NULL;
+    o->v[SHOP_OF_LIVE_ID] = in->live_id ? num(a, in->live_id) : NULL;
+    o->v[SHOP_OF_LIVE_PUBLIC_ID] = in->live_id ? in->live_public_id : NULL;
     o->v[SHOP_OF_PAYMENT_METHOD] = in->online ? "online" : "cod";
     o->v[SHOP_OF_TOTAL_FEN] = num(a, in->total_fen);
     o->v[SHOP_OF_SHIP_NAME] = in->address->name;

@@ -5,6 +5,7 @@
 
 #include "farmlive/shop/core/values.h"
 #include "farmlive/shop/domain/certificates.h"
+#include "farmlive/shop/domain/live_room.h"
 #include "farmlive/shop/domain/lot_code.h"
 #include "farmlive/shop/domain/trace.h"
 
@@ -88,7 +89,7 @@ int shop_trace_document(fl_db *db, const fl_signkey *key, const char *public_bas
                         json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
-    json_t *certs = NULL, *verification = NULL, *events = NULL;
+    json_t *certs = NULL, *verification = NULL, *events = NULL, *lives = NULL;
     long long lot_id, base_id;
     int rc;
 
@@ -106,18 +107,24 @@ int shop_trace_document(fl_db *db, const fl_signkey *key, const char *public_bas
     if ((rc = shop_cert_for_lot(db, key, lot_id, fl_rows_int(rows, 0, DC_PRODUCT), base_id, &certs, f)) ||
         (rc = shop_trace_check(db, key, lot_id, code, certs, &verification, &events, f)))
         goto out;
+    if ((rc = shop_room_lot_sessions(db, lot_id, fl_rows_int(rows, 0, DC_PRODUCT), &lives)) != FL_DB_OK) {
+        rc = shop_fault_db(f, rc);
+        goto out;
+    }
     *out = doc_head(rows, code);
     json_object_set_new(*out, "certificates", certs);
     json_object_set_new(*out, "events", events);
     json_object_set_new(*out, "verification", verification);
+    json_object_set_new(*out, "live_sessions", lives);
     json_object_set_new(*out, "links",
                         json_pack("{s:o,s:s,s:o,s:o,s:s}", "page", json_sprintf("/t/%s", code), "qr_url",
                                   shop_lot_qr_url(a, public_base, fl_rows_str(rows, 0, DC_GTIN), code), "verify",
                                   json_sprintf("/api/v1/trace/%s/verify", code), "epcis",
                                   json_sprintf("/api/v1/trace/%s/epcis", code), "public_key", "/api/v1/trace/keys"));
-    certs = verification = events = NULL;
+    certs = verification = events = lives = NULL;
     rc = SHOP_OK;
 out:
+    json_decref(lives);
     json_decref(certs);
     json_decref(verification);
     json_decref(events);

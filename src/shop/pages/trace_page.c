@@ -63,6 +63,10 @@ enum {
     T_SIG_BAD,
     T_KEY,
     T_NONE,
+    T_LIVE,
+    T_LIVE_SOLD,
+    T_LIVE_REPLAY,
+    T_LIVE_SHOWN,
     T_COUNT
 };
 
@@ -105,6 +109,10 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_SIG_BAD] = {"签名无效", "signature invalid"},
     [T_KEY] = {"平台公钥", "Platform public key"},
     [T_NONE] = {"无", "none"},
+    [T_LIVE] = {"在直播间售出", "Sold in a livestream"},
+    [T_LIVE_SOLD] = {"本批次售出", "units of this lot sold"},
+    [T_LIVE_REPLAY] = {"看回放", "Watch the replay"},
+    [T_LIVE_SHOWN] = {"讲解时刻", "presented at"},
 };
 
 static const struct {
@@ -267,6 +275,24 @@ static void event_item(shop_html *h, json_t *ev, int en)
                   (long long)json_integer_value(json_object_get(ev, "seq")), hash16);
 }
 
+/* A livestream the lot was sold or shown in: its title, the farmer, when,
+ * what it sold of the lot, and the replay at the product's moment. */
+static void live_item(shop_html *h, json_t *s, int en)
+{
+    json_t *m = json_object_get(s, "moment");
+    const char *replay = S(s, "replay_at");
+    char units[32];
+    snprintf(units, sizeof(units), "%lld", (long long)json_integer_value(json_object_get(s, "units_sold")));
+    shop_html_put(h, "<li><strong>%s</strong> · %s · %s", S(s, "title"), S(s, "farmer"), S(s, "started_at"));
+    if (json_integer_value(json_object_get(s, "units_sold")) > 0)
+        shop_html_put(h, " · %m %s", TEXT[T_LIVE_SOLD][en], units);
+    if (json_is_object(m))
+        shop_html_put(h, " · %m %s", TEXT[T_LIVE_SHOWN][en], S(m, "started_at"));
+    if (replay)
+        shop_html_put(h, " · <a href=\"%s\">%m</a>", replay, TEXT[T_LIVE_REPLAY][en]);
+    shop_html_put(h, "</li>");
+}
+
 static int not_found_page(shop_req *r, const char *code, int en)
 {
     shop_html h;
@@ -343,6 +369,12 @@ int shop_trace_page(shop_req *r)
     if (!json_array_size(list))
         shop_html_put(&h, "<section class=\"card\">%s</section>", TEXT[T_NONE][en]);
     json_array_foreach(list, i, x) cert_card(&h, x, en);
+    list = json_object_get(doc, "live_sessions");
+    if (json_array_size(list)) {
+        shop_html_put(&h, "<section class=\"card\" id=\"live\"><h2>%s</h2><ul>", TEXT[T_LIVE][en]);
+        json_array_foreach(list, i, x) live_item(&h, x, en);
+        shop_html_put(&h, "</ul></section>");
+    }
     list = json_object_get(doc, "events");
     shop_html_put(&h, "<section class=\"card\"><h2>%s</h2><ol>", TEXT[T_TIMELINE][en]);
     json_array_foreach(list, i, x) event_item(&h, x, en);

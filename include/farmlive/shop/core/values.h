@@ -74,6 +74,7 @@ json_t *shop_page_json(const fl_rows *rows, long long limit, json_t *(*item)(con
 enum shop_col_kind {
     SHOP_COL_STR,           /* a string; NULL -> null */
     SHOP_COL_INT,           /* an integer */
+    SHOP_COL_INT_OR_NULL,   /* an integer; NULL -> null */
     SHOP_COL_DEC,           /* a DECIMAL as a number; NULL -> null */
     SHOP_COL_BOOL,          /* 0 -> false, else true */
     SHOP_COL_OBJECT,        /* sub[0..nsub) as an object */

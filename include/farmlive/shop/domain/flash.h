@@ -41,8 +41,10 @@ typedef struct shop_flash_sale {
     int started, ended;     /* as MariaDB's clock saw it when read */
     long long starts, ends; /* unix seconds */
     const char *name, *spec, *unit, *coop_name;
-    const char *end_reason; /* why it was ended early, or NULL */
-    size_t nlots;           /* with_lots only; 0 when not read or more than SHOP_FLASH_LOTS_MAX */
+    const char *end_reason;  /* why it was ended early, or NULL */
+    long long live_id;       /* the live session it belongs to (its orders are attributed to it), 0: none */
+    char live_public_id[17]; /* that session's public id ("" when none) */
+    size_t nlots;            /* with_lots only; 0 when not read or more than SHOP_FLASH_LOTS_MAX */
     shop_flash_lot lots[SHOP_FLASH_LOTS_MAX];
 } shop_flash_sale;
 
@@ -53,6 +55,7 @@ typedef struct shop_flash_new {
     long long starts, ends;
     int rowlock;
     long long created_by; /* the account; its right to (coop admin) is the caller's to check */
+    long long live_id;    /* the live session it is started from (live_sessions.id), 0: none */
 } shop_flash_new;
 
 /* Creates the sale (its row, its stock reserved from the lots, its slots:

@@ -17,6 +17,11 @@
  * (previous is null for "created"). MariaDB stays the source of truth;
  * the feed tells clients, on every shop process, that something changed.
  *
+ * Ending, whoever ends it (the farmer, the relay, the sweep), also closes
+ * the room in the same transaction (live_room.h: shop_room_end_tx: the
+ * open product moment, the session's flash sales); the room hears of it
+ * from the "status" event.
+ *
  * Stream keys: 256 bits from the CSPRNG as 64 hex, shown once when the
  * session is made; MariaDB keeps sha256(key) under a unique index and the
  * publish check looks the session up by that hash. A key carries 256 bits

@@ -22,7 +22,11 @@
  * SHOP_ORDER_FIELDS (the SELECT, the INSERT, its JSON_TABLE parameter and
  * the answer follow from it), one member of shop_order_new, and the line of
  * shop_order_init that sets it (order_model.c). A column a later update
- * fills (like carrier) needs only the X line, with no JSON_TABLE type. */
+ * fills (like carrier) needs only the X line, with no JSON_TABLE type.
+ * A column answered as another table's value is two lines: the column,
+ * written and not answered, and the value, answered and not written, read
+ * through a join of the read path (live_id: the order's session, answered
+ * by its public id as every URL names it). */
 #ifndef FARMLIVE_SHOP_DOMAIN_ORDER_MODEL_H
 #define FARMLIVE_SHOP_DOMAIN_ORDER_MODEL_H
 
@@ -42,8 +46,9 @@ enum shop_field_kind {
 /* The order's fields, in the answer's order ("lines" follows them):
  *   X(NAME, read, json, kind, write)
  *   NAME   SHOP_OF_NAME indexes shop_order.v
- *   read   what the read path selects (o: orders, c: its cooperative)
- *   json   the member's name in the answer
+ *   read   what the read path selects (o: orders, c: its cooperative,
+ *          ls: the live session it was sold in)
+ *   json   the member's name in the answer (NULL: written, not answered)
  *   write  the JSON_TABLE type the writer inserts the column as ("o.x":
  *          column x), or NULL when MariaDB (id) or a later update sets it */
 /* clang-format off */
@@ -54,6 +59,8 @@ enum shop_field_kind {
     X(COOP_ID,          "o.coop_id",          "coop_id",          SHOP_FIELD_INT,  "BIGINT")                  \
     X(COOP_NAME,        "c.name",             "coop_name",        SHOP_FIELD_STR,  NULL)                      \
     X(FLASH_SALE_ID,    "o.flash_sale_id",    "flash_sale_id",    SHOP_FIELD_INT,  "BIGINT")                  \
+    X(LIVE_ID,          "o.live_id",          NULL,               SHOP_FIELD_INT,  "BIGINT")                  \
+    X(LIVE_PUBLIC_ID,   "ls.public_id",       "live_id",          SHOP_FIELD_STR,  NULL)                      \
     X(PAYMENT_METHOD,   "o.payment_method",   "payment_method",   SHOP_FIELD_STR,  "VARCHAR(8)")              \
     X(TOTAL_FEN,        "o.total_fen",        "total_fen",        SHOP_FIELD_INT,  "BIGINT")                  \
     X(SHIP_NAME,        "o.ship_name",        "name",             SHOP_FIELD_ADDR, "VARCHAR(64)")             \
@@ -113,8 +120,10 @@ typedef struct shop_address {
 typedef struct shop_order_new {
     long long buyer_account_id, coop_id;
     const char *coop_name;
-    long long flash_sale_id; /* 0: not a flash sale's */
-    int online;              /* 1: online payment, pending_payment until paid; 0: cash on delivery, confirmed */
+    long long flash_sale_id;    /* 0: not a flash sale's */
+    long long live_id;          /* the live session it was sold in (live_sessions.id), 0: none */
+    const char *live_public_id; /* that session's public id, answered as "live_id" */
+    int online;                 /* 1: online payment, pending_payment until paid; 0: cash on delivery, confirmed */
     long long total_fen;
     const shop_address *address;
     long long created;  /* unix seconds: created_at */

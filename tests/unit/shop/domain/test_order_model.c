@@ -25,6 +25,8 @@ static void new_order(shop_order *o, fl_arena *a)
                                       .coop_id = 3,
                                       .coop_name = "安源 \"合作社\"",
                                       .flash_sale_id = 12,
+                                      .live_id = 9,
+                                      .live_public_id = "9f1c2a7be0d34c55",
                                       .online = 1,
                                       .total_fen = 5970,
                                       .address = &address,
@@ -73,6 +75,8 @@ static void test_serializer(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(v, "address"), "detail")), ODD_DETAIL);
     assert_string_equal(json_string_value(json_object_get(v, "coop_name")), "安源 \"合作社\"");
     assert_int_equal(json_integer_value(json_object_get(v, "flash_sale_id")), 12);
+    /* the session it was sold in: written as its row id, answered as its public id */
+    assert_string_equal(json_string_value(json_object_get(v, "live_id")), "9f1c2a7be0d34c55");
     assert_string_equal(json_string_value(json_object_get(v, "status")), "pending_payment");
     assert_string_equal(json_string_value(json_object_get(v, "payment_method")), "online");
     assert_string_equal(json_string_value(json_object_get(v, "created_at")), "2026-11-20T20:00:00Z");
@@ -89,7 +93,9 @@ static void test_serializer(void **state)
     json_t *val;
     size_t nwant = 0, k = 0;
     for (size_t i = 0; i < SHOP_OF_COUNT; i++)
-        if (order_fields[i].kind != SHOP_FIELD_ADDR)
+        if (!order_fields[i].json) /* written, not answered (live_id: answered as the session's public id) */
+            continue;
+        else if (order_fields[i].kind != SHOP_FIELD_ADDR)
             want[nwant++] = order_fields[i].json;
         else if (order_fields[i - 1].kind != SHOP_FIELD_ADDR)
             want[nwant++] = "address";
@@ -120,7 +126,7 @@ static void test_cod_and_nulls(void **state)
                                       .expiry_s = 900});
     char *text = text_of(&o);
     assert_non_null(strstr(text, "\"id\":null,\"status\":\"confirmed\","));
-    assert_non_null(strstr(text, "\"flash_sale_id\":null,\"payment_method\":\"cod\","));
+    assert_non_null(strstr(text, "\"flash_sale_id\":null,\"live_id\":null,\"payment_method\":\"cod\","));
     assert_non_null(strstr(text, "\"expires_at\":null,"));
     assert_non_null(strstr(text, "\"lines\":[]}"));
     free(text);
@@ -149,6 +155,8 @@ static void test_read_path_same_text(void **state)
         [SHOP_OF_COOP_ID] = "3",
         [SHOP_OF_COOP_NAME] = "安源 \"合作社\"",
         [SHOP_OF_FLASH_SALE_ID] = "12",
+        [SHOP_OF_LIVE_ID] = "9",
+        [SHOP_OF_LIVE_PUBLIC_ID] = "9f1c2a7be0d34c55",
         [SHOP_OF_PAYMENT_METHOD] = "online",
         [SHOP_OF_TOTAL_FEN] = "5970",
         [SHOP_OF_SHIP_NAME] = "王丽",
@@ -219,7 +227,7 @@ static void test_field_lists_make_the_statements(void **state)
         if (order_fields[i].write)
             snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s", want[0] ? ", " : "",
                      column(&order_fields[i]));
-    assert_string_equal(want, "status, buyer_account_id, coop_id, flash_sale_id, payment_method, total_fen, "
+    assert_string_equal(want, "status, buyer_account_id, coop_id, flash_sale_id, live_id, payment_method, total_fen, "
                               "ship_name, ship_phone, ship_province, ship_city, ship_county, ship_detail, "
                               "expires_at, created_at");
     insert_columns(sql.insert, cols, sizeof(cols), jt, sizeof(jt));
