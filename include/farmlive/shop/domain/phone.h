@@ -7,7 +7,7 @@
  *   landline  an area code (010 or 02X, else 0 and three digits from 03 to
  *             09), then a local number of 7 or 8 digits not starting with 0
  *             or 1; the code optionally in parentheses
- *                                                  010-12345678, (0799)6812345
+ *                                                  010-62345678, (0799)6812345
  * Anything else (letters, too few or too many digits, an empty string,
  * NULL) is refused. Pure: no I/O. */
 #ifndef FARMLIVE_SHOP_DOMAIN_PHONE_H
