@@ -8,6 +8,7 @@
 #include "farmlive/shop/core/routes.h"
 #include "farmlive/shop/core/metrics.h"
 #include "farmlive/shop/api/accounts.h"
+#include "farmlive/shop/api/addresses.h"
 #include "farmlive/shop/api/carts.h"
 #include "farmlive/shop/api/certificates.h"
 #include "farmlive/shop/api/coops.h"
@@ -49,6 +50,10 @@ const shop_route shop_routes[] = {
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
+    {"GET",    "/api/v1/me/addresses",                      shop_addresses_list,        USER,   NONE},
+    {"POST",   "/api/v1/me/addresses",                      shop_addresses_create,      USER,   JSON},
+    {"PATCH",  "/api/v1/me/addresses/{id}",                 shop_addresses_update,      USER,   JSON},
+    {"DELETE", "/api/v1/me/addresses/{id}",                 shop_addresses_delete,      USER,   NONE},
     {"POST",   "/api/v1/sessions",                          shop_sessions_create,       PUB,    JSON},
     {"DELETE", "/api/v1/sessions/current",                  shop_sessions_delete,       USER,   NONE},
 
