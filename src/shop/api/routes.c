@@ -23,6 +23,9 @@
 #include "farmlive/shop/api/products.h"
 #include "farmlive/shop/api/sessions.h"
 #include "farmlive/shop/api/trace.h"
+#include "farmlive/shop/pages/account_pages.h"
+#include "farmlive/shop/pages/buy_pages.h"
+#include "farmlive/shop/pages/home_page.h"
 #include "farmlive/shop/pages/labels.h"
 #include "farmlive/shop/pages/product_page.h"
 #include "farmlive/shop/pages/trace_page.h"
@@ -43,10 +46,22 @@ const shop_route shop_routes[] = {
     /* method  pattern                                      handler                     role    body */
     {"GET",    "/healthz",                                  shop_health_get,            PUB,    NONE},
     {"GET",    "/metrics",                                  shop_metrics_get,           PUB,    NONE},
-    {"GET",    "/",                                         shop_web_page,              PUB,    NONE},
     {"GET",    "/assets/{file}",                            shop_web_asset,             PUB,    NONE},
     {"GET",    "/media/{file}",                             shop_web_media,             PUB,    NONE},
+    /* -- pages: pages/ (a page that needs a session sends a guest to /signin) -- */
+    {"GET",    "/",                                         shop_home_page,             PUB,    NONE},
+    {"GET",    "/search",                                   shop_web_page,              PUB,    NONE},
     {"GET",    "/p/{id}",                                   shop_product_page,          PUB,    NONE},
+    {"GET",    "/c/{id}",                                   shop_coop_page,             PUB,    NONE},
+    {"GET",    "/cart",                                     shop_cart_page,             PUB,    NONE},
+    {"GET",    "/checkout",                                 shop_checkout_page,         PUB,    NONE},
+    {"GET",    "/checkout/done",                            shop_order_placed_page,     PUB,    NONE},
+    {"GET",    "/orders",                                   shop_my_orders_page,        PUB,    NONE},
+    {"GET",    "/orders/{id}",                              shop_my_order_page,         PUB,    NONE},
+    {"GET",    "/pay/{id}",                                 shop_cashier_page,          PUB,    NONE},
+    {"GET",    "/signin",                                   shop_signin_page,           PUB,    NONE},
+    {"GET",    "/register",                                 shop_register_page,         PUB,    NONE},
+    {"GET",    "/account",                                  shop_account_page,          PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
