@@ -147,7 +147,8 @@ int shop_account_page(shop_req *r)
         if (!def)
             shop_html_put(&h, "<button type=\"button\" class=\"btn btn-outline btn-small addr-default\">%s</button> ",
                           en ? "Make default" : "设为默认");
-        shop_html_put(&h, "<button type=\"button\" class=\"btn btn-outline btn-small addr-delete\">%s</button></p></li>",
+        shop_html_put(&h,
+                      "<button type=\"button\" class=\"btn btn-outline btn-small addr-delete\">%s</button></p></li>",
                       en ? "Delete" : "删除");
     }
     shop_html_put(&h, "</ul><p class=\"note\" id=\"account-note\" role=\"status\" aria-live=\"polite\"></p></section>");

@@ -128,8 +128,9 @@ int shop_cart_page(shop_req *r)
     shop_page_begin(&h, r, en, &m);
     shop_html_put(&h, "<h1>%s</h1>", m.title);
     if (I(view, "item_count") == 0) {
-        shop_html_put(&h, "<section class=\"panel\"><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
-                          "</section>",
+        shop_html_put(&h,
+                      "<section class=\"panel\"><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
+                      "</section>",
                       en ? "Your cart is empty." : "购物车还是空的。", en ? "Go shopping" : "去逛逛");
     } else {
         shop_html_put(&h, "<form id=\"cart\" class=\"cart\" aria-label=\"%s\">", m.title);
@@ -198,15 +199,17 @@ int shop_checkout_page(shop_req *r)
     shop_page_begin(&h, r, en, &m);
     shop_html_put(&h, "<h1>%s</h1>", m.title);
     if (I(view, "item_count") == 0) {
-        shop_html_put(&h, "<section class=\"panel\"><p>%s</p><p><a class=\"btn btn-primary\" href=\"/orders\">%s</a> "
-                          "<a class=\"btn btn-outline\" href=\"/\">%s</a></p></section>",
+        shop_html_put(&h,
+                      "<section class=\"panel\"><p>%s</p><p><a class=\"btn btn-primary\" href=\"/orders\">%s</a> "
+                      "<a class=\"btn btn-outline\" href=\"/\">%s</a></p></section>",
                       en ? "Your cart is empty." : "购物车是空的。", en ? "My orders" : "我的订单",
                       en ? "Go shopping" : "去逛逛");
     } else {
         json_t *items = json_object_get(book, "items");
         int any = json_array_size(items) > 0;
-        shop_html_put(&h, "<form id=\"checkout\" class=\"form checkout\" novalidate><section class=\"panel\">"
-                          "<fieldset class=\"addr-book\"><legend>%s</legend>",
+        shop_html_put(&h,
+                      "<form id=\"checkout\" class=\"form checkout\" novalidate><section class=\"panel\">"
+                      "<fieldset class=\"addr-book\"><legend>%s</legend>",
                       en ? "Deliver to" : "收货地址");
         json_array_foreach(items, i, a)
         {
@@ -219,9 +222,11 @@ int shop_checkout_page(shop_req *r)
                               ? (en ? " <span class=\"tag\">Default</span>" : " <span class=\"tag\">默认</span>")
                               : "");
         }
-        shop_html_put(&h, "<label class=\"addr\"><input type=\"radio\" name=\"address\" value=\"new\"%m>"
-                          "<span>%s</span></label></fieldset>",
-                      any ? "" : " checked", en ? "A new address (saved to my address book)" : "使用新地址（保存到地址簿）");
+        shop_html_put(&h,
+                      "<label class=\"addr\"><input type=\"radio\" name=\"address\" value=\"new\"%m>"
+                      "<span>%s</span></label></fieldset>",
+                      any ? "" : " checked",
+                      en ? "A new address (saved to my address book)" : "使用新地址（保存到地址簿）");
         address_form(&h, en, !any);
         shop_html_put(&h,
                       "</section><section class=\"panel\"><fieldset><legend>%s</legend>"

@@ -59,7 +59,8 @@ int shop_cashier_page(shop_req *r)
         return shop_page_not_found(r, en, missing_t, missing);
     }
     long long total = fl_rows_int(rows, 0, PAY_TOTAL);
-    const char *coop = fl_arena_strndup(r->arena, fl_rows_str(rows, 0, PAY_COOP), strlen(fl_rows_str(rows, 0, PAY_COOP)));
+    const char *coop =
+        fl_arena_strndup(r->arena, fl_rows_str(rows, 0, PAY_COOP), strlen(fl_rows_str(rows, 0, PAY_COOP)));
     fl_rows_free(rows);
 
     long long now = (long long)time(NULL);
@@ -77,15 +78,16 @@ int shop_cashier_page(shop_req *r)
     shop_page_money(total, money);
     shop_html_init(&h, SHOP_PAGE_MAX);
     shop_page_begin(&h, r, en, &m);
-    shop_html_put(&h,
-                  "<section class=\"panel cashier\"><p class=\"sandbox-banner\" role=\"note\"><strong>%s</strong> %s</p>"
-                  "<h1>%s</h1><p>%s %lld · %s</p><p class=\"cashier-amount\">%s</p>"
-                  "<button class=\"btn btn-primary btn-block\" type=\"button\" id=\"pay\">%s</button>"
-                  "<p class=\"note\" id=\"pay-note\" role=\"status\" aria-live=\"polite\"></p>"
-                  "<p><a href=\"/orders/%lld\">%s</a></p></section>",
-                  en ? "SANDBOX" : "沙箱环境", en ? "For development: no real money moves." : "仅供开发测试，不会真实扣款。",
-                  m.title, en ? "Order" : "订单号", id, coop, money, en ? "Pay (sandbox)" : "确认支付（沙箱）", id,
-                  en ? "Back to the order" : "返回订单");
+    shop_html_put(
+        &h,
+        "<section class=\"panel cashier\"><p class=\"sandbox-banner\" role=\"note\"><strong>%s</strong> %s</p>"
+        "<h1>%s</h1><p>%s %lld · %s</p><p class=\"cashier-amount\">%s</p>"
+        "<button class=\"btn btn-primary btn-block\" type=\"button\" id=\"pay\">%s</button>"
+        "<p class=\"note\" id=\"pay-note\" role=\"status\" aria-live=\"polite\"></p>"
+        "<p><a href=\"/orders/%lld\">%s</a></p></section>",
+        en ? "SANDBOX" : "沙箱环境", en ? "For development: no real money moves." : "仅供开发测试，不会真实扣款。",
+        m.title, en ? "Order" : "订单号", id, coop, money, en ? "Pay (sandbox)" : "确认支付（沙箱）", id,
+        en ? "Back to the order" : "返回订单");
     shop_page_end(&h, r, en, &m,
                   json_pack("{s:I,s:{s:s,s:s,s:s}}", "order_id", (json_int_t)id, "notice", "body", body, "timestamp",
                             ts, "signature", sig));

@@ -98,7 +98,8 @@ int shop_coop_page(shop_req *r)
                                                             en ? "Check the link." : "请检查链接。")
                                       : shop_fail_fault(r, &f);
     shop_product_query pq = {.coop = id, .certified = -1, .page = {.limit = COOP_PRODUCTS}};
-    if (shop_trace_key_get(r->ctx->cfg, &key, &f) < 0 || shop_cert_list(db, key, id, NULL, 0, COOP_CERTS, &certs, &f) < 0 ||
+    if (shop_trace_key_get(r->ctx->cfg, &key, &f) < 0 ||
+        shop_cert_list(db, key, id, NULL, 0, COOP_CERTS, &certs, &f) < 0 ||
         shop_products_page(db, &pq, r->arena, &products, &f) < 0 ||
         shop_live_page(r->ctx->cfg, db, NULL, id, 0, COOP_SESSIONS, &sessions, &f) < 0) {
         json_decref(coop);
@@ -111,9 +112,8 @@ int shop_coop_page(shop_req *r)
     json_t *region = json_object_get(coop, "region");
     const char *name = en && S(coop, "name_en") ? S(coop, "name_en") : S(coop, "name");
     shop_html h;
-    shop_page_meta m = {.title = name,
-                        .description = S(coop, "description"),
-                        .path = fl_arena_printf(r->arena, "/c/%lld", id)};
+    shop_page_meta m = {
+        .title = name, .description = S(coop, "description"), .path = fl_arena_printf(r->arena, "/c/%lld", id)};
     shop_html_init(&h, SHOP_PAGE_MAX);
     shop_page_begin(&h, r, en, &m);
     shop_html_put(&h, "<section class=\"panel coop-head\"><h1>%s</h1><p class=\"muted\">%s %s %s</p>", name,
@@ -134,8 +134,9 @@ int shop_coop_page(shop_req *r)
     shop_html_put(&h, "</ul></section>");
     x = json_object_get(sessions, "items");
     if (json_array_size(x) > 0) {
-        shop_html_put(&h, "<section class=\"block\" aria-labelledby=\"sessions\"><h2 id=\"sessions\">%s</h2><ul "
-                          "class=\"live-list\">",
+        shop_html_put(&h,
+                      "<section class=\"block\" aria-labelledby=\"sessions\"><h2 id=\"sessions\">%s</h2><ul "
+                      "class=\"live-list\">",
                       en ? "Recent live sessions" : "最近的直播");
         json_array_foreach(x, i, p) shop_card_live(&h, p, en);
         shop_html_put(&h, "</ul></section>");

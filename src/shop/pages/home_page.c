@@ -24,8 +24,8 @@
 #define HOME_PRODUCTS 20
 #define HOME_COOPS 12
 
-static const char *const CATEGORIES[] = {"eggs", "vegetables", "fruit",      "tea",      "honey",
-                                         "poultry", "grain", "oil", "condiments", "dried"};
+static const char *const CATEGORIES[] = {"eggs",    "vegetables", "fruit", "tea",        "honey",
+                                         "poultry", "grain",      "oil",   "condiments", "dried"};
 
 /* The live sessions of status as cards in a section (nothing when none). */
 static void live_section(shop_html *h, json_t *page, int en, const char *id, const char *title)
@@ -87,12 +87,13 @@ int shop_home_page(shop_req *r)
     shop_html_init(&h, SHOP_PAGE_MAX);
     shop_page_begin(&h, r, en, &m);
     shop_html_put(&h, "<h1 class=\"sr-only\">%s</h1>", m.title);
-    shop_html_put(&h,
-                  "<form class=\"search\" role=\"search\" action=\"/\" method=\"get\"><label for=\"q\" "
-                  "class=\"sr-only\">%s</label><input id=\"q\" name=\"q\" type=\"search\" maxlength=\"64\" "
-                  "value=\"%s\" placeholder=\"%s\"><button type=\"submit\" class=\"btn btn-primary\">%s</button></form>",
-                  en ? "Search products" : "搜索商品", pq.q ? pq.q : "",
-                  en ? "Search: eggs, chilli, tea…" : "搜索：鸡蛋、辣椒、茶叶…", en ? "Search" : "搜索");
+    shop_html_put(
+        &h,
+        "<form class=\"search\" role=\"search\" action=\"/\" method=\"get\"><label for=\"q\" "
+        "class=\"sr-only\">%s</label><input id=\"q\" name=\"q\" type=\"search\" maxlength=\"64\" "
+        "value=\"%s\" placeholder=\"%s\"><button type=\"submit\" class=\"btn btn-primary\">%s</button></form>",
+        en ? "Search products" : "搜索商品", pq.q ? pq.q : "",
+        en ? "Search: eggs, chilli, tea…" : "搜索：鸡蛋、辣椒、茶叶…", en ? "Search" : "搜索");
     if (!pq.q && !cat && !cursor) {
         live_section(&h, live, en, "live-now", en ? "Live now" : "正在直播");
         if (json_array_size(json_object_get(live, "items")) == 0)
@@ -110,7 +111,9 @@ int shop_home_page(shop_req *r)
                       on ? " aria-current=\"page\"" : "", shop_page_name(CATEGORIES[i], en));
     }
     shop_html_put(&h, "</nav><section class=\"block\" aria-labelledby=\"products\"><h2 id=\"products\">%s</h2>",
-                  pq.q ? (en ? "Search results" : "搜索结果") : cat ? shop_page_name(cat, en) : (en ? "Products" : "好物推荐"));
+                  pq.q  ? (en ? "Search results" : "搜索结果")
+                  : cat ? shop_page_name(cat, en)
+                        : (en ? "Products" : "好物推荐"));
     x = json_object_get(products, "items");
     if (json_array_size(x) == 0)
         shop_html_put(&h, "<p class=\"muted\">%s</p>",
@@ -128,8 +131,9 @@ int shop_home_page(shop_req *r)
     shop_html_put(&h, "</section>");
     x = json_object_get(coops, "items");
     if (json_array_size(x) > 0 && !pq.q && !cat && !cursor) {
-        shop_html_put(&h, "<section class=\"block\" aria-labelledby=\"coops\"><h2 id=\"coops\">%s</h2><ul "
-                          "class=\"coop-list\">",
+        shop_html_put(&h,
+                      "<section class=\"block\" aria-labelledby=\"coops\"><h2 id=\"coops\">%s</h2><ul "
+                      "class=\"coop-list\">",
                       en ? "Cooperatives" : "合作社");
         json_array_foreach(x, i, p) shop_card_coop(&h, p, en);
         shop_html_put(&h, "</ul></section>");

@@ -98,7 +98,8 @@ static void order_row(shop_html *h, shop_req *r, json_t *o, int en, int actions)
     json_array_foreach(json_object_get(o, "lines"), i, l)
         shop_html_put(h, "<li>%s <small class=\"muted\">%s</small> × %lld</li>", S(l, "product_name"), S(l, "spec"),
                       I(l, "quantity"));
-    shop_html_put(h, "</ul><p class=\"order-bottom\"><span class=\"price\">%s</span> <a href=\"/orders/%lld\">%s</a></p>",
+    shop_html_put(h,
+                  "</ul><p class=\"order-bottom\"><span class=\"price\">%s</span> <a href=\"/orders/%lld\">%s</a></p>",
                   money, I(o, "id"), en ? "Details" : "查看详情");
     if (actions)
         order_actions(h, r, o, en);
@@ -144,8 +145,9 @@ int shop_order_placed_page(shop_req *r)
         order_row(&h, r, orders[i], en, 1);
         json_decref(orders[i]);
     }
-    shop_html_put(&h, "</ul><p class=\"note\" id=\"order-note\" role=\"status\" aria-live=\"polite\"></p>"
-                      "<p><a class=\"btn btn-outline\" href=\"/orders\">%s</a></p>",
+    shop_html_put(&h,
+                  "</ul><p class=\"note\" id=\"order-note\" role=\"status\" aria-live=\"polite\"></p>"
+                  "<p><a class=\"btn btn-outline\" href=\"/orders\">%s</a></p>",
                   en ? "All my orders" : "查看全部订单");
     shop_page_end(&h, r, en, &m, json_object());
     return shop_page_reply(r, &h, 200);
@@ -182,8 +184,9 @@ int shop_my_orders_page(shop_req *r)
     shop_html_put(&h, "<h1>%s</h1>", m.title);
     json_t *items = json_object_get(page, "items");
     if (json_array_size(items) == 0)
-        shop_html_put(&h, "<section class=\"panel\"><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
-                          "</section>",
+        shop_html_put(&h,
+                      "<section class=\"panel\"><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
+                      "</section>",
                       en ? "No orders yet." : "还没有订单。", en ? "Go shopping" : "去逛逛");
     shop_html_put(&h, "<ul class=\"orders\">");
     json_array_foreach(items, i, o) order_row(&h, r, o, en, 0);
@@ -202,8 +205,8 @@ static void timeline(shop_html *h, json_t *o, int en)
     static const struct {
         const char *field, *zh, *en;
     } STEPS[] = {
-        {"created_at", "下单", "Ordered"},      {"paid_at", "付款", "Paid"},
-        {"shipped_at", "发货", "Shipped"},      {"delivered_at", "送达", "Delivered"},
+        {"created_at", "下单", "Ordered"},        {"paid_at", "付款", "Paid"},
+        {"shipped_at", "发货", "Shipped"},        {"delivered_at", "送达", "Delivered"},
         {"completed_at", "确认收货", "Received"}, {"cancelled_at", "取消", "Cancelled"},
         {"refunded_at", "退款", "Refunded"},
     };

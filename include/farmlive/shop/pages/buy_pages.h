@@ -6,11 +6,11 @@
 
 #include "farmlive/shop/core/http.h"
 
-int shop_cart_page(shop_req *r);          /* GET /cart */
-int shop_checkout_page(shop_req *r);      /* GET /checkout */
-int shop_order_placed_page(shop_req *r);  /* GET /checkout/done?orders=1,2 */
-int shop_my_orders_page(shop_req *r);        /* GET /orders */
-int shop_my_order_page(shop_req *r);         /* GET /orders/{id} */
-int shop_cashier_page(shop_req *r);       /* GET /pay/{id} (FARMLIVE_PAY_SANDBOX only) */
+int shop_cart_page(shop_req *r);         /* GET /cart */
+int shop_checkout_page(shop_req *r);     /* GET /checkout */
+int shop_order_placed_page(shop_req *r); /* GET /checkout/done?orders=1,2 */
+int shop_my_orders_page(shop_req *r);    /* GET /orders */
+int shop_my_order_page(shop_req *r);     /* GET /orders/{id} */
+int shop_cashier_page(shop_req *r);      /* GET /pay/{id} (FARMLIVE_PAY_SANDBOX only) */
 
 #endif
