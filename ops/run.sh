@@ -99,6 +99,8 @@ load_secrets() {
     set +a
     [ -n "$internal" ] && FARMLIVE_INTERNAL_SECRET=$internal
     [ -n "$payment" ] && FARMLIVE_PAYMENT_SECRET=$payment
+    # development: the sandbox cashier (/pay/{order_id}) signs with that secret
+    export FARMLIVE_PAY_SANDBOX=${FARMLIVE_PAY_SANDBOX-1}
     return 0
 }
 

@@ -25,6 +25,7 @@ export RTMP_PORT=$(free_port) RELAY_HTTP_PORT=$(free_port)
 export FARMLIVE_RTMP_PORT=$RTMP_PORT FARMLIVE_RELAY_HTTP_PORT=$RELAY_HTTP_PORT
 export FARMLIVE_INTERNAL_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export FARMLIVE_PAYMENT_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export FARMLIVE_PAY_SANDBOX=1 # the sandbox cashier (pages.sh pays through it)
 export RELAY_BIN=$BIN_DIR/farmlive-relay-san
 export DB_USER=farmlive DB_PASSWORD=farmlive DB_NAME=farmlive
 export FARMLIVE_DB_PORT=$DB_PORT FARMLIVE_REDIS_PORT=$REDIS_PORT FARMLIVE_SHOP_PORT=$SHOP_PORT

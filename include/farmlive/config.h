@@ -42,6 +42,7 @@ typedef struct fl_config {
 
     /* buying */
     char payment_secret[128]; /* HMAC-SHA256 key of payment notifications */
+    int pay_sandbox;          /* development: the sandbox cashier at /pay/{id} signs notices itself */
     int order_writers;        /* threads writing flash-sale orders in batches */
     int order_expiry_s;       /* unpaid online orders are cancelled after this */
 

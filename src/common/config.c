@@ -54,6 +54,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_CATALOGUE_CACHE_MS", K_INT, I(catalogue_cache_ms), "2000", 0, 3600000},
     {"FARMLIVE_LOG_LEVEL", K_LEVEL, I(log_level), "info", 0, 0},
     {"FARMLIVE_PAYMENT_SECRET", K_STR, S(payment_secret), "", 0, 0},
+    {"FARMLIVE_PAY_SANDBOX", K_BOOL, I(pay_sandbox), "0", 0, 1},
     {"FARMLIVE_ORDER_EXPIRY", K_INT, I(order_expiry_s), "900", 5, 86400},
     {"FARMLIVE_ORDER_WRITERS", K_INT, I(order_writers), "1", 1, 64},
     {"FARMLIVE_RELAY_HOST", K_STR, S(relay_host), "127.0.0.1", 0, 0},

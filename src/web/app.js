@@ -21,9 +21,9 @@
       switchTo: 'Switch to English',
       cat: { all: '全部', eggs: '禽蛋', vegetables: '蔬菜', fruit: '水果', tea: '茶叶', honey: '蜂蜜',
         poultry: '禽肉', grain: '粮食', oil: '食用油', condiments: '调味品', dried: '干货' },
-      certKind: { green_food: '绿色食品', organic: '有机产品', gi: '农产品地理标志',
-        geographical_indication: '农产品地理标志', pollution_free: '无公害农产品' },
-      certStatus: { valid: '有效', suspended: '暂停', revoked: '已撤销' }
+      certKind: { green_food: '绿色食品', organic: '有机产品', geo_indication: '农产品地理标志',
+        pollution_free: '无公害农产品', conformity: '承诺达标合格证' },
+      certStatus: { valid: '有效', suspended: '暂停', revoked: '已撤销', expired: '已过期' }
     },
     en: {
       skip: 'Skip to products', tagline: 'Straight from cooperatives · certified produce · farm to table',
@@ -42,9 +42,9 @@
       signedOut: 'Signed out.', signedIn: 'Signed in.', switchTo: '切换到中文',
       cat: { all: 'All', eggs: 'Eggs', vegetables: 'Vegetables', fruit: 'Fruit', tea: 'Tea', honey: 'Honey',
         poultry: 'Poultry', grain: 'Grain', oil: 'Oil', condiments: 'Condiments', dried: 'Dried goods' },
-      certKind: { green_food: 'Green food', organic: 'Organic', gi: 'Geographical indication',
-        geographical_indication: 'Geographical indication', pollution_free: 'Pollution-free' },
-      certStatus: { valid: 'valid', suspended: 'suspended', revoked: 'revoked' }
+      certKind: { green_food: 'Green food', organic: 'Organic', geo_indication: 'Geographical indication',
+        pollution_free: 'Pollution-free', conformity: 'Certificate of conformity' },
+      certStatus: { valid: 'valid', suspended: 'suspended', revoked: 'revoked', expired: 'expired' }
     }
   };
   var CATEGORIES = ['all', 'eggs', 'vegetables', 'fruit', 'tea', 'honey', 'poultry', 'grain', 'oil', 'condiments', 'dried'];
@@ -207,6 +207,15 @@
     return { min: min, several: prices.some(function (x) { return x !== min; }) };
   }
 
+  /* A product counts as certified only while one of its certifications is
+   * valid and not past its end (the API already says 'expired' for those). */
+  function certified(p) {
+    var today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10); /* China's date */
+    return (p.certifications || []).some(function (c) {
+      return c.status === 'valid' && (!c.valid_until || c.valid_until >= today);
+    });
+  }
+
   function card(p) {
     var pr = priceOf(p);
     var open = el('button', { type: 'button', className: 'card-link' }, pname(p));
@@ -219,7 +228,7 @@
       el('div', { className: 'card-body' },
         el('h3', { className: 'card-title' }, open),
         el('p', { className: 'card-coop' }, p.coop ? p.coop.name : ''),
-        (p.certifications || []).length ? el('p', { className: 'card-cert' }, '✓ ' + t('certs')) : null,
+        certified(p) ? el('p', { className: 'card-cert' }, '✓ ' + t('certs')) : null,
         el('p', { className: 'card-price' },
           pr ? yuan(pr.min) : '—',
           pr && pr.several ? el('small', null, ' ' + t('from')) : null)));
@@ -281,7 +290,7 @@
       var kind = (t('certKind')[c.kind]) || c.kind || '';
       certs.appendChild(el('li', { className: 'cert ' + (c.status === 'valid' ? 'ok' : 'warn') },
         el('strong', null, kind), ' ', el('span', { className: 'mono' }, c.number || ''),
-        c.issuer ? el('span', { className: 'muted' }, ' · ' + c.issuer) : null,
+        c.issuing_body ? el('span', { className: 'muted' }, ' · ' + c.issuing_body) : null,
         c.valid_until ? el('span', { className: 'muted' }, ' · ' + t('validUntil') + ' ' + c.valid_until) : null,
         c.status ? el('span', { className: 'tag' }, (t('certStatus')[c.status]) || c.status) : null));
     });
@@ -339,7 +348,12 @@
   }
 
   function loadMe() {
-    return api('GET', '/api/v1/me').then(function (me) { state.me = me; renderMe(); }, function () {
+    return api('GET', '/api/v1/me').then(function (me) {
+      /* a second tab has no sessionStorage of its own: the token comes back from /me */
+      if (me && me.csrf_token) writeStore(sessionStorage, 'farmlive.csrf', me.csrf_token);
+      state.me = me;
+      renderMe();
+    }, function () {
       state.me = null;
       renderMe();
     });

@@ -33,7 +33,7 @@ try {
     if (r.status() >= 400 && r.status() !== 401) errors.push(`${r.status()} ${r.url()}`);
   });
 
-  await page.goto(base + '/', { waitUntil: 'networkidle' });
+  await page.goto(base + '/search', { waitUntil: 'networkidle' });
   const cards = page.locator('#grid > li');
   await cards.first().waitFor({ timeout: 10000 });
   const n = await cards.count();

@@ -73,12 +73,16 @@ expect_status 201 "a live session to end"
 ENDED=$(jqr .id)
 api POST /internal/v1/live/ended "$(jq -nc --arg i "$ENDED" '{live_id:$i}')" -H "X-Internal-Secret: ${FARMLIVE_INTERNAL_SECRET-}"
 expect_status 200 "the session ends"
-for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END ROOM ENDED LIVE; do
+as "$FB"
+api POST /api/v1/me/addresses '{"name":"模糊","phone":"13800138000","province":"江西省","city":"萍乡市","county":"安源区","detail":"1 号"}'
+expect_status 201 "an address to fuzz"
+ADDRESS=$(jqr .id)
+for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END ROOM ENDED LIVE ADDRESS; do
     check "a $v to aim at (${!v})" test -n "${!v}" -a "${!v}" != null
 done
 PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --arg base "$BASE" --arg member "$MEMBER" \
     --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" --arg room "$ROOM" \
-    --arg ended "$ENDED" --arg sale_end "$SALE_END" --arg live "$LIVE" '{
+    --arg ended "$ENDED" --arg sale_end "$SALE_END" --arg live "$LIVE" --arg address "$ADDRESS" '{
     "PATCH /api/v1/coops/{id}": {id: $coop},
     "POST /api/v1/coops/{id}/members": {id: $coop},
     "PATCH /api/v1/coops/{id}/members/{account_id}": {id: $coop, account_id: $member},
@@ -93,6 +97,7 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "POST /api/v1/certificates/{cert_id}/revoke": {cert_id: $cert},
     "POST /api/v1/lots/{lot_code}/events": {lot_code: $lot},
     "PUT /api/v1/cart/items/{sku_id}": {sku_id: $sku},
+    "PATCH /api/v1/me/addresses/{id}": {id: $address},
     "POST /api/v1/orders/{id}/ship": {id: $order},
     "POST /api/v1/orders/{id}/refund": {id: $order},
     "POST /api/v1/skus/{sku_id}/restock": {sku_id: $sku},

@@ -19,5 +19,5 @@ p=$(printf '%s' "$line" | sed -n 's/^pages: \([0-9]*\) passed.*/\1/p')
 f=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
 PASS=$((PASS + ${p:-0}))
 FAIL=$((FAIL + ${f:-1}))
-check "screenshots kept in $SHOTS" test -s "$SHOTS/product-390x844.png"
+check "screenshots kept in $SHOTS" test -s "$SHOTS/product-390x844.png" -a -s "$SHOTS/home-390x844.png" -a -s "$SHOTS/order-390x844.png"
 finish

@@ -28,6 +28,7 @@ check "expiry slides on use" test "$(rc ttl "sess:$hash")" -gt 100
 # cookie-authenticated unsafe requests need the CSRF header
 STATUS=$(curl -s -o "$_TMP/b" -w '%{http_code}' -b "$jar" "$SHOP_URL/api/v1/me")
 check "cookie auth reads /me" test "$STATUS" = 200
+check "a second tab recovers the CSRF token from /me" test "$(jq -r .csrf_token "$_TMP/b")" = "$csrf"
 STATUS=$(curl -s -o "$_TMP/b" -w '%{http_code}' -b "$jar" -X DELETE "$SHOP_URL/api/v1/sessions/current")
 BODY=$(cat "$_TMP/b")
 expect_error 403 csrf_failed "cookie logout without X-CSRF-Token"

@@ -11,8 +11,8 @@ APP=$(jq -r '."app.js"' "$MANIFEST")
 CSS=$(jq -r '."style.css"' "$MANIFEST")
 check "the manifest names hashed bundles ($APP, $CSS)" sh -c 'printf "%s %s" "$0" "$1" | grep -Eq "^assets/app-[A-Z0-9]{8}\.js assets/style-[A-Z0-9]{8}\.css$"' "$APP" "$CSS"
 
-api GET /
-expect_status 200 "the storefront page"
+api GET /search
+expect_status 200 "the catalogue browser page"
 check "the page loads the hashed script" sh -c 'printf "%s" "$0" | grep -q "src=\"/$1\""' "$BODY" "$APP"
 check "and the hashed style sheet" sh -c 'printf "%s" "$0" | grep -q "href=\"/$1\""' "$BODY" "$CSS"
 check "and no unhashed bundle" sh -c '! printf "%s" "$0" | grep -q "/assets/app.js"' "$BODY"

@@ -1,5 +1,5 @@
-/* accounts.c - POST /api/v1/accounts (sign up) and GET /api/v1/me: parse,
- * call domain/accounts.c, reply. */
+/* accounts.c - POST /api/v1/accounts (sign up) and GET /api/v1/me (with the
+ * session's CSRF token): parse, call domain/accounts.c, reply. */
 #include "farmlive/shop/api/accounts.h"
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/domain/accounts.h"
@@ -40,5 +40,9 @@ int shop_accounts_me(shop_req *r)
     if ((rc = shop_db(r, &db)))
         return rc;
     rc = shop_account_me(db, shop_auth_account(r), shop_auth_platform_admin(r), &out, &f);
+    /* the session's CSRF token, so any tab (not only the one that signed in)
+     * can write: a cross-site page cannot read this answer */
+    if (rc == SHOP_OK && r->session)
+        json_object_set_new(out, "csrf_token", json_string(r->session->csrf));
     return shop_reply_outcome(r, rc, 200, out, &f);
 }

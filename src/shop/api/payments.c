@@ -19,6 +19,7 @@
 #include "farmlive/crypto.h"
 #include "farmlive/log.h"
 #include "farmlive/shop/domain/orders.h"
+#include "farmlive/shop/domain/paysign.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -31,15 +32,8 @@
 /* 0 when sig_hex is HMAC-SHA256(secret, ts "." body), -1 otherwise. */
 static int signature_ok(const char *secret, const char *ts, const char *body, size_t len, const char *sig_hex)
 {
-    crypto_auth_hmacsha256_state st;
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    char hex[2 * crypto_auth_hmacsha256_BYTES + 1];
-    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, strlen(ts));
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
-    crypto_auth_hmacsha256_final(&st, mac);
-    sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+    char hex[SHOP_PAYSIGN_HEX];
+    shop_paysign(secret, ts, body, len, hex);
     return fl_streq_ct(hex, sig_hex) ? 0 : -1;
 }
 

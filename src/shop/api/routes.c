@@ -8,6 +8,7 @@
 #include "farmlive/shop/core/routes.h"
 #include "farmlive/shop/core/metrics.h"
 #include "farmlive/shop/api/accounts.h"
+#include "farmlive/shop/api/addresses.h"
 #include "farmlive/shop/api/carts.h"
 #include "farmlive/shop/api/certificates.h"
 #include "farmlive/shop/api/coops.h"
@@ -24,6 +25,9 @@
 #include "farmlive/shop/api/room.h"
 #include "farmlive/shop/api/sessions.h"
 #include "farmlive/shop/api/trace.h"
+#include "farmlive/shop/pages/account_pages.h"
+#include "farmlive/shop/pages/buy_pages.h"
+#include "farmlive/shop/pages/home_page.h"
 #include "farmlive/shop/pages/labels.h"
 #include "farmlive/shop/pages/product_page.h"
 #include "farmlive/shop/pages/trace_page.h"
@@ -44,13 +48,29 @@ const shop_route shop_routes[] = {
     /* method  pattern                                      handler                     role    body */
     {"GET",    "/healthz",                                  shop_health_get,            PUB,    NONE},
     {"GET",    "/metrics",                                  shop_metrics_get,           PUB,    NONE},
-    {"GET",    "/",                                         shop_web_page,              PUB,    NONE},
     {"GET",    "/assets/{file}",                            shop_web_asset,             PUB,    NONE},
     {"GET",    "/media/{file}",                             shop_web_media,             PUB,    NONE},
+    /* -- pages: pages/ (a page that needs a session sends a guest to /signin) -- */
+    {"GET",    "/",                                         shop_home_page,             PUB,    NONE},
+    {"GET",    "/search",                                   shop_web_page,              PUB,    NONE},
     {"GET",    "/p/{id}",                                   shop_product_page,          PUB,    NONE},
+    {"GET",    "/c/{id}",                                   shop_coop_page,             PUB,    NONE},
+    {"GET",    "/cart",                                     shop_cart_page,             PUB,    NONE},
+    {"GET",    "/checkout",                                 shop_checkout_page,         PUB,    NONE},
+    {"GET",    "/checkout/done",                            shop_order_placed_page,     PUB,    NONE},
+    {"GET",    "/orders",                                   shop_my_orders_page,        PUB,    NONE},
+    {"GET",    "/orders/{id}",                              shop_my_order_page,         PUB,    NONE},
+    {"GET",    "/pay/{id}",                                 shop_cashier_page,          PUB,    NONE},
+    {"GET",    "/signin",                                   shop_signin_page,           PUB,    NONE},
+    {"GET",    "/register",                                 shop_register_page,         PUB,    NONE},
+    {"GET",    "/account",                                  shop_account_page,          PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
+    {"GET",    "/api/v1/me/addresses",                      shop_addresses_list,        USER,   NONE},
+    {"POST",   "/api/v1/me/addresses",                      shop_addresses_create,      USER,   JSON},
+    {"PATCH",  "/api/v1/me/addresses/{id}",                 shop_addresses_update,      USER,   JSON},
+    {"DELETE", "/api/v1/me/addresses/{id}",                 shop_addresses_delete,      USER,   NONE},
     {"POST",   "/api/v1/sessions",                          shop_sessions_create,       PUB,    JSON},
     {"DELETE", "/api/v1/sessions/current",                  shop_sessions_delete,       USER,   NONE},
 

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+
+#include "farmlive/timefmt.h"
 
 #include "farmlive/shop/core/auth.h"
 
@@ -101,7 +104,7 @@ void shop_page_begin(shop_html *h, shop_req *r, int en, const shop_page_meta *m)
                   "aria-label=\"%s\"><a href=\"/cart\">%s</a>",
                   en ? "Skip to content" : "跳到正文", en ? "Site" : "网站导航", en ? "Cart" : "购物车");
     if (r->session)
-        shop_html_put(h, "<a href=\"/me/orders\">%s</a><a href=\"/me\">%s</a>", en ? "Orders" : "我的订单",
+        shop_html_put(h, "<a href=\"/orders\">%s</a><a href=\"/account\">%s</a>", en ? "Orders" : "我的订单",
                       en ? "Account" : "我的");
     else
         shop_html_put(h, "<a href=\"/signin?next=%s\">%s</a>", path, en ? "Sign in" : "登录");
@@ -148,4 +151,113 @@ void shop_page_money(long long fen, char out[32])
 {
     unsigned long long a = fen < 0 ? (unsigned long long)(-(fen + 1)) + 1 : (unsigned long long)fen;
     snprintf(out, 32, "%s¥%llu.%02llu", fen < 0 ? "-" : "", a / 100, a % 100);
+}
+
+/* -- words -------------------------------------------------------------------- */
+
+/* clang-format off */
+static const struct {
+    const char *key, *zh, *en;
+} NAMES[] = {
+    {"eggs", "禽蛋", "Eggs"},                   {"vegetables", "蔬菜", "Vegetables"},
+    {"fruit", "水果", "Fruit"},                 {"tea", "茶叶", "Tea"},
+    {"honey", "蜂蜜", "Honey"},                 {"poultry", "禽肉", "Poultry"},
+    {"grain", "粮食", "Grain"},                 {"oil", "食用油", "Oil"},
+    {"condiments", "调味品", "Condiments"},     {"dried", "干货", "Dried goods"},
+    {"conformity", "承诺达标合格证", "Certificate of conformity"},
+    {"pollution_free", "无公害农产品", "Pollution-free"},
+    {"green_food", "绿色食品", "Green food"},
+    {"organic", "有机产品", "Organic"},
+    {"geo_indication", "农产品地理标志", "Geographical indication"},
+    {"valid", "有效", "Valid"},                 {"suspended", "已暂停", "Suspended"},
+    {"revoked", "已撤销", "Revoked"},           {"expired", "已过期", "Expired"},
+    {"pending_payment", "待付款", "Awaiting payment"},
+    {"paid", "已付款", "Paid"},                 {"confirmed", "已确认（货到付款）", "Confirmed (cash on delivery)"},
+    {"shipped", "已发货", "Shipped"},           {"delivered", "已送达", "Delivered"},
+    {"completed", "已完成", "Completed"},       {"cancelled", "已取消", "Cancelled"},
+    {"refunded", "已退款", "Refunded"},
+    {"online", "在线支付", "Online payment"},   {"cod", "货到付款", "Cash on delivery"},
+    {"live", "直播中", "Live"},                 {"idle", "暂停中", "Paused"},
+    {"created", "即将开播", "Coming up"},       {"ended", "已结束", "Ended"},
+};
+/* clang-format on */
+
+const char *shop_page_name(const char *key, int en)
+{
+    for (size_t i = 0; key && i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
+        if (strcmp(key, NAMES[i].key) == 0)
+            return en ? NAMES[i].en : NAMES[i].zh;
+    return key ? key : "";
+}
+
+/* -- times -------------------------------------------------------------------- */
+
+#define CHINA_UTC_OFFSET_S (8 * 3600) /* China keeps one zone, without summer time */
+
+void shop_page_time(const char *t, char out[SHOP_PAGE_TIME_LEN])
+{
+    long long s;
+    char iso[FL_TIME_LEN];
+    out[0] = '\0';
+    if (!t || fl_time_parse(t, &s) < 0)
+        return;
+    fl_time_format(s + CHINA_UTC_OFFSET_S, iso); /* "2026-12-06T16:05:00Z" on China's clock */
+    snprintf(out, SHOP_PAGE_TIME_LEN, "%.10s %.5s", iso, iso + 11);
+}
+
+void shop_page_today(char out[11])
+{
+    char d[FL_DATE_LEN];
+    fl_date_format((long long)time(NULL) + CHINA_UTC_OFFSET_S, d);
+    snprintf(out, 11, "%s", d);
+}
+
+int shop_page_cert_current(json_t *c, const char *today)
+{
+    const char *status = json_string_value(json_object_get(c, "status"));
+    const char *until = json_string_value(json_object_get(c, "valid_until"));
+    return status && strcmp(status, "valid") == 0 && (!until || strcmp(until, today) >= 0);
+}
+
+/* -- answers ------------------------------------------------------------------ */
+
+const char *shop_page_urlenc(shop_req *r, const char *s)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = fl_arena_alloc(r->arena, 3 * n + 1), *o = out;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+            c == '.' || c == '~') {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = HEX[c >> 4];
+            *o++ = HEX[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int shop_page_signin_first(shop_req *r, const char *path)
+{
+    shop_add_header(r, "Location", fl_arena_printf(r->arena, "/signin?next=%s", shop_page_urlenc(r, path)));
+    shop_add_header(r, "Cache-Control", "no-store");
+    return shop_reply_empty(r, 303);
+}
+
+int shop_page_not_found(shop_req *r, int en, const char *title, const char *text)
+{
+    shop_html h;
+    shop_page_meta m = {.title = title, .path = "/"};
+    shop_html_init(&h, SHOP_PAGE_MAX);
+    shop_page_begin(&h, r, en, &m);
+    shop_html_put(&h,
+                  "<section class=\"panel\"><h1>%s</h1><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
+                  "</section>",
+                  title, text, en ? "Back to the shop" : "返回首页");
+    shop_page_end(&h, r, en, &m, NULL);
+    return shop_page_reply(r, &h, 404);
 }

@@ -12,9 +12,7 @@
 #include "farmlive/shop/pages/product_page.h"
 
 #include <string.h>
-#include <time.h>
 
-#include "farmlive/timefmt.h"
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/domain/products.h"
 #include "farmlive/shop/pages/page.h"
@@ -24,54 +22,10 @@ static const char *S(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-static const struct {
-    const char *key, *zh, *en;
-} NAMES[] = {
-    {"eggs", "禽蛋", "Eggs"},
-    {"vegetables", "蔬菜", "Vegetables"},
-    {"fruit", "水果", "Fruit"},
-    {"tea", "茶叶", "Tea"},
-    {"honey", "蜂蜜", "Honey"},
-    {"poultry", "禽肉", "Poultry"},
-    {"grain", "粮食", "Grain"},
-    {"oil", "食用油", "Oil"},
-    {"condiments", "调味品", "Condiments"},
-    {"dried", "干货", "Dried goods"},
-    {"conformity", "承诺达标合格证", "Certificate of conformity"},
-    {"pollution_free", "无公害农产品", "Pollution-free"},
-    {"green_food", "绿色食品", "Green food"},
-    {"organic", "有机产品", "Organic"},
-    {"geo_indication", "农产品地理标志", "Geographical indication"},
-};
-
-static const char *name_of(const char *key, int en)
-{
-    for (size_t i = 0; key && i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
-        if (strcmp(key, NAMES[i].key) == 0)
-            return en ? NAMES[i].en : NAMES[i].zh;
-    return key ? key : "";
-}
-
-/* A certification counts as shown (a badge) when it is valid today. */
-static int cert_current(json_t *c, const char *today)
-{
-    const char *status = S(c, "status"), *until = S(c, "valid_until");
-    return status && strcmp(status, "valid") == 0 && (!until || strcmp(until, today) >= 0);
-}
-
 static int not_found(shop_req *r, int en)
 {
-    shop_html h;
-    shop_page_meta m = {.title = en ? "Product not found" : "未找到商品", .path = "/"};
-    shop_html_init(&h, SHOP_PAGE_MAX);
-    shop_page_begin(&h, r, en, &m);
-    shop_html_put(&h,
-                  "<section class=\"panel\"><h1>%s</h1><p>%s</p><p><a class=\"btn btn-primary\" href=\"/\">%s</a></p>"
-                  "</section>",
-                  m.title, en ? "It may have been delisted." : "该商品可能已下架。",
-                  en ? "Back to the shop" : "返回首页");
-    shop_page_end(&h, r, en, &m, NULL);
-    return shop_page_reply(r, &h, 404);
+    return shop_page_not_found(r, en, en ? "Product not found" : "未找到商品",
+                               en ? "It may have been delisted." : "该商品可能已下架。");
 }
 
 /* GET /p/{id} */
@@ -82,7 +36,7 @@ int shop_product_page(shop_req *r)
     fl_db *db = NULL;
     shop_fault f;
     shop_html h;
-    char money[32], today[FL_DATE_LEN];
+    char money[32], today[11];
     int en = shop_page_lang(r), rc, any_sku = 0;
     size_t i;
 
@@ -96,7 +50,7 @@ int shop_product_page(shop_req *r)
         json_decref(p);
         return not_found(r, en);
     }
-    fl_date_format((long long)time(NULL), today);
+    shop_page_today(today);
     names = json_object_get(p, "name");
     coop = json_object_get(p, "coop");
     base = json_object_get(p, "base");
@@ -119,11 +73,11 @@ int shop_product_page(shop_req *r)
                   "</div><div class=\"product-info\"><p class=\"crumbs\"><a href=\"/c/%lld\">%s</a> · %s</p>"
                   "<h1>%s</h1>",
                   (long long)json_integer_value(json_object_get(coop, "id")), S(coop, "name"),
-                  name_of(S(p, "category"), en), name);
+                  shop_page_name(S(p, "category"), en), name);
     list = json_object_get(p, "certifications");
     shop_html_put(&h, "<ul class=\"certs\" aria-label=\"%s\">", en ? "Certifications" : "认证");
-    json_array_foreach(list, i, x) if (cert_current(x, today))
-        shop_html_put(&h, "<li class=\"cert\">✓ %s <small>%s</small></li>", name_of(S(x, "kind"), en), S(x, "number"));
+    json_array_foreach(list, i, x) if (shop_page_cert_current(x, today)) shop_html_put(
+        &h, "<li class=\"cert\">✓ %s <small>%s</small></li>", shop_page_name(S(x, "kind"), en), S(x, "number"));
     shop_html_put(&h, "</ul><form class=\"buy\" id=\"buy\" aria-label=\"%s\"><fieldset><legend>%s</legend>",
                   en ? "Add to cart" : "加入购物车", en ? "Choose an option" : "选择规格");
     list = json_object_get(p, "skus");

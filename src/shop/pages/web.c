@@ -4,8 +4,9 @@
  * bundles in assets/ with their content hash in their names (and a .gz
  * beside each), and manifest.json naming the bundle of each entry point.
  *
- * GET / serves web_dir/index.html, each "/assets/NAME" in it that the
- * manifest knows written as the bundle's hashed path. GET /assets/{file}
+ * GET /search serves web_dir/index.html (the script-driven catalogue
+ * browser; the front page is pages/home_page.c), each "/assets/NAME" in it
+ * that the manifest knows written as the bundle's hashed path. GET /assets/{file}
  * serves web_dir/assets/file (a bundle: cached for a year, immutable; its
  * .gz when the client accepts gzip), else web_dir/file, else
  * media_dir/file (an hour). File names are restricted to [A-Za-z0-9._-]

@@ -4,8 +4,7 @@
 #define FARMLIVE_SHOP_API_CARTS_H
 
 #include "farmlive/shop/core/http.h"
-
-#define SHOP_CART_COOKIE "fl_cart"
+#include "farmlive/shop/domain/carts.h" /* SHOP_CART_COOKIE */
 
 int shop_carts_get(shop_req *r);
 int shop_carts_put_item(shop_req *r);

@@ -21,6 +21,7 @@
 #include "farmlive/kv.h"
 #include "farmlive/shop/core/status.h"
 
+#define SHOP_CART_COOKIE "fl_cart" /* where a browser keeps a guest's token */
 #define SHOP_CART_MAX_ITEMS 50
 #define SHOP_CART_MAX_QTY 99
 #define SHOP_CART_TTL (7 * 24 * 3600)

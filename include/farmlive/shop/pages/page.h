@@ -63,4 +63,32 @@ int shop_page_reply(shop_req *r, shop_html *h, int status);
 /* fen as the shop shows money: "¥39.90", "¥0.05", "-¥1.00". */
 void shop_page_money(long long fen, char out[32]);
 
+/* The shop's words for its keys, in the page's language: categories
+ * ("eggs"), certificate kinds ("geo_indication"), certificate and order
+ * statuses ("expired", "pending_payment"), payment methods ("cod"); the
+ * key itself when it has none ("" for NULL). */
+const char *shop_page_name(const char *key, int en);
+
+/* An RFC 3339 UTC time ("2026-12-06T08:05:00Z") as China's clock shows it
+ * ("2026-12-06 16:05"); "" when t is NULL or not such a time. */
+#define SHOP_PAGE_TIME_LEN 20
+void shop_page_time(const char *t, char out[SHOP_PAGE_TIME_LEN]);
+
+/* Today's date in China ("2026-12-06"). */
+void shop_page_today(char out[11]);
+
+/* A certification counts (a "certified" badge) when its status is valid
+ * and today is not past its valid_until. */
+int shop_page_cert_current(json_t *cert, const char *today);
+
+/* s percent-encoded for a URL's query (unreserved characters as they are),
+ * in r's arena. */
+const char *shop_page_urlenc(shop_req *r, const char *s);
+
+/* A page for a caller who must sign in first: 303 to /signin?next=path. */
+int shop_page_signin_first(shop_req *r, const char *path);
+
+/* A small page saying what was not found (status 404), with a way home. */
+int shop_page_not_found(shop_req *r, int en, const char *title, const char *text);
+
 #endif
