@@ -100,7 +100,7 @@ int shop_coop_page(shop_req *r)
     shop_product_query pq = {.coop = id, .certified = -1, .page = {.limit = COOP_PRODUCTS}};
     if (shop_trace_key_get(r->ctx->cfg, &key, &f) < 0 ||
         shop_cert_list(db, key, id, NULL, 0, COOP_CERTS, &certs, &f) < 0 ||
-        shop_products_page(db, &pq, r->arena, &products, &f) < 0 ||
+        shop_products_page(db, &pq, &products, &f) < 0 ||
         shop_live_page(r->ctx->cfg, db, NULL, id, 0, COOP_SESSIONS, &sessions, &f) < 0) {
         json_decref(coop);
         json_decref(certs);

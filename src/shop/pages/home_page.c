@@ -16,6 +16,7 @@
 #include "farmlive/shop/domain/coops.h"
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/domain/products.h"
+#include "farmlive/shop/domain/product_search.h"
 #include "farmlive/shop/pages/cards.h"
 #include "farmlive/shop/pages/page.h"
 
@@ -50,7 +51,7 @@ int shop_home_page(shop_req *r)
     char today[11];
     size_t i;
     const char *q = shop_query(r, "q"), *cat = shop_query(r, "category"), *cursor = shop_query(r, "cursor");
-    shop_product_query pq = {.q = q && *q ? q : NULL, .certified = -1};
+    shop_product_query pq = {.certified = -1};
     shop_page cp = {.limit = HOME_COOPS};
 
     if (cat && !*cat)
@@ -60,16 +61,19 @@ int shop_home_page(shop_req *r)
     if (cat && i == sizeof(CATEGORIES) / sizeof(CATEGORIES[0]))
         cat = NULL; /* an unknown category: everything */
     pq.category = cat;
-    if (pq.q && shop_utf8_chars(pq.q, strlen(pq.q)) > SHOP_PRODUCT_Q_MAX)
-        pq.q = NULL;
-    if (shop_page_parse(cursor && *cursor ? cursor : NULL, NULL, 1, &pq.page, &(const char *){NULL}) < 0)
-        shop_page_parse(NULL, NULL, 1, &pq.page, &(const char *){NULL}); /* a bad cursor: the first page */
+    if (q && (!*q || shop_utf8_chars(q, strlen(q)) > SHOP_PRODUCT_Q_MAX))
+        q = NULL;
+    if (q && shop_search_expr(r->arena, q, &pq.match) == 0)
+        q = NULL; /* no word to look for: everything */
+    int nkeys = pq.match ? 2 : 1;
+    if (shop_page_parse(cursor && *cursor ? cursor : NULL, NULL, nkeys, &pq.page, &(const char *){NULL}) < 0)
+        shop_page_parse(NULL, NULL, nkeys, &pq.page, &(const char *){NULL}); /* a bad cursor: the first page */
     pq.page.limit = HOME_PRODUCTS;
     if ((rc = shop_db(r, &db)))
         return rc;
     if (shop_live_page(cfg, db, "live", 0, 0, HOME_LIVE_MAX, &live, &f) < 0 ||
         shop_live_page(cfg, db, "created", 0, 0, HOME_UPCOMING_MAX, &upcoming, &f) < 0 ||
-        shop_products_page(db, &pq, r->arena, &products, &f) < 0 || shop_coops_page(db, &cp, &coops, &f) < 0) {
+        shop_products_page(db, &pq, &products, &f) < 0 || shop_coops_page(db, &cp, &coops, &f) < 0) {
         json_decref(live);
         json_decref(upcoming);
         json_decref(products);
@@ -92,9 +96,9 @@ int shop_home_page(shop_req *r)
         "<form class=\"search\" role=\"search\" action=\"/\" method=\"get\"><label for=\"q\" "
         "class=\"sr-only\">%s</label><input id=\"q\" name=\"q\" type=\"search\" maxlength=\"64\" "
         "value=\"%s\" placeholder=\"%s\"><button type=\"submit\" class=\"btn btn-primary\">%s</button></form>",
-        en ? "Search products" : "搜索商品", pq.q ? pq.q : "",
-        en ? "Search: eggs, chilli, tea…" : "搜索：鸡蛋、辣椒、茶叶…", en ? "Search" : "搜索");
-    if (!pq.q && !cat && !cursor) {
+        en ? "Search products" : "搜索商品", q ? q : "", en ? "Search: eggs, chilli, tea…" : "搜索：鸡蛋、辣椒、茶叶…",
+        en ? "Search" : "搜索");
+    if (!q && !cat && !cursor) {
         live_section(&h, live, en, "live-now", en ? "Live now" : "正在直播");
         if (json_array_size(json_object_get(live, "items")) == 0)
             shop_html_put(&h, "<p class=\"panel muted\" id=\"no-live\">%s</p>",
@@ -111,7 +115,7 @@ int shop_home_page(shop_req *r)
                       on ? " aria-current=\"page\"" : "", shop_page_name(CATEGORIES[i], en));
     }
     shop_html_put(&h, "</nav><section class=\"block\" aria-labelledby=\"products\"><h2 id=\"products\">%s</h2>",
-                  pq.q  ? (en ? "Search results" : "搜索结果")
+                  q     ? (en ? "Search results" : "搜索结果")
                   : cat ? shop_page_name(cat, en)
                         : (en ? "Products" : "好物推荐"));
     x = json_object_get(products, "items");
@@ -125,12 +129,12 @@ int shop_home_page(shop_req *r)
     const char *next = json_string_value(json_object_get(products, "next_cursor"));
     if (next)
         shop_html_put(&h, "<p class=\"more-wrap\"><a class=\"btn btn-outline\" href=\"%s\">%s</a></p>",
-                      fl_arena_printf(r->arena, "/?cursor=%s%s%s%s%s", next, pq.q ? "&q=" : "",
-                                      pq.q ? shop_page_urlenc(r, pq.q) : "", cat ? "&category=" : "", cat ? cat : ""),
+                      fl_arena_printf(r->arena, "/?cursor=%s%s%s%s%s", next, q ? "&q=" : "",
+                                      q ? shop_page_urlenc(r, q) : "", cat ? "&category=" : "", cat ? cat : ""),
                       en ? "More products" : "更多商品");
     shop_html_put(&h, "</section>");
     x = json_object_get(coops, "items");
-    if (json_array_size(x) > 0 && !pq.q && !cat && !cursor) {
+    if (json_array_size(x) > 0 && !q && !cat && !cursor) {
         shop_html_put(&h,
                       "<section class=\"block\" aria-labelledby=\"coops\"><h2 id=\"coops\">%s</h2><ul "
                       "class=\"coop-list\">",
