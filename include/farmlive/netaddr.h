@@ -13,7 +13,7 @@
 #define FL_IP_TEXT_MAX 46 /* INET6_ADDRSTRLEN */
 
 typedef struct fl_ipaddr {
-    int v6;               /* 0: IPv4 in b[0..4) */
+    int v6; /* 0: IPv4 in b[0..4) */
     unsigned char b[16];
 } fl_ipaddr;
 

@@ -15,6 +15,7 @@
 #include "farmlive/shop/api/flash.h"
 #include "farmlive/shop/api/health.h"
 #include "farmlive/shop/api/inventory.h"
+#include "farmlive/shop/api/invitations.h"
 #include "farmlive/shop/api/live.h"
 #include "farmlive/shop/api/lots.h"
 #include "farmlive/shop/api/orders.h"
@@ -51,6 +52,9 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
     {"POST",   "/api/v1/sessions",                          shop_sessions_create,       PUB,    JSON},
     {"DELETE", "/api/v1/sessions/current",                  shop_sessions_delete,       USER,   NONE},
+    {"GET",    "/api/v1/me/invitations",                    shop_invitations_list,      USER,   NONE},
+    {"POST",   "/api/v1/me/invitations/{id}/accept",        shop_invitations_accept,    USER,   NONE},
+    {"POST",   "/api/v1/me/invitations/{id}/decline",       shop_invitations_decline,   USER,   NONE},
 
     {"GET",    "/api/v1/coops",                             shop_coops_list,            PUB,    NONE},
     {"POST",   "/api/v1/coops",                             shop_coops_create,          OPS,    JSON},
