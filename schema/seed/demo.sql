@@ -381,7 +381,7 @@ INSERT INTO certificates (coop_id, kind, number, issuing_body, holder, scope, ve
                           valid_from, valid_until, created_by)
 SELECT @anyuan, 'green_food', 'LB-15-2609-36-0213-A', '中国绿色食品发展中心',
        '萍乡市安源区大城生态农业专业合作社', '绿壳乌鸡蛋，大城基地，年产量 120 万枚',
-       'http://www.greenfood.org.cn/', '2026-09-15', '2026-09-15', '2029-09-14', @anyuan_admin FROM DUAL
+       'https://www.greenfood.org.cn/', '2026-09-15', '2026-09-15', '2029-09-14', @anyuan_admin FROM DUAL
 WHERE NOT EXISTS (SELECT 1 FROM certificates WHERE kind = 'green_food' AND number = 'LB-15-2609-36-0213-A');
 SET @egg_green = (SELECT id FROM certificates WHERE kind = 'green_food' AND number = 'LB-15-2609-36-0213-A');
 INSERT INTO certificate_links (certificate_id, product_id) VALUES (@egg_green, @egg_product)

@@ -510,6 +510,8 @@ static int cert_check(const shop_cert_new *in, long long today, shop_fault *f)
         fl_date_parse(t[SHOP_CERT_VALID_FROM], &from);
     if (t[SHOP_CERT_VALID_UNTIL])
         fl_date_parse(t[SHOP_CERT_VALID_UNTIL], &until);
+    if (t[SHOP_CERT_VERIFY_URL] && !shop_https_url_valid(t[SHOP_CERT_VERIFY_URL]))
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "verify_url must be an https:// URL");
     if (t[SHOP_CERT_BASIS] && !in_list(t[SHOP_CERT_BASIS], BASES, NELEM(BASES)))
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
                               "basis must be self_test, entrusted_test, internal_control or supervised_sampling");
