@@ -85,6 +85,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/certificates/{cert_id}",            shop_certificates_get,      PUB,    NONE},
     {"POST",   "/api/v1/certificates/{cert_id}/attachments", shop_certificates_attach,  MEMBER, JSON},
     {"POST",   "/api/v1/certificates/{cert_id}/revoke",     shop_certificates_revoke,   ADMIN,  JSON},
+    {"POST",   "/api/v1/certificates/{cert_id}/verify",     shop_certificates_verify,   OPS,    JSON},
     {"GET",    "/api/v1/lots/{lot_code}",                   shop_lots_get,              PUB,    NONE},
     {"POST",   "/api/v1/lots/{lot_code}/events",            shop_trace_events_create,   MEMBER, JSON},
     {"GET",    "/api/v1/lots/{lot_code}/qr.svg",            shop_labels_qr_svg,         PUB,    NONE},
