@@ -9,7 +9,7 @@
 /* Columns of INVITATION_SELECT. */
 enum { IC_ID, IC_COOP, IC_COOP_NAME, IC_ROLE, IC_STATUS, IC_CREATED };
 #define INVITATION_SELECT                                                                                              \
-    "SELECT i.id, i.coop_id, c.name, i.role, i.status, DATE_FORMAT(i.created_at, '%Y-%m-%dT%H:%i:%sZ') "             \
+    "SELECT i.id, i.coop_id, c.name, i.role, i.status, DATE_FORMAT(i.created_at, '%Y-%m-%dT%H:%i:%sZ') "               \
     "FROM coop_invitations i JOIN cooperatives c ON c.id = i.coop_id "
 /* the invitations addressed to account ? (by id, email or phone) */
 #define FOR_ACCOUNT                                                                                                    \

@@ -26,8 +26,8 @@ typedef struct shop_hashpool shop_hashpool;
  * strings must live until the job is done (the request's arena or body). */
 typedef struct shop_pwjob {
     const char *password;
-    const char *stored;      /* the hash to check against; NULL: make one */
-    int ok;                  /* after: it matched (check), it was made (hash) */
+    const char *stored;       /* the hash to check against; NULL: make one */
+    int ok;                   /* after: it matched (check), it was made (hash) */
     char hash[FL_PWHASH_MAX]; /* after a hash: the argon2id string */
     /* the pool's */
     fl_workq_item q;
