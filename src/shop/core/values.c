@@ -213,9 +213,15 @@ int shop_https_url_valid(const char *u)
 
 int shop_media_path_valid(const char *u)
 {
-    if (strncmp(u, "/assets/", 8) != 0 || u[8] == '\0' || u[8] == '.')
+    if (strncmp(u, "/assets/", 8) == 0)
+        u += 8;
+    else if (strncmp(u, "/media/", 7) == 0)
+        u += 7;
+    else
         return 0;
-    for (u += 8; *u; u++)
+    if (*u == '\0' || *u == '.')
+        return 0;
+    for (; *u; u++)
         if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') || (*u >= '0' && *u <= '9') || *u == '.' ||
               *u == '_' || *u == '-'))
             return 0;

@@ -106,8 +106,9 @@ json_t *shop_json_str(const char *s);
  * digits, then printable ASCII but for space, quotes, '<', '>', '\\', '`',
  * '{', '}', '|', '^'. Percent-escapes carry anything else. */
 int shop_https_url_valid(const char *u);
-/* The shop's own media, as GET /assets/{file} serves it: "/assets/NAME",
- * NAME of [A-Za-z0-9._-] not starting with a dot. */
+/* The shop's own media: "/assets/NAME" (GET /assets/{file}) or
+ * "/media/NAME" (an uploaded image's rendition, GET /media/{file}), NAME of
+ * [A-Za-z0-9._-] not starting with a dot. */
 int shop_media_path_valid(const char *u);
 
 #endif

@@ -47,6 +47,9 @@ static void test_image_url(void **state)
     assert_false(shop_image_url_valid("/assets/"));
     assert_false(shop_image_url_valid("/assets/.hidden"));
     assert_false(shop_image_url_valid("/assets/../secrets"));
+    assert_true(shop_image_url_valid("/media/3f2a9c-1200.jpg")); /* an uploaded photo's rendition */
+    assert_false(shop_image_url_valid("/media/"));
+    assert_false(shop_image_url_valid("/media/../var/secrets.env"));
     assert_false(shop_image_url_valid("/api/v1/me"));
     /* nothing that breaks out of an attribute, no odd hosts */
     assert_false(shop_image_url_valid("https://img.example.com/a\".jpg"));
