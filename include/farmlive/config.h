@@ -8,6 +8,9 @@
 #define FARMLIVE_CONFIG_H
 
 #include <stddef.h>
+#include "farmlive/netaddr.h"
+
+#define FL_TRUSTED_PROXIES_MAX 32
 
 typedef struct fl_config {
     char shop_host[64];
@@ -37,7 +40,16 @@ typedef struct fl_config {
     int login_max_failures;    /* per account within login_window */
     int login_max_ip_failures; /* per client address within login_window */
     int login_window;          /* seconds */
-    int catalogue_cache_ms;    /* longest a cached catalogue page is served */
+    int login_ip_delay_max;    /* longest wait (s) an address past its failures is given between tries */
+    int signup_max_ip;         /* sign-ups per client address within signup_window */
+    int signup_window;         /* seconds */
+    int signup_max_global;     /* sign-ups per minute, all addresses together */
+    int hash_threads;          /* threads hashing and checking passwords (argon2id) */
+    int hash_queue;            /* passwords waiting for them before 429 */
+    /* proxies whose X-Forwarded-For / Forwarded name the client (none: the peer is the client) */
+    fl_cidr trusted_proxies[FL_TRUSTED_PROXIES_MAX];
+    int trusted_proxies_n;
+    int catalogue_cache_ms; /* longest a cached catalogue page is served */
     int log_level;
 
     /* buying */

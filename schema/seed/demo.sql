@@ -381,9 +381,15 @@ INSERT INTO certificates (coop_id, kind, number, issuing_body, holder, scope, ve
                           valid_from, valid_until, created_by)
 SELECT @anyuan, 'green_food', 'LB-15-2609-36-0213-A', '中国绿色食品发展中心',
        '萍乡市安源区大城生态农业专业合作社', '绿壳乌鸡蛋，大城基地，年产量 120 万枚',
-       'http://www.greenfood.org.cn/', '2026-09-15', '2026-09-15', '2029-09-14', @anyuan_admin FROM DUAL
+       'https://www.greenfood.org.cn/', '2026-09-15', '2026-09-15', '2029-09-14', @anyuan_admin FROM DUAL
 WHERE NOT EXISTS (SELECT 1 FROM certificates WHERE kind = 'green_food' AND number = 'LB-15-2609-36-0213-A');
 SET @egg_green = (SELECT id FROM certificates WHERE kind = 'green_food' AND number = 'LB-15-2609-36-0213-A');
+-- verified as a platform admin does once the number is found in the issuing
+-- body's public lookup (POST /api/v1/certificates/{id}/verify); the shop
+-- signs it on first read
+UPDATE certificates SET status = 'valid', signature = NULL,
+       verified_by = (SELECT id FROM accounts WHERE email = 'ops@example.com'), verified_at = UTC_TIMESTAMP(3)
+WHERE id = @egg_green AND status = 'pending';
 INSERT INTO certificate_links (certificate_id, product_id) VALUES (@egg_green, @egg_product)
 ON DUPLICATE KEY UPDATE certificate_id = certificate_id;
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_STR, K_INT, K_PORT, K_BOOL, K_LEVEL };
+enum kind { K_STR, K_INT, K_PORT, K_BOOL, K_LEVEL, K_CIDRS };
 
 struct setting {
     const char *name;
@@ -51,6 +51,13 @@ static const struct setting settings[] = {
     {"FARMLIVE_LOGIN_MAX_FAILURES", K_INT, I(login_max_failures), "5", 1, 1000},
     {"FARMLIVE_LOGIN_MAX_IP_FAILURES", K_INT, I(login_max_ip_failures), "50", 1, 100000},
     {"FARMLIVE_LOGIN_WINDOW", K_INT, I(login_window), "900", 1, 86400},
+    {"FARMLIVE_LOGIN_IP_DELAY_MAX", K_INT, I(login_ip_delay_max), "30", 1, 3600},
+    {"FARMLIVE_SIGNUP_MAX_IP", K_INT, I(signup_max_ip), "20", 1, 1000000},
+    {"FARMLIVE_SIGNUP_WINDOW", K_INT, I(signup_window), "3600", 1, 86400},
+    {"FARMLIVE_SIGNUP_MAX_GLOBAL", K_INT, I(signup_max_global), "300", 1, 1000000},
+    {"FARMLIVE_HASH_THREADS", K_INT, I(hash_threads), "0", 0, 64},
+    {"FARMLIVE_HASH_QUEUE", K_INT, I(hash_queue), "64", 1, 100000},
+    {"FARMLIVE_TRUSTED_PROXIES", K_CIDRS, I(trusted_proxies), "", 0, 0},
     {"FARMLIVE_CATALOGUE_CACHE_MS", K_INT, I(catalogue_cache_ms), "2000", 0, 3600000},
     {"FARMLIVE_LOG_LEVEL", K_LEVEL, I(log_level), "info", 0, 0},
     {"FARMLIVE_PAYMENT_SECRET", K_STR, S(payment_secret), "", 0, 0},
@@ -70,6 +77,36 @@ static const struct setting settings[] = {
     {"FARMLIVE_RECORD_KEEP_DAYS", K_INT, I(record_keep_days), "30", 1, 36500},
     {"FARMLIVE_RECORD_MAX_MB", K_INT, I(record_max_mb), "20480", 1, 100000000},
 };
+
+/* A list of CIDR ranges separated by commas or spaces into
+ * cfg->trusted_proxies: 0, or -1 naming the entry at fault. */
+static int apply_cidrs(fl_config *cfg, const struct setting *s, const char *value, char *err, size_t errlen)
+{
+    char item[FL_IP_TEXT_MAX + 8];
+    cfg->trusted_proxies_n = 0;
+    for (const char *p = value; *p;) {
+        size_t n = strcspn(p, ", \t");
+        if (n == 0) {
+            p++;
+            continue;
+        }
+        if (n >= sizeof(item) || cfg->trusted_proxies_n == FL_TRUSTED_PROXIES_MAX) {
+            snprintf(err, errlen, "%s is invalid: want at most %d CIDR ranges such as 10.0.0.0/8 or ::1", s->name,
+                     FL_TRUSTED_PROXIES_MAX);
+            return -1;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        if (fl_cidr_parse(item, &cfg->trusted_proxies[cfg->trusted_proxies_n]) != 0) {
+            snprintf(err, errlen, "%s is invalid: %s is not a CIDR range such as 10.0.0.0/8, 127.0.0.1 or ::1/128",
+                     s->name, item);
+            return -1;
+        }
+        cfg->trusted_proxies_n++;
+        p += n;
+    }
+    return 0;
+}
 
 static int apply(fl_config *cfg, const struct setting *s, const char *value, char *err, size_t errlen)
 {
@@ -99,6 +136,8 @@ static int apply(fl_config *cfg, const struct setting *s, const char *value, cha
         *(int *)field = (int)v;
         return 0;
     }
+    case K_CIDRS:
+        return apply_cidrs(cfg, s, value, err, errlen);
     case K_LEVEL: {
         int lv = fl_log_parse_level(value);
         if (lv < 0) {
@@ -129,6 +168,11 @@ int fl_config_load(fl_config *cfg, char *err, size_t errlen)
          * the cached catalogue, the flash sale and the row-lock path
          * alike (README "Performance"); nothing waits seconds on a worker */
         cfg->shop_threads = n > 2 ? (int)n : 2;
+    }
+    if (cfg->hash_threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        /* half the CPUs (one at least), niced: the workers keep the rest */
+        cfg->hash_threads = n > 2 ? (int)(n / 2) : 1;
     }
     if (cfg->public_base[0] == '\0')
         snprintf(cfg->public_base, sizeof(cfg->public_base), "http://localhost:%d", cfg->shop_port);

@@ -10,6 +10,7 @@
 #include "farmlive/kv.h"
 #include "farmlive/log.h"
 #include "farmlive/shop/core/batch.h"
+#include "farmlive/shop/core/hashpool.h"
 #include "farmlive/shop/core/idem.h"
 #include "farmlive/shop/core/jobs.h"
 #include "farmlive/shop/core/kvbatch.h"
@@ -110,9 +111,10 @@ static int serve(const fl_config *cfg)
      * a cap below that only adds a transaction at the tail of the burst */
     ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 1024);
     ctx.kv_batch = shop_kvbatch_start(ctx.kv, 1024);
+    ctx.hashes = shop_hashpool_start(cfg->hash_threads, cfg->hash_queue);
     shop_server *srv = NULL;
-    if (!ctx.orders || !ctx.kv_batch) {
-        fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer or the Redis batch");
+    if (!ctx.orders || !ctx.kv_batch || !ctx.hashes) {
+        fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer, the Redis batch or the password hashing");
         goto out_free;
     }
     /* one pipeline's winners: one order batch */
@@ -129,8 +131,8 @@ static int serve(const fl_config *cfg)
         fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
         goto out_free;
     }
-    fl_log(FL_LOG_INFO, "listening", "shop on http://%s:%d (%d threads), public base %s", cfg->shop_host,
-           cfg->shop_port, cfg->shop_threads, cfg->public_base);
+    fl_log(FL_LOG_INFO, "listening", "shop on http://%s:%d (%d threads, %d hashing passwords), public base %s",
+           cfg->shop_host, cfg->shop_port, cfg->shop_threads, cfg->hash_threads, cfg->public_base);
     shop_jobs *periodic = shop_jobs_start(&ctx, jobs, sizeof(jobs) / sizeof(jobs[0]));
     shop_room_ticker *ticker = shop_room_ticker_start(&ctx); /* live rooms' flash sales, on the feed */
     sigwait(&set, &sig);
@@ -144,6 +146,7 @@ out_free:
      * feed before the Redis batch it publishes through; the Redis batch
      * before the order writer: it hands winners to it */
     shop_rt_stop(ctx.rt);
+    shop_hashpool_stop(ctx.hashes);
     shop_kvbatch_stop(ctx.kv_batch);
     shop_batch_stop(ctx.orders);
     shop_trace_cache_free();

@@ -206,19 +206,26 @@ expect_jq '.items[0].role' coop_admin "as coop_admin"
 expect_jq '.items[0].display_name' "测试 coopadm $S" "display name"
 expect_jq '.items[0].joined_at | test("Z$")' true "joined_at"
 
-api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l "member2-$S@example.com" '{login:$l, role:"farmer"}')"
-expect_status 201 "add a member by login"
-expect_jq '.account_id' "$M2_ID" "added account"
-expect_jq '.role' farmer "added as farmer"
-api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l "member2-$S@example.com" '{login:$l, role:"farmer"}')"
-expect_error 409 conflict "already a member"
+# adding a member is an invitation: the same answer whether or not the
+# login has an account, nothing changes until the invited account accepts
+api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l " MEMBER2-$S@example.com " '{login:$l, role:"farmer"}')"
+expect_status 202 "invite a member by login (any spelling)"
+expect_jq '.invitation.status' pending "the invitation is pending"
+expect_jq '.invitation.role' farmer "as farmer"
+expect_jq '.invitation.coop_id' "$NEW" "to this cooperative"
+INV2=$(jqr .invitation.id)
+known_keys=$(jqr '.invitation | keys | join(",")')
 api POST "/api/v1/coops/$NEW/members" "$(jq -nc --argjson a "$M3_ID" '{account_id:$a, role:"coop_admin"}')"
-expect_status 201 "add a member by account id"
-expect_jq '.role' coop_admin "added as coop_admin"
+expect_status 202 "invite a member by account id"
+expect_jq '.invitation.role' coop_admin "as coop_admin"
+INV3=$(jqr .invitation.id)
 api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l "ghost-$S@example.com" '{login:$l, role:"farmer"}')"
-expect_error 422 validation_failed "unknown login"
+expect_status 202 "an unknown login is answered alike"
+expect_jq '.invitation | keys | join(",")' "$known_keys" "the same keys as for a login with an account"
+expect_jq '.invitation.status' pending "pending alike"
+INV_GHOST=$(jqr .invitation.id)
 api POST "/api/v1/coops/$NEW/members" '{"account_id":999999999,"role":"farmer"}'
-expect_error 422 validation_failed "unknown account id"
+expect_status 202 "an unknown account id is answered alike"
 api POST "/api/v1/coops/$NEW/members" '{"login":"buyer@example.com","role":"owner"}'
 expect_error 422 validation_failed "bad role"
 api POST "/api/v1/coops/$NEW/members" '{"login":"buyer@example.com"}'
@@ -226,7 +233,41 @@ expect_error 422 validation_failed "missing role"
 api POST "/api/v1/coops/$NEW/members" '{"role":"farmer"}'
 expect_error 422 validation_failed "missing login and account id"
 api GET "/api/v1/coops/$NEW/members"
-expect_status 200 "members after two adds"
+expect_status 200 "members while invitations are pending"
+expect_jq '.items | length' 1 "no one joined without accepting"
+
+as "$(login "member2-$S@example.com" farmlive-test-pw)"
+api GET /api/v1/me/invitations
+expect_status 200 "the invited account lists its invitations"
+expect_jq "[.items[] | select(.id == $INV2)] | length" 1 "the invitation by login is there"
+expect_jq "[.items[] | select(.id == $INV2)][0].coop_name" "改名合作社 $S" "naming the cooperative"
+expect_jq "[.items[] | select(.id == $INV_GHOST or .id == $INV3)] | length" 0 "no one else's invitation"
+api POST "/api/v1/me/invitations/$INV_GHOST/accept"
+expect_error 404 not_found "another login's invitation cannot be accepted"
+api POST "/api/v1/me/invitations/$INV2/accept"
+expect_status 200 "accept"
+expect_jq '.invitation.status' accepted "accepted"
+api POST "/api/v1/me/invitations/$INV2/accept"
+expect_error 404 not_found "an answered invitation is not pending"
+as "$NEWADM"
+api POST "/api/v1/coops/$NEW/members" "$(jq -nc --arg l "member2-$S@example.com" '{login:$l, role:"coop_admin"}')"
+expect_status 202 "invite a member again"
+INV2B=$(jqr .invitation.id)
+as "$(login "member2-$S@example.com" farmlive-test-pw)"
+api POST "/api/v1/me/invitations/$INV2B/accept"
+expect_error 409 conflict "already a member"
+api POST "/api/v1/me/invitations/$INV2B/decline"
+expect_status 200 "decline"
+expect_jq '.invitation.status' declined "declined"
+as "$(login "member3-$S@example.com" farmlive-test-pw)"
+api GET /api/v1/me/invitations
+expect_status 200 "the account invited by id lists its invitations"
+expect_jq "[.items[] | select(.id == $INV3)] | length" 1 "the invitation by account id is there"
+api POST "/api/v1/me/invitations/$INV3/accept"
+expect_status 200 "accept by the account invited by id"
+as "$NEWADM"
+api GET "/api/v1/coops/$NEW/members"
+expect_status 200 "members after two accepted invitations"
 expect_jq '.items | length' 3 "three members now"
 expect_jq '.next_cursor' null "one page holds the three"
 

@@ -44,6 +44,11 @@ api POST "/api/v1/coops/$AY/certificates" "$(jq -nc --arg c "$LOT" --arg d "$(da
       commitments:["不使用禁用农药兽药、停用兽药和非法添加物"], attach:{lots:[$c]}}')"
 expect_status 201 "a certificate to fuzz"
 CERT=$(jqr .id)
+api POST "/api/v1/coops/$AY/certificates" "$(jq -nc --arg n "LB-15-2611-36-$((RANDOM % 9000 + 1000))-A" \
+    '{kind:"green_food", number:$n, issuing_body:"中国绿色食品发展中心", holder:"合作社", issued_on:"2026-01-10",
+      valid_from:"2026-01-10", valid_until:"2029-01-09", verify_url:"https://www.greenfood.org.cn/"}')"
+expect_status 201 "a pending certificate to fuzz"
+PCERT=$(jqr .id)
 api POST /api/v1/flash-sales "$(jq -nc --argjson k "$SKU" --arg s "$(date -u -d '-1 min' +%FT%TZ)" --arg e "$(date -u -d '+1 hour' +%FT%TZ)" \
     '{sku_id:$k, price_fen:990, quantity:5, per_buyer_limit:1, starts_at:$s, ends_at:$e}')"
 expect_status 201 "a flash sale to fuzz"
@@ -77,11 +82,11 @@ as "$FB"
 api POST /api/v1/me/addresses '{"name":"模糊","phone":"13800138000","province":"江西省","city":"萍乡市","county":"安源区","detail":"1 号"}'
 expect_status 201 "an address to fuzz"
 ADDRESS=$(jqr .id)
-for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END ROOM ENDED LIVE ADDRESS; do
+for v in COOP BASE MEMBER PRODUCT SKU LOT CERT ORDER SALE SALE_END ROOM ENDED LIVE ADDRESS PCERT; do
     check "a $v to aim at (${!v})" test -n "${!v}" -a "${!v}" != null
 done
 PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --arg base "$BASE" --arg member "$MEMBER" \
-    --arg lot "$LOT" --arg cert "$CERT" --arg order "$ORDER" --arg sale "$SALE" --arg room "$ROOM" \
+    --arg lot "$LOT" --arg cert "$CERT" --arg pcert "$PCERT" --arg order "$ORDER" --arg sale "$SALE" --arg room "$ROOM" \
     --arg ended "$ENDED" --arg sale_end "$SALE_END" --arg live "$LIVE" --arg address "$ADDRESS" '{
     "PATCH /api/v1/coops/{id}": {id: $coop},
     "POST /api/v1/coops/{id}/members": {id: $coop},
@@ -95,6 +100,7 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "POST /api/v1/coops/{id}/certificates": {id: $coop},
     "POST /api/v1/certificates/{cert_id}/attachments": {cert_id: $cert},
     "POST /api/v1/certificates/{cert_id}/revoke": {cert_id: $cert},
+    "POST /api/v1/certificates/{cert_id}/verify": {cert_id: $pcert},
     "POST /api/v1/lots/{lot_code}/events": {lot_code: $lot},
     "PUT /api/v1/cart/items/{sku_id}": {sku_id: $sku},
     "PATCH /api/v1/me/addresses/{id}": {id: $address},

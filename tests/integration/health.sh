@@ -16,9 +16,11 @@ check "logged in before the outage" test -n "$TOKEN"
 # Redis down
 "$ROOT/ops/stack.sh" stop-redis "$STACK_DIR" >/dev/null
 api GET /healthz
-expect_status 503 "healthz with Redis down"
-expect_jq .checks.redis down "names Redis"
-expect_jq .checks.mariadb ok "MariaDB still ok"
+expect_error 503 redis_unavailable "healthz with Redis down, in the one error shape"
+expect_jq .error.message "Redis is down" "names Redis (and only Redis)"
+expect_jq '.error.request_id | length' 32 "carries its request id like every error"
+expect_jq 'keys | join(",")' error "nothing beside the error"
+check "healthz 503 carries Retry-After" test -n "$(header retry-after)"
 api GET /api/v1/me
 expect_error 503 redis_unavailable "a session lookup with Redis down"
 check "503 carries Retry-After" test -n "$(header retry-after)"
@@ -31,9 +33,9 @@ expect_status 200 "the session survived (AOF) and the pool reconnected"
 # MariaDB down
 "$ROOT/ops/stack.sh" stop-db "$STACK_DIR" >/dev/null
 api GET /healthz
-expect_status 503 "healthz with MariaDB down"
-expect_jq .checks.mariadb down "names MariaDB"
+expect_error 503 database_unavailable "healthz with MariaDB down, in the one error shape"
 expect_jq .error.message "MariaDB is down" "message names what is down"
+expect_jq '.error.request_id | length' 32 "carries its request id like every error"
 api GET /api/v1/me
 expect_error 503 database_unavailable "a database read with MariaDB down"
 check "503 carries Retry-After" test -n "$(header retry-after)"

@@ -113,6 +113,10 @@ bad_create '.images=[range(11)|{url:"/assets/a.svg"}]' images
 bad_create '.images="x"' images
 bad_create '.images[0].url="ftp://example.com/a.jpg"' 'images[0].url'
 bad_create '.images[1].url="//evil.example.com/a.jpg"' 'images[1].url'
+bad_create '.images[0].url="http://img.example.com/a.jpg"' 'images[0].url'
+bad_create '.images[0].url="https://img.example.com/a\"onerror=\"x.jpg"' 'images[0].url'
+bad_create '.images[0].url="javascript:alert(document.cookie)"' 'images[0].url'
+bad_create '.images[0].url="/api/v1/me"' 'images[0].url'
 bad_create '.images[0]=5' 'images[0]'
 bad_create 'del(.skus)' skus
 bad_create '.skus=[]' skus
@@ -280,9 +284,9 @@ expect_jq '.category' egg "category updated"
 expect_jq '.name.zh' "$NEWNAME" "untouched fields kept"
 expect_jq '.skus | length' 3 "skus kept"
 expect_jq '.images | length' 2 "images kept when not given"
-api PATCH "/api/v1/products/$P" '{"images":[{"url":"http://img.example.com/new.jpg","alt":"新图"}]}'
+api PATCH "/api/v1/products/$P" '{"images":[{"url":"https://img.example.com/new.jpg","alt":"新图"}]}'
 expect_status 200 "replace images"
-expect_jq '[.images[].url] | join(",")' http://img.example.com/new.jpg "images replaced"
+expect_jq '[.images[].url] | join(",")' https://img.example.com/new.jpg "images replaced"
 api PATCH "/api/v1/products/$P" '{"images":[]}'
 expect_status 200 "update request: images removed"
 expect_jq '.images' '[]' "images removed"

@@ -68,10 +68,38 @@ api POST /api/v1/sessions "{\"login\":\"rl$u@example.com\",\"password\":\"right-
 expect_error 429 rate_limited "sixth attempt is refused even with the right password"
 ra=$(header retry-after)
 check "429 carries Retry-After" test "${ra:-0}" -gt 0
-lh=$(printf '%s' "rl$u@example.com" | sha256sum | cut -d' ' -f1)
-rc del "rl:login:acct:$lh" >/dev/null
-api POST /api/v1/sessions "{\"login\":\"RL$u@example.com\",\"password\":\"right-password\"}"
-expect_status 200 "after the window the right password works (login case-insensitive)"
+# another spelling of the same account is the same account: trailing or
+# leading spaces, upper case (it used to get a token here)
+for spelling in "rl$u@example.com  " " RL$u@example.com" "rl$u@example.com\u00a0"; do
+    api POST /api/v1/sessions "{\"login\":\"$spelling\",\"password\":\"right-password\"}"
+    expect_error 429 rate_limited "a locked account under the spelling '$spelling'"
+done
+# an accented spelling names no account (binary comparison), answered like any unknown login
+api POST /api/v1/sessions "{\"login\":\"rl$u@exámple.com\",\"password\":\"right-password\"}"
+expect_error 401 invalid_credentials "an accented spelling is another login"
+id=$(sql "SELECT id FROM accounts WHERE email = 'rl$u@example.com'")
+check "failures are counted against the account found" test "$(rc get "rl:login:acct:$id")" = 5
+rc del "rl:login:acct:$id" >/dev/null
+api POST /api/v1/sessions "{\"login\":\"  RL$u@example.com \",\"password\":\"right-password\"}"
+expect_status 200 "after the window the right password works (login trimmed, case-insensitive)"
+check "a successful login clears the account's count" test "$(rc exists "rl:login:acct:$id")" = 0
+
+# parallel guesses: the limit is counted before the password is checked, so
+# 20 wrong guesses at once are still only 5 checked guesses
+u2=$(uniq_suffix)
+api POST /api/v1/accounts "{\"email\":\"par$u2@example.com\",\"password\":\"right-password\",\"display_name\":\"par\"}"
+expect_status 201 "account for parallel guesses"
+pid=$(sql "SELECT id FROM accounts WHERE email = 'par$u2@example.com'")
+for i in $(seq 1 20); do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 -H 'Content-Type: application/json' \
+        --data-binary "{\"login\":\"par$u2@example.com\",\"password\":\"wrong-$i\"}" "$SHOP_URL/api/v1/sessions" >"$_TMP/par.$i" &
+done
+wait
+n401=$(cat "$_TMP"/par.* | grep -c '^401$')
+n429=$(cat "$_TMP"/par.* | grep -c '^429$')
+check "20 parallel guesses: exactly 5 checked ($n401), the rest refused ($n429)" test "$n401" = 5 -a "$n429" = 15
+check "the account's count did not overshoot" test "$(rc get "rl:login:acct:$pid")" = 5
+rc del "rl:login:acct:$pid" >/dev/null
 
 api POST /api/v1/sessions '{"login":"buyer@example.com"}'
 expect_error 422 validation_failed "password missing"

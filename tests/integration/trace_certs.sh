@@ -36,6 +36,7 @@ expect_jq '.test_results[0].item' '恩诺沙星' "test results kept"
 expect_jq '.commitments | length' 2 "commitments kept"
 expect_jq '.signature | test("^[0-9a-f]{128}$")' true "signed"
 expect_jq '.signature_valid' true "signature valid"
+expect_jq '.verification' self_issued "a certificate of conformity is labelled self-issued"
 expect_jq '.attached_to.lots | tojson' "[\"$CODE\"]" "attached to the lot"
 CERT=$(jqr '.id')
 
@@ -56,6 +57,53 @@ expect_status 201 "geographical indication without an end date"
 expect_schema Certificate "a certification without an end date"
 expect_jq '.valid_until' null "indefinite"
 
+# ------------------------------------------- third parties' certificates
+# A farmer records a green-food certification naming the China Green Food
+# Development Center: it stays pending - unsigned, not "certified" - until a
+# platform admin verifies it.
+as "$AY_ADMIN"
+P_PRODUCT=$(api POST /api/v1/products "$(jq -nc --argjson coop "$AY" --arg n "待核验商品 $S" \
+    '{coop_id:$coop, name_zh:$n, category:"eggs", status:"listed", skus:[{spec:"30枚", unit:"盒", price_fen:990, weight_g:1800}]}')"; jqr .id)
+check "a product of its own for the pending certification ($P_PRODUCT)" test -n "$P_PRODUCT" -a "$P_PRODUCT" != null
+as "$AY_FARMER"
+api POST "/api/v1/coops/$AY/certificates" "$(green "{attach:{products:[$P_PRODUCT]},verify_url:\"https://www.greenfood.org.cn/\"}")"
+expect_status 201 "a farmer records a third party's certification"
+expect_schema Certificate "a pending certificate"
+expect_jq '.status' pending "it starts pending"
+expect_jq '.verification' pending "labelled pending"
+expect_jq '.signature' null "the platform does not sign it while pending"
+expect_jq '.signature_valid' false "so no signature holds"
+PENDING=$(jqr .id)
+as ""
+api GET "/api/v1/products/$P_PRODUCT"
+expect_status 200 "the product of a pending certification"
+expect_jq "[.certifications[] | select(.id == $PENDING) | .status][0]" pending "its certification shows as pending"
+api GET "/api/v1/products?certified=true&coop=$AY&limit=100"
+expect_status 200 "certified products"
+expect_jq "[.items[] | select(.id == $P_PRODUCT)] | length" 0 "a pending certification does not make a product certified"
+as "$AY_ADMIN"
+api POST "/api/v1/certificates/$PENDING/verify" '{}'
+expect_error 403 forbidden "a coop admin cannot verify"
+as "$OPS"
+api POST "/api/v1/certificates/$CERT/verify" '{}'
+expect_error 409 conflict "a certificate of conformity is self-issued: nothing to verify"
+api POST "/api/v1/certificates/$PENDING/verify" '{"verify_url":"javascript:alert(1)"}'
+expect_error 422 validation_failed "the lookup URL is https"
+api POST "/api/v1/certificates/$PENDING/verify" '{"verify_url":"https://www.greenfood.org.cn/ztzl/lbcx/"}'
+expect_status 200 "a platform admin verifies it"
+expect_schema Certificate "a verified certificate"
+expect_jq '.status' valid "valid once verified"
+expect_jq '.verification' verified "labelled verified"
+expect_jq '.verified_at != null' true "when"
+expect_jq '.signature_valid' true "signed once verified"
+expect_jq '.verify_url' https://www.greenfood.org.cn/ztzl/lbcx/ "the lookup checked"
+api POST "/api/v1/certificates/$PENDING/verify" '{}'
+expect_error 409 conflict "verifying twice"
+as ""
+api GET "/api/v1/products?certified=true&coop=$AY&limit=100"
+expect_status 200 "certified products after the verification"
+expect_jq "[.items[] | select(.id == $P_PRODUCT)] | length" 1 "a verified certification makes the product certified"
+
 # ------------------------------------------------------------ the 422s
 as "$AY_FARMER"
 MAX_BEFORE=$(sql "SELECT COALESCE(MAX(id), 0) FROM certificates")
@@ -69,6 +117,9 @@ bad_cert "impossible issue date" "$(conformity '{issued_on:"2026-13-01"}')"
 bad_cert "issue date in the future" "$(conformity '{issued_on:"2099-01-01"}')"
 bad_cert "valid_until before valid_from" "$(green '{valid_from:"2026-05-01",valid_until:"2026-04-30"}')"
 bad_cert "valid_until before issued_on" "$(green '{issued_on:"2026-05-01",valid_from:"2026-01-01",valid_until:"2026-04-30"}')"
+bad_cert "a javascript: verify_url" "$(green '{verify_url:"javascript:alert(document.cookie)"}')"
+bad_cert "a plain http verify_url" "$(green '{verify_url:"http://www.greenfood.org.cn/"}')"
+bad_cert "a verify_url that leaves its attribute" "$(green '{verify_url:"https://www.greenfood.org.cn/\"><script>x</script>"}')"
 bad_cert "green food number of the wrong shape" "$(green '{number:"GF-123"}')"
 bad_cert "organic number of the wrong shape" '{"kind":"organic","number":"12345","issuing_body":"x","holder":"x","issued_on":"2026-01-01","valid_from":"2026-01-01","valid_until":"2027-01-01"}'
 bad_cert "green food without an end date" "$(green | jq -c 'del(.valid_until)')"
@@ -215,7 +266,9 @@ api GET "/api/v1/trace/$DEMO_LOT"
 expect_status 200 "the demo lot's trace"
 expect_jq '[.certificates[] | select(.kind == "conformity")][0].test_results | length >= 1' true "demo conformity certificate has test results"
 expect_jq '[.certificates[] | select(.kind == "green_food")][0].number | test("^LB-[0-9]{2}-[0-9]{4}-[0-9]{2}-[0-9]{4}-AA?$")' true "demo green-food number shape"
-expect_jq '[.certificates[].signature_valid] | all' true "demo certificates signed"
+expect_jq '[.certificates[] | select(.verification != "pending") | .signature_valid] | all' true "demo certificates signed"
+expect_jq '[.certificates[] | select(.kind == "green_food" and .number == "LB-15-2609-36-0213-A")][0].verification' verified "the demo green-food certification was verified"
+expect_jq '[.certificates[] | select(.kind == "conformity")][0].verification' self_issued "the demo conformity certificate is self-issued"
 
 # Tampering with a certificate row breaks its signature.
 api POST "/api/v1/coops/$AY/certificates" "$(conformity)" -H "Authorization: Bearer $AY_ADMIN"

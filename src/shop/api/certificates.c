@@ -6,6 +6,7 @@
  *   GET  /api/v1/certificates/{cert_id}              one, with what it is attached to (public)
  *   POST /api/v1/certificates/{cert_id}/attachments  attach to a lot, product or base
  *   POST /api/v1/certificates/{cert_id}/revoke       revoke with a reason (its admins)
+ *   POST /api/v1/certificates/{cert_id}/verify       a third party's, verified (platform admins)
  *
  * Every write answers the certificate as GET shows it; a write that changed
  * what product JSON lists tells the catalogue cache. */
@@ -125,6 +126,25 @@ int shop_certificates_revoke(shop_req *r)
         (rc = shop_trace_req(r, &db, &key)))
         return rc;
     if (shop_cert_revoke(db, key, &who, id, reason, &product_side, &f))
+        return shop_fail_fault(r, &f);
+    return cert_reply(r, db, key, 200, id, product_side);
+}
+
+/* POST /api/v1/certificates/{cert_id}/verify {verify_url?} */
+int shop_certificates_verify(shop_req *r)
+{
+    shop_actor who = shop_auth_actor(r);
+    const fl_signkey *key = NULL;
+    const char *url = NULL;
+    int product_side = 0, rc;
+    fl_db *db = NULL;
+    long long id = 0;
+    shop_fault f;
+
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_body_str(r, "verify_url", 0, 1, 512, &url)) ||
+        (rc = shop_trace_req(r, &db, &key)))
+        return rc;
+    if (shop_cert_verify(db, key, &who, id, url, &product_side, &f))
         return shop_fail_fault(r, &f);
     return cert_reply(r, db, key, 200, id, product_side);
 }

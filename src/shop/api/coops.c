@@ -26,7 +26,9 @@
 #include "farmlive/shop/api/coops.h"
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/core/http.h"
+#include "farmlive/shop/domain/accounts.h"
 #include "farmlive/shop/domain/coops.h"
+#include "farmlive/shop/domain/invitations.h"
 
 /* ---- body fields ----------------------------------------------------------- */
 
@@ -117,6 +119,8 @@ static int account_parse(shop_req *r, const char *prefix, int required, shop_acc
     if ((rc = shop_body_int(r, kid, 0, 1, LLONG_MAX, &ref->id, &has_id)) ||
         (rc = shop_body_str(r, klogin, 0, 1, 254, &ref->login)))
         return rc;
+    if (ref->login)
+        ref->login = shop_login_normalize(r->arena, ref->login);
     if (has_id && ref->login)
         return shop_fail(r, SHOP_E_VALIDATION, "give %s or %s, not both", klogin, kid);
     *given = has_id || ref->login;
@@ -216,7 +220,8 @@ int shop_coops_members_list(shop_req *r)
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
 
-/* POST /api/v1/coops/{id}/members {login | account_id, role}. */
+/* POST /api/v1/coops/{id}/members {login | account_id, role}: 202 with the
+ * invitation, pending until the invited account accepts it. */
 int shop_coops_members_add(shop_req *r)
 {
     shop_account_ref who;
@@ -229,8 +234,9 @@ int shop_coops_members_add(shop_req *r)
     if ((rc = shop_param_id(r, 0, &id)) || (rc = role_parse(r, &role)) ||
         (rc = account_parse(r, "", 1, &who, &given)) || (rc = shop_db(r, &db)))
         return rc;
-    rc = shop_coop_member_add(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &who, role, &out, &f);
-    return shop_reply_outcome(r, rc, 201, out, &f);
+    /* an invitation, the same answer whether or not who has an account */
+    rc = shop_invitation_create(db, shop_auth_account(r), shop_auth_platform_admin(r), id, &who, role, &out, &f);
+    return shop_reply_outcome(r, rc, 202, out, &f);
 }
 
 /* PATCH /api/v1/coops/{id}/members/{account_id} {role}. */

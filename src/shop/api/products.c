@@ -138,7 +138,8 @@ static int images_parse(shop_req *r, json_t *arr, shop_product_in *in)
             (rc = field_str(r, img, where, "alt", 0, 1, 0, 255, &in->images[i].alt, NULL)))
             return rc;
         if (!shop_image_url_valid(in->images[i].url))
-            return shop_fail(r, SHOP_E_VALIDATION, "%surl must start with http://, https:// or /", where);
+            return shop_fail(r, SHOP_E_VALIDATION, "%surl must be an https:// URL or the shop's own /assets/ path",
+                             where);
     }
     return SHOP_OK;
 }

@@ -16,6 +16,7 @@
 #include "farmlive/shop/api/flash.h"
 #include "farmlive/shop/api/health.h"
 #include "farmlive/shop/api/inventory.h"
+#include "farmlive/shop/api/invitations.h"
 #include "farmlive/shop/api/live.h"
 #include "farmlive/shop/api/live_room.h"
 #include "farmlive/shop/api/lots.h"
@@ -73,6 +74,9 @@ const shop_route shop_routes[] = {
     {"DELETE", "/api/v1/me/addresses/{id}",                 shop_addresses_delete,      USER,   NONE},
     {"POST",   "/api/v1/sessions",                          shop_sessions_create,       PUB,    JSON},
     {"DELETE", "/api/v1/sessions/current",                  shop_sessions_delete,       USER,   NONE},
+    {"GET",    "/api/v1/me/invitations",                    shop_invitations_list,      USER,   NONE},
+    {"POST",   "/api/v1/me/invitations/{id}/accept",        shop_invitations_accept,    USER,   NONE},
+    {"POST",   "/api/v1/me/invitations/{id}/decline",       shop_invitations_decline,   USER,   NONE},
 
     {"GET",    "/api/v1/coops",                             shop_coops_list,            PUB,    NONE},
     {"POST",   "/api/v1/coops",                             shop_coops_create,          OPS,    JSON},
@@ -103,6 +107,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/certificates/{cert_id}",            shop_certificates_get,      PUB,    NONE},
     {"POST",   "/api/v1/certificates/{cert_id}/attachments", shop_certificates_attach,  MEMBER, JSON},
     {"POST",   "/api/v1/certificates/{cert_id}/revoke",     shop_certificates_revoke,   ADMIN,  JSON},
+    {"POST",   "/api/v1/certificates/{cert_id}/verify",     shop_certificates_verify,   OPS,    JSON},
     {"GET",    "/api/v1/lots/{lot_code}",                   shop_lots_get,              PUB,    NONE},
     {"POST",   "/api/v1/lots/{lot_code}/events",            shop_trace_events_create,   MEMBER, JSON},
     {"GET",    "/api/v1/lots/{lot_code}/qr.svg",            shop_labels_qr_svg,         PUB,    NONE},

@@ -15,6 +15,7 @@
 #include "farmlive/shop/core/server.h"
 #include "farmlive/shop/core/routes.h"
 #include "farmlive/shop/core/auth.h"
+#include "farmlive/shop/core/client_addr.h"
 #include "farmlive/shop/core/metrics.h"
 #include "farmlive/alloc.h"
 #include "farmlive/crypto.h"
@@ -396,16 +397,51 @@ static enum MHD_Result respond(struct reqctx *rc, int err)
     return ret;
 }
 
-static void client_ip(struct MHD_Connection *conn, char *out, size_t len)
+/* Every value of one request header, joined with "," in their order (as
+ * RFC 9110 reads repeated fields): for X-Forwarded-For sent on two lines. */
+struct joined {
+    fl_arena *arena;
+    const char *name;
+    char *text;
+};
+
+static enum MHD_Result join_value(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct joined *j = cls;
+    (void)kind;
+    if (value && strcasecmp(key, j->name) == 0)
+        j->text = j->text ? fl_arena_printf(j->arena, "%s,%s", j->text, value) : (char *)value;
+    return MHD_YES;
+}
+
+static const char *header_joined(fl_arena *a, struct MHD_Connection *conn, const char *name)
+{
+    struct joined j = {a, name, NULL};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, join_value, &j);
+    return j.text;
+}
+
+/* The request's client address (core/client_addr.h: the peer, or what a
+ * trusted proxy says). */
+static void client_ip(const fl_config *cfg, fl_arena *a, struct MHD_Connection *conn, char *out, size_t len)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, len, "-");
-    if (!ci || !ci->client_addr)
+    fl_ipaddr peer, *known = NULL;
+    memset(&peer, 0, sizeof(peer));
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+        memcpy(peer.b, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, 4);
+        known = &peer;
+    } else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6) {
+        char text[FL_IP_TEXT_MAX];
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, text, sizeof(text));
+        known = fl_ip_parse(text, strlen(text), &peer) == 0 ? &peer : NULL; /* a mapped IPv4 read as IPv4 */
+    }
+    if (cfg->trusted_proxies_n == 0) { /* no header is believed: not even read */
+        shop_client_addr(cfg, known, NULL, NULL, out, len);
         return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)len);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)len);
+    }
+    shop_client_addr(cfg, known, header_joined(a, conn, "X-Forwarded-For"), header_joined(a, conn, "Forwarded"), out,
+                     len);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -425,7 +461,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc->req.path = url;
         rc->http11 = version && strcmp(version, MHD_HTTP_VERSION_1_0) != 0;
         next_request_id(rc->req.request_id);
-        client_ip(conn, rc->req.client_ip, sizeof(rc->req.client_ip));
+        client_ip(srv->ctx->cfg, rc->req.arena, conn, rc->req.client_ip, sizeof(rc->req.client_ip));
         fl_arena_defer(rc->req.arena, release_conns, &rc->req);
         *con_cls = rc;
         atomic_fetch_add(&inflight, 1);

@@ -175,3 +175,58 @@ json_t *shop_json_str(const char *s)
     json_t *v = s ? json_string(s) : NULL;
     return v ? v : json_null();
 }
+
+/* ---- links ----------------------------------------------------------------- */
+
+static int url_char_ok(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && !strchr("\"'<>\\`{}|^", c);
+}
+
+int shop_https_url_valid(const char *u)
+{
+    const char *host;
+    size_t n = 0;
+    int dots = 0;
+    if (strncmp(u, "https://", 8) != 0)
+        return 0;
+    host = u += 8;
+    for (; *u && *u != ':' && *u != '/' && *u != '?' && *u != '#'; u++, n++) {
+        if (*u == '.')
+            dots++;
+        else if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') || (*u >= '0' && *u <= '9') || *u == '-'))
+            return 0;
+    }
+    if (n == 0 || n > 253 || !dots || host[0] == '.' || host[0] == '-' || host[n - 1] == '.')
+        return 0;
+    if (*u == ':') {
+        size_t digits = 0;
+        for (u++; *u >= '0' && *u <= '9'; u++)
+            digits++;
+        if (digits < 1 || digits > 5)
+            return 0;
+    }
+    if (*u && *u != '/' && *u != '?' && *u != '#')
+        return 0;
+    for (; *u; u++)
+        if (!url_char_ok((unsigned char)*u))
+            return 0;
+    return 1;
+}
+
+int shop_media_path_valid(const char *u)
+{
+    if (strncmp(u, "/assets/", 8) == 0)
+        u += 8;
+    else if (strncmp(u, "/media/", 7) == 0)
+        u += 7;
+    else
+        return 0;
+    if (*u == '\0' || *u == '.')
+        return 0;
+    for (; *u; u++)
+        if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') || (*u >= '0' && *u <= '9') || *u == '.' ||
+              *u == '_' || *u == '-'))
+            return 0;
+    return 1;
+}

@@ -6,6 +6,7 @@
 #include "farmlive/shop/core/values.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Columns of ACCOUNT_SQL. */
@@ -43,29 +44,103 @@ int shop_phone_valid(const char *s)
     return n >= 6 && n <= 15;
 }
 
-char *shop_login_fold(fl_arena *a, const char *s)
+/* The length of the white space s starts with (ASCII, U+00A0, U+3000). */
+static size_t space_at(const char *s)
 {
-    char *out = fl_arena_strdup(a, s);
-    for (char *p = out; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    const unsigned char *u = (const unsigned char *)s;
+    if (*u == ' ' || (*u >= '\t' && *u <= '\r'))
+        return 1;
+    if (u[0] == 0xc2 && u[1] == 0xa0)
+        return 2;
+    if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
+        return 3;
+    return 0;
+}
+
+char *shop_login_normalize(fl_arena *a, const char *s)
+{
+    size_t n, end = 0;
+    char *out;
+    while ((n = space_at(s)) > 0)
+        s += n;
+    /* end: just past the last byte that is not white space (no UTF-8
+     * continuation byte starts a space: stepping a byte at a time is safe) */
+    for (size_t i = 0; s[i];) {
+        if ((n = space_at(s + i)) > 0) {
+            i += n;
+        } else {
+            i++;
+            end = i;
+        }
+    }
+    out = fl_arena_alloc(a, end + 1);
+    for (size_t i = 0; i < end; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[end] = '\0';
     return out;
 }
 
-int shop_account_create(fl_db *db, fl_arena *a, const shop_signup *in, long long *id, shop_fault *f)
+/* KEYS: the address's count, the global count; ARGV: address limit, its
+ * window, global limit (a minute). {0, 0} counted, {1|2, seconds} refused. */
+static const char signup_lua[] =
+    "local i = tonumber(redis.call('GET', KEYS[1]) or '0') "
+    "if i >= tonumber(ARGV[1]) then local t = redis.call('TTL', KEYS[1]) if t < 1 then t = 1 end return {1, t} end "
+    "local g = tonumber(redis.call('GET', KEYS[2]) or '0') "
+    "if g >= tonumber(ARGV[3]) then local t = redis.call('TTL', KEYS[2]) if t < 1 then t = 1 end return {2, t} end "
+    "if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end "
+    "if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], 60) end "
+    "return {0, 0}";
+
+int shop_signup_admit(fl_kv *kv, const fl_config *cfg, const char *client_ip, shop_fault *f)
 {
-    char hash[FL_PWHASH_MAX];
-    const char *email = in->email ? shop_login_fold(a, in->email) : NULL;
-    int rc;
-    if (fl_password_hash(in->password, hash) != 0)
-        return shop_fault_set(f, SHOP_E_INTERNAL, NULL, "could not hash the password");
-    rc = fl_db_exec(db,
-                    "INSERT INTO accounts (email, phone, display_name, password_hash) "
-                    "VALUES (?, ?, ?, ?)",
-                    "ssss", email, in->phone, in->display_name, hash);
-    sodium_memzero(hash, sizeof(hash));
+    char key[96];
+    int which = 0, wait = 0;
+    redisReply *rep;
+    snprintf(key, sizeof(key), "rl:signup:ip:%s", client_ip);
+    rep = fl_kv_cmd(kv, "EVAL %s 2 %s rl:signup:all %d %d %d", signup_lua, key, cfg->signup_max_ip, cfg->signup_window,
+                    cfg->signup_max_global);
+    if (!rep)
+        return shop_fault_kv(f);
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
+        which = (int)rep->element[0]->integer;
+        wait = rep->element[1]->integer > 0 ? (int)rep->element[1]->integer : 1;
+    }
+    freeReplyObject(rep);
+    if (which == 0)
+        return SHOP_OK;
+    shop_fault_set(f, SHOP_E_RATE_LIMITED, NULL,
+                   which == 1 ? "too many sign-ups from this address; try again in %d seconds"
+                              : "too many sign-ups at the moment; try again in %d seconds",
+                   wait);
+    f->retry_after_s = wait;
+    return SHOP_E_RATE_LIMITED;
+}
+
+static int taken(const char *what, shop_fault *f)
+{
+    return shop_fault_set(f, SHOP_E_CONFLICT, "account_exists", "an account with this %s already exists", what);
+}
+
+int shop_signup_free(fl_db *db, const shop_signup *in, shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, "SELECT 1 FROM accounts WHERE email = ? OR phone = ? LIMIT 1", "ss", in->email,
+                         in->phone);
+    size_t n = rc == FL_DB_OK ? fl_rows_count(rows) : 0;
+    fl_rows_free(rows);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    return n ? taken(in->email ? "email or phone" : "phone", f) : SHOP_OK;
+}
+
+int shop_account_create(fl_db *db, const shop_signup *in, long long *id, shop_fault *f)
+{
+    int rc = fl_db_exec(db,
+                        "INSERT INTO accounts (email, phone, display_name, password_hash) "
+                        "VALUES (?, ?, ?, ?)",
+                        "ssss", in->email, in->phone, in->display_name, in->password_hash);
     if (rc == FL_DB_EDUP)
-        return shop_fault_set(f, SHOP_E_CONFLICT, "account_exists", "an account with this %s already exists",
-                              email ? "email or phone" : "phone");
+        return taken(in->email ? "email or phone" : "phone", f);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     *id = (long long)fl_db_insert_id(db);

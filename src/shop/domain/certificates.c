@@ -15,6 +15,7 @@
 
 #include "farmlive/alloc.h"
 #include "farmlive/canon_json.h"
+#include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/shop/domain/lot_code.h"
 #include "farmlive/shop/domain/trace_cache.h"
@@ -103,6 +104,7 @@ enum {
     XC_SIG,
     XC_CREATED,
     XC_EXPIRED,
+    XC_VERIFIED_AT,
     XC_COUNT
 };
 
@@ -113,7 +115,8 @@ enum {
     "DATE_FORMAT(c.valid_until, '%Y-%m-%d'), c.status, c.revoked_reason, "                                             \
     "DATE_FORMAT(c.revoked_at, '%Y-%m-%dT%H:%i:%sZ'), c.signature, "                                                   \
     "DATE_FORMAT(c.created_at, '%Y-%m-%dT%H:%i:%sZ'), "                                                                \
-    "(c.valid_until IS NOT NULL AND c.valid_until < UTC_DATE()) FROM certificates c "
+    "(c.valid_until IS NOT NULL AND c.valid_until < UTC_DATE()), "                                                     \
+    "DATE_FORMAT(c.verified_at, '%Y-%m-%dT%H:%i:%sZ') FROM certificates c "
 
 /* The signed fields, in the order the public JSON shows them: an integer,
  * a text, or JSON stored as text. */
@@ -199,7 +202,15 @@ static char *cert_canon(const char *const col[XC_COUNT], size_t *len)
     return canon;
 }
 
-/* The public JSON: the signed core, the signature and whether it holds. */
+const char *shop_cert_verification(const char *kind, const char *status)
+{
+    if (kind && strcmp(kind, "conformity") == 0)
+        return "self_issued";
+    return status && strcmp(status, "pending") == 0 ? "pending" : "verified";
+}
+
+/* The public JSON: the signed core, the signature and whether it holds;
+ * "verification" says who vouches for it (shop_cert_verification). */
 static json_t *cert_json(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], const char *const col[XC_COUNT])
 {
     json_t *c = cert_core(col);
@@ -213,6 +224,8 @@ static json_t *cert_json(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], con
     json_object_set_new(c, "created_at", shop_json_str(col[XC_CREATED]));
     json_object_set_new(c, "signature", shop_json_str(col[XC_SIG]));
     json_object_set_new(c, "signature_valid", json_boolean(ok));
+    json_object_set_new(c, "verification", json_string(shop_cert_verification(col[XC_KIND], col[XC_STATUS])));
+    json_object_set_new(c, "verified_at", shop_json_str(col[XC_VERIFIED_AT]));
     return c;
 }
 
@@ -261,7 +274,7 @@ static int sign_unsigned(fl_db *db, const fl_signkey *key)
 {
     enum { UC_ID };
     fl_rows *rows = NULL;
-    int rc = fl_db_query(db, &rows, "SELECT id FROM certificates WHERE signature IS NULL", "");
+    int rc = fl_db_query(db, &rows, "SELECT id FROM certificates WHERE signature IS NULL AND status <> 'pending'", "");
     for (size_t i = 0; rc == FL_DB_OK && i < fl_rows_count(rows); i++)
         rc = cert_sign(db, key, fl_rows_int(rows, i, UC_ID));
     fl_rows_free(rows);
@@ -294,7 +307,8 @@ static int read_signed(fl_db *db, const fl_signkey *key, fl_rows **rows, const c
             return shop_fault_db(f, rc);
         unsigned_rows = 0;
         for (size_t i = 0; i < fl_rows_count(*rows); i++)
-            unsigned_rows |= fl_rows_str(*rows, i, XC_SIG) == NULL;
+            unsigned_rows |=
+                fl_rows_str(*rows, i, XC_SIG) == NULL && strcmp(fl_rows_str(*rows, i, XC_STATUS), "pending");
         if (!unsigned_rows || pass == 1)
             break;
         if ((rc = shop_cert_sign_unsigned(db, key)) != FL_DB_OK)
@@ -510,6 +524,8 @@ static int cert_check(const shop_cert_new *in, long long today, shop_fault *f)
         fl_date_parse(t[SHOP_CERT_VALID_FROM], &from);
     if (t[SHOP_CERT_VALID_UNTIL])
         fl_date_parse(t[SHOP_CERT_VALID_UNTIL], &until);
+    if (t[SHOP_CERT_VERIFY_URL] && !shop_https_url_valid(t[SHOP_CERT_VERIFY_URL]))
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "verify_url must be an https:// URL");
     if (t[SHOP_CERT_BASIS] && !in_list(t[SHOP_CERT_BASIS], BASES, NELEM(BASES)))
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
                               "basis must be self_test, entrusted_test, internal_control or supervised_sampling");
@@ -544,7 +560,7 @@ static int cert_check(const shop_cert_new *in, long long today, shop_fault *f)
 static int attachable(const char *status, const char *until, shop_fault *f)
 {
     long long end = 0;
-    if (strcmp(status, "valid") != 0)
+    if (strcmp(status, "valid") != 0 && strcmp(status, "pending") != 0)
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "a %s certificate cannot be attached", status);
     if (until && fl_date_parse(until, &end) == 0 && end < today_days())
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "the certificate expired on %s", until);
@@ -639,12 +655,14 @@ int shop_cert_create(fl_db *db, const fl_signkey *key, const shop_actor *who, lo
 {
     const char *const *t = in->text;
     char *commitments = NULL, *results = NULL;
-    int in_tx = 0, side = 0, rc;
+    int in_tx = 0, side = 0, third_party, rc;
 
     if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_FARMER, f)) ||
         (rc = cert_check(in, today_days(), f)) ||
         (in->attach && (rc = attachable("valid", t[SHOP_CERT_VALID_UNTIL], f))))
         goto out;
+    /* someone else's decision: pending, unsigned, until a platform admin verifies it */
+    third_party = strcmp(t[SHOP_CERT_KIND], "conformity") != 0;
     if (given(in->commitments))
         commitments = fl_canon_json(in->commitments, NULL);
     if (given(in->test_results))
@@ -657,13 +675,13 @@ int shop_cert_create(fl_db *db, const fl_signkey *key, const shop_actor *who, lo
     rc = fl_db_exec(db,
                     "INSERT INTO certificates (coop_id, kind, number, issuing_body, holder, product_name, quantity, "
                     "contact, address, origin, basis, scope, verify_url, issued_on, valid_from, valid_until, "
-                    "commitments, test_results, created_by) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    "isssssssssssssssssi", coop_id, t[SHOP_CERT_KIND], t[SHOP_CERT_NUMBER], t[SHOP_CERT_ISSUING_BODY],
+                    "commitments, test_results, created_by, status) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "isssssssssssssssssis", coop_id, t[SHOP_CERT_KIND], t[SHOP_CERT_NUMBER], t[SHOP_CERT_ISSUING_BODY],
                     t[SHOP_CERT_HOLDER], t[SHOP_CERT_PRODUCT_NAME], t[SHOP_CERT_QUANTITY], t[SHOP_CERT_CONTACT],
                     t[SHOP_CERT_ADDRESS], t[SHOP_CERT_ORIGIN], t[SHOP_CERT_BASIS], t[SHOP_CERT_SCOPE],
                     t[SHOP_CERT_VERIFY_URL], t[SHOP_CERT_ISSUED_ON], t[SHOP_CERT_VALID_FROM], t[SHOP_CERT_VALID_UNTIL],
-                    commitments, results, who->account_id);
+                    commitments, results, who->account_id, third_party ? "pending" : "valid");
     if (rc != FL_DB_OK) {
         rc = shop_fault_db(f, rc);
         goto out;
@@ -671,7 +689,7 @@ int shop_cert_create(fl_db *db, const fl_signkey *key, const shop_actor *who, lo
     *id = (long long)fl_db_insert_id(db);
     if (in->attach && (rc = attach_lists(db, in->attach, *id, t[SHOP_CERT_KIND], coop_id, &side, f)))
         goto out;
-    if ((rc = cert_sign(db, key, *id)) != FL_DB_OK || (rc = fl_db_commit(db)) != FL_DB_OK) {
+    if ((!third_party && (rc = cert_sign(db, key, *id)) != FL_DB_OK) || (rc = fl_db_commit(db)) != FL_DB_OK) {
         rc = shop_fault_db(f, rc);
         goto out;
     }
@@ -787,6 +805,60 @@ int shop_cert_revoke(fl_db *db, const fl_signkey *key, const shop_actor *who, lo
         *product_side = strcmp(c.kind, "conformity") != 0;
     return SHOP_OK;
 out_rollback:
+    fl_db_rollback(db);
+    return rc;
+}
+
+int shop_cert_verify(fl_db *db, const fl_signkey *key, const shop_actor *who, long long id, const char *verify_url,
+                     int *product_side, shop_fault *f)
+{
+    enum { VC_KIND, VC_STATUS, VC_URL };
+    fl_rows *rows = NULL;
+    const char *url;
+    int rc;
+
+    if (!who->platform_admin)
+        return shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "only a platform admin verifies certificates");
+    if (verify_url && !shop_https_url_valid(verify_url))
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "verify_url must be an https:// URL");
+    if ((rc = fl_db_begin(db)) != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    rc = fl_db_query(db, &rows, "SELECT kind, status, verify_url FROM certificates WHERE id = ? FOR UPDATE", "i", id);
+    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "certificate %lld not found", id)) < 0)
+        goto out_rollback;
+    if (strcmp(fl_rows_str(rows, 0, VC_KIND), "conformity") == 0) {
+        rc = shop_fault_set(f, SHOP_E_CONFLICT, NULL, "a certificate of conformity is self-issued: nothing to verify");
+        goto out_rollback;
+    }
+    if (strcmp(fl_rows_str(rows, 0, VC_STATUS), "pending") != 0) {
+        rc = shop_fault_set(f, SHOP_E_CONFLICT, NULL, "certificate %lld is %s, not pending", id,
+                            fl_rows_str(rows, 0, VC_STATUS));
+        goto out_rollback;
+    }
+    if (!(url = verify_url ? verify_url : fl_rows_str(rows, 0, VC_URL))) {
+        rc = shop_fault_set(f, SHOP_E_VALIDATION, NULL,
+                            "verify_url is required: the issuing body's public lookup the number was found in");
+        goto out_rollback;
+    }
+    rc = fl_db_exec(db,
+                    "UPDATE certificates SET status = 'valid', verify_url = ?, verified_by = ?, "
+                    "verified_at = UTC_TIMESTAMP(3) WHERE id = ?",
+                    "sii", url, who->account_id, id);
+    if (rc == FL_DB_OK)
+        rc = cert_sign(db, key, id);
+    if (rc != FL_DB_OK) {
+        rc = shop_fault_db(f, rc);
+        goto out_rollback;
+    }
+    fl_rows_free(rows);
+    if ((rc = commit(db, f)))
+        goto out_rollback_only;
+    if (product_side)
+        *product_side = 1;
+    return SHOP_OK;
+out_rollback:
+    fl_rows_free(rows);
+out_rollback_only:
     fl_db_rollback(db);
     return rc;
 }

@@ -368,23 +368,6 @@ int shop_coop_members_page(fl_db *db, long long account_id, int platform_admin, 
     return page_rows(rc, rows, pg, member_json, cols, 2, out, f);
 }
 
-int shop_coop_member_add(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                         const shop_account_ref *who, const char *role, json_t **out, shop_fault *f)
-{
-    long long member = 0;
-    int rc;
-    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0 ||
-        (rc = shop_account_resolve(db, who, &member, f)) < 0)
-        return rc;
-    rc = fl_db_exec(db, "INSERT INTO coop_members (coop_id, account_id, role) VALUES (?, ?, ?)", "iis", coop_id, member,
-                    role);
-    if (rc == FL_DB_EDUP)
-        return shop_fault_set(f, SHOP_E_CONFLICT, NULL, "account %lld is already a member", member);
-    if (rc != FL_DB_OK)
-        return shop_fault_db(f, rc);
-    return member_load(db, coop_id, member, out, f);
-}
-
 /* A change of membership: a new role, or leaving (role NULL). */
 typedef struct member_change_in {
     long long coop_id, member;

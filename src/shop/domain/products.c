@@ -8,6 +8,7 @@
  * write here brings up to date inside its own transaction, as its last
  * statement, holding the product's row lock. */
 #include "farmlive/shop/domain/products.h"
+#include "farmlive/shop/core/values.h"
 #include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/rights.h"
 #include "farmlive/shop/domain/certificates.h"
@@ -101,18 +102,7 @@ int shop_gtin14_valid(const char *g)
 
 int shop_image_url_valid(const char *u)
 {
-    if (strncmp(u, "https://", 8) == 0)
-        u += 8;
-    else if (strncmp(u, "http://", 7) == 0)
-        u += 7;
-    else if (u[0] == '/' && u[1] != '/')
-        u += 1;
-    else
-        return 0;
-    for (; *u; u++)
-        if ((unsigned char)*u <= 0x20 || *u == 0x7f)
-            return 0;
-    return 1;
+    return shop_https_url_valid(u) || shop_media_path_valid(u);
 }
 
 int shop_product_status_valid(const char *status, int creating)

@@ -140,9 +140,12 @@ json_t *shop_trace_verification_json(const char *code, const shop_trace_event *e
     json_array_foreach(certs, i, c)
     {
         int ok = json_is_true(json_object_get(c, "signature_valid"));
-        json_array_append_new(certs_out, json_pack("{s:O,s:O,s:b}", "id", json_object_get(c, "id"), "kind",
-                                                   json_object_get(c, "kind"), "signature_valid", ok));
-        if (!ok && !reason) {
+        const char *vouch = json_string_value(json_object_get(c, "verification"));
+        int pending = vouch && strcmp(vouch, "pending") == 0; /* unsigned until verified: vouches for nothing yet */
+        json_array_append_new(certs_out, json_pack("{s:O,s:O,s:b,s:s}", "id", json_object_get(c, "id"), "kind",
+                                                   json_object_get(c, "kind"), "signature_valid", ok, "verification",
+                                                   vouch ? vouch : "verified"));
+        if (!ok && !pending && !reason) {
             snprintf(cert_reason, sizeof(cert_reason), "certificate %lld: signature is not valid",
                      (long long)json_integer_value(json_object_get(c, "id")));
             reason = cert_reason;

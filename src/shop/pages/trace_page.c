@@ -61,6 +61,9 @@ enum {
     T_EXPIRED,
     T_SUSPENDED,
     T_SIG_BAD,
+    T_SELF_ISSUED,
+    T_PENDING,
+    T_CHECKED,
     T_KEY,
     T_NONE,
     T_LIVE,
@@ -107,6 +110,9 @@ static const char *const TEXT[T_COUNT][2] = {
     [T_EXPIRED] = {"已过期", "EXPIRED"},
     [T_SUSPENDED] = {"已暂停", "SUSPENDED"},
     [T_SIG_BAD] = {"签名无效", "signature invalid"},
+    [T_SELF_ISSUED] = {"生产者自行开具", "self-issued by the producer"},
+    [T_PENDING] = {"待平台核验", "pending verification by the platform"},
+    [T_CHECKED] = {"平台已核验", "verified by the platform"},
     [T_KEY] = {"平台公钥", "Platform public key"},
     [T_NONE] = {"无", "none"},
     [T_LIVE] = {"在直播间售出", "Sold in a livestream"},
@@ -198,7 +204,9 @@ static void stamp(shop_html *h, const char *text)
 static void cert_card(shop_html *h, json_t *c, int en)
 {
     const char *status = S(c, "status"), *from = S(c, "valid_from"), *until = S(c, "valid_until");
+    const char *vouch = S(c, "verification");
     int revoked = status && strcmp(status, "revoked") == 0;
+    int pending = vouch && strcmp(vouch, "pending") == 0;
     json_t *list, *x;
     char valid[64];
     size_t i;
@@ -210,11 +218,17 @@ static void cert_card(shop_html *h, json_t *c, int en)
         stamp(h, TEXT[T_SUSPENDED][en]);
     else if (json_is_true(json_object_get(c, "expired")))
         stamp(h, TEXT[T_EXPIRED][en]);
-    if (!json_is_true(json_object_get(c, "signature_valid"))) {
+    if (pending) { /* not signed yet: no signature to find bad */
+        shop_html_put(h, " ");
+        stamp(h, TEXT[T_PENDING][en]);
+    } else if (!json_is_true(json_object_get(c, "signature_valid"))) {
         shop_html_put(h, " ");
         stamp(h, TEXT[T_SIG_BAD][en]);
     }
-    shop_html_put(h, "</h2><dl>");
+    shop_html_put(h, "</h2><p class=\"vouch\">%s</p><dl>",
+                  TEXT[vouch && strcmp(vouch, "self_issued") == 0 ? T_SELF_ISSUED
+                       : pending                                  ? T_PENDING
+                                                                  : T_CHECKED][en]);
     if (revoked)
         row(h, TEXT[T_REASON][en], S(c, "revoked_reason"));
     row(h, TEXT[T_NUMBER][en], S(c, "number"));

@@ -91,6 +91,33 @@ static void test_defaults(void **state)
     assert_int_equal(c.login_window, 900);
     assert_int_equal(c.catalogue_cache_ms, 2000);
     assert_int_equal(c.log_level, FL_LOG_INFO);
+    assert_int_equal(c.login_ip_delay_max, 30);
+    assert_int_equal(c.signup_max_ip, 20);
+    assert_int_equal(c.signup_window, 3600);
+    assert_int_equal(c.signup_max_global, 300);
+    assert_int_equal(c.hash_threads, ncpu > 2 ? (int)(ncpu / 2) : 1);
+    assert_int_equal(c.hash_queue, 64);
+    assert_int_equal(c.trusted_proxies_n, 0); /* no proxy believed unless named */
+}
+
+/* FARMLIVE_TRUSTED_PROXIES: CIDR ranges and bare addresses, IPv4 and IPv6,
+ * separated by commas and/or spaces. */
+static void test_trusted_proxies(void **state)
+{
+    (void)state;
+    fl_config c;
+    fl_ipaddr a;
+    char err[256] = "";
+    setenv("FARMLIVE_TRUSTED_PROXIES", " 127.0.0.1, 10.0.0.0/8,,::1  2001:db8::/32\t", 1);
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.trusted_proxies_n, 4);
+    assert_int_equal(fl_ip_parse("10.9.8.7", 8, &a), 0);
+    assert_true(fl_cidr_contains(&c.trusted_proxies[1], &a));
+    assert_int_equal(fl_ip_parse("2001:db8:5::1", 13, &a), 0);
+    assert_true(fl_cidr_contains(&c.trusted_proxies[3], &a));
+    setenv("FARMLIVE_TRUSTED_PROXIES", "", 1);
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.trusted_proxies_n, 0);
 }
 
 /* -- valid overrides ---------------------------------------------------- */
@@ -234,6 +261,20 @@ static const struct bad_case bad_cases[] = {
     {"FARMLIVE_DB_USER", NULL, FIELD_SIZE(db_user), "too long"},
     {"FARMLIVE_DB_PASSWORD", NULL, FIELD_SIZE(db_password), "too long"},
     {"FARMLIVE_REDIS_HOST", NULL, FIELD_SIZE(redis_host), "too long"},
+    {"FARMLIVE_TRUSTED_PROXIES", "localhost", 0, "localhost is not a CIDR range"},
+    {"FARMLIVE_TRUSTED_PROXIES", "127.0.0.1, 10.1.2.3/8", 0, "10.1.2.3/8 is not a CIDR range"},
+    {"FARMLIVE_TRUSTED_PROXIES", "10.0.0.0/33", 0, "not a CIDR range"},
+    {"FARMLIVE_TRUSTED_PROXIES", "10.0.0.0/8;127.0.0.1", 0, "not a CIDR range"},
+    {"FARMLIVE_TRUSTED_PROXIES", "::1/129", 0, "not a CIDR range"},
+    {"FARMLIVE_TRUSTED_PROXIES",
+     "1.0.0.1 1.0.0.2 1.0.0.3 1.0.0.4 1.0.0.5 1.0.0.6 1.0.0.7 1.0.0.8 1.0.0.9 1.0.0.10 1.0.0.11 1.0.0.12 1.0.0.13 "
+     "1.0.0.14 1.0.0.15 1.0.0.16 1.0.0.17 1.0.0.18 1.0.0.19 1.0.0.20 1.0.0.21 1.0.0.22 1.0.0.23 1.0.0.24 1.0.0.25 "
+     "1.0.0.26 1.0.0.27 1.0.0.28 1.0.0.29 1.0.0.30 1.0.0.31 1.0.0.32 1.0.0.33",
+     0, "at most 32"},
+    {"FARMLIVE_SIGNUP_MAX_IP", "0", 0, "integer from 1"},
+    {"FARMLIVE_HASH_THREADS", "65", 0, "integer from 0 to 64"},
+    {"FARMLIVE_HASH_QUEUE", "0", 0, "integer from 1"},
+    {"FARMLIVE_LOGIN_IP_DELAY_MAX", "0", 0, "integer from 1"},
 };
 
 static void test_invalid_values(void **state)
@@ -282,6 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overrides, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trusted_proxies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_levels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bool_spellings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_public_base, setup, teardown),

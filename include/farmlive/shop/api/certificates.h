@@ -15,5 +15,6 @@ int shop_certificates_get(shop_req *r);
 int shop_certificates_attach(shop_req *r);
 /* POST /api/v1/certificates/{cert_id}/revoke */
 int shop_certificates_revoke(shop_req *r);
+int shop_certificates_verify(shop_req *r);
 
 #endif

@@ -15,6 +15,7 @@ struct shop_catalogue;
 struct shop_batch;
 struct shop_kvbatch;
 struct shop_rt;
+struct shop_hashpool;
 
 typedef struct shop_ctx {
     const fl_config *cfg;
@@ -24,6 +25,7 @@ typedef struct shop_ctx {
     struct shop_batch *orders;        /* the order writer (flash sales' winners) */
     struct shop_kvbatch *kv_batch;    /* Redis calls of many requests, one round trip (flash takes) */
     struct shop_rt *rt;               /* the realtime feed (rt/feed.h) */
+    struct shop_hashpool *hashes;     /* password hashing off the workers (core/hashpool.h) */
     /* After a commit that changed what the catalogue shows without a
      * catalogue write (a SKU's stock level, domain/stock_level.h): empties
      * the catalogue's read cache here and in the other processes. Set by

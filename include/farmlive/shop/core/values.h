@@ -95,4 +95,21 @@ json_t *shop_row_json(const fl_rows *rows, size_t i, const shop_col *fields, siz
 /* s as a JSON string; null when s is NULL (or not valid UTF-8). */
 json_t *shop_json_str(const char *s);
 
+/* ---- links ----------------------------------------------------------------
+ *
+ * Every URL the shop stores and shows again (certificates' verify_url,
+ * products' images) is checked by one of these: a link a buyer's browser
+ * follows or loads must not run script (javascript:, data:), leak the
+ * buyer's address over plain http, or break out of an attribute. */
+
+/* https://host[:port][/path?query#fragment]: a host of letters, digits, '.'
+ * and '-' (at least one dot, no leading dot or dash), a port of 1 to 5
+ * digits, then printable ASCII but for space, quotes, '<', '>', '\\', '`',
+ * '{', '}', '|', '^'. Percent-escapes carry anything else. */
+int shop_https_url_valid(const char *u);
+/* The shop's own media: "/assets/NAME" (GET /assets/{file}) or
+ * "/media/NAME" (an uploaded image's rendition, GET /media/{file}), NAME of
+ * [A-Za-z0-9._-] not starting with a dot. */
+int shop_media_path_valid(const char *u);
+
 #endif

@@ -1,7 +1,9 @@
 /* shop/domain/accounts.h - accounts: sign-up, the account record, finding
  * an account by login (domain/accounts.c).
  *
- * An account signs in with its email (kept lower-case) or phone; its own
+ * An account signs in with its email or phone, normalized once
+ * (shop_login_normalize) at sign-up and at sign-in and compared byte for
+ * byte (binary collation, schema 040); its own
  * role is buyer or platform_admin, and it holds farmer or coop_admin roles
  * through cooperative memberships. The password is stored only as an
  * argon2id hash. */
@@ -10,15 +12,17 @@
 
 #include <jansson.h>
 #include "farmlive/arena.h"
+#include "farmlive/config.h"
 #include "farmlive/db.h"
+#include "farmlive/kv.h"
 #include "farmlive/shop/core/status.h"
 
 /* A sign-up, checked for shape and length by the caller (email and phone
- * with the validators below; at least one given). */
+ * normalized, then checked with the validators below; at least one given). */
 typedef struct shop_signup {
-    const char *email; /* NULL: none; stored lower-case */
-    const char *phone; /* NULL: none */
-    const char *password;
+    const char *email;         /* NULL: none */
+    const char *phone;         /* NULL: none */
+    const char *password_hash; /* argon2id (the caller hashes off the workers: core/hashpool.h) */
     const char *display_name;
 } shop_signup;
 
@@ -38,15 +42,25 @@ int shop_email_valid(const char *s);
 /* An account's phone: digits with an optional leading +, 6 to 15 digits
  * (E.164; a Chinese mobile number is 11). */
 int shop_phone_valid(const char *s);
-/* s with ASCII letters lower-cased, in the arena (how emails are stored and
- * logins compared). */
-char *shop_login_fold(fl_arena *a, const char *s);
+/* A login as it is stored and compared, in the arena: s without leading
+ * and trailing white space (ASCII, no-break and ideographic spaces), ASCII
+ * letters lower-cased. Other bytes stay as they are: with a binary
+ * collation "é" and "e" are two logins, never one account. */
+char *shop_login_normalize(fl_arena *a, const char *s);
 
 /* ---- operations ---- */
 
+/* Counts one sign-up attempt from client_ip (a taken address counts: probing
+ * is slow) against cfg->signup_max_ip per cfg->signup_window and
+ * cfg->signup_max_global a minute, checked and counted together: SHOP_OK, or
+ * 429 rate_limited with retry_after_s, or a Redis fault. */
+int shop_signup_admit(fl_kv *kv, const fl_config *cfg, const char *client_ip, shop_fault *f);
+/* 409 account_exists when in's email or phone is taken, before the password
+ * is hashed; SHOP_OK when free. */
+int shop_signup_free(fl_db *db, const shop_signup *in, shop_fault *f);
 /* Creates the account (role buyer) into *id. 409 account_exists when the
- * email (any case) or phone is taken. */
-int shop_account_create(fl_db *db, fl_arena *a, const shop_signup *in, long long *id, shop_fault *f);
+ * email or phone is taken (by a sign-up that won the race). */
+int shop_account_create(fl_db *db, const shop_signup *in, long long *id, shop_fault *f);
 /* The public record {id, email, phone, display_name, role, created_at} of
  * account id as a new JSON object. 404 when there is none. */
 int shop_account_json(fl_db *db, long long id, json_t **out, shop_fault *f);

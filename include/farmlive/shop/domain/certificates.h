@@ -8,10 +8,16 @@
  *   {"address",...,"type":"farmlive.certificate.v1","valid_until"}
  * (every field the public JSON shows up to revoked_reason, plus "type");
  * revoking changes those fields, so it re-signs in the same transaction.
- * Certificates seeded by SQL come unsigned and are signed on first read.
+ * Certificates seeded by SQL come unsigned and are signed on first read
+ * (pending ones stay unsigned).
+ *
+ * Third-party kinds (all but conformity) are recorded "pending": unsigned,
+ * not counted as certified, until a platform admin verifies them
+ * (shop_cert_verify); the public JSON says which ("verification").
  *
  * Who may: issuing and attaching need a member of the certificate's
- * cooperative, revoking an admin (core/rights.h); reading is public.
+ * cooperative, revoking an admin, verifying a platform admin
+ * (core/rights.h); reading is public.
  * Every write makes the trace cache stale; *product_side (when not NULL)
  * tells the caller the write changed what product JSON shows (its
  * "certifications"), for the catalogue cache. */
@@ -89,6 +95,21 @@ int shop_cert_attach(fl_db *db, const shop_actor *who, long long id, const char 
  * reason). */
 int shop_cert_revoke(fl_db *db, const fl_signkey *key, const shop_actor *who, long long id, const char *reason,
                      int *product_side, shop_fault *f);
+
+/* A platform admin verifies third-party certificate id, pending since it
+ * was recorded, having found its number in the issuing body's public
+ * lookup at verify_url (https; NULL: the one recorded): it becomes valid,
+ * is signed, and counts as certified. Refuses 403 (not a platform admin),
+ * 404, 409 (a conformity certificate, or not pending), 422 (no lookup URL,
+ * or not https). */
+int shop_cert_verify(fl_db *db, const fl_signkey *key, const shop_actor *who, long long id, const char *verify_url,
+                     int *product_side, shop_fault *f);
+
+/* Who vouches for a certificate of kind and status, as the API and the
+ * trace page say it: "self_issued" (conformity: the producer's own
+ * commitment), "pending" (a third party's, not yet verified), "verified"
+ * (a third party's, verified by a platform admin). */
+const char *shop_cert_verification(const char *kind, const char *status);
 
 /* Certificate id as the public JSON (with "signature_valid" and
  * "attached_to" {lots, products, bases}) in *out (new). 404 when none. */

@@ -104,10 +104,7 @@ int shop_coop_update(fl_db *db, long long account_id, int platform_admin, long l
  * (a two-key cursor). */
 int shop_coop_members_page(fl_db *db, long long account_id, int platform_admin, long long coop_id, const shop_page *pg,
                            json_t **out, shop_fault *f);
-/* Adds the account who names as role (farmer or coop_admin). 409 when it is
- * already a member, 422 when who names no account. */
-int shop_coop_member_add(fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                         const shop_account_ref *who, const char *role, json_t **out, shop_fault *f);
+/* (Members join by invitation: domain/invitations.h.) */
 /* Changes member's role. 404 for a non-member; 409 for the last admin. */
 int shop_coop_member_set_role(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long member,
                               const char *role, json_t **out, shop_fault *f);

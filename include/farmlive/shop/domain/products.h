@@ -80,8 +80,8 @@ typedef struct shop_product_query {
 
 /* GTIN-14: 14 digits, the last the GS1 mod-10 check digit. */
 int shop_gtin14_valid(const char *g);
-/* An image URL: http(s)://host... or a site path "/..." (not "//"), with
- * no spaces or control characters. */
+/* An image URL: https only (core/values.h, shop_https_url_valid), or the
+ * shop's own media "/assets/NAME" or "/media/NAME" (shop_media_path_valid). */
 int shop_image_url_valid(const char *u);
 /* A status a client may set: creating, draft or listed; else also
  * delisted. */

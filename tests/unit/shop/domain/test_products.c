@@ -37,10 +37,32 @@ static void test_image_url(void **state)
 {
     (void)state;
     assert_true(shop_image_url_valid("https://img.example.com/eggs.jpg"));
-    assert_true(shop_image_url_valid("http://img.example.com/a.png?x=1"));
+    assert_true(shop_image_url_valid("https://img.example.com:8443/a.png?x=1#top"));
     assert_true(shop_image_url_valid("/assets/eggs.svg"));
-    assert_true(shop_image_url_valid("/"));
-    assert_false(shop_image_url_valid("//evil.example.com/a.jpg")); /* protocol-relative */
+    assert_true(shop_image_url_valid("/assets/AY-egg_2.v1.jpg"));
+    /* plain http would hand buyers' addresses to another host */
+    assert_false(shop_image_url_valid("http://img.example.com/a.png?x=1"));
+    /* only the shop's own media, as /assets/{file} serves it */
+    assert_false(shop_image_url_valid("/"));
+    assert_false(shop_image_url_valid("/assets/"));
+    assert_false(shop_image_url_valid("/assets/.hidden"));
+    assert_false(shop_image_url_valid("/assets/../secrets"));
+    assert_true(shop_image_url_valid("/media/3f2a9c-1200.jpg")); /* an uploaded photo's rendition */
+    assert_false(shop_image_url_valid("/media/"));
+    assert_false(shop_image_url_valid("/media/../var/secrets.env"));
+    assert_false(shop_image_url_valid("/api/v1/me"));
+    /* nothing that breaks out of an attribute, no odd hosts */
+    assert_false(shop_image_url_valid("https://img.example.com/a\".jpg"));
+    assert_false(shop_image_url_valid("https://img.example.com/a'onerror=x"));
+    assert_false(shop_image_url_valid("https://img.example.com/<b>"));
+    assert_false(shop_image_url_valid("https://user@img.example.com/a.jpg"));
+    assert_false(shop_image_url_valid("https://localhost/a.jpg"));
+    assert_false(shop_image_url_valid("https://.example.com/a.jpg"));
+    assert_false(shop_image_url_valid("https://img.example.com:/a.jpg"));
+    assert_false(shop_image_url_valid("https://img.example.com:123456/a.jpg"));
+    assert_false(shop_image_url_valid("https:///a.jpg"));
+    assert_false(shop_image_url_valid("https://img.例子.cn/a.jpg")); /* punycode it */
+    assert_false(shop_image_url_valid("//evil.example.com/a.jpg"));  /* protocol-relative */
     assert_false(shop_image_url_valid("ftp://example.com/a.jpg"));
     assert_false(shop_image_url_valid("javascript:alert(1)"));
     assert_false(shop_image_url_valid("data:image/png;base64,AAAA"));
@@ -49,6 +71,7 @@ static void test_image_url(void **state)
     assert_false(shop_image_url_valid("https://img.example.com/a b.jpg"));
     assert_false(shop_image_url_valid("/a\tb"));
     assert_false(shop_image_url_valid("/a\x7f"));
+    assert_false(shop_image_url_valid("https://img.example.com/a\x7f"));
     assert_false(shop_image_url_valid(""));
 }
 
