@@ -319,15 +319,7 @@ static int add_up(const shop_ctx *ctx, fl_kv *kv, room_count *rooms, size_t n)
                  "{\"live_id\":\"%s\",\"viewers\":%lld,\"relay\":%lld,\"flv\":%lld,\"hls\":%lld,\"realtime\":%lld,"
                  "\"peak\":%lld,\"unique\":%lld}",
                  rc->public_id, viewers, flv + hls, flv, hls, realtime, rc->peak, rc->unique);
-        snprintf(vkey, sizeof(vkey), "farmlive:room:%s:vlast", rc->public_id);
-        last[i] = fl_kv_cmd(kv, "SET %s %s GET EX %d", vkey, text, 120);
-        if (!last[i])
-            goto out_free;
-        if (last[i]->type != REDIS_REPLY_STRING || strcmp(last[i]->str, text) != 0) {
-            raise_level(ctx, rc->public_id, SHOP_ROOM_EVENT_VIEWERS, text);
-            raised++;
-        }
-        if (grew) {
+        if (grew) { /* kept before it is told: a client that saw the peak finds it stored */
             if (!db && fl_db_acquire(ctx->db, &db) != FL_DB_OK) {
                 raised = -1;
                 goto out_free;
@@ -336,6 +328,14 @@ static int add_up(const shop_ctx *ctx, fl_kv *kv, room_count *rooms, size_t n)
                        "UPDATE live_sessions SET peak_viewers = GREATEST(peak_viewers, ?), "
                        "unique_viewers = GREATEST(unique_viewers, ?), updated_at = updated_at WHERE id = ?",
                        "iii", rc->peak, rc->unique, rc->id);
+        }
+        snprintf(vkey, sizeof(vkey), "farmlive:room:%s:vlast", rc->public_id);
+        last[i] = fl_kv_cmd(kv, "SET %s %s GET EX %d", vkey, text, 120);
+        if (!last[i])
+            goto out_free;
+        if (last[i]->type != REDIS_REPLY_STRING || strcmp(last[i]->str, text) != 0) {
+            raise_level(ctx, rc->public_id, SHOP_ROOM_EVENT_VIEWERS, text);
+            raised++;
         }
     }
 out_free:
