@@ -51,10 +51,10 @@ expect_error 404 not_found "unknown id"
 
 api GET /metrics
 expect_status 200 "metrics"
-check "metrics count requests by route and status" sh -c "printf '%s' \"\$0\" | grep -q 'farmlive_http_requests_total{method=\"GET\",route=\"/api/v1/products\",status=\"200\"}'" "$BODY"
-check "metrics count unmatched requests" sh -c "printf '%s' \"\$0\" | grep -q 'route=\"unmatched\",status=\"404\"'" "$BODY"
-check "metrics carry a latency histogram" sh -c "printf '%s' \"\$0\" | grep -q 'farmlive_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"}'" "$BODY"
-check "metrics carry pool use" sh -c "printf '%s' \"\$0\" | grep -q 'farmlive_pool_in_use{pool=\"mariadb\"}'" "$BODY"
+check "metrics count requests by route and status" grep -qF 'farmlive_http_requests_total{method="GET",route="/api/v1/products",status="200"}' "$_TMP/body"
+check "metrics count unmatched requests" grep -qF 'route="unmatched",status="404"' "$_TMP/body"
+check "metrics carry a latency histogram" grep -qF 'farmlive_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="+Inf"}' "$_TMP/body"
+check "metrics carry pool use" grep -qF 'farmlive_pool_in_use{pool="mariadb"}' "$_TMP/body"
 
 api GET /
 expect_status 200 "storefront page"
