@@ -184,7 +184,7 @@ STATUS=$(sse_status a2)
 expect_status 200 "a resumed stream"
 check "it gets exactly the two missed events ($(statuses a2))" test "$(statuses a2)" = live,idle
 check "none it had already ($LAST)" test -z "$(ids a2 | awk -v l="$LAST" '$1 <= l')"
-check "no duplicates" test "$(ids a2 | sort -u | wc -l)" = 2
+check "no duplicates ($(ids a2 | paste -sd,))" test "$(ids a2 | sort -u | wc -l)" = "$(ids a2 | wc -l)"
 api GET "/api/v1/live/$ID/events" "" -H 'Accept: text/event-stream' -H 'Last-Event-ID: soon'
 expect_error 400 bad_request "a Last-Event-ID that is no seq"
 api GET "/api/v1/live/0000000000000000/events" "" -H 'Accept: text/event-stream'
