@@ -164,8 +164,10 @@ unpublish "$ID"
 expect_status 200 "unpublish"
 until_has a1 '"status":"idle"'
 check "the stream carries created, live, idle ($(statuses a1))" test "$(statuses a1)" = created,live,idle
-check "each event has an id, event and data line" test "$(grep -c '^id: ' "$W/a1.out")" = 3 -a \
-    "$(grep -c '^event: status$' "$W/a1.out")" = 3 -a "$(grep -c '^data: ' "$W/a1.out")" = 3
+# (the room's viewer counts may come between the status changes)
+check "each event has an id, event and data line" test "$(grep -c '^event: status$' "$W/a1.out")" = 3 -a \
+    "$(grep -c '^id: ' "$W/a1.out")" = "$(grep -c '^event: ' "$W/a1.out")" -a \
+    "$(grep -c '^data: ' "$W/a1.out")" = "$(grep -c '^event: ' "$W/a1.out")"
 check "ids are the events' seqs" test "$(ids a1 | paste -sd,)" = \
     "$(sed -n 's/^data: //p' "$W/a1.out" | jq -r .seq | paste -sd,)"
 check "ids grow" test "$(ids a1 | paste -sd,)" = "$(ids a1 | sort -n | paste -sd,)"
