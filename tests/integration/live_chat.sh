@@ -305,8 +305,13 @@ sse c "$B" "$ID"
 if until_jq a viewers '.realtime >= 3 and .viewers >= 3' 20; then ok; else
     bad "the room's realtime subscribers on both shops are counted" "$(data a viewers | tail -n 3)"; fi
 if until_jq b viewers '.peak >= 3' 20; then ok; else bad "with the peak" "$(data b viewers | tail -n 3)"; fi
-peak=$(sql "SELECT peak_viewers FROM live_sessions WHERE public_id = '$ID'")
-uniq=$(sql "SELECT unique_viewers FROM live_sessions WHERE public_id = '$ID'")
+# kept by whichever process adds up a pass: within a few passes (2 s each)
+for _ in $(seq 40); do
+    peak=$(sql "SELECT peak_viewers FROM live_sessions WHERE public_id = '$ID'")
+    uniq=$(sql "SELECT unique_viewers FROM live_sessions WHERE public_id = '$ID'")
+    [ "${peak:-0}" -ge 3 ] && [ "${uniq:-0}" -ge 1 ] && break
+    sleep 0.5
+done
 check "peak kept on the session ($peak)" test "${peak:-0}" -ge 3
 check "unique viewers kept on the session ($uniq)" test "${uniq:-0}" -ge 1
 

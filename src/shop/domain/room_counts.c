@@ -324,10 +324,14 @@ static int add_up(const shop_ctx *ctx, fl_kv *kv, room_count *rooms, size_t n)
                 raised = -1;
                 goto out_free;
             }
-            fl_db_exec(db,
-                       "UPDATE live_sessions SET peak_viewers = GREATEST(peak_viewers, ?), "
-                       "unique_viewers = GREATEST(unique_viewers, ?), updated_at = updated_at WHERE id = ?",
-                       "iii", rc->peak, rc->unique, rc->id);
+            if (fl_db_exec(db,
+                           "UPDATE live_sessions SET peak_viewers = GREATEST(peak_viewers, ?), "
+                           "unique_viewers = GREATEST(unique_viewers, ?), updated_at = updated_at WHERE id = ?",
+                           "iii", rc->peak, rc->unique, rc->id) != FL_DB_OK)
+                fl_log(FL_LOG_WARN, "room_peak_unsaved",
+                       "room %s: peak and unique not stored this pass (the next one "
+                       "tries again)",
+                       rc->public_id);
         }
         snprintf(vkey, sizeof(vkey), "farmlive:room:%s:vlast", rc->public_id);
         last[i] = fl_kv_cmd(kv, "SET %s %s GET EX %d", vkey, text, 120);
