@@ -36,7 +36,7 @@ void shop_card_product(shop_html *h, json_t *p, int en, const char *today)
         shop_html_put(h, "<img class=\"card-img\" src=\"%s\" alt=\"\" width=\"320\" height=\"240\" loading=\"lazy\">",
                       S(img, "url"));
     else
-        shop_html_put(h, "<div class=\"card-img noimg\" aria-hidden=\"true\">🌾</div>");
+        shop_html_put(h, "<div class=\"card-img noimg\">%s</div>", en ? "No photo yet" : "暂无图片");
     shop_html_put(h, "<span class=\"badge\">%s</span></div><div class=\"card-body\"><h3 class=\"card-title\">%s</h3>",
                   shop_page_name(S(p, "category"), en), name);
     shop_html_put(h, "<p class=\"card-coop\">%s</p>", S(json_object_get(p, "coop"), "name"));
@@ -64,7 +64,8 @@ void shop_card_live(shop_html *h, json_t *s, int en)
         shop_html_put(h, "<img class=\"live-thumb\" src=\"%s\" alt=\"\" width=\"320\" height=\"180\" loading=\"lazy\">",
                       thumb);
     else
-        shop_html_put(h, "<div class=\"live-thumb noimg\" aria-hidden=\"true\">📺</div>");
+        shop_html_put(h, "<div class=\"live-thumb noimg\">%s</div>",
+                      live ? (en ? "On air" : "直播中") : (en ? "Coming soon" : "敬请期待"));
     shop_html_put(h, "<span class=\"live-tag%m\">%s</span>", live ? " on" : "", shop_page_name(status, en));
     if (json_is_integer(viewers))
         shop_html_put(h, "<span class=\"live-viewers\">%lld %s</span>", (long long)json_integer_value(viewers),
