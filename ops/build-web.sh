@@ -10,7 +10,10 @@
 #
 # Entry points: src/web/app.js and src/web/style.css, and every
 # src/web/pages/*.js (a page's own module; what they import from npm, such
-# as hls.js, is bundled in). Third-party code comes only from
+# as hls.js, is bundled in; what they import() lazily, such as the player's
+# libraries in src/web/lib/player.js, is split into its own hashed chunk,
+# assets/chunk-HASH.js, fetched only when the page asks for it: ES modules,
+# pages load their entry with <script type="module">). Third-party code comes only from
 # src/web/package-lock.json (npm ci when node_modules is missing): nothing
 # is fetched by a browser from anywhere but the shop.
 #
@@ -36,7 +39,7 @@ done
 entries=("$SRC/app.js" "$SRC/style.css")
 for f in "$SRC"/pages/*.js; do [ -f "$f" ] && entries+=("$f"); done
 "$SRC/node_modules/.bin/esbuild" "${entries[@]}" --bundle --minify --sourcemap=external \
-    --target=es2019,chrome80,safari13 --entry-names='[name]-[hash]' --outdir="$OUT.tmp/assets" \
+    --format=esm --splitting --chunk-names='[name]-[hash]' --target=es2020,chrome80,safari14.1 --entry-names='[name]-[hash]' --outdir="$OUT.tmp/assets" \
     --metafile="$OUT.tmp/meta.json" --log-level=warning
 # manifest: entry name -> hashed path, from esbuild's metafile
 node -e '
