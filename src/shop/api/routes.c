@@ -30,6 +30,7 @@
 #include "farmlive/shop/pages/buy_pages.h"
 #include "farmlive/shop/pages/home_page.h"
 #include "farmlive/shop/pages/labels.h"
+#include "farmlive/shop/pages/live_page.h"
 #include "farmlive/shop/pages/product_page.h"
 #include "farmlive/shop/pages/trace_page.h"
 #include "farmlive/shop/pages/web.h"
@@ -55,6 +56,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/",                                         shop_home_page,             PUB,    NONE},
     {"GET",    "/search",                                   shop_web_page,              PUB,    NONE},
     {"GET",    "/p/{id}",                                   shop_product_page,          PUB,    NONE},
+    {"GET",    "/live/{id}",                                shop_live_room_page,        PUB,    NONE},
     {"GET",    "/c/{id}",                                   shop_coop_page,             PUB,    NONE},
     {"GET",    "/cart",                                     shop_cart_page,             PUB,    NONE},
     {"GET",    "/checkout",                                 shop_checkout_page,         PUB,    NONE},

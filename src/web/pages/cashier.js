@@ -1,6 +1,7 @@
 // cashier.js - the sandbox cashier: posts the payment notice the page
 // carries (body, X-Timestamp, X-Signature, as the provider would send it)
-// to the real webhook, then shows the order.
+// to the real webhook, then shows the order - or goes back to the live
+// room the buyer came from (?next=/live/ID: only a room's path is followed).
 import { pageData } from '../lib/api.js';
 
 const data = pageData();
@@ -11,6 +12,8 @@ const T = {
 const t = T[data.lang === 'en' ? 'en' : 'zh'];
 const button = document.getElementById('pay');
 const note = document.getElementById('pay-note');
+const next = new URLSearchParams(location.search).get('next');
+const back = next && /^\/live\/[0-9a-f]{16}$/.test(next) ? next : null;
 
 if (button && data.notice) {
   button.addEventListener('click', async () => {
@@ -26,7 +29,7 @@ if (button && data.notice) {
       const res = await fetch('/api/v1/payments/notify', { method: 'POST', headers, body: data.notice.body, credentials: 'same-origin' });
       if (res.ok) {
         note.textContent = t.paid;
-        location.assign(`/orders/${data.order_id}`);
+        location.assign(back ? `${back}?paid=${data.order_id}` : `/orders/${data.order_id}`);
         return;
       }
       const body = await res.json().catch(() => ({}));

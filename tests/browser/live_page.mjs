@@ -1,0 +1,240 @@
+// live_page.mjs - the live room (/live/{id}) as buyers use it, in Debian's
+// Chromium at a phone's size, against a real relay fed by ffmpeg (started
+// here, so that it can be killed and started again):
+//   the room plays (video.currentTime advances); the farmer pins a product
+//   through the API and the card shows it within a second (2 s allowed on
+//   a loaded machine; the figure is printed); a buyer orders from the card
+//   with cash on delivery without leaving the room; my orders lists the
+//   order and its line links to /t/{lot}; chat typed in one browser shows
+//   in another; a live flash sale counts down and opens; the publisher is
+//   killed and pushes again and the player goes on by itself; no serious
+//   or critical axe-core violation, screenshots at 390x844 and 1280x800;
+//   the room's own HTML+CSS+JS (the player library apart) <= 60 KB gzipped.
+//
+//   SHOP_URL LIVE_ID PUSH_URL FARMER BUYER BUYER2 SKU FSKU LOT [SHOT_DIR PUSH_LOG] node live_page.mjs
+// Prints "live_page: N passed, M failed" and exits non-zero on a failure.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+
+const E = process.env;
+const base = E.SHOP_URL, id = E.LIVE_ID, shots = E.SHOT_DIR || '';
+const SKU = Number(E.SKU), FSKU = Number(E.FSKU);
+const BUDGET = 60 * 1024;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+let passed = 0, failed = 0;
+function check(desc, ok, detail = '') {
+  if (ok) { passed++; return; }
+  failed++;
+  console.error(`FAIL [live_page] ${desc}${detail ? ': ' + detail : ''}`);
+}
+function note(s) { console.error(`note [live_page] ${s}`); }
+if (shots) mkdirSync(shots, { recursive: true });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The farmer's API calls (Bearer token: no CSRF).
+async function farmer(method, path, body) {
+  const res = await fetch(base + path, {
+    method, headers: { Authorization: `Bearer ${E.FARMER}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+let push = null;
+function startPush() {
+  const log = E.PUSH_LOG ? openSync(E.PUSH_LOG, 'a') : 'ignore';
+  push = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x568:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', '400', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '25',
+    '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', E.PUSH_URL], { stdio: ['ignore', log, log] });
+}
+async function waitStatus(want, seconds) {
+  for (let i = 0; i < seconds * 4; i++) {
+    const r = await fetch(`${base}/api/v1/live/${id}`);
+    if (r.ok && (await r.json()).status === want) return true;
+    await sleep(250);
+  }
+  return false;
+}
+// Waits until the page's video has advanced by `by` seconds from where it is.
+async function advances(page, by, ms) {
+  try {
+    await page.waitForFunction(([b]) => {
+      const v = document.getElementById('video');
+      if (!v) return false;
+      if (window.__t0 === undefined) window.__t0 = v.currentTime;
+      return v.currentTime - window.__t0 >= b;
+    }, [by], { timeout: ms, polling: 200 });
+    return true;
+  } catch (e) {
+    return false;
+  } finally {
+    await page.evaluate(() => { delete window.__t0; });
+  }
+}
+
+async function axe(page) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+}
+async function look(page, name) {
+  for (const [w, h] of [[390, 844], [1280, 800]]) {
+    await page.setViewportSize({ width: w, height: h });
+    const bad = await axe(page);
+    check(`${name} (${w}x${h}): no serious or critical axe-core violation`, bad.length === 0,
+      bad.map(v => `${v.id}: ${v.nodes.length} (${v.help}) ${v.nodes.map(n => n.target).join(',')}`).join('; '));
+    if (shots) await page.screenshot({ path: `${shots}/${name}-${w}x${h}.png` });
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+}
+
+const browser = await chromium.launch({
+  executablePath: E.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+async function buyerContext(token) {
+  const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
+  await ctx.addCookies([{ name: 'fl_session', value: token, url: base }]);
+  return ctx;
+}
+
+try {
+  startPush();
+  check('the session goes live with the push', await waitStatus('live', 60));
+
+  // ---- the room, as a buyer opens it
+  const ctx = await buyerContext(E.BUYER);
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', e => errors.push(String(e)));
+  const res = await page.goto(`${base}/live/${id}`, { waitUntil: 'domcontentloaded' });
+  check('the room answers 200', res && res.status() === 200, String(res && res.status()));
+  const html = await res.text();
+  for (const want of ['og:image', 'thumb.jpg', '直播中', '直播商品', '¥29.90', 'id="video"', '说点什么'])
+    check(`the room's HTML itself has "${want}"`, html.includes(want));
+  check('the room plays: currentTime advances', await advances(page, 2, 45000),
+    await page.evaluate(() => { const v = document.getElementById('video'); return v && `${v.currentTime} ${v.getAttribute('data-player-state')}`; }));
+  check('the player says it plays', await page.getAttribute('#video', 'data-player-state') === 'playing');
+
+  // ---- the farmer pins a product: the card within a second
+  check('nothing pinned yet: no card', await page.locator('#card').isHidden());
+  const t0 = Date.now();
+  const pin = await farmer('POST', `/api/v1/live/${id}/pin`, { sku_id: SKU });
+  check('the farmer pins', pin.status === 200 || pin.status === 201, JSON.stringify(pin));
+  let shown = true;
+  try { await page.locator('#card .room-card-name').waitFor({ state: 'visible', timeout: 10000 }); } catch (e) { shown = false; }
+  const pinMs = Date.now() - t0;
+  note(`the pinned card appeared ${pinMs} ms after the pin was sent`);
+  check('the pinned card appears', shown);
+  check(`... within a second (2 s allowed on a loaded machine): ${pinMs} ms`, pinMs <= 2000);
+  const card = await page.textContent('#card');
+  check('the card shows the live price and the everyday one struck', card.includes('¥29.90') && card.includes('¥39.90'), card);
+  check('the card badge says now presenting', card.includes('讲解中'), card);
+  await look(page, 'live');
+
+  // ---- buy from the card, cash on delivery, without leaving the room
+  await page.click('#card-buy');
+  await page.locator('#sheet').waitFor({ state: 'visible', timeout: 5000 });
+  await look(page, 'live-buy');
+  if (await page.locator('#buy-new').isVisible()) {
+    await page.fill('#b-name', '李四');
+    await page.fill('#b-phone', '13800138001');
+    await page.fill('#b-province', '江西省');
+    await page.fill('#b-city', '萍乡市');
+    await page.fill('#b-county', '安源区');
+    await page.fill('#b-detail', '八一街道 99 号');
+  }
+  await page.check('input[name=payment][value=cod]');
+  await page.click('#buy-place');
+  let placed = true;
+  try { await page.locator('.bought-note.mine').waitFor({ timeout: 15000 }); } catch (e) { placed = false; }
+  check('the order is placed from the room', placed, await page.textContent('#buy-error').catch(() => ''));
+  check('the buyer is still in the room', new URL(page.url()).pathname === `/live/${id}`);
+  check('the sheet closed', await page.locator('#sheet').isHidden());
+  check('the video still plays after buying', await advances(page, 1, 20000));
+
+  // ---- chat from a second browser shows in the first
+  const ctx2 = await buyerContext(E.BUYER2);
+  const page2 = await ctx2.newPage();
+  await page2.goto(`${base}/live/${id}`, { waitUntil: 'domcontentloaded' });
+  const said = `鸡蛋新鲜吗 ${Date.now() % 100000}`;
+  await page2.fill('#chat-text', said);
+  await page2.click('#chat-form button[type=submit]');
+  let heard = true;
+  try { await page.locator('#chat-list li', { hasText: said }).waitFor({ timeout: 10000 }); } catch (e) { heard = false; }
+  check('chat typed in one browser shows in another', heard);
+  await ctx2.close();
+
+  // ---- a live flash sale on the pinned product: counts down, then opens
+  await farmer('POST', `/api/v1/live/${id}/pin`, { sku_id: FSKU });
+  await page.locator(`#card-buy[data-sku="${FSKU}"]`).waitFor({ timeout: 10000 });
+  const fs = await farmer('POST', `/api/v1/live/${id}/flash-sales`,
+    { sku_id: FSKU, price_fen: 1990, quantity: 10, per_buyer_limit: 2, countdown_s: 10, duration_s: 60 });
+  check('the farmer starts a flash sale', fs.status === 201, JSON.stringify(fs));
+  let counting = true, opened = true;
+  try { await page.locator('#card-flash', { hasText: '后开抢' }).waitFor({ timeout: 10000 }); } catch (e) { counting = false; }
+  check('the card counts down to the flash sale', counting, await page.textContent('#card'));
+  check('the card shows the flash price', (await page.textContent('#card')).includes('¥19.90'));
+  try { await page.locator('#card-flash', { hasText: '秒杀进行中' }).waitFor({ timeout: 30000 }); } catch (e) { opened = false; }
+  check('the flash sale opens on the card', opened, await page.textContent('#card'));
+  check('once open the buy button is enabled', await page.locator('#card-buy').isEnabled());
+
+  // ---- the publisher dies and comes back: the player goes on by itself
+  push.kill('SIGKILL');
+  await new Promise((r) => push.once('exit', r));
+  let stalled = true;
+  try {
+    await page.waitForFunction(() => document.getElementById('video').getAttribute('data-player-state') !== 'playing',
+      null, { timeout: 30000, polling: 250 });
+  } catch (e) { stalled = false; }
+  check('the player notices the publisher is gone (reconnecting, not a dead box)', stalled);
+  const stateText = await page.textContent('#room-state');
+  check('the room says so', /重新连接|马上回来/.test(stateText), stateText);
+  startPush();
+  check('the publisher is back', await waitStatus('live', 60));
+  check('the player goes on by itself: currentTime advances again', await advances(page, 2, 60000),
+    await page.evaluate(() => { const v = document.getElementById('video'); return `${v.currentTime} ${v.getAttribute('data-player-state')}`; }));
+  check('no script error in the room', errors.length === 0, errors.join(' | '));
+
+  // ---- my orders: the room's order, its line linking to the lot's trace page
+  await page.goto(`${base}/orders`, { waitUntil: 'domcontentloaded' });
+  check('my orders lists the order', await page.locator('.order-row').count() >= 1);
+  await page.locator('.order-row a', { hasText: '查看详情' }).first().click();
+  await page.waitForURL(u => /^\/orders\/\d+$/.test(u.pathname), { timeout: 10000 });
+  const lot = page.locator(`a[href="/t/${E.LOT}"]`);
+  check(`the order's line links to /t/${E.LOT}`, await lot.count() === 1);
+
+  // ---- the page's weight: HTML + CSS + the page's script and its static imports, gzipped
+  const doc = await (await fetch(`${base}/live/${id}`)).text();
+  let bytes = gzipSync(doc, { level: 9 }).length;
+  const css = [...doc.matchAll(/href="(\/assets\/[^"]+\.css)"/g)].map(m => m[1]);
+  const js = [...doc.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map(m => m[1]);
+  const seen = new Set();
+  const gz = async (p) => gzipSync(Buffer.from(await (await fetch(base + p)).arrayBuffer()), { level: 9 }).length;
+  for (const p of css) bytes += await gz(p);
+  while (js.length) {
+    const p = js.pop();
+    if (seen.has(p)) continue;
+    seen.add(p);
+    bytes += await gz(p);
+    const text = await (await fetch(base + p)).text();
+    // static imports only (import"./x.js" / from"./x.js"); import("./x.js") is the lazily loaded player library
+    for (const m of text.matchAll(/(?:^|[;}\s])(?:import|from)\s*"\.\/([^"]+\.js)"/g)) js.push('/assets/' + m[1]);
+  }
+  note(`the room's own HTML+CSS+JS: ${bytes} bytes gzipped over ${seen.size} script file(s)`);
+  check(`the room's own HTML+CSS+JS <= 60 KB gzipped (${bytes})`, bytes > 1000 && bytes <= BUDGET);
+  await ctx.close();
+} catch (e) {
+  check('the walk through the room finished', false, e.stack || String(e));
+} finally {
+  if (push && push.exitCode === null) push.kill('SIGKILL');
+  await browser.close();
+}
+console.log(`live_page: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
