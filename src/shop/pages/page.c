@@ -100,7 +100,8 @@ void shop_page_begin(shop_html *h, shop_req *r, int en, const shop_page_meta *m)
     shop_html_put(h,
                   "</head><body><a class=\"skip\" href=\"#main\">%s</a><header class=\"top\"><div class=\"top-inner\">"
                   "<a class=\"brand\" href=\"/\"><span class=\"brand-mark\" aria-hidden=\"true\">乡"
-                  "</span><span class=\"brand-text\">farmlive <b>乡播</b></span></a><nav class=\"top-nav\" "
+                  "</span><span class=\"brand-text\"><span class=\"brand-latin\">farmlive "
+                  "</span><b>乡播</b></span></a><nav class=\"top-nav\" "
                   "aria-label=\"%s\"><a href=\"/cart\">%s</a>",
                   en ? "Skip to content" : "跳到正文", en ? "Site" : "网站导航", en ? "Cart" : "购物车");
     if (r->session)
