@@ -183,6 +183,24 @@ try {
   try { await page2.locator('#bought .bought-note', { hasText: '刚刚下单' }).waitFor({ timeout: 15000 }); } catch (e) { proof = false; }
   check('the other buyer sees a masked "just ordered" notice', proof);
 
+  // ---- online: through the sandbox cashier and back to the room
+  await page.click('#card-buy');
+  await page.locator('#sheet').waitFor({ state: 'visible', timeout: 5000 });
+  check('the saved address is offered', await page.locator('#buy-saved input[name=address]:checked').count() === 1);
+  await page.check('input[name=payment][value=online]');
+  await page.click('#buy-place');
+  let cashier = true;
+  try { await page.waitForURL(u => u.pathname.startsWith('/pay/'), { timeout: 15000 }); } catch (e) { cashier = false; }
+  check('online payment goes to the cashier', cashier, page.url());
+  if (cashier) {
+    await page.click('#pay');
+    let back = true;
+    try { await page.waitForURL(u => u.pathname === `/live/${id}` && u.searchParams.has('paid'), { timeout: 15000 }); } catch (e) { back = false; }
+    check('paid, the buyer is back in the room', back, page.url());
+    check('the room says it is paid', (await page.textContent('#bought')).includes('支付成功'));
+    check('and plays again', await advances(page, 1, 45000));
+  }
+
   // ---- likes: taps counted at once, the batched total reaches the other browser
   for (let i = 0; i < 3; i++) await page.click('#like');
   check('taps count at once', Number(await page.textContent('#likes')) >= 3);
@@ -239,6 +257,8 @@ try {
   // ---- my orders: the room's order, its line linking to the lot's trace page
   await page.goto(`${base}/orders`, { waitUntil: 'domcontentloaded' });
   check('my orders lists the order', await page.locator('.order-row').count() >= 1);
+  check('my orders says the orders were bought in the room, linking back to it',
+    await page.locator(`.order-row a[href="/live/${id}"]`).count() >= 2);
   await page.locator('.order-row a', { hasText: '查看详情' }).first().click();
   await page.waitForURL(u => /^\/orders\/\d+$/.test(u.pathname), { timeout: 10000 });
   const lot = page.locator(`a[href="/t/${E.LOT}"]`);
