@@ -120,7 +120,12 @@ try {
     check(`the room's HTML itself has "${want}"`, html.includes(want));
   check('the room plays: currentTime advances', await advances(page, 2, 45000),
     await page.evaluate(() => { const v = document.getElementById('video'); return v && `${v.currentTime} ${v.getAttribute('data-player-state')}`; }));
-  check('the player says it plays', await page.getAttribute('#video', 'data-player-state') === 'playing');
+  let says = true;
+  try {
+    await page.waitForFunction(() => document.getElementById('video').getAttribute('data-player-state') === 'playing',
+      null, { timeout: 10000, polling: 200 });
+  } catch (e) { says = false; }
+  check('the player says it plays', says, await page.getAttribute('#video', 'data-player-state'));
 
   // ---- the farmer pins a product: the card within a second
   check('nothing pinned yet: no card', await page.locator('#card').isHidden());
@@ -137,6 +142,22 @@ try {
   check('the card shows the live price and the everyday one struck', card.includes('¥29.90') && card.includes('¥39.90'), card);
   check('the card badge says now presenting', card.includes('讲解中'), card);
   await look(page, 'live');
+
+  // ---- a second buyer, whose browser has no EventSource: the room's long-poll
+  const ctx2 = await buyerContext(E.BUYER2);
+  await ctx2.addInitScript(() => { delete window.EventSource; });
+  const page2 = await ctx2.newPage();
+  const errors2 = [];
+  page2.on('pageerror', e => errors2.push(String(e)));
+  await page2.goto(`${base}/live/${id}`, { waitUntil: 'domcontentloaded' });
+  check('the second browser (long-poll) plays too', await advances(page2, 1, 45000));
+
+  // ---- a guest: asked to sign in to chat and buy, and brought back to the room
+  const anon = await browser.newPage();
+  await anon.goto(`${base}/live/${id}`, { waitUntil: 'domcontentloaded' });
+  check('a guest is asked to sign in, coming back to the room',
+    await anon.getAttribute('.chat-signin', 'href') === `/signin?next=${encodeURIComponent('/live/' + id)}`);
+  await anon.close();
 
   // ---- buy from the card, cash on delivery, without leaving the room
   await page.click('#card-buy');
@@ -158,17 +179,50 @@ try {
   check('the buyer is still in the room', new URL(page.url()).pathname === `/live/${id}`);
   check('the sheet closed', await page.locator('#sheet').isHidden());
   check('the video still plays after buying', await advances(page, 1, 20000));
+  let proof = true;
+  try { await page2.locator('#bought .bought-note', { hasText: '刚刚下单' }).waitFor({ timeout: 15000 }); } catch (e) { proof = false; }
+  check('the other buyer sees a masked "just ordered" notice', proof);
 
-  // ---- chat from a second browser shows in the first
-  const ctx2 = await buyerContext(E.BUYER2);
-  const page2 = await ctx2.newPage();
-  await page2.goto(`${base}/live/${id}`, { waitUntil: 'domcontentloaded' });
+  // ---- online: through the sandbox cashier and back to the room
+  await page.click('#card-buy');
+  await page.locator('#sheet').waitFor({ state: 'visible', timeout: 5000 });
+  let offered = true; // the book is read when the sheet opens
+  try { await page.locator('#buy-saved input[name=address]:checked').waitFor({ state: 'attached', timeout: 10000 }); } catch (e) { offered = false; }
+  check('the saved address is offered', offered);
+  await page.check('input[name=payment][value=online]');
+  await page.click('#buy-place');
+  let cashier = true;
+  try { await page.waitForURL(u => u.pathname.startsWith('/pay/'), { timeout: 15000 }); } catch (e) { cashier = false; }
+  check('online payment goes to the cashier', cashier, page.url());
+  if (cashier) {
+    await page.click('#pay');
+    let back = true;
+    try { await page.waitForURL(u => u.pathname === `/live/${id}` && u.searchParams.has('paid'), { timeout: 15000 }); } catch (e) { back = false; }
+    check('paid, the buyer is back in the room', back, page.url());
+    check('the room says it is paid', (await page.textContent('#bought')).includes('支付成功'));
+    check('and plays again', await advances(page, 1, 45000));
+  }
+
+  // ---- likes: taps counted at once, the batched total reaches the other browser
+  for (let i = 0; i < 3; i++) await page.click('#like');
+  check('taps count at once', Number(await page.textContent('#likes')) >= 3);
+  let liked = true;
+  try {
+    await page2.waitForFunction(() => Number(document.getElementById('likes').textContent) >= 3, null, { timeout: 15000 });
+  } catch (e) { liked = false; }
+  check('the batched like total reaches the other browser', liked, await page2.textContent('#likes'));
+
+  // ---- chat from a second browser shows in the first (and in its own, by long-poll)
   const said = `鸡蛋新鲜吗 ${Date.now() % 100000}`;
   await page2.fill('#chat-text', said);
   await page2.click('#chat-form button[type=submit]');
   let heard = true;
   try { await page.locator('#chat-list li', { hasText: said }).waitFor({ timeout: 10000 }); } catch (e) { heard = false; }
   check('chat typed in one browser shows in another', heard);
+  let echoed = true;
+  try { await page2.locator('#chat-list li', { hasText: said }).waitFor({ timeout: 15000 }); } catch (e) { echoed = false; }
+  check('... and in the sender\'s, through the long-poll', echoed);
+  check('no script error in the long-poll browser', errors2.length === 0, errors2.join(' | '));
   await ctx2.close();
 
   // ---- a live flash sale on the pinned product: counts down, then opens
@@ -205,6 +259,8 @@ try {
   // ---- my orders: the room's order, its line linking to the lot's trace page
   await page.goto(`${base}/orders`, { waitUntil: 'domcontentloaded' });
   check('my orders lists the order', await page.locator('.order-row').count() >= 1);
+  check('my orders says the orders were bought in the room, linking back to it',
+    await page.locator(`.order-row a[href="/live/${id}"]`).count() >= 2);
   await page.locator('.order-row a', { hasText: '查看详情' }).first().click();
   await page.waitForURL(u => /^\/orders\/\d+$/.test(u.pathname), { timeout: 10000 });
   const lot = page.locator(`a[href="/t/${E.LOT}"]`);
@@ -229,6 +285,44 @@ try {
   }
   note(`the room's own HTML+CSS+JS: ${bytes} bytes gzipped over ${seen.size} script file(s)`);
   check(`the room's own HTML+CSS+JS <= 60 KB gzipped (${bytes})`, bytes > 1000 && bytes <= BUDGET);
+  // ---- ended: the replay's product moments, as a list to jump to
+  const end = await farmer('POST', `/api/v1/live/${id}/end`);
+  check('the farmer ends the session', end.status === 200, JSON.stringify(end));
+  let replay = null;
+  for (let i = 0; i < 240 && !replay; i++) { // the relay finalizes the recording, the shop learns of it
+    const r = await fetch(`${base}/api/v1/live/${id}/replay`);
+    if (r.ok) replay = (await r.json()).replay;
+    if (!replay) await sleep(500);
+  }
+  check('the replay is ready', !!replay);
+  await page.goto(`${base}/live/${id}`, { waitUntil: 'domcontentloaded' });
+  check('the ended room lists the product moments', await page.locator('#moments button[data-at]').count() >= 2);
+  if (replay) {
+    const last = page.locator('#moments button[data-at]').last();
+    const at = Number(await last.getAttribute('data-at'));
+    try { await page.waitForFunction(() => document.getElementById('video').readyState >= 1, null, { timeout: 30000 }); } catch (e) { /* checked below */ }
+    await last.click();
+    let jumped = true;
+    try {
+      await page.waitForFunction((a) => Math.abs(document.getElementById('video').currentTime - a) < 3, at, { timeout: 15000, polling: 200 });
+    } catch (e) { jumped = false; }
+    check(`a product moment jumps the replay there (${at} s)`, jumped,
+      String(await page.evaluate(() => document.getElementById('video').currentTime)));
+  }
+  await look(page, 'live-ended');
+
+  // ---- a session still to come: a preview
+  if (E.SCHED_ID) {
+    await page.goto(`${base}/live/${E.SCHED_ID}`, { waitUntil: 'domcontentloaded' });
+    check('a scheduled session shows as a preview', (await page.textContent('main')).includes('直播预告'));
+    await look(page, 'live-preview');
+  }
+
+  // ---- English by the switch
+  await page.goto(`${base}/live/${id}?lang=en`, { waitUntil: 'domcontentloaded' });
+  check('the room in English', (await page.textContent('main')).includes('Product moments'));
+  await page.goto(`${base}/live/${id}?lang=zh`, { waitUntil: 'domcontentloaded' });
+
   await ctx.close();
 } catch (e) {
   check('the walk through the room finished', false, e.stack || String(e));

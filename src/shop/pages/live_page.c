@@ -54,6 +54,18 @@ static int not_found(shop_req *r, int en)
                                   : "链接可能有误，或直播已被删除。");
 }
 
+/* A session's status as the room says it. */
+static const char *status_label(const char *status, int en)
+{
+    if (strcmp(status, "created") == 0)
+        return en ? "Coming up" : "直播预告";
+    if (strcmp(status, "live") == 0)
+        return en ? "Live" : "直播中";
+    if (strcmp(status, "idle") == 0)
+        return en ? "Paused" : "暂停中";
+    return en ? "Ended" : "已结束";
+}
+
 /* The shelf item being presented, or NULL. */
 static json_t *pinned_item(json_t *items)
 {
@@ -267,8 +279,7 @@ int shop_live_room_page(shop_req *r)
 
     const char *path = fl_arena_printf(r->arena, "/live/%s", id), *coop = S(json_object_get(live, "coop"), "name");
     shop_page_meta m = {.title = S(live, "title"),
-                        .description =
-                            fl_arena_printf(r->arena, "%s · %s", coop ? coop : "", shop_page_name(status, en)),
+                        .description = fl_arena_printf(r->arena, "%s · %s", coop ? coop : "", status_label(status, en)),
                         .image = ended || scheduled ? NULL : S(live, "thumbnail_url"),
                         .path = path,
                         .script = "live.js"};
@@ -309,7 +320,7 @@ int shop_live_room_page(shop_req *r)
         "<h1 class=\"room-title\">%s</h1><p class=\"room-meta\"><span class=\"live-tag%m\" id=\"room-status\">"
         "%s</span> <span id=\"viewers\" class=\"room-viewers\"></span></p></header>",
         I(json_object_get(live, "coop"), "id"), coop, S(live, "title"), ended || scheduled ? "" : " on",
-        shop_page_name(status, en));
+        status_label(status, en));
     shop_html_put(&h, "<div class=\"room-bought\" id=\"bought\" aria-live=\"polite\"></div>");
     if (!scheduled)
         chat(&h, r, json_object_get(chat_obj, "items"), en, path, !ended);

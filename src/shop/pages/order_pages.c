@@ -98,8 +98,11 @@ static void order_row(shop_html *h, shop_req *r, json_t *o, int en, int actions)
     json_array_foreach(json_object_get(o, "lines"), i, l)
         shop_html_put(h, "<li>%s <small class=\"muted\">%s</small> × %lld</li>", S(l, "product_name"), S(l, "spec"),
                       I(l, "quantity"));
-    shop_html_put(h,
-                  "</ul><p class=\"order-bottom\"><span class=\"price\">%s</span> <a href=\"/orders/%lld\">%s</a></p>",
+    shop_html_put(h, "</ul>");
+    if (S(o, "live_id")) /* sold in a live session: back to its room (or its replay) */
+        shop_html_put(h, "<p class=\"small order-live\"><a href=\"/live/%s\">%s</a></p>", S(o, "live_id"),
+                      en ? "Bought in a live session" : "直播间下单 · 回到直播间");
+    shop_html_put(h, "<p class=\"order-bottom\"><span class=\"price\">%s</span> <a href=\"/orders/%lld\">%s</a></p>",
                   money, I(o, "id"), en ? "Details" : "查看详情");
     if (actions)
         order_actions(h, r, o, en);

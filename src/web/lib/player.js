@@ -22,14 +22,16 @@
 // offers the unmute.
 //
 // Recovery: a fatal library error, a video error, or no progress of
-// currentTime for STALL_MS while it should play tears the engine down and
+// currentTime for STALL_MS while it should play (START_MS before the first
+// picture) tears the engine down and
 // starts it again after a backoff (1 s, 2 s, 4 s ... at most 10 s), for as
 // long as the player is attached: a stall on a weak network and a
 // publisher that reconnects both end in the picture going on by itself.
 // Meanwhile the state is 'reconnecting' (the video element also carries it
 // as data-player-state, for CSS and tests), never a silent black box.
 
-const STALL_MS = 8000;
+const STALL_MS = 8000; // no progress this long while playing: a stall
+const START_MS = 15000; // the first picture may take this long on a weak network
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 10000;
 
@@ -103,7 +105,7 @@ export function attachPlayer(video, opts = {}) {
     if (!Hls.isSupported()) { startNative(); return; }
     const hls = new Hls({
       lowLatencyMode: true,
-      liveSyncDurationCount: 2,
+      maxLiveSyncPlaybackRate: 1.5, // catches up with the live edge (docs/relay.md: ~1.3-1.9 s instead of 2.5-3.2)
       startLevel: 0, // the lowest rendition first: a weak network starts at once
       manifestLoadingMaxRetry: 2,
       levelLoadingMaxRetry: 2,
@@ -179,7 +181,7 @@ export function attachPlayer(video, opts = {}) {
       lastProgress = Date.now(); // paused by the viewer, or autoplay refused: not a stall
       return;
     }
-    if (Date.now() - lastProgress > STALL_MS) recover();
+    if (Date.now() - lastProgress > (self.state === 'playing' ? STALL_MS : START_MS)) recover();
   }, 500);
 
   function destroy() {

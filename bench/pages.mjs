@@ -1,0 +1,69 @@
+// pages.mjs - the buyer's pages on a weak mobile network, in Debian's
+// Chromium through the DevTools protocol (playwright-core from
+// tests/browser): 1.6 Mbps down, 750 kbps up, 150 ms round trip, the CPU
+// slowed 4x, a cold cache each load. For each page: bytes received before
+// the first contentful paint, the first contentful paint, and for the live
+// room the first video frame (the video's first "playing"). Medians of
+// RUNS loads, one line per page, as JSON lines on stdout:
+//   {"page":"live","runs":3,"fcp_ms":..,"bytes_before_fcp":..,"first_frame_ms":..}
+//
+//   SHOP_URL=... PAGES="home=/ live=/live/ID product=/p/1" RUNS=3 node bench/pages.mjs
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../tests/browser/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+const base = process.env.SHOP_URL;
+const runs = Number(process.env.RUNS || 3);
+const pages = (process.env.PAGES || 'home=/').split(/\s+/).filter(Boolean).map((p) => p.split('='));
+const median = (a) => { const s = a.filter((x) => x != null).sort((x, y) => x - y); return s.length ? s[Math.floor((s.length - 1) / 2)] : null; };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+async function once(path, wantFrame) {
+  const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
+  await ctx.addInitScript(() => {
+    document.addEventListener('playing', () => { if (!window.__ff) window.__ff = performance.now(); }, true);
+  });
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8, connectionType: 'cellular4g',
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  let mono0 = null, wall0 = null;
+  const chunks = []; // [wall ms, bytes]
+  cdp.on('Network.requestWillBeSent', (e) => { if (mono0 === null && e.type === 'Document') { mono0 = e.timestamp; wall0 = e.wallTime * 1000; } });
+  cdp.on('Network.dataReceived', (e) => { if (mono0 !== null) chunks.push([wall0 + (e.timestamp - mono0) * 1000, e.encodedDataLength]); });
+  cdp.on('Network.responseReceived', (e) => {
+    // headers count too (encodedDataLength of dataReceived is the body's)
+    if (mono0 !== null && e.response && e.response.headersText) chunks.push([wall0 + (e.timestamp - mono0) * 1000, e.response.headersText.length]);
+  });
+  await page.goto(base + path, { waitUntil: 'load', timeout: 60000 });
+  await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, null, { timeout: 30000 });
+  if (wantFrame) await page.waitForFunction(() => window.__ff, null, { timeout: 60000, polling: 100 }).catch(() => {});
+  const t = await page.evaluate(() => ({
+    origin: performance.timeOrigin,
+    fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime,
+    ff: window.__ff || null,
+  }));
+  const fcpWall = t.origin + t.fcp;
+  const bytes = chunks.filter(([w]) => w <= fcpWall).reduce((s, [, b]) => s + b, 0);
+  await ctx.close();
+  return { fcp: Math.round(t.fcp), bytes, ff: t.ff === null ? null : Math.round(t.ff) };
+}
+
+for (const [name, path] of pages) {
+  const got = [];
+  for (let i = 0; i < runs; i++) got.push(await once(path, name === 'live'));
+  const line = { page: name, path, runs, fcp_ms: median(got.map((g) => g.fcp)), bytes_before_fcp: median(got.map((g) => g.bytes)) };
+  if (name === 'live') line.first_frame_ms = median(got.map((g) => g.ff));
+  line.each = got;
+  console.log(JSON.stringify(line));
+}
+await browser.close();
