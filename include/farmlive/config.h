@@ -57,6 +57,7 @@ typedef struct fl_config {
     int pay_sandbox;          /* development: the sandbox cashier at /pay/{id} signs notices itself */
     int order_writers;        /* threads writing flash-sale orders in batches */
     int order_expiry_s;       /* unpaid online orders are cancelled after this */
+    int refund_window_days;   /* a completed order may be refunded this many days after completion */
 
     /* relay, and the shop's side of it */
     char relay_host[64];

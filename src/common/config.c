@@ -63,6 +63,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_PAYMENT_SECRET", K_STR, S(payment_secret), "", 0, 0},
     {"FARMLIVE_PAY_SANDBOX", K_BOOL, I(pay_sandbox), "0", 0, 1},
     {"FARMLIVE_ORDER_EXPIRY", K_INT, I(order_expiry_s), "900", 5, 86400},
+    {"FARMLIVE_REFUND_WINDOW_DAYS", K_INT, I(refund_window_days), "15", 0, 365},
     {"FARMLIVE_ORDER_WRITERS", K_INT, I(order_writers), "1", 1, 64},
     {"FARMLIVE_RELAY_HOST", K_STR, S(relay_host), "127.0.0.1", 0, 0},
     {"FARMLIVE_RTMP_PORT", K_PORT, I(rtmp_port), "1935", 1, 65535},

@@ -285,6 +285,69 @@ api POST /api/v1/flash-sales "$(sale_body 1 | jq -c --argjson k "$SKU_E" '.sku_i
 expect_error 422 sku_unavailable "no sale on a delisted product"
 check "remaining = ledger sum on the lot" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT_E")" = "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE lot_id = $LOT_E")"
 
+# ---------------------------------------------------------------- refusals that say how many; oldest lots first
+# Asking for more than is left says how many are left (not "sold out"); a
+# buyer holding part of the limit is told how many they hold and may still
+# buy; flash sales take lots oldest first, as checkout does; after the sale
+# has ended, a cancelled order's unit goes back to its lot and the sale no
+# longer counts it as sold. Both paths: the Redis take and the row lock.
+as "$AY_ADMIN"
+SKU_H=$(new_sku "$AY" 1990)
+restock "$SKU_H" 5 "HN-$S" 2026-11-20 >/dev/null
+LOT_HO=$(restock "$SKU_H" 4 "HO-$S" 2026-11-01)
+for mode in redis rowlock; do
+    as "$AY_ADMIN"
+    api POST /api/v1/flash-sales "$(sale_body 3 2 "$mode" | jq -c --argjson k "$SKU_H" '.sku_id = $k')"
+    expect_status 201 "a $mode sale of 3, 2 per buyer"
+    SH=$(jqr .id)
+    HB1=$(new_buyer)
+    HB2=$(new_buyer)
+    HB3=$(new_buyer)
+    as "$HB1"
+    buy "$SH" "h1-$mode-$S"
+    expect_status 201 "$mode: a buyer takes 1"
+    expect_jq '.lines[0].lot_code' "HO-$S" "$mode: from the oldest lot, as checkout takes them"
+    buy "$SH" "h1b-$mode-$S" "$(addr_body online | jq -c '.quantity = 2')"
+    expect_error 409 limit_reached "$mode: holding 1 of a limit of 2, asking for 2"
+    expect_jq '[.error.held, .error.may_buy, .error.limit] | map(tostring) | join(" ")' "1 1 2" \
+        "$mode: the refusal says how many are held and may still be bought"
+    check "$mode: and its message says so" grep -q "you hold 1 .* may buy 1 more" <<<"$(jqr .error.message)"
+    as "$HB2"
+    buy "$SH" "h2-$mode-$S"
+    expect_status 201 "$mode: another buyer takes 1 (1 left)"
+    O_H2=$(jqr .id)
+    as "$HB3"
+    buy "$SH" "h3-$mode-$S" "$(addr_body online | jq -c '.quantity = 2')"
+    expect_error 409 not_enough_left "$mode: asking for 2 with 1 left is not 'sold out'"
+    expect_jq .error.left 1 "$mode: the refusal says 1 is left"
+    check "$mode: its message names how many are left" grep -q "only 1 left" <<<"$(jqr .error.message)"
+    REFUSED=$BODY
+    buy "$SH" "h3-$mode-$S" "$(addr_body online | jq -c '.quantity = 2')"
+    check "$mode: the retry replays the same refusal, counts and all" test "$BODY" = "$REFUSED"
+    buy "$SH" "h3b-$mode-$S"
+    expect_status 201 "$mode: the last one"
+    as "$HB1"
+    buy "$SH" "h1c-$mode-$S"
+    expect_error 409 sold_out "$mode: then it is sold out"
+    expect_jq .error.left 0 "$mode: none left"
+    # ended: a cancelled order's unit goes back to its lot, and is no longer sold
+    as "$AY_ADMIN"
+    api POST "/api/v1/flash-sales/$SH/end" '{"reason":"测试结束"}'
+    expect_status 200 "$mode: the sale ended"
+    expect_jq .sold 3 "$mode: 3 sold when it ended"
+    lot_h2=$(sql "SELECT lot_id FROM order_lines WHERE order_id = $O_H2")
+    before=$(sql "SELECT remaining FROM lots WHERE id = $lot_h2")
+    as "$HB2"
+    api POST "/api/v1/orders/$O_H2/cancel" '{"reason":"不想要了"}'
+    expect_status 200 "$mode: a flash order cancelled after its sale ended"
+    check "$mode: its unit went back to its lot" test "$(sql "SELECT remaining FROM lots WHERE id = $lot_h2")" = $((before + 1))
+    api GET "/api/v1/flash-sales/$SH"
+    expect_status 200 "$mode: the ended sale"
+    expect_jq .sold 2 "$mode: the sale no longer counts the cancelled unit as sold"
+done
+check "remaining = ledger sum on the oldest lot" test "$(sql "SELECT remaining FROM lots WHERE id = $LOT_HO")" = \
+    "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE lot_id = $LOT_HO")"
+
 # ---------------------------------------------------------------- servers down
 as "$AY_ADMIN"
 api POST /api/v1/flash-sales "$(sale_body 2 1)"

@@ -263,7 +263,8 @@ api POST "/api/v1/orders/$OA/complete"
 expect_error 409 illegal_transition "complete twice"
 as "$AY_ADMIN"
 api POST "/api/v1/orders/$OA/refund" '{"reason":"late"}'
-expect_error 409 illegal_transition "a completed order is not refunded"
+expect_error 422 validation_failed "a completed (shipped) order's refund must say whether the goods come back"
+check "the refusal names return" grep -q "return is required" <<<"$(jqr .error.message)"
 
 # cancel (cod, by the buyer): stock back through the ledger
 before=$(remaining "$LOT_Q")
@@ -271,6 +272,8 @@ as "$B1"
 api POST "/api/v1/orders/$OC/cancel"
 expect_status 200 "the buyer's cancellation"
 expect_jq .status cancelled "the buyer cancels a cod order"
+expect_jq '[.cancelled_by, .cancel_reason] | map(tostring) | join(" ")' "buyer null" \
+    "who cancelled is stored; no reason given, none invented"
 check "stock returned to its lot" test "$(remaining "$LOT_Q")" = $((before + 1))
 check "a cancellation ledger row" test "$(sql "SELECT SUM(delta) FROM inventory_ledger WHERE order_id = $OC AND reason = 'cancellation'")" = 1
 api POST "/api/v1/orders/$OC/cancel"
@@ -309,6 +312,7 @@ api GET "/api/v1/orders/$OE"
 expect_status 200 "the expired order"
 expect_jq .status cancelled "the order_expiry job cancels an expired unpaid order"
 expect_jq .cancel_reason "payment window expired" "with the reason"
+expect_jq .cancelled_by expiry "cancelled by the payment window's expiry"
 check "the expired order's stock is back" test "$(remaining "$LOT_NEW")" = $((before + 2))
 "$BIN_DIR/pay-notify" "$OE" 7980 "late-$S" >/dev/null
 check "a payment after expiry is refused" test "$(sql "SELECT outcome FROM payment_notices WHERE txn_id = 'late-$S'")" = refused
@@ -323,8 +327,17 @@ as "$AY_FARMER"
 api POST "/api/v1/orders/$OD/cancel"
 expect_error 403 forbidden "a farmer cannot cancel"
 as "$AY_ADMIN"
-api POST "/api/v1/orders/$OD/cancel"
+api POST "/api/v1/orders/$OD/cancel" "{\"reason\":\"$(head -c 256 /dev/zero | tr '\0' x)\"}"
+expect_error 422 validation_failed "a cancellation's reason is at most 255 characters"
+api POST "/api/v1/orders/$OD/cancel" '{"reason":"该批次鸡蛋检测未通过，暂停发货"}'
 expect_status 200 "the cooperative admin's cancellation"
 expect_jq .status cancelled "the cooperative admin cancels"
+expect_jq '[.cancelled_by, .cancel_reason] | join(" ")' "coop_admin 该批次鸡蛋检测未通过，暂停发货" \
+    "the admin's cancellation says who and why"
+as "$B2"
+api GET "/orders/$OD?lang=en"
+expect_status 200 "the order's page"
+check "the order page says who cancelled and why" grep -q "Cancelled by the cooperative: 该批次鸡蛋检测未通过" <<<"$BODY"
+check "no fixed 'cancelled by request' text" test "$(grep -c 'cancelled by request' <<<"$BODY")" = 0
 
 finish

@@ -71,6 +71,32 @@ expect_error 422 validation_failed "a notice without amount and transaction"
 check "refusals are logged" test "$(sql "SELECT COUNT(*) FROM payment_notices WHERE txn_id IN ('t9-$S','t2-$S','t3-$S','t4-$S') AND outcome = 'refused'")" = 4
 check "the applied notice is recorded" test "$(sql "SELECT GROUP_CONCAT(outcome ORDER BY id) FROM payment_notices WHERE txn_id = 't1-$S'")" = "paid,duplicate"
 
+# ---------------------------------------------------------------- a failed payment
+# The provider says the payment failed: the order awaiting it is cancelled,
+# recorded as cancelled by a payment failure with the provider's reason.
+as "$B"
+O3=$(order online 2)
+before=$(sql "SELECT SUM(remaining) FROM lots WHERE sku_id = $SKU")
+fbody() { jq -nc --argjson o "$1" --arg t "$2" '{order_id:$o, amount_fen:3980, transaction_id:$t, status:"failed", reason:"余额不足"}'; }
+notify "$(fbody "$O3" "tf-$S" | jq -c '.status = "lost"')"
+expect_error 422 validation_failed "a status other than paid or failed"
+notify "$(fbody "$O3" "tf-$S")"
+expect_status 200 "a failed payment's notice"
+expect_jq '[.result, .status] | join(" ")' "cancelled cancelled" "cancels the order awaiting it"
+as "$B"
+api GET "/api/v1/orders/$O3"
+expect_status 200 "the order after its payment failed"
+expect_jq '[.status, .cancelled_by, .cancel_reason] | join(" ")' "cancelled payment_failure 余额不足" \
+    "cancelled by a payment failure, with the provider's reason"
+check "its stock is back" test "$(sql "SELECT SUM(remaining) FROM lots WHERE sku_id = $SKU")" = $((before + 2))
+notify "$(fbody "$O3" "tf-$S")"
+expect_status 200 "the failure's notice again"
+expect_jq .result duplicate "a repeated failure is a duplicate"
+notify "$(fbody "$O1" "tf2-$S")"
+expect_error 409 not_payable "a failure for a paid order changes nothing"
+check "the paid order stays paid" test "$(sql "SELECT status FROM orders WHERE id = $O1")" = paid
+check "the failure notices are recorded" test "$(sql "SELECT GROUP_CONCAT(outcome ORDER BY id) FROM payment_notices WHERE txn_id = 'tf-$S'")" = "failed,duplicate"
+
 # ---------------------------------------------------------------- the tool
 out=$("$PAY" --url "$SHOP_URL" "$O2" 1990 "tool-$S")
 check "pay-notify pays an order (exit 0)" test $? -eq 0

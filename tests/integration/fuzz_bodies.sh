@@ -8,7 +8,7 @@
 
 buy_logins
 check "routes with a JSON body in the route table = in the OpenAPI file" test \
-    "$(grep -c '^ *{"[A-Z]*", *"[^"]*", *[a-z_]*, *[A-Z_]*, *JSON},' src/shop/api/routes.c)" = \
+    "$(grep -cE '^ *\{"[A-Z]*", *"[^"]*", *[a-z_]*, *[A-Z_]*, *JSON(_OPT)?\},' src/shop/api/routes.c)" = \
     "$(python3 -c "
 import yaml
 d = yaml.safe_load(open('schema/openapi.yaml'))
@@ -106,6 +106,7 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "PATCH /api/v1/me/addresses/{id}": {id: $address},
     "POST /api/v1/orders/{id}/ship": {id: $order},
     "POST /api/v1/orders/{id}/refund": {id: $order},
+    "POST /api/v1/orders/{id}/cancel": {id: $order},
     "POST /api/v1/skus/{sku_id}/restock": {sku_id: $sku},
     "POST /api/v1/skus/{sku_id}/adjustments": {sku_id: $sku},
     "POST /api/v1/flash-sales/{id}/orders": {id: $sale},

@@ -249,7 +249,9 @@ expect_jq .live_id "$ID" "the sale's order is the room's"
 as "$B2"; fbuy "f2-$S" 2
 expect_status 201 "buyer 2 takes 2"
 as "$B3"; fbuy "f3-$S" 2
-expect_error 409 sold_out "2 of the 1 left: refused"
+expect_error 409 not_enough_left "2 of the 1 left: refused, not as sold out"
+expect_jq .error.left 1 "the room's refusal says 1 is left"
+check "and its message names it" grep -q "only 1 left" <<<"$(jqr .error.message)"
 fbuy "f4-$S" 1
 expect_status 201 "buyer 3 takes the last one"
 as "$B4"; fbuy "f5-$S" 1

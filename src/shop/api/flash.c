@@ -143,45 +143,80 @@ int shop_flash_sales_end(shop_req *r)
 
 /* ---- refusals ----------------------------------------------------------- */
 
-/* The refusal's answer; request_id is the first answer's when replayed. */
-static int refuse(shop_req *r, const shop_flash_sale *s, int why, const char *request_id, int replayed)
+/* A refusal's fault and the counts its error object carries: too few left
+ * (sold_out when none, not_enough_left naming how many), or the buyer's
+ * limit (how many held, how many more may be bought). left and held are -1
+ * when not known. */
+static json_t *refusal(const shop_flash_sale *s, int why, long long qty, long long left, long long held, shop_fault *f)
 {
-    const char *code = why == SHOP_FLASH_TAKE_LIMIT ? "limit_reached" : "sold_out";
-    char *msg = why == SHOP_FLASH_TAKE_LIMIT
-                    ? fl_arena_printf(r->arena, "you already hold %lld of flash sale %lld (the limit)", s->limit, s->id)
-                    : fl_arena_printf(r->arena, "flash sale %lld is sold out", s->id);
+    if (why == SHOP_FLASH_TAKE_LIMIT && held >= 0) {
+        long long may = held < s->limit ? s->limit - held : 0;
+        if (may > 0)
+            shop_fault_set(f, SHOP_E_CONFLICT, "limit_reached",
+                           "you hold %lld of flash sale %lld and may buy %lld more (the limit is %lld per buyer); "
+                           "you asked for %lld",
+                           held, s->id, may, s->limit, qty);
+        else
+            shop_fault_set(f, SHOP_E_CONFLICT, "limit_reached",
+                           "you already hold %lld of flash sale %lld, its limit per buyer", held, s->id);
+        return json_pack("{s:I,s:I,s:I}", "held", held, "may_buy", may, "limit", s->limit);
+    }
+    if (why == SHOP_FLASH_TAKE_LIMIT) {
+        shop_fault_set(f, SHOP_E_CONFLICT, "limit_reached", "you may hold at most %lld of flash sale %lld", s->limit,
+                       s->id);
+        return json_pack("{s:I}", "limit", s->limit);
+    }
+    if (left > 0) {
+        shop_fault_set(f, SHOP_E_CONFLICT, "not_enough_left", "only %lld left in flash sale %lld: you asked for %lld",
+                       left, s->id, qty);
+        return json_pack("{s:I}", "left", left);
+    }
+    shop_fault_set(f, SHOP_E_CONFLICT, "sold_out", "flash sale %lld is sold out", s->id);
+    return json_pack("{s:I}", "left", (json_int_t)0);
+}
+
+/* The refusal's answer; request_id is the first answer's when replayed. */
+static int refuse(shop_req *r, const shop_flash_sale *s, int why, long long qty, long long left, long long held,
+                  const char *request_id, int replayed)
+{
+    shop_fault f;
+    json_t *detail = refusal(s, why, qty, left, held, &f);
+    json_t *e = json_pack("{s:s,s:s,s:s}", "code", f.code, "message", f.msg, "request_id", request_id);
+    json_object_update_missing(e, detail);
+    json_decref(detail);
     if (replayed)
         shop_add_header(r, "Idempotent-Replayed", "true");
     r->err = SHOP_E_CONFLICT; /* for the access log; the body is built here */
-    r->err_code = code;
-    return shop_reply_json(
-        r, 409, json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", msg, "request_id", request_id));
+    r->err_code = f.code;
+    return shop_reply_json(r, 409, json_pack("{s:o}", "error", e));
 }
 
 /* A refusal where the key may have won before (the buyer holds units, or
  * MariaDB refused after a take): unless MariaDB has an earlier answer of
  * this key, store the refusal as the key's mark (replacing an in-flight
  * one when `replace`) and answer it. */
-static int refuse_checked(shop_req *r, fl_kv *kv, const shop_flash_attempt *t, int why, int replace)
+static int refuse_checked(shop_req *r, fl_kv *kv, const shop_flash_attempt *t, int why, long long left, long long held,
+                          int replace)
 {
     int err = shop_idem_replay(r, &t->k);
     if (err != 0)
         return err < 0 ? err : SHOP_OK;
-    shop_flash_mark_refusal(kv, t->s.id, &t->k, why, r->request_id, replace);
-    return refuse(r, &t->s, why, r->request_id, 0);
+    shop_flash_mark_refusal(kv, t->s.id, &t->k, why, left, held, r->request_id, replace);
+    return refuse(r, &t->s, why, t->qty, left, held, r->request_id, 0);
 }
 
 /* Answers a key Redis has seen: its mark. */
 static int earlier_answer(shop_req *r, const shop_flash_attempt *t)
 {
     char reqid[33];
+    long long left, held;
     int why = 0, err;
-    switch (shop_flash_mark_parse(t->more, &t->k, &why, reqid)) {
+    switch (shop_flash_mark_parse(t->more, &t->k, &why, &left, &held, reqid)) {
     case SHOP_FLASH_MARK_REUSED:
         return shop_fail_code(r, SHOP_E_VALIDATION, "idempotency_key_reused",
                               "this Idempotency-Key was used with a different request");
     case SHOP_FLASH_MARK_REFUSED:
-        return refuse(r, &t->s, why, reqid, 1);
+        return refuse(r, &t->s, why, t->qty, left, held, reqid, 1);
     default: /* written meanwhile? */
         if ((err = shop_idem_replay(r, &t->k)) != 0)
             return err < 0 ? err : SHOP_OK;
@@ -208,10 +243,10 @@ static int take_answer(shop_req *r, shop_flash_attempt *t)
     case SHOP_FLASH_TAKE_SOLD_OUT:
     case SHOP_FLASH_TAKE_LIMIT:
         if (!t->more) /* the refusal is stored as the key's mark */
-            return refuse(r, &t->s, (int)t->taken, r->request_id, 0);
+            return refuse(r, &t->s, (int)t->taken, t->qty, t->left, t->held, r->request_id, 0);
         if ((err = shop_kv(r, &kv)) < 0)
             return err;
-        return refuse_checked(r, kv, t, (int)t->taken, 0);
+        return refuse_checked(r, kv, t, (int)t->taken, t->left, t->held, 0);
     case SHOP_FLASH_TAKE_EARLIER:
         if (!t->more)
             return shop_fail_kv(r);
@@ -241,8 +276,16 @@ static int order_failed(shop_req *r, shop_flash_attempt *t)
             return SHOP_OK;
         return err == 0 ? shop_fail(r, SHOP_E_INTERNAL, "idempotency key vanished") : err;
     }
-    /* MariaDB refused: no free slot (the counter was high), or the buyer's limit */
-    return refuse_checked(r, r->kv, t, rc == SHOP_FLASH_LIMIT ? SHOP_FLASH_TAKE_LIMIT : SHOP_FLASH_TAKE_SOLD_OUT, 1);
+    /* MariaDB refused: no free slot (the counter was high), or the buyer's
+     * limit; what it holds now says how many are left and held */
+    fl_db *db = NULL;
+    long long left = -1, held = -1;
+    if ((err = shop_db(r, &db)) < 0)
+        return err;
+    if ((err = shop_flash_standing(db, t->s.id, t->k.account_id, &left, &held)) != FL_DB_OK)
+        return shop_fail_db(r, err);
+    return refuse_checked(r, r->kv, t, rc == SHOP_FLASH_LIMIT ? SHOP_FLASH_TAKE_LIMIT : SHOP_FLASH_TAKE_SOLD_OUT, left,
+                          held, 1);
 }
 
 static int won(const shop_flash_attempt *t)
@@ -324,10 +367,14 @@ static int buy_rowlock(shop_req *r, const shop_flash_sale *s, const shop_idem *k
     case SHOP_FLASH_DUP:
         return (err = shop_idem_replay(r, k)) < 0 ? err : SHOP_OK;
     case SHOP_FLASH_SOLD_OUT:
-        return shop_idem_fail(r, k, SHOP_E_CONFLICT, "sold_out", "flash sale %lld is sold out", s->id);
-    case SHOP_FLASH_LIMIT:
-        return shop_idem_fail(r, k, SHOP_E_CONFLICT, "limit_reached",
-                              "you already hold %lld of flash sale %lld (the limit)", s->limit, s->id);
+    case SHOP_FLASH_LIMIT: {
+        shop_fault f;
+        long long left = -1, held = -1;
+        int why = err == SHOP_FLASH_LIMIT ? SHOP_FLASH_TAKE_LIMIT : SHOP_FLASH_TAKE_SOLD_OUT;
+        if ((err = shop_flash_standing(db, s->id, k->account_id, &left, &held)) != FL_DB_OK)
+            return shop_fail_db(r, err);
+        return shop_idem_fail_fault(r, k, &f, refusal(s, why, qty, left, held, &f));
+    }
     default:
         return shop_fail_db(r, err);
     }

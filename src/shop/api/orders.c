@@ -6,10 +6,14 @@
  *   GET  /api/v1/orders                 the caller's orders (?status, ?cursor, ?limit)
  *   GET  /api/v1/orders/{id}            one order: its buyer, its cooperative's members
  *   POST /api/v1/orders/{id}/cancel     buyer or coop admin: pending_payment|confirmed -> cancelled
+ *                                       ({reason?}: who cancelled is recorded too)
  *   POST /api/v1/orders/{id}/ship       coop member: paid|confirmed -> shipped (carrier, tracking_no)
  *   POST /api/v1/orders/{id}/deliver    coop member: shipped -> delivered
  *   POST /api/v1/orders/{id}/complete   buyer: delivered -> completed
- *   POST /api/v1/orders/{id}/refund     coop admin: paid|shipped|delivered -> refunded
+ *   POST /api/v1/orders/{id}/refund     coop admin: paid|shipped|delivered|completed (in the window)
+ *                                       -> refunded ({reason, return}: return says whether shipped
+ *                                       goods come back)
+ *   POST /api/v1/orders/{id}/return-received  coop member: a refund's goods are back -> on sale again
  *   GET  /api/v1/coops/{id}/orders      a cooperative's orders (?status, ?cursor, ?limit)
  *
  * An order nobody may see is 404, never 403. */
@@ -101,10 +105,9 @@ int shop_orders_get(shop_req *r)
 
 /* ---- transitions -------------------------------------------------------- */
 
-/* The transition routes: who may, then the move, then the order as it is.
- * carrier and tracking only for ship. */
-static int transition(shop_req *r, const char *to, int allowed, const char *reason, const char *carrier,
-                      const char *tracking)
+/* The transition routes: who may, then the move (by the caller), then the
+ * order as it is. */
+static int transition(shop_req *r, const char *to, int allowed, shop_order_act act)
 {
     fl_db *db = NULL;
     shop_fault f;
@@ -112,14 +115,19 @@ static int transition(shop_req *r, const char *to, int allowed, const char *reas
     int err;
     if ((err = order_enter(r, allowed, &db, &id)) < 0)
         return err;
-    if (shop_order_transition(r->ctx, db, id, to, r->session->account_id, reason, carrier, tracking, &f) < 0)
+    act.actor = r->session->account_id;
+    if (shop_order_transition(r->ctx, db, id, to, &act, &f) < 0)
         return shop_fail_fault(r, &f);
     return order_reply(r, db, id);
 }
 
 int shop_orders_cancel(shop_req *r)
 {
-    return transition(r, "cancelled", SHOP_ORDER_BUYER | SHOP_ORDER_ADMIN, "cancelled by request", NULL, NULL);
+    const char *reason;
+    int err;
+    if ((err = shop_body_str(r, "reason", 0, 1, SHOP_ORDER_REASON_MAX, &reason)) < 0)
+        return err;
+    return transition(r, "cancelled", SHOP_ORDER_BUYER | SHOP_ORDER_ADMIN, (shop_order_act){.reason = reason});
 }
 
 int shop_orders_ship(shop_req *r)
@@ -129,26 +137,35 @@ int shop_orders_ship(shop_req *r)
     if ((err = shop_body_str(r, "carrier", 1, 1, 64, &carrier)) < 0 ||
         (err = shop_body_str(r, "tracking_no", 1, 1, 64, &tracking)) < 0)
         return err;
-    return transition(r, "shipped", SHOP_ORDER_MEMBER, NULL, carrier, tracking);
+    return transition(r, "shipped", SHOP_ORDER_MEMBER, (shop_order_act){.carrier = carrier, .tracking = tracking});
 }
 
 int shop_orders_deliver(shop_req *r)
 {
-    return transition(r, "delivered", SHOP_ORDER_MEMBER, NULL, NULL, NULL);
+    return transition(r, "delivered", SHOP_ORDER_MEMBER, (shop_order_act){0});
 }
 
 int shop_orders_complete(shop_req *r)
 {
-    return transition(r, "completed", SHOP_ORDER_BUYER, NULL, NULL, NULL);
+    return transition(r, "completed", SHOP_ORDER_BUYER, (shop_order_act){0});
 }
 
 int shop_orders_refund(shop_req *r)
 {
     const char *reason;
+    json_t *ret = json_object_get(r->body, "return");
     int err;
-    if ((err = shop_body_str(r, "reason", 1, 1, 255, &reason)) < 0)
+    if ((err = shop_body_str(r, "reason", 1, 1, SHOP_ORDER_REASON_MAX, &reason)) < 0)
         return err;
-    return transition(r, "refunded", SHOP_ORDER_ADMIN, reason, NULL, NULL);
+    if (ret && !json_is_boolean(ret))
+        return shop_fail(r, SHOP_E_VALIDATION, "return must be true (the goods come back) or false (they do not)");
+    int goods = !ret ? 0 : json_is_true(ret) ? SHOP_REFUND_RETURN : SHOP_REFUND_NO_RETURN;
+    return transition(r, "refunded", SHOP_ORDER_ADMIN, (shop_order_act){.reason = reason, .goods = goods});
+}
+
+int shop_orders_return_received(shop_req *r)
+{
+    return transition(r, "returned", SHOP_ORDER_MEMBER, (shop_order_act){0});
 }
 
 /* ---- lists -------------------------------------------------------------- */

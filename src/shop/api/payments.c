@@ -5,7 +5,9 @@
  *   X-Signature: lowercase hex HMAC-SHA256(FARMLIVE_PAYMENT_SECRET,
  *                "<X-Timestamp>." + raw body)
  * and sends the JSON body {"order_id", "amount_fen", "transaction_id",
- * "status": "paid"}. A timestamp more than 5 minutes away from now or a bad
+ * "status": "paid"}, or "status": "failed" (with an optional "reason") when
+ * the payment failed: the order awaiting it is cancelled, recorded as
+ * cancelled by a payment failure. A timestamp more than 5 minutes away from now or a bad
  * signature is 401 (logged, nothing stored). A good notice for an order
  * awaiting payment with the exact amount marks it paid; a repeat of an
  * applied notice answers 200 "duplicate" and changes nothing; an unknown
@@ -40,7 +42,7 @@ static int signature_ok(const char *secret, const char *ts, const char *body, si
 int shop_payments_notify(shop_req *r)
 {
     const char *secret = r->ctx->cfg->payment_secret, *ts = shop_header(r, "X-Timestamp"),
-               *sig = shop_header(r, "X-Signature"), *st;
+               *sig = shop_header(r, "X-Signature"), *st, *reason;
     shop_payment p;
     shop_fault f;
     fl_db *db = NULL;
@@ -62,15 +64,21 @@ int shop_payments_notify(shop_req *r)
     if ((err = shop_body_int(r, "order_id", 1, 1, INT64_MAX, &p.order_id, NULL)) < 0 ||
         (err = shop_body_int(r, "amount_fen", 1, 0, INT64_MAX, &p.amount_fen, NULL)) < 0 ||
         (err = shop_body_str(r, "transaction_id", 1, 1, 128, &p.txn)) < 0 ||
-        (err = shop_body_str(r, "status", 0, 1, 16, &st)) < 0)
+        (err = shop_body_str(r, "status", 0, 1, 16, &st)) < 0 ||
+        (err = shop_body_str(r, "reason", 0, 1, 255, &reason)) < 0)
         return err;
-    if (st && strcmp(st, "paid") != 0)
-        return shop_fail(r, SHOP_E_VALIDATION, "status must be \"paid\"");
+    int failed = st && strcmp(st, "failed") == 0;
+    if (st && !failed && strcmp(st, "paid") != 0)
+        return shop_fail(r, SHOP_E_VALIDATION, "status must be \"paid\" or \"failed\"");
     if ((err = shop_db(r, &db)) < 0)
         return err;
-    if (shop_order_pay(db, &p, &duplicate, status, &f) < 0)
+    if ((failed ? shop_order_payment_failed(r->ctx, db, &p, reason, &duplicate, status, &f)
+                : shop_order_pay(db, &p, &duplicate, status, &f)) < 0)
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 200,
-                           json_pack("{s:s,s:I,s:s}", "result", duplicate ? "duplicate" : "paid", "order_id",
-                                     p.order_id, "status", status));
+                           json_pack("{s:s,s:I,s:s}", "result",
+                                     duplicate ? "duplicate"
+                                     : failed  ? "cancelled"
+                                               : "paid",
+                                     "order_id", p.order_id, "status", status));
 }

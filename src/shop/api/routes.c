@@ -42,6 +42,7 @@
 #define ADMIN SHOP_ROLE_COOP_ADMIN
 #define OPS SHOP_ROLE_PLATFORM_ADMIN
 #define JSON SHOP_BODY_JSON
+#define JSON_OPT SHOP_BODY_JSON_OPT
 #define NONE SHOP_BODY_NONE
 #define UPLOAD SHOP_BODY_UPLOAD
 
@@ -130,11 +131,12 @@ const shop_route shop_routes[] = {
     {"POST",   "/api/v1/orders",                            shop_orders_create,         USER,   JSON},
     {"GET",    "/api/v1/orders",                            shop_orders_list,           USER,   NONE},
     {"GET",    "/api/v1/orders/{id}",                       shop_orders_get,            USER,   NONE},
-    {"POST",   "/api/v1/orders/{id}/cancel",                shop_orders_cancel,         USER,   NONE},
+    {"POST",   "/api/v1/orders/{id}/cancel",                shop_orders_cancel,         USER,   JSON_OPT},
     {"POST",   "/api/v1/orders/{id}/ship",                  shop_orders_ship,           MEMBER, JSON},
     {"POST",   "/api/v1/orders/{id}/deliver",               shop_orders_deliver,        MEMBER, NONE},
     {"POST",   "/api/v1/orders/{id}/complete",              shop_orders_complete,       USER,   NONE},
     {"POST",   "/api/v1/orders/{id}/refund",                shop_orders_refund,         ADMIN,  JSON},
+    {"POST",   "/api/v1/orders/{id}/return-received",       shop_orders_return_received, MEMBER, NONE},
     {"GET",    "/api/v1/coops/{id}/orders",                 shop_orders_coop_list,      MEMBER, NONE},
     {"POST",   "/api/v1/skus/{sku_id}/restock",             shop_inventory_restock,     ADMIN,  JSON},
     {"POST",   "/api/v1/skus/{sku_id}/adjustments",         shop_inventory_adjust,      ADMIN,  JSON},

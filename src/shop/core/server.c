@@ -226,7 +226,7 @@ static int dispatch(struct reqctx *rc)
             return shop_fail(r, SHOP_E_METHOD, "%s is not allowed on %s", r->method, r->path);
         return shop_fail(r, SHOP_E_NOT_FOUND, "no route for %s", r->path);
     }
-    if (r->route->body == SHOP_BODY_JSON) {
+    if (r->route->body == SHOP_BODY_JSON || (r->route->body == SHOP_BODY_JSON_OPT && rc->body_len > 0)) {
         json_error_t jerr;
         if (!content_type_is_json(shop_header(r, "Content-Type")))
             return shop_fail(r, SHOP_E_MEDIA_TYPE, "Content-Type must be application/json");

@@ -215,6 +215,23 @@ int shop_flash_read(fl_db *db, fl_arena *a, long long id, int with_sold, int wit
     return SHOP_OK;
 }
 
+static const char STANDING_SQL[] =
+    "SELECT (SELECT COUNT(*) FROM flash_slots WHERE sale_id = ? AND order_id IS NULL), "
+    "(SELECT COALESCE(MAX(units), 0) FROM flash_buyers WHERE sale_id = ? AND account_id = ?)";
+enum { ST_LEFT, ST_HELD };
+
+int shop_flash_standing(fl_db *db, long long sale_id, long long buyer, long long *left, long long *held)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, STANDING_SQL, "iii", sale_id, sale_id, buyer);
+    if (rc != FL_DB_OK)
+        return rc;
+    *left = fl_rows_int(rows, 0, ST_LEFT);
+    *held = fl_rows_int(rows, 0, ST_HELD);
+    fl_rows_free(rows);
+    return FL_DB_OK;
+}
+
 /* ---- units going back --------------------------------------------------- */
 
 static const char RELEASED_SHARED_SQL[] = "SELECT released FROM flash_sales WHERE id = ? LOCK IN SHARE MODE";
@@ -230,8 +247,11 @@ int shop_flash_release_tx(fl_db *db, long long order_id, long long sale_id, long
         return rc;
     *to_lots = fl_rows_count(rows) != 1 || fl_rows_int(rows, 0, RE_RELEASED) == 1;
     fl_rows_free(rows);
-    if (!*to_lots &&
-        (rc = fl_db_exec(db, "UPDATE flash_slots SET order_id = NULL WHERE order_id = ?", "i", order_id)) != FL_DB_OK)
+    /* running: the units are free in the sale again; released: they leave
+     * it for their lots, so it no longer counts them as sold */
+    rc = *to_lots ? fl_db_exec(db, "DELETE FROM flash_slots WHERE order_id = ?", "i", order_id)
+                  : fl_db_exec(db, "UPDATE flash_slots SET order_id = NULL WHERE order_id = ?", "i", order_id);
+    if (rc != FL_DB_OK)
         return rc;
     return fl_db_exec(db,
                       "UPDATE flash_buyers SET units = units - ? WHERE sale_id = ? AND account_id = ? AND units >= ?",

@@ -147,6 +147,16 @@ static void take_done(shop_kvbatch_item *it, redisReply *rep)
         t->settled = t->settle(t, rep->element + 1);
         if (rep->elements > 4 && rep->element[4]->type == REDIS_REPLY_STRING)
             t->more = fl_arena_strndup(t->arena, rep->element[4]->str, rep->element[4]->len);
+        if (rep->elements > 6 && rep->element[5]->type == REDIS_REPLY_INTEGER &&
+            rep->element[6]->type == REDIS_REPLY_INTEGER) {
+            t->left = rep->element[5]->integer;
+            t->held = rep->element[6]->integer;
+        }
+        /* the counter went from c + qty to c: slots quantity - c - qty
+         * onwards, the oldest lot's first (a held one: the writer claims
+         * the lowest free slot instead) */
+        if (t->taken >= 0)
+            t->taken = t->s.quantity - t->taken - t->qty > 0 ? t->s.quantity - t->taken - t->qty : 0;
     } else if (rep && rep->type == REDIS_REPLY_ERROR) {
         fl_log(FL_LOG_ERROR, "redis_error", "flash take: %s", rep->str);
     }
@@ -178,6 +188,7 @@ void shop_flash_attempt_submit(shop_flash_attempt *t)
     t->take.lens = t->call.lens;
     t->take.done = take_done;
     t->more = NULL;
+    t->left = t->held = -1;
     t->text = NULL;
     t->settled = SHOP_E_UNAUTHORIZED;
     shop_kvbatch_submit(t->ctx->kv_batch, &t->take);

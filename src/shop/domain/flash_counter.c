@@ -111,26 +111,28 @@ void shop_flash_release_kv(fl_kv *kv, long long sale_id, long long buyer, long l
     shop_flash_give_back(kv, sale_id, buyer, units, 1, NULL);
 }
 
-void shop_flash_mark_refusal(fl_kv *kv, long long sale_id, const shop_idem *k, int why, const char *request_id,
-                             int replace)
+void shop_flash_mark_refusal(fl_kv *kv, long long sale_id, const shop_idem *k, int why, long long left, long long held,
+                             const char *request_id, int replace)
 {
-    char key[MARK_KEY_MAX], value[128];
+    char key[MARK_KEY_MAX], value[160];
     if (!kv)
         return;
     mark_key(key, sale_id, k);
-    snprintf(value, sizeof(value), "R %s %d %s", k->hash, why, request_id);
+    snprintf(value, sizeof(value), "R %s %d %s %lld %lld", k->hash, why, request_id, left, held);
     redisReply *rep = replace ? fl_kv_cmd(kv, "SET %s %s EX %d", key, value, MARK_TTL_S)
                               : fl_kv_cmd(kv, "SET %s %s EX %d NX", key, value, MARK_TTL_S);
     if (rep)
         freeReplyObject(rep);
 }
 
-int shop_flash_mark_parse(const char *mark, const shop_idem *k, int *why, char request_id[33])
+int shop_flash_mark_parse(const char *mark, const shop_idem *k, int *why, long long *left, long long *held,
+                          char request_id[33])
 {
+    *left = *held = -1;
     if (strlen(mark) < 66 || (mark[0] != 'P' && mark[0] != 'R') || mark[1] != ' ' ||
         strncmp(mark + 2, k->hash, 64) != 0)
         return SHOP_FLASH_MARK_REUSED;
-    if (mark[0] == 'R' && sscanf(mark + 66, " %d %32s", why, request_id) == 2)
+    if (mark[0] == 'R' && sscanf(mark + 66, " %d %32s %lld %lld", why, request_id, left, held) >= 2)
         return SHOP_FLASH_MARK_REFUSED;
     return SHOP_FLASH_MARK_PENDING;
 }

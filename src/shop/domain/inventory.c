@@ -103,6 +103,22 @@ int shop_inv_return_order(fl_db *db, long long order_id, const char *reason, lon
     return rc;
 }
 
+int shop_inv_write_off_order(fl_db *db, long long order_id, long long actor)
+{
+    fl_rows *rows = NULL;
+    char note[96];
+    int rc = fl_db_query(db, &rows, ORDER_LOTS_SQL, "i", order_id);
+    if (rc != FL_DB_OK)
+        return rc;
+    for (size_t i = 0; i < fl_rows_count(rows) && rc == FL_DB_OK; i++) {
+        snprintf(note, sizeof(note), "%lld units refunded, not returned", fl_rows_int(rows, i, OL_QTY));
+        rc = ledger_row(db, fl_rows_int(rows, i, OL_LOT), fl_rows_int(rows, i, OL_SKU), 0, "write_off", order_id, note,
+                        actor);
+    }
+    fl_rows_free(rows);
+    return rc;
+}
+
 static const char SKU_COOP_SQL[] = "SELECT p.coop_id FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ?";
 enum { SC_COOP_ID };
 

@@ -99,61 +99,87 @@ int shop_order_access(fl_db *db, long long order_id, long long account_id, int p
 
 static const struct transition {
     const char *to;
-    const char *sql; /* params: reason, id */
+    const char *sql; /* param: id */
     const char *ledger_reason;
 } transitions[] = {
     {"paid",
-     "UPDATE orders SET status = 'paid', paid_at = UTC_TIMESTAMP(3), expires_at = NULL, "
-     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'pending_payment'",
+     "UPDATE orders SET status = 'paid', paid_at = UTC_TIMESTAMP(3), expires_at = NULL "
+     "WHERE id = ? AND status = 'pending_payment'",
      NULL},
     {"shipped",
-     "UPDATE orders SET status = 'shipped', shipped_at = UTC_TIMESTAMP(3), "
-     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status IN ('paid', 'confirmed')",
+     "UPDATE orders SET status = 'shipped', shipped_at = UTC_TIMESTAMP(3) "
+     "WHERE id = ? AND status IN ('paid', 'confirmed')",
      NULL},
     {"delivered",
-     "UPDATE orders SET status = 'delivered', delivered_at = UTC_TIMESTAMP(3), "
-     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'shipped'",
+     "UPDATE orders SET status = 'delivered', delivered_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'shipped'",
      NULL},
     {"completed",
-     "UPDATE orders SET status = 'completed', completed_at = UTC_TIMESTAMP(3), "
-     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? AND status = 'delivered'",
+     "UPDATE orders SET status = 'completed', completed_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'delivered'",
      NULL},
     {"cancelled",
-     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), expires_at = NULL, "
-     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? "
-     "AND status IN ('pending_payment', 'confirmed')",
+     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), expires_at = NULL "
+     "WHERE id = ? AND status IN ('pending_payment', 'confirmed')",
      "cancellation"},
     {"refunded",
-     "UPDATE orders SET status = 'refunded', refunded_at = UTC_TIMESTAMP(3), "
-     "cancel_reason = COALESCE(?, cancel_reason) WHERE id = ? "
-     "AND status IN ('paid', 'shipped', 'delivered')",
+     "UPDATE orders SET status = 'refunded', refunded_at = UTC_TIMESTAMP(3) "
+     "WHERE id = ? AND status IN ('paid', 'shipped', 'delivered', 'completed')",
      "refund"},
+    {"returned",
+     "UPDATE orders SET refund_goods = 'returned', returned_at = UTC_TIMESTAMP(3) "
+     "WHERE id = ? AND status = 'refunded' AND refund_goods = 'awaiting_return'",
+     "return"},
 };
+
+/* Who cancelled: the act's `by`, else the person acting as the order's
+ * buyer, its cooperative's admin, or (neither) a platform admin.
+ * Parameters: by, reason, actor x3, id. */
+static const char CANCEL_WHO_SQL[] =
+    "UPDATE orders o SET o.cancelled_by = COALESCE(?, IF(o.buyer_account_id = ?, 'buyer', "
+    "IF(EXISTS (SELECT 1 FROM coop_members m WHERE m.coop_id = o.coop_id AND m.account_id = ? "
+    "AND m.role = 'coop_admin'), 'coop_admin', 'platform_admin'))), "
+    "o.cancel_reason = ?, o.cancelled_by_account = NULLIF(?, 0) WHERE o.id = ?";
+
+/* A refund's order as it is, locked. Parameters: window (days), id. */
+static const char REFUND_STATE_SQL[] =
+    "SELECT status IN ('paid', 'shipped', 'delivered', 'completed'), shipped_at IS NOT NULL, "
+    "status = 'completed' AND completed_at <= UTC_TIMESTAMP(3) - INTERVAL ? DAY FROM orders WHERE id = ? FOR UPDATE";
+enum { RS_REFUNDABLE, RS_SHIPPED, RS_LATE };
+
+/* Before a refund's update: whether it may be, and what becomes of the
+ * goods (*goods). FL_DB_OK, SHOP_ORDER_MOVE_* or FL_DB_E*. */
+static int refund_check(fl_db *db, long long order_id, const shop_order_act *act, const char **goods)
+{
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows, REFUND_STATE_SQL, "ii", (long long)act->refund_window_days, order_id);
+    if (rc != FL_DB_OK)
+        return rc;
+    if (fl_rows_count(rows) != 1 || fl_rows_int(rows, 0, RS_REFUNDABLE) != 1)
+        rc = SHOP_ORDER_MOVE_ILLEGAL;
+    else if (fl_rows_int(rows, 0, RS_LATE) == 1)
+        rc = SHOP_ORDER_MOVE_WINDOW;
+    else if (fl_rows_int(rows, 0, RS_SHIPPED) != 1)
+        *goods = "restocked";
+    else if (act->goods != SHOP_REFUND_RETURN && act->goods != SHOP_REFUND_NO_RETURN)
+        rc = SHOP_ORDER_MOVE_RETURN_UNSAID;
+    else
+        *goods = act->goods == SHOP_REFUND_RETURN ? "awaiting_return" : "written_off";
+    fl_rows_free(rows);
+    return rc;
+}
 
 static const char UNITS_SQL[] =
     "SELECT COALESCE(o.flash_sale_id, 0), o.buyer_account_id, "
     "(SELECT COALESCE(SUM(quantity), 0) FROM order_lines WHERE order_id = o.id) FROM orders o WHERE o.id = ?";
 enum { UN_FLASH_SALE, UN_BUYER, UN_UNITS };
 
-int shop_order_move(fl_db *db, long long order_id, const char *to, long long actor, const char *reason,
-                    long long *flash_sale, long long *buyer, long long *units)
+/* The order's stock after a cancellation or a refund of goods that never
+ * left: back to its running flash sale, else to its lots (reason). */
+static int stock_back(fl_db *db, long long order_id, const char *reason, long long actor, long long *flash_sale,
+                      long long *buyer, long long *units)
 {
-    const struct transition *t = NULL;
     fl_rows *rows = NULL;
-    *flash_sale = 0;
-    for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
-        if (strcmp(transitions[i].to, to) == 0)
-            t = &transitions[i];
-    if (!t)
-        return FL_DB_ERR;
-    int rc = fl_db_exec(db, t->sql, "si", reason, order_id);
+    int rc = fl_db_query(db, &rows, UNITS_SQL, "i", order_id);
     if (rc != FL_DB_OK)
-        return rc;
-    if (fl_db_affected(db) != 1)
-        return 1;
-    if (!t->ledger_reason)
-        return FL_DB_OK;
-    if ((rc = fl_db_query(db, &rows, UNITS_SQL, "i", order_id)) != FL_DB_OK)
         return rc;
     *flash_sale = fl_rows_int(rows, 0, UN_FLASH_SALE);
     *buyer = fl_rows_int(rows, 0, UN_BUYER);
@@ -165,7 +191,45 @@ int shop_order_move(fl_db *db, long long order_id, const char *to, long long act
     if (!to_lots)
         return FL_DB_OK; /* the caller gives them to the Redis counter after the commit */
     *flash_sale = 0;     /* the sale is over: nothing for its counter */
-    return shop_inv_return_order(db, order_id, t->ledger_reason, actor);
+    return shop_inv_return_order(db, order_id, reason, actor);
+}
+
+int shop_order_move(fl_db *db, long long order_id, const char *to, const shop_order_act *act, long long *flash_sale,
+                    long long *buyer, long long *units)
+{
+    const struct transition *t = NULL;
+    const char *goods = NULL;
+    int rc;
+    *flash_sale = 0;
+    for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
+        if (strcmp(transitions[i].to, to) == 0)
+            t = &transitions[i];
+    if (!t)
+        return FL_DB_ERR;
+    if (strcmp(to, "refunded") == 0 && (rc = refund_check(db, order_id, act, &goods)) != FL_DB_OK)
+        return rc;
+    if ((rc = fl_db_exec(db, t->sql, "i", order_id)) != FL_DB_OK)
+        return rc;
+    if (fl_db_affected(db) != 1)
+        return strcmp(to, "returned") == 0 ? SHOP_ORDER_MOVE_NO_RETURN : SHOP_ORDER_MOVE_ILLEGAL;
+    if (strcmp(to, "cancelled") == 0)
+        rc = fl_db_exec(db, CANCEL_WHO_SQL, "siisii", act->by, act->actor, act->actor, act->reason, act->actor,
+                        order_id);
+    else if (goods)
+        rc = fl_db_exec(db, "UPDATE orders SET refund_reason = ?, refund_goods = ? WHERE id = ?", "ssi", act->reason,
+                        goods, order_id);
+    else if (act->carrier)
+        rc = fl_db_exec(db, "UPDATE orders SET carrier = ?, tracking_no = ? WHERE id = ?", "ssi", act->carrier,
+                        act->tracking, order_id);
+    if (rc != FL_DB_OK || !t->ledger_reason)
+        return rc;
+    if (goods && strcmp(goods, "awaiting_return") == 0)
+        return FL_DB_OK; /* nothing back on sale until the return is received */
+    if (goods && strcmp(goods, "written_off") == 0)
+        return shop_inv_write_off_order(db, order_id, act->actor);
+    if (strcmp(to, "returned") == 0) /* to the lots, never to a flash sale: the sale sold them */
+        return shop_inv_return_order(db, order_id, t->ledger_reason, act->actor);
+    return stock_back(db, order_id, t->ledger_reason, act->actor, flash_sale, buyer, units);
 }
 
 /* After the commit of a move: a flash order's units back to its counter. */
@@ -178,38 +242,53 @@ static void release_kv(shop_ctx *ctx, long long flash_sale, long long buyer, lon
     }
 }
 
-static const char STATUS_SQL[] = "SELECT status FROM orders WHERE id = ?";
-enum { ST_STATUS };
+static const char STATUS_SQL[] = "SELECT status, COALESCE(refund_goods, '') FROM orders WHERE id = ?";
+enum { ST_STATUS, ST_GOODS };
 
-/* The 409 of a transition the order's status does not allow. */
-static int illegal(fl_db *db, long long order_id, const char *to, shop_fault *f)
+/* The fault of a move refused by the order's state (rc: SHOP_ORDER_MOVE_*). */
+static int refused(shop_ctx *ctx, fl_db *db, long long order_id, const char *to, int rc, shop_fault *f)
 {
     fl_rows *rows = NULL;
-    char status[24] = "in another state";
-    if (fl_db_query(db, &rows, STATUS_SQL, "i", order_id) == FL_DB_OK && fl_rows_count(rows) == 1)
+    char status[24] = "in another state", goods[24] = "";
+    if (fl_db_query(db, &rows, STATUS_SQL, "i", order_id) == FL_DB_OK && fl_rows_count(rows) == 1) {
         snprintf(status, sizeof(status), "%s", fl_rows_str(rows, 0, ST_STATUS));
+        snprintf(goods, sizeof(goods), "%s", fl_rows_str(rows, 0, ST_GOODS));
+    }
     fl_rows_free(rows);
-    return shop_fault_set(f, SHOP_E_CONFLICT, "illegal_transition", "order %lld is %s: it cannot become %s", order_id,
-                          status, to);
+    switch (rc) {
+    case SHOP_ORDER_MOVE_WINDOW:
+        return shop_fault_set(f, SHOP_E_CONFLICT, "refund_window_closed",
+                              "order %lld was completed more than %d days ago: its refund window has closed", order_id,
+                              ctx->cfg->refund_window_days);
+    case SHOP_ORDER_MOVE_RETURN_UNSAID:
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
+                              "return is required when refunding a shipped order: true when the goods come back "
+                              "(they go on sale again once received), false when they are lost (written off)");
+    case SHOP_ORDER_MOVE_NO_RETURN:
+        return shop_fault_set(f, SHOP_E_CONFLICT, "no_return_awaited", "order %lld awaits no return (it is %s%s%s)",
+                              order_id, status, goods[0] ? ", goods " : "", goods);
+    default:
+        return shop_fault_set(f, SHOP_E_CONFLICT, "illegal_transition", "order %lld is %s: it cannot become %s",
+                              order_id, status, to);
+    }
 }
 
-int shop_order_transition(shop_ctx *ctx, fl_db *db, long long order_id, const char *to, long long actor,
-                          const char *reason, const char *carrier, const char *tracking, shop_fault *f)
+int shop_order_transition(shop_ctx *ctx, fl_db *db, long long order_id, const char *to, const shop_order_act *act,
+                          shop_fault *f)
 {
+    shop_order_act a = *act;
     long long flash = 0, buyer = 0, units = 0;
     int rc = FL_DB_OK;
+    a.refund_window_days = ctx->cfg->refund_window_days;
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
         if ((rc = fl_db_begin(db)) != FL_DB_OK)
             break;
-        rc = shop_order_move(db, order_id, to, actor, reason, &flash, &buyer, &units);
-        if (rc == FL_DB_OK && carrier)
-            rc = fl_db_exec(db, "UPDATE orders SET carrier = ?, tracking_no = ? WHERE id = ?", "ssi", carrier, tracking,
-                            order_id);
+        rc = shop_order_move(db, order_id, to, &a, &flash, &buyer, &units);
         if (rc == FL_DB_OK && (rc = fl_db_commit(db)) == FL_DB_OK)
             break;
         fl_db_rollback(db);
-        if (rc == 1)
-            return illegal(db, order_id, to, f);
+        if (rc > 0)
+            return refused(ctx, db, order_id, to, rc, f);
         if (rc != FL_DB_EDEADLOCK)
             break;
     }
@@ -245,22 +324,37 @@ static int refuse(fl_db *db, const shop_payment *p, long long order_id, int err,
     return shop_fault_set(f, err, code, "payment notice refused: %s", why);
 }
 
+/* A notice's start: its transaction, order p->order_id locked and read
+ * into *rows (PAY_SQL), its status into status. SHOP_OK; else rolled back:
+ * 404 unknown_order (refused, recorded), 503/500. */
+static int notice_begin(fl_db *db, const shop_payment *p, fl_rows **rows, char status[24], shop_fault *f)
+{
+    int rc = fl_db_begin(db);
+    *rows = NULL;
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if ((rc = fl_db_query(db, rows, PAY_SQL, "i", p->order_id)) != FL_DB_OK) {
+        fl_db_rollback(db);
+        return shop_fault_db(f, rc);
+    }
+    if (fl_rows_count(*rows) != 1) {
+        fl_rows_free(*rows);
+        *rows = NULL;
+        return refuse(db, p, 0, SHOP_E_NOT_FOUND, "unknown_order", "unknown order", f);
+    }
+    snprintf(status, 24, "%s", fl_rows_str(*rows, 0, PY_STATUS));
+    return SHOP_OK;
+}
+
 int shop_order_pay(fl_db *db, const shop_payment *p, int *duplicate, char status[24], shop_fault *f)
 {
     fl_rows *rows = NULL;
     char why[96];
     long long flash, buyer, units;
-    int err = SHOP_OK, rc = fl_db_begin(db);
+    int err, rc;
     *duplicate = 0;
-    if (rc != FL_DB_OK)
-        return shop_fault_db(f, rc);
-    if ((rc = fl_db_query(db, &rows, PAY_SQL, "i", p->order_id)) != FL_DB_OK)
-        goto out_rollback;
-    if (fl_rows_count(rows) != 1) {
-        err = refuse(db, p, 0, SHOP_E_NOT_FOUND, "unknown_order", "unknown order", f);
-        goto out_free;
-    }
-    snprintf(status, 24, "%s", fl_rows_str(rows, 0, PY_STATUS));
+    if ((err = notice_begin(db, p, &rows, status, f)) < 0)
+        return err;
     long long total = fl_rows_int(rows, 0, PY_TOTAL);
     const char *paid_txn = fl_rows_str(rows, 0, PY_TXN);
     if (paid_txn[0] && strcmp(paid_txn, p->txn) == 0) {
@@ -284,8 +378,8 @@ int shop_order_pay(fl_db *db, const shop_payment *p, int *duplicate, char status
         err = refuse(db, p, p->order_id, SHOP_E_VALIDATION, "amount_mismatch", why, f);
         goto out_free;
     }
-    rc = shop_order_move(db, p->order_id, "paid", 0, NULL, &flash, &buyer, &units);
-    if (rc == 1)
+    rc = shop_order_move(db, p->order_id, "paid", &(shop_order_act){0}, &flash, &buyer, &units);
+    if (rc > 0)
         rc = FL_DB_ERR; /* cannot happen: the row is locked and pending */
     if (rc != FL_DB_OK ||
         (rc = fl_db_exec(db, "UPDATE orders SET payment_txn = ? WHERE id = ?", "si", p->txn, p->order_id)) !=
@@ -295,6 +389,56 @@ int shop_order_pay(fl_db *db, const shop_payment *p, int *duplicate, char status
         goto out_rollback;
     snprintf(status, 24, "paid");
     fl_log(FL_LOG_INFO, "order_paid", "order %lld paid by %s (%lld fen)", p->order_id, p->txn, p->amount_fen);
+    goto out_free;
+out_rollback:
+    fl_db_rollback(db);
+    err = shop_fault_db(f, rc);
+out_free:
+    fl_rows_free(rows);
+    return err;
+}
+
+static const char FAILED_BEFORE_SQL[] =
+    "SELECT COUNT(*) FROM payment_notices WHERE order_id = ? AND txn_id = ? AND outcome = 'failed'";
+
+int shop_order_payment_failed(shop_ctx *ctx, fl_db *db, const shop_payment *p, const char *reason, int *duplicate,
+                              char status[24], shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    char why[96];
+    long long flash = 0, buyer = 0, units = 0;
+    int err, rc;
+    *duplicate = 0;
+    if ((err = notice_begin(db, p, &rows, status, f)) < 0)
+        return err;
+    fl_rows_free(rows);
+    rows = NULL;
+    if ((rc = fl_db_query(db, &rows, FAILED_BEFORE_SQL, "is", p->order_id, p->txn)) != FL_DB_OK)
+        goto out_rollback;
+    if (fl_rows_int(rows, 0, 0) > 0) {
+        *duplicate = 1;
+        if ((rc = notice_log(db, p->order_id, p->txn, p->amount_fen, "duplicate", NULL)) != FL_DB_OK ||
+            (rc = fl_db_commit(db)) != FL_DB_OK)
+            goto out_rollback;
+        goto out_free;
+    }
+    if (strcmp(status, "pending_payment") != 0) {
+        snprintf(why, sizeof(why), "a failed payment for an order that is %s", status);
+        err = refuse(db, p, p->order_id, SHOP_E_CONFLICT, "not_payable", why, f);
+        goto out_free;
+    }
+    rc = shop_order_move(db, p->order_id, "cancelled",
+                         &(shop_order_act){.by = "payment_failure", .reason = reason ? reason : "payment failed"},
+                         &flash, &buyer, &units);
+    if (rc > 0)
+        rc = FL_DB_ERR; /* cannot happen: the row is locked and pending */
+    if (rc != FL_DB_OK || (rc = notice_log(db, p->order_id, p->txn, p->amount_fen, "failed", reason)) != FL_DB_OK ||
+        (rc = fl_db_commit(db)) != FL_DB_OK)
+        goto out_rollback;
+    snprintf(status, 24, "cancelled");
+    fl_log(FL_LOG_INFO, "order_payment_failed", "order %lld cancelled: payment %s failed (%s)", p->order_id, p->txn,
+           reason ? reason : "no reason given");
+    release_kv(ctx, flash, buyer, units);
     goto out_free;
 out_rollback:
     fl_db_rollback(db);
@@ -324,7 +468,8 @@ int shop_orders_expire(shop_ctx *ctx)
         long long id = fl_rows_int(rows, i, EX_ID), flash = 0, buyer = 0, units = 0;
         if (fl_db_begin(db) != FL_DB_OK)
             break;
-        rc = shop_order_move(db, id, "cancelled", 0, "payment window expired", &flash, &buyer, &units);
+        rc = shop_order_move(db, id, "cancelled", &(shop_order_act){.by = "expiry", .reason = "payment window expired"},
+                             &flash, &buyer, &units);
         if (rc != FL_DB_OK || fl_db_commit(db) != FL_DB_OK) {
             fl_db_rollback(db);
             continue; /* paid or cancelled meanwhile, or a collision: next pass */

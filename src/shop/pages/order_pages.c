@@ -202,6 +202,48 @@ int shop_my_orders_page(shop_req *r)
     return shop_page_reply(r, &h, 200);
 }
 
+/* The label of code in a table of {code, zh, en}, or NULL. */
+static const char *label_of(const char *const (*table)[3], size_t n, const char *code, int en)
+{
+    for (size_t i = 0; code && i < n; i++)
+        if (strcmp(table[i][0], code) == 0)
+            return table[i][en ? 2 : 1];
+    return NULL;
+}
+
+/* Under "Cancelled": who cancelled, and the reason given. */
+static void cancelled_note(shop_html *h, json_t *o, int en)
+{
+    static const char *const BY[][3] = {
+        {"buyer", "买家取消", "Cancelled by the buyer"},
+        {"coop_admin", "合作社取消", "Cancelled by the cooperative"},
+        {"platform_admin", "平台取消", "Cancelled by the platform"},
+        {"expiry", "超时未付款，系统自动取消", "Cancelled automatically: not paid in time"},
+        {"payment_failure", "支付失败，系统取消", "Cancelled: the payment failed"},
+    };
+    const char *by = label_of(BY, sizeof(BY) / sizeof(BY[0]), S(o, "cancelled_by"), en);
+    const char *why = S(o, "cancel_reason");
+    if (by || why)
+        shop_html_put(h, "<br><small class=\"cancel-note\">%s%s%s</small>", by ? by : "",
+                      by && why ? (en ? ": " : "：") : "", why ? why : "");
+}
+
+/* Under "Refunded": the reason, and what became of the goods. */
+static void refunded_note(shop_html *h, json_t *o, int en)
+{
+    static const char *const GOODS[][3] = {
+        {"restocked", "未发货，库存已退回", "Not shipped: back in stock"},
+        {"awaiting_return", "等待退货", "Awaiting the return of the goods"},
+        {"returned", "退货已收到", "Goods returned"},
+        {"written_off", "货物不退回", "Goods not returned"},
+    };
+    const char *goods = label_of(GOODS, sizeof(GOODS) / sizeof(GOODS[0]), S(o, "refund_goods"), en);
+    const char *why = S(o, "refund_reason");
+    if (goods || why)
+        shop_html_put(h, "<br><small class=\"refund-note\">%s%s%s</small>", why ? why : "", goods && why ? " · " : "",
+                      goods ? goods : "");
+}
+
 /* The status timeline: each step the order passed, with its time. */
 static void timeline(shop_html *h, json_t *o, int en)
 {
@@ -211,7 +253,7 @@ static void timeline(shop_html *h, json_t *o, int en)
         {"created_at", "下单", "Ordered"},        {"paid_at", "付款", "Paid"},
         {"shipped_at", "发货", "Shipped"},        {"delivered_at", "送达", "Delivered"},
         {"completed_at", "确认收货", "Received"}, {"cancelled_at", "取消", "Cancelled"},
-        {"refunded_at", "退款", "Refunded"},
+        {"refunded_at", "退款", "Refunded"},      {"returned_at", "退货已收到", "Return received"},
     };
     char when[SHOP_PAGE_TIME_LEN];
     shop_html_put(h, "<ol class=\"timeline\" aria-label=\"%s\">", en ? "Status history" : "订单进度");
@@ -223,8 +265,10 @@ static void timeline(shop_html *h, json_t *o, int en)
         if (strcmp(STEPS[i].field, "shipped_at") == 0 && S(o, "carrier"))
             shop_html_put(h, "<br><small>%s %s · %s %s</small>", en ? "Carrier" : "快递", S(o, "carrier"),
                           en ? "Tracking no." : "运单号", S(o, "tracking_no"));
-        if (strcmp(STEPS[i].field, "cancelled_at") == 0 && S(o, "cancel_reason"))
-            shop_html_put(h, "<br><small>%s</small>", S(o, "cancel_reason"));
+        if (strcmp(STEPS[i].field, "cancelled_at") == 0)
+            cancelled_note(h, o, en);
+        if (strcmp(STEPS[i].field, "refunded_at") == 0)
+            refunded_note(h, o, en);
         shop_html_put(h, "</li>");
     }
     shop_html_put(h, "</ol>");

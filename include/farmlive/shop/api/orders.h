@@ -14,5 +14,6 @@ int shop_orders_ship(shop_req *r);
 int shop_orders_deliver(shop_req *r);
 int shop_orders_complete(shop_req *r);
 int shop_orders_refund(shop_req *r);
+int shop_orders_return_received(shop_req *r);
 
 #endif

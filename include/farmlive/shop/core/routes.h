@@ -25,9 +25,11 @@ enum shop_role {
 };
 
 /* NONE: the body is ignored; JSON: parsed into shop_req.body (415 unless
- * application/json, 400 when malformed); UPLOAD: raw bytes in
- * shop_req.raw_body up to SHOP_UPLOAD_MAX, its type checked by the handler. */
-enum shop_body { SHOP_BODY_NONE = 0, SHOP_BODY_JSON = 1, SHOP_BODY_UPLOAD = 2 };
+ * application/json, 400 when malformed); JSON_OPT: the same when a body is
+ * sent, none is fine (shop_req.body NULL: every field absent); UPLOAD: raw
+ * bytes in shop_req.raw_body up to SHOP_UPLOAD_MAX, its type checked by the
+ * handler. */
+enum shop_body { SHOP_BODY_NONE = 0, SHOP_BODY_JSON = 1, SHOP_BODY_UPLOAD = 2, SHOP_BODY_JSON_OPT = 3 };
 
 typedef struct shop_route {
     const char *method;

@@ -72,11 +72,17 @@ int shop_flash_create(fl_db *db, fl_kv *kv, fl_arena *a, const shop_flash_new *i
 int shop_flash_read(fl_db *db, fl_arena *a, long long id, int with_sold, int with_lots, shop_flash_sale *s,
                     shop_fault *f);
 
+/* Where buyer stands in sale_id, from MariaDB: the units still free
+ * (*left) and the units the buyer holds (*held). FL_DB_OK or FL_DB_E*. */
+int shop_flash_standing(fl_db *db, long long sale_id, long long buyer, long long *left, long long *held);
+
 /* An order of sale_id was cancelled or refunded, in the caller's
  * transaction: the buyer's units drop; while the sale has not been released
- * its slots become free again (*to_lots = 0: the caller gives the units to
- * the Redis counter after the commit, shop_flash_release_kv), else the
- * caller returns the units to their lots through the ledger (*to_lots = 1). */
+ * its slots become free again, sellable in the sale (*to_lots = 0: the
+ * caller gives the units to the Redis counter after the commit,
+ * shop_flash_release_kv), else its slots go (the sale's sold count drops)
+ * and the caller returns the units to their lots through the ledger
+ * (*to_lots = 1). */
 int shop_flash_release_tx(fl_db *db, long long order_id, long long sale_id, long long buyer, long long units,
                           int *to_lots);
 

@@ -76,12 +76,15 @@ struct shop_flash_attempt {
     void *owner; /* the caller's */
 
     /* results */
-    long long taken;  /* the take's answer (SHOP_FLASH_TAKE_* or >= 0) */
-    const char *more; /* the take's fifth element: the key's mark, or "db" */
-    int settled;      /* settle's result (SHOP_E_* when no session) */
-    int order_rc;     /* the writer's result, when taken >= 0 and settled == 0 */
-    char *text;       /* SHOP_FLASH_BOUGHT: the answer, as stored */
-    int rebuilt;      /* the counter was rebuilt once for this attempt */
+    long long taken;      /* SHOP_FLASH_TAKE_* (< 0), or won: the first of the slots its units are
+                           * expected in, counted from slot 0 (the oldest lot's) as the counter goes
+                           * down, so buyers take lots oldest first as checkout does */
+    const char *more;     /* the take's fifth element: the key's mark, or "db" */
+    long long left, held; /* refused: the units left and the buyer's held, as Redis counted them (-1: unknown) */
+    int settled;          /* settle's result (SHOP_E_* when no session) */
+    int order_rc;         /* the writer's result, when taken >= 0 and settled == 0 */
+    char *text;           /* SHOP_FLASH_BOUGHT: the answer, as stored */
+    int rebuilt;          /* the counter was rebuilt once for this attempt */
     shop_flash_take_call call;
 };
 

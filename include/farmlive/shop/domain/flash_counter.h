@@ -61,7 +61,8 @@ enum {
 #define SHOP_FLASH_TAKE_LUA                                                                                            \
     "local u = session(KEYS[1], ARGV[1]) "                                                                             \
     "if not (u[1] and u[3]) then return {-6, false, false, false} end "                                                \
-    "local function answer(v, more) return {v, u[1], u[2], u[3], more} end "                                           \
+    "local function answer(v, more, left, held) return {v, u[1], u[2], u[3], more or false, left or false, "           \
+    "held or false} end "                                                                                              \
     "local mk = ARGV[8] .. u[1] .. ':' .. ARGV[9] "                                                                    \
     "local v = redis.call('GET', mk) "                                                                                 \
     "if v then return answer(-5, v) end "                                                                              \
@@ -72,9 +73,9 @@ enum {
     "local why = 0 "                                                                                                   \
     "if b + q > tonumber(ARGV[3]) then why = -2 elseif tonumber(s) < q then why = -1 end "                             \
     "if why < 0 then "                                                                                                 \
-    "  if b > 0 then return answer(why, 'db') end "                                                                    \
-    "  redis.call('SET', mk, 'R ' .. ARGV[4] .. ' ' .. why .. ' ' .. ARGV[5], 'EX', ARGV[7]) "                         \
-    "  return answer(why) "                                                                                            \
+    "  if b > 0 then return answer(why, 'db', tonumber(s), b) end "                                                    \
+    "  redis.call('SET', mk, 'R ' .. ARGV[4] .. ' ' .. why .. ' ' .. ARGV[5] .. ' ' .. s .. ' ' .. b, 'EX', ARGV[7]) " \
+    "  return answer(why, false, tonumber(s), b) "                                                                     \
     "end "                                                                                                             \
     "redis.call('DECRBY', KEYS[2], q) "                                                                                \
     "redis.call('HINCRBY', KEYS[3], u[1], q) "                                                                         \
@@ -108,19 +109,21 @@ void shop_flash_give_back(fl_kv *kv, long long sale_id, long long buyer, long lo
  * (shop_flash_release_tx): back to the counter and the buyer. */
 void shop_flash_release_kv(fl_kv *kv, long long sale_id, long long buyer, long long units);
 
-/* Stores a refusal (why: SHOP_FLASH_TAKE_SOLD_OUT or _LIMIT, answered
- * with request_id) as k's mark: replacing an in-flight one when `replace`,
+/* Stores a refusal (why: SHOP_FLASH_TAKE_SOLD_OUT or _LIMIT, with the
+ * units left and the buyer's held then, answered with request_id) as k's
+ * mark: replacing an in-flight one when `replace`,
  * else only where none is set. Best effort (kv may be NULL). */
-void shop_flash_mark_refusal(fl_kv *kv, long long sale_id, const shop_idem *k, int why, const char *request_id,
-                             int replace);
+void shop_flash_mark_refusal(fl_kv *kv, long long sale_id, const shop_idem *k, int why, long long left, long long held,
+                             const char *request_id, int replace);
 
 /* What an earlier mark of k says. */
 enum {
     SHOP_FLASH_MARK_REUSED = 1, /* the key was used with another request */
-    SHOP_FLASH_MARK_REFUSED,    /* refused: *why and the first request's id */
+    SHOP_FLASH_MARK_REFUSED,    /* refused: *why, *left, *held (-1: not kept) and the first request's id */
     SHOP_FLASH_MARK_PENDING     /* taken: the order is being written (or MariaDB has its answer) */
 };
-int shop_flash_mark_parse(const char *mark, const shop_idem *k, int *why, char request_id[33]);
+int shop_flash_mark_parse(const char *mark, const shop_idem *k, int *why, long long *left, long long *held,
+                          char request_id[33]);
 
 /* Rebuilds (or corrects) the counters of sale `only` (0: every current
  * Redis-mode sale) from MariaDB. The number of sales looked at, or -1 when

@@ -40,8 +40,15 @@ int shop_inv_reserve(fl_db *db, fl_arena *a, long long sku_id, long long qty, lo
                      const char *note, shop_alloc **out, size_t *n);
 
 /* Gives every line of order_id back to its lot with a ledger row of reason
- * ("cancellation" or "refund"). Inside the caller's transaction. */
+ * ("cancellation", "refund", or "return": a refund's goods received back).
+ * Inside the caller's transaction. */
 int shop_inv_return_order(fl_db *db, long long order_id, const char *reason, long long actor);
+
+/* Records every line of order_id as written off (a refund whose goods do
+ * not come back): a 'write_off' ledger row of 0 units per line, its note
+ * saying how many, since the units left the lot when the order reserved
+ * them; nothing goes back on sale. Inside the caller's transaction. */
+int shop_inv_write_off_order(fl_db *db, long long order_id, long long actor);
 
 /* The cooperative owning sku_id: SHOP_OK, or 404 when there is no such
  * SKU (503/500 from MariaDB). */

@@ -73,6 +73,9 @@ enum shop_field_kind {
     X(TRACKING_NO,      "o.tracking_no",      "tracking_no",      SHOP_FIELD_STR,  NULL)                      \
     X(PAYMENT_TXN,      "o.payment_txn",      "payment_txn",      SHOP_FIELD_STR,  NULL)                      \
     X(CANCEL_REASON,    "o.cancel_reason",    "cancel_reason",    SHOP_FIELD_STR,  NULL)                      \
+    X(CANCELLED_BY,     "o.cancelled_by",     "cancelled_by",     SHOP_FIELD_STR,  NULL)                      \
+    X(REFUND_REASON,    "o.refund_reason",    "refund_reason",    SHOP_FIELD_STR,  NULL)                      \
+    X(REFUND_GOODS,     "o.refund_goods",     "refund_goods",     SHOP_FIELD_STR,  NULL)                      \
     X(EXPIRES_AT,       "o.expires_at",       "expires_at",       SHOP_FIELD_TIME, "VARCHAR(32)")             \
     X(PAID_AT,          "o.paid_at",          "paid_at",          SHOP_FIELD_TIME, NULL)                      \
     X(SHIPPED_AT,       "o.shipped_at",       "shipped_at",       SHOP_FIELD_TIME, NULL)                      \
@@ -80,6 +83,7 @@ enum shop_field_kind {
     X(COMPLETED_AT,     "o.completed_at",     "completed_at",     SHOP_FIELD_TIME, NULL)                      \
     X(CANCELLED_AT,     "o.cancelled_at",     "cancelled_at",     SHOP_FIELD_TIME, NULL)                      \
     X(REFUNDED_AT,      "o.refunded_at",      "refunded_at",      SHOP_FIELD_TIME, NULL)                      \
+    X(RETURNED_AT,      "o.returned_at",      "returned_at",      SHOP_FIELD_TIME, NULL)                      \
     X(CREATED_AT,       "o.created_at",       "created_at",       SHOP_FIELD_TIME, "VARCHAR(32)")
 
 /* An order line's fields, the same way (l: order_lines, t: its lot); a

@@ -21,20 +21,30 @@ static void test_mark_parse(void **state)
     shop_idem k = {.account_id = 7, .scope = "flash:12", .key = "k1", .hash = HASH};
     char reqid[33] = "";
     int why = 0;
-    assert_int_equal(shop_flash_mark_parse("R " HASH " -1 0123456789abcdef0123456789abcdef", &k, &why, reqid),
-                     SHOP_FLASH_MARK_REFUSED);
+    long long left = 0, held = 0;
+    assert_int_equal(
+        shop_flash_mark_parse("R " HASH " -1 0123456789abcdef0123456789abcdef", &k, &why, &left, &held, reqid),
+        SHOP_FLASH_MARK_REFUSED);
     assert_int_equal(why, SHOP_FLASH_TAKE_SOLD_OUT);
     assert_string_equal(reqid, "0123456789abcdef0123456789abcdef");
-    assert_int_equal(shop_flash_mark_parse("R " HASH " -2 abc", &k, &why, reqid), SHOP_FLASH_MARK_REFUSED);
+    assert_true(left == -1 && held == -1); /* a mark from before the counts were kept */
+    /* the units left and held when it was refused */
+    assert_int_equal(
+        shop_flash_mark_parse("R " HASH " -1 0123456789abcdef0123456789abcdef 3 1", &k, &why, &left, &held, reqid),
+        SHOP_FLASH_MARK_REFUSED);
+    assert_true(why == SHOP_FLASH_TAKE_SOLD_OUT && left == 3 && held == 1);
+    assert_int_equal(shop_flash_mark_parse("R " HASH " -2 abc", &k, &why, &left, &held, reqid),
+                     SHOP_FLASH_MARK_REFUSED);
     assert_int_equal(why, SHOP_FLASH_TAKE_LIMIT);
-    assert_int_equal(shop_flash_mark_parse("P " HASH, &k, &why, reqid), SHOP_FLASH_MARK_PENDING);
-    assert_int_equal(shop_flash_mark_parse("R " HASH, &k, &why, reqid), SHOP_FLASH_MARK_PENDING); /* no reason */
+    assert_int_equal(shop_flash_mark_parse("P " HASH, &k, &why, &left, &held, reqid), SHOP_FLASH_MARK_PENDING);
+    assert_int_equal(shop_flash_mark_parse("R " HASH, &k, &why, &left, &held, reqid),
+                     SHOP_FLASH_MARK_PENDING); /* no reason */
     /* another request's hash, or no mark of ours at all */
     shop_idem other = {.account_id = 7, .scope = "flash:12", .key = "k1", .hash = OTHER_HASH};
-    assert_int_equal(shop_flash_mark_parse("P " HASH, &other, &why, reqid), SHOP_FLASH_MARK_REUSED);
-    assert_int_equal(shop_flash_mark_parse("P 0123", &k, &why, reqid), SHOP_FLASH_MARK_REUSED);
-    assert_int_equal(shop_flash_mark_parse("X " HASH, &k, &why, reqid), SHOP_FLASH_MARK_REUSED);
-    assert_int_equal(shop_flash_mark_parse("", &k, &why, reqid), SHOP_FLASH_MARK_REUSED);
+    assert_int_equal(shop_flash_mark_parse("P " HASH, &other, &why, &left, &held, reqid), SHOP_FLASH_MARK_REUSED);
+    assert_int_equal(shop_flash_mark_parse("P 0123", &k, &why, &left, &held, reqid), SHOP_FLASH_MARK_REUSED);
+    assert_int_equal(shop_flash_mark_parse("X " HASH, &k, &why, &left, &held, reqid), SHOP_FLASH_MARK_REUSED);
+    assert_int_equal(shop_flash_mark_parse("", &k, &why, &left, &held, reqid), SHOP_FLASH_MARK_REUSED);
 }
 
 static void test_take_call(void **state)
