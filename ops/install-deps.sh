@@ -10,11 +10,16 @@
 # root directly, or through sudo when not root.
 set -euo pipefail
 
+# libsrt: the GnuTLS build, the one Debian's libavformat links: the OpenSSL
+# build (libsrt-openssl-dev) beside it in one process crashes at exit (two
+# copies of libsrt's C++ statics); srt-tools, iproute2 (tc) and util-linux
+# (unshare) for tests/integration/relay_srt.sh.
 PKGS=(
     gcc make pkg-config ca-certificates curl jq bc file openssl
     libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
     libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev python3 python3-jsonschema python3-yaml
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
+    libsrt-gnutls-dev srt-tools iproute2 util-linux
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
     clang libclang-rt-14-dev clang-format

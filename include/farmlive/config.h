@@ -62,6 +62,8 @@ typedef struct fl_config {
     /* relay, and the shop's side of it */
     char relay_host[64];
     int rtmp_port;
+    int srt_port;       /* SRT ingest (UDP); 0: off */
+    int srt_latency_ms; /* the SRT receiver's latency (the larger of both sides' wins) */
     int relay_http_port;
     char rtmp_public_url[256];   /* what OBS's Server field gets: rtmp://HOST:1935/live */
     char relay_public_base[256]; /* base of hls_url / flv_url: http://HOST:8081 */

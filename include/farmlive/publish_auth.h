@@ -45,6 +45,13 @@ void publish_auth_publish(publish_auth *a, uint64_t conn_id, const char *stream_
 void publish_auth_unpublish(publish_auth *a, const char *live_id);
 void publish_auth_ended(publish_auth *a, const char *live_id);
 
+/* Asks the shop now, in the calling thread (its own HTTP request, at most
+ * timeout_ms), for a caller that must answer before it returns (the SRT
+ * listen callback). *out as a posted result would be (conn_id 0).
+ * Any thread; the worker's order does not apply to it. */
+void publish_auth_check(publish_auth *a, const char *stream_key, const char *client_ip, int timeout_ms,
+                        publish_auth_result *out);
+
 /* Pops one result: 1 when *out was filled, 0 when none is waiting. Reads
  * the eventfd too, so call it until it returns 0 when the fd is readable. */
 int publish_auth_next(publish_auth *a, publish_auth_result *out);

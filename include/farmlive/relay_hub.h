@@ -39,6 +39,8 @@ typedef struct relay_stream_info {
     uint64_t flv_viewers_dropped; /* could not keep up */
     int recording;                /* RELAY_REC_STATE_* */
     int gop_ms;                   /* between the last two video keyframes; 0 unknown */
+    int have_srt;                 /* the publisher is an SRT one: */
+    relay_srt_stats srt;          /* its connection's statistics */
 } relay_stream_info;
 
 /* -- hub.c ---------------------------------------------------------------- */

@@ -49,6 +49,8 @@ typedef struct rtmp_hub_ops {
     int (*video)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
     int (*audio)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
     int (*dropped)(relay_stream *s); /* may be NULL: never */
+    /* an SRT publisher's statistics (NULL st: none); may be NULL */
+    void (*srt_stats)(relay_stream *s, const relay_srt_stats *st);
 } rtmp_hub_ops;
 
 typedef struct rtmp_server_opts {

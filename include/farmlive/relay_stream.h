@@ -64,4 +64,20 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
  * checks it once a second too, for a publisher that sends nothing). */
 int relay_stream_dropped(relay_stream *s);
 
+/* An SRT publisher's connection statistics (libsrt's srt_bstats),
+ * refreshed about once a second by its thread; shown per stream in
+ * /api/streams and /metrics. */
+typedef struct relay_srt_stats {
+    int64_t recv_packets;    /* pktRecvTotal */
+    int64_t lost_packets;    /* pktRcvLossTotal: gaps seen (each asked again) */
+    int64_t retrans_packets; /* pktRcvRetransTotal: retransmitted packets that arrived */
+    int64_t dropped_packets; /* pktRcvDropTotal: too late for the latency, never played */
+    double rtt_ms;           /* msRTT */
+    double recv_mbps;        /* mbpsRecvRate */
+    int latency_ms;          /* msRcvTsbPdDelay: the latency both sides agreed */
+} relay_srt_stats;
+/* The publisher's SRT statistics; NULL: it is not (no longer) an SRT
+ * publisher. A takeover clears them. */
+void relay_stream_srt_stats(relay_stream *s, const relay_srt_stats *st);
+
 #endif

@@ -67,6 +67,8 @@ static const struct setting settings[] = {
     {"FARMLIVE_ORDER_WRITERS", K_INT, I(order_writers), "1", 1, 64},
     {"FARMLIVE_RELAY_HOST", K_STR, S(relay_host), "127.0.0.1", 0, 0},
     {"FARMLIVE_RTMP_PORT", K_PORT, I(rtmp_port), "1935", 1, 65535},
+    {"FARMLIVE_SRT_PORT", K_INT, I(srt_port), "0", 0, 65535},
+    {"FARMLIVE_SRT_LATENCY", K_INT, I(srt_latency_ms), "500", 20, 8000},
     {"FARMLIVE_RELAY_HTTP_PORT", K_PORT, I(relay_http_port), "8081", 1, 65535},
     {"FARMLIVE_RTMP_PUBLIC_URL", K_STR, S(rtmp_public_url), "", 0, 0},
     {"FARMLIVE_RELAY_PUBLIC_BASE", K_STR, S(relay_public_base), "", 0, 0},

@@ -58,6 +58,7 @@
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
 #include "farmlive/relay_rtmp.h"
+#include "farmlive/relay_srt.h"
 
 #define HTTP_THREADS 2
 #define METRICS_TEXT_MAX (4 * 1024 * 1024)
@@ -200,6 +201,14 @@ static json_t *stream_json(const relay_stream_info *i)
     json_object_set_new(o, "recording", json_string(rec_states[i->recording]));
     json_object_set_new(o, "viewers_dropped",
                         json_pack("{s:I}", "flv_could_not_keep_up", (json_int_t)i->flv_viewers_dropped));
+    const relay_srt_stats *t = &i->srt;
+    json_object_set_new(
+        o, "srt",
+        !i->have_srt ? json_null()
+                     : json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:i}", "received_packets", (json_int_t)t->recv_packets,
+                                 "lost_packets", (json_int_t)t->lost_packets, "retransmitted_packets",
+                                 (json_int_t)t->retrans_packets, "dropped_packets", (json_int_t)t->dropped_packets,
+                                 "rtt_ms", t->rtt_ms, "recv_mbps", t->recv_mbps, "latency_ms", t->latency_ms));
     return o;
 }
 
@@ -218,7 +227,33 @@ static enum MHD_Result h_streams(req *r)
                                (json_int_t)st.preauth_commands, "per_address", (json_int_t)st.preauth_per_ip, "budget",
                                (json_int_t)st.preauth_budget, "early_media", "held", (json_int_t)st.early_held,
                                "dropped", (json_int_t)st.early_dropped, "codec_refused", (json_int_t)st.codec_refused);
+    srt_ingest_stats ss;
+    srt_ingest_get_stats(&ss);
+    json_object_set_new(ingest, "srt",
+                        json_pack("{s:I, s:{s:I, s:I, s:I, s:I}, s:I}", "accepted", (json_int_t)ss.accepted, "refused",
+                                  "stream_id", (json_int_t)ss.refused_streamid, "key", (json_int_t)ss.refused_key,
+                                  "shop_unavailable", (json_int_t)ss.refused_unavailable, "busy",
+                                  (json_int_t)ss.refused_busy, "codec_refused", (json_int_t)ss.codec_refused));
     return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:o, s:o}", "streams", arr, "ingest", ingest));
+}
+
+/* One of the SRT publisher's metrics (0 packets, 1 RTT, 2 rate, 3 latency). */
+static void srt_metric(fl_buf *b, size_t which, const char *id, const relay_srt_stats *t)
+{
+    if (which == 0)
+        fl_buf_printf(b,
+                      "farmlive_relay_stream_srt_packets_total{live_id=\"%s\",kind=\"received\"} %lld\n"
+                      "farmlive_relay_stream_srt_packets_total{live_id=\"%s\",kind=\"lost\"} %lld\n"
+                      "farmlive_relay_stream_srt_packets_total{live_id=\"%s\",kind=\"retransmitted\"} %lld\n"
+                      "farmlive_relay_stream_srt_packets_total{live_id=\"%s\",kind=\"dropped\"} %lld\n",
+                      id, (long long)t->recv_packets, id, (long long)t->lost_packets, id, (long long)t->retrans_packets,
+                      id, (long long)t->dropped_packets);
+    else if (which == 1)
+        fl_buf_printf(b, "farmlive_relay_stream_srt_rtt_ms{live_id=\"%s\"} %.3f\n", id, t->rtt_ms);
+    else if (which == 2)
+        fl_buf_printf(b, "farmlive_relay_stream_srt_recv_mbps{live_id=\"%s\"} %.3f\n", id, t->recv_mbps);
+    else
+        fl_buf_printf(b, "farmlive_relay_stream_srt_latency_ms{live_id=\"%s\"} %d\n", id, t->latency_ms);
 }
 
 static enum MHD_Result h_metrics(req *r)
@@ -255,6 +290,19 @@ static enum MHD_Result h_metrics(req *r)
                   "farmlive_relay_rtmp_early_media_total{outcome=\"held\"} %llu\n"
                   "farmlive_relay_rtmp_early_media_total{outcome=\"dropped\"} %llu\n",
                   (unsigned long long)st.early_held, (unsigned long long)st.early_dropped);
+    srt_ingest_stats ss;
+    srt_ingest_get_stats(&ss);
+    fl_buf_printf(&b,
+                  "# TYPE farmlive_relay_srt_accepted_total counter\nfarmlive_relay_srt_accepted_total %llu\n"
+                  "# TYPE farmlive_relay_srt_refused_total counter\n"
+                  "farmlive_relay_srt_refused_total{reason=\"stream_id\"} %llu\n"
+                  "farmlive_relay_srt_refused_total{reason=\"key\"} %llu\n"
+                  "farmlive_relay_srt_refused_total{reason=\"shop_unavailable\"} %llu\n"
+                  "farmlive_relay_srt_refused_total{reason=\"busy\"} %llu\n"
+                  "farmlive_relay_srt_refused_total{reason=\"codec\"} %llu\n",
+                  (unsigned long long)ss.accepted, (unsigned long long)ss.refused_streamid,
+                  (unsigned long long)ss.refused_key, (unsigned long long)ss.refused_unavailable,
+                  (unsigned long long)ss.refused_busy, (unsigned long long)ss.codec_refused);
     static const char *const heads[] = {
         "# TYPE farmlive_relay_stream_viewers gauge\n",
         "# TYPE farmlive_relay_stream_bitrate_kbps gauge\n",
@@ -268,6 +316,10 @@ static enum MHD_Result h_metrics(req *r)
         "# TYPE farmlive_relay_stream_viewers_dropped_total counter\n",
         "# TYPE farmlive_relay_stream_gop_seconds gauge\n",
         "# TYPE farmlive_relay_stream_recording_stopped gauge\n",
+        "# TYPE farmlive_relay_stream_srt_packets_total counter\n",
+        "# TYPE farmlive_relay_stream_srt_rtt_ms gauge\n",
+        "# TYPE farmlive_relay_stream_srt_recv_mbps gauge\n",
+        "# TYPE farmlive_relay_stream_srt_latency_ms gauge\n",
     };
     for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
         fl_buf_printf(&b, "%s", heads[k]);
@@ -325,9 +377,13 @@ static enum MHD_Result h_metrics(req *r)
             case 10:
                 fl_buf_printf(&b, "farmlive_relay_stream_gop_seconds{live_id=\"%s\"} %.3f\n", id, s->gop_ms / 1000.0);
                 break;
-            default:
+            case 11:
                 fl_buf_printf(&b, "farmlive_relay_stream_recording_stopped{live_id=\"%s\"} %d\n", id,
                               s->recording == RELAY_REC_STATE_STOPPED);
+                break;
+            default:
+                if (s->have_srt)
+                    srt_metric(&b, k - 12, id, &s->srt);
                 break;
             }
         }

@@ -1,5 +1,6 @@
-/* main.c - farmlive-relay: RTMP ingest on one port, HLS / HTTP-FLV /
- * recordings / thumbnails out (see relay_rtmp.h and relay_http.h).
+/* main.c - farmlive-relay: RTMP ingest on one port, SRT on another (when
+ * FARMLIVE_SRT_PORT is set), HLS / HTTP-FLV / recordings / thumbnails out
+ * (see relay_rtmp.h, relay_srt.h and relay_http.h).
  *
  * Settings come from FARMLIVE_* variables (config.c); an invalid one stops
  * start-up with a message and exit code 2, as the shop does. Runs until
@@ -9,15 +10,22 @@
  *
  *   main thread                 ingest thread
  *   config, hub, HTTP, RTMP --> rtmp_server_run() (epoll loop)
+ *   SRT ----------------------> accept thread, a thread per SRT publisher
  *   sigwait(TERM|INT)
  *   rtmp_server_stop() -------> returns
- *   join; rtmp_server_free; relay_http_stop; relay_hub_free;
- *   relay_rec_retention_stop (the recordings' retention thread) */
+ *   join; srt_server_free; rtmp_server_free; relay_http_stop;
+ *   relay_hub_free; relay_rec_retention_stop (the recordings' retention
+ *   thread)
+ *
+ * The hub's ingest calls (relay_stream.h) expect one caller at a time, as
+ * RTMP's one loop is: with SRT's threads beside it, every call goes
+ * through the ops below, which hold one ingest lock. */
 #include "farmlive/config.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_http.h"
 #include "farmlive/relay_record.h"
 #include "farmlive/relay_rtmp.h"
+#include "farmlive/relay_srt.h"
 #include "farmlive/relay_stream.h"
 
 #include <pthread.h>
@@ -27,14 +35,62 @@
 
 #define EXIT_CONFIG 2
 
+static pthread_mutex_t ingest_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static relay_stream *locked_publish(relay_hub *hub, const char *live_id)
+{
+    pthread_mutex_lock(&ingest_lock);
+    relay_stream *s = relay_hub_publish(hub, live_id);
+    pthread_mutex_unlock(&ingest_lock);
+    return s;
+}
+
+static void locked_unpublish(relay_hub *hub, relay_stream *s)
+{
+    pthread_mutex_lock(&ingest_lock);
+    relay_hub_unpublish(hub, s);
+    pthread_mutex_unlock(&ingest_lock);
+}
+
+static void locked_tick(relay_hub *hub, void (*ended)(void *arg, const char *live_id), void *arg)
+{
+    pthread_mutex_lock(&ingest_lock);
+    relay_hub_tick(hub, ended, arg);
+    pthread_mutex_unlock(&ingest_lock);
+}
+
+static void locked_metadata(relay_stream *s, const uint8_t *amf, size_t len)
+{
+    pthread_mutex_lock(&ingest_lock);
+    relay_stream_metadata(s, amf, len);
+    pthread_mutex_unlock(&ingest_lock);
+}
+
+static int locked_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len)
+{
+    pthread_mutex_lock(&ingest_lock);
+    int rc = relay_stream_video(s, ts_ms, body, len);
+    pthread_mutex_unlock(&ingest_lock);
+    return rc;
+}
+
+static int locked_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len)
+{
+    pthread_mutex_lock(&ingest_lock);
+    int rc = relay_stream_audio(s, ts_ms, body, len);
+    pthread_mutex_unlock(&ingest_lock);
+    return rc;
+}
+
 static const rtmp_hub_ops hub_ops = {
-    .publish = relay_hub_publish,
-    .unpublish = relay_hub_unpublish,
-    .tick = relay_hub_tick,
-    .metadata = relay_stream_metadata,
-    .video = relay_stream_video,
-    .audio = relay_stream_audio,
+    .publish = locked_publish,
+    .unpublish = locked_unpublish,
+    .tick = locked_tick,
+    .metadata = locked_metadata,
+    .video = locked_video,
+    .audio = locked_audio,
     .dropped = relay_stream_dropped,
+    .srt_stats = relay_stream_srt_stats,
 };
 
 static void usage(FILE *out)
@@ -58,6 +114,7 @@ static int serve(const fl_config *cfg)
     int sig = 0, rc = 1, http_started = 0;
     relay_hub *hub = NULL;
     rtmp_server *srv = NULL;
+    srt_server *srt = NULL;
     pthread_t ingest;
 
     signal(SIGPIPE, SIG_IGN);
@@ -84,18 +141,26 @@ static int serve(const fl_config *cfg)
         fl_log(FL_LOG_ERROR, "start_failed", "rtmp: %s", err);
         goto out_free;
     }
+    if (cfg->srt_port > 0 && !(srt = srt_server_new(cfg, hub, &hub_ops, err, sizeof(err)))) {
+        fl_log(FL_LOG_ERROR, "start_failed", "srt: %s", err);
+        goto out_free;
+    }
     if (pthread_create(&ingest, NULL, ingest_main, srv) != 0) {
         fl_log(FL_LOG_ERROR, "start_failed", "cannot start the ingest thread");
         goto out_free;
     }
     fl_log(FL_LOG_INFO, "listening", "relay: rtmp://%s:%d/live/KEY, http://%s:%d; shop at %s", cfg->relay_host,
            cfg->rtmp_port, cfg->relay_host, cfg->relay_http_port, cfg->shop_internal_url);
+    if (srt)
+        fl_log(FL_LOG_INFO, "listening", "relay: srt://%s:%d?streamid=KEY (latency %d ms)", cfg->relay_host,
+               cfg->srt_port, cfg->srt_latency_ms);
     sigwait(&set, &sig);
     fl_log(FL_LOG_INFO, "shutdown", "signal %d: closing publishers, finalising recordings", sig);
     rtmp_server_stop(srv);
     pthread_join(ingest, NULL);
     rc = 0;
 out_free:
+    srt_server_free(srt); /* its publishers' threads end first: the RTMP loop is stopped, the hub still up */
     rtmp_server_free(srv);
     if (http_started)
         relay_http_stop();

@@ -83,7 +83,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 
 /* POSTs json to base+path; returns the HTTP status (0 when unreachable,
  * with curl's message in err) and the body in *body. */
-static long post_json(publish_auth *a, const char *path, json_t *req, body_buf *body, char *err, size_t errlen)
+static long post_json(publish_auth *a, const char *path, json_t *req, body_buf *body, char *err, size_t errlen,
+                      long timeout_ms)
 {
     char url[512];
     long status = 0;
@@ -104,8 +105,8 @@ static long post_json(publish_auth *a, const char *path, json_t *req, body_buf *
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)PUBLISH_AUTH_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)PUBLISH_AUTH_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     CURLcode rc = curl_easy_perform(c);
@@ -139,27 +140,42 @@ static void post_result(publish_auth *a, const publish_auth_result *r)
     }
 }
 
-static void run_publish(publish_auth *a, const job *j)
+/* Asks the shop whether key may publish; fills *r (conn_id left as is). */
+static void ask_publish(publish_auth *a, const char *key, const char *ip, long timeout_ms, publish_auth_result *r)
 {
-    publish_auth_result r = {.conn_id = j->conn_id};
     body_buf body;
-    json_t *req = json_pack("{s:s, s:s}", "stream_key", j->key, "client_ip", j->client_ip);
-    r.http_status = post_json(a, "/internal/v1/live/publish", req, &body, r.error, sizeof(r.error));
+    json_t *req = json_pack("{s:s, s:s}", "stream_key", key, "client_ip", ip);
+    r->allowed = 0;
+    r->live_id[0] = '\0';
+    r->http_status = post_json(a, "/internal/v1/live/publish", req, &body, r->error, sizeof(r->error), timeout_ms);
     json_decref(req);
-    if (r.http_status == 200) {
+    if (r->http_status == 200) {
         json_t *resp = json_loads(body.p, 0, NULL);
         const char *id = json_string_value(json_object_get(resp, "live_id"));
         if (id && publish_auth_live_id_valid(id)) {
-            snprintf(r.live_id, sizeof(r.live_id), "%s", id);
-            r.allowed = 1;
+            snprintf(r->live_id, sizeof(r->live_id), "%s", id);
+            r->allowed = 1;
         } else {
-            snprintf(r.error, sizeof(r.error), "shop answered 200 without a valid live_id");
+            snprintf(r->error, sizeof(r->error), "shop answered 200 without a valid live_id");
         }
         json_decref(resp);
-    } else if (r.http_status != 0) {
-        snprintf(r.error, sizeof(r.error), "shop refused with HTTP %ld", r.http_status);
+    } else if (r->http_status != 0) {
+        snprintf(r->error, sizeof(r->error), "shop refused with HTTP %ld", r->http_status);
     }
+}
+
+static void run_publish(publish_auth *a, const job *j)
+{
+    publish_auth_result r = {.conn_id = j->conn_id};
+    ask_publish(a, j->key, j->client_ip, PUBLISH_AUTH_TIMEOUT_MS, &r);
     post_result(a, &r);
+}
+
+void publish_auth_check(publish_auth *a, const char *stream_key, const char *client_ip, int timeout_ms,
+                        publish_auth_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    ask_publish(a, stream_key, client_ip, timeout_ms, out);
 }
 
 static void run_report(publish_auth *a, const job *j)
@@ -168,7 +184,7 @@ static void run_report(publish_auth *a, const job *j)
     char err[200];
     body_buf body;
     json_t *req = json_pack("{s:s}", "live_id", j->live_id);
-    long status = post_json(a, path, req, &body, err, sizeof(err));
+    long status = post_json(a, path, req, &body, err, sizeof(err), PUBLISH_AUTH_TIMEOUT_MS);
     json_decref(req);
     if (status < 200 || status > 299)
         fl_log(FL_LOG_WARN, "shop_report_failed", "%s for live %s: %s", path, j->live_id,

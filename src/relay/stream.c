@@ -116,6 +116,8 @@ struct relay_stream {
     uint64_t ts_nudged, ts_rebased, queue_dropped;
     int64_t last_key_ts; /* -1 none */
     int gop_ms;
+    int have_srt; /* the publisher is an SRT one: srt holds its statistics */
+    relay_srt_stats srt;
     rate_bucket rate[RATE_BUCKETS];
     int64_t started_ms;
     uint64_t hits[HITS_WINDOW];
@@ -407,6 +409,7 @@ void relay_stream_new_epoch(relay_stream *s)
     s->dropping = 0;
     pthread_mutex_lock(&s->lock);
     s->epoch++;
+    s->have_srt = 0;
     pthread_mutex_unlock(&s->lock);
     queue_push(s, WORK_EPOCH, NULL, 1);
 }
@@ -614,6 +617,15 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     return 0;
 }
 
+void relay_stream_srt_stats(relay_stream *s, const relay_srt_stats *st)
+{
+    pthread_mutex_lock(&s->lock);
+    s->have_srt = st != NULL;
+    if (st)
+        s->srt = *st;
+    pthread_mutex_unlock(&s->lock);
+}
+
 /* -- the HTTP side ----------------------------------------------------------- */
 
 void relay_stream_tick(relay_stream *s)
@@ -692,6 +704,8 @@ void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
     info->ts_rebased = s->ts_rebased;
     info->queue_dropped = s->queue_dropped;
     info->gop_ms = s->gop_ms;
+    info->have_srt = s->have_srt;
+    info->srt = s->srt;
     pthread_mutex_unlock(&s->lock);
     info->flv_viewers_dropped = flv_out_viewers_dropped(s->flv);
     info->hls_dropped = atomic_load(&s->hls_dropped);

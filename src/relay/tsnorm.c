@@ -70,7 +70,7 @@ uint32_t relay_tsnorm_frame(relay_tsnorm *n, int track, uint32_t in, int64_t now
     if (n->head >= 0) {
         int64_t since = now_ms > n->head_wall ? now_ms - n->head_wall : 0;
         int ahead = c > n->head + since + TSN_JUMP_SLACK_MS;
-        int behind = c < n->head - TSN_MAX_SKEW_MS;
+        int behind = c < n->head - TSN_MAX_SKEW_MS || c < -TSN_NUDGE_MAX_MS;
         int back = t->last_out >= 0 && c <= t->last_out;
         if (!ahead && !behind && back && t->last_out - c < TSN_NUDGE_MAX_MS) {
             /* half a step: the frame keeps some of its duration (a reader
@@ -82,6 +82,10 @@ uint32_t relay_tsnorm_frame(relay_tsnorm *n, int track, uint32_t in, int64_t now
             c = rebase_target(n, t);
             done = TSN_REBASED;
         }
+    }
+    if (c < 0) { /* a little before the session's first frame (audio stamped before the first picture) */
+        c = 0;
+        done = done == TSN_OK ? TSN_NUDGED : done;
     }
     if (t->last_out >= 0 && c <= t->last_out) /* the head may trail the track */
         c = t->last_out + 1;
