@@ -82,6 +82,8 @@ void relay_stream_publisher_add(relay_stream *s);
 void relay_stream_publisher_remove(relay_stream *s, int64_t now_s);
 int relay_stream_expired(const relay_stream *s, int64_t now_s, int grace_s);
 int relay_stream_publishing(const relay_stream *s);
+/* The current publisher's generation (publishes so far); any thread. */
+uint64_t relay_stream_publisher_gen(relay_stream *s);
 
 const char *relay_stream_id(const relay_stream *s);
 void relay_stream_get_info(relay_stream *s, relay_stream_info *info);

@@ -41,14 +41,18 @@ typedef struct rtmp_ingest_stats {
 } rtmp_ingest_stats;
 void rtmp_ingest_get_stats(rtmp_ingest_stats *st);
 
+/* publish hands back the publisher's generation in *gen; unpublish with
+ * that gen gives the stream back (a superseded publisher only lets go of
+ * its reference: see relay_stream_superseded). */
 typedef struct rtmp_hub_ops {
-    relay_stream *(*publish)(relay_hub *hub, const char *live_id);
-    void (*unpublish)(relay_hub *hub, relay_stream *s);
+    relay_stream *(*publish)(relay_hub *hub, const char *live_id, uint64_t *gen);
+    void (*unpublish)(relay_hub *hub, relay_stream *s, uint64_t gen);
     void (*tick)(relay_hub *hub, void (*ended)(void *arg, const char *live_id), void *arg);
     void (*metadata)(relay_stream *s, const uint8_t *amf, size_t len);
     int (*video)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
     int (*audio)(relay_stream *s, uint32_t ts_ms, const uint8_t *body, size_t len);
-    int (*dropped)(relay_stream *s); /* may be NULL: never */
+    int (*dropped)(relay_stream *s);                  /* may be NULL: never */
+    int (*superseded)(relay_stream *s, uint64_t gen); /* may be NULL: never */
     /* an SRT publisher's statistics (NULL st: none); may be NULL */
     void (*srt_stats)(relay_stream *s, const relay_srt_stats *st);
 } rtmp_hub_ops;

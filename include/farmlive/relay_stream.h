@@ -63,6 +63,13 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
 /* 1 once the session was dropped: its publisher is to be closed (ingest
  * checks it once a second too, for a publisher that sends nothing). */
 int relay_stream_dropped(relay_stream *s);
+/* 1 once a newer publisher took s over from the one whose generation
+ * (relay_stream_publisher_gen right after its publish) is gen: a takeover
+ * from the other protocol (RTMP <-> SRT), which the older publisher's
+ * ingest did not see. That ingest closes it, tells the shop nothing (the
+ * session goes on), and gives its reference back without ending the new
+ * publisher's turn (rtmp_hub_ops.unpublish with gen). Any thread. */
+int relay_stream_superseded(relay_stream *s, uint64_t gen);
 
 /* An SRT publisher's connection statistics (libsrt's srt_bstats),
  * refreshed about once a second by its thread; shown per stream in

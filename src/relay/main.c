@@ -23,6 +23,7 @@
 #include "farmlive/config.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_http.h"
+#include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
 #include "farmlive/relay_rtmp.h"
 #include "farmlive/relay_srt.h"
@@ -37,18 +38,26 @@
 
 static pthread_mutex_t ingest_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static relay_stream *locked_publish(relay_hub *hub, const char *live_id)
+/* Every publish goes through the ingest lock, so the generation read
+ * after it is this publisher's. */
+static relay_stream *locked_publish(relay_hub *hub, const char *live_id, uint64_t *gen)
 {
     pthread_mutex_lock(&ingest_lock);
     relay_stream *s = relay_hub_publish(hub, live_id);
+    *gen = s ? relay_stream_publisher_gen(s) : 0;
     pthread_mutex_unlock(&ingest_lock);
     return s;
 }
 
-static void locked_unpublish(relay_hub *hub, relay_stream *s)
+/* A superseded publisher (the other protocol took the stream over) only
+ * lets go: the stream is the newer publisher's, no grace period starts. */
+static void locked_unpublish(relay_hub *hub, relay_stream *s, uint64_t gen)
 {
     pthread_mutex_lock(&ingest_lock);
-    relay_hub_unpublish(hub, s);
+    if (s && relay_stream_superseded(s, gen))
+        relay_stream_release(s);
+    else
+        relay_hub_unpublish(hub, s);
     pthread_mutex_unlock(&ingest_lock);
 }
 
@@ -90,6 +99,7 @@ static const rtmp_hub_ops hub_ops = {
     .video = locked_video,
     .audio = locked_audio,
     .dropped = relay_stream_dropped,
+    .superseded = relay_stream_superseded,
     .srt_stats = relay_stream_srt_stats,
 };
 

@@ -14,7 +14,8 @@
  *                                 │     codec (refused: onStatus error naming
  *                                 │     it, close), then the hub
  *                                 │     (relay_stream_audio/video)
- *   close <── error, stall, EOF, deleteStream, takeover, the session dropped
+ *   close <── error, stall, EOF, deleteStream, takeover (here, or by an SRT
+ *             publisher: relay_stream_superseded), the session dropped
  *             by the shop (the hub says so at the next media message or
  *             tick; the shop is not told of that unpublish: it ended it)
  *
@@ -94,6 +95,8 @@ typedef struct conn {
     rtmp_session sess;
     rtmp_media media;
     relay_stream *stream; /* set while this connection publishes */
+    uint64_t gen;         /* its publisher generation */
+    int superseded;       /* an SRT publisher took its stream over */
     char live_id[LIVE_ID_MAX + 1];
     /* before authorisation */
     int authorised;              /* the shop allowed a publish once: full limits */
@@ -175,10 +178,23 @@ static void conn_unpublish(rtmp_server *srv, conn *c)
     if (!c->stream)
         return;
     int dropped = stream_dropped(srv, c->stream);
-    srv->o.ops->unpublish(srv->o.hub, c->stream);
+    srv->o.ops->unpublish(srv->o.hub, c->stream, c->gen);
     c->stream = NULL;
-    if (!dropped)
+    if (!dropped && !c->superseded)
         publish_auth_unpublish(srv->auth, c->live_id);
+}
+
+/* 1 when an SRT publisher took c's stream over (relay_stream_superseded);
+ * c is then closed: it gives its reference back, the shop hears nothing
+ * (the session goes on with the newer publisher). */
+static int check_superseded(rtmp_server *srv, conn *c)
+{
+    if (!c->stream || !srv->o.ops->superseded || !srv->o.ops->superseded(c->stream, c->gen))
+        return 0;
+    c->superseded = 1;
+    rtmp_cmd_publish_refuse(&c->sess, "NetStream.Publish.BadName", "another publisher took the stream over");
+    conn_close(srv, c, FL_LOG_INFO, "rtmp_takeover", "a newer publisher of another protocol took over");
+    return 1;
 }
 
 /* The shop ended c's session (relay_hub_drop): the encoder hears why. */
@@ -396,7 +412,7 @@ static void on_media(rtmp_server *srv, conn *c, const rtmp_msg *m)
         conn_close(srv, c, FL_LOG_WARN, "rtmp_codec_refused", "%s", why);
         return;
     }
-    if (rc != RTMP_MEDIA_FORWARD)
+    if (rc != RTMP_MEDIA_FORWARD || check_superseded(srv, c))
         return;
     rc = video ? srv->o.ops->video(c->stream, m->ts, m->payload, m->len)
                : srv->o.ops->audio(c->stream, m->ts, m->payload, m->len);
@@ -613,7 +629,7 @@ static void take_over(rtmp_server *srv, conn *newer, const char *live_id)
     for (conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         if (c != newer && c->stream && strcmp(c->live_id, live_id) == 0) {
-            srv->o.ops->unpublish(srv->o.hub, c->stream); /* the hub's side only: the shop heard the publish */
+            srv->o.ops->unpublish(srv->o.hub, c->stream, c->gen); /* the hub's side only: the shop heard the publish */
             c->stream = NULL;
             conn_close(srv, c, FL_LOG_INFO, "rtmp_takeover", "a new publisher (conn %llu) took over",
                        (unsigned long long)newer->id);
@@ -639,9 +655,10 @@ static void on_auth_results(rtmp_server *srv)
              * stream, so the grace period ends the session unless a
              * reconnect takes it over */
             if (r.allowed && !live_id_published(srv, r.live_id)) {
-                relay_stream *s = srv->o.ops->publish(srv->o.hub, r.live_id);
+                uint64_t gen;
+                relay_stream *s = srv->o.ops->publish(srv->o.hub, r.live_id, &gen);
                 if (s)
-                    srv->o.ops->unpublish(srv->o.hub, s);
+                    srv->o.ops->unpublish(srv->o.hub, s, gen);
             }
             continue;
         }
@@ -654,7 +671,7 @@ static void on_auth_results(rtmp_server *srv)
         }
         snprintf(c->live_id, sizeof(c->live_id), "%s", r.live_id);
         take_over(srv, c, r.live_id);
-        c->stream = srv->o.ops->publish(srv->o.hub, r.live_id);
+        c->stream = srv->o.ops->publish(srv->o.hub, r.live_id, &c->gen);
         if (!c->stream) {
             rtmp_cmd_publish_refuse(&c->sess, "NetStream.Publish.Failed", "the relay cannot take the stream");
             conn_close(srv, c, FL_LOG_ERROR, "rtmp_publish_failed", "the hub refused the stream");
@@ -687,6 +704,8 @@ static void on_tick(rtmp_server *srv)
         uint64_t since = c->unpublished_ms ? c->unpublished_ms : c->created_ms;
         if (stream_dropped(srv, c->stream))
             conn_dropped(srv, c);
+        else if (check_superseded(srv, c))
+            continue;
         else if (!c->stream && !pending && now - since > (uint64_t)srv->o.handshake_ms &&
                  c->sess.state != RTMP_SESS_PUBLISHING) {
             if (c->unpublished_ms) /* a clean end, then an idle connection */

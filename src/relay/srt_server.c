@@ -25,7 +25,8 @@
  * Takeover between SRT publishers is done here as RTMP does it: the older
  * one's stream is given back to the hub (the hub's side only: the shop
  * heard the publish) before the newer one publishes, and its thread ends at
- * its next read. */
+ * its next read. A takeover by an RTMP publisher (or of one) is seen through
+ * the publisher generation (relay_stream_superseded) at the next frame. */
 #include "farmlive/relay_srt.h"
 #include "farmlive/alloc.h"
 #include "farmlive/clock.h"
@@ -100,6 +101,7 @@ struct pub {
     char key[SRT_KEY_MAX + 1];
     char ip[INET6_ADDRSTRLEN];
     relay_stream *stream; /* srv->mu */
+    uint64_t gen;         /* its publisher generation */
     /* the publisher thread's own */
     uint8_t msg[MSG_MAX];
     int msg_len, msg_off;
@@ -110,7 +112,8 @@ struct pub {
     ts_flv_avc avc;
     int have_asc;
     uint8_t asc[4];
-    int vindex, aindex; /* the demuxer's streams taken (first of each), -1 none */
+    int vindex, aindex;    /* the demuxer's streams taken (first of each), -1 none */
+    int64_t next_audio_us; /* where the next AAC frame starts; -1 unknown */
 };
 
 static struct {
@@ -261,9 +264,10 @@ static void orphan_locked(srt_server *srv, const char *live_id)
     for (pub *p = srv->pubs; p; p = p->next)
         if (p->stream && strcmp(p->live_id, live_id) == 0)
             return;
-    relay_stream *s = srv->ops->publish(srv->hub, live_id);
+    uint64_t gen;
+    relay_stream *s = srv->ops->publish(srv->hub, live_id, &gen);
     if (s)
-        srv->ops->unpublish(srv->hub, s);
+        srv->ops->unpublish(srv->hub, s, gen);
 }
 
 /* Gives p's stream back to the hub; the shop hears of it unless it ended
@@ -274,10 +278,22 @@ static void unpublish_locked(srt_server *srv, pub *p, int tell_shop)
         return;
     if (srv->ops->srt_stats)
         srv->ops->srt_stats(p->stream, NULL);
-    srv->ops->unpublish(srv->hub, p->stream);
+    srv->ops->unpublish(srv->hub, p->stream, p->gen);
     p->stream = NULL;
     if (tell_shop)
         publish_auth_unpublish(srv->auth, p->live_id);
+}
+
+/* A publisher of the other protocol (RTMP) took p's stream over: p is to
+ * close, telling the shop nothing. srv->mu held. 1 when so. */
+static int superseded_locked(pub *p)
+{
+    const rtmp_hub_ops *ops = p->srv->ops;
+    if (!p->stream || !ops->superseded || !ops->superseded(p->stream, p->gen))
+        return 0;
+    if (!atomic_exchange(&p->taken_over, 1))
+        pub_log(FL_LOG_INFO, p, "srt_takeover", "a newer publisher of another protocol took over");
+    return 1;
 }
 
 /* Once a second, and at every read timeout: statistics into the stream, the
@@ -302,6 +318,7 @@ static void pub_tick(pub *p)
         st.latency_ms = perf.msRcvTsbPdDelay;
     }
     pthread_mutex_lock(&srv->mu);
+    superseded_locked(p);
     if (p->stream && srv->ops->dropped && srv->ops->dropped(p->stream))
         p->dropped = 1;
     else if (p->stream && have && srv->ops->srt_stats)
@@ -379,6 +396,11 @@ static int send_video(pub *p, int what, uint32_t ts)
     srt_server *srv = p->srv;
     int rc = 0;
     pthread_mutex_lock(&srv->mu);
+    if (superseded_locked(p)) {
+        pthread_mutex_unlock(&srv->mu);
+        snprintf(p->why, sizeof(p->why), "a newer publisher took over");
+        return -1;
+    }
     if (p->stream && (what & TS_FLV_SEQHDR))
         rc = srv->ops->video(p->stream, ts, p->avc.seq, p->avc.seq_len);
     if (p->stream && rc == 0 && (what & TS_FLV_FRAME))
@@ -398,6 +420,11 @@ static int send_audio(pub *p, uint32_t ts, const uint8_t *raw, size_t len, const
     frame[1] = 1;
     memcpy(frame + 2, raw, len);
     pthread_mutex_lock(&srv->mu);
+    if (superseded_locked(p)) {
+        pthread_mutex_unlock(&srv->mu);
+        snprintf(p->why, sizeof(p->why), "a newer publisher took over");
+        return -1;
+    }
     if (p->stream && seq)
         rc = srv->ops->audio(p->stream, ts, seq, 4);
     if (p->stream && rc == 0)
@@ -418,7 +445,7 @@ static int on_packet(pub *p, AVFormatContext *ic, AVPacket *pkt)
     enum AVMediaType type = st->codecpar->codec_type;
     enum AVCodecID codec = st->codecpar->codec_id;
     int64_t dts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-    if (dts == AV_NOPTS_VALUE)
+    if (dts == AV_NOPTS_VALUE && type == AVMEDIA_TYPE_VIDEO)
         return 0;
     if (type == AVMEDIA_TYPE_VIDEO && (p->vindex < 0 || p->vindex == pkt->stream_index)) {
         if (codec != AV_CODEC_ID_H264) {
@@ -444,9 +471,14 @@ static int on_packet(pub *p, AVFormatContext *ic, AVPacket *pkt)
             return -1;
         }
         p->aindex = pkt->stream_index;
-        uint32_t ts = to_ms(dts, st->time_base);
+        /* the demuxer's parser splits a PES of several ADTS frames: only
+         * the first carries a time, the others follow it frame by frame */
+        int64_t us =
+            dts != AV_NOPTS_VALUE ? av_rescale_q(dts, st->time_base, (AVRational){1, 1000000}) : p->next_audio_us;
+        if (us < 0)
+            return 0; /* no time yet */
         ts_flv_adts h;
-        for (size_t off = 0, i = 0; off < (size_t)pkt->size; off += h.frame_len, i++) {
+        for (size_t off = 0; off < (size_t)pkt->size; off += h.frame_len) {
             if (ts_flv_adts_parse(pkt->data + off, (size_t)pkt->size - off, &h) < 0) {
                 pub_log(FL_LOG_WARN, p, "srt_frame_skipped", "AAC without an ADTS header");
                 return 0;
@@ -458,7 +490,9 @@ static int on_packet(pub *p, AVFormatContext *ic, AVPacket *pkt)
                 memcpy(p->asc, seq, 4);
                 p->have_asc = 1;
             }
-            uint32_t t = ts + (uint32_t)(i * 1024 * 1000 / (size_t)h.sample_rate);
+            uint32_t t = (uint32_t)(us / 1000);
+            us += (int64_t)1024 * 1000000 / h.sample_rate;
+            p->next_audio_us = us;
             if (send_audio(p, t, pkt->data + off + h.header_len, h.frame_len - h.header_len, fresh ? seq : NULL) < 0)
                 return -1;
         }
@@ -527,7 +561,7 @@ static void *pub_main(void *arg)
             pub_log(FL_LOG_INFO, o, "srt_takeover", "srt %llu took over", (unsigned long long)p->id);
         }
     }
-    p->stream = srv->ops->publish(srv->hub, p->live_id);
+    p->stream = srv->ops->publish(srv->hub, p->live_id, &p->gen);
     pthread_mutex_unlock(&srv->mu);
     if (!p->stream) {
         pub_log(FL_LOG_ERROR, p, "srt_publish_failed", "the hub refused the stream");
@@ -536,7 +570,7 @@ static void *pub_main(void *arg)
         demux(p);
     }
     pthread_mutex_lock(&srv->mu);
-    unpublish_locked(srv, p, !p->dropped);
+    unpublish_locked(srv, p, !p->dropped && !atomic_load(&p->taken_over));
     pthread_mutex_unlock(&srv->mu);
     srt_close(p->sock);
     pub_log(atomic_load(&p->taken_over) || p->dropped || p->left || atomic_load(&srv->stopping) || !p->why[0]
@@ -620,6 +654,7 @@ static void on_accept(srt_server *srv)
     p->sock = s;
     p->id = ++srv->next_id;
     p->vindex = p->aindex = -1;
+    p->next_audio_us = -1;
     p->last_in_ms = p->last_tick_ms = fl_mono_ms();
     atomic_init(&p->done, 0);
     atomic_init(&p->taken_over, 0);
@@ -662,6 +697,21 @@ static void *accept_main(void *arg)
 
 /* -- life cycle ------------------------------------------------------------ */
 
+/* libsrt's own messages (errors only), as our JSON log lines. */
+static void srt_log_to_fl(void *opaque, int level, const char *file, int line, const char *area, const char *message)
+{
+    (void)opaque;
+    (void)level;
+    (void)file;
+    (void)line;
+    char msg[400];
+    snprintf(msg, sizeof(msg), "%s", message ? message : "");
+    size_t n = strlen(msg);
+    if (n > 0 && msg[n - 1] == '\n')
+        msg[n - 1] = '\0';
+    fl_log(FL_LOG_WARN, "libsrt", "%s: %s", area ? area : "-", msg);
+}
+
 static int bind_to(srt_server *srv, char *err, size_t errlen)
 {
     const fl_config *cfg = srv->cfg;
@@ -695,6 +745,7 @@ srt_server *srt_server_new(const fl_config *cfg, relay_hub *hub, const rtmp_hub_
     pthread_mutex_init(&srv->mu, NULL);
     srt_startup();
     srt_setloglevel(LOG_ERR);
+    srt_setloghandler(NULL, srt_log_to_fl);
     int live = SRTT_LIVE, latency = cfg->srt_latency_ms, no = 0, events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
     srv->lsock = srt_create_socket();
     if (srv->lsock == SRT_INVALID_SOCK) {

@@ -98,6 +98,7 @@ struct relay_stream {
 
     /* hub lock */
     int publishers;
+    atomic_uint_fast64_t pub_gen; /* publishes so far: the current publisher's generation */
     int64_t unpublished_at;
 
     /* ingest thread only */
@@ -358,6 +359,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     atomic_init(&s->rec_dropped, 0);
     atomic_init(&s->rec_state, RELAY_REC_STATE_OFF);
     atomic_init(&s->dropped, 0);
+    atomic_init(&s->pub_gen, 0);
     s->cfg = cfg;
     snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
     s->flv = flv_out_new();
@@ -449,6 +451,17 @@ void relay_stream_join(relay_stream *s)
 void relay_stream_publisher_add(relay_stream *s)
 {
     s->publishers = 1;
+    atomic_fetch_add(&s->pub_gen, 1);
+}
+
+uint64_t relay_stream_publisher_gen(relay_stream *s)
+{
+    return atomic_load(&s->pub_gen);
+}
+
+int relay_stream_superseded(relay_stream *s, uint64_t gen)
+{
+    return atomic_load(&s->pub_gen) != gen;
 }
 
 /* The publisher left: its HLS epoch ends now (the last part is published,

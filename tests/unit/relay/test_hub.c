@@ -67,6 +67,39 @@ static void test_refuses_bad_ids(void **state)
     relay_hub_free(hub);
 }
 
+/* A publisher of the other protocol takes over without the first one
+ * unpublishing (its ingest did not see it): the first is superseded, and
+ * the SRT statistics of the first are gone with the new epoch. */
+static void test_superseded_across_protocols(void **state)
+{
+    (void)state;
+    relay_hub *hub = relay_hub_new(&cfg);
+    relay_stream *s = relay_hub_publish(hub, "x-1");
+    assert_non_null(s);
+    uint64_t first = relay_stream_publisher_gen(s);
+    relay_srt_stats st = {.recv_packets = 7, .latency_ms = 500};
+    relay_stream_srt_stats(s, &st);
+    relay_stream_info info;
+    relay_stream_get_info(s, &info);
+    assert_true(info.have_srt);
+    assert_int_equal(info.srt.recv_packets, 7);
+    assert_false(relay_stream_superseded(s, first));
+
+    relay_stream *s2 = relay_hub_publish(hub, "x-1"); /* no unpublish before it */
+    assert_ptr_equal(s, s2);
+    uint64_t second = relay_stream_publisher_gen(s2);
+    assert_true(relay_stream_superseded(s, first));
+    assert_false(relay_stream_superseded(s2, second));
+    relay_stream_get_info(s, &info);
+    assert_false(info.have_srt); /* a new epoch: the statistics were the old publisher's */
+    assert_int_equal(info.epoch, 2);
+
+    relay_stream_release(s); /* the superseded one only lets go (main.c's unpublish) */
+    assert_true(relay_stream_publishing(s2));
+    relay_hub_unpublish(hub, s2);
+    relay_hub_free(hub);
+}
+
 static void test_takeover_keeps_stream_and_time(void **state)
 {
     (void)state;
@@ -269,6 +302,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refuses_bad_ids),
         cmocka_unit_test(test_takeover_keeps_stream_and_time),
+        cmocka_unit_test(test_superseded_across_protocols),
         cmocka_unit_test(test_refuses_bad_data),
         cmocka_unit_test(test_grace_period),
         cmocka_unit_test(test_list),
