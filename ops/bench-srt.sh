@@ -123,7 +123,7 @@ run rtmp
 RTMP_PER=$PER
 run srt
 SRT_PER=$PER
-say "SRT / RTMP relay CPU per stream: $(awk -v s="$SRT_PER" -v r="$RTMP_PER" 'BEGIN { printf "%.2f", r > 0 ? s / r : 0 }')"
+say "SRT / RTMP relay CPU per stream: $(awk -v s="$SRT_PER" -v r="$RTMP_PER" 'BEGIN { printf "%.2f", (r > 0 ? s / r : 0) }')"
 mkdir -p "$(dirname "$OUT")"
 cp "$TMP/report" "$OUT"
 echo "bench-srt: report in $OUT"
