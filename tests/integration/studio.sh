@@ -11,8 +11,8 @@
 #   session with its planned start;
 #   then tests/browser/studio.mjs in Chromium at 390x844: a farmer
 #   schedules a session with a cover and two shelf products, goes live
-#   with an ffmpeg push to the key the page shows (the health shows a
-#   bitrate), pins a product, starts a flash sale with a 10 s countdown,
+#   with an ffmpeg push to the key the page shows (the preview plays, the
+#   health shows a bitrate), pins a product, starts a flash sale with a 10 s countdown,
 #   sees the orders a buyer places through the API arrive in the counters,
 #   deletes a chat message, ends the session and reads the report (its
 #   totals equal the orders placed); a farmer of another cooperative
@@ -126,6 +126,31 @@ api GET /
 expect_status 200 "the home page"
 check "the home page lists the scheduled session" grep -q "预约直播 $S" <<<"$BODY"
 check "... with its planned start" grep -q "开播时间" <<<"$BODY"
+
+# ------------------------------------------------------------ the pages' rights
+as ""
+api GET "/studio/$ID"
+expect_status 303 "a guest is sent to sign in"
+as "$BUYER"
+api GET /studio
+expect_status 403 "a buyer's studio is a refusal"
+check "... that says the studio is for members" grep -q "直播工作台只对合作社成员开放" <<<"$BODY"
+as "$QBJ_FARMER"
+api GET "/studio/$ID"
+expect_status 403 "another cooperative's farmer gets a refusal page"
+check "... with nothing of the session" test -z "$(grep -e "预约直播 $S" -e rtmp:// -e "$ID" <<<"$BODY")"
+as "$AY_F2"
+api GET "/studio/$ID"
+expect_status 200 "a farmer of the cooperative runs the room"
+check "... without the key's panel" grep -q 'id="key-hidden"' <<<"$BODY"
+check "... and its QR code" test -z "$(grep -e 'id="stream-key"' -e 'id="new-key"' <<<"$BODY")"
+as "$AY_ADMIN"
+api GET "/studio/$ID"
+expect_status 200 "a coop admin opens the session"
+check "... with the key's panel" grep -q 'id="new-key"' <<<"$BODY"
+api GET /studio
+expect_status 200 "the admin's studio"
+check "... lists the cooperative's session, coming up" grep -q "预约直播 $S" <<<"$BODY"
 
 as "$AY_FARMER"
 api POST "/api/v1/live/$ID/cover" "not an image" -H 'Content-Type: image/png'

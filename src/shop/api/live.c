@@ -27,7 +27,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define LIVE_IP_MAX 64
@@ -226,17 +225,13 @@ int shop_live_key_rotate(shop_req *r)
 int shop_live_cover_upload(shop_req *r)
 {
     shop_actor who = shop_auth_actor(r);
-    const char *type = shop_header(r, "Content-Type");
     json_t *out = NULL;
     fl_db *db = NULL;
     shop_fault f;
     char dir[1100];
     int rc;
-    if (!type || !(strncasecmp(type, "image/jpeg", 10) == 0 || strncasecmp(type, "image/png", 9) == 0 ||
-                   strncasecmp(type, "image/webp", 10) == 0))
-        return shop_fail(r, SHOP_E_MEDIA_TYPE, "Content-Type must be image/jpeg, image/png or image/webp");
-    if (r->raw_body_len == 0)
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "the body must be the image file");
+    if ((rc = shop_body_image(r)) < 0)
+        return rc;
     if ((rc = shop_db(r, &db)) < 0)
         return rc;
     snprintf(dir, sizeof(dir), "%s/media", r->ctx->cfg->var_dir);

@@ -31,7 +31,7 @@ static long long I(json_t *o, const char *key)
 
 /* The refusal: who is signed in but may not use this studio. Nothing of
  * the session is on it. */
-static int refuse(shop_req *r, int en)
+static int refuse(shop_req *r, int en, int of_session)
 {
     shop_html h;
     shop_page_meta m = {.title = en ? "Not your studio" : "无权访问", .path = "/studio"};
@@ -41,8 +41,10 @@ static int refuse(shop_req *r, int en)
                   "<section class=\"panel refusal\" id=\"refused\"><h1>%s</h1><p>%s</p><p><a class=\"btn "
                   "btn-primary\" href=\"/\">%s</a></p></section>",
                   m.title,
-                  en ? "This live studio belongs to another cooperative. Only its members can open it."
-                     : "这个直播间属于其他合作社，只有该合作社的成员才能进入直播工作台。",
+                  of_session
+                      ? (en ? "This live session belongs to another cooperative. Only its members can open it."
+                            : "这个直播间属于其他合作社，只有该合作社的成员才能进入直播工作台。")
+                      : (en ? "The live studio is for members of a cooperative." : "直播工作台只对合作社成员开放。"),
                   en ? "Back to the shop" : "返回首页");
     shop_page_end(&h, r, en, &m, NULL);
     return shop_page_reply(r, &h, 403);
@@ -182,7 +184,7 @@ int shop_studio_page(shop_req *r)
     if (shop_rights_best_role(db, who.account_id, &role, &f) < 0 || first_coop(db, who.account_id, &coop, &f) < 0)
         return shop_fail_fault(r, &f);
     if (role == SHOP_MEMBER_NONE)
-        return refuse(r, en);
+        return refuse(r, en, 0);
     pq.coop = coop;
     shop_page_parse(NULL, NULL, 1, &pq.page, &(const char *){NULL});
     pq.page.limit = STUDIO_PRODUCTS;
@@ -266,10 +268,11 @@ static void shelf_panel(shop_html *h, json_t *shelf, int en, int ended)
     json_t *it;
     size_t i;
     char money[32];
-    shop_html_put(h,
-                  "<section class=\"panel\" aria-labelledby=\"shelf-h\"><h2 id=\"shelf-h\">%s</h2><ol class=\"shelf\" "
-                  "id=\"shelf\">",
-                  en ? "Shelf" : "小黄车");
+    shop_html_put(
+        h,
+        "<section class=\"panel\" aria-labelledby=\"shelf-h\"><h2 id=\"shelf-h\">%s</h2><ol class=\"st-shelf\" "
+        "id=\"shelf\">",
+        en ? "Shelf" : "小黄车");
     json_array_foreach(json_object_get(shelf, "items"), i, it)
     {
         long long fen =
@@ -279,8 +282,8 @@ static void shelf_panel(shop_html *h, json_t *shelf, int en, int ended)
         shop_page_money(fen, money);
         shop_html_put(
             h,
-            "<li class=\"shelf-item%m\" data-sku=\"%lld\"><span class=\"shelf-no\">%lld</span><span "
-            "class=\"shelf-text\"><strong>%s</strong> <small class=\"muted\">%s</small><br>%s · %s %lld"
+            "<li class=\"st-item%m\" data-sku=\"%lld\"><span class=\"st-no\">%lld</span><span "
+            "class=\"st-text\"><strong>%s</strong> <small class=\"muted\">%s</small><br>%s · %s %lld"
             "%m</span>",
             pinned ? " pinned" : "", I(it, "sku_id"), I(it, "number"), name, S(it, "spec"), money,
             en ? "stock" : "库存", I(it, "stock"),
@@ -343,7 +346,7 @@ int shop_studio_live_page(shop_req *r)
             return shop_page_not_found(r, en, en ? "No such session" : "没有这场直播",
                                        en ? "The link may be wrong." : "链接可能有误。");
         if (f.err == SHOP_E_FORBIDDEN || f.err == SHOP_E_UNAUTHORIZED)
-            return refuse(r, en);
+            return refuse(r, en, 1);
         return shop_fail_fault(r, &f);
     }
     key_visible = shop_live_key_visible(db, &who, id, &f) == SHOP_OK;
@@ -367,15 +370,22 @@ int shop_studio_live_page(shop_req *r)
                   en ? "Live studio" : "直播工作台", S(live, "title"), shop_room_on_air(&room) ? " on" : "",
                   shop_page_name(room.status, en));
     if (when[0] && strcmp(room.status, "created") == 0)
-        shop_html_put(&h, "<p class=\"muted\">%s %s</p>", en ? "Planned for" : "计划开播", when);
+        shop_html_put(&h, "<p class=\"muted\" id=\"planned\">%s %s</p>", en ? "Planned for" : "计划开播", when);
+    /* the report first once ended: it is what the farmer comes back for */
+    shop_html_put(&h,
+                  "<section class=\"panel\" id=\"report\" aria-labelledby=\"report-h\"%m><h2 id=\"report-h\">%s</h2>"
+                  "<dl class=\"counters report-grid\" id=\"report-list\"></dl><p><a id=\"replay\" class=\"btn "
+                  "btn-outline\" hidden>%s</a></p></section>",
+                  ended ? "" : " hidden", en ? "Session report" : "直播报告", en ? "Watch the replay" : "观看回放");
     shop_html_put(&h,
                   "<div class=\"studio-grid\"><div class=\"studio-main\"><section class=\"panel\" "
-                  "aria-labelledby=\"prev-h\"><h2 id=\"prev-h\">%s</h2><div class=\"preview\" id=\"preview\"><img "
-                  "id=\"preview-img\" alt=\"%s\" width=\"640\" height=\"360\"></div>"
+                  "aria-labelledby=\"prev-h\"><h2 id=\"prev-h\">%s</h2><div class=\"st-preview\" id=\"preview\"><video "
+                  "id=\"preview-video\" muted playsinline aria-label=\"%s\"></video><p class=\"st-pstate\" "
+                  "id=\"preview-state\" role=\"status\"></p></div>"
                   "<dl class=\"health\" id=\"health\"><div><dt>%s</dt><dd id=\"h-state\">—</dd></div><div><dt>%s</dt>"
                   "<dd id=\"h-bitrate\">—</dd></div><div><dt>%s</dt><dd id=\"h-fps\">—</dd></div><div><dt>%s</dt><dd "
                   "id=\"h-res\">—</dd></div></dl></section>",
-                  en ? "Preview" : "直播预览", en ? "The stream's latest picture" : "直播画面截图",
+                  en ? "Preview" : "直播预览", en ? "The stream as buyers see it" : "买家看到的直播画面",
                   en ? "Stream" : "推流状态", en ? "Bitrate" : "码率", en ? "Frame rate" : "帧率",
                   en ? "Resolution" : "分辨率");
     counters(&h, report, en);
@@ -393,12 +403,7 @@ int shop_studio_live_page(shop_req *r)
                       "<section class=\"panel\" id=\"end-panel\"><button type=\"button\" class=\"btn btn-danger "
                       "btn-block\" id=\"end\">%s</button></section>",
                       en ? "End the session" : "结束直播");
-    shop_html_put(
-        &h,
-        "<section class=\"panel\" id=\"report\" aria-labelledby=\"report-h\"%m><h2 id=\"report-h\">%s</h2>"
-        "<dl class=\"counters report-grid\" id=\"report-list\"></dl><p><a id=\"replay\" class=\"btn btn-outline\" "
-        "hidden>%s</a></p></section></div></div>",
-        ended ? "" : " hidden", en ? "Session report" : "直播报告", en ? "Watch the replay" : "观看回放");
+    shop_html_put(&h, "</div></div>");
     json_t *data = json_pack("{s:s,s:s,s:O,s:o,s:b,s:s}", "id", id, "status", room.status, "live", live, "report",
                              report, "key_visible", key_visible, "thumbnail_url", S(live, "thumbnail_url"));
     json_decref(live);

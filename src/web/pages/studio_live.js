@@ -4,6 +4,7 @@
 // report and the replay. Writes go through the API (its role checks);
 // the room's events (SSE on /api/v1/live/{id}/events) keep it current.
 import { api, pageData, yuan } from '../lib/api.js';
+import { attachPlayer } from '../lib/player.js';
 
 const D = pageData();
 const en = D.lang === 'en';
@@ -16,7 +17,8 @@ const T = en ? {
   price: 'Enter the price in yuan, e.g. 19.90.', del: 'Delete', mute: 'Mute', muted: 'Muted',
   pin: 'Pin', unpin: 'Unpin', now: 'Presenting', stock: 'stock',
   rOrders: 'Orders', rUnits: 'Units', rRevenue: 'Revenue', rPeak: 'Peak viewers', rLikes: 'Likes', rDuration: 'Time live',
-  noReplay: 'The replay is being prepared…', live: 'Live', idle: 'Paused', created: 'Coming up',
+  noReplay: 'The replay is being prepared…', pLoading: 'Loading the stream…', pReconnecting: 'Reconnecting…',
+  pStopped: 'No picture yet', pOff: 'The preview starts when you go live', live: 'Live', idle: 'Paused', created: 'Coming up',
 } : {
   copied: '已复制', sureKey: '确定换新密钥吗？旧密钥将不能再开始推流。', sureEnd: '确定现在结束直播吗？',
   net: '网络不太稳定，请重试。', failed: '操作失败：', pushing: '推流中', reconnecting: '重连中…', waiting: '等待推流',
@@ -25,7 +27,8 @@ const T = en ? {
   price: '请填写秒杀价，例如 19.90。', del: '删除', mute: '禁言', muted: '已禁言',
   pin: '讲解', unpin: '取消讲解', now: '讲解中', stock: '库存',
   rOrders: '订单', rUnits: '件数', rRevenue: '成交额', rPeak: '最高在看', rLikes: '点赞', rDuration: '直播时长',
-  noReplay: '回放正在生成…', live: '直播中', idle: '暂停中', created: '即将开播',
+  noReplay: '回放正在生成…', pLoading: '正在加载直播画面…', pReconnecting: '画面重连中…',
+  pStopped: '暂无画面', pOff: '开播后这里显示买家看到的画面', live: '直播中', idle: '暂停中', created: '即将开播',
 };
 const $ = (id) => document.getElementById(id);
 const base = `/api/v1/live/${D.id}`;
@@ -82,14 +85,33 @@ if ($('new-key')) $('new-key').addEventListener('click', async () => {
 
 // ---- preview and health ----
 const onAir = () => status === 'live' || status === 'idle';
-// The relay's latest thumbnail, loaded aside and shown once whole (none
-// while the relay has made none yet).
+// The preview: the stream as buyers see it, through the shop's one player
+// (lib/player.js: hls.js, native HLS or HTTP-FLV, recovering by itself),
+// while the session is on air; the relay's latest thumbnail as its poster
+// until the picture plays.
+const video = $('preview-video');
+let player = null;
+function playerState(s) {
+  say($('preview-state'), s === 'playing' ? '' : s === 'reconnecting' ? T.pReconnecting : s === 'stopped' ? T.pStopped : T.pLoading);
+}
+function startPlayer() {
+  if (player || !onAir() || !D.live) return;
+  player = attachPlayer(video, { hls: D.live.hls_url, flv: D.live.flv_url, onState: playerState });
+  playerState(player.state);
+}
+function stopPlayer() {
+  if (player) player.destroy();
+  player = null;
+  say($('preview-state'), status === 'ended' ? '' : T.pOff);
+}
 function refreshPreview() {
-  if (!onAir() || !D.thumbnail_url) return;
+  if (!onAir() || !D.thumbnail_url || (player && player.state === 'playing')) return;
   const next = new Image();
-  next.onload = () => { $('preview-img').src = next.src; };
+  next.onload = () => { video.poster = next.src; };
   next.src = `${D.thumbnail_url}?t=${Date.now()}`;
 }
+if (onAir()) startPlayer(); else stopPlayer();
+
 async function refreshHealth() {
   if (status === 'ended') {
     say($('h-state'), T.ended);
@@ -99,6 +121,7 @@ async function refreshHealth() {
   try {
     const h = await api('GET', `${base}/health`);
     status = h.status;
+    if (onAir()) startPlayer();
     say($('h-state'), h.relay !== 'ok' ? T.unreachable : h.publishing ? T.pushing : h.reconnecting ? T.reconnecting : T.waiting);
     say($('h-bitrate'), h.bitrate_kbps == null ? '—' : `${Math.round(h.bitrate_kbps)} kbps`);
     say($('h-fps'), h.fps == null ? '—' : `${Math.round(h.fps * 10) / 10}`);
@@ -115,10 +138,10 @@ function drawShelf(items) {
   const list = $('shelf');
   list.textContent = '';
   for (const it of items) {
-    const li = el('li', 'shelf-item' + (it.pinned ? ' pinned' : ''));
+    const li = el('li', 'st-item' + (it.pinned ? ' pinned' : ''));
     li.dataset.sku = it.sku_id;
-    li.append(el('span', 'shelf-no', String(it.number)));
-    const text = el('span', 'shelf-text');
+    li.append(el('span', 'st-no', String(it.number)));
+    const text = el('span', 'st-text');
     text.append(el('strong', '', en && it.name_en ? it.name_en : it.name), ' ', el('small', 'muted', it.spec), el('br'),
       `${yuan(it.live_price_fen == null ? it.price_fen : it.live_price_fen)} · ${T.stock} ${it.stock}`);
     if (it.pinned) text.append(' ', el('span', 'badge-now', T.now));
@@ -240,11 +263,13 @@ if ($('end')) $('end').addEventListener('click', async () => {
 function ended() {
   if (status === 'ended' && $('report').hidden === false) return;
   status = 'ended';
+  stopPlayer();
   say($('status'), T.ended);
   $('status').classList.remove('on');
   if ($('end-panel')) $('end-panel').hidden = true;
   if ($('flash')) $('flash').hidden = true;
   if ($('new-key')) $('new-key').hidden = true;
+  if ($('planned')) $('planned').hidden = true;
   reloadShelf();
   reloadReport();
   refreshHealth();
@@ -295,7 +320,9 @@ const on = {
     status = e.status;
     if (e.status === 'ended') { ended(); return; }
     say($('status'), T[e.status] || e.status);
+    if ($('planned')) $('planned').hidden = true;
     $('status').classList.toggle('on', onAir());
+    if (onAir()) startPlayer();
     refreshHealth();
   },
   viewers: (e) => say($('c-viewers'), String(e.viewers)),
