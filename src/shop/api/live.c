@@ -20,13 +20,18 @@
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/rt/feed.h"
 #include "farmlive/shop/core/values.h"
+#include "farmlive/shop/pages/labels.h"
 #include "farmlive/crypto.h"
+#include "farmlive/timefmt.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define LIVE_IP_MAX 64
+#define LIVE_QR_MAX (256 * 1024)
+#define LIVE_PLAN_AHEAD_MAX_S (366LL * 24 * 3600)
 #define LIVE_WAIT_MAX 10 /* seconds; shutdown answers waiters at once (shop_rt_quiesce) */
 
 /* ---- internal API (the relay) ---------------------------------------------- */
@@ -113,10 +118,22 @@ int shop_live_internal_ended(shop_req *r)
 
 /* ---- public API ------------------------------------------------------------ */
 
+/* The key's answer gets its push URL as a QR code ("qr_svg": an SVG
+ * element), for the studio to show beside it. */
+static void key_qr(json_t *out)
+{
+    shop_html h;
+    const char *push = json_string_value(json_object_get(out, "push_url"));
+    shop_html_init(&h, LIVE_QR_MAX);
+    if (push && shop_qr_svg_text(&h, push, "100%") == 0 && !h.failed)
+        json_object_set_new(out, "qr_svg", json_string(h.buf.p));
+    shop_html_free(&h);
+}
+
 int shop_live_create(shop_req *r)
 {
-    const char *title = NULL;
-    long long coop_id = 0;
+    const char *title = NULL, *planned = NULL;
+    long long coop_id = 0, planned_at = 0;
     json_t *out = NULL;
     fl_db *db = NULL;
     shop_fault f;
@@ -126,11 +143,18 @@ int shop_live_create(shop_req *r)
         return rc;
     if ((rc = shop_body_int(r, "coop_id", 0, 1, LLONG_MAX, &coop_id, NULL)) < 0)
         return rc;
+    if ((rc = shop_body_str(r, "planned_at", 0, 1, 40, &planned)) < 0)
+        return rc;
+    if (planned && (fl_time_parse(planned, &planned_at) < 0 || planned_at <= 0))
+        return shop_fail(r, SHOP_E_VALIDATION, "planned_at must be an RFC 3339 time with its offset");
+    if (planned && planned_at > (long long)time(NULL) + LIVE_PLAN_AHEAD_MAX_S)
+        return shop_fail(r, SHOP_E_VALIDATION, "planned_at is at most a year ahead");
     if ((rc = shop_db(r, &db)) < 0)
         return rc;
-    if (shop_live_open(r->ctx, db, r->session->account_id, r->session->platform_admin, coop_id, title, &out, &f) !=
-        SHOP_OK)
+    if (shop_live_open(r->ctx, db, r->session->account_id, r->session->platform_admin, coop_id, title, planned_at, &out,
+                       &f) != SHOP_OK)
         return shop_fail_fault(r, &f);
+    key_qr(out);
     shop_add_header(r, "Cache-Control", "no-store");
     return shop_reply_json(r, 201, out);
 }
@@ -176,6 +200,59 @@ int shop_live_get(shop_req *r)
     if ((rc = find(r, &out)) < 0)
         return rc;
     return shop_reply_json(r, 200, out);
+}
+
+/* ---- the farmer's studio -------------------------------------------------------- */
+
+/* POST /api/v1/live/{id}/key: a new stream key, shown once. */
+int shop_live_key_rotate(shop_req *r)
+{
+    shop_actor who = shop_auth_actor(r);
+    json_t *out = NULL;
+    fl_db *db = NULL;
+    shop_fault f;
+    int rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    if (shop_live_rotate_key(r->ctx, db, &who, shop_param(r, 0), &out, &f) < 0)
+        return shop_fail_fault(r, &f);
+    key_qr(out);
+    shop_add_header(r, "Cache-Control", "no-store");
+    return shop_reply_json(r, 200, out);
+}
+
+/* POST /api/v1/live/{id}/cover: the body is the picture (JPEG, PNG, WebP). */
+int shop_live_cover_upload(shop_req *r)
+{
+    shop_actor who = shop_auth_actor(r);
+    json_t *out = NULL;
+    fl_db *db = NULL;
+    shop_fault f;
+    char dir[1100];
+    int rc;
+    if ((rc = shop_body_image(r)) < 0)
+        return rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    snprintf(dir, sizeof(dir), "%s/media", r->ctx->cfg->var_dir);
+    rc = shop_live_set_cover(r->ctx, db, &who, shop_param(r, 0), dir, r->raw_body, r->raw_body_len, &out, &f);
+    return shop_reply_outcome(r, rc, 200, out, &f);
+}
+
+/* GET /api/v1/live/{id}/health: the relay's view of the stream. */
+int shop_live_health_get(shop_req *r)
+{
+    shop_actor who = shop_auth_actor(r);
+    json_t *out = NULL;
+    fl_db *db = NULL;
+    shop_fault f;
+    int rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    rc = shop_live_health(r->ctx->cfg, db, &who, shop_param(r, 0), &out, &f);
+    if (rc == SHOP_OK)
+        shop_add_header(r, "Cache-Control", "no-store");
+    return shop_reply_outcome(r, rc, 200, out, &f);
 }
 
 /* ---- events ------------------------------------------------------------------ */

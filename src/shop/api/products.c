@@ -417,14 +417,11 @@ int shop_products_images_upload(shop_req *r)
     json_t *out = NULL;
     long long id = 0;
     int rc;
-    const char *type = shop_header(r, "Content-Type"), *alt = shop_query(r, "alt");
+    const char *alt = shop_query(r, "alt");
     if ((rc = shop_param_id(r, 0, &id)))
         return rc;
-    if (!type || !(strncasecmp(type, "image/jpeg", 10) == 0 || strncasecmp(type, "image/png", 9) == 0 ||
-                   strncasecmp(type, "image/webp", 10) == 0))
-        return shop_fail(r, SHOP_E_MEDIA_TYPE, "Content-Type must be image/jpeg, image/png or image/webp");
-    if (r->raw_body_len == 0)
-        return shop_fail(r, SHOP_E_BAD_REQUEST, "the body must be the image file");
+    if ((rc = shop_body_image(r)))
+        return rc;
     if (alt && (shop_utf8_chars(alt, strlen(alt)) < 0 || shop_utf8_chars(alt, strlen(alt)) > 255))
         return shop_fail(r, SHOP_E_BAD_REQUEST, "alt must be UTF-8 text of at most 255 characters");
     if ((rc = shop_db(r, &db)))

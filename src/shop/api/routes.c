@@ -32,6 +32,7 @@
 #include "farmlive/shop/pages/labels.h"
 #include "farmlive/shop/pages/live_page.h"
 #include "farmlive/shop/pages/product_page.h"
+#include "farmlive/shop/pages/studio_pages.h"
 #include "farmlive/shop/pages/trace_page.h"
 #include "farmlive/shop/pages/web.h"
 
@@ -68,6 +69,8 @@ const shop_route shop_routes[] = {
     {"GET",    "/signin",                                   shop_signin_page,           PUB,    NONE},
     {"GET",    "/register",                                 shop_register_page,         PUB,    NONE},
     {"GET",    "/account",                                  shop_account_page,          PUB,    NONE},
+    {"GET",    "/studio",                                   shop_studio_page,           PUB,    NONE},
+    {"GET",    "/studio/{id}",                              shop_studio_live_page,      PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
@@ -153,6 +156,9 @@ const shop_route shop_routes[] = {
     {"POST",   "/api/v1/live",                              shop_live_create,           MEMBER, JSON},
     {"GET",    "/api/v1/live/{id}",                         shop_live_get,              PUB,    NONE},
     {"GET",    "/api/v1/live/{id}/events",                  shop_live_events,           PUB,    NONE},
+    {"POST",   "/api/v1/live/{id}/key",                     shop_live_key_rotate,       MEMBER, NONE},
+    {"POST",   "/api/v1/live/{id}/cover",                   shop_live_cover_upload,     MEMBER, UPLOAD},
+    {"GET",    "/api/v1/live/{id}/health",                  shop_live_health_get,       MEMBER, NONE},
     /* -- a live room's chat, mutes, likes: room.c -- */
     {"POST",   "/api/v1/live/{id}/chat",                    shop_room_chat_post,        USER,   JSON},
     {"GET",    "/api/v1/live/{id}/chat",                    shop_room_chat_list,        PUB,    NONE},

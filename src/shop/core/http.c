@@ -262,6 +262,17 @@ int shop_body_str(shop_req *r, const char *key, int required, size_t min, size_t
     return SHOP_OK;
 }
 
+int shop_body_image(shop_req *r)
+{
+    const char *type = shop_header(r, "Content-Type");
+    if (!type || !(strncasecmp(type, "image/jpeg", 10) == 0 || strncasecmp(type, "image/png", 9) == 0 ||
+                   strncasecmp(type, "image/webp", 10) == 0))
+        return shop_fail(r, SHOP_E_MEDIA_TYPE, "Content-Type must be image/jpeg, image/png or image/webp");
+    if (r->raw_body_len == 0)
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "the body must be the image file");
+    return SHOP_OK;
+}
+
 int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max, long long *out,
                   int *present)
 {

@@ -9,6 +9,8 @@
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/shop/domain/live_room.h"
+#include "farmlive/shop/domain/media.h"
+#include "farmlive/shop/domain/relay_api.h"
 #include "farmlive/shop/rt/event.h"
 #include "farmlive/shop/rt/feed.h"
 #include "farmlive/crypto.h"
@@ -25,11 +27,12 @@
 /* clang-format off */
 /* Columns of LIVE_SELECT. */
 enum { LC_ID, LC_PUBLIC_ID, LC_TITLE, LC_STATUS, LC_COOP_ID, LC_COOP_NAME, LC_STARTED, LC_ENDED,
-       LC_CREATED, LC_UPDATED };
+       LC_CREATED, LC_UPDATED, LC_PLANNED, LC_COVER };
 
 #define LIVE_SELECT                                                                                \
     "SELECT l.id, l.public_id, l.title, l.status, l.coop_id, c.name, l.started_at, l.ended_at, "  \
-    "l.created_at, l.updated_at FROM live_sessions l JOIN cooperatives c ON c.id = l.coop_id "
+    "l.created_at, l.updated_at, l.planned_at, l.cover_url "                                       \
+    "FROM live_sessions l JOIN cooperatives c ON c.id = l.coop_id "
 
 /* Columns of TX_SELECT's statements: the row a change locks. */
 enum { TC_ID, TC_PUBLIC_ID, TC_COOP_ID, TC_STATUS, TC_UPDATED };
@@ -139,6 +142,8 @@ static json_t *live_json(const fl_config *cfg, const fl_rows *rows, size_t i)
     json_object_set_new(o, "ended_at", time_json(fl_rows_str(rows, i, LC_ENDED)));
     json_object_set_new(o, "created_at", time_json(fl_rows_str(rows, i, LC_CREATED)));
     json_object_set_new(o, "updated_at", time_json(fl_rows_str(rows, i, LC_UPDATED)));
+    json_object_set_new(o, "planned_at", time_json(fl_rows_str(rows, i, LC_PLANNED)));
+    json_object_set_new(o, "cover_url", shop_json_str(fl_rows_str(rows, i, LC_COVER)));
     return o;
 }
 
@@ -162,6 +167,19 @@ static void live_announce(const shop_ctx *ctx, const char *public_id, long long 
         fl_log(FL_LOG_WARN, "live_publish_failed", "%s %s: the feed refused the event", public_id, to);
     free(text);
     json_decref(m);
+}
+
+/* The key's fields of an answer: rtmp_url, stream_key, and push_url (the
+ * two joined, what a phone app scans). */
+static void key_json(const fl_config *cfg, json_t *o, const char *key)
+{
+    const char *base = cfg->rtmp_public_url;
+    size_t n = strlen(base);
+    char push[600];
+    snprintf(push, sizeof(push), "%s%s%s", base, n && base[n - 1] == '/' ? "" : "/", key);
+    json_object_set_new(o, "rtmp_url", json_string(base));
+    json_object_set_new(o, "stream_key", json_string(key));
+    json_object_set_new(o, "push_url", json_string(push));
 }
 
 /* ---- making, reading, listing ------------------------------------------------ */
@@ -219,8 +237,9 @@ out:
 }
 
 int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                   const char *title, json_t **out, shop_fault *f)
+                   const char *title, long long planned_at, json_t **out, shop_fault *f)
 {
+    char planned[FL_SQLTIME_LEN];
     fl_rows *rows = NULL;
     char public_id[SHOP_LIVE_ID_HEX + 1], key[FL_TOKEN_HEX], hash[FL_SHA256_HEX];
     long long id;
@@ -229,6 +248,8 @@ int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int pla
     *out = NULL;
     if ((rc = pick_coop(db, account_id, platform_admin, &coop_id, f)) != SHOP_OK)
         goto out;
+    if (planned_at > 0)
+        fl_time_sql(planned_at, planned);
     /* A collision of 64 random bits (public id) or 256 (key) is not expected;
      * a duplicate is retried with fresh values all the same. */
     for (int tries = 0;; tries++) {
@@ -236,9 +257,9 @@ int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int pla
         fl_random_token(key);
         key_hash(key, hash);
         rc = fl_db_exec(db,
-                        "INSERT INTO live_sessions (public_id, coop_id, account_id, title, key_hash) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        "siiss", public_id, coop_id, account_id, title, hash);
+                        "INSERT INTO live_sessions (public_id, coop_id, account_id, title, planned_at, key_hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        "siisss", public_id, coop_id, account_id, title, planned_at > 0 ? planned : NULL, hash);
         if (rc != FL_DB_EDUP || tries + 1 >= LIVE_TX_TRIES)
             break;
     }
@@ -256,8 +277,7 @@ int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int pla
         goto out;
     }
     *out = live_json(ctx->cfg, rows, 0);
-    json_object_set_new(*out, "rtmp_url", json_string(ctx->cfg->rtmp_public_url));
-    json_object_set_new(*out, "stream_key", json_string(key));
+    key_json(ctx->cfg, *out, key);
     live_announce(ctx, public_id, coop_id, "created", NULL, "created");
     rc = SHOP_OK;
 out:
@@ -450,4 +470,136 @@ int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const 
     if (rc != FL_DB_OK)
         fl_log(FL_LOG_WARN, "live_apply_failed", "%s: %s (%d)", public_id, why, rc);
     return rc == FL_DB_OK && ch.changed ? 1 : rc == FL_DB_OK ? 0 : -1;
+}
+
+/* ---- the farmer's studio ------------------------------------------------------ */
+
+/* The caller may see and change the session's key: its farmer, an admin of
+ * its cooperative, a platform admin; 403 for the rest (401 anonymous). */
+static int key_holder(fl_db *db, const shop_actor *who, const shop_room *room, shop_fault *f)
+{
+    if (who->account_id && who->account_id == room->account_id)
+        return SHOP_OK;
+    return shop_rights_actor(db, who, room->coop_id, SHOP_MEMBER_ADMIN, f);
+}
+
+int shop_live_key_visible(fl_db *db, const shop_actor *who, const char *public_id, shop_fault *f)
+{
+    shop_room room;
+    int rc;
+    if ((rc = shop_room_enter(db, who, public_id, 0, &room, f)) < 0)
+        return rc;
+    return key_holder(db, who, &room, f);
+}
+
+int shop_live_rotate_key(const shop_ctx *ctx, fl_db *db, const shop_actor *who, const char *public_id, json_t **out,
+                         shop_fault *f)
+{
+    shop_room room;
+    char key[FL_TOKEN_HEX], hash[FL_SHA256_HEX];
+    int rc;
+
+    *out = NULL;
+    if ((rc = shop_room_enter(db, who, public_id, 0, &room, f)) < 0 || (rc = key_holder(db, who, &room, f)) < 0)
+        return rc;
+    if (strcmp(room.status, "ended") == 0)
+        return shop_fault_set(f, SHOP_E_CONFLICT, "live_ended", "live session %s has ended", public_id);
+    for (int tries = 0;; tries++) {
+        fl_random_token(key);
+        key_hash(key, hash);
+        rc = fl_db_exec(db, "UPDATE live_sessions SET key_hash = ? WHERE id = ? AND status <> 'ended'", "si", hash,
+                        room.id);
+        if (rc != FL_DB_EDUP || tries + 1 >= LIVE_TX_TRIES)
+            break;
+    }
+    if (rc != FL_DB_OK) {
+        rc = shop_fault_db(f, rc);
+        goto out;
+    }
+    if (fl_db_affected(db) != 1) { /* ended meanwhile */
+        rc = shop_fault_set(f, SHOP_E_CONFLICT, "live_ended", "live session %s has ended", public_id);
+        goto out;
+    }
+    *out = json_pack("{s:s}", "id", public_id);
+    key_json(ctx->cfg, *out, key);
+    fl_log(FL_LOG_INFO, "live_key_rotated", "%s by account %lld", public_id, who->account_id);
+    rc = SHOP_OK;
+out:
+    sodium_memzero(key, sizeof(key));
+    return rc;
+}
+
+int shop_live_set_cover(const shop_ctx *ctx, fl_db *db, const shop_actor *who, const char *public_id,
+                        const char *media_dir, const void *data, size_t len, json_t **out, shop_fault *f)
+{
+    shop_room room;
+    char name[SHOP_MEDIA_NAME_LEN + 1], url[96];
+    int w = 0, h = 0, rc;
+
+    *out = NULL;
+    if ((rc = shop_room_enter(db, who, public_id, 0, &room, f)) < 0)
+        return rc;
+    if (strcmp(room.status, "ended") == 0)
+        return shop_fault_set(f, SHOP_E_CONFLICT, "live_ended", "live session %s has ended", public_id);
+    if ((rc = shop_media_store_image(media_dir, data, len, name, &w, &h, f)) < 0)
+        return rc;
+    snprintf(url, sizeof(url), "/media/%s-%d.jpg", name, shop_media_widths[shop_media_nwidths - 1]);
+    if ((rc = fl_db_exec(db, "UPDATE live_sessions SET cover_url = ? WHERE id = ?", "si", url, room.id)) != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    return shop_live_find(ctx->cfg, db, public_id, out, f);
+}
+
+int shop_live_studio_list(const fl_config *cfg, fl_db *db, const shop_actor *who, long long limit, json_t **out,
+                          shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    json_t *items;
+    int rc;
+
+    *out = NULL;
+    rc = fl_db_query(db, &rows,
+                     LIVE_SELECT "WHERE l.account_id = ? OR l.coop_id IN (SELECT m.coop_id FROM coop_members m "
+                                 "WHERE m.account_id = ? AND m.role = 'coop_admin') ORDER BY l.id DESC LIMIT ?",
+                     "iii", who->account_id, who->account_id, limit);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    items = json_array();
+    for (size_t i = 0; i < fl_rows_count(rows); i++) {
+        json_array_append_new(items, live_json(cfg, rows, i));
+    }
+    *out = items;
+    fl_rows_free(rows);
+    return SHOP_OK;
+}
+
+int shop_live_health(const fl_config *cfg, fl_db *db, const shop_actor *who, const char *public_id, json_t **out,
+                     shop_fault *f)
+{
+    shop_room room;
+    json_t *st = NULL, *video, *drops, *v;
+    long long dropped = 0;
+    const char *key;
+    int rc, asked;
+
+    *out = NULL;
+    if ((rc = shop_room_enter(db, who, public_id, 0, &room, f)) < 0)
+        return rc;
+    asked = shop_room_on_air(&room) ? shop_relay_stream(cfg, public_id, &st) : 0;
+    video = json_object_get(st, "video");
+    drops = json_object_get(st, "packets_dropped");
+    json_object_foreach(drops, key, v) dropped += json_integer_value(v);
+    *out = json_pack("{s:s,s:s,s:b,s:b}", "id", public_id, "status", room.status, "publishing",
+                     json_is_true(json_object_get(st, "publishing")), "reconnecting",
+                     strcmp(room.status, "idle") == 0 || (st && !json_is_true(json_object_get(st, "publishing"))));
+    json_object_set_new(*out, "relay", json_string(asked < 0 ? "unreachable" : "ok"));
+    json_object_set_new(*out, "bitrate_kbps",
+                        st ? json_real(json_number_value(json_object_get(st, "bitrate_kbps"))) : json_null());
+    json_object_set_new(*out, "fps", video ? json_real(json_number_value(json_object_get(video, "fps"))) : json_null());
+    json_object_set_new(*out, "width", video ? json_incref(json_object_get(video, "width")) : json_null());
+    json_object_set_new(*out, "height", video ? json_incref(json_object_get(video, "height")) : json_null());
+    json_object_set_new(*out, "video_codec", video ? json_incref(json_object_get(video, "codec")) : json_null());
+    json_object_set_new(*out, "uptime_s", st ? json_incref(json_object_get(st, "uptime_s")) : json_null());
+    json_object_set_new(*out, "packets_dropped", st ? json_integer(dropped) : json_null());
+    json_decref(st);
+    return SHOP_OK;
 }

@@ -135,3 +135,26 @@ int shop_relay_recording(const fl_config *cfg, const char *live_id, json_t **rec
     shop_relay_answer_free(&ans);
     return 0;
 }
+
+int shop_relay_stream(const fl_config *cfg, const char *live_id, json_t **stream)
+{
+    shop_relay_answer ans;
+    json_t *s;
+    size_t i;
+    *stream = NULL;
+    if (shop_relay_call(cfg, "GET", "/api/streams", 0, SHOP_RELAY_TIMEOUT_MS, &ans) < 0 || ans.status != 200) {
+        fl_log(FL_LOG_DEBUG, "relay_streams_unknown", "%s: %s (HTTP %ld)", live_id, ans.why, ans.status);
+        shop_relay_answer_free(&ans);
+        return -1;
+    }
+    json_array_foreach(json_object_get(ans.body, "streams"), i, s)
+    {
+        const char *id = json_string_value(json_object_get(s, "live_id"));
+        if (id && strcmp(id, live_id) == 0) {
+            *stream = json_incref(s);
+            break;
+        }
+    }
+    shop_relay_answer_free(&ans);
+    return 0;
+}

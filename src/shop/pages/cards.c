@@ -54,15 +54,15 @@ void shop_card_product(shop_html *h, json_t *p, int en, const char *today)
 
 void shop_card_live(shop_html *h, json_t *s, int en)
 {
-    const char *status = S(s, "status"), *thumb = S(s, "thumbnail_url");
+    const char *status = S(s, "status"), *thumb = S(s, "thumbnail_url"), *cover = S(s, "cover_url");
     json_t *viewers = json_object_get(s, "viewers");
     char when[SHOP_PAGE_TIME_LEN];
     int live = status && (strcmp(status, "live") == 0 || strcmp(status, "idle") == 0);
     shop_html_put(h, "<li class=\"live-card\"><a class=\"card-a\" href=\"/live/%s\"><div class=\"live-media\">",
                   S(s, "id"));
-    if (live && thumb)
+    if ((live && thumb) || cover)
         shop_html_put(h, "<img class=\"live-thumb\" src=\"%s\" alt=\"\" width=\"320\" height=\"180\" loading=\"lazy\">",
-                      thumb);
+                      live && thumb ? thumb : cover);
     else
         shop_html_put(h, "<div class=\"live-thumb noimg\">%s</div>",
                       live ? (en ? "On air" : "直播中") : (en ? "Coming soon" : "敬请期待"));
@@ -72,10 +72,14 @@ void shop_card_live(shop_html *h, json_t *s, int en)
                       en ? "watching" : "人在看");
     shop_html_put(h, "</div><div class=\"card-body\"><h3 class=\"card-title\">%s</h3><p class=\"card-coop\">%s</p>",
                   S(s, "title"), S(json_object_get(s, "coop"), "name"));
-    shop_page_time(live ? S(s, "started_at") : S(s, "created_at"), when);
+    int planned = !live && S(s, "planned_at");
+    shop_page_time(live ? S(s, "started_at") : planned ? S(s, "planned_at") : S(s, "created_at"), when);
     if (when[0])
         shop_html_put(h, "<p class=\"muted small\">%s %s</p>",
-                      live ? (en ? "Started" : "开播于") : (en ? "Announced" : "预告于"), when);
+                      live      ? (en ? "Started" : "开播于")
+                      : planned ? (en ? "Starts" : "开播时间")
+                                : (en ? "Announced" : "预告于"),
+                      when);
     shop_html_put(h, "</div></a></li>");
 }
 

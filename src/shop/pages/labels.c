@@ -103,6 +103,16 @@ static void qr_svg(shop_html *h, const QRcode *qr, const char *size_css)
     shop_html_put(h, "\"/></svg>");
 }
 
+int shop_qr_svg_text(shop_html *h, const char *text, const char *size_css)
+{
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!qr)
+        return -1;
+    qr_svg(h, qr, size_css);
+    QRcode_free(qr);
+    return 0;
+}
+
 /* GET /api/v1/lots/{lot_code}/qr.svg?size=<mm> */
 int shop_labels_qr_svg(shop_req *r)
 {

@@ -64,6 +64,27 @@ export async function api(method, path, body, headers = {}) {
   return data;
 }
 
+// upload(path, file) -> POSTs a file as the body (its own Content-Type),
+// with the CSRF token; the answer's JSON, or throws ApiError as api() does.
+export async function upload(path, file) {
+  const h = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
+  const t = csrf();
+  if (t) h['X-CSRF-Token'] = t;
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers: h, credentials: 'same-origin', body: file });
+  } catch (e) {
+    throw new ApiError(0, 'network', e.message);
+  }
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(res.status, err.code || 'error', err.message || res.statusText);
+  }
+  return data;
+}
+
 // The data the server rendered the page from.
 export function pageData() {
   const el = document.getElementById('page-data');

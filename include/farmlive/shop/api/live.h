@@ -5,6 +5,10 @@
  *   GET  /api/v1/live/{id}            one (public; never the key)          200
  *   GET  /api/v1/live/{id}/events     status changes: long-poll, or SSE    200
  *                                     with Accept: text/event-stream
+ *   POST /api/v1/live/{id}/key        a new stream key (its farmer, coop   200
+ *                                     admins), shown once with its QR code
+ *   POST /api/v1/live/{id}/cover      the cover picture (image body)       200
+ *   GET  /api/v1/live/{id}/health     the relay's view of the stream       200
  *   POST /internal/v1/live/publish    relay: may this key publish?         200 {"live_id"} | 403
  *   POST /internal/v1/live/unpublish  relay: the publisher went away       200
  *   POST /internal/v1/live/ended      relay: the grace period ran out      200 */
@@ -17,6 +21,9 @@ int shop_live_list(shop_req *r);
 int shop_live_create(shop_req *r);
 int shop_live_get(shop_req *r);
 int shop_live_events(shop_req *r);
+int shop_live_key_rotate(shop_req *r);
+int shop_live_cover_upload(shop_req *r);
+int shop_live_health_get(shop_req *r);
 int shop_live_internal_publish(shop_req *r);
 int shop_live_internal_unpublish(shop_req *r);
 int shop_live_internal_ended(shop_req *r);

@@ -178,5 +178,9 @@ int shop_kv(shop_req *r, fl_kv **out);
 int shop_body_str(shop_req *r, const char *key, int required, size_t min, size_t max, const char **out);
 int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max, long long *out,
                   int *present);
+/* An upload route's body is a picture: Content-Type image/jpeg, image/png
+ * or image/webp (415 otherwise; its content decides later what it is) and
+ * not empty (400). SHOP_OK, or failed. */
+int shop_body_image(shop_req *r);
 
 #endif

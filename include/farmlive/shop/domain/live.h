@@ -31,8 +31,10 @@
 #define FARMLIVE_SHOP_DOMAIN_LIVE_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include "farmlive/db.h"
 #include "farmlive/shop/core/ctx.h"
+#include "farmlive/shop/core/rights.h"
 #include "farmlive/shop/core/status.h"
 
 #define SHOP_LIVE_ID_HEX 16 /* public id: 8 random bytes */
@@ -46,12 +48,14 @@ int shop_live_status_valid(const char *s);
 
 /* A new session of coop_id for the caller (account_id): a coop_id of 0
  * means the caller's only cooperative. The caller must be a member of the
- * cooperative (farmer or admin), or a platform admin naming it. *out: the
- * session's JSON with "rtmp_url" and "stream_key" (the only time the key
- * is shown). SHOP_OK, or refused: 422 (no such cooperative, none or
- * several to choose from), 403 (not a member), database faults. */
+ * cooperative (farmer or admin), or a platform admin naming it.
+ * planned_at: the announced start (unix s; 0: none). *out: the session's
+ * JSON with "rtmp_url", "stream_key" (the only time this key is shown) and
+ * "push_url" (the two joined, what a phone app scans). SHOP_OK, or
+ * refused: 422 (no such cooperative, none or several to choose from), 403
+ * (not a member), database faults. */
 int shop_live_open(const shop_ctx *ctx, fl_db *db, long long account_id, int platform_admin, long long coop_id,
-                   const char *title, json_t **out, shop_fault *f);
+                   const char *title, long long planned_at, json_t **out, shop_fault *f);
 
 /* One session's public JSON (never its key) into *out (out may be NULL:
  * whether it exists). SHOP_OK, or 404 (malformed or unknown id), database
@@ -105,5 +109,47 @@ int shop_live_apply(const shop_ctx *ctx, fl_db *db, enum shop_live_op op, const 
  * pass. A periodic job (core/jobs.h), every few seconds. Returns the
  * sessions changed, or -1 when MariaDB could not be asked. */
 int shop_live_sweep(const shop_ctx *ctx);
+
+/* ---- the farmer's studio -------------------------------------------------------
+ *
+ * A session's key is its farmer's, its cooperative's admins' and a
+ * platform admin's to see and change; the cooperative's other farmers run
+ * the room (shelf, pins, sales, chat) but never see the key. */
+
+/* SHOP_OK when who may see session public_id's key; 404 unknown session,
+ * 401 anonymous, 403 another cooperative's member or a farmer of the
+ * cooperative who did not make the session. */
+int shop_live_key_visible(fl_db *db, const shop_actor *who, const char *public_id, shop_fault *f);
+
+/* A new stream key for session public_id (the old one stops working for
+ * the next publish; a publisher on air stays on air). Rights as above;
+ * 409 live_ended for an ended session. *out: {"id","rtmp_url",
+ * "stream_key","push_url"}, the only time this key is shown: MariaDB keeps
+ * its SHA-256, as for the first. */
+int shop_live_rotate_key(const shop_ctx *ctx, fl_db *db, const shop_actor *who, const char *public_id, json_t **out,
+                         shop_fault *f);
+
+/* The session's cover picture from an upload (data, len), checked and
+ * drawn by shop_media_store_image (domain/media.h) into media_dir, its
+ * largest width kept as cover_url. A member of the session's cooperative
+ * (401/403), 409 live_ended, media.h's refusals. *out: the session. */
+int shop_live_set_cover(const shop_ctx *ctx, fl_db *db, const shop_actor *who, const char *public_id,
+                        const char *media_dir, const void *data, size_t len, json_t **out, shop_fault *f);
+
+/* The studio's list: the sessions who made, and every session of the
+ * cooperatives who administers, newest first, at most limit. *out: an array
+ * of sessions. */
+int shop_live_studio_list(const fl_config *cfg, fl_db *db, const shop_actor *who, long long limit, json_t **out,
+                          shop_fault *f);
+
+/* The stream's health as the relay sees it now (GET /api/streams, at most
+ * SHOP_RELAY_TIMEOUT_MS), for a member of the session's cooperative
+ * (401/403; 404): {"id","status","relay":"ok"|"unreachable","publishing",
+ * "reconnecting" (the publisher is gone and the session waits for it),
+ * "bitrate_kbps","fps","width","height","video_codec","uptime_s",
+ * "packets_dropped"}, the figures null while the relay holds no stream.
+ * The relay is asked only while the session is live or idle. */
+int shop_live_health(const fl_config *cfg, fl_db *db, const shop_actor *who, const char *public_id, json_t **out,
+                     shop_fault *f);
 
 #endif

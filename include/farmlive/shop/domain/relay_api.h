@@ -49,4 +49,10 @@ int shop_relay_drop(const fl_config *cfg, const char *live_id, json_t **recordin
  * relay did not answer. */
 int shop_relay_recording(const fl_config *cfg, const char *live_id, json_t **rec);
 
+/* One stream as the relay lists it (GET /api/streams: its "video",
+ * "bitrate_kbps", "publishing", "uptime_s", "packets_dropped"...): *stream
+ * a new reference, or NULL when the relay does not hold live_id. 0, or -1
+ * when the relay did not answer (or none is configured). */
+int shop_relay_stream(const fl_config *cfg, const char *live_id, json_t **stream);
+
 #endif

@@ -79,12 +79,35 @@ static void test_refusals_before_the_database(void **state)
     assert_int_equal(shop_live_find(NULL, NULL, "NOPE", NULL, &f), SHOP_E_NOT_FOUND);
 }
 
+/* The key's answer: the push URL joins the server and the key with one
+ * slash, whether or not the configured server ends with one. */
+static void test_push_url(void **state)
+{
+    static const char *const servers[] = {"rtmp://live.example.com:1935/live", "rtmp://live.example.com:1935/live/"};
+    const char *key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        fl_config cfg;
+        memset(&cfg, 0, sizeof(cfg));
+        snprintf(cfg.rtmp_public_url, sizeof(cfg.rtmp_public_url), "%s", servers[i]);
+        json_t *o = json_object();
+        key_json(&cfg, o, key);
+        assert_string_equal(json_string_value(json_object_get(o, "push_url")),
+                            "rtmp://live.example.com:1935/live/"
+                            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+        assert_string_equal(json_string_value(json_object_get(o, "stream_key")), key);
+        assert_string_equal(json_string_value(json_object_get(o, "rtmp_url")), servers[i]);
+        json_decref(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_machine),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_refusals_before_the_database),
+        cmocka_unit_test(test_push_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
