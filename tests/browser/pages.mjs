@@ -176,6 +176,7 @@ async function buyerFlows() {
   // the account page, then sign out
   await page.goto(base + '/account', { waitUntil: 'networkidle' });
   check('the account shows the address book', (await page.textContent('.addr-list')).includes('八一街道'));
+  check('a buyer who sells nothing has no studio link', await page.locator('a[href="/studio"]').count() === 0);
   await look(page, 'account');
   await page.click('#signout');
   await page.waitForURL(u => u.pathname === '/', { timeout: 10000 });

@@ -96,6 +96,9 @@ try {
   await signIn(page, process.env.FARMER_LOGIN);
   check('the studio answers with the new-session form', await page.locator('#new-session').isVisible());
   await look(page, 'studio');
+  await page.goto(base + '/account', { waitUntil: 'networkidle' });
+  check('a farmer finds the studio from her account page', await page.locator('a[href="/studio"]').count() === 1);
+  await page.goto(base + '/studio', { waitUntil: 'networkidle' });
   const title = `田间直播 ${Date.now()}`;
   await page.fill('#title', title);
   await page.check('input[name=when][value=later]');
@@ -156,7 +159,7 @@ try {
   check('the countdown runs', /秒杀 \d+ 秒后开始/.test(await page.textContent('#flash-state')));
   await look(page, 'studio-live');
   await page.waitForFunction(() => /秒杀进行中/.test(document.getElementById('flash-state').textContent), null, { timeout: 40000 });
-  check('the sale opens after its countdown', true);
+  check('the sale opens after its countdown', /秒杀进行中/.test(await page.textContent('#flash-state')));
 
   // ---- a buyer orders: the flash sale, and the pinned product
   const sales = await (await fetch(`${base}/api/v1/live/${id}/flash-sales`)).json();

@@ -128,6 +128,12 @@ int shop_account_page(shop_req *r)
                   "<button type=\"button\" class=\"btn btn-outline\" id=\"signout\">%s</button></p></section>",
                   m.title, S(acc, "display_name"), S(acc, "email") ? S(acc, "email") : S(acc, "phone"),
                   en ? "My orders" : "我的订单", en ? "Sign out" : "退出登录");
+    /* a member of a cooperative sells from the studio: the account page is where she finds it */
+    if (json_array_size(json_object_get(me, "memberships")) > 0)
+        shop_html_put(&h,
+                      "<section class=\"panel\"><h2 class=\"h3\">%s</h2><p><a class=\"btn btn-primary\" "
+                      "href=\"/studio\">%s</a></p></section>",
+                      en ? "Selling" : "我的店铺", en ? "Live studio: my sessions" : "直播工作台：我的直播");
     shop_html_put(&h, "<section class=\"panel\" aria-labelledby=\"book\"><h2 id=\"book\" class=\"h3\">%s</h2>",
                   en ? "Address book" : "收货地址");
     json_t *items = json_object_get(book, "items");
