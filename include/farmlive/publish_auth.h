@@ -15,6 +15,7 @@
 #ifndef FARMLIVE_PUBLISH_AUTH_H
 #define FARMLIVE_PUBLISH_AUTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "farmlive/config.h"
 
@@ -58,5 +59,9 @@ int publish_auth_next(publish_auth *a, publish_auth_result *out);
 
 /* A live id the shop may hand back: 1..LIVE_ID_MAX of [A-Za-z0-9_-]. */
 int publish_auth_live_id_valid(const char *id);
+
+/* Stream keys are secrets: logs show only their first four characters
+ * ("abcd...", or "-" for none), written into buf (len >= 8); returns buf. */
+const char *publish_auth_key_masked(const char *key, char *buf, size_t len);
 
 #endif

@@ -350,3 +350,12 @@ int publish_auth_next(publish_auth *a, publish_auth_result *out)
     fl_free(n);
     return 1;
 }
+
+const char *publish_auth_key_masked(const char *key, char *buf, size_t len)
+{
+    if (key && key[0])
+        snprintf(buf, len, "%.4s...", key);
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}

@@ -138,16 +138,6 @@ void rtmp_ingest_get_stats(rtmp_ingest_stats *st)
 /* Distinct addresses tag the non-connection fds in epoll. */
 static char tag_listen, tag_stop, tag_auth;
 
-/* Stream keys are secrets: logs show only their start. */
-static const char *masked(const char *key, char *buf, size_t len)
-{
-    if (key[0])
-        snprintf(buf, len, "%.4s...", key);
-    else
-        snprintf(buf, len, "-");
-    return buf;
-}
-
 static void conn_log(enum fl_log_level lvl, const conn *c, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -159,7 +149,7 @@ static void conn_log(enum fl_log_level lvl, const conn *c, const char *event, co
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     fl_log(lvl, event, "conn %llu from %s key %s%s%s: %s", (unsigned long long)c->id, c->ip,
-           masked(c->sess.key, k, sizeof(k)), c->live_id[0] ? " live " : "", c->live_id, msg);
+           publish_auth_key_masked(c->sess.key, k, sizeof(k)), c->live_id[0] ? " live " : "", c->live_id, msg);
 }
 
 static void conn_close(rtmp_server *srv, conn *c, enum fl_log_level lvl, const char *event, const char *fmt, ...)

@@ -130,15 +130,6 @@ void srt_ingest_get_stats(srt_ingest_stats *st)
     st->codec_refused = atomic_load(&stats.codec_refused);
 }
 
-static const char *masked(const char *key, char *buf, size_t len)
-{
-    if (key[0])
-        snprintf(buf, len, "%.4s...", key);
-    else
-        snprintf(buf, len, "-");
-    return buf;
-}
-
 static void pub_log(enum fl_log_level lvl, const pub *p, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void pub_log(enum fl_log_level lvl, const pub *p, const char *event, const char *fmt, ...)
@@ -149,7 +140,7 @@ static void pub_log(enum fl_log_level lvl, const pub *p, const char *event, cons
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     fl_log(lvl, event, "srt %llu from %s key %s live %s: %s", (unsigned long long)p->id, p->ip,
-           masked(p->key, k, sizeof(k)), p->live_id, msg);
+           publish_auth_key_masked(p->key, k, sizeof(k)), p->live_id, msg);
 }
 
 /* -- the listen callback --------------------------------------------------- */
@@ -202,7 +193,7 @@ static int refuse(srt_server *srv, SRTSOCKET ns, int reason, atomic_uint_fast64_
     refusals_of(srv, ip, 1);
     pthread_mutex_unlock(&srv->mu);
     fl_log(FL_LOG_WARN, "srt_publish_refused", "srt from %s key %s: %s (reject reason %d)", ip,
-           masked(key, k, sizeof(k)), why, reason);
+           publish_auth_key_masked(key, k, sizeof(k)), why, reason);
     return -1;
 }
 

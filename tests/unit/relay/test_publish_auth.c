@@ -188,12 +188,24 @@ static void test_live_id_check(void **state)
     assert_false(publish_auth_live_id_valid(long_id));
 }
 
+/* Logs never carry a whole stream key. */
+static void test_key_masked(void **state)
+{
+    (void)state;
+    char buf[16];
+    assert_string_equal(publish_auth_key_masked("0123456789abcdef", buf, sizeof(buf)), "0123...");
+    assert_string_equal(publish_auth_key_masked("ab", buf, sizeof(buf)), "ab...");
+    assert_string_equal(publish_auth_key_masked("", buf, sizeof(buf)), "-");
+    assert_string_equal(publish_auth_key_masked(NULL, buf, sizeof(buf)), "-");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_live_id_check),
+        cmocka_unit_test(test_key_masked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
