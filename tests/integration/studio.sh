@@ -160,6 +160,9 @@ api POST "/api/v1/live/$ID/end"
 expect_status 200 "the API session ends"
 api POST "/api/v1/live/$ID/key"
 expect_error 409 live_ended "no new key once ended"
+api GET "/studio/$ID"
+expect_status 200 "the ended session's page"
+check "... offers no key or QR code to push with" test -z "$(grep -e 'id="push-panel"' -e 'id="stream-key"' <<<"$BODY")"
 
 # ------------------------------------------------------------ the browser
 ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i testsrc=size=640x360 -frames:v 1 "$W/cover.jpg"

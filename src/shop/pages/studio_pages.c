@@ -214,9 +214,9 @@ int shop_studio_page(shop_req *r)
 
 /* ---- GET /studio/{id} ------------------------------------------------------- */
 
-static void push_panel(shop_html *h, shop_req *r, int en, int key_visible, const char *status)
+static void push_panel(shop_html *h, shop_req *r, int en, int key_visible)
 {
-    shop_html_put(h, "<section class=\"panel\" aria-labelledby=\"push-h\"><h2 id=\"push-h\">%s</h2>",
+    shop_html_put(h, "<section class=\"panel\" id=\"push-panel\" aria-labelledby=\"push-h\"><h2 id=\"push-h\">%s</h2>",
                   en ? "Streaming address" : "推流地址");
     if (!key_visible) {
         shop_html_put(h, "<p class=\"muted\" id=\"key-hidden\">%s</p></section>",
@@ -241,9 +241,8 @@ static void push_panel(shop_html *h, shop_req *r, int en, int key_visible, const
                   en ? "QR code of the full push URL" : "完整推流地址的二维码",
                   en ? "A key is shown once. A new key stops the old one working for the next push."
                      : "密钥只显示一次；换新密钥后，旧密钥不能再开始推流。");
-    if (strcmp(status, "ended") != 0)
-        shop_html_put(h, "<button type=\"button\" class=\"btn btn-outline\" id=\"new-key\">%s</button>",
-                      en ? "New key" : "换新密钥");
+    shop_html_put(h, "<button type=\"button\" class=\"btn btn-outline\" id=\"new-key\">%s</button>",
+                  en ? "New key" : "换新密钥");
     shop_html_put(h, "</section>");
 }
 
@@ -389,7 +388,8 @@ int shop_studio_live_page(shop_req *r)
                   en ? "Stream" : "推流状态", en ? "Bitrate" : "码率", en ? "Frame rate" : "帧率",
                   en ? "Resolution" : "分辨率");
     counters(&h, report, en);
-    push_panel(&h, r, en, key_visible, room.status);
+    if (!ended) /* an ended session takes no more pushes: no key, no QR code to scan */
+        push_panel(&h, r, en, key_visible);
     shop_html_put(&h, "</div><div class=\"studio-side\">");
     shelf_panel(&h, shelf, en, ended);
     if (!ended)

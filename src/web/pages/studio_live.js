@@ -268,7 +268,7 @@ function ended() {
   $('status').classList.remove('on');
   if ($('end-panel')) $('end-panel').hidden = true;
   if ($('flash')) $('flash').hidden = true;
-  if ($('new-key')) $('new-key').hidden = true;
+  if ($('push-panel')) $('push-panel').hidden = true;
   if ($('planned')) $('planned').hidden = true;
   reloadShelf();
   reloadReport();
