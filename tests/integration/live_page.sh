@@ -63,7 +63,8 @@ FSKU=$(new_sku "$AY" 2500)
 restock "$FSKU" 50 >/dev/null
 check "SKUs and a lot to sell ($SKU $FSKU, lot $LOT_ID)" test -n "$SKU" -a -n "$FSKU" -a -n "$LOT_ID"
 as "$AY_FARMER"
-api POST /api/v1/live "$(jq -nc --arg t "直播间页面 $S" '{title:$t}')"
+PLANNED=$(date -u -d '+2 days' +%Y-%m-%dT%H:30:00Z)
+api POST /api/v1/live "$(jq -nc --arg t "直播间页面 $S" --arg p "$PLANNED" '{title:$t, planned_at:$p}')"
 expect_status 201 "the farmer creates a session"
 ID=$(jqr .id)
 KEY=$(jqr .stream_key)
@@ -78,6 +79,8 @@ api GET "/live/$ID"
 expect_status 200 "a scheduled session's page"
 check "it shows as a preview" sh -c 'printf "%s" "$0" | grep -q "直播预告"' "$BODY"
 check "with its shelf in the HTML" sh -c 'printf "%s" "$0" | grep -q "¥29.90"' "$BODY"
+check "... and its planned start in China's time" sh -c 'printf "%s" "$0" | grep -q "计划开播 $1"' "$BODY" \
+    "$(TZ=Asia/Shanghai date -d "$PLANNED" '+%Y-%m-%d %H:%M')"
 api GET /live/0000000000000000
 check "an unknown session is a 404 page (HTTP $STATUS)" test "$STATUS" = 404
 check "in HTML" sh -c 'printf "%s" "$0" | grep -q "未找到这场直播"' "$BODY"

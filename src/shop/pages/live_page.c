@@ -296,13 +296,15 @@ int shop_live_room_page(shop_req *r)
             shop_html_put(&h, "<p class=\"room-state\" id=\"room-state\" role=\"status\">%s</p>",
                           en ? "The replay is being prepared." : "回放生成中，请稍后再来。");
     } else if (scheduled) {
-        shop_page_time(S(live, "created_at"), when);
+        /* the planned start when the farmer gave one, else when it was announced */
+        const char *planned = S(live, "planned_at");
+        shop_page_time(planned ? planned : S(live, "created_at"), when);
         shop_html_put(
             &h, "<div class=\"room-preview\"><p class=\"live-tag\">%s</p><p>%s</p><p class=\"muted\">%s %s</p></div>",
             en ? "Coming up" : "直播预告",
             en ? "The farmer has not started yet. The products below will be on sale."
                : "主播还没开播，下面的商品开播后上架销售。",
-            en ? "Announced" : "预告于", when);
+            planned ? (en ? "Starts at" : "计划开播") : (en ? "Announced" : "预告于"), when);
     } else {
         shop_html_put(
             &h,
