@@ -29,6 +29,7 @@
 #include "farmlive/shop/pages/account_pages.h"
 #include "farmlive/shop/pages/buy_pages.h"
 #include "farmlive/shop/pages/home_page.h"
+#include "farmlive/shop/pages/dash_pages.h"
 #include "farmlive/shop/pages/labels.h"
 #include "farmlive/shop/pages/live_page.h"
 #include "farmlive/shop/pages/product_page.h"
@@ -71,6 +72,8 @@ const shop_route shop_routes[] = {
     {"GET",    "/account",                                  shop_account_page,          PUB,    NONE},
     {"GET",    "/studio",                                   shop_studio_page,           PUB,    NONE},
     {"GET",    "/studio/{id}",                              shop_studio_live_page,      PUB,    NONE},
+    {"GET",    "/dash",                                     shop_dash_home_page,        PUB,    NONE},
+    {"GET",    "/dash/{id}",                                shop_dash_overview_page,    PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
