@@ -60,8 +60,8 @@ static int refuse(shop_req *r, int en, int member)
                                : "这部分工作台只对合作社管理员开放。")
                          : (en ? "This dashboard belongs to another cooperative. Only its members can open it."
                                : "这是其他合作社的工作台，只有该合作社的成员才能打开。"),
-                  member ? "/dash" : "/", member ? (en ? "Back to my dashboard" : "回到我的工作台")
-                                                 : (en ? "Back to the shop" : "返回首页"));
+                  member ? "/dash" : "/",
+                  member ? (en ? "Back to my dashboard" : "回到我的工作台") : (en ? "Back to the shop" : "返回首页"));
     shop_page_end(&h, r, en, &m, NULL);
     return shop_page_reply(r, &h, 403);
 }
@@ -87,8 +87,8 @@ int shop_dash_enter(shop_req *r, const char *section, shop_dash *d)
     d->section = SECTIONS[s].key;
     d->title = d->en ? SECTIONS[s].en : SECTIONS[s].zh;
     d->coop_id = path_id(shop_param(r, 0));
-    d->path = d->coop_id ? fl_arena_printf(r->arena, "/dash/%lld%s%s", d->coop_id, section[0] ? "/" : "", section)
-                         : "/dash";
+    d->path =
+        d->coop_id ? fl_arena_printf(r->arena, "/dash/%lld%s%s", d->coop_id, section[0] ? "/" : "", section) : "/dash";
     if (!r->session)
         return shop_page_signin_first(r, d->path);
     d->who = shop_auth_actor(r);
@@ -139,8 +139,7 @@ void shop_dash_begin(shop_html *h, shop_req *r, shop_dash *d, const char *script
     d->script = script;
     shop_html_init(h, SHOP_PAGE_MAX);
     shop_page_begin(h, r, d->en, &m);
-    shop_html_put(h,
-                  "<div class=\"dash\"><p class=\"dash-coop\"><a href=\"/dash\">%s</a> · <strong>%s</strong></p>",
+    shop_html_put(h, "<div class=\"dash\"><p class=\"dash-coop\"><a href=\"/dash\">%s</a> · <strong>%s</strong></p>",
                   d->en ? "Dashboard" : "合作社工作台", d->name);
     nav(h, d);
     shop_html_put(h, "<div class=\"dash-main\"><h1>%s</h1>", d->title);
