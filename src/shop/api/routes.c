@@ -172,6 +172,9 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/coops/{id}/banned-words",           shop_room_words_list,       ADMIN,  NONE},
     {"POST",   "/api/v1/coops/{id}/banned-words",           shop_room_words_add,        ADMIN,  JSON},
     {"DELETE", "/api/v1/coops/{id}/banned-words/{word_id}", shop_room_words_remove,     ADMIN,  NONE},
+    {"GET",    "/api/v1/admin/banned-words",                shop_room_platform_words_list, OPS, NONE},
+    {"POST",   "/api/v1/admin/banned-words",                shop_room_platform_words_add, OPS,  JSON},
+    {"DELETE", "/api/v1/admin/banned-words/{word_id}",      shop_room_platform_words_remove, OPS, NONE},
 
     /* -- a live session that sells: live_room.c -- */
     {"GET",    "/api/v1/live/{id}/shelf",                   shop_live_shelf_get,        PUB,    NONE},
