@@ -71,6 +71,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_SRT_LATENCY", K_INT, I(srt_latency_ms), "500", 20, 8000},
     {"FARMLIVE_RELAY_HTTP_PORT", K_PORT, I(relay_http_port), "8081", 1, 65535},
     {"FARMLIVE_RTMP_PUBLIC_URL", K_STR, S(rtmp_public_url), "", 0, 0},
+    {"FARMLIVE_RESTREAM_KEY_FILE", K_STR, S(restream_key_file), "", 0, 0},
     {"FARMLIVE_RELAY_PUBLIC_BASE", K_STR, S(relay_public_base), "", 0, 0},
     {"FARMLIVE_RELAY_URL", K_STR, S(relay_url), "", 0, 0},
     {"FARMLIVE_SHOP_INTERNAL_URL", K_STR, S(shop_internal_url), "", 0, 0},
@@ -189,6 +190,12 @@ int fl_config_load(fl_config *cfg, char *err, size_t errlen)
         snprintf(cfg->relay_public_base, sizeof(cfg->relay_public_base), "http://localhost:%d", cfg->relay_http_port);
     if (cfg->shop_internal_url[0] == '\0')
         snprintf(cfg->shop_internal_url, sizeof(cfg->shop_internal_url), "http://127.0.0.1:%d", cfg->shop_port);
+    if (cfg->restream_key_file[0] == '\0' &&
+        snprintf(cfg->restream_key_file, sizeof(cfg->restream_key_file), "%s/restream-secretbox.key", cfg->var_dir) >=
+            (int)sizeof(cfg->restream_key_file)) {
+        snprintf(err, errlen, "FARMLIVE_VAR_DIR is too long for the restream key file's path");
+        return -1;
+    }
     size_t pb = strlen(cfg->public_base);
     if (pb > 0 && cfg->public_base[pb - 1] == '/')
         cfg->public_base[pb - 1] = '\0';

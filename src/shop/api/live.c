@@ -16,6 +16,7 @@
  *                        ring holds), then each new one as it comes */
 #include "farmlive/shop/api/live.h"
 #include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/restream_targets.h"
 #include "farmlive/shop/domain/room_counts.h"
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/rt/feed.h"
@@ -72,7 +73,10 @@ static int change(shop_req *r, enum shop_live_op op, const char *lookup, const c
 int shop_live_internal_publish(shop_req *r)
 {
     const char *key = NULL, *ip = NULL;
+    json_t *targets = NULL;
     shop_live_change ch;
+    fl_db *db = NULL;
+    shop_fault f;
     int rc;
 
     if ((rc = internal_auth(r)) < 0)
@@ -83,9 +87,15 @@ int shop_live_internal_publish(shop_req *r)
         return rc;
     if ((rc = change(r, SHOP_LIVE_PUBLISH, key, ip && ip[0] ? ip : NULL, &ch)) < 0)
         return rc;
+    /* the platforms to forward it to, their keys in clear: the relay's only */
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    if (shop_restream_session_targets(r->ctx->cfg, db, ch.public_id, &targets, &f) != SHOP_OK)
+        return shop_fail_fault(r, &f);
+    shop_add_header(r, "Cache-Control", "no-store");
     return shop_reply_json(r, 200,
-                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to, "reconnect",
-                                     strcmp(ch.from, "created") != 0));
+                           json_pack("{s:s,s:s,s:b,s:o}", "live_id", ch.public_id, "status", ch.to, "reconnect",
+                                     strcmp(ch.from, "created") != 0, "restream", targets));
 }
 
 /* unpublish and ended: {"live_id"} -> 200 {"live_id","status","changed"}. */
