@@ -128,16 +128,25 @@ int shop_live_internal_ended(shop_req *r)
 
 /* ---- public API ------------------------------------------------------------ */
 
-/* The key's answer gets its push URL as a QR code ("qr_svg": an SVG
- * element), for the studio to show beside it. */
-static void key_qr(json_t *out)
+/* The key's answer gets its push URLs as QR codes ("qr_svg" of push_url,
+ * "srt_qr_svg" of srt_url when there is one: SVG elements), for the studio
+ * to show beside them. */
+static void url_qr(json_t *out, const char *field, const char *qr_field)
 {
     shop_html h;
-    const char *push = json_string_value(json_object_get(out, "push_url"));
+    const char *url = json_string_value(json_object_get(out, field));
+    if (!url)
+        return;
     shop_html_init(&h, LIVE_QR_MAX);
-    if (push && shop_qr_svg_text(&h, push, "100%") == 0 && !h.failed)
-        json_object_set_new(out, "qr_svg", json_string(h.buf.p));
+    if (shop_qr_svg_text(&h, url, "100%") == 0 && !h.failed)
+        json_object_set_new(out, qr_field, json_string(h.buf.p));
     shop_html_free(&h);
+}
+
+static void key_qr(json_t *out)
+{
+    url_qr(out, "push_url", "qr_svg");
+    url_qr(out, "srt_url", "srt_qr_svg");
 }
 
 int shop_live_create(shop_req *r)
