@@ -67,6 +67,8 @@ typedef struct fl_config {
     int srt_latency_ms; /* the SRT receiver's latency (the larger of both sides' wins) */
     int relay_http_port;
     char rtmp_public_url[256];   /* what OBS's Server field gets: rtmp://HOST:1935/live */
+    char srt_public_addr[256];   /* HOST:PORT of the relay's SRT ingest as farmers reach it ("": no srt_url) */
+    char restream_key_file[600]; /* the secretbox key of the restream targets' stream keys */
     char relay_public_base[256]; /* base of hls_url / flv_url: http://HOST:8081 */
     char relay_url[512];         /* the relay's HTTP API as the shop reaches it ("" : no relay) */
     char shop_internal_url[256]; /* where the relay asks the shop: http://127.0.0.1:8080 */

@@ -13,6 +13,7 @@
 #include "farmlive/relay_flv.h"
 #include "farmlive/relay_hls.h"
 #include "farmlive/relay_media.h"
+#include "farmlive/relay_restream.h"
 #include "farmlive/relay_stream.h"
 
 #define RELAY_LIVE_ID_MAX 64
@@ -41,6 +42,8 @@ typedef struct relay_stream_info {
     int gop_ms;                   /* between the last two video keyframes; 0 unknown */
     int have_srt;                 /* the publisher is an SRT one: */
     relay_srt_stats srt;          /* its connection's statistics */
+    int restream_n;               /* the platforms it is forwarded to */
+    restream_info restream[RESTREAM_TARGETS_MAX];
 } relay_stream_info;
 
 /* -- hub.c ---------------------------------------------------------------- */

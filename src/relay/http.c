@@ -209,6 +209,7 @@ static json_t *stream_json(const relay_stream_info *i)
                                  "lost_packets", (json_int_t)t->lost_packets, "retransmitted_packets",
                                  (json_int_t)t->retrans_packets, "dropped_packets", (json_int_t)t->dropped_packets,
                                  "rtt_ms", t->rtt_ms, "recv_mbps", t->recv_mbps, "latency_ms", t->latency_ms));
+    json_object_set_new(o, "restream", restream_info_json(i->restream, (size_t)i->restream_n));
     return o;
 }
 
@@ -387,6 +388,11 @@ static enum MHD_Result h_metrics(req *r)
                 break;
             }
         }
+    }
+    for (int k = 0; k < RESTREAM_METRIC_FAMILIES; k++) {
+        fl_buf_printf(&b, "%s", restream_metric_type(k));
+        for (size_t i = 0; i < n; i++)
+            restream_metrics(&b, k, in[i].live_id, in[i].restream, (size_t)in[i].restream_n);
     }
     fl_free(in);
     relay_blob *blob = relay_blob_new(b.p, b.len);

@@ -143,6 +143,7 @@ struct relay_stream {
     atomic_uint_fast64_t hls_dropped, rec_dropped; /* written by the worker */
     atomic_int rec_state;                          /* RELAY_REC_STATE_*, likewise */
     atomic_int dropped;                            /* relay_hub_drop: the shop ended the session */
+    restream_set *restream;                        /* forwarded to other platforms (restream.c) */
 };
 
 /* -- the work queue ------------------------------------------------------ */
@@ -376,6 +377,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
     s->flv = flv_out_new();
     s->hls = hls_store_new();
+    s->restream = restream_set_new(live_id);
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->qlock, NULL);
     pthread_cond_init(&s->qcond, NULL);
@@ -408,6 +410,7 @@ void relay_stream_release(relay_stream *s)
     }
     while (s->qlen > 0)
         relay_tag_unref(queue_pop(s).tag);
+    restream_set_free(s->restream);
     relay_blob_unref(s->thumb);
     hls_store_free(s->hls);
     flv_out_unref(s->flv);
@@ -431,6 +434,7 @@ void relay_stream_new_epoch(relay_stream *s)
 void relay_stream_end(relay_stream *s)
 {
     flv_out_end(s->flv);
+    restream_set_stop(s->restream);
     if (s->worker_started)
         queue_push(s, WORK_END, NULL, 1, 1);
 }
@@ -566,6 +570,7 @@ void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
         return;
     flv_set_tag_ts(t->data, 0); /* indexed at the stream's time, sent at 0 (see flv_fanout.c) */
     flv_out_push(s->flv, t);
+    restream_set_push(s->restream, t);
     relay_tag_unref(t);
 }
 
@@ -605,6 +610,7 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     }
     count(s, len, !seqhdr, 0);
     flv_out_push(s->flv, t);
+    restream_set_push(s->restream, t);
     feed_worker(s, t, key && !seqhdr, seqhdr, 1);
     relay_tag_unref(t);
     return 0;
@@ -637,9 +643,16 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
         t->flags = RELAY_TAG_SEQHDR;
     count(s, len, 0, !seqhdr);
     flv_out_push(s->flv, t);
+    restream_set_push(s->restream, t);
     feed_worker(s, t, 0, seqhdr, seqhdr || !s->have_avc); /* ingest's own field: no lock */
     relay_tag_unref(t);
     return 0;
+}
+
+void relay_stream_restream(relay_stream *s, const restream_specs *specs)
+{
+    if (!atomic_load(&s->dropped))
+        restream_set_update(s->restream, specs);
 }
 
 void relay_stream_srt_stats(relay_stream *s, const relay_srt_stats *st)
@@ -736,4 +749,5 @@ void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
     info->hls_dropped = atomic_load(&s->hls_dropped);
     info->record_dropped = atomic_load(&s->rec_dropped);
     info->recording = atomic_load(&s->rec_state);
+    info->restream_n = (int)restream_set_info(s->restream, info->restream, RESTREAM_TARGETS_MAX);
 }
