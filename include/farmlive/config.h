@@ -77,7 +77,11 @@ typedef struct fl_config {
     int thumb_interval_s;
     int record_keep_days; /* finished recordings older than this are deleted */
     int record_max_mb;    /* and the oldest while all of them take more */
+    int low_rendition;    /* FL_LOW_RENDITION_*: the 360p rendition (relay_rendition.h) */
 } fl_config;
+
+/* FARMLIVE_RELAY_LOW_RENDITION=off|on|auto */
+enum { FL_LOW_RENDITION_OFF = 0, FL_LOW_RENDITION_ON = 1, FL_LOW_RENDITION_AUTO = 2 };
 
 int fl_config_load(fl_config *cfg, char *err, size_t errlen);
 

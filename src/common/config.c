@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_STR, K_INT, K_PORT, K_BOOL, K_LEVEL, K_CIDRS };
+enum kind { K_STR, K_INT, K_PORT, K_BOOL, K_LEVEL, K_CIDRS, K_RENDITION };
 
 struct setting {
     const char *name;
@@ -82,6 +82,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_THUMB_INTERVAL", K_INT, I(thumb_interval_s), "10", 1, 3600},
     {"FARMLIVE_RECORD_KEEP_DAYS", K_INT, I(record_keep_days), "30", 1, 36500},
     {"FARMLIVE_RECORD_MAX_MB", K_INT, I(record_max_mb), "20480", 1, 100000000},
+    {"FARMLIVE_RELAY_LOW_RENDITION", K_RENDITION, I(low_rendition), "off", 0, 0},
 };
 
 /* A list of CIDR ranges separated by commas or spaces into
@@ -169,6 +170,16 @@ static int apply(fl_config *cfg, const struct setting *s, const char *value, cha
         }
         *(int *)field = lv;
         return 0;
+    }
+    case K_RENDITION: {
+        static const char *const modes[] = {"off", "on", "auto"}; /* FL_LOW_RENDITION_* */
+        for (int i = 0; i < 3; i++)
+            if (strcmp(value, modes[i]) == 0) {
+                *(int *)field = i;
+                return 0;
+            }
+        snprintf(err, errlen, "%s=%s is invalid: want off, on or auto", s->name, value);
+        return -1;
     }
     }
     return -1;

@@ -34,7 +34,12 @@
  * dropped, counted (hls_dropped / record_dropped) and logged, rate-limited.
  *
  * Queue overflow (the worker cannot keep up, e.g. the disk stalls): frames
- * are dropped until the next video keyframe, control items never are. */
+ * are dropped until the next video keyframe, control items never are.
+ *
+ * The low rendition (rendition.c), when the configured mode wants one for
+ * the source's picture: made at the first such video sequence header (with
+ * the audio one seen before it), then fed every tag after HTTP-FLV's push;
+ * it follows the stream's epochs and ends with it. Off: no object at all. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +49,7 @@
 #include "farmlive/log.h"
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
+#include "farmlive/relay_rendition.h"
 #include "farmlive/relay_thumb.h"
 #include "farmlive/relay_tsnorm.h"
 
@@ -109,6 +115,7 @@ struct relay_stream {
 
     /* ingest thread only */
     relay_tsnorm ts;
+    relay_tag *audio_seq; /* the last audio sequence header, for a rendition made after it */
     rate_log ts_log;
     int dropping; /* queue overflowed: wait for a keyframe */
 
@@ -123,7 +130,9 @@ struct relay_stream {
     uint64_t ts_nudged, ts_rebased, queue_dropped;
     int64_t last_key_ts; /* -1 none */
     int gop_ms;
-    int have_srt; /* the publisher is an SRT one: srt holds its statistics */
+    int have_srt;         /* the publisher is an SRT one: srt holds its statistics */
+    relay_rendition *low; /* set once (ingest thread), freed with the stream; NULL: none */
+    int ended;            /* relay_stream_end: no rendition is made any more */
     relay_srt_stats srt;
     rate_bucket rate[RATE_BUCKETS];
     int64_t started_ms;
@@ -412,6 +421,8 @@ void relay_stream_release(relay_stream *s)
         relay_tag_unref(queue_pop(s).tag);
     restream_set_free(s->restream);
     relay_blob_unref(s->thumb);
+    relay_rendition_free(s->low);
+    relay_tag_unref(s->audio_seq);
     hls_store_free(s->hls);
     flv_out_unref(s->flv);
     pthread_cond_destroy(&s->qcond);
@@ -429,6 +440,8 @@ void relay_stream_new_epoch(relay_stream *s)
     s->have_srt = 0;
     pthread_mutex_unlock(&s->lock);
     queue_push(s, WORK_EPOCH, NULL, 1, 1);
+    if (s->low)
+        relay_rendition_epoch(s->low);
 }
 
 void relay_stream_end(relay_stream *s)
@@ -437,6 +450,10 @@ void relay_stream_end(relay_stream *s)
     restream_set_stop(s->restream);
     if (s->worker_started)
         queue_push(s, WORK_END, NULL, 1, 1);
+    pthread_mutex_lock(&s->lock);
+    s->ended = 1;
+    relay_rendition_end(s->low);
+    pthread_mutex_unlock(&s->lock);
 }
 
 void relay_stream_mark_dropped(relay_stream *s)
@@ -451,7 +468,10 @@ int relay_stream_dropped(relay_stream *s)
 
 int relay_stream_worker_done(relay_stream *s)
 {
-    return atomic_load(&s->worker_done);
+    pthread_mutex_lock(&s->lock);
+    int low_done = !s->low || relay_rendition_done(s->low);
+    pthread_mutex_unlock(&s->lock);
+    return atomic_load(&s->worker_done) && low_done;
 }
 
 void relay_stream_join(relay_stream *s)
@@ -460,6 +480,10 @@ void relay_stream_join(relay_stream *s)
         pthread_join(s->worker, NULL);
         s->worker_started = 0;
     }
+    pthread_mutex_lock(&s->lock);
+    relay_rendition *low = s->low;
+    pthread_mutex_unlock(&s->lock);
+    relay_rendition_join(low); /* ended with the stream */
 }
 
 /* One publisher at a time: a takeover replaces it (ingest closes the old
@@ -489,6 +513,8 @@ void relay_stream_publisher_remove(relay_stream *s, int64_t now_s)
         s->unpublished_at = now_s;
         if (s->worker_started)
             queue_push(s, WORK_EPOCH, NULL, 1, 1);
+        if (s->low)
+            relay_rendition_epoch(s->low);
     }
 }
 
@@ -560,6 +586,20 @@ static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr, int 
         s->dropping = 0;
 }
 
+/* The first video sequence header the mode wants a rendition for makes
+ * it (ingest thread); it gets the audio sequence header seen so far. */
+static void maybe_rendition(relay_stream *s, const relay_avc_config *avc)
+{
+    if (!relay_rendition_wanted(s->cfg->low_rendition, avc->width, avc->height))
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (!s->ended)
+        s->low = relay_rendition_new(s->live_id);
+    pthread_mutex_unlock(&s->lock);
+    if (s->low && s->audio_seq)
+        relay_rendition_push(s->low, s->audio_seq);
+}
+
 void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
 {
     static const uint8_t name[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'};
@@ -595,6 +635,8 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
             s->avc = avc;
         s->have_avc = ok;
         pthread_mutex_unlock(&s->lock);
+        if (ok && !s->low)
+            maybe_rendition(s, &avc);
     }
     uint32_t ts = seqhdr ? relay_tsnorm_head(&s->ts) : frame_ts(s, TSN_VIDEO, ts_ms);
     relay_tag *t = relay_tag_new(FLV_TAG_VIDEO, ts, NULL, 0, body, len);
@@ -611,6 +653,8 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     count(s, len, !seqhdr, 0);
     flv_out_push(s->flv, t);
     restream_set_push(s->restream, t);
+    if (s->low)
+        relay_rendition_push(s->low, t);
     feed_worker(s, t, key && !seqhdr, seqhdr, 1);
     relay_tag_unref(t);
     return 0;
@@ -639,11 +683,16 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     relay_tag *t = relay_tag_new(FLV_TAG_AUDIO, ts, NULL, 0, body, len);
     if (!t)
         return -1;
-    if (seqhdr)
+    if (seqhdr) {
         t->flags = RELAY_TAG_SEQHDR;
+        relay_tag_unref(s->audio_seq);
+        s->audio_seq = relay_tag_ref(t);
+    }
     count(s, len, 0, !seqhdr);
     flv_out_push(s->flv, t);
     restream_set_push(s->restream, t);
+    if (s->low)
+        relay_rendition_push(s->low, t);
     feed_worker(s, t, 0, seqhdr, seqhdr || !s->have_avc); /* ingest's own field: no lock */
     relay_tag_unref(t);
     return 0;
@@ -695,6 +744,14 @@ hls_store *relay_stream_hls(relay_stream *s)
     return s->hls;
 }
 
+relay_rendition *relay_stream_low(relay_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    relay_rendition *low = s->low;
+    pthread_mutex_unlock(&s->lock);
+    return low;
+}
+
 relay_blob *relay_stream_thumb(relay_stream *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -744,7 +801,11 @@ void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
     info->gop_ms = s->gop_ms;
     info->have_srt = s->have_srt;
     info->srt = s->srt;
+    relay_rendition *low = s->low;
     pthread_mutex_unlock(&s->lock);
+    info->have_low = low != NULL;
+    if (low)
+        relay_rendition_get_info(low, &info->low);
     info->flv_viewers_dropped = flv_out_viewers_dropped(s->flv);
     info->hls_dropped = atomic_load(&s->hls_dropped);
     info->record_dropped = atomic_load(&s->rec_dropped);
