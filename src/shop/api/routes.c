@@ -75,6 +75,12 @@ const shop_route shop_routes[] = {
     {"GET",    "/studio/{id}",                              shop_studio_live_page,      PUB,    NONE},
     {"GET",    "/dash",                                     shop_dash_home_page,        PUB,    NONE},
     {"GET",    "/dash/{id}",                                shop_dash_overview_page,    PUB,    NONE},
+    {"GET",    "/dash/{id}/members",                        shop_dash_members_page,     PUB,    NONE},
+    {"GET",    "/dash/{id}/bases",                          shop_dash_bases_page,       PUB,    NONE},
+    {"GET",    "/dash/{id}/products",                       shop_dash_products_page,    PUB,    NONE},
+    {"GET",    "/dash/{id}/lots",                           shop_dash_lots_page,        PUB,    NONE},
+    {"GET",    "/dash/{id}/lots/{lot_code}",                shop_dash_lot_page,         PUB,    NONE},
+    {"GET",    "/dash/{id}/certificates",                   shop_dash_certs_page,       PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},

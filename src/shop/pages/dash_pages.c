@@ -137,7 +137,8 @@ static void orders_panel(shop_html *h, json_t *orders, int en, const char *today
         return;
     }
     shop_html_put(h,
-                  "<div class=\"table-wrap\"><table class=\"skus\" id=\"recent-orders\"><caption class=\"sr-only\">%s"
+                  "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"skus\" id=\"recent-orders\"><caption "
+                  "class=\"sr-only\">%s"
                   "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
                   "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
                   en ? "Latest orders" : "最近订单", en ? "Order" : "订单号", en ? "Placed" : "下单时间",
