@@ -57,18 +57,20 @@ static void cert_row(shop_html *h, json_t *c, int en, int admin, const char *tod
     shop_html_put(h, "<li class=\"panel dash-cert%m\" id=\"cert-%lld\" data-cert=\"%lld\"><p><strong>%s</strong> %s",
                   soon || expired ? " warn" : "", id, id, shop_page_name(S(c, "kind"), en),
                   S(c, "number") ? S(c, "number") : "");
-    shop_html_put(h, " <span class=\"tag\">%s</span>", expired ? shop_page_name("expired", en)
-                                                               : shop_page_name(status, en));
+    shop_html_put(h, " <span class=\"tag\">%s</span>",
+                  expired ? shop_page_name("expired", en) : shop_page_name(status, en));
     if (soon)
         shop_html_put(h, " <span class=\"tag warn-row\">%s</span>", en ? "expires soon" : "即将到期");
-    shop_html_put(h, "</p><p class=\"muted small\">%s · %s %s", S(c, "product_name") ? S(c, "product_name") : S(c, "holder"),
-                  en ? "issued" : "签发", S(c, "issued_on"));
+    shop_html_put(h, "</p><p class=\"muted small\">%s · %s %s",
+                  S(c, "product_name") ? S(c, "product_name") : S(c, "holder"), en ? "issued" : "签发",
+                  S(c, "issued_on"));
     if (until)
         shop_html_put(h, " · %s %s", en ? "valid until" : "有效期至", until);
     if (S(c, "verification"))
-        shop_html_put(h, " · %s", strcmp(S(c, "verification"), "self_issued") == 0 ? (en ? "self-issued" : "自行开具")
-                                  : strcmp(S(c, "verification"), "verified") == 0 ? (en ? "verified" : "已核验")
-                                                                                  : (en ? "awaiting verification" : "待平台核验"));
+        shop_html_put(h, " · %s",
+                      strcmp(S(c, "verification"), "self_issued") == 0 ? (en ? "self-issued" : "自行开具")
+                      : strcmp(S(c, "verification"), "verified") == 0  ? (en ? "verified" : "已核验")
+                                                                      : (en ? "awaiting verification" : "待平台核验"));
     shop_html_put(h, "</p>");
     if (strcmp(status, "revoked") == 0) {
         shop_html_put(h, "<p class=\"muted small\">%s %s</p></li>", en ? "Revoked:" : "撤销原因：",
@@ -121,9 +123,10 @@ static void issue_form(shop_html *h, shop_dash *d, const char *lot)
     for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++)
         shop_html_put(h, "<option value=\"%s\" data-hint=\"%s\">%s</option>", KINDS[i], number_hint(KINDS[i], en),
                       shop_page_name(KINDS[i], en));
-    shop_html_put(h, "</select></div><div class=\"field\" data-field=\"number\"><label for=\"cf-number\">%s</label>"
-                     "<input id=\"cf-number\" name=\"number\" maxlength=\"64\" aria-describedby=\"cf-number-hint\">"
-                     "<small class=\"muted\" id=\"cf-number-hint\">%s</small></div>",
+    shop_html_put(h,
+                  "</select></div><div class=\"field\" data-field=\"number\"><label for=\"cf-number\">%s</label>"
+                  "<input id=\"cf-number\" name=\"number\" maxlength=\"64\" aria-describedby=\"cf-number-hint\">"
+                  "<small class=\"muted\" id=\"cf-number-hint\">%s</small></div>",
                   en ? "Number" : "证书编号", number_hint("conformity", en));
     text_field(h, "issuing_body", en ? "Issuing body" : "发证机构", "", 0, " maxlength=\"128\"");
     text_field(h, "holder", en ? "Holder (producer)" : "生产者（持证人）", d->name, 1, " maxlength=\"128\"");
@@ -157,14 +160,15 @@ static void issue_form(shop_html *h, shop_dash *d, const char *lot)
                        "pesticides and veterinary drugs within limits"
                      : "不使用禁用农药兽药、停用兽药和非法添加物\n常规农药兽药残留不超标",
                   en ? "One commitment a line." : "每行一条承诺。");
-    shop_html_put(h,
-                  "<fieldset class=\"field\" data-field=\"test_results\"><legend>%s</legend><div "
-                  "class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\" id=\"results\"><thead><tr><th scope=\"col\">%s"
-                  "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
-                  "scope=\"col\">%s</th></tr></thead><tbody></tbody></table></div><button type=\"button\" "
-                  "class=\"btn btn-small btn-outline\" id=\"add-result\">%s</button></fieldset>",
-                  en ? "Test results" : "检测结果", en ? "Item" : "检测项目", en ? "Method" : "检测方法",
-                  en ? "Result" : "结果", en ? "Limit" : "限量", en ? "Verdict" : "判定", en ? "Add a row" : "添加一行");
+    shop_html_put(
+        h,
+        "<fieldset class=\"field\" data-field=\"test_results\"><legend>%s</legend><div "
+        "class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\" id=\"results\"><thead><tr><th scope=\"col\">%s"
+        "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
+        "scope=\"col\">%s</th></tr></thead><tbody></tbody></table></div><button type=\"button\" "
+        "class=\"btn btn-small btn-outline\" id=\"add-result\">%s</button></fieldset>",
+        en ? "Test results" : "检测结果", en ? "Item" : "检测项目", en ? "Method" : "检测方法", en ? "Result" : "结果",
+        en ? "Limit" : "限量", en ? "Verdict" : "判定", en ? "Add a row" : "添加一行");
     text_field(h, "lot", en ? "Attach to lot (code)" : "关联批次（批次号）", lot ? lot : "", 0,
                " maxlength=\"64\" autocapitalize=\"characters\"");
     shop_html_put(h,

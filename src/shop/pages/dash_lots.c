@@ -30,9 +30,9 @@
 static const struct {
     const char *kind, *zh, *en;
 } STEPS[] = {
-    {"raised", "养殖/种植", "Raised"},     {"fed", "投喂/施肥", "Fed"},         {"treated", "用药/防治", "Treated"},
-    {"harvested", "采收", "Harvested"},    {"inspected", "检测", "Inspected"}, {"packed", "包装", "Packed"},
-    {"shipped", "发货", "Shipped"},        {"planted", "播种", "Planted"},     {"received", "收货", "Received"},
+    {"raised", "养殖/种植", "Raised"},  {"fed", "投喂/施肥", "Fed"},        {"treated", "用药/防治", "Treated"},
+    {"harvested", "采收", "Harvested"}, {"inspected", "检测", "Inspected"}, {"packed", "包装", "Packed"},
+    {"shipped", "发货", "Shipped"},     {"planted", "播种", "Planted"},     {"received", "收货", "Received"},
     {"sold", "售出", "Sold"},
 };
 
@@ -69,10 +69,9 @@ static void new_lot_form(shop_html *h, json_t *products, json_t *bases, int en)
                   en ? "Record a lot" : "登记批次", en ? "Lot code" : "批次号",
                   en ? "3–64 of A–Z, 0–9 and -; printed on the labels" : "3–64 位大写字母、数字和 -，会印在标签上",
                   en ? "Product and SKU" : "商品规格");
-    json_array_foreach(json_object_get(products, "items"), i, p)
-        json_array_foreach(json_object_get(p, "skus"), j, k)
-            shop_html_put(h, "<option value=\"%lld\">%s · %s</option>", I(k, "id"),
-                          S(json_object_get(p, "name"), "zh"), S(k, "spec"));
+    json_array_foreach(json_object_get(products, "items"), i, p) json_array_foreach(json_object_get(p, "skus"), j, k)
+        shop_html_put(h, "<option value=\"%lld\">%s · %s</option>", I(k, "id"), S(json_object_get(p, "name"), "zh"),
+                      S(k, "spec"));
     shop_html_put(h,
                   "</select></div><div class=\"grid2\"><div class=\"field\"><label for=\"nl-qty\">%s</label><input "
                   "id=\"nl-qty\" name=\"quantity\" type=\"number\" min=\"1\" required></div><div class=\"field\">"
@@ -81,12 +80,13 @@ static void new_lot_form(shop_html *h, json_t *products, json_t *bases, int en)
                   en ? "Quantity" : "数量", en ? "Production base" : "生产基地", en ? "(none)" : "（不指定）");
     json_array_foreach(json_object_get(bases, "items"), i, b)
         shop_html_put(h, "<option value=\"%lld\">%s</option>", I(b, "id"), S(b, "name"));
-    shop_html_put(h,
-                  "</select></div><div class=\"field\"><label for=\"nl-harvest\">%s</label><input id=\"nl-harvest\" "
-                  "name=\"harvest_date\" type=\"date\"></div><div class=\"field\"><label for=\"nl-pack\">%s</label><input "
-                  "id=\"nl-pack\" name=\"pack_date\" type=\"date\"></div></div><p class=\"form-error\" role=\"alert\"></p>"
-                  "<button type=\"submit\" class=\"btn btn-primary\">%s</button></form></section>",
-                  en ? "Harvested on" : "采收日期", en ? "Packed on" : "包装日期", en ? "Record lot" : "登记批次");
+    shop_html_put(
+        h,
+        "</select></div><div class=\"field\"><label for=\"nl-harvest\">%s</label><input id=\"nl-harvest\" "
+        "name=\"harvest_date\" type=\"date\"></div><div class=\"field\"><label for=\"nl-pack\">%s</label><input "
+        "id=\"nl-pack\" name=\"pack_date\" type=\"date\"></div></div><p class=\"form-error\" role=\"alert\"></p>"
+        "<button type=\"submit\" class=\"btn btn-primary\">%s</button></form></section>",
+        en ? "Harvested on" : "采收日期", en ? "Packed on" : "包装日期", en ? "Record lot" : "登记批次");
 }
 
 int shop_dash_lots_page(shop_req *r)
@@ -106,8 +106,8 @@ int shop_dash_lots_page(shop_req *r)
         shop_page_parse(NULL, NULL, 1, &pg, &bad);
     if ((rc = shop_db(r, &db)))
         return rc;
-    if (shop_lot_list(db, &d.who, d.coop_id, 0, pg.after[0], DASH_LOTS, r->ctx->cfg->public_base, r->arena, &lots,
-                      &f) < 0 ||
+    if (shop_lot_list(db, &d.who, d.coop_id, 0, pg.after[0], DASH_LOTS, r->ctx->cfg->public_base, r->arena, &lots, &f) <
+            0 ||
         shop_products_coop_page(db, &d.who, d.coop_id, &ppg, &products, &f) < 0 ||
         shop_coop_bases_page(db, d.coop_id, &bpg, &bases, &f) < 0) {
         json_decref(lots);
@@ -117,7 +117,8 @@ int shop_dash_lots_page(shop_req *r)
     shop_html h;
     shop_dash_begin(&h, r, &d, "dash_lots.js");
     shop_html_put(&h,
-                  "<div class=\"dash-split\"><div><div class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\" id=\"lots\">"
+                  "<div class=\"dash-split\"><div><div class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\" "
+                  "id=\"lots\">"
                   "<caption class=\"sr-only\">%s</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s"
                   "</th><th scope=\"col\" class=\"num\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
                   d.title, d.en ? "Lot" : "批次号", d.en ? "Product" : "商品", d.en ? "Left / made" : "剩余 / 数量",
@@ -254,13 +255,13 @@ int shop_dash_lot_page(shop_req *r)
                   d.en ? "The buyers' trace page" : "买家看到的溯源页");
     shop_html_put(&h, "<div class=\"dash-split\"><div>");
     chain_panel(&h, doc, d.en);
-    shop_html_put(&h, "<section class=\"panel\" aria-labelledby=\"lc-h\"><h2 id=\"lc-h\">%s</h2><ul class=\"dash-list\" "
-                      "id=\"lot-certs\">",
+    shop_html_put(&h,
+                  "<section class=\"panel\" aria-labelledby=\"lc-h\"><h2 id=\"lc-h\">%s</h2><ul class=\"dash-list\" "
+                  "id=\"lot-certs\">",
                   d.en ? "Certificates" : "证书");
-    json_array_foreach(json_object_get(doc, "certificates"), i, c)
-        shop_html_put(&h, "<li><strong>%s</strong> %s <span class=\"muted\">%s</span></li>",
-                      shop_page_name(S(c, "kind"), d.en), S(c, "number") ? S(c, "number") : "",
-                      shop_page_name(S(c, "status"), d.en));
+    json_array_foreach(json_object_get(doc, "certificates"), i, c) shop_html_put(
+        &h, "<li><strong>%s</strong> %s <span class=\"muted\">%s</span></li>", shop_page_name(S(c, "kind"), d.en),
+        S(c, "number") ? S(c, "number") : "", shop_page_name(S(c, "status"), d.en));
     shop_html_put(&h, "</ul><p><a href=\"/dash/%lld/certificates?lot=%s\">%s</a></p></section></div><div>", d.coop_id,
                   S(lot, "code"), d.en ? "Issue its certificate of conformity" : "为这个批次开具承诺达标合格证");
     event_form(&h, d.en);

@@ -48,15 +48,15 @@ static void member_row(shop_html *h, json_t *m, int en, long long me)
     char when[SHOP_PAGE_TIME_LEN];
     shop_page_time(S(m, "joined_at"), when);
     when[10] = '\0'; /* the day */
-    shop_html_put(h,
-                  "<tr data-member=\"%lld\"><td>%s%m</td><td>%s</td><td>%s</td><td><div class=\"row-actions\">"
-                  "<button type=\"button\" class=\"btn btn-small btn-outline member-role\" data-member=\"%lld\" "
-                  "data-role=\"%s\">%s</button><button type=\"button\" class=\"btn btn-small btn-danger "
-                  "member-remove\" data-member=\"%lld\">%s</button></div></td></tr>",
-                  id, S(m, "display_name"), id == me ? (en ? " (you)" : "（我）") : "",
-                  admin ? (en ? "admin" : "管理员") : (en ? "farmer" : "农户"), when, id,
-                  admin ? "farmer" : "coop_admin", admin ? (en ? "Make farmer" : "改为农户") : (en ? "Make admin" : "设为管理员"),
-                  id, en ? "Remove" : "移出");
+    shop_html_put(
+        h,
+        "<tr data-member=\"%lld\"><td>%s%m</td><td>%s</td><td>%s</td><td><div class=\"row-actions\">"
+        "<button type=\"button\" class=\"btn btn-small btn-outline member-role\" data-member=\"%lld\" "
+        "data-role=\"%s\">%s</button><button type=\"button\" class=\"btn btn-small btn-danger "
+        "member-remove\" data-member=\"%lld\">%s</button></div></td></tr>",
+        id, S(m, "display_name"), id == me ? (en ? " (you)" : "（我）") : "",
+        admin ? (en ? "admin" : "管理员") : (en ? "farmer" : "农户"), when, id, admin ? "farmer" : "coop_admin",
+        admin ? (en ? "Make farmer" : "改为农户") : (en ? "Make admin" : "设为管理员"), id, en ? "Remove" : "移出");
 }
 
 int shop_dash_members_page(shop_req *r)
@@ -78,7 +78,8 @@ int shop_dash_members_page(shop_req *r)
     shop_html h;
     shop_dash_begin(&h, r, &d, "dash_people.js");
     shop_html_put(&h,
-                  "<div class=\"dash-split\"><div><div class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\" id=\"members\">"
+                  "<div class=\"dash-split\"><div><div class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\" "
+                  "id=\"members\">"
                   "<caption class=\"sr-only\">%s</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s"
                   "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
                   d.title, d.en ? "Name" : "姓名", d.en ? "Role" : "角色", d.en ? "Joined" : "加入日期",
@@ -125,10 +126,9 @@ static void base_form(shop_html *h, json_t *b, int en)
                   "class=\"form-error\" role=\"alert\"></p><button type=\"submit\" class=\"btn btn-primary\">%s"
                   "</button></form>",
                   id, pre, en ? "Name" : "基地名称", pre, b ? S(b, "name") : "", pre, en ? "Place" : "地点", pre,
-                  b ? S(b, "location") : "", en ? "village, township, county" : "例如：江西省萍乡市安源区高坑镇",
-                  pre, en ? "Area (mu)" : "面积（亩）", pre, area, pre,
-                  en ? "Story" : "基地故事", pre, b ? S(b, "description") : "",
-                  b ? (en ? "Save" : "保存") : (en ? "Add base" : "添加基地"));
+                  b ? S(b, "location") : "", en ? "village, township, county" : "例如：江西省萍乡市安源区高坑镇", pre,
+                  en ? "Area (mu)" : "面积（亩）", pre, area, pre, en ? "Story" : "基地故事", pre,
+                  b ? S(b, "description") : "", b ? (en ? "Save" : "保存") : (en ? "Add base" : "添加基地"));
 }
 
 int shop_dash_bases_page(shop_req *r)
@@ -152,8 +152,8 @@ int shop_dash_bases_page(shop_req *r)
     shop_html_put(&h, "<div class=\"dash-split\"><div><ul class=\"dash-coops\" id=\"bases\">");
     json_array_foreach(json_object_get(list, "items"), i, b)
     {
-        shop_html_put(&h, "<li class=\"panel\" data-base=\"%lld\"><h2 class=\"h3\">%s</h2><p class=\"muted\">%s", I(b, "id"),
-                      S(b, "name"), S(b, "location"));
+        shop_html_put(&h, "<li class=\"panel\" data-base=\"%lld\"><h2 class=\"h3\">%s</h2><p class=\"muted\">%s",
+                      I(b, "id"), S(b, "name"), S(b, "location"));
         char area[32];
         area_text(b, area);
         if (area[0])

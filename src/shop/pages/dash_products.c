@@ -15,8 +15,8 @@
 #define DASH_PRODUCTS 30
 #define DASH_BASES 100
 
-static const char *const CATEGORIES[] = {"eggs",  "vegetables", "fruit",      "tea",   "honey",
-                                         "poultry", "grain",    "oil", "condiments", "dried"};
+static const char *const CATEGORIES[] = {"eggs",    "vegetables", "fruit", "tea",        "honey",
+                                         "poultry", "grain",      "oil",   "condiments", "dried"};
 
 static const char *S(json_t *o, const char *key)
 {
@@ -41,9 +41,8 @@ static void base_options(shop_html *h, json_t *bases, long long cur, int en)
     json_t *b;
     size_t i;
     shop_html_put(h, "<option value=\"0\">%s</option>", en ? "(none)" : "（不指定）");
-    json_array_foreach(json_object_get(bases, "items"), i, b)
-        shop_html_put(h, "<option value=\"%lld\"%m>%s</option>", I(b, "id"), I(b, "id") == cur ? " selected" : "",
-                      S(b, "name"));
+    json_array_foreach(json_object_get(bases, "items"), i, b) shop_html_put(
+        h, "<option value=\"%lld\"%m>%s</option>", I(b, "id"), I(b, "id") == cur ? " selected" : "", S(b, "name"));
 }
 
 /* The fields a SKU form has, with ids made unique by prefix. */
@@ -58,8 +57,8 @@ static void sku_fields(shop_html *h, const char *prefix, int en)
                   "<div class=\"field\"><label for=\"%m-weight\">%s</label><input id=\"%m-weight\" name=\"weight_g\" "
                   "type=\"number\" min=\"1\" required placeholder=\"1800\"></div></div>",
                   prefix, en ? "Spec" : "规格", prefix, en ? "e.g. 30 eggs" : "例如：30枚", prefix,
-                  en ? "Unit" : "单位", prefix, en ? "e.g. box" : "例如：盒", prefix, en ? "Price (yuan)" : "价格（元）",
-                  prefix, prefix, en ? "Weight (g)" : "重量（克）", prefix);
+                  en ? "Unit" : "单位", prefix, en ? "e.g. box" : "例如：盒", prefix,
+                  en ? "Price (yuan)" : "价格（元）", prefix, prefix, en ? "Weight (g)" : "重量（克）", prefix);
 }
 
 static void new_form(shop_html *h, json_t *bases, int en)
@@ -74,8 +73,9 @@ static void new_form(shop_html *h, json_t *bases, int en)
                   en ? "New product" : "新建商品", en ? "Name (Chinese)" : "商品名称（中文）",
                   en ? "Name (English, optional)" : "英文名称（可选）", en ? "Category" : "品类");
     category_options(h, NULL, en);
-    shop_html_put(h, "</select></div><div class=\"field\"><label for=\"np-base\">%s</label><select id=\"np-base\" "
-                     "name=\"base_id\">",
+    shop_html_put(h,
+                  "</select></div><div class=\"field\"><label for=\"np-base\">%s</label><select id=\"np-base\" "
+                  "name=\"base_id\">",
                   en ? "Production base" : "生产基地");
     base_options(h, bases, 0, en);
     shop_html_put(h,
@@ -88,7 +88,8 @@ static void new_form(shop_html *h, json_t *bases, int en)
                   "</fieldset><label class=\"check\"><input type=\"checkbox\" name=\"listed\" checked> %s</label>"
                   "<p class=\"form-error\" id=\"np-error\" role=\"alert\"></p><button type=\"submit\" class=\"btn "
                   "btn-primary\">%s</button></form></section>",
-                  en ? "On sale at once (else a draft)" : "立即上架（不勾选则存为草稿）", en ? "Create product" : "创建商品");
+                  en ? "On sale at once (else a draft)" : "立即上架（不勾选则存为草稿）",
+                  en ? "Create product" : "创建商品");
 }
 
 static void sku_table(shop_html *h, json_t *p, int en)
@@ -98,7 +99,8 @@ static void sku_table(shop_html *h, json_t *p, int en)
     char money[32], yuan[32];
     long long pid = I(p, "id");
     shop_html_put(h,
-                  "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\"><caption class=\"sr-only\">%s</caption><thead>"
+                  "<div class=\"table-wrap\" tabindex=\"0\"><table class=\"dash-table\"><caption "
+                  "class=\"sr-only\">%s</caption><thead>"
                   "<tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
                   "<th scope=\"col\">%s</th><th scope=\"col\"><span class=\"sr-only\">%s</span></th></tr></thead>"
                   "<tbody>",
@@ -136,7 +138,7 @@ static void product_panel(shop_html *h, json_t *p, json_t *bases, int en)
         shop_html_put(h, "<img class=\"dash-thumb\" src=\"%s\" alt=\"\" width=\"56\" height=\"56\">", S(img, "url"));
     shop_html_put(h, "<div><h2 class=\"h3\"><a href=\"/p/%lld\">%s</a> <span class=\"tag\">%s</span></h2>", id,
                   S(names, "zh"),
-                  strcmp(status, "listed") == 0 ? (en ? "on sale" : "在售")
+                  strcmp(status, "listed") == 0  ? (en ? "on sale" : "在售")
                   : strcmp(status, "draft") == 0 ? (en ? "draft" : "草稿")
                                                  : (en ? "delisted" : "已下架"));
     shop_html_put(h, "<small class=\"muted\">%s · %lld %s</small></div></div>", shop_page_name(S(p, "category"), en),
@@ -159,14 +161,15 @@ static void product_panel(shop_html *h, json_t *p, json_t *bases, int en)
                   "</p><button type=\"submit\" class=\"btn btn-primary\">%s</button></form>",
                   pre, en ? "Description" : "商品介绍", pre, S(p, "description"), en ? "Save" : "保存");
     /* photos */
-    shop_html_put(h,
-                  "<form class=\"form product-photo\" data-product=\"%lld\" novalidate><div class=\"field\"><label "
-                  "for=\"%m-photo\">%s</label><input id=\"%m-photo\" name=\"photo\" type=\"file\" "
-                  "accept=\"image/jpeg,image/png,image/webp\"><small class=\"muted\">%s</small></div><p "
-                  "class=\"form-error\" role=\"alert\"></p><button type=\"submit\" class=\"btn btn-outline\">%s</button>"
-                  "</form>",
-                  id, pre, en ? "Add a photo" : "上传商品图片", pre,
-                  en ? "JPEG, PNG or WebP, up to 8 MB" : "JPEG、PNG 或 WebP，不超过 8 MB", en ? "Upload" : "上传");
+    shop_html_put(
+        h,
+        "<form class=\"form product-photo\" data-product=\"%lld\" novalidate><div class=\"field\"><label "
+        "for=\"%m-photo\">%s</label><input id=\"%m-photo\" name=\"photo\" type=\"file\" "
+        "accept=\"image/jpeg,image/png,image/webp\"><small class=\"muted\">%s</small></div><p "
+        "class=\"form-error\" role=\"alert\"></p><button type=\"submit\" class=\"btn btn-outline\">%s</button>"
+        "</form>",
+        id, pre, en ? "Add a photo" : "上传商品图片", pre,
+        en ? "JPEG, PNG or WebP, up to 8 MB" : "JPEG、PNG 或 WebP，不超过 8 MB", en ? "Upload" : "上传");
     /* a new SKU */
     shop_html_put(h, "<form class=\"form sku-new\" data-product=\"%lld\" novalidate><fieldset><legend>%s</legend>", id,
                   en ? "Add a SKU" : "添加规格");
@@ -179,12 +182,14 @@ static void product_panel(shop_html *h, json_t *p, json_t *bases, int en)
     /* on sale / off */
     shop_html_put(h, "<p class=\"row-actions\">");
     if (strcmp(status, "listed") == 0)
-        shop_html_put(h, "<button type=\"button\" class=\"btn btn-danger product-delist\" data-product=\"%lld\">%s"
-                         "</button>",
+        shop_html_put(h,
+                      "<button type=\"button\" class=\"btn btn-danger product-delist\" data-product=\"%lld\">%s"
+                      "</button>",
                       id, en ? "Delist" : "下架");
     else
-        shop_html_put(h, "<button type=\"button\" class=\"btn btn-primary product-list\" data-product=\"%lld\">%s"
-                         "</button>",
+        shop_html_put(h,
+                      "<button type=\"button\" class=\"btn btn-primary product-list\" data-product=\"%lld\">%s"
+                      "</button>",
                       id, en ? "Put on sale" : "上架");
     shop_html_put(h, "</p><p class=\"form-error status-error\" role=\"alert\"></p></details></li>");
 }
