@@ -10,43 +10,18 @@
 //
 //   SHOP_URL= SHOT_DIR= BUYER_TOKEN= ADMIN_LOGIN= OTHER_LOGIN= PASSWORD= COOP= SKU= node dash_ops.mjs
 // Prints "dash_ops-browser: N passed, M failed".
-import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { launch, suite } from './lib.mjs';
 
 const base = process.env.SHOP_URL;
-const shots = process.env.SHOT_DIR || '';
 const buyer = process.env.BUYER_TOKEN;
 const coop = Number(process.env.COOP);
 const sku = Number(process.env.SKU);
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let passed = 0, failed = 0;
-function check(desc, ok, detail = '') {
-  if (ok) { passed++; return; }
-  failed++;
-  console.error(`FAIL [dash_ops-browser] ${desc}${detail ? ': ' + detail : ''}`);
-}
-if (shots) mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-async function axe(page) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
-}
+const { check, look: lookBoth, done } = suite('dash_ops-browser', { shots: process.env.SHOT_DIR || '' });
+const browser = await launch();
+const shots = process.env.SHOT_DIR || '';
+// axe and screenshots at both sizes, then back to the co-op office's laptop
 async function look(page, name) {
-  for (const [w, h] of [[1280, 800], [390, 844]]) {
-    await page.setViewportSize({ width: w, height: h });
-    const bad = await axe(page);
-    check(`${name} (${w}x${h}): no serious or critical axe-core violation`, bad.length === 0,
-      bad.map(v => `${v.id}: ${v.nodes.length} (${v.help}) ${v.nodes.map(n => n.target).join(',')}`).join('; '));
-    if (shots) await page.screenshot({ path: `${shots}/${name}-${w}x${h}.png`, fullPage: true });
-  }
+  await lookBoth(page, name);
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 async function signIn(page, login, next) {
@@ -189,4 +164,4 @@ try {
   check('the walk-through ran to its end', false, String(e && e.stack || e));
 }
 await browser.close();
-console.log(`dash_ops-browser: ${passed} passed, ${failed} failed`);
+process.exit(done());

@@ -13,26 +13,16 @@
 //
 //   SHOP_URL LIVE_ID PUSH_URL FARMER BUYER BUYER2 SKU FSKU LOT [SHOT_DIR PUSH_LOG] node live_page.mjs
 // Prints "live_page: N passed, M failed" and exits non-zero on a failure.
-import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
-import { createRequire } from 'node:module';
+import { launch, suite, sleep } from './lib.mjs';
 
 const E = process.env;
 const base = E.SHOP_URL, id = E.LIVE_ID, shots = E.SHOT_DIR || '';
 const SKU = Number(E.SKU), FSKU = Number(E.FSKU);
 const BUDGET = 60 * 1024;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let passed = 0, failed = 0;
-function check(desc, ok, detail = '') {
-  if (ok) { passed++; return; }
-  failed++;
-  console.error(`FAIL [live_page] ${desc}${detail ? ': ' + detail : ''}`);
-}
-function note(s) { console.error(`note [live_page] ${s}`); }
-if (shots) mkdirSync(shots, { recursive: true });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { check, note, look, done } = suite('live_page', { shots, fullPage: false });
 
 // The farmer's API calls (Bearer token: no CSRF).
 async function farmer(method, path, body) {
@@ -77,27 +67,7 @@ async function advances(page, by, ms) {
   }
 }
 
-async function axe(page) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
-}
-async function look(page, name) {
-  for (const [w, h] of [[390, 844], [1280, 800]]) {
-    await page.setViewportSize({ width: w, height: h });
-    const bad = await axe(page);
-    check(`${name} (${w}x${h}): no serious or critical axe-core violation`, bad.length === 0,
-      bad.map(v => `${v.id}: ${v.nodes.length} (${v.help}) ${v.nodes.map(n => n.target).join(',')}`).join('; '));
-    if (shots) await page.screenshot({ path: `${shots}/${name}-${w}x${h}.png` });
-  }
-  await page.setViewportSize({ width: 390, height: 844 });
-}
-
-const browser = await chromium.launch({
-  executablePath: E.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch({ autoplay: true });
 async function buyerContext(token) {
   const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
   await ctx.addCookies([{ name: 'fl_session', value: token, url: base }]);
@@ -330,5 +300,4 @@ try {
   if (push && push.exitCode === null) push.kill('SIGKILL');
   await browser.close();
 }
-console.log(`live_page: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(done());

@@ -7,22 +7,11 @@
 //
 //   SHOP_URL=http://127.0.0.1:PORT SHOT_DIR=/tmp/shots node pages.mjs
 // Prints "pages: N passed, M failed" and exits non-zero on a failure.
-import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { launch, suite, axe, SIZES } from './lib.mjs';
 
 const base = process.env.SHOP_URL;
-const shots = process.env.SHOT_DIR || '';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let passed = 0, failed = 0;
-function check(desc, ok, detail = '') {
-  if (ok) { passed++; return; }
-  failed++;
-  console.error(`FAIL [pages] ${desc}${detail ? ': ' + detail : ''}`);
-}
-if (shots) mkdirSync(shots, { recursive: true });
+const { check, look, axeCheck, shot, done } = suite('pages', { shots: process.env.SHOT_DIR || '' });
 
-const SIZES = [[390, 844, 'phone'], [1280, 800, 'laptop']];
 // Every page, with what must be on it before any script runs.
 const PAGES = [
   // the newest products come first: other suites' products may push the demo's off the first page,
@@ -39,32 +28,7 @@ const PAGES = [
   { name: 'product-en', path: '/p/1?lang=en', html: ['Green-shell black-chicken eggs', 'Add to cart'] },
 ];
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-// Runs axe-core in the page (through the DevTools protocol, which the
-// page's Content-Security-Policy does not govern).
-async function axe(page) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
-}
-
-// Checks the page as it is now (a flow's step): no serious or critical
-// axe-core violation, a screenshot kept at both sizes.
-async function look(page, name) {
-  for (const [w, h] of SIZES) {
-    await page.setViewportSize({ width: w, height: h });
-    const bad = await axe(page);
-    check(`${name} (${w}x${h}): no serious or critical axe-core violation`, bad.length === 0,
-      bad.map(v => `${v.id}: ${v.nodes.length} (${v.help})`).join('; '));
-    if (shots) await page.screenshot({ path: `${shots}/${name}-${w}x${h}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 390, height: 844 });
-}
+const browser = await launch();
 
 async function visit(ctx, p, w, h, label) {
   const page = await ctx.newPage();
@@ -77,11 +41,9 @@ async function visit(ctx, p, w, h, label) {
   check(`${p.name} (${label}) answers 200`, res && res.status() === 200, String(res && res.status()));
   const html = await res.text();
   for (const want of p.html) check(`${p.name}: "${want}" is in the HTML itself`, html.includes(want));
-  const bad = await axe(page);
-  check(`${p.name} (${label}): no serious or critical axe-core violation`, bad.length === 0,
-    bad.map(v => `${v.id}: ${v.nodes.length} (${v.help})`).join('; '));
+  axeCheck(`${p.name} (${label})`, await axe(page));
   check(`${p.name} (${label}): no script error or failed request`, errors.length === 0, errors.join(' | '));
-  if (shots) await page.screenshot({ path: `${shots}/${p.name}-${w}x${h}.png`, fullPage: true });
+  await shot(page, `${p.name}-${w}x${h}`);
   return page;
 }
 
@@ -245,5 +207,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`pages: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(done());

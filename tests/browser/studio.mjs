@@ -12,45 +12,17 @@
 //   SHOP_URL= SHOT_DIR= COVER=a.jpg BUYER_TOKEN= FARMER_LOGIN= OTHER_LOGIN=
 //   PASSWORD= SKUS=1,2 node studio.mjs
 // Prints "studio: N passed, M failed" and "studio-live-id: ID".
-import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
+import { launch, suite } from './lib.mjs';
 
 const base = process.env.SHOP_URL;
 const shots = process.env.SHOT_DIR || '';
 const buyer = process.env.BUYER_TOKEN;
 const [sku1, sku2] = (process.env.SKUS || '').split(',').map(Number);
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let passed = 0, failed = 0;
-function check(desc, ok, detail = '') {
-  if (ok) { passed++; return; }
-  failed++;
-  console.error(`FAIL [studio] ${desc}${detail ? ': ' + detail : ''}`);
-}
-if (shots) mkdirSync(shots, { recursive: true });
+const { check, look, done } = suite('studio', { shots });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
-async function axe(page) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
-}
-async function look(page, name) {
-  for (const [w, h] of [[390, 844], [1280, 800]]) {
-    await page.setViewportSize({ width: w, height: h });
-    const bad = await axe(page);
-    check(`${name} (${w}x${h}): no serious or critical axe-core violation`, bad.length === 0,
-      bad.map(v => `${v.id}: ${v.nodes.length} (${v.help}) ${v.nodes.map(n => n.target).join(',')}`).join('; '));
-    if (shots) await page.screenshot({ path: `${shots}/${name}-${w}x${h}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 390, height: 844 });
-}
 async function signIn(page, login) {
   await page.goto(base + '/signin?next=/studio', { waitUntil: 'networkidle' });
   await page.fill('#login', login);
@@ -228,5 +200,4 @@ try {
   if (push) push.kill('SIGTERM');
   await browser.close();
 }
-console.log(`studio: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(done());

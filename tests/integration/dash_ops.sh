@@ -271,6 +271,9 @@ check "it lists the day's order with its recipient" grep -q "data-order=\"$O1\""
 check "the recipient's text escaped as text, not markup" grep -qF -- '-王丽' <<<"$BODY"
 check "it links the day's CSV" grep -qF "/api/v1/coops/$AY/orders.csv?date=$DAY" <<<"$BODY"
 check "a farmer gets no refund button" test "$(grep -c 'data-refund=' <<<"$BODY")" = 0
+check "the dashboard's navigation names the orders, inventory and sales a farmer sees" \
+    test "$(grep -o "href=\"/dash/$AY/\(orders\|inventory\|sales\)\"" <<<"$BODY" | sort | tr '\n' ' ')" = \
+    "href=\"/dash/$AY/inventory\" href=\"/dash/$AY/orders\" "
 api GET "/dash/$AY/orders?date=$DAY&live_id=$LIVE"
 expect_status 200 "the orders page of one session"
 check "holds its order and no other" test "$(grep -o 'data-order="[0-9]*"' <<<"$BODY" | tr '\n' ' ')" = "data-order=\"$O5\" "
@@ -301,7 +304,10 @@ expect_status 303 "a guest is sent to sign in"
 check "and back to the page after" grep -qi "/signin?next=%2Fdash%2F$AY%2Forders" <<<"$(header location)"
 as "$AY_ADMIN"
 api GET "/dash/999999999/orders"
-expect_status 404 "no such cooperative"
+expect_status 403 "a cooperative one is no member of, existing or not: the refusal"
+as "$OPS"
+api GET "/dash/999999999/orders"
+expect_status 404 "a platform admin: no such cooperative"
 
 # ---------------------------------------------------------------- refusals
 as "$QBJ_ADMIN"

@@ -33,6 +33,7 @@
 #include "farmlive/shop/pages/dash_orders.h"
 #include "farmlive/shop/pages/dash_sales.h"
 #include "farmlive/shop/pages/home_page.h"
+#include "farmlive/shop/pages/dash_pages.h"
 #include "farmlive/shop/pages/labels.h"
 #include "farmlive/shop/pages/live_page.h"
 #include "farmlive/shop/pages/orders_csv.h"
@@ -76,6 +77,8 @@ const shop_route shop_routes[] = {
     {"GET",    "/account",                                  shop_account_page,          PUB,    NONE},
     {"GET",    "/studio",                                   shop_studio_page,           PUB,    NONE},
     {"GET",    "/studio/{id}",                              shop_studio_live_page,      PUB,    NONE},
+    {"GET",    "/dash",                                     shop_dash_home_page,        PUB,    NONE},
+    {"GET",    "/dash/{id}",                                shop_dash_overview_page,    PUB,    NONE},
     {"GET",    "/dash/{id}/orders",                         shop_dash_orders_page,      PUB,    NONE},
     {"GET",    "/dash/{id}/inventory",                      shop_dash_inventory_page,   PUB,    NONE},
     {"GET",    "/dash/{id}/sales",                          shop_dash_sales_page,       PUB,    NONE},

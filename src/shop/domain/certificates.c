@@ -161,6 +161,15 @@ int shop_cert_kind_valid(const char *kind)
     return in_list(kind, KINDS, NELEM(KINDS));
 }
 
+int shop_cert_expiring(const char *status, const char *valid_until, const char *today)
+{
+    long long until, now;
+    if (!status || strcmp(status, "valid") != 0 || !valid_until || !today || fl_date_parse(valid_until, &until) < 0 ||
+        fl_date_parse(today, &now) < 0)
+        return 0;
+    return until >= now && until - now <= SHOP_CERT_WARN_DAYS;
+}
+
 static long long today_days(void)
 {
     return (long long)(time(NULL) / 86400);

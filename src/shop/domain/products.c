@@ -77,6 +77,13 @@ static const char PRODUCTS_SEARCH_SQL[] =
     "JOIN products p ON p.id = r.id " PRODUCT_JOINS
     "ORDER BY r.score DESC, p.id DESC";
 
+/* A cooperative's own list, every status, newest first. Parameters: coop,
+ * cursor x2, limit. */
+static const char PRODUCTS_COOP_SQL[] =
+    PRODUCT_SELECT
+    "WHERE p.coop_id = ? AND (? = 0 OR p.id < ?) "
+    "ORDER BY p.id DESC LIMIT ?";
+
 static const char PRODUCT_GET_SQL[] = PRODUCT_SELECT "WHERE p.id = ?";
 
 /* Columns of SKU_GET_SQL. */
@@ -226,6 +233,22 @@ int shop_products_page(fl_db *db, const shop_product_query *q, json_t **out, sho
         return shop_fault_db(f, rc);
     *out = q->match ? shop_page_json(rows, limit, product_json, ranked_cols, 2)
                     : shop_page_json(rows, limit, product_json, &id_col, 1);
+    fl_rows_free(rows);
+    return SHOP_OK;
+}
+
+int shop_products_coop_page(fl_db *db, const shop_actor *who, long long coop_id, const shop_page *pg, json_t **out,
+                            shop_fault *f)
+{
+    static const size_t id_col = PC_ID;
+    fl_rows *rows = NULL;
+    int rc = shop_rights_actor(db, who, coop_id, SHOP_MEMBER_FARMER, f);
+    if (rc < 0)
+        return rc;
+    rc = fl_db_query(db, &rows, PRODUCTS_COOP_SQL, "iiii", coop_id, pg->after[0], pg->after[0], pg->limit + 1);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    *out = shop_page_json(rows, pg->limit, product_json, &id_col, 1);
     fl_rows_free(rows);
     return SHOP_OK;
 }

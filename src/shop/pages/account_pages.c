@@ -132,8 +132,14 @@ int shop_account_page(shop_req *r)
     if (json_array_size(json_object_get(me, "memberships")) > 0)
         shop_html_put(&h,
                       "<section class=\"panel\"><h2 class=\"h3\">%s</h2><p><a class=\"btn btn-primary\" "
-                      "href=\"/studio\">%s</a></p></section>",
-                      en ? "Selling" : "我的店铺", en ? "Live studio: my sessions" : "直播工作台：我的直播");
+                      "href=\"/studio\">%s</a> <a class=\"btn btn-outline\" href=\"/dash\">%s</a></p></section>",
+                      en ? "Selling" : "我的店铺", en ? "Live studio: my sessions" : "直播工作台：我的直播",
+                      en ? "Cooperative dashboard" : "合作社工作台");
+    else if (r->session->platform_admin) /* every cooperative's dashboard, no studio of her own */
+        shop_html_put(&h,
+                      "<section class=\"panel\"><h2 class=\"h3\">%s</h2><p><a class=\"btn btn-primary\" "
+                      "href=\"/dash\">%s</a></p></section>",
+                      en ? "Platform" : "平台管理", en ? "Cooperatives' dashboards" : "合作社工作台");
     shop_html_put(&h, "<section class=\"panel\" aria-labelledby=\"book\"><h2 id=\"book\" class=\"h3\">%s</h2>",
                   en ? "Address book" : "收货地址");
     json_t *items = json_object_get(book, "items");

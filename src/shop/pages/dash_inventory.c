@@ -14,7 +14,7 @@
 #include "farmlive/shop/core/rights.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/shop/domain/inventory.h"
-#include "farmlive/shop/pages/dash_desk.h"
+#include "farmlive/shop/pages/dash.h"
 #include "farmlive/shop/pages/page.h"
 
 #define PAGE_SKUS 50
@@ -114,27 +114,25 @@ static void dialogs(shop_html *h, int en)
 
 int shop_dash_inventory_page(shop_req *r)
 {
-    int en = shop_page_lang(r), role, rc;
-    long long coop_id;
+    shop_dash d;
+    int rc = shop_dash_enter(r, "inventory", &d), en = d.en;
     json_t *page = NULL, *s;
     shop_fault f;
     shop_page pg;
     fl_db *db = NULL;
     size_t i;
 
-    if ((rc = shop_dash_desk_enter(r, en, "inventory", SHOP_MEMBER_FARMER, &db, &coop_id, &role)) != SHOP_OK)
-        return rc < 0 ? rc : SHOP_OK;
+    if (!d.ready)
+        return rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
     if (shop_page_parse(shop_query(r, "cursor"), NULL, 1, &pg, &(const char *){NULL}) < 0)
         pg.after[0] = 0;
-    if (shop_inv_coop_page(db, coop_id, pg.after[0], PAGE_SKUS, &page, &f) < 0)
+    if (shop_inv_coop_page(db, d.coop_id, pg.after[0], PAGE_SKUS, &page, &f) < 0)
         return shop_fail_fault(r, &f);
     shop_html h;
-    shop_page_meta m = {.title = en ? "Inventory" : "库存",
-                        .path = fl_arena_printf(r->arena, "/dash/%lld/inventory", coop_id),
-                        .script = "dash_inventory.js"};
-    shop_html_init(&h, SHOP_PAGE_MAX);
-    shop_page_begin(&h, r, en, &m);
-    shop_html_put(&h, "<h1>%s</h1><p class=\"note\" id=\"inv-note\" role=\"status\"></p>", m.title);
+    shop_dash_begin(&h, r, &d, "dash_inventory.js");
+    shop_html_put(&h, "<p class=\"note\" id=\"inv-note\" role=\"status\"></p>");
     if (json_array_size(json_object_get(page, "items")) == 0)
         shop_html_put(&h, "<p class=\"panel muted\">%s</p>", en ? "No products yet." : "合作社还没有商品。");
     else {
@@ -144,17 +142,18 @@ int shop_dash_inventory_page(shop_req *r)
                       "scope=\"col\"><span class=\"sr-only\">%s</span></th></tr></thead><tbody>",
                       en ? "Product" : "商品", en ? "On hand" : "库存",
                       en ? "Lots (left / made)" : "批次（剩余 / 总量）", en ? "Actions" : "操作");
-        json_array_foreach(json_object_get(page, "items"), i, s) sku_row(&h, s, en, role >= SHOP_MEMBER_ADMIN);
+        json_array_foreach(json_object_get(page, "items"), i, s)
+            sku_row(&h, s, en, shop_dash_may(&d, SHOP_MEMBER_ADMIN));
         shop_html_put(&h, "</tbody></table></div>");
     }
     if (json_is_string(json_object_get(page, "next_cursor")))
         shop_html_put(&h,
                       "<p class=\"more-wrap\"><a class=\"btn btn-outline\" href=\"/dash/%lld/inventory?cursor=%s\">%s"
                       "</a></p>",
-                      coop_id, S(page, "next_cursor"), en ? "More products" : "更多商品");
-    if (role >= SHOP_MEMBER_ADMIN)
+                      d.coop_id, S(page, "next_cursor"), en ? "More products" : "更多商品");
+    if (shop_dash_may(&d, SHOP_MEMBER_ADMIN))
         dialogs(&h, en);
     json_decref(page);
-    shop_page_end(&h, r, en, &m, json_pack("{s:I}", "coop_id", (json_int_t)coop_id));
+    shop_dash_end(&h, r, &d, NULL);
     return shop_page_reply(r, &h, 200);
 }

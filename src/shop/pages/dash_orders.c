@@ -25,7 +25,7 @@
 #include "farmlive/shop/domain/live_report.h"
 #include "farmlive/shop/domain/order_model.h"
 #include "farmlive/shop/domain/orders.h"
-#include "farmlive/shop/pages/dash_desk.h"
+#include "farmlive/shop/pages/dash.h"
 #include "farmlive/shop/pages/page.h"
 
 #define PAGE_ORDERS 50
@@ -158,8 +158,8 @@ static void refund_dialog(shop_html *h, int en)
 
 int shop_dash_orders_page(shop_req *r)
 {
-    int en = shop_page_lang(r), role = SHOP_MEMBER_NONE, rc;
-    shop_actor who = shop_auth_actor(r);
+    shop_dash d;
+    int rc = shop_dash_enter(r, "orders", &d), en = d.en;
     const char *date = shop_query(r, "date"), *status = shop_query(r, "status"), *live = shop_query(r, "live_id");
     char today[11], from[FL_SQLTIME_LEN], to[FL_SQLTIME_LEN];
     shop_order_query q = {.limit = PAGE_ORDERS};
@@ -170,8 +170,11 @@ int shop_dash_orders_page(shop_req *r)
     size_t n = 0;
     fl_db *db = NULL;
 
-    if ((rc = shop_dash_desk_enter(r, en, "orders", SHOP_MEMBER_FARMER, &db, &q.coop_id, &role)) != SHOP_OK)
-        return rc < 0 ? rc : SHOP_OK;
+    if (!d.ready)
+        return rc;
+    q.coop_id = d.coop_id;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
     shop_page_today(today);
     if (!date || shop_cn_day(date, from, to) < 0)
         shop_cn_day(date = today, from, to);
@@ -185,16 +188,12 @@ int shop_dash_orders_page(shop_req *r)
         q.before = pg.after[0];
     if ((rc = shop_order_list(db, r->arena, &q, &orders, &n)) != FL_DB_OK)
         return shop_fail_db(r, rc);
-    if (shop_room_coop_page(db, &who, q.coop_id, 0, SESSIONS_LISTED, &sessions, &f) < 0)
+    if (shop_room_coop_page(db, &d.who, q.coop_id, 0, SESSIONS_LISTED, &sessions, &f) < 0)
         return shop_fail_fault(r, &f);
 
     shop_html h;
-    shop_page_meta m = {.title = en ? "Orders" : "订单",
-                        .path = fl_arena_printf(r->arena, "/dash/%lld/orders", q.coop_id),
-                        .script = "dash_orders.js"};
-    shop_html_init(&h, SHOP_PAGE_MAX);
-    shop_page_begin(&h, r, en, &m);
-    shop_html_put(&h, "<h1>%s <small class=\"muted\">%s</small></h1>", m.title, date);
+    shop_dash_begin(&h, r, &d, "dash_orders.js");
+    shop_html_put(&h, "<p class=\"muted\" id=\"day\">%s</p>", date);
     filter_form(&h, en, date, status, live, sessions);
     shop_html_put(&h,
                   "<p><a class=\"btn btn-outline\" id=\"csv\" href=\"/api/v1/coops/%lld/orders.csv?date=%s%m%s\" "
@@ -218,7 +217,7 @@ int shop_dash_orders_page(shop_req *r)
             en ? "Placed" : "下单时间", en ? "Recipient" : "收件人", en ? "Address" : "收货地址", en ? "Items" : "商品",
             en ? "Amount" : "金额", en ? "Status" : "状态", en ? "Actions" : "操作");
         for (size_t i = 0; i < shown; i++)
-            order_row(&h, &orders[i], en, role >= SHOP_MEMBER_ADMIN);
+            order_row(&h, &orders[i], en, shop_dash_may(&d, SHOP_MEMBER_ADMIN));
         shop_html_put(&h, "</tbody></table></div>");
     }
     if (n > (size_t)PAGE_ORDERS) {
@@ -234,7 +233,6 @@ int shop_dash_orders_page(shop_req *r)
     }
     refund_dialog(&h, en);
     json_decref(sessions);
-    shop_page_end(&h, r, en, &m,
-                  json_pack("{s:I, s:b}", "coop_id", (json_int_t)q.coop_id, "admin", role >= SHOP_MEMBER_ADMIN));
+    shop_dash_end(&h, r, &d, NULL);
     return shop_page_reply(r, &h, 200);
 }

@@ -14,7 +14,7 @@
 #include "farmlive/shop/core/rights.h"
 #include "farmlive/shop/domain/live_report.h"
 #include "farmlive/shop/domain/sales.h"
-#include "farmlive/shop/pages/dash_desk.h"
+#include "farmlive/shop/pages/dash.h"
 #include "farmlive/shop/pages/page.h"
 
 #define SESSIONS_LISTED 20
@@ -133,34 +133,34 @@ static void best_table(shop_html *h, json_t *best, int en)
 
 int shop_dash_sales_page(shop_req *r)
 {
-    int en = shop_page_lang(r), role, rc;
-    shop_actor who = shop_auth_actor(r);
+    shop_dash d;
+    int rc = shop_dash_enter(r, "sales", &d), en = d.en;
     const char *bad;
-    long long coop_id, d0, d1;
+    long long d0, d1;
     json_t *sales = NULL, *sessions = NULL;
     shop_fault f;
     fl_db *db = NULL;
 
-    if ((rc = shop_dash_desk_enter(r, en, "sales", SHOP_MEMBER_ADMIN, &db, &coop_id, &role)) != SHOP_OK)
-        return rc < 0 ? rc : SHOP_OK;
+    if (!d.ready)
+        return rc;
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
     if (shop_sales_period(shop_query(r, "from"), shop_query(r, "to"), (long long)time(NULL), &d0, &d1, &bad) < 0)
         shop_sales_period(NULL, NULL, (long long)time(NULL), &d0, &d1, &bad); /* a bad period: the default one */
-    if (shop_sales_report(db, coop_id, d0, d1, &sales, &f) < 0)
+    if (shop_sales_report(db, d.coop_id, d0, d1, &sales, &f) < 0)
         return shop_fail_fault(r, &f);
-    if (shop_room_coop_page(db, &who, coop_id, 0, SESSIONS_LISTED, &sessions, &f) < 0) {
+    if (shop_room_coop_page(db, &d.who, d.coop_id, 0, SESSIONS_LISTED, &sessions, &f) < 0) {
         json_decref(sales);
         return shop_fail_fault(r, &f);
     }
     shop_html h;
-    shop_page_meta m = {.title = en ? "Sales" : "销售", .path = fl_arena_printf(r->arena, "/dash/%lld/sales", coop_id)};
-    shop_html_init(&h, SHOP_PAGE_MAX);
-    shop_page_begin(&h, r, en, &m);
+    shop_dash_begin(&h, r, &d, NULL);
     shop_html_put(&h,
-                  "<h1>%s</h1><form class=\"form dash-filter\" method=\"get\"><div class=\"field\"><label "
+                  "<form class=\"form dash-filter\" method=\"get\"><div class=\"field\"><label "
                   "for=\"f-from\">%s</label><input id=\"f-from\" name=\"from\" type=\"date\" value=\"%s\"></div><div "
                   "class=\"field\"><label for=\"f-to\">%s</label><input id=\"f-to\" name=\"to\" type=\"date\" "
                   "value=\"%s\"></div><button type=\"submit\" class=\"btn btn-outline\">%s</button></form>",
-                  m.title, en ? "From" : "开始日期", S(sales, "from"), en ? "To" : "结束日期", S(sales, "to"),
+                  en ? "From" : "开始日期", S(sales, "from"), en ? "To" : "结束日期", S(sales, "to"),
                   en ? "Show" : "查看");
     totals_panel(&h, json_object_get(sales, "totals"), en);
     days_table(&h, json_object_get(sales, "days"), en);
@@ -168,6 +168,6 @@ int shop_dash_sales_page(shop_req *r)
     best_table(&h, json_object_get(sales, "best_products"), en);
     json_decref(sales);
     json_decref(sessions);
-    shop_page_end(&h, r, en, &m, NULL);
+    shop_dash_end(&h, r, &d, NULL);
     return shop_page_reply(r, &h, 200);
 }

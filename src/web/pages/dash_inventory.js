@@ -3,22 +3,22 @@
 // a lot of it, or a new lot) and adjust a lot up or down with a reason
 // (POST .../adjustments); the row's figures follow the answer. Refusals
 // are shown in the dialog with the API's message (a 422 names the field).
-import { api, pageData } from '../lib/api.js';
+import { api } from '../lib/api.js';
+import { en, explain } from '../lib/dash.js';
 
-const data = pageData();
 const T = {
   zh: {
     qty: '请填写入库数量（正整数）。', lot: '请填写批次号。', delta: '请填写调整数量（不能为 0）。',
-    reason: '请填写调整原因。', net: '网络不太稳定，请重试。', failed: '没能完成：',
+    reason: '请填写调整原因。',
     restocked: (n, code) => `已入库 ${n} 件到批次 ${code}。`, adjusted: (n, code) => `批次 ${code} 已调整 ${n}。`,
   },
   en: {
     qty: 'Give the units (a whole number above 0).', lot: 'Give the lot code.', delta: 'Give the units (not 0).',
-    reason: 'Give the reason.', net: 'The network is unsteady. Please try again.', failed: 'Could not do it: ',
+    reason: 'Give the reason.',
     restocked: (n, code) => `${n} units into lot ${code}.`, adjusted: (n, code) => `Lot ${code} adjusted by ${n}.`,
   },
 };
-const t = T[data.lang === 'en' ? 'en' : 'zh'];
+const t = T[en ? 'en' : 'zh'];
 const note = document.getElementById('inv-note');
 let sku = null;
 
@@ -55,7 +55,7 @@ async function refresh(lot, text) {
 }
 
 function fail(form, e) {
-  form.querySelector('.form-error').textContent = e.status === 0 ? t.net : t.failed + e.message;
+  form.querySelector('.form-error').textContent = explain(e);
 }
 
 const restock = document.getElementById('restock');

@@ -4,26 +4,25 @@
 // order, shown beside it); refund an order (admins), saying for a shipped
 // one whether the goods come back. Refusals are shown in the page with
 // the API's message (a 422 names the field).
-import { api, pageData } from '../lib/api.js';
+import { api } from '../lib/api.js';
+import { data, en, explain } from '../lib/dash.js';
 
-const data = pageData();
 const T = {
   zh: {
-    carrier: '请填写快递公司。', tracking: (no) => `请填写订单 ${no} 的运单号。`, net: '网络不太稳定，请重试。',
+    carrier: '请填写快递公司。', tracking: (no) => `请填写订单 ${no} 的运单号。`,
     busy: '正在提交…', shipped: '已发货', notShipped: '未发货：', order: '订单', trackingLabel: '运单号',
-    reason: '请填写退款原因。', goods: '货物已发出：请选择是否退回。', refunded: '已退款', failed: '没能完成：',
+    reason: '请填写退款原因。', goods: '货物已发出：请选择是否退回。', refunded: '已退款',
     summary: (a, b) => `发货 ${a} 单${b ? `，${b} 单未发货` : ''}。`,
   },
   en: {
-    carrier: 'Give the carrier.', tracking: (no) => `Give the tracking number of order ${no}.`,
-    net: 'The network is unsteady. Please try again.', busy: 'Sending…', shipped: 'Shipped',
+    carrier: 'Give the carrier.', tracking: (no) => `Give the tracking number of order ${no}.`, busy: 'Sending…',
+    shipped: 'Shipped',
     notShipped: 'Not shipped: ', order: 'Order', trackingLabel: 'tracking number', reason: 'Give the reason.',
-    goods: 'The goods were shipped: say whether they come back.', refunded: 'Refunded', failed: 'Could not do it: ',
+    goods: 'The goods were shipped: say whether they come back.', refunded: 'Refunded',
     summary: (a, b) => `${a} shipped${b ? `, ${b} not` : ''}.`,
   },
 };
-const t = T[data.lang === 'en' ? 'en' : 'zh'];
-const why = (e) => (e.status === 0 ? t.net : t.failed + e.message);
+const t = T[en ? 'en' : 'zh'];
 
 // ---- shipping ------------------------------------------------------------
 const shipForm = document.getElementById('ship');
@@ -112,7 +111,7 @@ shipForm.addEventListener('submit', async (ev) => {
     results.prepend(sum);
     syncShip();
   } catch (e) {
-    shipError.textContent = why(e);
+    shipError.textContent = explain(e);
   } finally {
     btn.disabled = false;
     btn.textContent = label;
@@ -156,6 +155,6 @@ refundForm.addEventListener('submit', async (ev) => {
     refunding.remove();
     dialog.close();
   } catch (e) {
-    refundError.textContent = why(e);
+    refundError.textContent = explain(e);
   }
 });

@@ -71,6 +71,16 @@ typedef struct shop_cert_new {
     const json_t *commitments, *test_results, *attach;
 } shop_cert_new;
 
+/* Days before its valid_until a valid certificate is shown as expiring
+ * soon (the dashboard's warning). */
+#define SHOP_CERT_WARN_DAYS 60
+
+/* 1 when a certificate of status (valid) with valid_until (YYYY-MM-DD;
+ * NULL: indefinite) runs out within SHOP_CERT_WARN_DAYS after today
+ * (YYYY-MM-DD), today included; 0 when not, when already past, or on a
+ * date that does not parse. Pure. */
+int shop_cert_expiring(const char *status, const char *valid_until, const char *today);
+
 /* 1 when kind is a certificate kind (conformity, pollution_free,
  * green_food, organic, geo_indication). */
 int shop_cert_kind_valid(const char *kind);

@@ -29,6 +29,7 @@
 #include <jansson.h>
 #include "farmlive/arena.h"
 #include "farmlive/db.h"
+#include "farmlive/shop/core/rights.h"
 #include "farmlive/shop/core/status.h"
 #include "farmlive/shop/core/values.h"
 
@@ -95,6 +96,11 @@ int shop_product_status_change_ok(const char *from, const char *to);
  * "next_cursor": ...}: newest first, or with a search the best matches
  * first (then newest). */
 int shop_products_page(fl_db *db, const shop_product_query *q, json_t **out, shop_fault *f);
+/* One page of cooperative coop_id's products in every status (drafts and
+ * delisted too), newest first, for its members and platform admins (who:
+ * 401/403 else): the cooperative's own catalogue, as the dashboard lists it. */
+int shop_products_coop_page(fl_db *db, const shop_actor *who, long long coop_id, const shop_page *pg, json_t **out,
+                            shop_fault *f);
 /* Product id as the caller may see it (404 when absent or hidden). */
 int shop_product_get(fl_db *db, long long id, long long account_id, int platform_admin, json_t **out, shop_fault *f);
 

@@ -198,13 +198,24 @@ static void test_attachable(void **state)
     assert_false(shop_cert_kind_valid("halal") || shop_cert_kind_valid(NULL));
 }
 
+/* The dashboard's warning: valid, not yet past, within SHOP_CERT_WARN_DAYS. */
+static void test_expiring(void **state)
+{
+    (void)state;
+    assert_true(shop_cert_expiring("valid", "2026-12-06", "2026-12-06"));
+    assert_true(shop_cert_expiring("valid", "2027-02-04", "2026-12-06")); /* 60 days on */
+    assert_false(shop_cert_expiring("valid", "2027-02-05", "2026-12-06"));
+    assert_false(shop_cert_expiring("valid", "2026-12-05", "2026-12-06")); /* past: expired, not expiring */
+    assert_false(shop_cert_expiring("revoked", "2026-12-20", "2026-12-06"));
+    assert_false(shop_cert_expiring("valid", NULL, "2026-12-06"));
+    assert_false(shop_cert_expiring("valid", "2026-13-01", "2026-12-06"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_canonical_form),
-        cmocka_unit_test(test_public_json),
-        cmocka_unit_test(test_rules),
-        cmocka_unit_test(test_attachable),
+        cmocka_unit_test(test_canonical_form), cmocka_unit_test(test_public_json), cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_attachable),     cmocka_unit_test(test_expiring),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
