@@ -72,6 +72,9 @@ expect_jq '[.items[].id] | map(tostring) | join(" ")' "$O5" "only the order boug
 api GET "/api/v1/coops/$AY/orders?live_id=0123456789abcdef"
 expect_status 200 "a session that does not exist"
 expect_jq '.items | length' 0 "has no orders"
+# the session ends, as the relay would report it: other suites' pages list what is live
+api POST /internal/v1/live/ended "$(jq -nc --arg i "$LIVE" '{live_id:$i}')" -H "X-Internal-Secret: $FARMLIVE_INTERNAL_SECRET"
+expect_status 200 "the session ends"
 
 # ---------------------------------------------------------------- the courier's CSV
 csv_get() { # csv_get QUERY -> the file in $_TMP/orders.csv
