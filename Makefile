@@ -150,7 +150,7 @@ bench:
 	@$(MAKE) --no-print-directory bench-run
 
 bench-run: all $(BIN)/mhd-static $(BIN)/bench-trace_verify $(BIN)/bench-flash_load $(BIN)/bench-flv_load \
-           $(BIN)/bench-sse_load $(BIN)/bench-rt_publish
+           $(BIN)/bench-sse_load $(BIN)/bench-rt_publish $(BIN)/bench-ingest_load
 	@BIN_DIR=$(BIN) ops/bench-stack.sh
 
 # The C sources in .clang-format's style; format-check (run by make test)

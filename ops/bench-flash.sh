@@ -22,6 +22,7 @@
 # UNITS or oversold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ops/lib.sh # bench_buyers
 
 : "${SHOP_URL:?SHOP_URL must name the running shop}"
 BUYERS=${BENCH_FLASH_BUYERS:-1000}
@@ -55,13 +56,7 @@ SKU=$(api POST /api/v1/products "$ADMIN" "$(jq -nc --argjson c "$COOP" --arg n "
     '{coop_id:$c, name_zh:$n, category:"eggs", status:"listed", skus:[{spec:"30枚", unit:"盒", price_fen:3990, weight_g:1800}]}')" |
     jq -r '.skus[0].id')
 [ -n "$SKU" ] && [ "$SKU" != null ] || die "cannot create the benchmark product"
-sql "INSERT INTO accounts (email, display_name, password_hash)
-     SELECT CONCAT('$RUN-', seq, '@example.com'), CONCAT('bench ', seq), 'x' FROM seq_1_to_$BUYERS"
-sql "SELECT id, t, SHA2(t, 256) FROM (SELECT id, SHA2(CONCAT('$RUN', id), 256) t FROM accounts
-     WHERE email LIKE '$RUN-%@example.com') x ORDER BY id" >"$TMP/buyers"
-awk '{ printf "HSET sess:%s account_id %s platform_admin 0 csrf %s\nEXPIRE sess:%s 3600\n", $3, $1, $2, $3 }' \
-    "$TMP/buyers" | redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >/dev/null
-[ "$(wc -l <"$TMP/buyers")" -eq "$BUYERS" ] || die "could not create $BUYERS buyers"
+bench_buyers "$RUN" "$BUYERS" "$TMP/buyers" || die "could not create $BUYERS buyers"
 
 # ---------------------------------------------------------------- rounds
 # round MODE N -> one sale, every buyer at once; appends a result row

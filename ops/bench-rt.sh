@@ -33,7 +33,8 @@
 # (20), BENCH_RT_ACCOUNTS (20), BENCH_RT_CHAT (auto: api when the shop has
 # the chat route (schema/openapi.yaml), else feed; feed: chat raised on the
 # feed directly, as the stock is, no HTTP or MariaDB in its path),
-# BENCH_RT_OUT (var/bench/rt.txt), BIN_DIR
+# BENCH_RT_OUT (var/bench/rt.txt), BENCH_RT_SERVERS ("shop nchan": either
+# alone to compare the shop with itself, e.g. FARMLIVE_RT_WRITERS), BIN_DIR
 # (bin: farmlive-shop, bench-sse_load, bench-rt_publish). Exit 1 when a
 # server could not be measured.
 set -uo pipefail
@@ -51,6 +52,7 @@ if [ "$CHAT" = auto ]; then
     grep -q '^  /api/v1/live/{id}/chat:' schema/openapi.yaml && CHAT=api
 fi
 OUT=${BENCH_RT_OUT:-var/bench/rt.txt}
+SERVERS=" ${BENCH_RT_SERVERS:-shop nchan} "
 DB_PORT=${FARMLIVE_DB_PORT:-3307}
 REDIS_PORT=${FARMLIVE_REDIS_PORT:-6380}
 RUN=rt$(date +%s)$RANDOM
@@ -85,13 +87,7 @@ FARMER=$(curl -sS -H 'Content-Type: application/json' \
 # the chatting buyers: accounts and sessions made directly, as bench-flash.sh does
 TOKENS=()
 if [ "$CHAT" = api ]; then
-    sql "INSERT INTO accounts (email, display_name, password_hash)
-         SELECT CONCAT('$RUN-', seq, '@example.com'), CONCAT('观众', seq), 'x' FROM seq_1_to_$ACCOUNTS"
-    sql "SELECT id, SHA2(CONCAT('$RUN', id), 256) t FROM accounts WHERE email LIKE '$RUN-%@example.com' ORDER BY id" >"$TMP/buyers"
-    while read -r id tok; do
-        h=$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)
-        printf 'HSET sess:%s account_id %s platform_admin 0 csrf %s\nEXPIRE sess:%s 3600\n' "$h" "$id" "$tok" "$h"
-    done <"$TMP/buyers" | redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >/dev/null
+    bench_buyers "$RUN" "$ACCOUNTS" "$TMP/buyers" || die "could not make $ACCOUNTS chatting buyers"
     mapfile -t TOKENS < <(cut -f2 "$TMP/buyers")
     [ "${#TOKENS[@]}" -eq "$ACCOUNTS" ] || die "could not make $ACCOUNTS chatting buyers"
 fi
@@ -115,7 +111,7 @@ measure() {
     sleep 1
     rss1=$(rss_kb "$pid")
     c0=$(cpu_ticks "$pid")
-    pub=$("$PUB" "$@" "$SECS" "$ready")
+    pub=$("$PUB" "$1" "$2" "$SECS" "$ready" "${@:3}") # KIND TARGET SECONDS READY [TOKEN...]
     c1=$(cpu_ticks "$pid")
     wait "$lp"
     res=$(cat "$TMP/load-$name-$n.json")
@@ -205,15 +201,15 @@ mkdir -p "$(dirname "$OUT")"
     echo "farmlive realtime fan-out benchmark  $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
     echo "one room, a chat message every 200 ms and a stock update every second for ${SECS}s (shop's chat: $CHAT);"
     echo "subscribers: bench-sse_load (one epoll process) on the same host; host: $(nproc) CPUs, $(uname -sr),"
-    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1 | sed 's/^nginx version: //'), nchan $(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null)"
+    echo "shop's SSE writers: ${FARMLIVE_RT_WRITERS:-1}; load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1 | sed 's/^nginx version: //'), nchan $(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null)"
     echo
     printf '%-6s %6s %9s %7s %7s %7s %7s %9s %9s %9s\n' server subs streaming p50_ms p99_ms max_ms lost \
         'cpu_us/msg' 'kB/sub' 'chat_p99'
 } | tee "$OUT"
 for n in $SUBS; do
-    if shop_round "$n"; then echo "$ROW" | tee -a "$OUT"; else rc=1; fi
+    case $SERVERS in *" shop "*) if shop_round "$n"; then echo "$ROW" | tee -a "$OUT"; else rc=1; fi ;; esac
     sleep 2 # the closed connections' ports
-    if nchan_round "$n"; then echo "$ROW" | tee -a "$OUT"; else rc=1; fi
+    case $SERVERS in *" nchan "*) if nchan_round "$n"; then echo "$ROW" | tee -a "$OUT"; else rc=1; fi ;; esac
     if [ -n "${CPU_PER[shop]-}" ] && [ -n "${CPU_PER[nchan]-}" ]; then
         echo "  $n subscribers: cpu/msg shop/nchan $(awk -v a="${CPU_PER[shop]}" -v b="${CPU_PER[nchan]}" \
             'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'), memory/subscriber shop/nchan $(awk -v a="${MEM_PER[shop]}" \

@@ -27,50 +27,17 @@ SECS=${SRT_BENCH_SECONDS:-20}
 SETTLE=${SRT_BENCH_SETTLE:-5}
 OUT=${SRT_BENCH_OUT:-var/bench/srt.txt}
 RELAY=$BIN_DIR/farmlive-relay
-HZ=$(getconf CLK_TCK)
 [ -x "$RELAY" ] || { echo "bench-srt: $RELAY missing (make $RELAY)" >&2; exit 1; }
 
-TMP=$(mktemp -d /tmp/farmlive-srt-bench.XXXXXX)
-PIDS=()
-PUBS=()
-stop_pubs() {
-    for p in "${PUBS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${PUBS[@]}"; do wait "$p" 2>/dev/null; done
-    PUBS=()
-}
-cleanup() {
-    stop_pubs
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-say() { printf '%s\n' "$*" | tee -a "$TMP/report"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+NAME=srt
+. ops/relay-bench-lib.sh
 
 ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=sample_rate=44100 \
     -c:v libx264 -preset veryfast -tune zerolatency -b:v 530k -maxrate 560k -bufsize 560k -pix_fmt yuv420p \
     -g 25 -keyint_min 25 -sc_threshold 0 -c:a aac -b:a 64k -t 60 "$TMP/clip.flv" || exit 1
 ffmpeg -loglevel error -y -i "$TMP/clip.flv" -c copy -f mpegts "$TMP/clip.ts" || exit 1
 
-SHOP_PORT=$(free_port)
-cat >"$TMP/shop.py" <<'PY'
-import http.server, json, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        key = json.loads(self.rfile.read(int(self.headers.get('Content-Length') or 0)) or b'{}').get('stream_key')
-        body = json.dumps({"live_id": key} if self.path.endswith('/publish') else {}).encode()
-        self.send_response(200); self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
-    def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
-PY
-python3 "$TMP/shop.py" "$SHOP_PORT" &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-    curl -sf -X POST -d '{}' "http://127.0.0.1:$SHOP_PORT/internal/v1/live/publish" >/dev/null && break
-    sleep 0.1
-done
+start_stub_shop || exit 1
 
 RTMP_PORT=$(free_port) HTTP_PORT=$(free_port)
 SRT_PORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

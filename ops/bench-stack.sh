@@ -5,11 +5,14 @@
 # flash sale (ops/bench-flash.sh), the realtime fan-out (ops/bench-rt.sh,
 # which runs its own shop processes and nginx + nchan), the relay
 # (ops/bench-relay.sh, which runs its own relay and nginx-rtmp), SRT against
-# RTMP ingest (ops/bench-srt.sh, its own relay), the buyer's pages on a weak
+# RTMP ingest (ops/bench-srt.sh, its own relay), many publishers at once
+# against nginx-rtmp (ops/bench-ingest.sh, its own relay and nginx-rtmp),
+# the low rendition's CPU (ops/bench-rendition.sh, its own relays), the
+# buyer's pages on a weak
 # network (ops/bench-pages.sh, its own relay and shop beside this one) and,
 # last, the search over 10,000 added products (ops/bench-search.sh). Results
 # land in var/bench/. BENCH_ONLY="flash rt" (any of catalogue trace flash rt
-# relay srt pages search) runs a subset.
+# relay srt ingest rendition pages search) runs a subset.
 # The shop's and Redis's logs of the run are kept as var/bench/shop.log and
 # var/bench/redis.log.
 set -uo pipefail
@@ -44,7 +47,7 @@ unset FARMLIVE_REDIS_SOCKET
 "$BIN_DIR"/farmlive-shop serve 2>"$TMP/shop.log" &
 SHOP_PID=$!
 wait_http "$SHOP_URL/healthz" 30 "$SHOP_PID" || { tail -n 30 "$TMP/shop.log"; exit 1; }
-ONLY=" ${BENCH_ONLY:-catalogue trace flash rt relay srt pages search} "
+ONLY=" ${BENCH_ONLY:-catalogue trace flash rt relay srt ingest rendition pages search} "
 rc=0
 case $ONLY in *" catalogue "*) ops/bench.sh || rc=1 ;; esac
 case $ONLY in *" trace "*) ops/bench-trace.sh || rc=1 ;; esac
@@ -55,6 +58,8 @@ esac
 case $ONLY in *" rt "*) BIN_DIR=$BIN_DIR ops/bench-rt.sh || rc=1 ;; esac
 case $ONLY in *" relay "*) BIN_DIR=$BIN_DIR ops/bench-relay.sh || rc=1 ;; esac
 case $ONLY in *" srt "*) BIN_DIR=$BIN_DIR ops/bench-srt.sh || rc=1 ;; esac
+case $ONLY in *" ingest "*) BIN_DIR=$BIN_DIR ops/bench-ingest.sh || rc=1 ;; esac
+case $ONLY in *" rendition "*) BIN_DIR=$BIN_DIR ops/bench-rendition.sh || rc=1 ;; esac
 case $ONLY in *" pages "*) BIN_DIR=$BIN_DIR ops/bench-pages.sh || rc=1 ;; esac
 # last: its 10,000 products would change what the others read
 case $ONLY in *" search "*) BIN_DIR=$BIN_DIR ops/bench-search.sh || rc=1 ;; esac

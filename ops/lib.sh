@@ -37,3 +37,17 @@ nginx_temps() {
     local k
     for k in client_body proxy fastcgi uwsgi scgi; do printf '    %s_temp_path %s/%s;\n' "$k" "$1" "${k#client_}"; done
 }
+
+# bench_buyers RUN N FILE -> N accounts (RUN-k@example.com), each with a
+# session made directly in Redis, as "account_id token sha256(token)"
+# lines in FILE (bench-flash_load's tokens file); fails unless all N were
+# made. The caller defines sql (its MariaDB) and REDIS_PORT.
+bench_buyers() {
+    sql "INSERT INTO accounts (email, display_name, password_hash)
+         SELECT CONCAT('$1-', seq, '@example.com'), CONCAT('bench ', seq), 'x' FROM seq_1_to_$2" || return 1
+    sql "SELECT id, t, SHA2(t, 256) FROM (SELECT id, SHA2(CONCAT('$1', id), 256) t FROM accounts
+         WHERE email LIKE '$1-%@example.com') x ORDER BY id" >"$3" || return 1
+    awk '{ printf "HSET sess:%s account_id %s platform_admin 0 csrf %s\nEXPIRE sess:%s 3600\n", $3, $1, $2, $3 }' \
+        "$3" | redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >/dev/null
+    [ "$(wc -l <"$3")" -eq "$2" ]
+}

@@ -16,6 +16,7 @@ typedef struct fl_config {
     char shop_host[64];
     int shop_port;
     int shop_threads;
+    int rt_writers; /* threads writing the SSE streams, 1..8 (one: measured best on two shared cores) */
     char public_base[256];
     char var_dir[512];
     char web_dir[512];
@@ -66,6 +67,8 @@ typedef struct fl_config {
     int srt_latency_ms; /* the SRT receiver's latency (the larger of both sides' wins) */
     int relay_http_port;
     char rtmp_public_url[256];   /* what OBS's Server field gets: rtmp://HOST:1935/live */
+    char srt_public_addr[256];   /* HOST:PORT of the relay's SRT ingest as farmers reach it ("": no srt_url) */
+    char restream_key_file[600]; /* the secretbox key of the restream targets' stream keys */
     char relay_public_base[256]; /* base of hls_url / flv_url: http://HOST:8081 */
     char relay_url[512];         /* the relay's HTTP API as the shop reaches it ("" : no relay) */
     char shop_internal_url[256]; /* where the relay asks the shop: http://127.0.0.1:8080 */
@@ -74,7 +77,11 @@ typedef struct fl_config {
     int thumb_interval_s;
     int record_keep_days; /* finished recordings older than this are deleted */
     int record_max_mb;    /* and the oldest while all of them take more */
+    int low_rendition;    /* FL_LOW_RENDITION_*: the 360p rendition (relay_rendition.h) */
 } fl_config;
+
+/* FARMLIVE_RELAY_LOW_RENDITION=off|on|auto */
+enum { FL_LOW_RENDITION_OFF = 0, FL_LOW_RENDITION_ON = 1, FL_LOW_RENDITION_AUTO = 2 };
 
 int fl_config_load(fl_config *cfg, char *err, size_t errlen);
 

@@ -3,7 +3,8 @@
  * sessions, over the shop's internal HTTP API:
  *
  *   POST {shop_internal_url}/internal/v1/live/publish    {"stream_key","client_ip"}
- *        200 {"live_id":"..."} = allow; anything else = refuse
+ *        200 {"live_id":"...","restream":[{"id","url"}]} = allow (restream:
+ *        the platforms to forward it to, relay_restream.h); anything else = refuse
  *   POST {shop_internal_url}/internal/v1/live/unpublish  {"live_id"}
  *   POST {shop_internal_url}/internal/v1/live/ended      {"live_id"}
  *   every request carries X-Internal-Secret: {internal_secret}
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "farmlive/config.h"
+#include "farmlive/relay_restream.h"
 
 #define PUBLISH_AUTH_QUEUE_MAX 1024
 #define PUBLISH_AUTH_TIMEOUT_MS 3000
@@ -30,7 +32,8 @@ typedef struct publish_auth_result {
     int allowed;
     long http_status; /* 0 when the shop could not be reached */
     char live_id[LIVE_ID_MAX + 1];
-    char error[200]; /* why it was refused, for the log */
+    char error[200];         /* why it was refused, for the log */
+    restream_specs restream; /* allowed: the platforms to forward it to */
 } publish_auth_result;
 
 /* Starts the worker thread. NULL (with a log line) if it cannot. */

@@ -13,6 +13,8 @@
 #include "farmlive/relay_flv.h"
 #include "farmlive/relay_hls.h"
 #include "farmlive/relay_media.h"
+#include "farmlive/relay_restream.h"
+#include "farmlive/relay_rendition.h"
 #include "farmlive/relay_stream.h"
 
 #define RELAY_LIVE_ID_MAX 64
@@ -41,6 +43,10 @@ typedef struct relay_stream_info {
     int gop_ms;                   /* between the last two video keyframes; 0 unknown */
     int have_srt;                 /* the publisher is an SRT one: */
     relay_srt_stats srt;          /* its connection's statistics */
+    int restream_n;               /* the platforms it is forwarded to */
+    restream_info restream[RESTREAM_TARGETS_MAX];
+    int have_low;             /* the stream has a low rendition: */
+    relay_rendition_info low; /* its figures */
 } relay_stream_info;
 
 /* -- hub.c ---------------------------------------------------------------- */
@@ -89,6 +95,8 @@ const char *relay_stream_id(const relay_stream *s);
 void relay_stream_get_info(relay_stream *s, relay_stream_info *info);
 flv_out *relay_stream_flv(relay_stream *s);
 hls_store *relay_stream_hls(relay_stream *s);
+/* The low rendition, valid while a reference to s is held; NULL: none. */
+relay_rendition *relay_stream_low(relay_stream *s);
 /* The latest thumbnail, with a reference, or NULL. */
 relay_blob *relay_stream_thumb(relay_stream *s);
 

@@ -55,6 +55,8 @@ typedef struct rtmp_hub_ops {
     int (*superseded)(relay_stream *s, uint64_t gen); /* may be NULL: never */
     /* an SRT publisher's statistics (NULL st: none); may be NULL */
     void (*srt_stats)(relay_stream *s, const relay_srt_stats *st);
+    /* the platforms the publish answer named (relay_stream_restream); may be NULL */
+    void (*restream)(relay_stream *s, const restream_specs *specs);
 } rtmp_hub_ops;
 
 typedef struct rtmp_server_opts {

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "farmlive/config.h"
+#include "farmlive/relay_restream.h"
 
 typedef struct relay_hub relay_hub;
 typedef struct relay_stream relay_stream;
@@ -70,6 +71,11 @@ int relay_stream_dropped(relay_stream *s);
  * session goes on), and gives its reference back without ending the new
  * publisher's turn (rtmp_hub_ops.unpublish with gen). Any thread. */
 int relay_stream_superseded(relay_stream *s, uint64_t gen);
+
+/* The platforms the session is forwarded to, as the shop named them in the
+ * publish answer (relay_restream.h): called after each publish (a takeover
+ * may name others). Any thread; never waits on a target's I/O. */
+void relay_stream_restream(relay_stream *s, const restream_specs *specs);
 
 /* An SRT publisher's connection statistics (libsrt's srt_bstats),
  * refreshed about once a second by its thread; shown per stream in

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum kind { K_STR, K_INT, K_PORT, K_BOOL, K_LEVEL, K_CIDRS };
+enum kind { K_STR, K_INT, K_PORT, K_BOOL, K_LEVEL, K_CIDRS, K_RENDITION };
 
 struct setting {
     const char *name;
@@ -30,6 +30,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_SHOP_HOST", K_STR, S(shop_host), "127.0.0.1", 0, 0},
     {"FARMLIVE_SHOP_PORT", K_PORT, I(shop_port), "8080", 1, 65535},
     {"FARMLIVE_SHOP_THREADS", K_INT, I(shop_threads), "0", 0, 256},
+    {"FARMLIVE_RT_WRITERS", K_INT, I(rt_writers), "1", 1, 8},
     {"FARMLIVE_PUBLIC_BASE", K_STR, S(public_base), "", 0, 0},
     {"FARMLIVE_VAR_DIR", K_STR, S(var_dir), "var", 0, 0},
     {"FARMLIVE_WEB_DIR", K_STR, S(web_dir), "build/web", 0, 0},
@@ -71,6 +72,8 @@ static const struct setting settings[] = {
     {"FARMLIVE_SRT_LATENCY", K_INT, I(srt_latency_ms), "500", 20, 8000},
     {"FARMLIVE_RELAY_HTTP_PORT", K_PORT, I(relay_http_port), "8081", 1, 65535},
     {"FARMLIVE_RTMP_PUBLIC_URL", K_STR, S(rtmp_public_url), "", 0, 0},
+    {"FARMLIVE_SRT_PUBLIC_ADDR", K_STR, S(srt_public_addr), "", 0, 0},
+    {"FARMLIVE_RESTREAM_KEY_FILE", K_STR, S(restream_key_file), "", 0, 0},
     {"FARMLIVE_RELAY_PUBLIC_BASE", K_STR, S(relay_public_base), "", 0, 0},
     {"FARMLIVE_RELAY_URL", K_STR, S(relay_url), "", 0, 0},
     {"FARMLIVE_SHOP_INTERNAL_URL", K_STR, S(shop_internal_url), "", 0, 0},
@@ -79,6 +82,7 @@ static const struct setting settings[] = {
     {"FARMLIVE_THUMB_INTERVAL", K_INT, I(thumb_interval_s), "10", 1, 3600},
     {"FARMLIVE_RECORD_KEEP_DAYS", K_INT, I(record_keep_days), "30", 1, 36500},
     {"FARMLIVE_RECORD_MAX_MB", K_INT, I(record_max_mb), "20480", 1, 100000000},
+    {"FARMLIVE_RELAY_LOW_RENDITION", K_RENDITION, I(low_rendition), "off", 0, 0},
 };
 
 /* A list of CIDR ranges separated by commas or spaces into
@@ -109,6 +113,23 @@ static int apply_cidrs(fl_config *cfg, const struct setting *s, const char *valu
         p += n;
     }
     return 0;
+}
+
+/* HOST:PORT (a name, an IPv4 address or a [bracketed] IPv6 one; port
+ * 1..65535): 1 when addr is one. */
+static int host_port_valid(const char *addr)
+{
+    const char *colon = strrchr(addr, ':');
+    char *end = NULL;
+    if (!colon || colon == addr)
+        return 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end != '\0' || port < 1 || port > 65535)
+        return 0;
+    size_t n = (size_t)(colon - addr);
+    if (addr[0] == '[')
+        return n > 2 && addr[n - 1] == ']' && strspn(addr + 1, "0123456789abcdefABCDEF:.") == n - 2;
+    return strspn(addr, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
 }
 
 static int apply(fl_config *cfg, const struct setting *s, const char *value, char *err, size_t errlen)
@@ -150,6 +171,16 @@ static int apply(fl_config *cfg, const struct setting *s, const char *value, cha
         *(int *)field = lv;
         return 0;
     }
+    case K_RENDITION: {
+        static const char *const modes[] = {"off", "on", "auto"}; /* FL_LOW_RENDITION_* */
+        for (int i = 0; i < 3; i++)
+            if (strcmp(value, modes[i]) == 0) {
+                *(int *)field = i;
+                return 0;
+            }
+        snprintf(err, errlen, "%s=%s is invalid: want off, on or auto", s->name, value);
+        return -1;
+    }
     }
     return -1;
 }
@@ -189,6 +220,17 @@ int fl_config_load(fl_config *cfg, char *err, size_t errlen)
         snprintf(cfg->relay_public_base, sizeof(cfg->relay_public_base), "http://localhost:%d", cfg->relay_http_port);
     if (cfg->shop_internal_url[0] == '\0')
         snprintf(cfg->shop_internal_url, sizeof(cfg->shop_internal_url), "http://127.0.0.1:%d", cfg->shop_port);
+    if (cfg->srt_public_addr[0] && !host_port_valid(cfg->srt_public_addr)) {
+        snprintf(err, errlen, "FARMLIVE_SRT_PUBLIC_ADDR=%s is invalid: want HOST:PORT, e.g. live.example.com:8890",
+                 cfg->srt_public_addr);
+        return -1;
+    }
+    if (cfg->restream_key_file[0] == '\0' &&
+        snprintf(cfg->restream_key_file, sizeof(cfg->restream_key_file), "%s/restream-secretbox.key", cfg->var_dir) >=
+            (int)sizeof(cfg->restream_key_file)) {
+        snprintf(err, errlen, "FARMLIVE_VAR_DIR is too long for the restream key file's path");
+        return -1;
+    }
     size_t pb = strlen(cfg->public_base);
     if (pb > 0 && cfg->public_base[pb - 1] == '/')
         cfg->public_base[pb - 1] = '\0';

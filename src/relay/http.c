@@ -14,6 +14,12 @@
  * the connection; MHD calls on_request again, which answers MHD_NO so MHD
  * closes it. Suspended connections are not subject to MHD's timeout.
  *
+ * Variants: /live/{id}/master.m3u8 lists the source (index.m3u8) and, when
+ * the stream has a low rendition with a picture out, low/index.m3u8; the
+ * low variant's files are under /live/{id}/low/ (the same names as the
+ * source's), its HTTP-FLV is /live/{id}.flv?quality=low. The source's own
+ * URLs are unchanged.
+ *
  * LL-HLS blocking requests (index.m3u8?_HLS_msn=N[&_HLS_part=M], and the
  * part named by EXT-X-PRELOAD-HINT before it is complete): serve_hls()
  * suspends the connection, lists an hls_wait in H.waits and arms its
@@ -83,6 +89,7 @@ typedef struct hls_wait {
     hls_waiter w;
     struct MHD_Connection *conn;
     relay_stream *s; /* a reference: keeps the store alive */
+    hls_store *st;   /* the source's or the low rendition's */
     char name[64];   /* "index.m3u8" or a part */
     int64_t msn;
     int part;
@@ -177,6 +184,25 @@ static enum MHD_Result h_healthz(req *r)
     return respond_json(r->conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
 }
 
+/* The stream's transcoded renditions (none: []). */
+static json_t *renditions_json(const relay_stream_info *i)
+{
+    json_t *arr = json_array();
+    if (!i->have_low)
+        return arr;
+    const relay_rendition_info *l = &i->low;
+    json_t *o =
+        json_pack("{s:s, s:i, s:i, s:s, s:i, s:f, s:{s:I, s:I, s:I}, s:{s:f, s:f}}", "name", l->name, "width", l->width,
+                  "height", l->height, "codec", l->vcodec, "target_kbps", l->target_kbps, "bitrate_kbps", l->kbps,
+                  "frames", "in", (json_int_t)l->frames_in, "encoded", (json_int_t)l->frames_encoded, "dropped",
+                  (json_int_t)l->frames_dropped, "cpu", "percent_of_core", l->cpu_pct, "seconds", l->cpu_s);
+    json_object_set_new(o, "urls",
+                        json_pack("{s:o, s:o}", "flv", json_sprintf("/live/%s.flv?quality=low", i->live_id), "hls",
+                                  json_sprintf("/live/%s/low/index.m3u8", i->live_id)));
+    json_array_append_new(arr, o);
+    return arr;
+}
+
 static json_t *stream_json(const relay_stream_info *i)
 {
     char flv[128], hls[128], thumb[128];
@@ -209,6 +235,9 @@ static json_t *stream_json(const relay_stream_info *i)
                                  "lost_packets", (json_int_t)t->lost_packets, "retransmitted_packets",
                                  (json_int_t)t->retrans_packets, "dropped_packets", (json_int_t)t->dropped_packets,
                                  "rtt_ms", t->rtt_ms, "recv_mbps", t->recv_mbps, "latency_ms", t->latency_ms));
+    json_object_set_new(o, "restream", restream_info_json(i->restream, (size_t)i->restream_n));
+    json_object_set_new(json_object_get(o, "urls"), "master", json_sprintf("/live/%s/master.m3u8", i->live_id));
+    json_object_set_new(o, "renditions", renditions_json(i));
     return o;
 }
 
@@ -254,6 +283,25 @@ static void srt_metric(fl_buf *b, size_t which, const char *id, const relay_srt_
         fl_buf_printf(b, "farmlive_relay_stream_srt_recv_mbps{live_id=\"%s\"} %.3f\n", id, t->recv_mbps);
     else
         fl_buf_printf(b, "farmlive_relay_stream_srt_latency_ms{live_id=\"%s\"} %d\n", id, t->latency_ms);
+}
+
+/* One of a rendition's metrics (0 frames, 1 CPU, 2 bitrate). */
+static void rendition_metric(fl_buf *b, size_t which, const char *id, const relay_rendition_info *l)
+{
+    if (which == 0)
+        fl_buf_printf(
+            b,
+            "farmlive_relay_stream_rendition_frames_total{live_id=\"%s\",rendition=\"%s\",outcome=\"encoded\"} "
+            "%llu\n"
+            "farmlive_relay_stream_rendition_frames_total{live_id=\"%s\",rendition=\"%s\",outcome=\"dropped\"} "
+            "%llu\n",
+            id, l->name, (unsigned long long)l->frames_encoded, id, l->name, (unsigned long long)l->frames_dropped);
+    else if (which == 1)
+        fl_buf_printf(b, "farmlive_relay_stream_rendition_cpu_seconds_total{live_id=\"%s\",rendition=\"%s\"} %.3f\n",
+                      id, l->name, l->cpu_s);
+    else
+        fl_buf_printf(b, "farmlive_relay_stream_rendition_bitrate_kbps{live_id=\"%s\",rendition=\"%s\"} %.1f\n", id,
+                      l->name, l->kbps);
 }
 
 static enum MHD_Result h_metrics(req *r)
@@ -320,6 +368,9 @@ static enum MHD_Result h_metrics(req *r)
         "# TYPE farmlive_relay_stream_srt_rtt_ms gauge\n",
         "# TYPE farmlive_relay_stream_srt_recv_mbps gauge\n",
         "# TYPE farmlive_relay_stream_srt_latency_ms gauge\n",
+        "# TYPE farmlive_relay_stream_rendition_frames_total counter\n",
+        "# TYPE farmlive_relay_stream_rendition_cpu_seconds_total counter\n",
+        "# TYPE farmlive_relay_stream_rendition_bitrate_kbps gauge\n",
     };
     for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
         fl_buf_printf(&b, "%s", heads[k]);
@@ -381,12 +432,24 @@ static enum MHD_Result h_metrics(req *r)
                 fl_buf_printf(&b, "farmlive_relay_stream_recording_stopped{live_id=\"%s\"} %d\n", id,
                               s->recording == RELAY_REC_STATE_STOPPED);
                 break;
-            default:
+            case 12:
+            case 13:
+            case 14:
+            case 15:
                 if (s->have_srt)
                     srt_metric(&b, k - 12, id, &s->srt);
                 break;
+            default:
+                if (s->have_low)
+                    rendition_metric(&b, k - 16, id, &s->low);
+                break;
             }
         }
+    }
+    for (int k = 0; k < RESTREAM_METRIC_FAMILIES; k++) {
+        fl_buf_printf(&b, "%s", restream_metric_type(k));
+        for (size_t i = 0; i < n; i++)
+            restream_metrics(&b, k, in[i].live_id, in[i].restream, (size_t)in[i].restream_n);
     }
     fl_free(in);
     relay_blob *blob = relay_blob_new(b.p, b.len);
@@ -547,9 +610,22 @@ static enum MHD_Result serve_flv(req *r, const char *live_id)
 {
     if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0)
         return error_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "GET only");
+    const char *quality = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "quality");
+    int low = quality && strcmp(quality, "low") == 0;
+    if (quality && !low && strcmp(quality, "source") != 0)
+        return error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_request", "quality: source or low");
     relay_stream *s = relay_hub_get(H.hub, live_id);
     if (!s)
         return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
+    flv_out *out = relay_stream_flv(s);
+    if (low) {
+        relay_rendition *rend = relay_stream_low(s);
+        if (!rend) {
+            relay_stream_release(s);
+            return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "this stream has no low rendition");
+        }
+        out = relay_rendition_flv(rend);
+    }
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     int fd = ci ? ci->connect_fd : -1;
     if (fd < 0) {
@@ -562,7 +638,7 @@ static enum MHD_Result serve_flv(req *r, const char *live_id)
     atomic_init(&fc->done, 0);
     *r->con_cls = fc;
     MHD_suspend_connection(r->conn);
-    if (flv_writer_attach(relay_stream_flv(s), fd, flv_closed, fc) < 0) {
+    if (flv_writer_attach(out, fd, flv_closed, fc) < 0) {
         atomic_store(&fc->done, 1);
         MHD_resume_connection(r->conn);
     }
@@ -630,7 +706,7 @@ static void waits_expire_locked(int all)
 {
     int64_t now = fl_mono_ms();
     for (hls_wait *hw = H.waits; hw; hw = hw->next)
-        if ((all || now >= hw->deadline) && hls_store_cancel(relay_stream_hls(hw->s), &hw->w))
+        if ((all || now >= hw->deadline) && hls_store_cancel(hw->st, &hw->w))
             MHD_resume_connection(hw->conn);
 }
 
@@ -663,8 +739,8 @@ static enum MHD_Result hls_resumed(hls_wait *hw)
     const char *mime = NULL;
     atomic_fetch_sub(&H.suspended, 1);
     waits_remove(hw);
-    hls_store_cancel(relay_stream_hls(hw->s), &hw->w);
-    int rc = hls_store_request(relay_stream_hls(hw->s), hw->name, hw->msn, hw->part, NULL, &b, &mime);
+    hls_store_cancel(hw->st, &hw->w);
+    int rc = hls_store_request(hw->st, hw->name, hw->msn, hw->part, NULL, &b, &mime);
     return hls_respond(hw->conn, rc, b, mime, strcmp(hw->name, "index.m3u8") == 0);
 }
 
@@ -694,15 +770,15 @@ static int hls_query(struct MHD_Connection *c, int64_t *msn, int *part)
 }
 
 /* index.m3u8 (maybe a blocking reload), init segments, segments, parts
- * (the preload-hinted one blocks). Takes the reference s. */
-static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
+ * (the preload-hinted one blocks) of st, s's or its rendition's store.
+ * Takes the reference s. */
+static enum MHD_Result serve_hls(req *r, relay_stream *s, hls_store *st, const char *name)
 {
     relay_blob *b = NULL;
     const char *mime = NULL;
     int64_t msn = -1;
     int part = -1;
     int playlist = strcmp(name, "index.m3u8") == 0;
-    hls_store *st = relay_stream_hls(s);
     enum MHD_Result ret;
     if (playlist && hls_query(r->conn, &msn, &part) < 0) {
         ret = error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_request",
@@ -719,6 +795,7 @@ static enum MHD_Result serve_hls(req *r, relay_stream *s, const char *name)
     hw->w.wake = hls_woken;
     hw->conn = r->conn;
     hw->s = s; /* released by on_completed */
+    hw->st = st;
     snprintf(hw->name, sizeof(hw->name), "%s", name);
     hw->msn = msn;
     hw->part = part;
@@ -739,13 +816,56 @@ out_release:
     return ret;
 }
 
+/* master.m3u8: the source, then the low rendition once it has a picture
+ * (relay_hls_master_write). Takes the reference s. */
+static enum MHD_Result serve_master(req *r, relay_stream *s)
+{
+    relay_stream_info in;
+    char src_codecs[80], low_codecs[80];
+    relay_stream_get_info(s, &in);
+    relay_stream_release(s);
+    if (!in.vcodec[0] && !in.acodec[0])
+        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready", "no codecs known yet");
+    snprintf(src_codecs, sizeof(src_codecs), "%s%s%s", in.vcodec, in.vcodec[0] && in.acodec[0] ? "," : "", in.acodec);
+    snprintf(low_codecs, sizeof(low_codecs), "%s%s%s", in.low.vcodec, in.acodec[0] ? "," : "", in.acodec);
+    /* BANDWIDTH is a peak: what was measured with a margin; the low one at
+     * least its target and the audio's share of the source */
+    int64_t low_bw = (int64_t)(in.low.kbps * 1100);
+    if (low_bw < (int64_t)(RELAY_LOW_KBPS + 128) * 1000)
+        low_bw = (int64_t)(RELAY_LOW_KBPS + 128) * 1000;
+    int64_t src_bw = (int64_t)(in.kbps * 1100);
+    if (src_bw <= low_bw)
+        src_bw = low_bw + 1000;
+    relay_hls_variant v[2] = {
+        {"index.m3u8", src_bw, in.width, in.height, src_codecs},
+        {"low/index.m3u8", low_bw, in.low.width, in.low.height, low_codecs},
+    };
+    fl_buf b;
+    fl_buf_init(&b, 512, 4096);
+    relay_hls_master_write(&b, v, in.have_low && in.low.vcodec[0] ? 2 : 1);
+    relay_blob *blob = relay_blob_new(b.p, b.len);
+    fl_buf_free(&b);
+    return respond_blob(r->conn, MHD_HTTP_OK, blob, "application/vnd.apple.mpegurl", "no-cache");
+}
+
+/* name: thumb.jpg, master.m3u8, a source HLS file, or low/ and a low one. */
 static enum MHD_Result serve_live_file(req *r, const char *live_id, const char *name)
 {
     relay_stream *s = relay_hub_get(H.hub, live_id);
     if (!s)
         return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
+    if (strcmp(name, "master.m3u8") == 0)
+        return serve_master(r, s);
+    if (strncmp(name, "low/", 4) == 0) {
+        relay_rendition *low = relay_stream_low(s);
+        if (!low || !name[4] || strchr(name + 4, '/')) {
+            relay_stream_release(s);
+            return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "this stream has no low rendition");
+        }
+        return serve_hls(r, s, relay_rendition_hls(low), name + 4);
+    }
     if (strcmp(name, "thumb.jpg") != 0)
-        return serve_hls(r, s, name);
+        return serve_hls(r, s, relay_stream_hls(s), name);
     relay_blob *b = relay_stream_thumb(s);
     enum MHD_Result ret = b ? respond_blob(r->conn, MHD_HTTP_OK, b, "image/jpeg", "no-cache")
                             : error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready", "no thumbnail yet");
@@ -772,7 +892,7 @@ static enum MHD_Result h_live(req *r)
     if (flv)
         return serve_flv(r, id);
     const char *name = slash + 1;
-    if (!name[0] || strchr(name, '/'))
+    if (!name[0] || (strchr(name, '/') && strncmp(name, "low/", 4) != 0))
         return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
     return serve_live_file(r, id, name);
 }
@@ -856,7 +976,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (*con_cls && *con_cls != &request_seen && *(int *)*con_cls == CONN_HLS_WAIT) {
         hls_wait *hw = *con_cls; /* resumed: nobody else holds it */
         waits_remove(hw);
-        hls_store_cancel(relay_stream_hls(hw->s), &hw->w);
+        hls_store_cancel(hw->st, &hw->w);
         relay_stream_release(hw->s);
         fl_free(hw);
     } else if (*con_cls && *con_cls != &request_seen && *(int *)*con_cls == CONN_DROP_WAIT) {

@@ -54,6 +54,8 @@ static void av_log_to_fl(void *avcl, int level, const char *fmt, va_list vl)
     size_t n = strlen(line);
     if (n > 0 && line[n - 1] == '\n')
         line[n - 1] = 0;
+    if (restream_note_av_error(line)) /* a restream target's: it logs it itself, its key masked */
+        return;
     fl_log(FL_LOG_WARN, "libav", "%s", line);
 }
 

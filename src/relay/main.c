@@ -101,6 +101,7 @@ static const rtmp_hub_ops hub_ops = {
     .dropped = relay_stream_dropped,
     .superseded = relay_stream_superseded,
     .srt_stats = relay_stream_srt_stats,
+    .restream = relay_stream_restream,
 };
 
 static void usage(FILE *out)

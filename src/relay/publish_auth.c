@@ -23,7 +23,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define BODY_MAX 4096
+#define BODY_MAX 16384 /* a publish answer with RESTREAM_TARGETS_MAX push URLs */
 
 enum job_kind { JOB_PUBLISH, JOB_UNPUBLISH, JOB_ENDED };
 
@@ -154,6 +154,7 @@ static void ask_publish(publish_auth *a, const char *key, const char *ip, long t
         const char *id = json_string_value(json_object_get(resp, "live_id"));
         if (id && publish_auth_live_id_valid(id)) {
             snprintf(r->live_id, sizeof(r->live_id), "%s", id);
+            restream_specs_parse(json_object_get(resp, "restream"), &r->restream);
             r->allowed = 1;
         } else {
             snprintf(r->error, sizeof(r->error), "shop answered 200 without a valid live_id");

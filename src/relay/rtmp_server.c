@@ -667,6 +667,8 @@ static void on_auth_results(rtmp_server *srv)
             conn_close(srv, c, FL_LOG_ERROR, "rtmp_publish_failed", "the hub refused the stream");
             continue;
         }
+        if (srv->o.ops->restream)
+            srv->o.ops->restream(c->stream, &r.restream);
         rtmp_cmd_publish_start(&c->sess);
         conn_log(FL_LOG_INFO, c, "rtmp_publish", "publishing");
         c->authorised = 1;

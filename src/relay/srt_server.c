@@ -59,6 +59,7 @@ typedef struct pending {
     char live_id[LIVE_ID_MAX + 1];
     char key[SRT_KEY_MAX + 1];
     char ip[INET6_ADDRSTRLEN];
+    restream_specs restream; /* the platforms the shop named */
 } pending;
 
 typedef struct refusals {
@@ -100,8 +101,9 @@ struct pub {
     char live_id[LIVE_ID_MAX + 1];
     char key[SRT_KEY_MAX + 1];
     char ip[INET6_ADDRSTRLEN];
-    relay_stream *stream; /* srv->mu */
-    uint64_t gen;         /* its publisher generation */
+    relay_stream *stream;    /* srv->mu */
+    uint64_t gen;            /* its publisher generation */
+    restream_specs restream; /* the platforms the shop named */
     /* the publisher thread's own */
     uint8_t msg[MSG_MAX];
     int msg_len, msg_off;
@@ -241,6 +243,7 @@ static int on_listen(void *opaque, SRTSOCKET ns, int hsversion, const struct soc
     snprintf(pe->live_id, sizeof(pe->live_id), "%s", r.live_id);
     snprintf(pe->key, sizeof(pe->key), "%s", key);
     snprintf(pe->ip, sizeof(pe->ip), "%s", ip);
+    pe->restream = r.restream;
     pthread_mutex_unlock(&srv->mu);
     return 0;
 }
@@ -553,6 +556,8 @@ static void *pub_main(void *arg)
         }
     }
     p->stream = srv->ops->publish(srv->hub, p->live_id, &p->gen);
+    if (p->stream && srv->ops->restream)
+        srv->ops->restream(p->stream, &p->restream);
     pthread_mutex_unlock(&srv->mu);
     if (!p->stream) {
         pub_log(FL_LOG_ERROR, p, "srt_publish_failed", "the hub refused the stream");
@@ -626,6 +631,7 @@ static void on_accept(srt_server *srv)
             snprintf(p->live_id, sizeof(p->live_id), "%s", srv->pend[i].live_id);
             snprintf(p->key, sizeof(p->key), "%s", srv->pend[i].key);
             snprintf(p->ip, sizeof(p->ip), "%s", srv->pend[i].ip);
+            p->restream = srv->pend[i].restream;
             srv->pend[i] = srv->pend[--srv->npend];
             found = 1;
             break;

@@ -34,7 +34,12 @@
  * dropped, counted (hls_dropped / record_dropped) and logged, rate-limited.
  *
  * Queue overflow (the worker cannot keep up, e.g. the disk stalls): frames
- * are dropped until the next video keyframe, control items never are. */
+ * are dropped until the next video keyframe, control items never are.
+ *
+ * The low rendition (rendition.c), when the configured mode wants one for
+ * the source's picture: made at the first such video sequence header (with
+ * the audio one seen before it), then fed every tag after HTTP-FLV's push;
+ * it follows the stream's epochs and ends with it. Off: no object at all. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,12 +49,19 @@
 #include "farmlive/log.h"
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
+#include "farmlive/relay_rendition.h"
 #include "farmlive/relay_thumb.h"
 #include "farmlive/relay_tsnorm.h"
 
 #define WORK_MAX 2048 /* media tags queued */
 #define WORK_SLACK 64 /* room for control items and seq headers */
 #define WORK_MAX_BYTES (32u << 20)
+/* Audio frames of a stream with video are queued without waking the worker
+ * (a futex wake and a context switch per frame were ~40 % of the relay's
+ * CPU with 100 publishers): it takes them with the next video frame, 40 ms
+ * later at 25 fps, or once this many items wait unwoken (audio alone after
+ * a video header). */
+#define WAKE_EVERY 4
 #define RATE_BUCKETS 8
 #define RATE_WINDOW 5
 #define HITS_WINDOW 10
@@ -103,6 +115,7 @@ struct relay_stream {
 
     /* ingest thread only */
     relay_tsnorm ts;
+    relay_tag *audio_seq; /* the last audio sequence header, for a rendition made after it */
     rate_log ts_log;
     int dropping; /* queue overflowed: wait for a keyframe */
 
@@ -117,7 +130,9 @@ struct relay_stream {
     uint64_t ts_nudged, ts_rebased, queue_dropped;
     int64_t last_key_ts; /* -1 none */
     int gop_ms;
-    int have_srt; /* the publisher is an SRT one: srt holds its statistics */
+    int have_srt;         /* the publisher is an SRT one: srt holds its statistics */
+    relay_rendition *low; /* set once (ingest thread), freed with the stream; NULL: none */
+    int ended;            /* relay_stream_end: no rendition is made any more */
     relay_srt_stats srt;
     rate_bucket rate[RATE_BUCKETS];
     int64_t started_ms;
@@ -129,6 +144,7 @@ struct relay_stream {
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
     work_item q[WORK_MAX + WORK_SLACK];
+    int unwoken; /* items queued since the worker was last signalled */
     size_t qhead, qlen, qbytes;
     pthread_t worker;
     int worker_started;
@@ -136,13 +152,16 @@ struct relay_stream {
     atomic_uint_fast64_t hls_dropped, rec_dropped; /* written by the worker */
     atomic_int rec_state;                          /* RELAY_REC_STATE_*, likewise */
     atomic_int dropped;                            /* relay_hub_drop: the shop ended the session */
+    restream_set *restream;                        /* forwarded to other platforms (restream.c) */
 };
 
 /* -- the work queue ------------------------------------------------------ */
 
 /* 0 queued, -1 dropped (full). Control items and sequence headers may use
- * the slack. Takes a reference to tag. */
-static int queue_push(relay_stream *s, enum work_kind kind, relay_tag *tag, int essential)
+ * the slack. Takes a reference to tag. wake 0: the worker is left asleep
+ * (it takes the item with the next one it is woken for, or once
+ * WAKE_EVERY items wait). */
+static int queue_push(relay_stream *s, enum work_kind kind, relay_tag *tag, int essential, int wake)
 {
     int ret = 0;
     pthread_mutex_lock(&s->qlock);
@@ -156,7 +175,10 @@ static int queue_push(relay_stream *s, enum work_kind kind, relay_tag *tag, int 
         it->tag = tag ? relay_tag_ref(tag) : NULL;
         s->qlen++;
         s->qbytes += bytes;
-        pthread_cond_signal(&s->qcond);
+        if (wake || ++s->unwoken >= WAKE_EVERY) {
+            s->unwoken = 0;
+            pthread_cond_signal(&s->qcond);
+        }
     }
     pthread_mutex_unlock(&s->qlock);
     return ret;
@@ -364,6 +386,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
     s->flv = flv_out_new();
     s->hls = hls_store_new();
+    s->restream = restream_set_new(live_id);
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->qlock, NULL);
     pthread_cond_init(&s->qcond, NULL);
@@ -396,7 +419,10 @@ void relay_stream_release(relay_stream *s)
     }
     while (s->qlen > 0)
         relay_tag_unref(queue_pop(s).tag);
+    restream_set_free(s->restream);
     relay_blob_unref(s->thumb);
+    relay_rendition_free(s->low);
+    relay_tag_unref(s->audio_seq);
     hls_store_free(s->hls);
     flv_out_unref(s->flv);
     pthread_cond_destroy(&s->qcond);
@@ -413,14 +439,21 @@ void relay_stream_new_epoch(relay_stream *s)
     s->epoch++;
     s->have_srt = 0;
     pthread_mutex_unlock(&s->lock);
-    queue_push(s, WORK_EPOCH, NULL, 1);
+    queue_push(s, WORK_EPOCH, NULL, 1, 1);
+    if (s->low)
+        relay_rendition_epoch(s->low);
 }
 
 void relay_stream_end(relay_stream *s)
 {
     flv_out_end(s->flv);
+    restream_set_stop(s->restream);
     if (s->worker_started)
-        queue_push(s, WORK_END, NULL, 1);
+        queue_push(s, WORK_END, NULL, 1, 1);
+    pthread_mutex_lock(&s->lock);
+    s->ended = 1;
+    relay_rendition_end(s->low);
+    pthread_mutex_unlock(&s->lock);
 }
 
 void relay_stream_mark_dropped(relay_stream *s)
@@ -435,7 +468,10 @@ int relay_stream_dropped(relay_stream *s)
 
 int relay_stream_worker_done(relay_stream *s)
 {
-    return atomic_load(&s->worker_done);
+    pthread_mutex_lock(&s->lock);
+    int low_done = !s->low || relay_rendition_done(s->low);
+    pthread_mutex_unlock(&s->lock);
+    return atomic_load(&s->worker_done) && low_done;
 }
 
 void relay_stream_join(relay_stream *s)
@@ -444,6 +480,10 @@ void relay_stream_join(relay_stream *s)
         pthread_join(s->worker, NULL);
         s->worker_started = 0;
     }
+    pthread_mutex_lock(&s->lock);
+    relay_rendition *low = s->low;
+    pthread_mutex_unlock(&s->lock);
+    relay_rendition_join(low); /* ended with the stream */
 }
 
 /* One publisher at a time: a takeover replaces it (ingest closes the old
@@ -472,7 +512,9 @@ void relay_stream_publisher_remove(relay_stream *s, int64_t now_s)
         s->publishers = 0;
         s->unpublished_at = now_s;
         if (s->worker_started)
-            queue_push(s, WORK_EPOCH, NULL, 1);
+            queue_push(s, WORK_EPOCH, NULL, 1, 1);
+        if (s->low)
+            relay_rendition_epoch(s->low);
     }
 }
 
@@ -527,11 +569,11 @@ static void count(relay_stream *s, size_t len, int video_frame, int audio_frame)
 
 /* Queues t for the worker, dropping frames up to the next keyframe once
  * the queue overflowed. */
-static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr)
+static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr, int wake)
 {
     if (s->dropping && !seqhdr && !key)
         return;
-    if (queue_push(s, WORK_TAG, t, seqhdr) < 0) {
+    if (queue_push(s, WORK_TAG, t, seqhdr, wake) < 0) {
         pthread_mutex_lock(&s->lock);
         s->queue_dropped++;
         pthread_mutex_unlock(&s->lock);
@@ -544,6 +586,20 @@ static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr)
         s->dropping = 0;
 }
 
+/* The first video sequence header the mode wants a rendition for makes
+ * it (ingest thread); it gets the audio sequence header seen so far. */
+static void maybe_rendition(relay_stream *s, const relay_avc_config *avc)
+{
+    if (!relay_rendition_wanted(s->cfg->low_rendition, avc->width, avc->height))
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (!s->ended)
+        s->low = relay_rendition_new(s->live_id);
+    pthread_mutex_unlock(&s->lock);
+    if (s->low && s->audio_seq)
+        relay_rendition_push(s->low, s->audio_seq);
+}
+
 void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
 {
     static const uint8_t name[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e', 't', 'a', 'D', 'a', 't', 'a'};
@@ -554,6 +610,7 @@ void relay_stream_metadata(relay_stream *s, const uint8_t *amf, size_t len)
         return;
     flv_set_tag_ts(t->data, 0); /* indexed at the stream's time, sent at 0 (see flv_fanout.c) */
     flv_out_push(s->flv, t);
+    restream_set_push(s->restream, t);
     relay_tag_unref(t);
 }
 
@@ -578,6 +635,8 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
             s->avc = avc;
         s->have_avc = ok;
         pthread_mutex_unlock(&s->lock);
+        if (ok && !s->low)
+            maybe_rendition(s, &avc);
     }
     uint32_t ts = seqhdr ? relay_tsnorm_head(&s->ts) : frame_ts(s, TSN_VIDEO, ts_ms);
     relay_tag *t = relay_tag_new(FLV_TAG_VIDEO, ts, NULL, 0, body, len);
@@ -593,7 +652,10 @@ int relay_stream_video(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     }
     count(s, len, !seqhdr, 0);
     flv_out_push(s->flv, t);
-    feed_worker(s, t, key && !seqhdr, seqhdr);
+    restream_set_push(s->restream, t);
+    if (s->low)
+        relay_rendition_push(s->low, t);
+    feed_worker(s, t, key && !seqhdr, seqhdr, 1);
     relay_tag_unref(t);
     return 0;
 }
@@ -621,13 +683,25 @@ int relay_stream_audio(relay_stream *s, uint32_t ts_ms, const uint8_t *body, siz
     relay_tag *t = relay_tag_new(FLV_TAG_AUDIO, ts, NULL, 0, body, len);
     if (!t)
         return -1;
-    if (seqhdr)
+    if (seqhdr) {
         t->flags = RELAY_TAG_SEQHDR;
+        relay_tag_unref(s->audio_seq);
+        s->audio_seq = relay_tag_ref(t);
+    }
     count(s, len, 0, !seqhdr);
     flv_out_push(s->flv, t);
-    feed_worker(s, t, 0, seqhdr);
+    restream_set_push(s->restream, t);
+    if (s->low)
+        relay_rendition_push(s->low, t);
+    feed_worker(s, t, 0, seqhdr, seqhdr || !s->have_avc); /* ingest's own field: no lock */
     relay_tag_unref(t);
     return 0;
+}
+
+void relay_stream_restream(relay_stream *s, const restream_specs *specs)
+{
+    if (!atomic_load(&s->dropped))
+        restream_set_update(s->restream, specs);
 }
 
 void relay_stream_srt_stats(relay_stream *s, const relay_srt_stats *st)
@@ -668,6 +742,14 @@ flv_out *relay_stream_flv(relay_stream *s)
 hls_store *relay_stream_hls(relay_stream *s)
 {
     return s->hls;
+}
+
+relay_rendition *relay_stream_low(relay_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    relay_rendition *low = s->low;
+    pthread_mutex_unlock(&s->lock);
+    return low;
 }
 
 relay_blob *relay_stream_thumb(relay_stream *s)
@@ -719,9 +801,14 @@ void relay_stream_get_info(relay_stream *s, relay_stream_info *info)
     info->gop_ms = s->gop_ms;
     info->have_srt = s->have_srt;
     info->srt = s->srt;
+    relay_rendition *low = s->low;
     pthread_mutex_unlock(&s->lock);
+    info->have_low = low != NULL;
+    if (low)
+        relay_rendition_get_info(low, &info->low);
     info->flv_viewers_dropped = flv_out_viewers_dropped(s->flv);
     info->hls_dropped = atomic_load(&s->hls_dropped);
     info->record_dropped = atomic_load(&s->rec_dropped);
     info->recording = atomic_load(&s->rec_state);
+    info->restream_n = (int)restream_set_info(s->restream, info->restream, RESTREAM_TARGETS_MAX);
 }

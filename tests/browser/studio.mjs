@@ -89,6 +89,11 @@ try {
   const server = await page.inputValue('#rtmp-url');
   check('the key is shown once, after making the session', /^[0-9a-f]{64}$/.test(key), key);
   check('the push URL\'s QR code is shown', await page.locator('#qr-img').isVisible());
+  const srt = await page.inputValue('#srt-url');
+  check('the SRT push URL under it, the key in its stream id', srt === `srt://${process.env.SRT_ADDR}?streamid=${key}`, srt);
+  check('with its own QR code', await page.locator('#srt-qr-img').isVisible());
+  await page.click('[data-copy="srt-url"]');
+  check('the copy button copies the SRT URL', await page.evaluate(() => navigator.clipboard.readText()) === srt);
   await page.click('[data-copy="stream-key"]');
   check('the copy button copies the key', await page.evaluate(() => navigator.clipboard.readText()) === key);
   const home = await (await fetch(base + '/')).text();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # live_chat.sh - a live room's social half (src/shop/api/room.c,
 # src/shop/domain/{chat,room_counts,room_events}.c): chat posted, listed,
-# deleted; banned words that hide a message; mutes; the flood limit (429
+# deleted; banned words that hide a message (a cooperative's, and the
+# platform's in every cooperative's room); mutes; the flood limit (429
 # with Retry-After, others unaffected); bad text (HTML, control characters,
 # invalid UTF-8, 10 KB); likes pushed as totals; viewer counts (the room's
 # realtime subscribers on two shop processes, peak and unique kept); the
@@ -188,6 +189,52 @@ api DELETE "/api/v1/coops/$AY/banned-words/$WID"
 expect_status 204 "the admin allows the word again"
 api DELETE "/api/v1/coops/$AY/banned-words/$WID"
 expect_error 404 not_found "a word already removed"
+
+# ------------------------------------------------------------ the platform's banned words
+OPS=$(login ops@example.com "$DEMO_PASSWORD")
+PWORD="PlatWord$S"
+read -r B4 _ <<<"$(new_buyer 赵六)"
+as "$QBJ_ADMIN"
+api POST /api/v1/live "$(jq -nc --arg t "qbj chat $S" '{title:$t}')"
+expect_status 201 "another cooperative's session"
+QID=$(jqr .id)
+as "$ADMIN"
+api POST /api/v1/admin/banned-words "$(jq -nc --arg w "$PWORD" '{word:$w}')"
+expect_error 403 forbidden "a coop admin cannot ban a word for the platform"
+api GET /api/v1/admin/banned-words
+expect_error 403 forbidden "nor list the platform's words"
+as "$OPS"
+api POST /api/v1/admin/banned-words "$(jq -nc --arg w "$PWORD" '{word:$w}')"
+expect_status 201 "a platform admin bans a word everywhere"
+expect_jq .word "$PWORD" "as given"
+PWID=$(jqr .id)
+api POST /api/v1/admin/banned-words "$(jq -nc --arg w "${PWORD^^}" '{word:$w}')"
+expect_error 409 duplicate "the same word twice (other case) on the platform"
+api GET "/api/v1/admin/banned-words?limit=100"
+expect_status 200 "the platform admin lists the platform's words"
+check "the word is listed" test "$(jqr "[.items[] | select(.id == $PWID)] | length")" = 1
+as "$ADMIN"
+api GET "/api/v1/coops/$AY/banned-words?limit=100"
+expect_status 200 "the coop admin lists her own words"
+check "the platform's word is not hers" test "$(jqr "[.items[] | select(.id == $PWID)] | length")" = 0
+api DELETE "/api/v1/coops/$AY/banned-words/$PWID"
+expect_error 404 not_found "nor can she remove it through her list"
+as "$B4"
+api POST "/api/v1/live/$ID/chat" "$(jq -nc --arg t "see ${PWORD,,} here" '{text:$t}')"
+expect_status 201 "a message with the platform's word in Anyuan's room"
+expect_jq .hidden true "hidden"
+api POST "/api/v1/live/$QID/chat" "$(jq -nc --arg t "see $PWORD there" '{text:$t}')"
+expect_status 201 "and in Qingbaijiang's room"
+expect_jq .hidden true "hidden too"
+as "$OPS"
+api DELETE "/api/v1/admin/banned-words/$PWID"
+expect_status 204 "the platform admin allows the word again"
+api DELETE "/api/v1/admin/banned-words/$PWID"
+expect_error 404 not_found "a platform word already removed"
+as "$B4"
+api POST "/api/v1/live/$QID/chat" "$(jq -nc --arg t "see $PWORD again" '{text:$t}')"
+expect_status 201 "the word once allowed"
+expect_jq .hidden false "shows"
 
 # ------------------------------------------------------------ delete
 as "$B1"

@@ -4,8 +4,10 @@
 #
 #   the shelf (rights: a farmer of another cooperative gets 403), pins,
 #   switches and unpins as product moments whose offsets match the time
-#   live; a flash sale started from the room with a countdown, its
-#   countdown / open / stock / sold-out events seen by an SSE client (stock
+#   live; a flash sale started from the room with a countdown, bought
+#   through both shop processes (the last unit raced for by three buyers
+#   at once on both: one wins, no unit sold twice), its countdown / open /
+#   stock / sold-out events seen by an SSE client of each process (stock
 #   updates coalesced: never more than the units sold); orders attributed
 #   to the session (the cart, a one-tap buy, the room's flash sale; the
 #   other cooperative's order of a mixed cart is not), with the shelf's
@@ -154,6 +156,9 @@ expect_error 409 live_not_started "a session not yet live sells nothing"
 # ------------------------------------------------------------ live, with an SSE client
 curl -s -N -H 'Accept: text/event-stream' --max-time 900 "$MAIN/api/v1/live/$ID/events" >"$W/sse.txt" 2>/dev/null &
 PIDS+=($!)
+# and one of the second shop process: the room's events raised on either reach both
+curl -s -N -H 'Accept: text/event-stream' --max-time 900 "$SHOP2/api/v1/live/$ID/events" >"$W/sse2.txt" 2>/dev/null &
+PIDS+=($!)
 ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
     -f lavfi -i sine=frequency=440:sample_rate=44100 -t 120 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
     -g 25 -c:a aac -b:a 64k -f flv "rtmp://127.0.0.1:$RTMP_PORT/live/$KEY" >"$W/push.log" 2>&1 &
@@ -246,25 +251,42 @@ sleep 0.3
 as "$B1"; fbuy "f1-$S" 2
 expect_status 201 "buyer 1 takes 2"
 expect_jq .live_id "$ID" "the sale's order is the room's"
+SHOP_URL=$SHOP2 # buyers on both shop processes, behind the one Redis and MariaDB
 as "$B2"; fbuy "f2-$S" 2
-expect_status 201 "buyer 2 takes 2"
+expect_status 201 "buyer 2 takes 2 through the second shop process"
 as "$B3"; fbuy "f3-$S" 2
-expect_error 409 not_enough_left "2 of the 1 left: refused, not as sold out"
+expect_error 409 not_enough_left "2 of the 1 left: refused, not as sold out (the second process knows)"
 expect_jq .error.left 1 "the room's refusal says 1 is left"
 check "and its message names it" grep -q "only 1 left" <<<"$(jqr .error.message)"
-fbuy "f4-$S" 1
-expect_status 201 "buyer 3 takes the last one"
-as "$B4"; fbuy "f5-$S" 1
-expect_error 409 sold_out "then it is sold out"
+SHOP_URL=$MAIN
+# the last unit raced for by three buyers at once, on both processes: one wins
+race() { # race NAME BASE TOKEN KEY: a one-unit attempt in the background; its status in $W/race-NAME
+    curl -s -o "$W/race-$1.json" -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $3" \
+        -H 'Content-Type: application/json' -H "Idempotency-Key: $4" \
+        --data-binary "$(addr_body cod | jq -c '. + {quantity:1}')" "$2/api/v1/flash-sales/$SALE/orders" >"$W/race-$1" &
+    RACERS+=($!)
+}
+RACERS=()
+race b3 "$SHOP2" "$B3" "f4-$S"
+race b4 "$MAIN" "$B4" "f5-$S"
+race b0 "$SHOP2" "$B0" "f6-$S"
+for p in "${RACERS[@]}"; do wait "$p"; done
+won=$(cat "$W"/race-b3 "$W"/race-b4 "$W"/race-b0 | grep -o 201 | wc -l)
+check "three buyers race for the last unit on two processes: one wins ($(cat "$W"/race-b3 "$W"/race-b4 "$W"/race-b0 | tr '\n' ' '))" \
+    test "$won" = 1
+check "the others are told it is sold out" test "$(cat "$W"/race-b*.json | jq -r 'select(.error) | .error.code' | sort -u)" = sold_out
 check "5 units sold, never more" test "$(sql "SELECT COALESCE(SUM(l.quantity), 0) FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.flash_sale_id = $SALE")" = 5
+check "each unit sold is one slot one order claimed" test "$(sql "SELECT COUNT(*) FROM flash_slots WHERE sale_id = $SALE AND order_id IS NOT NULL")" = 5
 check "every sale order carries the session" test "$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $SALE AND live_id = $LIVE_DB")" = 3
-for _ in $(seq 1 50); do grep -q '^event: flash_sold_out' "$W/sse.txt" && break; sleep 0.2; done
-check "the SSE client saw the countdown" grep -q '^event: flash_countdown' "$W/sse.txt"
-check "... the sale open" grep -q '^event: flash_open' "$W/sse.txt"
-check "... then sold out" grep -q '^event: flash_sold_out' "$W/sse.txt"
-nstock=$(grep -c '^event: flash_stock' "$W/sse.txt")
-check "stock updates coalesced: $nstock for 3 orders (at most one per order, at least one)" test "$nstock" -ge 1 -a "$nstock" -le 3
-check "the last stock update says 0 left" test "$(grep -A2 '^event: flash_stock' "$W/sse.txt" | sed -n 's/^data: //p' | tail -n 1 | jq -r .remaining)" = 0
+for f in sse sse2; do
+    for _ in $(seq 1 50); do grep -q '^event: flash_sold_out' "$W/$f.txt" && break; sleep 0.2; done
+    check "the SSE client of $f.txt saw the countdown" grep -q '^event: flash_countdown' "$W/$f.txt"
+    check "... the sale open" grep -q '^event: flash_open' "$W/$f.txt"
+    check "... then sold out" grep -q '^event: flash_sold_out' "$W/$f.txt"
+    nstock=$(grep -c '^event: flash_stock' "$W/$f.txt")
+    check "stock updates coalesced: $nstock for 3 orders (at most one per order, at least one)" test "$nstock" -ge 1 -a "$nstock" -le 3
+    check "the last stock update says 0 left" test "$(grep -A2 '^event: flash_stock' "$W/$f.txt" | sed -n 's/^data: //p' | tail -n 1 | jq -r .remaining)" = 0
+done
 check "the SSE client saw the pins" test "$(grep -c '^event: pin' "$W/sse.txt")" = 3
 
 # ------------------------------------------------------------ attribution

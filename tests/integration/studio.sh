@@ -47,12 +47,14 @@ PORT=$(free_port)
 RTMP_PORT=$(free_port)
 RELAY_HTTP=$(free_port)
 while [ "$RELAY_HTTP" = "$RTMP_PORT" ]; do RELAY_HTTP=$(free_port); done
+SRT_PORT=$(free_port) # the relay's SRT ingest as farmers reach it (the shop only names it)
 RB=http://127.0.0.1:$RELAY_HTTP
 SHOP2=http://127.0.0.1:$PORT
+STACK_SHOP=$SHOP_URL
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 FARMLIVE_SHOP_PORT=$PORT FARMLIVE_RELAY_URL=$RB FARMLIVE_RELAY_PUBLIC_BASE=$RB \
 FARMLIVE_RTMP_PUBLIC_URL=rtmp://127.0.0.1:$RTMP_PORT/live FARMLIVE_PUBLIC_BASE=$SHOP2 \
-    "$SHOP_BIN" serve >>"$W/shop.log" 2>&1 &
+FARMLIVE_SRT_PUBLIC_ADDR=127.0.0.1:$SRT_PORT "$SHOP_BIN" serve >>"$W/shop.log" 2>&1 &
 PIDS+=($!)
 if wait_http "$SHOP2/healthz" 30 "${PIDS[0]}"; then ok; else bad "the second shop starts" "$(tail -n 20 "$W/shop.log")"; fi
 ASAN_OPTIONS=detect_leaks=0 FARMLIVE_RTMP_PORT=$RTMP_PORT FARMLIVE_RELAY_HTTP_PORT=$RELAY_HTTP \
@@ -91,6 +93,14 @@ KEY=$(jqr .stream_key)
 expect_jq .planned_at "$PLANNED" "its planned start"
 expect_jq .push_url "rtmp://127.0.0.1:$RTMP_PORT/live/$KEY" "the push URL joins server and key"
 expect_jq '.qr_svg | startswith("<svg")' true "the push URL as a QR code"
+expect_jq .srt_url "srt://127.0.0.1:$SRT_PORT?streamid=$KEY" "the SRT push URL: the key in its stream id"
+expect_jq '.srt_qr_svg | startswith("<svg")' true "the SRT push URL as a QR code"
+SHOP_URL=$STACK_SHOP # a shop without FARMLIVE_SRT_PUBLIC_ADDR names no SRT URL
+api POST /api/v1/live "$(jq -nc --arg t "预约直播 $S" --arg p "$PLANNED" '{title:$t, planned_at:$p}')"
+expect_status 201 "a session on a shop that names no SRT address"
+expect_jq '[has("srt_url"), has("srt_qr_svg"), has("push_url")] | map(tostring) | join(" ")' "false false true" \
+    "no srt_url there"
+SHOP_URL=$SHOP2
 api POST /api/v1/live '{"title":"x","planned_at":"tomorrow"}'
 expect_error 422 validation_failed "a planned start that is no time"
 api POST /api/v1/live "$(jq -nc '{title:"x", planned_at:"2099-01-01T00:00:00Z"}')"
@@ -116,6 +126,7 @@ expect_status 200 "a coop admin renews the key"
 KEY2=$(jqr .stream_key)
 check "a new key" test -n "$KEY2" -a "$KEY2" != "$KEY"
 expect_jq '.qr_svg | startswith("<svg")' true "with its QR code"
+expect_jq .srt_url "srt://127.0.0.1:$SRT_PORT?streamid=$KEY2" "and the SRT push URL with the new key"
 check "the key is stored as its hash" test "$(sql "SELECT key_hash = SHA2('$KEY2', 256) FROM live_sessions WHERE public_id = '$ID'")" = 1
 as ""
 api POST /internal/v1/live/publish "{\"stream_key\":\"$KEY\"}" -H "X-Internal-Secret: $SECRET"
@@ -169,7 +180,7 @@ ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i testsrc=size=640x360 -f
 check "a cover picture to upload" test -s "$W/cover.jpg"
 out=$(cd "$DIR" && SHOP_URL=$SHOP2 SHOT_DIR=$SHOTS COVER="$W/cover.jpg" BUYER_TOKEN="$BUYER" \
     OTHER_LOGIN=farmer@qingbaijiang.example.com FARMER_LOGIN=farmer@anyuan.example.com \
-    PASSWORD="$DEMO_PASSWORD" SKUS="$SKU1,$SKU2" timeout 400 node studio.mjs 2>&1)
+    PASSWORD="$DEMO_PASSWORD" SKUS="$SKU1,$SKU2" SRT_ADDR="127.0.0.1:$SRT_PORT" timeout 400 node studio.mjs 2>&1)
 printf '%s\n' "$out" | grep -v '^studio: ' >&2
 line=$(printf '%s\n' "$out" | grep -E '^studio: [0-9]+ passed, [0-9]+ failed$')
 p=$(printf '%s' "$line" | sed -n 's/^studio: \([0-9]*\) passed.*/\1/p')

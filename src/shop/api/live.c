@@ -16,6 +16,7 @@
  *                        ring holds), then each new one as it comes */
 #include "farmlive/shop/api/live.h"
 #include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/restream_targets.h"
 #include "farmlive/shop/domain/room_counts.h"
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/rt/feed.h"
@@ -72,7 +73,10 @@ static int change(shop_req *r, enum shop_live_op op, const char *lookup, const c
 int shop_live_internal_publish(shop_req *r)
 {
     const char *key = NULL, *ip = NULL;
+    json_t *targets = NULL;
     shop_live_change ch;
+    fl_db *db = NULL;
+    shop_fault f;
     int rc;
 
     if ((rc = internal_auth(r)) < 0)
@@ -83,9 +87,15 @@ int shop_live_internal_publish(shop_req *r)
         return rc;
     if ((rc = change(r, SHOP_LIVE_PUBLISH, key, ip && ip[0] ? ip : NULL, &ch)) < 0)
         return rc;
+    /* the platforms to forward it to, their keys in clear: the relay's only */
+    if ((rc = shop_db(r, &db)) < 0)
+        return rc;
+    if (shop_restream_session_targets(r->ctx->cfg, db, ch.public_id, &targets, &f) != SHOP_OK)
+        return shop_fail_fault(r, &f);
+    shop_add_header(r, "Cache-Control", "no-store");
     return shop_reply_json(r, 200,
-                           json_pack("{s:s,s:s,s:b}", "live_id", ch.public_id, "status", ch.to, "reconnect",
-                                     strcmp(ch.from, "created") != 0));
+                           json_pack("{s:s,s:s,s:b,s:o}", "live_id", ch.public_id, "status", ch.to, "reconnect",
+                                     strcmp(ch.from, "created") != 0, "restream", targets));
 }
 
 /* unpublish and ended: {"live_id"} -> 200 {"live_id","status","changed"}. */
@@ -118,16 +128,25 @@ int shop_live_internal_ended(shop_req *r)
 
 /* ---- public API ------------------------------------------------------------ */
 
-/* The key's answer gets its push URL as a QR code ("qr_svg": an SVG
- * element), for the studio to show beside it. */
-static void key_qr(json_t *out)
+/* The key's answer gets its push URLs as QR codes ("qr_svg" of push_url,
+ * "srt_qr_svg" of srt_url when there is one: SVG elements), for the studio
+ * to show beside them. */
+static void url_qr(json_t *out, const char *field, const char *qr_field)
 {
     shop_html h;
-    const char *push = json_string_value(json_object_get(out, "push_url"));
+    const char *url = json_string_value(json_object_get(out, field));
+    if (!url)
+        return;
     shop_html_init(&h, LIVE_QR_MAX);
-    if (push && shop_qr_svg_text(&h, push, "100%") == 0 && !h.failed)
-        json_object_set_new(out, "qr_svg", json_string(h.buf.p));
+    if (shop_qr_svg_text(&h, url, "100%") == 0 && !h.failed)
+        json_object_set_new(out, qr_field, json_string(h.buf.p));
     shop_html_free(&h);
+}
+
+static void key_qr(json_t *out)
+{
+    url_qr(out, "push_url", "qr_svg");
+    url_qr(out, "srt_url", "srt_qr_svg");
 }
 
 int shop_live_create(shop_req *r)

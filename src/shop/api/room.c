@@ -116,49 +116,84 @@ int shop_room_likes_post(shop_req *r)
 
 /* ---- banned words ------------------------------------------------------------ */
 
-int shop_room_words_list(shop_req *r)
+/* A scope's words (a cooperative's id, or 0: the platform's); the word's
+ * id in path parameter word_param. */
+static int words_list(shop_req *r, long long scope)
 {
     shop_actor who = shop_auth_actor(r);
-    long long coop = 0;
     json_t *out = NULL;
     fl_db *db = NULL;
     shop_page pg;
     shop_fault f;
     int rc;
 
-    if ((rc = shop_param_id(r, 0, &coop)) < 0 || (rc = shop_query_page(r, 1, &pg)) < 0 || (rc = shop_db(r, &db)) < 0)
+    if ((rc = shop_query_page(r, 1, &pg)) < 0 || (rc = shop_db(r, &db)) < 0)
         return rc;
-    rc = shop_chat_word_list(db, &who, coop, pg.after[0], pg.limit, &out, &f);
+    rc = shop_chat_word_list(db, &who, scope, pg.after[0], pg.limit, &out, &f);
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
 
-int shop_room_words_add(shop_req *r)
+static int words_add(shop_req *r, long long scope)
 {
     shop_actor who = shop_auth_actor(r);
     const char *word = NULL;
-    long long coop = 0;
     json_t *out = NULL;
     fl_db *db = NULL;
     shop_fault f;
     int rc;
 
-    if ((rc = shop_param_id(r, 0, &coop)) < 0 || (rc = shop_body_str(r, "word", 1, 1, SHOP_CHAT_WORD_MAX, &word)) < 0 ||
-        (rc = shop_db(r, &db)) < 0)
+    if ((rc = shop_body_str(r, "word", 1, 1, SHOP_CHAT_WORD_MAX, &word)) < 0 || (rc = shop_db(r, &db)) < 0)
         return rc;
-    rc = shop_chat_word_add(db, &who, coop, word, &out, &f);
+    rc = shop_chat_word_add(db, &who, scope, word, &out, &f);
     return shop_reply_outcome(r, rc, 201, out, &f);
 }
 
-int shop_room_words_remove(shop_req *r)
+static int words_remove(shop_req *r, long long scope, int word_param)
 {
     shop_actor who = shop_auth_actor(r);
-    long long coop = 0, word = 0;
+    long long word = 0;
     fl_db *db = NULL;
     shop_fault f;
     int rc;
 
-    if ((rc = shop_param_id(r, 0, &coop)) < 0 || (rc = shop_param_id(r, 1, &word)) < 0 || (rc = shop_db(r, &db)) < 0)
+    if ((rc = shop_param_id(r, word_param, &word)) < 0 || (rc = shop_db(r, &db)) < 0)
         return rc;
-    rc = shop_chat_word_remove(db, &who, coop, word, &f);
+    rc = shop_chat_word_remove(db, &who, scope, word, &f);
     return shop_reply_outcome(r, rc, 204, NULL, &f);
+}
+
+int shop_room_words_list(shop_req *r)
+{
+    long long coop = 0;
+    int rc = shop_param_id(r, 0, &coop);
+    return rc < 0 ? rc : words_list(r, coop);
+}
+
+int shop_room_words_add(shop_req *r)
+{
+    long long coop = 0;
+    int rc = shop_param_id(r, 0, &coop);
+    return rc < 0 ? rc : words_add(r, coop);
+}
+
+int shop_room_words_remove(shop_req *r)
+{
+    long long coop = 0;
+    int rc = shop_param_id(r, 0, &coop);
+    return rc < 0 ? rc : words_remove(r, coop, 1);
+}
+
+int shop_room_platform_words_list(shop_req *r)
+{
+    return words_list(r, 0);
+}
+
+int shop_room_platform_words_add(shop_req *r)
+{
+    return words_add(r, 0);
+}
+
+int shop_room_platform_words_remove(shop_req *r)
+{
+    return words_remove(r, 0, 0);
 }

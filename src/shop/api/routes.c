@@ -23,6 +23,7 @@
 #include "farmlive/shop/api/orders.h"
 #include "farmlive/shop/api/payments.h"
 #include "farmlive/shop/api/products.h"
+#include "farmlive/shop/api/restream.h"
 #include "farmlive/shop/api/room.h"
 #include "farmlive/shop/api/sales.h"
 #include "farmlive/shop/api/sessions.h"
@@ -184,6 +185,14 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/coops/{id}/banned-words",           shop_room_words_list,       ADMIN,  NONE},
     {"POST",   "/api/v1/coops/{id}/banned-words",           shop_room_words_add,        ADMIN,  JSON},
     {"DELETE", "/api/v1/coops/{id}/banned-words/{word_id}", shop_room_words_remove,     ADMIN,  NONE},
+    {"GET",    "/api/v1/admin/banned-words",                shop_room_platform_words_list, OPS, NONE},
+    {"POST",   "/api/v1/admin/banned-words",                shop_room_platform_words_add, OPS,  JSON},
+    {"DELETE", "/api/v1/admin/banned-words/{word_id}",      shop_room_platform_words_remove, OPS, NONE},
+    /* -- other platforms a coop's sessions are forwarded to: restream.c -- */
+    {"GET",    "/api/v1/coops/{id}/restream-targets",       shop_restream_list,         ADMIN,  NONE},
+    {"POST",   "/api/v1/coops/{id}/restream-targets",       shop_restream_add,          ADMIN,  JSON},
+    {"PATCH",  "/api/v1/coops/{id}/restream-targets/{target_id}", shop_restream_update, ADMIN,  JSON},
+    {"DELETE", "/api/v1/coops/{id}/restream-targets/{target_id}", shop_restream_remove, ADMIN,  NONE},
 
     /* -- a live session that sells: live_room.c -- */
     {"GET",    "/api/v1/live/{id}/shelf",                   shop_live_shelf_get,        PUB,    NONE},

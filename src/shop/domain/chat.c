@@ -112,8 +112,7 @@ static int banned(fl_db *db, long long coop_id, const char *text, shop_fault *f)
     fl_rows *rows = NULL;
     const char *words[SHOP_CHAT_WORDS_MAX * 2];
     size_t n = 0;
-    int rc = fl_db_query(db, &rows,
-                         "SELECT word FROM chat_banned_words WHERE coop_id = ? OR coop_id IS NULL ORDER BY id LIMIT ?",
+    int rc = fl_db_query(db, &rows, "SELECT word FROM chat_banned_words WHERE scope_id IN (?, 0) ORDER BY id LIMIT ?",
                          "ii", coop_id, (long long)(SHOP_CHAT_WORDS_MAX * 2));
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
@@ -309,32 +308,51 @@ static json_t *word_json(const fl_rows *rows, size_t i)
 
 #define WORD_SELECT "SELECT id, word, created_at FROM chat_banned_words "
 
-int shop_chat_word_add(fl_db *db, const shop_actor *who, long long coop_id, const char *word, json_t **out,
-                       shop_fault *f)
+/* Whether who keeps the list of scope (a cooperative's id: its admins; 0,
+ * the platform's: the platform admins). */
+static int word_rights(fl_db *db, const shop_actor *who, long long scope, shop_fault *f)
 {
-    char clean[SHOP_CHAT_MAX_BYTES + 1];
+    if (scope != 0)
+        return shop_rights_coop_enter(db, scope, who->account_id, who->platform_admin, SHOP_MEMBER_ADMIN, f);
+    if (!who->platform_admin)
+        return shop_fault_set(f, SHOP_E_FORBIDDEN, NULL, "the platform's banned words are its admins'");
+    return SHOP_OK;
+}
+
+/* "cooperative 7" or "the platform", for messages. */
+static const char *scope_name(long long scope, char buf[40])
+{
+    if (scope == 0)
+        return "the platform";
+    snprintf(buf, 40, "cooperative %lld", scope);
+    return buf;
+}
+
+int shop_chat_word_add(fl_db *db, const shop_actor *who, long long scope, const char *word, json_t **out, shop_fault *f)
+{
+    char clean[SHOP_CHAT_MAX_BYTES + 1], name[40];
     size_t chars = 0;
     fl_rows *rows = NULL;
     int rc;
 
     *out = NULL;
-    if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
+    if ((rc = word_rights(db, who, scope, f)) < 0)
         return rc;
     if (shop_chat_text_clean(word, strlen(word), clean, &chars) != SHOP_CHAT_OK || chars > SHOP_CHAT_WORD_MAX)
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "word: 1 to %d characters of valid UTF-8",
                               SHOP_CHAT_WORD_MAX);
-    rc = fl_db_query(db, &rows, "SELECT COUNT(*) FROM chat_banned_words WHERE coop_id = ?", "i", coop_id);
+    rc = fl_db_query(db, &rows, "SELECT COUNT(*) FROM chat_banned_words WHERE scope_id = ?", "i", scope);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     rc = fl_rows_int(rows, 0, 0) >= SHOP_CHAT_WORDS_MAX;
     fl_rows_free(rows);
     rows = NULL;
     if (rc)
-        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "word: cooperative %lld already has %d banned words", coop_id,
-                              SHOP_CHAT_WORDS_MAX);
-    rc = fl_db_exec(db, "INSERT INTO chat_banned_words (coop_id, word) VALUES (?, ?)", "is", coop_id, clean);
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "word: %s already has %d banned words",
+                              scope_name(scope, name), SHOP_CHAT_WORDS_MAX);
+    rc = fl_db_exec(db, "INSERT INTO chat_banned_words (coop_id, word) VALUES (NULLIF(?, 0), ?)", "is", scope, clean);
     if (rc == FL_DB_EDUP)
-        return shop_fault_set(f, SHOP_E_CONFLICT, "duplicate", "word: already banned in cooperative %lld", coop_id);
+        return shop_fault_set(f, SHOP_E_CONFLICT, "duplicate", "word: already banned in %s", scope_name(scope, name));
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     rc = fl_db_query(db, &rows, WORD_SELECT "WHERE id = ?", "i", (long long)fl_db_insert_id(db));
@@ -344,7 +362,7 @@ int shop_chat_word_add(fl_db *db, const shop_actor *who, long long coop_id, cons
     return rc;
 }
 
-int shop_chat_word_list(fl_db *db, const shop_actor *who, long long coop_id, long long before, long long limit,
+int shop_chat_word_list(fl_db *db, const shop_actor *who, long long scope, long long before, long long limit,
                         json_t **out, shop_fault *f)
 {
     fl_rows *rows = NULL;
@@ -352,10 +370,10 @@ int shop_chat_word_list(fl_db *db, const shop_actor *who, long long coop_id, lon
     int rc;
 
     *out = NULL;
-    if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
+    if ((rc = word_rights(db, who, scope, f)) < 0)
         return rc;
-    rc = fl_db_query(db, &rows, WORD_SELECT "WHERE coop_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?", "iiii",
-                     coop_id, before, before, limit + 1);
+    rc = fl_db_query(db, &rows, WORD_SELECT "WHERE scope_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?", "iiii",
+                     scope, before, before, limit + 1);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     *out = shop_page_json(rows, limit, word_json, &key, 1);
@@ -363,16 +381,17 @@ int shop_chat_word_list(fl_db *db, const shop_actor *who, long long coop_id, lon
     return SHOP_OK;
 }
 
-int shop_chat_word_remove(fl_db *db, const shop_actor *who, long long coop_id, long long word_id, shop_fault *f)
+int shop_chat_word_remove(fl_db *db, const shop_actor *who, long long scope, long long word_id, shop_fault *f)
 {
+    char name[40];
     int rc;
-    if ((rc = shop_rights_coop_enter(db, coop_id, who->account_id, who->platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
+    if ((rc = word_rights(db, who, scope, f)) < 0)
         return rc;
-    rc = fl_db_exec(db, "DELETE FROM chat_banned_words WHERE id = ? AND coop_id = ?", "ii", word_id, coop_id);
+    rc = fl_db_exec(db, "DELETE FROM chat_banned_words WHERE id = ? AND scope_id = ?", "ii", word_id, scope);
     if (rc != FL_DB_OK)
         return shop_fault_db(f, rc);
     if (fl_db_affected(db) == 0)
-        return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "banned word %lld not found in cooperative %lld", word_id,
-                              coop_id);
+        return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "banned word %lld not found in %s", word_id,
+                              scope_name(scope, name));
     return SHOP_OK;
 }

@@ -170,16 +170,21 @@ static void live_announce(const shop_ctx *ctx, const char *public_id, long long 
 }
 
 /* The key's fields of an answer: rtmp_url, stream_key, and push_url (the
- * two joined, what a phone app scans). */
+ * two joined, what a phone app scans); srt_url (SRT's push URL, the key in
+ * its stream id) when the relay's SRT ingest has a public address. */
 static void key_json(const fl_config *cfg, json_t *o, const char *key)
 {
     const char *base = cfg->rtmp_public_url;
     size_t n = strlen(base);
-    char push[600];
+    char push[600], srt[sizeof(cfg->srt_public_addr) + FL_TOKEN_HEX + 32];
     snprintf(push, sizeof(push), "%s%s%s", base, n && base[n - 1] == '/' ? "" : "/", key);
     json_object_set_new(o, "rtmp_url", json_string(base));
     json_object_set_new(o, "stream_key", json_string(key));
     json_object_set_new(o, "push_url", json_string(push));
+    if (cfg->srt_public_addr[0]) {
+        snprintf(srt, sizeof(srt), "srt://%s?streamid=%s", cfg->srt_public_addr, key);
+        json_object_set_new(o, "srt_url", json_string(srt));
+    }
 }
 
 /* ---- making, reading, listing ------------------------------------------------ */

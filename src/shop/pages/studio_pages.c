@@ -241,6 +241,17 @@ static void push_panel(shop_html *h, shop_req *r, int en, int key_visible)
                   en ? "QR code of the full push URL" : "完整推流地址的二维码",
                   en ? "A key is shown once. A new key stops the old one working for the next push."
                      : "密钥只显示一次；换新密钥后，旧密钥不能再开始推流。");
+    if (r->ctx->cfg->srt_public_addr[0]) /* SRT ingest, for phones on lossy uplinks: the key in its stream id */
+        shop_html_put(h,
+                      "<div class=\"field\"><label for=\"srt-url\">%s</label><div class=\"copy-row\"><input "
+                      "id=\"srt-url\" readonly value=\"\" placeholder=\"%s\"><button type=\"button\" class=\"btn "
+                      "btn-outline copy\" data-copy=\"srt-url\">%s</button></div></div>"
+                      "<div class=\"qr-box\" id=\"srt-qr\" hidden><p class=\"muted small\">%s</p><img "
+                      "id=\"srt-qr-img\" alt=\"%s\" width=\"220\" height=\"220\"></div>",
+                      en ? "SRT push URL (weak mobile networks)" : "SRT 推流地址（信号弱时更稳）",
+                      en ? "hidden: get a new key" : "已隐藏：点“换新密钥”获取", en ? "Copy" : "复制",
+                      en ? "For streaming apps that speak SRT" : "支持 SRT 的直播 App 扫码推流",
+                      en ? "QR code of the SRT push URL" : "SRT 推流地址的二维码");
     shop_html_put(h, "<button type=\"button\" class=\"btn btn-outline\" id=\"new-key\">%s</button>",
                   en ? "New key" : "换新密钥");
     shop_html_put(h, "</section>");

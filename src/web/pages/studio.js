@@ -53,7 +53,8 @@ form.addEventListener('submit', async (ev) => {
     return;
   }
   try {
-    sessionStorage.setItem(`studio-key-${live.id}`, JSON.stringify({ key: live.stream_key, qr: live.qr_svg || '' }));
+    const { stream_key, qr_svg, srt_url, srt_qr_svg } = live;
+    sessionStorage.setItem(`studio-key-${live.id}`, JSON.stringify({ stream_key, qr_svg, srt_url, srt_qr_svg }));
   } catch (e) { /* private mode: the page offers a new key */ }
   let problem = '';
   const file = form.cover.files[0];

@@ -44,19 +44,26 @@ function el(tag, cls, text) {
 }
 
 // ---- the key and its QR code ----
-function showKey(key, qr) {
+function showQr(box, img, svg) {
+  if (!svg || !$(box)) return;
+  $(img).src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+  $(box).hidden = false;
+}
+// k: the key's answer (stream_key, qr_svg; srt_url and srt_qr_svg when the
+// relay takes SRT)
+function showKey(k) {
   if (!$('stream-key')) return;
-  $('stream-key').value = key;
-  if (qr) {
-    $('qr-img').src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(qr);
-    $('qr').hidden = false;
+  $('stream-key').value = k.stream_key;
+  showQr('qr', 'qr-img', k.qr_svg);
+  if ($('srt-url') && k.srt_url) {
+    $('srt-url').value = k.srt_url;
+    showQr('srt-qr', 'srt-qr-img', k.srt_qr_svg);
   }
 }
 try {
   const kept = sessionStorage.getItem(`studio-key-${D.id}`);
   if (kept && D.key_visible) {
-    const k = JSON.parse(kept);
-    showKey(k.key, k.qr);
+    showKey(JSON.parse(kept));
   }
   sessionStorage.removeItem(`studio-key-${D.id}`); // shown once
   const note = sessionStorage.getItem(`studio-note-${D.id}`);
@@ -77,8 +84,7 @@ if ($('new-key')) $('new-key').addEventListener('click', async () => {
   if (!window.confirm(T.sureKey)) return;
   $('new-key').disabled = true;
   try {
-    const k = await api('POST', `${base}/key`);
-    showKey(k.stream_key, k.qr_svg);
+    showKey(await api('POST', `${base}/key`));
   } catch (e) { say($('key-note'), failText(e)); }
   $('new-key').disabled = false;
 });

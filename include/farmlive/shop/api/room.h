@@ -9,7 +9,10 @@
  *   POST   /api/v1/live/{id}/likes                 heart taps (signed in)         202
  *   GET    /api/v1/coops/{id}/banned-words         a coop admin                   200
  *   POST   /api/v1/coops/{id}/banned-words         add                            201 | 409
- *   DELETE /api/v1/coops/{id}/banned-words/{word_id}                              204 */
+ *   DELETE /api/v1/coops/{id}/banned-words/{word_id}                              204
+ *   GET    /api/v1/admin/banned-words              the platform's (platform admin) 200
+ *   POST   /api/v1/admin/banned-words              add: every room                201 | 409
+ *   DELETE /api/v1/admin/banned-words/{word_id}                                   204 */
 #ifndef FARMLIVE_SHOP_API_ROOM_H
 #define FARMLIVE_SHOP_API_ROOM_H
 
@@ -24,5 +27,8 @@ int shop_room_likes_post(shop_req *r);
 int shop_room_words_list(shop_req *r);
 int shop_room_words_add(shop_req *r);
 int shop_room_words_remove(shop_req *r);
+int shop_room_platform_words_list(shop_req *r);
+int shop_room_platform_words_add(shop_req *r);
+int shop_room_platform_words_remove(shop_req *r);
 
 #endif

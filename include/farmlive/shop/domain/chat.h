@@ -87,13 +87,16 @@ int shop_chat_mute(fl_db *db, const shop_actor *who, const char *public_id, long
 /* Lifts a mute (same rights; absent is fine). */
 int shop_chat_unmute(fl_db *db, const shop_actor *who, const char *public_id, long long account_id, shop_fault *f);
 
-/* A cooperative's banned words (a coop admin): add (word: 1..
- * SHOP_CHAT_WORD_MAX characters, kept as given, matched without ASCII case;
- * twice is 409), list (newest first, paged by id), remove (404 unknown). */
-int shop_chat_word_add(fl_db *db, const shop_actor *who, long long coop_id, const char *word, json_t **out,
+/* Banned words of a scope: a cooperative's (scope: its id; its admins) or
+ * the platform's (scope 0; platform admins; they hide messages in every
+ * cooperative's rooms). Add (word: 1..SHOP_CHAT_WORD_MAX characters, kept
+ * as given, matched without ASCII case; twice in one scope is 409; at most
+ * SHOP_CHAT_WORDS_MAX per scope), list (newest first, paged by id), remove
+ * (404 unknown in that scope). */
+int shop_chat_word_add(fl_db *db, const shop_actor *who, long long scope, const char *word, json_t **out,
                        shop_fault *f);
-int shop_chat_word_list(fl_db *db, const shop_actor *who, long long coop_id, long long before, long long limit,
+int shop_chat_word_list(fl_db *db, const shop_actor *who, long long scope, long long before, long long limit,
                         json_t **out, shop_fault *f);
-int shop_chat_word_remove(fl_db *db, const shop_actor *who, long long coop_id, long long word_id, shop_fault *f);
+int shop_chat_word_remove(fl_db *db, const shop_actor *who, long long scope, long long word_id, shop_fault *f);
 
 #endif
