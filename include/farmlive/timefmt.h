@@ -12,9 +12,18 @@
 #define FL_SQLTIME_LEN 20   /* "YYYY-MM-DD HH:MM:SS" + NUL */
 #define FL_TIME_TEXT_MAX 35 /* the longest text fl_time_parse takes: 9 fraction digits and an offset */
 
+/* China keeps one zone, UTC+08:00, without summer time: the shop's days
+ * (orders by day, sales per day, "today") and the clock its pages show. */
+#define FL_CHINA_UTC_OFFSET_S (8 * 3600)
+
 /* A calendar date "YYYY-MM-DD" (years 1900..2999, a real day of that
  * month): 0 with *days the days since 1970-01-01 (may be NULL), or -1. */
 int fl_date_parse(const char *s, long long *days);
+
+/* The instant calendar date s ("YYYY-MM-DD", as fl_date_parse) begins at
+ * the UTC offset offset_s (seconds east of UTC: China's +08:00 is 28800):
+ * 0 with *unix_s, or -1. The day ends 86400 s later. */
+int fl_date_start(const char *s, long long offset_s, long long *unix_s);
 
 /* An RFC 3339 date-time: "YYYY-MM-DDTHH:MM:SS", optional fraction
  * (".123", ignored: seconds are the unit), then "Z" or an offset "+08:00"

@@ -68,6 +68,15 @@ int fl_date_parse(const char *s, long long *days)
     return date_at(s, days);
 }
 
+int fl_date_start(const char *s, long long offset_s, long long *unix_s)
+{
+    long long days;
+    if (fl_date_parse(s, &days) < 0)
+        return -1;
+    *unix_s = days * 86400 - offset_s;
+    return 0;
+}
+
 int fl_time_parse(const char *s, long long *unix_s)
 {
     long long days;

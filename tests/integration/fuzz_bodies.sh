@@ -108,6 +108,7 @@ PARAMS=$(jq -nc --arg coop "$COOP" --arg product "$PRODUCT" --arg sku "$SKU" --a
     "PUT /api/v1/cart/items/{sku_id}": {sku_id: $sku},
     "PATCH /api/v1/me/addresses/{id}": {id: $address},
     "POST /api/v1/orders/{id}/ship": {id: $order},
+    "POST /api/v1/coops/{id}/orders/ship": {id: $coop},
     "POST /api/v1/orders/{id}/refund": {id: $order},
     "POST /api/v1/orders/{id}/cancel": {id: $order},
     "POST /api/v1/skus/{sku_id}/restock": {sku_id: $sku},

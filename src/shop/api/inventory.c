@@ -3,7 +3,8 @@
  *   POST /api/v1/skus/{sku_id}/restock      coop admin: add to a named lot or create one
  *                                           (the lot made as POST /coops/{id}/lots makes it)
  *   POST /api/v1/skus/{sku_id}/adjustments  coop admin: +/- on one lot, with a reason
- *   GET  /api/v1/skus/{sku_id}/stock        coop member: lots and the latest ledger rows */
+ *   GET  /api/v1/skus/{sku_id}/stock        coop member: lots and the latest ledger rows
+ *   GET  /api/v1/coops/{id}/inventory       coop member: every SKU's stock, its lots holding units */
 #include "farmlive/shop/api/inventory.h"
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/core/auth.h"
@@ -88,4 +89,19 @@ int shop_inventory_get(shop_req *r)
     if (shop_inv_stock(db, sku_id, coop_id, &out, &f) < 0)
         return shop_fail_fault(r, &f);
     return shop_reply_json(r, 200, out);
+}
+
+int shop_inventory_coop(shop_req *r)
+{
+    fl_db *db = NULL;
+    json_t *out = NULL;
+    shop_fault f;
+    shop_page pg;
+    long long coop_id;
+    int err;
+    if ((err = shop_auth_coop_enter(r, SHOP_MEMBER_FARMER, &db, &coop_id)) < 0 ||
+        (err = shop_query_page(r, 1, &pg)) < 0)
+        return err;
+    int rc = shop_inv_coop_page(db, coop_id, pg.after[0], pg.limit, &out, &f);
+    return shop_reply_outcome(r, rc, 200, out, &f);
 }

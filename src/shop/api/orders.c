@@ -14,7 +14,10 @@
  *                                       -> refunded ({reason, return}: return says whether shipped
  *                                       goods come back)
  *   POST /api/v1/orders/{id}/return-received  coop member: a refund's goods are back -> on sale again
- *   GET  /api/v1/coops/{id}/orders      a cooperative's orders (?status, ?cursor, ?limit)
+ *   GET  /api/v1/coops/{id}/orders      a cooperative's orders (?status, ?date: China's day,
+ *                                       ?live_id: bought in that session, ?cursor, ?limit)
+ *   POST /api/v1/coops/{id}/orders/ship coop member: several orders shipped at once, each in its
+ *                                       own transaction, a result per order
  *
  * An order nobody may see is 404, never 403. */
 #include "farmlive/shop/api/orders.h"
@@ -22,6 +25,8 @@
 #include "farmlive/shop/core/idem.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/shop/domain/checkout.h"
+#include "farmlive/shop/domain/coop_orders.h"
+#include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/domain/order_model.h"
 #include "farmlive/shop/domain/orders.h"
 
@@ -170,10 +175,13 @@ int shop_orders_return_received(shop_req *r)
 
 /* ---- lists -------------------------------------------------------------- */
 
-/* ?status=&cursor=&limit= of both lists; a bad value is 400 naming it. */
-static int list_query(shop_req *r, shop_order_query *q)
+/* ?status=&cursor=&limit= of both lists, and a cooperative's ?date= (China's
+ * day, YYYY-MM-DD) and ?live_id= (a session's public id); a bad value is
+ * 400 naming it. */
+static int list_query(shop_req *r, int coop, shop_order_query *q)
 {
-    const char *s = shop_query(r, "status");
+    const char *s = shop_query(r, "status"), *date = coop ? shop_query(r, "date") : NULL;
+    const char *live = coop ? shop_query(r, "live_id") : NULL;
     shop_page pg;
     int rc;
     q->status = NULL;
@@ -181,6 +189,16 @@ static int list_query(shop_req *r, shop_order_query *q)
         return shop_fail(r, SHOP_E_BAD_REQUEST,
                          "status must be one of pending_payment, paid, confirmed, shipped, "
                          "delivered, completed, cancelled, refunded");
+    if (date) {
+        char *from = fl_arena_alloc(r->arena, FL_SQLTIME_LEN), *to = fl_arena_alloc(r->arena, FL_SQLTIME_LEN);
+        if (shop_cn_day(date, from, to) < 0)
+            return shop_fail(r, SHOP_E_BAD_REQUEST, "date must be a day as YYYY-MM-DD (China's time)");
+        q->from = from;
+        q->to = to;
+    }
+    if (live && !shop_live_id_valid(live))
+        return shop_fail(r, SHOP_E_BAD_REQUEST, "live_id must be a live session's id (16 hex digits)");
+    q->live_public_id = live;
     if ((rc = shop_query_page(r, 1, &pg)) < 0)
         return rc;
     q->before = pg.after[0];
@@ -205,7 +223,7 @@ int shop_orders_list(shop_req *r)
     fl_db *db = NULL;
     shop_order_query q = {.buyer_id = r->session->account_id};
     int err;
-    if ((err = list_query(r, &q)) < 0 || (err = shop_db(r, &db)) < 0)
+    if ((err = list_query(r, 0, &q)) < 0 || (err = shop_db(r, &db)) < 0)
         return err;
     return list_reply(r, db, &q);
 }
@@ -216,7 +234,71 @@ int shop_orders_coop_list(shop_req *r)
     shop_order_query q = {0};
     int err;
     if ((err = shop_param_id(r, 0, &q.coop_id)) < 0 || (err = shop_auth_coop(r, q.coop_id, SHOP_MEMBER_FARMER)) < 0 ||
-        (err = list_query(r, &q)) < 0 || (err = shop_db(r, &db)) < 0)
+        (err = list_query(r, 1, &q)) < 0 || (err = shop_db(r, &db)) < 0)
         return err;
     return list_reply(r, db, &q);
+}
+
+/* ---- several at once ---------------------------------------------------- */
+
+/* Item i of the body's "orders": {order_id, carrier, tracking_no}, each
+ * checked as POST /orders/{id}/ship checks them; 422 naming orders[i].x. */
+static int ship_item(shop_req *r, size_t i, shop_ship_item *it)
+{
+    static const char *const keys[] = {"carrier", "tracking_no"};
+    json_t *o = json_array_get(json_object_get(r->body, "orders"), i);
+    json_t *id = json_object_get(o, "order_id");
+    if (!json_is_object(o))
+        return shop_fail(r, SHOP_E_VALIDATION, "orders[%zu] must be an object {order_id, carrier, tracking_no}", i);
+    if (!json_is_integer(id) || json_integer_value(id) < 1)
+        return shop_fail(r, SHOP_E_VALIDATION, "orders[%zu].order_id must be an order's id", i);
+    it->order_id = json_integer_value(id);
+    for (size_t k = 0; k < 2; k++) {
+        json_t *v = json_object_get(o, keys[k]);
+        const char *s = json_string_value(v);
+        long n = s && strlen(s) == json_string_length(v) ? shop_utf8_chars(s, strlen(s)) : -1;
+        if (n < 1 || n > 64)
+            return shop_fail(r, SHOP_E_VALIDATION, "orders[%zu].%s must be a string of 1 to 64 characters", i, keys[k]);
+        *(k ? &it->tracking : &it->carrier) = s;
+    }
+    for (size_t j = 0; j < i; j++)
+        if (json_integer_value(json_object_get(json_array_get(json_object_get(r->body, "orders"), j), "order_id")) ==
+            it->order_id)
+            return shop_fail(r, SHOP_E_VALIDATION, "orders[%zu].order_id repeats orders[%zu]'s (%lld)", i, j,
+                             it->order_id);
+    return SHOP_OK;
+}
+
+int shop_orders_coop_ship(shop_req *r)
+{
+    fl_db *db = NULL;
+    long long coop_id;
+    json_t *list = json_object_get(r->body, "orders");
+    size_t n = json_array_size(list);
+    int err;
+    if ((err = shop_param_id(r, 0, &coop_id)) < 0 || (err = shop_auth_coop(r, coop_id, SHOP_MEMBER_FARMER)) < 0)
+        return err;
+    if (!json_is_array(list) || n < 1 || n > SHOP_SHIP_MANY_MAX)
+        return shop_fail(r, SHOP_E_VALIDATION, "orders must be an array of 1 to %d {order_id, carrier, tracking_no}",
+                         SHOP_SHIP_MANY_MAX);
+    shop_ship_item *items = fl_arena_alloc(r->arena, n * sizeof(*items));
+    shop_ship_result *res = fl_arena_alloc(r->arena, n * sizeof(*res));
+    for (size_t i = 0; i < n; i++)
+        if ((err = ship_item(r, i, &items[i])) < 0)
+            return err;
+    if ((err = shop_db(r, &db)) < 0)
+        return err;
+    size_t shipped = shop_coop_ship_many(r->ctx, db, coop_id, r->session->account_id, items, n, res);
+    json_t *out =
+        json_pack("{s:I, s:I, s:[]}", "shipped", (json_int_t)shipped, "failed", (json_int_t)(n - shipped), "items");
+    json_t *arr = json_object_get(out, "items");
+    for (size_t i = 0; i < n; i++) {
+        const shop_fault *f = &res[i].f;
+        json_array_append_new(
+            arr, res[i].ok
+                     ? json_pack("{s:I, s:b}", "order_id", (json_int_t)items[i].order_id, "shipped", 1)
+                     : json_pack("{s:I, s:b, s:{s:s, s:s}}", "order_id", (json_int_t)items[i].order_id, "shipped", 0,
+                                 "error", "code", f->code ? f->code : shop_err_code(f->err), "message", f->msg));
+    }
+    return shop_reply_json(r, 200, out);
 }

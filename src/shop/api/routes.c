@@ -25,14 +25,19 @@
 #include "farmlive/shop/api/products.h"
 #include "farmlive/shop/api/restream.h"
 #include "farmlive/shop/api/room.h"
+#include "farmlive/shop/api/sales.h"
 #include "farmlive/shop/api/sessions.h"
 #include "farmlive/shop/api/trace.h"
 #include "farmlive/shop/pages/account_pages.h"
 #include "farmlive/shop/pages/buy_pages.h"
+#include "farmlive/shop/pages/dash_inventory.h"
+#include "farmlive/shop/pages/dash_orders.h"
+#include "farmlive/shop/pages/dash_sales.h"
 #include "farmlive/shop/pages/home_page.h"
 #include "farmlive/shop/pages/dash_pages.h"
 #include "farmlive/shop/pages/labels.h"
 #include "farmlive/shop/pages/live_page.h"
+#include "farmlive/shop/pages/orders_csv.h"
 #include "farmlive/shop/pages/product_page.h"
 #include "farmlive/shop/pages/studio_pages.h"
 #include "farmlive/shop/pages/trace_page.h"
@@ -81,6 +86,9 @@ const shop_route shop_routes[] = {
     {"GET",    "/dash/{id}/lots",                           shop_dash_lots_page,        PUB,    NONE},
     {"GET",    "/dash/{id}/lots/{lot_code}",                shop_dash_lot_page,         PUB,    NONE},
     {"GET",    "/dash/{id}/certificates",                   shop_dash_certs_page,       PUB,    NONE},
+    {"GET",    "/dash/{id}/orders",                         shop_dash_orders_page,      PUB,    NONE},
+    {"GET",    "/dash/{id}/inventory",                      shop_dash_inventory_page,   PUB,    NONE},
+    {"GET",    "/dash/{id}/sales",                          shop_dash_sales_page,       PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},
@@ -151,9 +159,13 @@ const shop_route shop_routes[] = {
     {"POST",   "/api/v1/orders/{id}/refund",                shop_orders_refund,         ADMIN,  JSON},
     {"POST",   "/api/v1/orders/{id}/return-received",       shop_orders_return_received, MEMBER, NONE},
     {"GET",    "/api/v1/coops/{id}/orders",                 shop_orders_coop_list,      MEMBER, NONE},
+    {"POST",   "/api/v1/coops/{id}/orders/ship",            shop_orders_coop_ship,      MEMBER, JSON},
+    {"GET",    "/api/v1/coops/{id}/orders.csv",             shop_orders_csv,            MEMBER, NONE},
     {"POST",   "/api/v1/skus/{sku_id}/restock",             shop_inventory_restock,     ADMIN,  JSON},
     {"POST",   "/api/v1/skus/{sku_id}/adjustments",         shop_inventory_adjust,      ADMIN,  JSON},
     {"GET",    "/api/v1/skus/{sku_id}/stock",               shop_inventory_get,         MEMBER, NONE},
+    {"GET",    "/api/v1/coops/{id}/inventory",              shop_inventory_coop,        MEMBER, NONE},
+    {"GET",    "/api/v1/coops/{id}/sales",                  shop_sales_get,             ADMIN,  NONE},
     /* the provider's webhook: PUB in this table, X-Signature checked by the handler */
     {"POST",   "/api/v1/payments/notify",                   shop_payments_notify,       PUB,    JSON},
     {"POST",   "/api/v1/flash-sales",                       shop_flash_sales_create,    ADMIN,  JSON},

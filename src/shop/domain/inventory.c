@@ -9,6 +9,7 @@
  * both win: the loser sees 0 rows and retries its transaction. */
 #include "farmlive/shop/domain/inventory.h"
 #include "farmlive/crypto.h"
+#include "farmlive/shop/core/values.h"
 #include "farmlive/shop/domain/lot_code.h"
 #include "farmlive/shop/domain/lots.h"
 #include "farmlive/shop/domain/trace_cache.h"
@@ -309,5 +310,43 @@ int shop_inv_stock(fl_db *db, long long sku_id, long long coop_id, json_t **out,
         return shop_fault_db(f, rc);
     if (!(*out = json_of(rows)))
         return shop_fault_set(f, SHOP_E_INTERNAL, NULL, "could not read the stock of SKU %lld", sku_id);
+    return SHOP_OK;
+}
+
+/* Parameters: coop, after, limit + 1. Columns: the SKU's id, its object. */
+static const char COOP_STOCK_SQL[] =
+    "SELECT s.id, JSON_OBJECT('sku_id', s.id, 'product_id', p.id, 'name_zh', p.name_zh, 'name_en', p.name_en, "
+    "'spec', s.spec, 'unit', s.unit, 'price_fen', s.price_fen, 'active', s.active = 1, 'product_status', p.status, "
+    "'available', (SELECT COALESCE(SUM(remaining), 0) FROM lots WHERE sku_id = s.id), "
+    "'lots', COALESCE((SELECT JSON_ARRAYAGG(JSON_OBJECT('id', id, 'code', code, 'quantity', quantity, "
+    "  'remaining', remaining, 'harvest_date', harvest_date, 'pack_date', pack_date) "
+    "  ORDER BY COALESCE(pack_date, harvest_date, DATE(created_at)), id) "
+    "  FROM lots WHERE sku_id = s.id AND remaining > 0), JSON_ARRAY()), "
+    "'empty_lots', (SELECT COUNT(*) FROM lots WHERE sku_id = s.id AND remaining = 0)) "
+    "FROM skus s JOIN products p ON p.id = s.product_id WHERE p.coop_id = ? AND s.id > ? ORDER BY s.id LIMIT ?";
+enum { CS_ID, CS_OBJECT };
+
+int shop_inv_coop_page(fl_db *db, long long coop_id, long long after, long long limit, json_t **out, shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    json_error_t jerr;
+    int rc = fl_db_query(db, &rows, COOP_STOCK_SQL, "iii", coop_id, after, limit + 1);
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    json_t *items = json_array();
+    for (size_t r = 0; r < fl_rows_count(rows) && r < (size_t)limit; r++) {
+        json_t *it = json_loads(fl_rows_str(rows, r, CS_OBJECT), 0, &jerr);
+        if (!it) {
+            json_decref(items);
+            fl_rows_free(rows);
+            return shop_fault_set(f, SHOP_E_INTERNAL, NULL, "could not read the stock of cooperative %lld", coop_id);
+        }
+        json_object_set_new(it, "active",
+                            json_boolean(json_is_true(json_object_get(it, "active")) ||
+                                         json_integer_value(json_object_get(it, "active")) == 1));
+        json_array_append_new(items, it);
+    }
+    *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", shop_cursor_next(rows, limit, CS_ID));
+    fl_rows_free(rows);
     return SHOP_OK;
 }

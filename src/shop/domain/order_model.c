@@ -103,7 +103,11 @@ static void sql_build(void)
 {
     static const char from[] = " FROM orders o JOIN cooperatives c ON c.id = o.coop_id "
                                "LEFT JOIN live_sessions ls ON ls.id = o.live_id ";
-    static const char page[] = " AND (? IS NULL OR o.status = ?) AND (? = 0 OR o.id < ?) ORDER BY o.id DESC LIMIT ?";
+    static const char page[] =
+        " AND (? IS NULL OR o.status = ?) AND (? = 0 OR o.status IN ('paid', 'confirmed', 'shipped', 'delivered', "
+        "'completed')) AND (? IS NULL OR o.created_at >= ?) AND (? IS NULL OR o.created_at < ?) "
+        "AND (? IS NULL OR o.live_id = (SELECT s.id FROM live_sessions s WHERE s.public_id = ?)) "
+        "AND (? = 0 OR o.id < ?) ORDER BY o.id DESC LIMIT ?";
     char list[SQL_MAX] = "";
     select_list(list, order_fields, SHOP_OF_COUNT);
     cat(sql.select_one, "SELECT ", list, from, "WHERE o.id = ?", NULL);
@@ -408,25 +412,43 @@ int shop_order_read(fl_db *db, fl_arena *a, long long id, shop_order *o, int *fo
     return lines_read(db, a, o, 1);
 }
 
+/* The rows of the orders q names, up to limit of them into *orders (with
+ * their lines); *rows holds limit + 1 at most (the cursor's). */
+static int list_read(fl_db *db, fl_arena *a, const shop_order_query *q, long long limit, fl_rows **rows,
+                     shop_order **orders, size_t *n)
+{
+    *orders = NULL;
+    *n = 0;
+    sql_ready();
+    int rc = fl_db_query(db, rows, q->buyer_id ? sql.select_buyer : sql.select_coop, "ississssssiii",
+                         q->buyer_id ? q->buyer_id : q->coop_id, q->status, q->status, (long long)q->sold, q->from,
+                         q->from, q->to, q->to, q->live_public_id, q->live_public_id, q->before, q->before, limit + 1);
+    if (rc != FL_DB_OK)
+        return rc;
+    fl_arena_defer(a, rows_free_cb, *rows);
+    *n = fl_rows_count(*rows) < (size_t)limit ? fl_rows_count(*rows) : (size_t)limit;
+    if (*n == 0)
+        return FL_DB_OK;
+    *orders = fl_arena_alloc(a, *n * sizeof(**orders));
+    for (size_t i = 0; i < *n; i++)
+        order_from_row(&(*orders)[i], *rows, i);
+    return lines_read(db, a, *orders, *n);
+}
+
+int shop_order_list(fl_db *db, fl_arena *a, const shop_order_query *q, shop_order **orders, size_t *n)
+{
+    fl_rows *rows = NULL;
+    return list_read(db, a, q, q->limit + 1, &rows, orders, n);
+}
+
 int shop_order_page(fl_db *db, fl_arena *a, const shop_order_query *q, fl_buf *b)
 {
     fl_rows *rows = NULL;
     shop_order *orders = NULL;
-    sql_ready();
-    int rc =
-        fl_db_query(db, &rows, q->buyer_id ? sql.select_buyer : sql.select_coop, "issiii",
-                    q->buyer_id ? q->buyer_id : q->coop_id, q->status, q->status, q->before, q->before, q->limit + 1);
+    size_t n = 0;
+    int rc = list_read(db, a, q, q->limit, &rows, &orders, &n);
     if (rc != FL_DB_OK)
         return rc;
-    fl_arena_defer(a, rows_free_cb, rows);
-    size_t n = fl_rows_count(rows) < (size_t)q->limit ? fl_rows_count(rows) : (size_t)q->limit;
-    if (n > 0) {
-        orders = fl_arena_alloc(a, n * sizeof(*orders));
-        for (size_t i = 0; i < n; i++)
-            order_from_row(&orders[i], rows, i);
-        if ((rc = lines_read(db, a, orders, n)) != FL_DB_OK)
-            return rc;
-    }
     json_t *next = shop_cursor_next(rows, q->limit, SHOP_OF_ID);
     char *cursor = json_dumps(next, JSON_ENCODE_ANY);
     json_decref(next);

@@ -25,6 +25,9 @@ static const struct {
     {"products",     "商品",     "Products",     SHOP_MEMBER_ADMIN},
     {"lots",         "批次溯源", "Lots",         SHOP_MEMBER_FARMER},
     {"certificates", "合格证",   "Certificates", SHOP_MEMBER_FARMER},
+    {"inventory",    "库存",     "Inventory",    SHOP_MEMBER_FARMER},
+    {"orders",       "订单",     "Orders",       SHOP_MEMBER_FARMER},
+    {"sales",        "销售",     "Sales",        SHOP_MEMBER_ADMIN},
 };
 /* clang-format on */
 #define NSECTIONS (sizeof(SECTIONS) / sizeof(SECTIONS[0]))

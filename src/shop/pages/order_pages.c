@@ -231,13 +231,7 @@ static void cancelled_note(shop_html *h, json_t *o, int en)
 /* Under "Refunded": the reason, and what became of the goods. */
 static void refunded_note(shop_html *h, json_t *o, int en)
 {
-    static const char *const GOODS[][3] = {
-        {"restocked", "未发货，库存已退回", "Not shipped: back in stock"},
-        {"awaiting_return", "等待退货", "Awaiting the return of the goods"},
-        {"returned", "退货已收到", "Goods returned"},
-        {"written_off", "货物不退回", "Goods not returned"},
-    };
-    const char *goods = label_of(GOODS, sizeof(GOODS) / sizeof(GOODS[0]), S(o, "refund_goods"), en);
+    const char *goods = S(o, "refund_goods") ? shop_page_name(S(o, "refund_goods"), en) : NULL;
     const char *why = S(o, "refund_reason");
     if (goods || why)
         shop_html_put(h, "<br><small class=\"refund-note\">%s%s%s</small>", why ? why : "", goods && why ? " · " : "",

@@ -178,6 +178,10 @@ static const struct {
     {"completed", "已完成", "Completed"},       {"cancelled", "已取消", "Cancelled"},
     {"refunded", "已退款", "Refunded"},
     {"online", "在线支付", "Online payment"},   {"cod", "货到付款", "Cash on delivery"},
+    {"restocked", "未发货，库存已退回", "Not shipped: back in stock"},
+    {"awaiting_return", "等待退货", "Awaiting the return of the goods"},
+    {"returned", "退货已收到", "Goods returned"},
+    {"written_off", "货物不退回", "Goods not returned"},
     {"live", "直播中", "Live"},                 {"idle", "暂停中", "Paused"},
     {"created", "即将开播", "Coming up"},       {"ended", "已结束", "Ended"},
 };
@@ -193,8 +197,6 @@ const char *shop_page_name(const char *key, int en)
 
 /* -- times -------------------------------------------------------------------- */
 
-#define CHINA_UTC_OFFSET_S (8 * 3600) /* China keeps one zone, without summer time */
-
 void shop_page_time(const char *t, char out[SHOP_PAGE_TIME_LEN])
 {
     long long s;
@@ -202,14 +204,14 @@ void shop_page_time(const char *t, char out[SHOP_PAGE_TIME_LEN])
     out[0] = '\0';
     if (!t || fl_time_parse(t, &s) < 0)
         return;
-    fl_time_format(s + CHINA_UTC_OFFSET_S, iso); /* "2026-12-06T16:05:00Z" on China's clock */
+    fl_time_format(s + FL_CHINA_UTC_OFFSET_S, iso); /* "2026-12-06T16:05:00Z" on China's clock */
     snprintf(out, SHOP_PAGE_TIME_LEN, "%.10s %.5s", iso, iso + 11);
 }
 
 void shop_page_today(char out[11])
 {
     char d[FL_DATE_LEN];
-    fl_date_format((long long)time(NULL) + CHINA_UTC_OFFSET_S, d);
+    fl_date_format((long long)time(NULL) + FL_CHINA_UTC_OFFSET_S, d);
     snprintf(out, 11, "%s", d);
 }
 

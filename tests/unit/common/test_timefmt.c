@@ -101,6 +101,22 @@ static void test_format_round_trip(void **state)
     }
 }
 
+static void test_date_start(void **state)
+{
+    (void)state;
+    long long t = 0;
+    char sql[FL_SQLTIME_LEN];
+    assert_int_equal(fl_date_start("2026-12-06", 8 * 3600, &t), 0); /* China's day starts at 16:00 UTC the day before */
+    fl_time_sql(t, sql);
+    assert_string_equal(sql, "2026-12-05 16:00:00");
+    assert_int_equal(fl_date_start("2026-12-06", 0, &t), 0);
+    fl_time_sql(t, sql);
+    assert_string_equal(sql, "2026-12-06 00:00:00");
+    assert_int_equal(fl_date_start("2026-02-30", 8 * 3600, &t), -1);
+    assert_int_equal(fl_date_start("2026-12-6", 8 * 3600, &t), -1);
+    assert_int_equal(fl_date_start(NULL, 0, &t), -1);
+}
+
 static void test_from_sql(void **state)
 {
     (void)state;
@@ -115,10 +131,8 @@ static void test_from_sql(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_parse),
-        cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_format_round_trip),
-        cmocka_unit_test(test_from_sql),
+        cmocka_unit_test(test_time_parse), cmocka_unit_test(test_dates),    cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_date_start), cmocka_unit_test(test_from_sql),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,5 +7,6 @@
 int shop_inventory_restock(shop_req *r);
 int shop_inventory_adjust(shop_req *r);
 int shop_inventory_get(shop_req *r);
+int shop_inventory_coop(shop_req *r);
 
 #endif

@@ -8,6 +8,7 @@
 int shop_orders_create(shop_req *r);
 int shop_orders_list(shop_req *r);
 int shop_orders_coop_list(shop_req *r);
+int shop_orders_coop_ship(shop_req *r);
 int shop_orders_get(shop_req *r);
 int shop_orders_cancel(shop_req *r);
 int shop_orders_ship(shop_req *r);

@@ -90,4 +90,13 @@ int shop_inv_lot(fl_db *db, long long lot_id, json_t **out, shop_fault *f);
  * latest 100 rows, newest first]}. */
 int shop_inv_stock(fl_db *db, long long sku_id, long long coop_id, json_t **out, shop_fault *f);
 
+/* A page of cooperative coop_id's SKUs with their stock, by SKU id (after:
+ * only ids above it, 0: the first page; limit 1..100): {"items":
+ * [{"sku_id","product_id","name_zh","name_en","spec","unit","price_fen",
+ * "active","product_status","available","lots":[{id, code, quantity,
+ * remaining, harvest_date, pack_date}],"empty_lots"}],"next_cursor"}:
+ * lots holding units, in the order they are sold from (oldest first),
+ * empty_lots counting the others. */
+int shop_inv_coop_page(fl_db *db, long long coop_id, long long after, long long limit, json_t **out, shop_fault *f);
+
 #endif

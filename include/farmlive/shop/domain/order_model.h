@@ -172,16 +172,30 @@ int shop_order_text(fl_buf *b, const shop_order *o);
  * live as long as it); *found 0 when there is none. FL_DB_OK or FL_DB_E*. */
 int shop_order_read(fl_db *db, fl_arena *a, long long id, shop_order *o, int *found);
 
-/* A page of a buyer's (buyer_id) or a cooperative's (coop_id) orders,
- * newest first, as the list answer {"items": [...], "next_cursor":
- * "..."|null} into b (the cursor: core/values.h). status NULL: any;
- * before: only ids below it (0: the first page); limit 1..100. FL_DB_OK,
- * FL_DB_E*, or FL_DB_ERR when the text cannot be made. */
+/* Which orders a list holds, newest first: a buyer's (buyer_id) or a
+ * cooperative's (coop_id). status NULL: any; sold: only orders that sold
+ * (paid or confirmed, and on: not awaiting payment, cancelled or refunded);
+ * from/to: DATETIME texts (UTC), created_at in [from, to) (NULL: open);
+ * live_public_id: only those bought in that live session (NULL: any);
+ * before: only ids below it (0: the first page); limit: rows at most. */
 typedef struct shop_order_query {
     long long buyer_id, coop_id; /* exactly one of them */
     const char *status;
+    int sold;
+    const char *from, *to;
+    const char *live_public_id;
     long long before, limit;
 } shop_order_query;
+
+/* A page of the orders q names (limit 1..100) as the list answer
+ * {"items": [...], "next_cursor": "..."|null} into b (the cursor:
+ * core/values.h). FL_DB_OK, FL_DB_E*, or FL_DB_ERR when the text cannot be
+ * made. */
 int shop_order_page(fl_db *db, fl_arena *a, const shop_order_query *q, fl_buf *b);
+
+/* Up to q->limit + 1 of the orders q names, with their lines, into
+ * *orders (from a; *n of them): one more than the limit says there are
+ * more. FL_DB_OK or FL_DB_E*. */
+int shop_order_list(fl_db *db, fl_arena *a, const shop_order_query *q, shop_order **orders, size_t *n);
 
 #endif

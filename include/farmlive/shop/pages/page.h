@@ -65,7 +65,8 @@ void shop_page_money(long long fen, char out[32]);
 
 /* The shop's words for its keys, in the page's language: categories
  * ("eggs"), certificate kinds ("geo_indication"), certificate and order
- * statuses ("expired", "pending_payment"), payment methods ("cod"); the
+ * statuses ("expired", "pending_payment"), payment methods ("cod"), what a
+ * refund did with the goods ("written_off"); the
  * key itself when it has none ("" for NULL). */
 const char *shop_page_name(const char *key, int en);
 
