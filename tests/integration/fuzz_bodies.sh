@@ -19,16 +19,9 @@ print(sum(1 for p in d['paths'].values() for o in p.values()
 # a cooperative of its own (its members and bases), and in Anyuan a fresh
 # product and SKU, a lot, a certificate, an order and a flash sale.
 one() { sql "$1" | head -n 1; }
-FZ_ADMIN_EMAIL="fuzz-admin-$S@example.com"
-as ""
-api POST /api/v1/accounts "{\"email\":\"$FZ_ADMIN_EMAIL\",\"password\":\"fuzz-password-1\",\"display_name\":\"fuzz\"}"
-expect_status 201 "an admin for the fuzzed cooperative"
+new_coop 模糊测试合作社 fuzz
+COOP=$NEW_COOP
 as "$OPS"
-api POST /api/v1/coops "$(jq -nc --arg s "$S" --arg a "$FZ_ADMIN_EMAIL" '{name:("模糊测试合作社 " + $s),
-    credit_code:("93" + $s + "FUZZ"), province:"江西省", city:"萍乡市", county:"安源区", contact_name:"测试员",
-    contact_phone:"0799-6000000", admin_login:$a}')"
-expect_status 201 "a cooperative to fuzz"
-COOP=$(jqr .id)
 api POST "/api/v1/coops/$COOP/bases" '{"name":"模糊测试基地","location":"江西省萍乡市安源区","area_mu":12.5}'
 expect_status 201 "a base to fuzz"
 BASE=$(jqr .id)

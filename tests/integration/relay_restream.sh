@@ -79,17 +79,9 @@ plays() { [ "$(frames "$1")" -ge 10 ]; }
 
 # ---- the API ------------------------------------------------------------------
 buy_logins
-ADMIN_EMAIL="restream-admin-$S@example.com"
-as ""
-api POST /api/v1/accounts "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"restream-password-1\",\"display_name\":\"转推\"}"
-expect_status 201 "an admin for the forwarding cooperative"
-as "$OPS"
-api POST /api/v1/coops "$(jq -nc --arg s "$S" --arg a "$ADMIN_EMAIL" '{name:("转推测试合作社 " + $s),
-    credit_code:("93" + $s + "RSTR"), province:"江西省", city:"萍乡市", county:"安源区", contact_name:"测试员",
-    contact_phone:"0799-6000000", admin_login:$a}')"
-expect_status 201 "a cooperative that forwards its sessions"
-COOP=$(jqr .id)
-ADMIN=$(login "$ADMIN_EMAIL" restream-password-1)
+new_coop 转推测试合作社 restream
+COOP=$NEW_COOP
+ADMIN=$(login "$NEW_ADMIN_EMAIL" "$NEW_ADMIN_PASSWORD")
 check "its admin signs in" test -n "$ADMIN"
 
 # the session B receives: Anyuan's farmer's (its key is the target's secret part)

@@ -4,21 +4,6 @@
 #include "farmlive/shop/core/auth.h"
 #include "farmlive/shop/domain/restream_targets.h"
 
-#include <jansson.h>
-
-/* body[key]: absent (-1 in *out), or true / false; else 422 naming it. */
-static int body_flag(shop_req *r, const char *key, int *out)
-{
-    json_t *v = json_object_get(r->body, key);
-    *out = -1;
-    if (!v)
-        return SHOP_OK;
-    if (!json_is_boolean(v))
-        return shop_fail(r, SHOP_E_VALIDATION, "%s must be true or false", key);
-    *out = json_is_true(v);
-    return SHOP_OK;
-}
-
 int shop_restream_list(shop_req *r)
 {
     shop_actor who = shop_auth_actor(r);
@@ -49,7 +34,7 @@ int shop_restream_add(shop_req *r)
     if ((rc = shop_param_id(r, 0, &coop)) < 0 ||
         (rc = shop_body_str(r, "name", 1, 1, SHOP_RESTREAM_NAME_MAX, &name)) < 0 ||
         (rc = shop_body_str(r, "url", 1, 1, SHOP_RESTREAM_URL_MAX, &url)) < 0 ||
-        (rc = body_flag(r, "enabled", &enabled)) < 0 || (rc = shop_db(r, &db)) < 0)
+        (rc = shop_body_bool(r, "enabled", &enabled)) < 0 || (rc = shop_db(r, &db)) < 0)
         return rc;
     rc = shop_restream_target_add(r->ctx->cfg, db, &who, coop, name, url, enabled != 0, &out, &f);
     shop_add_header(r, "Cache-Control", "no-store");
@@ -69,7 +54,7 @@ int shop_restream_update(shop_req *r)
 
     if ((rc = shop_param_id(r, 0, &coop)) < 0 || (rc = shop_param_id(r, 1, &target)) < 0 ||
         (rc = shop_body_str(r, "name", 0, 1, SHOP_RESTREAM_NAME_MAX, &name)) < 0 ||
-        (rc = body_flag(r, "enabled", &enabled)) < 0 || (rc = shop_db(r, &db)) < 0)
+        (rc = shop_body_bool(r, "enabled", &enabled)) < 0 || (rc = shop_db(r, &db)) < 0)
         return rc;
     rc = shop_restream_target_update(db, &who, coop, target, name, enabled, &out, &f);
     return shop_reply_outcome(r, rc, 200, out, &f);

@@ -295,6 +295,18 @@ int shop_body_int(shop_req *r, const char *key, int required, long long min, lon
     return SHOP_OK;
 }
 
+int shop_body_bool(shop_req *r, const char *key, int *out)
+{
+    json_t *v = r->body ? json_object_get(r->body, key) : NULL;
+    *out = -1;
+    if (!v || json_is_null(v))
+        return SHOP_OK;
+    if (!json_is_boolean(v))
+        return shop_fail(r, SHOP_E_VALIDATION, "%s must be true or false", key);
+    *out = json_is_true(v);
+    return SHOP_OK;
+}
+
 /* -- the request's connections ---------------------------------------- */
 
 void shop_release_conns(shop_req *r)

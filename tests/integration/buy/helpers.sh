@@ -2,6 +2,8 @@
 #
 #   buy_logins                 AY_ADMIN AY_FARMER QBJ_ADMIN BUYER OPS tokens, AY/QBJ coop ids
 #   new_buyer                  -> token of a fresh buyer account (signed up via the API)
+#   new_coop NAME TAG          a fresh cooperative of its own (made by $OPS) with a fresh admin:
+#                              NEW_COOP, NEW_ADMIN_EMAIL, NEW_ADMIN_PASSWORD (TAG: lower-case letters)
 #   new_sku COOP PRICE         -> id of a fresh listed product's SKU (as $AY_ADMIN or $QBJ_ADMIN)
 #   restock SKU QTY [LOT]      -> lot id (POST restock as the SKU's coop admin in $TOKEN)
 #   checkout KEY METHOD        -> POST /api/v1/orders with that Idempotency-Key
@@ -28,6 +30,23 @@ buy_logins() {
     AY=$(me_coop "$AY_ADMIN")
     QBJ=$(me_coop "$QBJ_ADMIN")
     check "demo logins and cooperatives" test -n "$AY_ADMIN" -a -n "$QBJ_ADMIN" -a -n "$BUYER" -a -n "$AY" -a -n "$QBJ"
+}
+
+new_coop() {
+    local saved=$TOKEN
+    NEW_ADMIN_EMAIL="$2-admin-$S@example.com"
+    NEW_ADMIN_PASSWORD="$2-password-1"
+    TOKEN=
+    api POST /api/v1/accounts "$(jq -nc --arg e "$NEW_ADMIN_EMAIL" --arg p "$NEW_ADMIN_PASSWORD" --arg d "$2" \
+        '{email:$e, password:$p, display_name:$d}')"
+    expect_status 201 "an admin for the $2 cooperative"
+    TOKEN=$OPS
+    api POST /api/v1/coops "$(jq -nc --arg n "$1 $S" --arg c "93$S$(printf '%.4s' "$2" | tr a-z A-Z)" \
+        --arg a "$NEW_ADMIN_EMAIL" '{name:$n, credit_code:$c, province:"江西省", city:"萍乡市", county:"安源区",
+        contact_name:"测试员", contact_phone:"0799-6000000", admin_login:$a}')"
+    expect_status 201 "the $2 cooperative"
+    NEW_COOP=$(jqr .id)
+    TOKEN=$saved
 }
 
 new_buyer() { # called in $(...): the name must be unique without a counter

@@ -317,6 +317,50 @@ static void test_message_truncated_to_errlen(void **state)
     assert_memory_equal(err, "FARMLIVE_SH", 11);
 }
 
+/* FARMLIVE_SRT_PUBLIC_ADDR: HOST:PORT or nothing; the restream key file
+ * defaults into the var dir. */
+static void test_srt_addr_and_restream_key(void **state)
+{
+    static const struct {
+        const char *in;
+        int ok;
+    } cases[] = {
+        {"live.example.com:8890", 1},
+        {"127.0.0.1:1", 1},
+        {"[::1]:8890", 1},
+        {"[2001:db8::1]:65535", 1},
+        {"live.example.com", 0},
+        {":8890", 0},
+        {"host:0", 0},
+        {"host:65536", 0},
+        {"host:88a", 0},
+        {"ho st:8890", 0},
+        {"[::1:8890", 0},
+        {"srt://host:8890", 0},
+    };
+    fl_config c;
+    char err[256];
+    (void)state;
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_string_equal(c.srt_public_addr, "");
+    assert_string_equal(c.restream_key_file, "var/restream-secretbox.key");
+    setenv("FARMLIVE_VAR_DIR", "/srv/farmlive", 1);
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_string_equal(c.restream_key_file, "/srv/farmlive/restream-secretbox.key");
+    setenv("FARMLIVE_RESTREAM_KEY_FILE", "/etc/farmlive/restream.key", 1);
+    assert_int_equal(fl_config_load(&c, err, sizeof(err)), 0);
+    assert_string_equal(c.restream_key_file, "/etc/farmlive/restream.key");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        setenv("FARMLIVE_SRT_PUBLIC_ADDR", cases[i].in, 1);
+        err[0] = '\0';
+        int rc = fl_config_load(&c, err, sizeof(err));
+        if (cases[i].ok && (rc != 0 || strcmp(c.srt_public_addr, cases[i].in) != 0))
+            fail_msg("'%s' refused: %s", cases[i].in, err);
+        if (!cases[i].ok && (rc == 0 || !strstr(err, "FARMLIVE_SRT_PUBLIC_ADDR")))
+            fail_msg("'%s' accepted (or refused without naming the variable: %s)", cases[i].in, err);
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep cmocka's lines whole beside stderr */
@@ -330,6 +374,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_string_at_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_truncated_to_errlen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_srt_addr_and_restream_key, setup, teardown),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -178,6 +178,8 @@ int shop_kv(shop_req *r, fl_kv **out);
 int shop_body_str(shop_req *r, const char *key, int required, size_t min, size_t max, const char **out);
 int shop_body_int(shop_req *r, const char *key, int required, long long min, long long max, long long *out,
                   int *present);
+/* shop_body_bool: true or false into *out (1 / 0), -1 when absent or null. */
+int shop_body_bool(shop_req *r, const char *key, int *out);
 /* An upload route's body is a picture: Content-Type image/jpeg, image/png
  * or image/webp (415 otherwise; its content decides later what it is) and
  * not empty (400). SHOP_OK, or failed. */
