@@ -72,8 +72,10 @@ function startPlayer() {
     if (r && r.url) player = attachPlayer(video, { hls: r.url.split('#')[0] });
     return;
   }
-  const ll = /[?&]ll=1/.test(location.search);
-  player = attachPlayer(video, { hls: live.hls_url, flv: live.flv_url, lowLatency: ll, onState: showState });
+  // HTTP-FLV first where the browser has MSE (the relay's cached keyframe,
+  // one request: the quickest first picture); ?player=hls asks for HLS
+  const flv = !/[?&]player=hls/.test(location.search);
+  player = attachPlayer(video, { hls: live.hls_url, flv: live.flv_url, lowLatency: flv, onState: showState });
   showState(player.state);
 }
 startPlayer();
