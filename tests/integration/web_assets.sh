@@ -3,7 +3,8 @@
 # names each bundle by its content hash, bundles are cached for a year and
 # sent gzipped to a client that accepts it, nothing leaves the asset folders;
 # a page is gzipped, carries its style sheet inline on a first visit and
-# preloads its script's imports.
+# preloads its script's imports; the pages' words for the API's refusals
+# name codes the API has.
 . "$(dirname "$0")/lib.sh"
 
 : "${FARMLIVE_WEB_DIR:?FARMLIVE_WEB_DIR must be set (tests/run.sh does)}"
@@ -59,6 +60,12 @@ expect_status 200 "the product page again"
 check "a browser with the sheet gets it linked, not inline" sh -c 'printf "%s" "$0" | grep -q "<link rel=\"stylesheet\" href=\"/$1\">" && ! printf "%s" "$0" | grep -q "<style>"' "$BODY" "$CSS"
 api GET /p/1 "" -H "Cookie: fl_css=style-OLDBUILD.css"
 check "an older build's cookie gets the sheet inline again" sh -c 'printf "%s" "$0" | grep -q "<style>"' "$BODY"
+
+# ---- the pages' words for the API's refusals name codes the API has
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+for c in $(grep -oE '^  [a-z_]+: ' "$ROOT/src/web/lib/errors.js" | tr -d ' :' | grep -vx network); do
+    check "src/web/lib/errors.js's $c is in the OpenAPI Error enum" grep -Eq "[[ ]$c[],]" "$ROOT/schema/openapi.yaml"
+done
 
 api GET /assets/favicon.svg
 expect_status 200 "a static file"

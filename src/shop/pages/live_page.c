@@ -323,8 +323,9 @@ int shop_live_room_page(shop_req *r)
         shop_html_put(
             &h,
             "<video class=\"room-video\" id=\"video\" playsinline muted autoplay poster=\"%s\" "
-            "aria-label=\"%s\"></video><p class=\"room-state\" id=\"room-state\" role=\"status\" "
-            "aria-live=\"polite\">%s</p><button class=\"room-unmute\" type=\"button\" id=\"unmute\">%s</button>",
+            "aria-label=\"%s\" aria-describedby=\"room-state\"></video><p class=\"room-state\" id=\"room-state\" "
+            "role=\"status\" aria-live=\"polite\" data-state=\"loading\">%s</p><button class=\"room-unmute\" "
+            "type=\"button\" id=\"unmute\">%s</button>",
             S(live, "thumbnail_url"), en ? "The live video" : "直播画面",
             strcmp(status, "idle") == 0 ? (en ? "The farmer will be right back…" : "主播马上回来…")
                                         : (en ? "Connecting…" : "正在连接…"),
