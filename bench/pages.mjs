@@ -8,6 +8,10 @@
 //   {"page":"live","runs":3,"fcp_ms":..,"bytes_before_fcp":..,"first_frame_ms":..}
 //
 //   SHOP_URL=... PAGES="home=/ live=/live/ID product=/p/1" RUNS=3 node bench/pages.mjs
+//
+// TRACE=1 also prints, on stderr, each load's requests as a waterfall (ms
+// from the document's request: sent, first byte, done; bytes on the wire;
+// the URL), the first contentful paint and the first frame among them.
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../tests/browser/package.json', import.meta.url));
@@ -36,14 +40,31 @@ async function once(path, wantFrame) {
     offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8, connectionType: 'cellular4g',
   });
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-  let mono0 = null, wall0 = null;
-  const chunks = []; // [wall ms, bytes]
-  cdp.on('Network.requestWillBeSent', (e) => { if (mono0 === null && e.type === 'Document') { mono0 = e.timestamp; wall0 = e.wallTime * 1000; } });
-  cdp.on('Network.dataReceived', (e) => { if (mono0 !== null) chunks.push([wall0 + (e.timestamp - mono0) * 1000, e.encodedDataLength]); });
-  cdp.on('Network.responseReceived', (e) => {
-    // headers count too (encodedDataLength of dataReceived is the body's)
-    if (mono0 !== null && e.response && e.response.headersText) chunks.push([wall0 + (e.timestamp - mono0) * 1000, e.response.headersText.length]);
+  let mono0 = null; // the document's request (navigation start is a few ms before it)
+  const chunks = []; // [ms after the document's request, bytes]
+  const reqs = new Map(); // requestId -> {url, sent, first, done, bytes} (ms from the document's request)
+  const ms = (ts) => Math.round((ts - mono0) * 1000);
+  cdp.on('Network.requestWillBeSent', (e) => {
+    if (mono0 === null && e.type === 'Document') mono0 = e.timestamp;
+    if (mono0 !== null) reqs.set(e.requestId, { url: e.request.url, sent: ms(e.timestamp), first: null, done: null, bytes: 0 });
   });
+  cdp.on('Network.responseReceived', (e) => { const q = reqs.get(e.requestId); if (q) q.first = ms(e.timestamp); });
+  cdp.on('Network.loadingFinished', (e) => { const q = reqs.get(e.requestId); if (q) { q.done = ms(e.timestamp); q.bytes = e.encodedDataLength; } });
+  // one clock (the DevTools protocol's monotonic timestamps) for bytes and
+  // paint: wall-clock stamps of the two sides disagreed by more than the
+  // load, and counted nothing before paint
+  // dataReceived's encodedDataLength is often 0 (the network service reports
+  // a response's bytes when it ends): what loadingFinished adds is counted then
+  const counted = new Map();
+  cdp.on('Network.dataReceived', (e) => {
+    if (mono0 === null) return;
+    chunks.push([ms(e.timestamp), e.encodedDataLength]);
+    counted.set(e.requestId, (counted.get(e.requestId) || 0) + e.encodedDataLength);
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    if (mono0 !== null) chunks.push([ms(e.timestamp), Math.max(0, e.encodedDataLength - (counted.get(e.requestId) || 0))]);
+  });
+
   await page.goto(base + path, { waitUntil: 'load', timeout: 60000 });
   await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, null, { timeout: 30000 });
   if (wantFrame) await page.waitForFunction(() => window.__ff, null, { timeout: 60000, polling: 100 }).catch(() => {});
@@ -52,8 +73,12 @@ async function once(path, wantFrame) {
     fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime,
     ff: window.__ff || null,
   }));
-  const fcpWall = t.origin + t.fcp;
-  const bytes = chunks.filter(([w]) => w <= fcpWall).reduce((s, [, b]) => s + b, 0);
+  const bytes = chunks.filter(([w]) => w <= t.fcp).reduce((s, [, b]) => s + b, 0);
+  if (process.env.TRACE) {
+    const lines = [...reqs.values()].sort((a, b) => a.sent - b.sent)
+      .map((q) => `  ${String(q.sent).padStart(6)} ${String(q.first ?? '-').padStart(6)} ${String(q.done ?? '-').padStart(6)} ${String(q.bytes).padStart(8)}  ${q.url.replace(base, '').slice(0, 100)}`);
+    console.error(`${path}: fcp ${Math.round(t.fcp)} ms, first frame ${t.ff === null ? '-' : Math.round(t.ff)} ms\n    sent  first   done    bytes  url\n${lines.join('\n')}`);
+  }
   await ctx.close();
   return { fcp: Math.round(t.fcp), bytes, ff: t.ff === null ? null : Math.round(t.ff) };
 }

@@ -6,7 +6,8 @@
 #   build/web/assets/NAME-HASH.js|css       each entry point bundled and minified
 #                                           by esbuild (npm, locked), its content
 #                                           hash in its name; beside it NAME-HASH.*.gz
-#   build/web/manifest.json                 {"app.js": "assets/app-HASH.js", ...}
+#   build/web/manifest.json                 {"app.js": "assets/app-HASH.js", ...,
+#                                            "imports": {"live.js": ["assets/chunk-HASH.js", ...]}}
 #
 # Entry points: src/web/app.js and src/web/style.css, and every
 # src/web/pages/*.js (a page's own module; what they import from npm, such
@@ -42,13 +43,25 @@ for f in "$SRC"/pages/*.js; do [ -f "$f" ] && entries+=("$f"); done
     --format=esm --splitting --chunk-names='[name]-[hash]' --target=es2020,chrome80,safari14.1 --entry-names='[name]-[hash]' --outdir="$OUT.tmp/assets" \
     --metafile="$OUT.tmp/meta.json" --log-level=warning
 # manifest: entry name -> hashed path, from esbuild's metafile
+# and, under "imports", each entry's static imports, transitively (the
+# chunks a page's <link rel=modulepreload> names, so they load beside the
+# entry instead of after it)
 node -e '
-const meta = require(process.argv[1]), out = {};
+const meta = require(process.argv[1]), out = {}, imports = {};
+const rel = (f) => f.slice(f.indexOf("assets/"));
+const statics = (file, seen) => {
+  for (const i of meta.outputs[file].imports || [])
+    if (i.kind === "import-statement" && !seen.has(i.path)) { seen.add(i.path); statics(i.path, seen); }
+  return seen;
+};
 for (const [file, o] of Object.entries(meta.outputs)) {
   if (!o.entryPoint || file.endsWith(".map")) continue;
   const name = o.entryPoint.split("/").pop();
-  out[name] = file.slice(file.indexOf("assets/"));
+  out[name] = rel(file);
+  const s = [...statics(file, new Set())].map(rel);
+  if (s.length) imports[name] = s;
 }
+out.imports = imports;
 process.stdout.write(JSON.stringify(out, null, 1) + "\n");
 ' "$OUT.tmp/meta.json" >"$OUT.tmp/manifest.json"
 rm "$OUT.tmp/meta.json"

@@ -208,6 +208,22 @@ try {
   try { await page.locator('#card-flash', { hasText: '秒杀进行中' }).waitFor({ timeout: 30000 }); } catch (e) { opened = false; }
   check('the flash sale opens on the card', opened, await page.textContent('#card'));
   check('once open the buy button is enabled', await page.locator('#card-buy').isEnabled());
+  // a refusal in the room's language (3 of a sale that allows 2 each)
+  await page.click('#card-buy');
+  await page.locator('#sheet').waitFor({ state: 'visible', timeout: 5000 });
+  try { await page.locator('#buy-saved input[name=address]:checked').waitFor({ state: 'attached', timeout: 10000 }); } catch (e) { /* checked below */ }
+  await page.fill('#buy-qty', '3');
+  await page.check('input[name=payment][value=cod]');
+  await page.click('#buy-place');
+  let refused = '';
+  try {
+    await page.waitForFunction(() => document.getElementById('buy-error').textContent.length > 0, null, { timeout: 15000 });
+    refused = await page.textContent('#buy-error');
+  } catch (e) { refused = ''; }
+  note(`the room's refusal of 3 from a sale of 2 each: ${refused}`);
+  check('a refusal in the room is said in Chinese', /[\u4e00-\u9fff]/.test(refused), refused);
+  check('... not in the API\'s English', refused.length > 0 && !/[a-z]{4,}/.test(refused), refused);
+  await page.click('#buy-close');
 
   // ---- the publisher dies and comes back: the player goes on by itself
   push.kill('SIGKILL');
@@ -220,6 +236,11 @@ try {
   check('the player notices the publisher is gone (reconnecting, not a dead box)', stalled);
   const stateText = await page.textContent('#room-state');
   check('the room says so', /重新连接|马上回来/.test(stateText), stateText);
+  check('... where it can be seen, over the video', await page.locator('#room-state').isVisible());
+  check('... marked as the player\'s state (a turning ring while reconnecting)',
+    ['reconnecting', 'loading'].includes(await page.getAttribute('#room-state', 'data-state')) || /马上回来/.test(stateText),
+    await page.getAttribute('#room-state', 'data-state'));
+  check('the video names the state as its description', await page.getAttribute('#video', 'aria-describedby') === 'room-state');
   startPush();
   check('the publisher is back', await waitStatus('live', 60));
   check('the player goes on by itself: currentTime advances again', await advances(page, 2, 60000),

@@ -1,5 +1,6 @@
 /* html.c - the escaping page writer (contract in shop/pages/html.h). */
 #include "farmlive/shop/pages/html.h"
+#include "farmlive/shop/core/gzip.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,7 +100,7 @@ int shop_html_reply(shop_req *r, shop_html *h, int status, const char *type)
     } else {
         copy = fl_arena_alloc(r->arena, h->buf.len + 1);
         memcpy(copy, h->buf.p, h->buf.len + 1);
-        rc = shop_reply_raw(r, status, type, copy, h->buf.len);
+        rc = shop_reply_compressible(r, status, type, copy, h->buf.len);
     }
     shop_html_free(h);
     return rc;

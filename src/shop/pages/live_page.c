@@ -47,6 +47,19 @@ static long long I(json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/* The player chunk live.js will surely import, for the page to preload:
+ * mpegts.js for a live room (HTTP-FLV is the room's player where the
+ * browser has Media Source Extensions), hls.js for a replay; none for an
+ * iPhone's or iPad's browser, which plays the room's HLS (a guess from the
+ * User-Agent: a wrong one costs bytes, never the picture). */
+static const char *player_chunk(shop_req *r, int ended)
+{
+    const char *ua = shop_header(r, "User-Agent");
+    if (ua && (strstr(ua, "iPhone") || strstr(ua, "iPad") || strstr(ua, "iPod")))
+        return NULL;
+    return ended ? "hls.light.mjs" : "mpegts.js";
+}
+
 static int not_found(shop_req *r, int en)
 {
     return shop_page_not_found(r, en, en ? "Live session not found" : "未找到这场直播",
@@ -282,7 +295,8 @@ int shop_live_room_page(shop_req *r)
                         .description = fl_arena_printf(r->arena, "%s · %s", coop ? coop : "", status_label(status, en)),
                         .image = ended || scheduled ? NULL : S(live, "thumbnail_url"),
                         .path = path,
-                        .script = "live.js"};
+                        .script = "live.js",
+                        .preload = scheduled ? NULL : player_chunk(r, ended)};
     shop_html_init(&h, SHOP_PAGE_MAX);
     shop_page_begin(&h, r, en, &m);
     shop_html_put(&h, "<div class=\"room\" id=\"room\" data-status=\"%s\"><div class=\"stage\">", status);
@@ -309,8 +323,9 @@ int shop_live_room_page(shop_req *r)
         shop_html_put(
             &h,
             "<video class=\"room-video\" id=\"video\" playsinline muted autoplay poster=\"%s\" "
-            "aria-label=\"%s\"></video><p class=\"room-state\" id=\"room-state\" role=\"status\" "
-            "aria-live=\"polite\">%s</p><button class=\"room-unmute\" type=\"button\" id=\"unmute\">%s</button>",
+            "aria-label=\"%s\" aria-describedby=\"room-state\"></video><p class=\"room-state\" id=\"room-state\" "
+            "role=\"status\" aria-live=\"polite\" data-state=\"loading\">%s</p><button class=\"room-unmute\" "
+            "type=\"button\" id=\"unmute\">%s</button>",
             S(live, "thumbnail_url"), en ? "The live video" : "直播画面",
             strcmp(status, "idle") == 0 ? (en ? "The farmer will be right back…" : "主播马上回来…")
                                         : (en ? "Connecting…" : "正在连接…"),

@@ -1,14 +1,18 @@
 /* page.c - the frame every server-rendered page shares (contract in
  * shop/pages/page.h): language, head and Open Graph card, header, footer,
- * page data and script, and the build's manifest of hashed assets. */
+ * page data and script, and the build's manifest of hashed assets (with the
+ * style sheet a first visit gets inline, and the modules to preload). */
 #include "farmlive/shop/pages/page.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "farmlive/alloc.h"
 #include "farmlive/timefmt.h"
 
 #include "farmlive/shop/core/auth.h"
@@ -19,18 +23,55 @@
 /* -- the manifest ---------------------------------------------------------- */
 
 /* web_dir/manifest.json, read at first use and again when its modification
- * time changes (a rebuild while the shop runs). */
+ * time changes (a rebuild while the shop runs); with it the built style
+ * sheet's text and its CSP hash, for pages that inline it. */
 static struct {
     pthread_mutex_t mu;
     json_t *map;
     struct timespec mtime;
-} manifest = {PTHREAD_MUTEX_INITIALIZER, NULL, {0, 0}};
+    char *css; /* the style sheet's text (malloc), or NULL: never inlined */
+    size_t css_len;
+    char css_sha[64]; /* "sha256-BASE64" of css, for style-src */
+} manifest = {PTHREAD_MUTEX_INITIALIZER, NULL, {0, 0}, NULL, 0, ""};
 
-const char *shop_page_asset(shop_req *r, const char *entry)
+/* Reads the built style sheet named by the manifest (mu held). A sheet with
+ * "</" in it could end its <style> element early: it is then only linked. */
+static void load_css(const char *web_dir)
+{
+    free(manifest.css);
+    manifest.css = NULL;
+    manifest.css_len = 0;
+    manifest.css_sha[0] = '\0';
+    json_t *v = json_object_get(manifest.map, "style.css");
+    char path[1200];
+    if (!json_is_string(v))
+        return;
+    snprintf(path, sizeof(path), "%s/%s", web_dir, json_string_value(v));
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    char *text = fl_malloc(SHOP_PAGE_CSS_MAX + 1);
+    size_t n = fread(text, 1, SHOP_PAGE_CSS_MAX + 1, f);
+    fclose(f);
+    text[n > SHOP_PAGE_CSS_MAX ? SHOP_PAGE_CSS_MAX : n] = '\0';
+    if (n == 0 || n > SHOP_PAGE_CSS_MAX || memmem(text, n, "</", 2)) {
+        free(text);
+        return;
+    }
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    crypto_hash_sha256(h, (const unsigned char *)text, n);
+    sodium_bin2base64(b64, sizeof(b64), h, sizeof(h), sodium_base64_VARIANT_ORIGINAL);
+    snprintf(manifest.css_sha, sizeof(manifest.css_sha), "sha256-%s", b64);
+    manifest.css = text;
+    manifest.css_len = n;
+}
+
+/* Locks the manifest, (re)reading it when the file changed; NULL-safe map. */
+static json_t *manifest_lock(shop_req *r)
 {
     char path[1100];
     struct stat st;
-    const char *out = NULL;
     snprintf(path, sizeof(path), "%s/manifest.json", r->ctx->cfg->web_dir);
     pthread_mutex_lock(&manifest.mu);
     if (stat(path, &st) == 0 &&
@@ -38,12 +79,86 @@ const char *shop_page_asset(shop_req *r, const char *entry)
         json_decref(manifest.map);
         manifest.map = json_load_file(path, 0, NULL);
         manifest.mtime = st.st_mtim;
+        load_css(r->ctx->cfg->web_dir);
     }
-    json_t *v = json_object_get(manifest.map, entry);
+    return manifest.map;
+}
+
+const char *shop_page_asset(shop_req *r, const char *entry)
+{
+    const char *out = NULL;
+    json_t *v = json_object_get(manifest_lock(r), entry);
     if (json_is_string(v))
         out = fl_arena_printf(r->arena, "/%s", json_string_value(v));
     pthread_mutex_unlock(&manifest.mu);
     return out;
+}
+
+/* <link rel="modulepreload"> for the static imports of the page's script
+ * (the manifest's "imports") and for lazy, a module the script will surely
+ * import once it runs, with its own imports; each module once. What a page's
+ * script would fetch only after it arrived and ran is asked for with the
+ * document instead. */
+#define PRELOAD_MAX 16
+
+static void preload_modules(shop_html *h, shop_req *r, const char *script, const char *lazy)
+{
+    const char *seen[PRELOAD_MAX];
+    size_t nseen = 0, i, k;
+    json_t *x, *map = manifest_lock(r), *imports = json_object_get(map, "imports");
+    json_t *self = json_array(); /* the lazy module itself, between the script's imports and its own */
+    if (lazy && json_is_string(json_object_get(map, lazy)))
+        json_array_append(self, json_object_get(map, lazy));
+    json_t *lists[3] = {json_object_get(imports, script ? script : ""), self,
+                        json_object_get(imports, lazy ? lazy : "")};
+    for (int l = 0; l < 3; l++)
+        json_array_foreach(lists[l], i, x)
+        {
+            const char *p = json_string_value(x);
+            for (k = 0; p && k < nseen && strcmp(seen[k], p) != 0; k++)
+                ;
+            if (p && k == nseen && nseen < PRELOAD_MAX)
+                seen[nseen++] = p;
+        }
+    for (k = 0; k < nseen; k++)
+        shop_html_put(h, "<link rel=\"modulepreload\" href=\"/%s\">", seen[k]);
+    pthread_mutex_unlock(&manifest.mu);
+    json_decref(self);
+}
+
+/* Whether this answer carries the style sheet inline: the browser has not
+ * got this build's sheet yet (no SHOP_CSS_COOKIE naming it) and the sheet
+ * could be read. css: its served path. */
+static int css_inline(shop_req *r, const char *css)
+{
+    const char *have = shop_cookie(r, SHOP_CSS_COOKIE), *tag = strrchr(css, '/') + 1;
+    if (have && strcmp(have, tag) == 0)
+        return 0;
+    manifest_lock(r);
+    int yes = manifest.css != NULL;
+    pthread_mutex_unlock(&manifest.mu);
+    return yes;
+}
+
+/* The style sheet, inline in a <style> for a browser that has not got it
+ * yet: its first page paints without waiting for another round trip. That
+ * page also fetches the sheet itself (shop_page_end: at the end of the
+ * body, media="print", so it blocks nothing and holds back no image) and
+ * the answer sets the cookie, so the pages after it link the cached file. */
+static void style_sheet(shop_html *h, shop_req *r, const char *css)
+{
+    if (!css_inline(r, css)) {
+        shop_html_put(h, "<link rel=\"stylesheet\" href=\"%s\">", css);
+        return;
+    }
+    manifest_lock(r);
+    shop_html_put(h, "<style>");
+    shop_html_raw(h, manifest.css, manifest.css_len); /* checked when read: no "</" in it */
+    shop_html_put(h, "</style>");
+    pthread_mutex_unlock(&manifest.mu);
+    shop_add_header(r, "Set-Cookie",
+                    fl_arena_printf(r->arena, "%s=%s; Path=/; Max-Age=31536000; SameSite=Lax%s", SHOP_CSS_COOKIE,
+                                    strrchr(css, '/') + 1, r->ctx->cfg->cookie_secure ? "; Secure" : ""));
 }
 
 /* -- language --------------------------------------------------------------- */
@@ -96,7 +211,9 @@ void shop_page_begin(shop_html *h, shop_req *r, int en, const shop_page_meta *m)
         shop_html_put(h, "<meta name=\"csrf-token\" content=\"%s\">", r->session->csrf);
     shop_html_put(h, "<link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">");
     if (css)
-        shop_html_put(h, "<link rel=\"stylesheet\" href=\"%s\">", css);
+        style_sheet(h, r, css);
+    if (m->script || m->preload)
+        preload_modules(h, r, m->script, m->preload);
     shop_html_put(h,
                   "</head><body><a class=\"skip\" href=\"#main\">%s</a><header class=\"top\"><div class=\"top-inner\">"
                   "<a class=\"brand\" href=\"/\"><span class=\"brand-mark\" aria-hidden=\"true\">乡"
@@ -131,18 +248,24 @@ void shop_page_end(shop_html *h, shop_req *r, int en, const shop_page_meta *m, j
     }
     if (js)
         shop_html_put(h, "<script type=\"module\" src=\"%s\"></script>", js);
+    const char *css = shop_page_asset(r, "style.css");
+    if (css && css_inline(r, css)) /* the sheet inlined above, for the pages that follow */
+        shop_html_put(h, "<link rel=\"stylesheet\" href=\"%s\" media=\"print\">", css);
     shop_html_put(h, "</body></html>");
 }
 
 int shop_page_reply(shop_req *r, shop_html *h, int status)
 {
     const char *relay = r->ctx->cfg->relay_public_base; /* the video comes from the relay */
+    manifest_lock(r);
+    const char *inline_css = manifest.css ? fl_arena_printf(r->arena, " '%s'", manifest.css_sha) : "";
+    pthread_mutex_unlock(&manifest.mu);
     shop_add_header(r, "Content-Security-Policy",
                     fl_arena_printf(r->arena,
                                     "default-src 'self'; img-src 'self' data: https: %s; media-src 'self' blob: %s; "
-                                    "connect-src 'self' %s; style-src 'self'; script-src 'self'; object-src 'none'; "
+                                    "connect-src 'self' %s; style-src 'self'%s; script-src 'self'; object-src 'none'; "
                                     "base-uri 'self'; frame-ancestors 'none'",
-                                    relay, relay, relay));
+                                    relay, relay, relay, inline_css));
     shop_add_header(r, "Cache-Control", r->session ? "private, no-store" : "no-cache");
     shop_add_header(r, "Vary", "Cookie");
     return shop_html_reply(r, h, status, "text/html; charset=utf-8");

@@ -14,6 +14,7 @@
 #include "farmlive/shop/pages/web.h"
 #include "farmlive/shop/pages/page.h"
 #include "farmlive/buf.h"
+#include "farmlive/shop/core/gzip.h"
 #include "farmlive/shop/domain/media.h"
 
 #include <jansson.h>
@@ -86,13 +87,6 @@ out_close:
     return rc;
 }
 
-/* The client accepts gzip (a plain token match of Accept-Encoding). */
-static int accepts_gzip(shop_req *r)
-{
-    const char *ae = shop_header(r, "Accept-Encoding");
-    return ae && strstr(ae, "gzip") != NULL;
-}
-
 int shop_web_asset(shop_req *r)
 {
     char *data = NULL, dir[1100];
@@ -107,7 +101,7 @@ int shop_web_asset(shop_req *r)
         size_t gzlen = 0;
         shop_add_header(r, "Cache-Control", BUNDLE_CACHE);
         shop_add_header(r, "Vary", "Accept-Encoding");
-        if (accepts_gzip(r) && load(r, dir, fl_arena_printf(r->arena, "%s.gz", name), &gz, &gzlen) == 0) {
+        if (shop_accepts_gzip(r) && load(r, dir, fl_arena_printf(r->arena, "%s.gz", name), &gz, &gzlen) == 0) {
             shop_add_header(r, "Content-Encoding", "gzip");
             return shop_reply_raw(r, 200, type, gz, gzlen);
         }
@@ -116,7 +110,7 @@ int shop_web_asset(shop_req *r)
     if (load(r, cfg->web_dir, name, &data, &len) < 0 && load(r, cfg->media_dir, name, &data, &len) < 0)
         return shop_fail(r, SHOP_E_NOT_FOUND, "no such asset: %s", name);
     shop_add_header(r, "Cache-Control", STATIC_CACHE);
-    return shop_reply_raw(r, 200, type, data, len);
+    return shop_reply_compressible(r, 200, type, data, len);
 }
 
 /* GET /media/{file}: an uploaded image's rendition (domain/media.h), from
@@ -176,5 +170,5 @@ int shop_web_page(shop_req *r)
     shop_add_header(r, "Content-Security-Policy",
                     "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'");
     shop_add_header(r, "Cache-Control", "no-cache");
-    return shop_reply_raw(r, 200, "text/html; charset=utf-8", page, len);
+    return shop_reply_compressible(r, 200, "text/html; charset=utf-8", page, len);
 }

@@ -22,10 +22,11 @@ async function recoverCsrf() {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, detail = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.detail = detail; // the error object's other fields (a flash sale's left, held, may_buy, limit)
   }
 }
 
@@ -59,7 +60,7 @@ export async function api(method, path, body, headers = {}) {
   }
   if (!res.ok) {
     const err = (data && data.error) || {};
-    throw new ApiError(res.status, err.code || 'error', err.message || res.statusText);
+    throw new ApiError(res.status, err.code || 'error', err.message || res.statusText, err);
   }
   return data;
 }

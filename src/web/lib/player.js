@@ -9,15 +9,20 @@
 //     hls: 'https://relay/live/ID/index.m3u8',   // HLS playlist (needed for iPhones)
 //     flv: 'https://relay/live/ID.flv',          // HTTP-FLV, optional
 //     lowLatency: false,     // true: HTTP-FLV through mpegts.js where the browser has MSE
+//                            // (the live room's default: its first picture is the relay's
+//                            // cached keyframe, one request away)
 //     onState: (state) => {},// 'loading' | 'playing' | 'reconnecting' | 'stopped'
 //   });
 //   ...
 //   p.destroy();             // stops, frees the library and the timers
 //   p.state                  // the state now
 //
-// Which engine: HTTP-FLV by mpegts.js when lowLatency and MSE exist; else
+// Which engine: HTTP-FLV by mpegts.js when lowLatency and the browser has
+// MediaSource (not only iOS's ManagedMediaSource: iPhones play HLS); else
 // hls.js where MSE exists; else the browser's own HLS (iOS Safari before
-// 17.1 has no MSE; native HLS always works there). The video is muted so
+// 17.1 has no MSE; native HLS always works there). HTTP-FLV that has not
+// shown a picture after FLV_TRIES attempts gives way to HLS for good (a
+// proxy or network that breaks long HTTP streams). The video is muted so
 // it may start by itself (browsers refuse sound without a tap); the page
 // offers the unmute.
 //
@@ -34,9 +39,15 @@ const STALL_MS = 8000; // no progress this long while playing: a stall
 const START_MS = 15000; // the first picture may take this long on a weak network
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 10000;
+const FLV_TRIES = 2; // HTTP-FLV attempts without a picture before HLS takes over
 
 function hasMSE() {
   const MS = window.ManagedMediaSource || window.MediaSource;
+  return !!(MS && MS.isTypeSupported && MS.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'));
+}
+
+function hasClassicMSE() {
+  const MS = window.MediaSource;
   return !!(MS && MS.isTypeSupported && MS.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'));
 }
 
@@ -47,10 +58,10 @@ function nativeHLS(video) {
 // Which engine this browser uses for opts: 'flv', 'hls.js', 'native' or null.
 export function playerEngine(video, opts) {
   const mse = hasMSE();
-  if (opts.lowLatency && opts.flv && mse) return 'flv';
+  if (opts.lowLatency && opts.flv && hasClassicMSE()) return 'flv';
   if (opts.hls && mse) return 'hls.js';
   if (opts.hls && nativeHLS(video)) return 'native';
-  if (opts.flv && mse) return 'flv';
+  if (opts.flv && hasClassicMSE()) return 'flv';
   return null;
 }
 
@@ -62,6 +73,8 @@ export function attachPlayer(video, opts = {}) {
   let lastTime = -1;
   let lastProgress = Date.now();
   let generation = 0;
+  let played = false; // a picture has moved since attaching
+  let flvFailures = 0;
   const self = { state: 'loading', engine: playerEngine(video, opts), destroy };
 
   function setState(s) {
@@ -92,6 +105,10 @@ export function attachPlayer(video, opts = {}) {
     if (destroyed || retryTimer) return;
     setState('reconnecting');
     stopEngine();
+    if (self.engine === 'flv' && !played && ++flvFailures >= FLV_TRIES && opts.hls) {
+      const fallback = playerEngine(video, { hls: opts.hls });
+      if (fallback) self.engine = fallback; // HTTP-FLV never got through: HLS from now on
+    }
     retryTimer = setTimeout(() => {
       retryTimer = null;
       start();
@@ -129,8 +146,18 @@ export function attachPlayer(video, opts = {}) {
   async function startFlv(gen) {
     const { default: mpegts } = await import('mpegts.js');
     if (gen !== generation || destroyed) return;
-    const flv = mpegts.createPlayer({ type: 'flv', isLive: true, url: opts.flv },
-      { enableStashBuffer: false, liveBufferLatencyChasing: true, lazyLoad: false });
+    // The request goes out at once (not after the MediaSource opens) and
+    // nothing is held back in a stash: the relay's cached GOP reaches the
+    // decoder as it arrives. That GOP comes faster than real time, so the
+    // buffer runs ahead at first: catching up by playing a little faster
+    // (liveSync) keeps the first picture, where chasing by seeking forward
+    // made the decoder start again from the keyframe (seconds on a slow
+    // phone).
+    const flv = mpegts.createPlayer({ type: 'flv', isLive: true, url: opts.flv }, {
+      enableStashBuffer: false, lazyLoad: false, deferLoadAfterSourceOpen: false,
+      liveBufferLatencyChasing: false, liveSync: true, liveSyncMaxLatency: 1.5, liveSyncTargetLatency: 0.8,
+      liveSyncPlaybackRate: 1.2,
+    });
     flv.on(mpegts.Events.ERROR, recover);
     flv.attachMediaElement(video);
     flv.load();
@@ -161,8 +188,17 @@ export function attachPlayer(video, opts = {}) {
 
   function onError() { if (engine && self.engine !== 'hls.js') recover(); }
   function onPlaying() { lastProgress = Date.now(); }
+  // The first media may start a little after 0 (the stream's first picture
+  // is shown after a reordered frame or two: 0.08 s): the video would wait
+  // at 0 until a stall detector noticed. Start where the media starts.
+  function onBuffered() {
+    const b = video.buffered;
+    if (b.length && video.currentTime < b.start(0) && b.start(0) - video.currentTime < 5) video.currentTime = b.start(0);
+  }
   video.addEventListener('error', onError);
   video.addEventListener('playing', onPlaying);
+  video.addEventListener('loadedmetadata', onBuffered);
+  video.addEventListener('progress', onBuffered);
 
   // The watchdog: currentTime must move while the stream should play.
   const watch = setInterval(() => {
@@ -170,6 +206,7 @@ export function attachPlayer(video, opts = {}) {
     const t = video.currentTime;
     if (t !== lastTime && !video.paused) {
       if (lastTime >= 0 && t > lastTime) {
+        played = true;
         setState('playing');
         backoff = BACKOFF_MIN_MS;
       }
@@ -190,6 +227,8 @@ export function attachPlayer(video, opts = {}) {
     clearTimeout(retryTimer);
     video.removeEventListener('error', onError);
     video.removeEventListener('playing', onPlaying);
+    video.removeEventListener('loadedmetadata', onBuffered);
+    video.removeEventListener('progress', onBuffered);
     stopEngine();
     setState('stopped');
   }

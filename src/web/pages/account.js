@@ -1,6 +1,7 @@
 // account.js - sign in (POST /api/v1/sessions), register (POST
 // /api/v1/accounts, then sign in), and on /account the address book (make
 // default, delete) and sign out (DELETE /api/v1/sessions/current).
+import { errorText } from '../lib/errors.js';
 import { api, pageData } from '../lib/api.js';
 
 const data = pageData();
@@ -12,7 +13,7 @@ const t = T[data.lang === 'en' ? 'en' : 'zh'];
 const next = typeof data.next === 'string' && data.next.startsWith('/') && !data.next.startsWith('//') ? data.next : '/';
 
 function say(el, e) {
-  el.textContent = e.status === 0 ? t.net : e.message;
+  el.textContent = e.status === 0 ? t.net : errorText(e, data.lang);
 }
 
 async function signIn(login, password) {

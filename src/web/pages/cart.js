@@ -1,6 +1,7 @@
 // cart.js - the cart page: change a line's quantity (0 or "remove" takes it
 // out) through PUT /api/v1/cart/items/{sku}, then draw the page again from
 // the server (it prices the cart).
+import { errorText } from '../lib/errors.js';
 import { api, pageData } from '../lib/api.js';
 
 const T = {
@@ -18,7 +19,7 @@ async function setQty(sku, qty) {
     await api('PUT', `/api/v1/cart/items/${sku}`, { quantity: Math.max(0, Math.min(99, qty)) });
     location.reload();
   } catch (e) {
-    note.textContent = e.status === 0 ? t.net : t.failed + e.message;
+    note.textContent = e.status === 0 ? t.net : t.failed + errorText(e, pageData().lang);
     form.removeAttribute('aria-busy');
   }
 }

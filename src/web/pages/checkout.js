@@ -2,6 +2,7 @@
 // saved to the address book first (POST /api/v1/me/addresses); then
 // POST /api/v1/orders with one Idempotency-Key for this page (a retry after
 // a weak network cannot buy twice), then the order-placed page.
+import { errorText } from '../lib/errors.js';
 import { api, pageData } from '../lib/api.js';
 
 const T = {
@@ -50,7 +51,7 @@ if (form) {
         { 'Idempotency-Key': key });
       location.assign('/checkout/done?orders=' + res.orders.map((o) => o.id).join(','));
     } catch (e) {
-      err.textContent = e.status === 0 ? t.net : t.failed + e.message;
+      err.textContent = e.status === 0 ? t.net : t.failed + errorText(e, pageData().lang);
       button.disabled = false;
       button.textContent = label;
     }

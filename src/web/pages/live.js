@@ -7,6 +7,7 @@
 // Events: Server-Sent Events on /api/v1/live/{id}/events (the browser
 // resumes with Last-Event-ID by itself); where EventSource is missing or
 // never opens, a long-poll of the same route (?after=SEQ&wait=10).
+import { errorText } from '../lib/errors.js';
 import { api, pageData, yuan } from '../lib/api.js';
 import { attachPlayer } from '../lib/player.js';
 
@@ -60,10 +61,15 @@ function el(tag, attrs, ...kids) {
 const video = $('video');
 const state = $('room-state');
 let player = null;
+// The player's state over the video, in words (role=status: read out as it
+// changes) and marked for CSS (a turning ring while loading or
+// reconnecting); the video says it is busy meanwhile.
 function showState(s) {
   if (!state) return;
   state.textContent = s === 'playing' ? '' : status === 'idle' && s !== 'stopped' ? t.idle : t[s] || '';
   state.hidden = s === 'playing';
+  state.dataset.state = s;
+  if (video) video.setAttribute('aria-busy', String(s === 'loading' || s === 'reconnecting'));
 }
 function startPlayer() {
   if (!video || player) return;
@@ -72,8 +78,10 @@ function startPlayer() {
     if (r && r.url) player = attachPlayer(video, { hls: r.url.split('#')[0] });
     return;
   }
-  const ll = /[?&]ll=1/.test(location.search);
-  player = attachPlayer(video, { hls: live.hls_url, flv: live.flv_url, lowLatency: ll, onState: showState });
+  // HTTP-FLV first where the browser has MSE (the relay's cached keyframe,
+  // one request: the quickest first picture); ?player=hls asks for HLS
+  const flv = !/[?&]player=hls/.test(location.search);
+  player = attachPlayer(video, { hls: live.hls_url, flv: live.flv_url, lowLatency: flv, onState: showState });
   showState(player.state);
 }
 startPlayer();
@@ -188,7 +196,7 @@ if (chatForm) {
       await api('POST', `/api/v1/live/${id}/chat`, { text });
     } catch (e) {
       input.value = text;
-      notice(e.status === 0 ? t.net : t.sendFailed + e.message);
+      notice(e.status === 0 ? t.net : t.sendFailed + errorText(e, data.lang));
     }
   });
 }
@@ -410,7 +418,7 @@ if (form) {
         el('a', { href: `/orders/${o.id}` }, t.view));
       if (bought) { bought.append(note); setTimeout(() => note.remove(), 8000); }
     } catch (e) {
-      err.textContent = e.status === 0 ? t.net : t.failed + e.message;
+      err.textContent = e.status === 0 ? t.net : t.failed + errorText(e, data.lang);
     } finally {
       button.disabled = false;
       button.textContent = en ? 'Place the order' : '提交订单';

@@ -1,6 +1,7 @@
 // order.js - what a buyer does with an order: cancel it while allowed,
 // confirm receipt once delivered (POST /api/v1/orders/{id}/cancel|complete),
 // then the page is drawn again from the server.
+import { errorText } from '../lib/errors.js';
 import { api, pageData } from '../lib/api.js';
 
 const T = {
@@ -21,7 +22,7 @@ document.addEventListener('click', async (ev) => {
     await api('POST', `/api/v1/orders/${id}/${cancel ? 'cancel' : 'complete'}`);
     location.reload();
   } catch (e) {
-    if (note) note.textContent = e.status === 0 ? t.net : t.failed + e.message;
+    if (note) note.textContent = e.status === 0 ? t.net : t.failed + errorText(e, pageData().lang);
     btn.disabled = false;
   }
 });

@@ -1,4 +1,5 @@
 // product.js - a product's page: add the chosen SKU to the cart.
+import { errorText } from '../lib/errors.js';
 import { api, pageData } from '../lib/api.js';
 
 const T = {
@@ -31,7 +32,7 @@ if (form) {
       link.textContent = ' ' + t.view;
       note.appendChild(link);
     } catch (e) {
-      note.textContent = e.status === 0 ? t.net : t.failed + e.message;
+      note.textContent = e.status === 0 ? t.net : t.failed + errorText(e, data.lang);
     } finally {
       button.disabled = false;
     }

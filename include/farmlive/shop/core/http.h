@@ -25,7 +25,7 @@
 #include "farmlive/shop/core/values.h"
 
 #define SHOP_MAX_PARAMS 6
-#define SHOP_MAX_HEADERS 8
+#define SHOP_MAX_HEADERS 12
 #define SHOP_BODY_MAX (1024 * 1024)       /* a request's body */
 #define SHOP_UPLOAD_MAX (8 * 1024 * 1024) /* an upload route's (SHOP_BODY_UPLOAD) */
 

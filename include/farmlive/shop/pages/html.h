@@ -41,7 +41,8 @@ void shop_html_text(shop_html *h, const char *s);
 void shop_html_raw(shop_html *h, const void *data, size_t n);
 
 /* Replies with the writer's bytes (copied into the request's arena) as
- * type, or fails 500 when the writer failed; frees the writer either way. */
+ * type (gzipped when the client accepts it: core/gzip.h), or fails 500 when
+ * the writer failed; frees the writer either way. */
 int shop_html_reply(shop_req *r, shop_html *h, int status, const char *type);
 
 #endif

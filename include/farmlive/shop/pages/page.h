@@ -21,7 +21,15 @@
  * `?lang=zh` switches and is remembered in the fl_lang cookie. For a
  * signed-in caller the page carries the session's CSRF token
  * (<meta name="csrf-token">), so a second tab can write too; such pages
- * are answered `Cache-Control: private, no-store`. */
+ * are answered `Cache-Control: private, no-store`.
+ *
+ * For weak networks (issue 14): a browser's first page carries the whole
+ * style sheet inline (allowed by its hash in the page's CSP) and fetches
+ * the file for the pages after it (the fl_css cookie then links it); the
+ * head asks for the page script's static imports (and m->preload, a module
+ * it will surely import lazily) with <link rel=modulepreload>, so they
+ * load beside the document instead of one round trip after another; the
+ * answer is gzipped (core/gzip.h). */
 #ifndef FARMLIVE_SHOP_PAGES_PAGE_H
 #define FARMLIVE_SHOP_PAGES_PAGE_H
 
@@ -32,6 +40,8 @@
 
 #define SHOP_PAGE_MAX (2 * 1024 * 1024)
 #define SHOP_LANG_COOKIE "fl_lang"
+#define SHOP_CSS_COOKIE "fl_css"       /* the style sheet this browser has cached (its built name) */
+#define SHOP_PAGE_CSS_MAX (256 * 1024) /* a larger style sheet is only linked, never inlined */
 
 typedef struct shop_page_meta {
     const char *title;       /* text: the page's own title ("· farmlive 乡播" follows) */
@@ -39,6 +49,7 @@ typedef struct shop_page_meta {
     const char *image;       /* the card's image: a site path or an https URL; NULL: the brand's */
     const char *path;        /* the page's path, for og:url and the language switch */
     const char *script;      /* the page's entry in the build's manifest ("product.js"), or NULL */
+    const char *preload;     /* an entry the script imports lazily but surely ("mpegts.js"), or NULL */
 } shop_page_meta;
 
 /* 1 for English, 0 for Chinese: ?lang= (then remembered in the cookie, a

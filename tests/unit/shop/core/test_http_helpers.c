@@ -219,7 +219,8 @@ static void test_add_header(void **state)
         shop_add_header(r, name, "v");
     }
     assert_int_equal(r->nhdrs, SHOP_MAX_HEADERS);
-    assert_string_equal(r->hdr_name[SHOP_MAX_HEADERS - 1], "X-H6");
+    snprintf(name, sizeof(name), "X-H%d", SHOP_MAX_HEADERS - 2); /* X-One holds the first place */
+    assert_string_equal(r->hdr_name[SHOP_MAX_HEADERS - 1], name);
     /* replacing an existing one still works when full */
     shop_add_header(r, "X-H0", "new");
     assert_string_equal(header(r, "X-H0"), "new");
