@@ -427,4 +427,40 @@ as "$OPS"
 api POST /api/v1/coops/999999999/bases "$(base_body .)"
 expect_error 404 not_found "base for unknown cooperative"
 
+# ------------------------------------------------------------ base photos
+# the image checked and drawn as a product's photo is (see media.sh)
+ffmpeg -v error -f lavfi -i "testsrc=size=800x600" -frames:v 1 -q:v 3 "$_TMP/base.jpg"
+head -c $(($(stat -c %s "$_TMP/base.jpg") / 2)) "$_TMP/base.jpg" > "$_TMP/broken.jpg"
+photo() { api POST "/api/v1/coops/$1/bases/$2/photos" "" -H "Content-Type: image/jpeg" --data-binary "@$3"; }
+as "$NEWADM"
+photo "$NEW" "$BASE" "$_TMP/base.jpg"
+expect_status 201 "the admin uploads a photo of a base"
+PHOTO=$(jqr '.photos[-1]')
+check "its URL names the largest rendition ($PHOTO)" sh -c 'printf "%s" "$0" | grep -Eq "^/media/[0-9a-f]{32}-1080\.jpg$"' "$PHOTO"
+photo "$NEW" "$BASE" "$_TMP/broken.jpg"
+expect_error 422 image_unreadable "half a JPEG, refused as for products"
+photo "$NEW" "$AY_BASE" "$_TMP/base.jpg"
+expect_error 404 not_found "a base of another cooperative through this one"
+as ""
+api GET "/api/v1/coops/$NEW/bases"
+expect_status 200 "bases with their photos"
+expect_jq "[.items[] | select(.id == $BASE)][0].photos | tojson" "[\"$PHOTO\"]" "the base lists its photo"
+expect_jq "[.items[] | select(.id == $BASE2)][0].photos" '[]' "a base without photos lists none"
+curl -s -o /dev/null -D "$_TMP/bp.h" "$SHOP_URL${PHOTO%-1080.jpg}-320.jpg"
+check "the photo is served as a JPEG" grep -qi '^content-type: image/jpeg' "$_TMP/bp.h"
+photo "$NEW" "$BASE" "$_TMP/base.jpg"
+expect_error 401 unauthorized "anonymous cannot upload a base photo"
+as "$M2"
+photo "$NEW" "$BASE" "$_TMP/base.jpg"
+expect_error 403 forbidden "a farmer of the cooperative cannot upload a base photo"
+as "$AY_ADMIN"
+photo "$NEW" "$BASE" "$_TMP/base.jpg"
+expect_error 403 forbidden "another cooperative's admin cannot upload a base photo"
+as "$NEWADM"
+for i in 2 3 4 5 6; do photo "$NEW" "$BASE" "$_TMP/base.jpg"; done
+expect_status 201 "the sixth photo"
+expect_jq '.photos | length' 6 "six photos, in order"
+photo "$NEW" "$BASE" "$_TMP/base.jpg"
+expect_error 409 conflict "a seventh photo"
+
 finish

@@ -86,6 +86,8 @@ for s in members bases products lots certificates; do
     api GET "/dash/$AY/$s"
     expect_status 200 "the admin's $s section"
 done
+api GET "/dash/$AY/bases"
+check "... each base with a photo upload" grep -q 'class="form base-photo" data-base="[0-9]*"' <<<"$BODY"
 api GET "/dash/$AY/certificates?cursor=zz-not-a-cursor&kind=nonsense"
 expect_status 200 "a stale cursor or an unknown kind shows the first page"
 QBJ=$(me_coop "$QBJ_ADMIN")

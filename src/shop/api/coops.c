@@ -320,3 +320,23 @@ int shop_coops_bases_update(shop_req *r)
         shop_catalogue_changed(r);
     return shop_reply_outcome(r, rc, 200, out, &f);
 }
+
+int shop_coops_bases_photos_upload(shop_req *r)
+{
+    shop_fault f;
+    fl_db *db = NULL;
+    json_t *out = NULL;
+    long long id = 0, base_id = 0;
+    int rc;
+    if ((rc = shop_param_id(r, 0, &id)) || (rc = shop_param_id(r, 1, &base_id)) || (rc = shop_body_image(r)) ||
+        (rc = shop_db(r, &db)))
+        return rc;
+    char dir[1100];
+    snprintf(dir, sizeof(dir), "%s/media", r->ctx->cfg->var_dir);
+    rc = shop_coop_base_photo_add(db, shop_auth_account(r), shop_auth_platform_admin(r), id, base_id, dir, r->raw_body,
+                                  r->raw_body_len, &out, &f);
+    /* the buyers' cooperative page shows the bases' photos */
+    if (rc == SHOP_OK)
+        shop_catalogue_changed(r);
+    return shop_reply_outcome(r, rc, 201, out, &f);
+}

@@ -113,6 +113,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/api/v1/coops/{id}/bases",                  shop_coops_bases_list,      PUB,    NONE},
     {"POST",   "/api/v1/coops/{id}/bases",                  shop_coops_bases_create,    ADMIN,  JSON},
     {"PATCH",  "/api/v1/coops/{id}/bases/{base_id}",        shop_coops_bases_update,    ADMIN,  JSON},
+    {"POST",   "/api/v1/coops/{id}/bases/{base_id}/photos", shop_coops_bases_photos_upload, ADMIN, UPLOAD},
 
     {"GET",    "/api/v1/products",                          shop_products_list,         PUB,    NONE},
     {"POST",   "/api/v1/products",                          shop_products_create,       ADMIN,  JSON},

@@ -3,9 +3,11 @@
 #include "farmlive/shop/domain/coops.h"
 #include "farmlive/shop/core/query.h"
 #include "farmlive/shop/core/rights.h"
+#include "farmlive/shop/domain/media.h"
 #include "farmlive/shop/domain/product_search.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
@@ -41,11 +43,13 @@ enum {
 /* Columns of BASE_SELECT. */
 enum {
     BC_ID, BC_COOP_ID, BC_NAME, BC_LOCATION, BC_LAT, BC_LON, BC_AREA, BC_DESCRIPTION, BC_CREATED,
-    BC_UPDATED
+    BC_UPDATED, BC_PHOTOS
 };
 #define BASE_SELECT                                                                                \
     "SELECT id, coop_id, name, location, latitude, longitude, area_mu, description, "             \
-    ISO8601("created_at") ", " ISO8601("updated_at") " FROM production_bases "
+    ISO8601("created_at") ", " ISO8601("updated_at") ", "                                        \
+    "(SELECT JSON_ARRAYAGG(ph.url ORDER BY ph.position) FROM base_photos ph "                     \
+    "WHERE ph.base_id = production_bases.id) FROM production_bases "
 
 /* Columns of MEMBER_SELECT; MB_JOINED_US (microseconds since 1970, exact
  * and free of time zones) is the first key of the members' cursor. */
@@ -134,7 +138,15 @@ static json_t *coop_json(const fl_rows *rows, size_t i)
 
 static json_t *base_json(const fl_rows *rows, size_t i)
 {
-    return shop_row_json(rows, i, BASE_FIELDS, NFIELDS(BASE_FIELDS));
+    json_t *b = shop_row_json(rows, i, BASE_FIELDS, NFIELDS(BASE_FIELDS));
+    const char *text = fl_rows_str(rows, i, BC_PHOTOS);
+    json_t *photos = text ? json_loads(text, 0, NULL) : NULL; /* NULL: no photo */
+    if (!json_is_array(photos)) {
+        json_decref(photos);
+        photos = json_array();
+    }
+    json_object_set_new(b, "photos", photos);
+    return b;
 }
 
 static json_t *member_json(const fl_rows *rows, size_t i)
@@ -497,4 +509,70 @@ int shop_coop_base_update(fl_db *db, long long account_id, int platform_admin, l
 out:
     fl_rows_free(rows);
     return rc;
+}
+
+/* One uploaded photo appended: the step of shop_coop_base_photo_add. */
+typedef struct photo_append {
+    long long base_id;
+    const char *url;
+} photo_append;
+
+static int photo_append_step(fl_db *db, void *arg, shop_fault *f)
+{
+    enum { PA_COUNT, PA_NEXT };
+    const photo_append *a = arg;
+    fl_rows *rows = NULL;
+    /* the base's row locked: two uploads at once take two positions */
+    int rc = fl_db_query(db, &rows, "SELECT id FROM production_bases WHERE id = ? FOR UPDATE", "i", a->base_id);
+    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "base %lld not found", a->base_id)) < 0)
+        goto out;
+    fl_rows_free(rows);
+    rows = NULL;
+    rc = fl_db_query(db, &rows, "SELECT COUNT(*), COALESCE(MAX(position) + 1, 0) FROM base_photos WHERE base_id = ?",
+                     "i", a->base_id);
+    if (rc != FL_DB_OK) {
+        rc = shop_fault_db(f, rc);
+        goto out;
+    }
+    if (fl_rows_int(rows, 0, PA_COUNT) >= SHOP_BASE_PHOTOS_MAX) {
+        rc = shop_fault_set(f, SHOP_E_CONFLICT, NULL, "a base has at most %d photos", SHOP_BASE_PHOTOS_MAX);
+        goto out;
+    }
+    rc = fl_db_exec(db, "INSERT INTO base_photos (base_id, position, url) VALUES (?, ?, ?)", "iis", a->base_id,
+                    fl_rows_int(rows, 0, PA_NEXT), a->url);
+    rc = rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
+out:
+    fl_rows_free(rows);
+    return rc;
+}
+
+int shop_coop_base_photo_add(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long base_id,
+                             const char *media_dir, const void *data, size_t len, json_t **out, shop_fault *f)
+{
+    fl_rows *rows = NULL;
+    char name[SHOP_MEDIA_NAME_LEN + 1], url[96];
+    int w = 0, h = 0, rc;
+    if ((rc = shop_rights_coop_enter(db, coop_id, account_id, platform_admin, SHOP_MEMBER_ADMIN, f)) < 0)
+        return rc;
+    rc = fl_db_query(db, &rows,
+                     "SELECT (SELECT COUNT(*) FROM base_photos ph WHERE ph.base_id = b.id) "
+                     "FROM production_bases b WHERE b.id = ? AND b.coop_id = ?",
+                     "ii", base_id, coop_id);
+    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "base %lld not found in cooperative %lld", base_id, coop_id)) <
+        0) {
+        fl_rows_free(rows);
+        return rc;
+    }
+    /* checked again under the lock; this spares decoding a refused upload */
+    long long n = fl_rows_int(rows, 0, 0);
+    fl_rows_free(rows);
+    if (n >= SHOP_BASE_PHOTOS_MAX)
+        return shop_fault_set(f, SHOP_E_CONFLICT, NULL, "a base has at most %d photos", SHOP_BASE_PHOTOS_MAX);
+    if ((rc = shop_media_store_image(media_dir, data, len, name, &w, &h, f)) < 0)
+        return rc;
+    snprintf(url, sizeof(url), "/media/%s-%d.jpg", name, shop_media_widths[shop_media_nwidths - 1]);
+    photo_append a = {base_id, url};
+    if ((rc = shop_tx(db, photo_append_step, &a, f)) < 0)
+        return rc;
+    return base_load(db, base_id, out, f);
 }

@@ -10,6 +10,7 @@
  * 404 page. No script: nothing on it changes while it is read. */
 #include "farmlive/shop/pages/home_page.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "farmlive/shop/domain/certificates.h"
@@ -40,7 +41,18 @@ static void bases(shop_html *h, json_t *list, int en)
     json_array_foreach(list, i, b)
     {
         json_t *area = json_object_get(b, "area_mu");
-        shop_html_put(h, "<li class=\"panel\"><h3>%s</h3><p class=\"muted\">%s", S(b, "name"), S(b, "location"));
+        const char *photo = json_string_value(json_array_get(json_object_get(b, "photos"), 0));
+        const char *dash = photo ? strrchr(photo, '-') : NULL;
+        shop_html_put(h, "<li class=\"panel\">");
+        if (dash) { /* the first photo, its 320 rendition */
+            char small[600];
+            snprintf(small, sizeof(small), "%.*s-320.jpg", (int)(dash - photo), photo);
+            shop_html_put(h,
+                          "<img class=\"base-pic\" src=\"%s\" alt=\"%s\" width=\"320\" height=\"240\" "
+                          "loading=\"lazy\">",
+                          small, S(b, "name"));
+        }
+        shop_html_put(h, "<h3>%s</h3><p class=\"muted\">%s", S(b, "name"), S(b, "location"));
         if (json_is_number(area))
             shop_html_put(h, " · %lld %s", (long long)(json_number_value(area) + 0.5), en ? "mu" : "亩");
         shop_html_put(h, "</p>");

@@ -131,6 +131,40 @@ static void base_form(shop_html *h, json_t *b, int en)
                   b ? S(b, "description") : "", b ? (en ? "Save" : "保存") : (en ? "Add base" : "添加基地"));
 }
 
+/* The base's photos (their 320 rendition) and the form that uploads one. */
+static void base_photos(shop_html *h, json_t *b, int en)
+{
+    json_t *u;
+    size_t i;
+    long long id = I(b, "id");
+    json_t *photos = json_object_get(b, "photos");
+    if (json_array_size(photos)) {
+        shop_html_put(h, "<p class=\"row base-photos\">");
+        json_array_foreach(photos, i, u)
+        {
+            char small[600];
+            const char *url = json_string_value(u), *dash = url ? strrchr(url, '-') : NULL;
+            if (!dash)
+                continue;
+            snprintf(small, sizeof(small), "%.*s-320.jpg", (int)(dash - url), url);
+            shop_html_put(h,
+                          "<img class=\"dash-thumb\" src=\"%s\" alt=\"%s\" width=\"56\" height=\"56\" "
+                          "loading=\"lazy\">",
+                          small, S(b, "name"));
+        }
+        shop_html_put(h, "</p>");
+    }
+    shop_html_put(h,
+                  "<form class=\"form base-photo\" data-base=\"%lld\" novalidate><div class=\"field\"><label "
+                  "for=\"bp%lld-photo\">%s</label><input id=\"bp%lld-photo\" name=\"photo\" type=\"file\" "
+                  "accept=\"image/jpeg,image/png,image/webp\"><small class=\"muted\">%s</small></div><p "
+                  "class=\"form-error\" role=\"alert\"></p><button type=\"submit\" class=\"btn btn-outline\">%s"
+                  "</button></form>",
+                  id, id, en ? "Upload photo" : "上传照片", id,
+                  en ? "JPEG, PNG or WebP, up to 8 MB, 6 a base" : "JPEG、PNG 或 WebP，不超过 8 MB，每个基地最多 6 张",
+                  en ? "Upload" : "上传");
+}
+
 int shop_dash_bases_page(shop_req *r)
 {
     shop_dash d;
@@ -161,6 +195,7 @@ int shop_dash_bases_page(shop_req *r)
         shop_html_put(&h, "</p>");
         if (S(b, "description"))
             shop_html_put(&h, "<p>%s</p>", S(b, "description"));
+        base_photos(&h, b, d.en);
         shop_html_put(&h, "<details><summary>%s</summary>", d.en ? "Edit" : "编辑");
         base_form(&h, b, d.en);
         shop_html_put(&h, "</details></li>");

@@ -2,13 +2,14 @@
 // /api/v1/coops/{coop}/members {login, role}: 202, pending until the
 // invited account accepts), a role (PATCH .../members/{id}), remove
 // (DELETE), a base added (POST .../bases) or edited (PATCH
-// .../bases/{id}). The server redraws the page after each write.
-import { api } from '../lib/api.js';
+// .../bases/{id}), a base's photo (POST .../bases/{id}/photos, the file
+// as the body). The server redraws the page after each write.
+import { api, upload } from '../lib/api.js';
 import { data, en, onSubmit, onClick, Invalid } from '../lib/dash.js';
 
 const T = en
-  ? { login: 'Give a phone number or an e-mail address.', sent: 'Invitation sent to ', name: 'Give the base a name.', loc: 'Say where the base is.', area: 'Give the area in mu, e.g. 120.5.', sure: 'Remove this member from the cooperative?' }
-  : { login: '请填写手机号或邮箱。', sent: '邀请已发送给 ', name: '请填写基地名称。', loc: '请填写基地地点。', area: '面积请填写亩数，例如 120.5。', sure: '确定把这位成员移出合作社吗？' };
+  ? { login: 'Give a phone number or an e-mail address.', sent: 'Invitation sent to ', name: 'Give the base a name.', loc: 'Say where the base is.', area: 'Give the area in mu, e.g. 120.5.', sure: 'Remove this member from the cooperative?', photo: 'Choose a photo first.' }
+  : { login: '请填写手机号或邮箱。', sent: '邀请已发送给 ', name: '请填写基地名称。', loc: '请填写基地地点。', area: '面积请填写亩数，例如 120.5。', sure: '确定把这位成员移出合作社吗？', photo: '请先选择一张图片。' };
 
 const invite = document.getElementById('invite');
 if (invite) onSubmit(invite, async (f) => {
@@ -47,4 +48,10 @@ for (const f of document.querySelectorAll('form.base-form')) onSubmit(f, async (
   const id = Number(f.dataset.base);
   if (id) await api('PATCH', `/api/v1/coops/${data.coop_id}/bases/${id}`, body);
   else await api('POST', `/api/v1/coops/${data.coop_id}/bases`, body);
+});
+
+for (const f of document.querySelectorAll('form.base-photo')) onSubmit(f, async () => {
+  const file = f.elements.photo.files[0];
+  if (!file) throw new Invalid('photo', T.photo);
+  await upload(`/api/v1/coops/${data.coop_id}/bases/${f.dataset.base}/photos`, file);
 });

@@ -16,5 +16,7 @@ int shop_coops_members_remove(shop_req *r);
 int shop_coops_bases_list(shop_req *r);
 int shop_coops_bases_create(shop_req *r);
 int shop_coops_bases_update(shop_req *r);
+/* POST /api/v1/coops/{id}/bases/{base_id}/photos: the body is the image file. */
+int shop_coops_bases_photos_upload(shop_req *r);
 
 #endif

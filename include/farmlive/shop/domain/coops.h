@@ -125,4 +125,14 @@ int shop_coop_base_create(fl_db *db, long long account_id, int platform_admin, l
 int shop_coop_base_update(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long base_id,
                           const shop_base_in *in, json_t **out, shop_fault *f);
 
+/* Photos a base may have. */
+#define SHOP_BASE_PHOTOS_MAX 6
+/* Appends a photo to base_id of coop_id (its coop_admin; another
+ * cooperative's base is 404): data is the image file, checked and drawn by
+ * shop_media_store_image into media_dir as product photos are (415, 413,
+ * 422); 409 past SHOP_BASE_PHOTOS_MAX. *out: the base, the new photo's url
+ * (the 1080 rendition) last in its "photos". */
+int shop_coop_base_photo_add(fl_db *db, long long account_id, int platform_admin, long long coop_id, long long base_id,
+                             const char *media_dir, const void *data, size_t len, json_t **out, shop_fault *f);
+
 #endif
