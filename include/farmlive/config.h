@@ -16,7 +16,6 @@ typedef struct fl_config {
     char shop_host[64];
     int shop_port;
     int shop_threads;
-    int rt_writers; /* threads writing the SSE streams, 1..8 (one: measured best on two shared cores) */
     char public_base[256];
     char var_dir[512];
     char web_dir[512];

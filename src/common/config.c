@@ -30,7 +30,6 @@ static const struct setting settings[] = {
     {"FARMLIVE_SHOP_HOST", K_STR, S(shop_host), "127.0.0.1", 0, 0},
     {"FARMLIVE_SHOP_PORT", K_PORT, I(shop_port), "8080", 1, 65535},
     {"FARMLIVE_SHOP_THREADS", K_INT, I(shop_threads), "0", 0, 256},
-    {"FARMLIVE_RT_WRITERS", K_INT, I(rt_writers), "1", 1, 8},
     {"FARMLIVE_PUBLIC_BASE", K_STR, S(public_base), "", 0, 0},
     {"FARMLIVE_VAR_DIR", K_STR, S(var_dir), "var", 0, 0},
     {"FARMLIVE_WEB_DIR", K_STR, S(web_dir), "build/web", 0, 0},

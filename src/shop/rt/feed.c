@@ -4,8 +4,7 @@
  *
  *   thread          what it does here
  *   subscriber      an event heard (rt/bus.h) -> its topic's ring -> the
- *                   topic handed to the SSE writers with streams of it
- *                   (their dirty lists) and its
+ *                   topic handed to the SSE writer (rt->dirty) and its
  *                   satisfied long-polls resumed. A subscription that came
  *                   back -> the backlogs of the topics with clients are
  *                   read again (gaps filled) before anything is delivered
@@ -91,7 +90,7 @@ static int topics_forget(shop_rt *rt, int64_t idle_ms)
     for (size_t b = 0; b < BUCKETS; b++) {
         for (rt_topic **pp = &rt->bucket[b]; *pp;) {
             rt_topic *t = *pp;
-            int idle = t->nsubs == 0 && t->nwaiters == 0 && !rt_topic_busy(rt, t);
+            int idle = t->nsubs == 0 && t->nwaiters == 0 && !t->dirty && !t->held;
             if (idle && idle_ms >= 0 && now - t->used_ms >= idle_ms) {
                 *pp = t->hnext;
                 topic_free(t);
@@ -138,22 +137,19 @@ static int has_after(const rt_topic *t, long long after)
     return t->ring.n > 0 && shop_rt_ring_at(&t->ring, t->ring.n - 1)->seq > after;
 }
 
-/* After t's ring changed: hands t to each SSE writer with streams of it
- * (its bit set in *wake: that writer is to be woken) and takes its
- * long-polls that now have an answer onto ready (to resume). Nothing
- * while t is not primed. Under mu. */
-static void topic_changed(shop_rt *rt, rt_topic *t, unsigned *wake, rt_waiter **ready)
+/* After t's ring changed: hands t to the SSE writer when it has streams
+ * (*wake set: the writer is to be woken) and takes its long-polls that now
+ * have an answer onto ready (to resume). Nothing while t is not primed.
+ * Under mu. */
+static void topic_changed(shop_rt *rt, rt_topic *t, int *wake, rt_waiter **ready)
 {
     if (t->primed_epoch != rt->epoch)
         return;
-    for (int i = 0; i < rt->nwriters; i++) {
-        rt_topic_part *p = &t->part[i];
-        if (p->nsubs && !p->dirty) {
-            p->dirty = 1;
-            p->dnext = rt->w[i].dirty;
-            rt->w[i].dirty = t;
-            *wake |= 1u << i;
-        }
+    if (t->nsubs && !t->dirty) {
+        t->dirty = 1;
+        t->dnext = rt->dirty;
+        rt->dirty = t;
+        *wake = 1;
     }
     for (rt_waiter **pp = &t->waiters; *pp;) {
         rt_waiter *w = *pp;
@@ -170,10 +166,10 @@ static void topic_changed(shop_rt *rt, rt_topic *t, unsigned *wake, rt_waiter **
 }
 
 /* Wakes what topic_changed and friends took off, outside mu. */
-static void wake_all(shop_rt *rt, unsigned wake, rt_waiter *ready)
+static void wake_all(shop_rt *rt, int wake, rt_waiter *ready)
 {
     if (wake)
-        rt_sse_wake(rt, wake);
+        rt_sse_wake(rt);
     while (ready) {
         rt_waiter *next = ready->next; /* the waiter is its request's once resumed */
         shop_resume_then(ready->r, ready->answer, ready->arg);
@@ -186,7 +182,7 @@ static void wake_all(shop_rt *rt, unsigned wake, rt_waiter *ready)
 static void feed_on_event(void *arg, const shop_rt_wire *w)
 {
     shop_rt *rt = arg;
-    unsigned wake = 0;
+    int wake = 0;
     rt_waiter *ready = NULL;
     pthread_mutex_lock(&rt->mu);
     rt_topic *t = rt_topic_get(rt, w->topic, 0); /* a topic nobody here follows is not kept */
@@ -209,7 +205,7 @@ static void prime_got(void *arg, size_t i, shop_rt_event **ev, size_t m, int ful
 {
     prime_run *p = arg;
     shop_rt *rt = p->rt;
-    unsigned wake = 0;
+    int wake = 0;
     rt_waiter *ready = NULL;
     pthread_mutex_lock(&rt->mu);
     rt_topic *t = rt_topic_get(rt, p->names[i], 0);
@@ -367,13 +363,14 @@ shop_rt *shop_rt_start(const shop_ctx *ctx)
     pthread_condattr_t ca;
 
     rt->epoch = 1;
+    rt->ep = rt->wake_fd = -1;
     pthread_mutex_init(&rt->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&rt->cond, &ca);
     pthread_condattr_destroy(&ca);
     rt->timer_started = pthread_create(&rt->timer, NULL, timer_main, rt) == 0;
-    if (rt->timer_started && rt_sse_start(rt, ctx->cfg->rt_writers) == 0)
+    if (rt->timer_started && rt_sse_start(rt) == 0)
         rt->bus = shop_rt_bus_start(ctx->cfg, ctx->kv, ctx->kv_batch, feed_on_event, feed_on_state, rt);
     if (!rt->bus) {
         fl_log(FL_LOG_ERROR, "rt_start_failed", "cannot start the realtime feed's threads");
@@ -392,7 +389,7 @@ void shop_rt_quiesce(shop_rt *rt)
     rt->stopping = 1;
     timer_pass(rt, fl_mono_ms(), &ready);
     pthread_mutex_unlock(&rt->mu);
-    wake_all(rt, ~0u, ready); /* the writers see stopping: the streams end */
+    wake_all(rt, 1, ready); /* the writer sees stopping: the streams end */
 }
 
 void shop_rt_stop(shop_rt *rt)

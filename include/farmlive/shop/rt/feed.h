@@ -9,10 +9,9 @@
  *        | a topic this process follows (a client asked for it)
  *        v
  *   the topic's ring (rt/ring.h) --> long-polls waiting on the topic: resumed
- *                                --> the SSE writer thread(s) (sse.c): one
- *                                    text of what is new, built once per
- *                                    writer, one write of it to each of
- *                                    its streams' sockets
+ *                                --> the SSE writer thread (sse.c): one
+ *                                    text of what is new, built once, one
+ *                                    write of it to each stream's socket
  *
  * A process follows a topic from the first request that names it: it reads
  * the topic's backlog from Redis once (so it knows what happened before it
@@ -27,10 +26,8 @@
  * Waiting costs no thread: a long-poll is a suspended request (core/http.h),
  * resumed by the thread that brings its topic an event. An SSE stream is
  * no request at all once its headers are sent: its socket is taken over
- * from the HTTP server (shop_reply_takeover) and written by one of the
- * feed's writer threads (FARMLIVE_RT_WRITERS, one by default; a stream
- * stays with the one it was given), which wakes when a topic has new
- * events, builds the text
+ * from the HTTP server (shop_reply_takeover) and written by the feed's one
+ * writer thread, which wakes when a topic has new events, builds the text
  * of everything new once (an HTTP chunk) and writes it to every stream of
  * the topic that keeps up, one write per stream per wake-up however many
  * events it carries. A stream holds a position in the ring and at most one

@@ -23,21 +23,18 @@
 
 #define TOPIC "live:0123456789abcdef"
 
-/* A feed with n writers' descriptors but no thread. */
-static shop_rt *rt_new_n(int n)
-{
-    shop_rt *rt = fl_calloc(1, sizeof(*rt));
-    pthread_mutex_init(&rt->mu, NULL);
-    rt->epoch = 1;
-    for (int i = 0; i < n; i++)
-        assert_int_equal(writer_open(rt, &rt->w[i], i), 0);
-    rt->nwriters = n;
-    return rt;
-}
-
+/* A feed with the writer's descriptors but no thread. */
 static shop_rt *rt_new(void)
 {
-    return rt_new_n(1);
+    shop_rt *rt = fl_calloc(1, sizeof(*rt));
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    pthread_mutex_init(&rt->mu, NULL);
+    rt->epoch = 1;
+    rt->ep = epoll_create1(EPOLL_CLOEXEC);
+    rt->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    assert_true(rt->ep >= 0 && rt->wake_fd >= 0);
+    assert_int_equal(epoll_ctl(rt->ep, EPOLL_CTL_ADD, rt->wake_fd, &ev), 0);
+    return rt;
 }
 
 static void rt_free(shop_rt *rt)
@@ -194,7 +191,7 @@ static void test_order_resume_chunks(void **state)
 
     open_stream(rt, TOPIC, 0, 0, &plain_fd, 0);
     open_stream(rt, TOPIC, 100, 1, &chunked_fd, 0); /* Last-Event-ID: 100 */
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     assert_false(take(plain_fd, &plain));
     assert_string_equal(plain.buf, "retry: 3000\n\n"
                                    "id: 100\nevent: status\ndata: {\"seq\":100}\n\n"
@@ -210,9 +207,9 @@ static void test_order_resume_chunks(void **state)
     hear(rt, TOPIC, 103, "flash.stock", SHOP_RT_COALESCE);
     hear(rt, TOPIC, 104, "just_bought", 0);
     hear(rt, TOPIC, 105, "flash.stock", SHOP_RT_COALESCE);
-    assert_ptr_equal(rt->w[0].dirty, t);
-    writer_turn(&rt->w[0], 0);
-    assert_null(rt->w[0].dirty);
+    assert_ptr_equal(rt->dirty, t);
+    writer_turn(rt, 0);
+    assert_null(rt->dirty);
     assert_false(take(plain_fd, &plain));
     assert_string_equal(plain.buf, "id: 104\nevent: just_bought\ndata: {\"seq\":104}\n\n"
                                    "id: 105\nevent: flash.stock\ndata: {\"seq\":105}\n\n");
@@ -221,11 +218,11 @@ static void test_order_resume_chunks(void **state)
     assert_string_equal(body, plain.buf);
     assert_int_equal(chunks, 1);
     fl_free(body);
-    assert_int_equal(t->part[0].sent, 105);
+    assert_int_equal(t->sent, 105);
 
     /* a heartbeat, then quiescing: the last chunk, and both closed */
     plain.len = chunked.len = 0;
-    writer_turn(&rt->w[0], 1);
+    writer_turn(rt, 1);
     assert_false(take(plain_fd, &plain));
     assert_string_equal(plain.buf, ": hb\n\n");
     assert_false(take(chunked_fd, &chunked));
@@ -233,15 +230,15 @@ static void test_order_resume_chunks(void **state)
     plain.len = chunked.len = 0;
     rt->stopping = 1;
     hear(rt, TOPIC, 106, "status", 0);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     assert_true(take(plain_fd, &plain));
     assert_int_equal(plain.len, 0); /* quiescing: nothing more, even with an event there */
     assert_true(take(chunked_fd, &chunked));
     assert_string_equal(chunked.buf, "0\r\n\r\n");
     assert_int_equal(rt->nsubs, 0);
     assert_int_equal(t->nsubs, 0);
-    assert_null(t->part[0].subs);
-    assert_null(rt->w[0].wtopics);
+    assert_null(t->subs);
+    assert_null(rt->wtopics);
 
     close(plain_fd);
     close(chunked_fd);
@@ -262,7 +259,7 @@ static void test_truncated(void **state)
     for (long long seq = 1; seq <= SHOP_RT_RING_EVENTS + 2; seq++)
         hear(rt, TOPIC, seq, "status", 0);
     open_stream(rt, TOPIC, 1, 0, &fd, 0);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     take(fd, &g);
     snprintf(want, sizeof(want),
              "retry: 3000\n\nevent: truncated\ndata: {\"after\":1}\n\nid: 3\nevent: status\ndata: {\"seq\":3}\n\n");
@@ -281,10 +278,10 @@ static void test_unprimed_waits(void **state)
     int fd;
     (void)state;
     rt_sub *s = open_stream(rt, TOPIC, 0, 0, &fd, 0);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     s->topic->primed_epoch = 0; /* the subscription came back: its backlog is to be read */
     hear(rt, TOPIC, 7, "status", 0);
-    assert_null(rt->w[0].dirty);
+    assert_null(rt->dirty);
     close(fd);
     rt_free(rt);
 }
@@ -294,18 +291,17 @@ static void test_unprimed_waits(void **state)
 static void test_empty_sweep(void **state)
 {
     shop_rt *rt = rt_new();
-    int fd;
-    unsigned wake = 0;
+    int fd, wake = 0;
     rt_waiter *ready = NULL;
     got g = {0};
     (void)state;
     rt_sub *s = open_stream(rt, TOPIC, 0, 1, &fd, 0);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     take(fd, &g);
     g.len = 0;
     topic_changed(rt, s->topic, &wake, &ready);
     assert_true(wake);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     assert_false(take(fd, &g));
     assert_int_equal(g.len, 0);
     assert_int_equal(rt->nsubs, 1);
@@ -327,17 +323,17 @@ static void test_slow_dropped_fast_complete(void **state)
     rt_topic *t = topic(rt, TOPIC);
     rt_sub *s = open_stream(rt, TOPIC, 0, 1, &slow_fd, 4096);
     open_stream(rt, TOPIC, 0, 1, &fast_fd, 4096);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     for (long long seq = 1; seq <= 3 * SHOP_RT_RING_EVENTS; seq++) {
         hear_pad(rt, TOPIC, seq, "chat", 0, 200);
-        writer_turn(&rt->w[0], 0);
+        writer_turn(rt, 0);
         if (!closed && rt->nsubs == 2 && s->out)
             held_max = s->out_len > held_max ? s->out_len : held_max;
         closed = rt->nsubs == 1;
         for (int round = 0; round < 1000; round++) { /* the fast client drains; the writer goes on */
             size_t before = fast.len;
             assert_false(take(fast_fd, &fast));
-            writer_poll(&rt->w[0], 0);
+            writer_poll(rt, 0);
             if (fast.len == before)
                 break;
         }
@@ -377,17 +373,17 @@ static void test_hangup_and_late(void **state)
     (void)state;
     rt_topic *t = topic(rt, TOPIC);
     open_stream(rt, TOPIC, 0, 1, &fd, 0);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     assert_int_equal(t->nsubs, 1);
     close(fd);
-    writer_poll(&rt->w[0], 100);
+    writer_poll(rt, 100);
     assert_int_equal(t->nsubs, 0);
     assert_int_equal(rt->nsubs, 0);
-    assert_null(rt->w[0].wtopics);
+    assert_null(rt->wtopics);
 
     rt->stopping = 1;
     open_stream(rt, TOPIC, 0, 1, &late_fd, 0);
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     assert_true(take(late_fd, &g));
     assert_string_equal(g.buf, "0\r\n\r\n");
     assert_int_equal(rt->nsubs, 0);
@@ -423,9 +419,9 @@ static void test_streams_each(void **state)
     assert_int_equal(v.n, 1);
     assert_string_equal(v.names[0], TOPIC);
     assert_int_equal(v.counts[0], 2); /* counted from the request, before the writer took the sockets */
-    writer_turn(&rt->w[0], 0);
+    writer_turn(rt, 0);
     close(fd[0]);
-    writer_poll(&rt->w[0], 100);
+    writer_poll(rt, 100);
     v.n = 0;
     assert_int_equal(shop_rt_streams_each(rt, "", saw, &v), 2);
     for (size_t i = 0; i < v.n; i++)
@@ -440,7 +436,7 @@ static void test_streams_each(void **state)
 static void test_wakes(void **state)
 {
     shop_rt *rt = rt_new();
-    unsigned wake = 0;
+    int wake = 0;
     rt_waiter *ready = NULL, w1 = {0}, w2 = {0};
     (void)state;
     rt_topic *t = topic(rt, TOPIC);
@@ -459,22 +455,20 @@ static void test_wakes(void **state)
     assert_int_equal(t->nwaiters, 1);
     assert_int_equal(rt->nwaiters, 1);
     t->nsubs = 1;
-    t->part[0].nsubs = 1;
     ready = NULL;
     topic_changed(rt, t, &wake, &ready);
-    assert_int_equal(wake, 1);
-    assert_ptr_equal(rt->w[0].dirty, t);
-    assert_true(t->part[0].dirty);
+    assert_true(wake);
+    assert_ptr_equal(rt->dirty, t);
+    assert_true(t->dirty);
     wake = 0;
     topic_changed(rt, t, &wake, &ready); /* already handed over: once */
     assert_false(wake);
-    assert_null(t->part[0].dnext);
+    assert_null(t->dnext);
     assert_null(ready);
     t->waiters = NULL;
     t->nsubs = 0;
-    t->part[0].nsubs = 0;
-    rt->w[0].dirty = NULL;
-    t->part[0].dirty = 0;
+    rt->dirty = NULL;
+    t->dirty = 0;
     rt_free(rt);
 }
 
@@ -499,94 +493,14 @@ static void test_topics_table(void **state)
     assert_non_null(rt_topic_get(rt, "flash:1", 0));
     assert_null(rt_topic_get(rt, "flash:2", 0)); /* made room */
     rt_topic_get(rt, "flash:1", 0)->nsubs = 0;
-    rt_topic_get(rt, "flash:3", 0)->part[0].held = 1;
-    rt_topic_get(rt, "flash:4", 0)->part[0].dirty = 1;
+    rt_topic_get(rt, "flash:3", 0)->held = 1;
+    rt_topic_get(rt, "flash:4", 0)->dirty = 1;
     topics_forget(rt, 0); /* every idle one */
     assert_int_equal(rt->ntopics, 2);
-    rt_topic_get(rt, "flash:3", 0)->part[0].held = 0;
-    rt_topic_get(rt, "flash:4", 0)->part[0].dirty = 0;
+    rt_topic_get(rt, "flash:3", 0)->held = 0;
+    rt_topic_get(rt, "flash:4", 0)->dirty = 0;
     topics_forget(rt, 0);
     assert_int_equal(rt->ntopics, 0);
-    rt_free(rt);
-}
-
-/* Two writers: streams shared out by count, an event handed to both (each
- * woken), each sending to its own streams only; a stream closed on one
- * leaves the other's alone; a topic one writer holds is not forgotten. */
-static void test_two_writers(void **state)
-{
-    shop_rt *rt = rt_new_n(2);
-    int fd[4];
-    got g[4] = {{0}};
-    unsigned wake = 0;
-    rt_waiter *ready = NULL;
-    rt_sub *s[4];
-    (void)state;
-    rt_topic *t = topic(rt, TOPIC);
-    for (int i = 0; i < 4; i++)
-        s[i] = open_stream(rt, TOPIC, 0, 0, &fd[i], 0);
-    for (int i = 0; i < 4; i++)
-        assert_int_equal(s[i]->w->idx, i % 2); /* the one with fewer streams each time */
-    assert_int_equal(rt->w[0].nsubs, 2);
-    assert_int_equal(rt->w[1].nsubs, 2);
-    assert_int_equal(t->part[1].nsubs, 2);
-    writer_turn(&rt->w[0], 0);
-    for (int i = 0; i < 4; i++) {
-        assert_false(take(fd[i], &g[i]));
-        assert_string_equal(g[i].len ? g[i].buf : "", i % 2 ? "" : "retry: 3000\n\n"); /* writer 1 not yet */
-    }
-    writer_turn(&rt->w[1], 0);
-    for (int i = 0; i < 4; i++) {
-        g[i].len = 0;
-        assert_false(take(fd[i], &g[i]));
-        assert_int_equal(g[i].len, i % 2 ? strlen("retry: 3000\n\n") : 0);
-        g[i].len = 0;
-    }
-
-    hear(rt, TOPIC, 9, "status", 0);
-    assert_ptr_equal(rt->w[0].dirty, t);
-    assert_ptr_equal(rt->w[1].dirty, t);
-    writer_turn(&rt->w[1], 0);
-    writer_turn(&rt->w[0], 0);
-    for (int i = 0; i < 4; i++) {
-        assert_false(take(fd[i], &g[i]));
-        assert_string_equal(g[i].buf, "id: 9\nevent: status\ndata: {\"seq\":9}\n\n");
-        g[i].len = 0;
-    }
-    assert_int_equal(t->part[0].sent, 9);
-    assert_int_equal(t->part[1].sent, 9);
-
-    close(fd[1]); /* writer 1's: writer 0 knows nothing of it */
-    writer_poll(&rt->w[0], 0);
-    assert_int_equal(rt->nsubs, 4);
-    writer_poll(&rt->w[1], 100);
-    assert_int_equal(rt->nsubs, 3);
-    assert_int_equal(t->nsubs, 3);
-    assert_int_equal(rt->w[1].nsubs, 1);
-    assert_int_equal(t->part[1].nsubs, 1);
-    assert_ptr_equal(t->part[1].subs, s[3]);
-
-    /* a topic held by writer 1 only is busy; one nobody has is not */
-    rt_topic *idle = topic(rt, "flash:9");
-    idle->part[1].held = 1;
-    topics_forget(rt, 0);
-    assert_ptr_equal(rt_topic_get(rt, "flash:9", 0), idle);
-    idle->part[1].held = 0;
-    topics_forget(rt, 0);
-    assert_null(rt_topic_get(rt, "flash:9", 0));
-
-    /* the next stream goes to writer 1, which has fewer now */
-    int fd5;
-    rt_sub *s5 = open_stream(rt, TOPIC, 9, 1, &fd5, 0);
-    assert_int_equal(s5->w->idx, 1);
-    topic_changed(rt, t, &wake, &ready);
-    assert_int_equal(wake, 3);
-    for (int i = 0; i < 4; i++) {
-        if (i != 1)
-            close(fd[i]);
-        fl_free(g[i].buf);
-    }
-    close(fd5);
     rt_free(rt);
 }
 
@@ -602,7 +516,6 @@ int main(void)
         cmocka_unit_test(test_streams_each),
         cmocka_unit_test(test_wakes),
         cmocka_unit_test(test_topics_table),
-        cmocka_unit_test(test_two_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
