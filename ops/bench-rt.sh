@@ -201,7 +201,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "farmlive realtime fan-out benchmark  $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
     echo "one room, a chat message every 200 ms and a stock update every second for ${SECS}s (shop's chat: $CHAT);"
     echo "subscribers: bench-sse_load (one epoll process) on the same host; host: $(nproc) CPUs, $(uname -sr),"
-    echo "shop's SSE writers: ${FARMLIVE_RT_WRITERS:-one per CPU}; load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1 | sed 's/^nginx version: //'), nchan $(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null)"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nginx -v 2>&1 | sed 's/^nginx version: //'), nchan $(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null)"
     echo
     printf '%-6s %6s %9s %7s %7s %7s %7s %9s %9s %9s\n' server subs streaming p50_ms p99_ms max_ms lost \
         'cpu_us/msg' 'kB/sub' 'chat_p99'
