@@ -34,7 +34,7 @@
 # the chat route (schema/openapi.yaml), else feed; feed: chat raised on the
 # feed directly, as the stock is, no HTTP or MariaDB in its path),
 # BENCH_RT_OUT (var/bench/rt.txt), BENCH_RT_SERVERS ("shop nchan": either
-# alone to compare the shop with itself, e.g. FARMLIVE_RT_WRITERS), BIN_DIR
+# alone, to A/B one of them against itself), BIN_DIR
 # (bin: farmlive-shop, bench-sse_load, bench-rt_publish). Exit 1 when a
 # server could not be measured.
 set -uo pipefail
