@@ -3,8 +3,10 @@
  * sessions, over the shop's internal HTTP API:
  *
  *   POST {shop_internal_url}/internal/v1/live/publish    {"stream_key","client_ip"}
- *        200 {"live_id":"...","restream":[{"id","url"}]} = allow (restream:
- *        the platforms to forward it to, relay_restream.h); anything else = refuse
+ *        200 {"live_id":"...","restream":[{"id","url"}],"low_rendition"?:"off|on|auto"}
+ *        = allow (restream: the platforms to forward it to, relay_restream.h;
+ *        low_rendition: the cooperative's choice of the 360p rendition, over
+ *        FARMLIVE_RELAY_LOW_RENDITION); anything else = refuse
  *   POST {shop_internal_url}/internal/v1/live/unpublish  {"live_id"}
  *   POST {shop_internal_url}/internal/v1/live/ended      {"live_id"}
  *   every request carries X-Internal-Secret: {internal_secret}
@@ -34,6 +36,7 @@ typedef struct publish_auth_result {
     char live_id[LIVE_ID_MAX + 1];
     char error[200];         /* why it was refused, for the log */
     restream_specs restream; /* allowed: the platforms to forward it to */
+    int low_rendition;       /* FL_LOW_RENDITION_* the session's cooperative chose; -1: the relay's setting */
 } publish_auth_result;
 
 /* Starts the worker thread. NULL (with a log line) if it cannot. */

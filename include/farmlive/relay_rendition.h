@@ -39,6 +39,10 @@
  * streams whose picture is at least 540 lines, as a 360p copy of a smaller
  * one saves little). Pure. */
 int relay_rendition_wanted(int mode, int w, int h);
+/* "off", "on" or "auto" (the publish answer's low_rendition, a
+ * cooperative's choice) as FL_LOW_RENDITION_*; -1 for anything else and
+ * NULL (the relay's own setting applies). Pure. */
+int relay_rendition_mode_parse(const char *s);
 /* The rendition's picture for a w x h source: the short side short_side
  * (the source's when smaller: never upscaled), the aspect kept, both even.
  * 0, or -1 when w or h is not positive. Pure. */

@@ -57,6 +57,8 @@ typedef struct rtmp_hub_ops {
     void (*srt_stats)(relay_stream *s, const relay_srt_stats *st);
     /* the platforms the publish answer named (relay_stream_restream); may be NULL */
     void (*restream)(relay_stream *s, const restream_specs *specs);
+    /* the low rendition the publish answer chose (relay_stream_rendition); may be NULL */
+    void (*rendition)(relay_stream *s, int mode);
 } rtmp_hub_ops;
 
 typedef struct rtmp_server_opts {

@@ -77,6 +77,12 @@ int relay_stream_superseded(relay_stream *s, uint64_t gen);
  * may name others). Any thread; never waits on a target's I/O. */
 void relay_stream_restream(relay_stream *s, const restream_specs *specs);
 
+/* The session's own low rendition mode (FL_LOW_RENDITION_*, its
+ * cooperative's choice in the publish answer), over the relay's setting;
+ * -1: the setting. Called after each publish, before its video; a
+ * rendition already made stays. Any thread. */
+void relay_stream_rendition(relay_stream *s, int mode);
+
 /* An SRT publisher's connection statistics (libsrt's srt_bstats),
  * refreshed about once a second by its thread; shown per stream in
  * /api/streams and /metrics. */

@@ -102,6 +102,7 @@ static const rtmp_hub_ops hub_ops = {
     .superseded = relay_stream_superseded,
     .srt_stats = relay_stream_srt_stats,
     .restream = relay_stream_restream,
+    .rendition = relay_stream_rendition,
 };
 
 static void usage(FILE *out)

@@ -14,6 +14,7 @@
 #include "farmlive/publish_auth.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
+#include "farmlive/relay_rendition.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -147,6 +148,7 @@ static void ask_publish(publish_auth *a, const char *key, const char *ip, long t
     json_t *req = json_pack("{s:s, s:s}", "stream_key", key, "client_ip", ip);
     r->allowed = 0;
     r->live_id[0] = '\0';
+    r->low_rendition = -1;
     r->http_status = post_json(a, "/internal/v1/live/publish", req, &body, r->error, sizeof(r->error), timeout_ms);
     json_decref(req);
     if (r->http_status == 200) {
@@ -155,6 +157,7 @@ static void ask_publish(publish_auth *a, const char *key, const char *ip, long t
         if (id && publish_auth_live_id_valid(id)) {
             snprintf(r->live_id, sizeof(r->live_id), "%s", id);
             restream_specs_parse(json_object_get(resp, "restream"), &r->restream);
+            r->low_rendition = relay_rendition_mode_parse(json_string_value(json_object_get(resp, "low_rendition")));
             r->allowed = 1;
         } else {
             snprintf(r->error, sizeof(r->error), "shop answered 200 without a valid live_id");

@@ -67,6 +67,15 @@ int relay_rendition_wanted(int mode, int w, int h)
     return mode == FL_LOW_RENDITION_ON || (mode == FL_LOW_RENDITION_AUTO && short_side >= RELAY_LOW_AUTO_MIN_SIDE);
 }
 
+int relay_rendition_mode_parse(const char *s)
+{
+    static const char *const modes[] = {"off", "on", "auto"}; /* FL_LOW_RENDITION_* */
+    for (int i = 0; s && i < 3; i++)
+        if (strcmp(s, modes[i]) == 0)
+            return i;
+    return -1;
+}
+
 int relay_rendition_size(int w, int h, int short_side, int *out_w, int *out_h)
 {
     if (w <= 0 || h <= 0 || short_side <= 0)

@@ -669,6 +669,8 @@ static void on_auth_results(rtmp_server *srv)
         }
         if (srv->o.ops->restream)
             srv->o.ops->restream(c->stream, &r.restream);
+        if (srv->o.ops->rendition)
+            srv->o.ops->rendition(c->stream, r.low_rendition);
         rtmp_cmd_publish_start(&c->sess);
         conn_log(FL_LOG_INFO, c, "rtmp_publish", "publishing");
         c->authorised = 1;

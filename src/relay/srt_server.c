@@ -60,6 +60,7 @@ typedef struct pending {
     char key[SRT_KEY_MAX + 1];
     char ip[INET6_ADDRSTRLEN];
     restream_specs restream; /* the platforms the shop named */
+    int low_rendition;       /* the rendition mode it named (-1: the relay's) */
 } pending;
 
 typedef struct refusals {
@@ -104,6 +105,7 @@ struct pub {
     relay_stream *stream;    /* srv->mu */
     uint64_t gen;            /* its publisher generation */
     restream_specs restream; /* the platforms the shop named */
+    int low_rendition;       /* the rendition mode it named (-1: the relay's) */
     /* the publisher thread's own */
     uint8_t msg[MSG_MAX];
     int msg_len, msg_off;
@@ -244,6 +246,7 @@ static int on_listen(void *opaque, SRTSOCKET ns, int hsversion, const struct soc
     snprintf(pe->key, sizeof(pe->key), "%s", key);
     snprintf(pe->ip, sizeof(pe->ip), "%s", ip);
     pe->restream = r.restream;
+    pe->low_rendition = r.low_rendition;
     pthread_mutex_unlock(&srv->mu);
     return 0;
 }
@@ -558,6 +561,8 @@ static void *pub_main(void *arg)
     p->stream = srv->ops->publish(srv->hub, p->live_id, &p->gen);
     if (p->stream && srv->ops->restream)
         srv->ops->restream(p->stream, &p->restream);
+    if (p->stream && srv->ops->rendition)
+        srv->ops->rendition(p->stream, p->low_rendition);
     pthread_mutex_unlock(&srv->mu);
     if (!p->stream) {
         pub_log(FL_LOG_ERROR, p, "srt_publish_failed", "the hub refused the stream");
@@ -632,6 +637,7 @@ static void on_accept(srt_server *srv)
             snprintf(p->key, sizeof(p->key), "%s", srv->pend[i].key);
             snprintf(p->ip, sizeof(p->ip), "%s", srv->pend[i].ip);
             p->restream = srv->pend[i].restream;
+            p->low_rendition = srv->pend[i].low_rendition;
             srv->pend[i] = srv->pend[--srv->npend];
             found = 1;
             break;

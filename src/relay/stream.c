@@ -152,7 +152,8 @@ struct relay_stream {
     atomic_uint_fast64_t hls_dropped, rec_dropped; /* written by the worker */
     atomic_int rec_state;                          /* RELAY_REC_STATE_*, likewise */
     atomic_int dropped;                            /* relay_hub_drop: the shop ended the session */
-    restream_set *restream;                        /* forwarded to other platforms (restream.c) */
+    atomic_int low_mode;    /* FL_LOW_RENDITION_* from the publish answer; -1: cfg's (relay_stream_rendition) */
+    restream_set *restream; /* forwarded to other platforms (restream.c) */
 };
 
 /* -- the work queue ------------------------------------------------------ */
@@ -381,6 +382,7 @@ relay_stream *relay_stream_new(const fl_config *cfg, const char *live_id)
     atomic_init(&s->rec_dropped, 0);
     atomic_init(&s->rec_state, RELAY_REC_STATE_OFF);
     atomic_init(&s->dropped, 0);
+    atomic_init(&s->low_mode, -1);
     atomic_init(&s->pub_gen, 0);
     s->cfg = cfg;
     snprintf(s->live_id, sizeof(s->live_id), "%s", live_id);
@@ -590,7 +592,8 @@ static void feed_worker(relay_stream *s, relay_tag *t, int key, int seqhdr, int 
  * it (ingest thread); it gets the audio sequence header seen so far. */
 static void maybe_rendition(relay_stream *s, const relay_avc_config *avc)
 {
-    if (!relay_rendition_wanted(s->cfg->low_rendition, avc->width, avc->height))
+    int mode = atomic_load(&s->low_mode);
+    if (!relay_rendition_wanted(mode >= 0 ? mode : s->cfg->low_rendition, avc->width, avc->height))
         return;
     pthread_mutex_lock(&s->lock);
     if (!s->ended)
@@ -702,6 +705,11 @@ void relay_stream_restream(relay_stream *s, const restream_specs *specs)
 {
     if (!atomic_load(&s->dropped))
         restream_set_update(s->restream, specs);
+}
+
+void relay_stream_rendition(relay_stream *s, int mode)
+{
+    atomic_store(&s->low_mode, mode);
 }
 
 void relay_stream_srt_stats(relay_stream *s, const relay_srt_stats *st)

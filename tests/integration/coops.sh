@@ -190,6 +190,28 @@ api PATCH "/api/v1/coops/$NEW" '{"name":null}'
 expect_error 422 validation_failed "null name"
 api PATCH "/api/v1/coops/$NOADMIN" '{"name":"x"}'
 expect_error 403 forbidden "admin of another cooperative"
+# the relay's 360p rendition for the cooperative's sessions (its choice over the relay's setting)
+api GET "/api/v1/coops/$NEW"
+expect_jq '.low_rendition' default "low_rendition: default until chosen"
+api PATCH "/api/v1/coops/$NEW" '{"low_rendition":"auto"}'
+expect_status 200 "the coop admin chooses the low rendition"
+expect_jq '.low_rendition' auto "low_rendition updated"
+api PATCH "/api/v1/coops/$NEW" '{"low_rendition":"max"}'
+expect_error 422 validation_failed "an unknown low_rendition"
+msg_names low_rendition "an unknown low_rendition"
+api PATCH "/api/v1/coops/$NEW" '{"low_rendition":null}'
+expect_error 422 validation_failed "a null low_rendition"
+api PATCH "/api/v1/coops/$NEW" '{"low_rendition":"default"}'
+expect_jq '.low_rendition' default "low_rendition back to default"
+api PATCH "/api/v1/coops/$NOADMIN" '{"low_rendition":"on"}'
+expect_error 403 forbidden "low_rendition: admin of another cooperative"
+as "$(login farmer@anyuan.example.com "$DEMO_PASSWORD")"
+api PATCH "/api/v1/coops/$AY" '{"low_rendition":"on"}'
+expect_error 403 forbidden "low_rendition: a farmer (not the coop admin)"
+as "$BUYER"
+api PATCH "/api/v1/coops/$AY" '{"low_rendition":"on"}'
+expect_error 403 forbidden "low_rendition: a buyer"
+as "$NEWADM"
 as "$OPS"
 api PATCH /api/v1/coops/999999999 '{"name":"x"}'
 expect_error 404 not_found "update unknown cooperative"

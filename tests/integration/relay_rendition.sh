@@ -10,7 +10,9 @@
 #   ?quality=low); a takeover and a reconnect keep the rendition going (its
 #   frames go on growing, its playlist keeps its parts coming, HTTP-FLV low
 #   decodes at 360p after both).
-#   The default (off), on a second relay: no variant, no transcode thread.
+#   The default (off), on a second relay: no variant, no transcode thread;
+#   there, a session whose cooperative chose low_rendition "on" gets the
+#   360p variant all the same (the cooperative's choice wins).
 # Starts its own relays ($RELAY_BIN, the sanitizer build) on free ports;
 # fails at once when a tool is missing (ops/install-deps.sh).
 . "$(dirname "$0")/lib.sh"
@@ -256,6 +258,36 @@ if wait_http "$OB/healthz" 30 "$OFF_PID"; then
     check "off: ?quality=low is 404 ($code)" test "$code" = 404
     check "off: no rendition metrics" bash -c '! curl -s "$1" | grep -q "^farmlive_relay_stream_rendition_frames_total{"' _ "$OB/metrics"
     kill "$PO" 2>/dev/null
+
+    # ------------------------------------------------------------ the cooperative's choice wins over the relay's
+    FARMER_TOKEN=$TOKEN
+    TOKEN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
+    api GET /api/v1/me
+    AY=$(jqr '.memberships[0].coop_id')
+    api PATCH "/api/v1/coops/$AY" '{"low_rendition":"on"}'
+    check "the coop admin sets low_rendition on ($STATUS)" test "$STATUS" = 200
+    TOKEN=$FARMER_TOKEN
+    read -r CID CKEY < <(new_session coop-on)
+    push "$W/hd.flv" "rtmp://127.0.0.1:$ORP/live/$CKEY" 60 "$W/push-c.log" &
+    PC=$!
+    BG+=($PC)
+    check "coop on, relay off: the rendition encodes pictures" wait_until 25 '.renditions[0].frames.encoded > 25' "$OB" "$CID"
+    for _ in $(seq 1 50); do # named just after it starts
+        n=$(threads_named "$OFF_PID" fl-rendition)
+        [ "$n" = 1 ] && break
+        sleep 0.2
+    done
+    check "coop on, relay off: one transcode thread ($n; $(stream_of "$OB" "$CID" | head -c 300))" test "$n" = 1
+    p=$(probe "$OB/live/$CID.flv?quality=low" 3)
+    check "coop on, relay off: ?quality=low decodes at 640x360 ($p)" bash -c '[[ $1 =~ ^640,360,([0-9]+)$ ]]' _ "$p"
+    curl -s "$OB/live/$CID/master.m3u8" >"$W/master-coop.m3u8"
+    check "coop on, relay off: master.m3u8 lists the 360p variant ($(tr '\n' ' ' <"$W/master-coop.m3u8"))" \
+        bash -c 'grep -c "^#EXT-X-STREAM-INF" "$1" | grep -qx 2 && grep -qx low/index.m3u8 "$1" && grep -q "RESOLUTION=640x360" "$1"' _ "$W/master-coop.m3u8"
+    kill "$PC" 2>/dev/null
+    TOKEN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
+    api PATCH "/api/v1/coops/$AY" '{"low_rendition":"default"}'
+    check "low_rendition back to default ($STATUS)" test "$STATUS" = 200
+    TOKEN=$FARMER_TOKEN
 else
     bad "the second relay (off) did not start" "$(tail -n 20 "$W/relay-off.log")"
 fi

@@ -53,6 +53,8 @@ static int coop_parse(shop_req *r, int creating, shop_coop_in *in)
         return shop_fail(r, SHOP_E_VALIDATION, "credit_code must be 18 characters of digits and capital letters");
     if (in->v[SHOP_CF_CONTACT_PHONE] && !shop_contact_phone_valid(in->v[SHOP_CF_CONTACT_PHONE]))
         return shop_fail(r, SHOP_E_VALIDATION, "contact_phone must be a phone number");
+    if (in->v[SHOP_CF_LOW_RENDITION] && !shop_low_rendition_valid(in->v[SHOP_CF_LOW_RENDITION]))
+        return shop_fail(r, SHOP_E_VALIDATION, "low_rendition must be default, off, on or auto");
     return SHOP_OK;
 }
 

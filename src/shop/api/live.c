@@ -16,6 +16,7 @@
  *                        ring holds), then each new one as it comes */
 #include "farmlive/shop/api/live.h"
 #include "farmlive/shop/domain/live.h"
+#include "farmlive/shop/domain/coops.h"
 #include "farmlive/shop/domain/restream_targets.h"
 #include "farmlive/shop/domain/room_counts.h"
 #include "farmlive/shop/core/auth.h"
@@ -73,7 +74,8 @@ static int change(shop_req *r, enum shop_live_op op, const char *lookup, const c
 int shop_live_internal_publish(shop_req *r)
 {
     const char *key = NULL, *ip = NULL;
-    json_t *targets = NULL;
+    json_t *targets = NULL, *out;
+    const char *low = NULL;
     shop_live_change ch;
     fl_db *db = NULL;
     shop_fault f;
@@ -92,10 +94,17 @@ int shop_live_internal_publish(shop_req *r)
         return rc;
     if (shop_restream_session_targets(r->ctx->cfg, db, ch.public_id, &targets, &f) != SHOP_OK)
         return shop_fail_fault(r, &f);
+    /* the cooperative's choice of the 360p rendition, over the relay's own */
+    if (shop_coop_session_low_rendition(db, ch.public_id, &low, &f) != SHOP_OK) {
+        json_decref(targets);
+        return shop_fail_fault(r, &f);
+    }
     shop_add_header(r, "Cache-Control", "no-store");
-    return shop_reply_json(r, 200,
-                           json_pack("{s:s,s:s,s:b,s:o}", "live_id", ch.public_id, "status", ch.to, "reconnect",
-                                     strcmp(ch.from, "created") != 0, "restream", targets));
+    out = json_pack("{s:s,s:s,s:b,s:o}", "live_id", ch.public_id, "status", ch.to, "reconnect",
+                    strcmp(ch.from, "created") != 0, "restream", targets);
+    if (out && low)
+        json_object_set_new(out, "low_rendition", json_string(low));
+    return shop_reply_json(r, 200, out);
 }
 
 /* unpublish and ended: {"live_id"} -> 200 {"live_id","status","changed"}. */

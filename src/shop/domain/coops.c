@@ -26,17 +26,18 @@ const shop_coop_field shop_coop_fields[SHOP_CF_COUNT] = {
     {"contact_name",    1,   64,    1,       0},
     {"contact_phone",   5,   20,    1,       0},
     {"description",     0,   10000, 0,       1},
+    {"low_rendition",   1,   16,    0,       0},
 };
 
 /* Columns of COOP_SELECT. */
 enum {
     CC_ID, CC_NAME, CC_NAME_EN, CC_CREDIT_CODE, CC_PROVINCE, CC_CITY, CC_COUNTY, CC_TOWNSHIP,
-    CC_VILLAGE, CC_CONTACT_NAME, CC_CONTACT_PHONE, CC_DESCRIPTION, CC_MEMBERS, CC_CREATED,
-    CC_UPDATED
+    CC_VILLAGE, CC_CONTACT_NAME, CC_CONTACT_PHONE, CC_DESCRIPTION, CC_LOW_RENDITION, CC_MEMBERS,
+    CC_CREATED, CC_UPDATED
 };
 #define COOP_SELECT                                                                                \
     "SELECT c.id, c.name, c.name_en, c.credit_code, c.province, c.city, c.county, c.township, "   \
-    "c.village, c.contact_name, c.contact_phone, c.description, "                                 \
+    "c.village, c.contact_name, c.contact_phone, c.description, c.low_rendition, "                \
     "(SELECT COUNT(*) FROM coop_members m WHERE m.coop_id = c.id), "                              \
     ISO8601("c.created_at") ", " ISO8601("c.updated_at") " FROM cooperatives c "
 
@@ -62,6 +63,11 @@ enum { MB_ACCOUNT, MB_NAME, MB_ROLE, MB_JOINED, MB_JOINED_US };
 /* clang-format on */
 
 /* ---- pure checks ------------------------------------------------------------ */
+
+int shop_low_rendition_valid(const char *s)
+{
+    return strcmp(s, "default") == 0 || strcmp(s, "off") == 0 || strcmp(s, "on") == 0 || strcmp(s, "auto") == 0;
+}
 
 int shop_credit_code_valid(const char *s)
 {
@@ -107,6 +113,7 @@ static const shop_col COOP_FIELDS[] = {
     {"region", 0, SHOP_COL_OBJECT, REGION_FIELDS, NFIELDS(REGION_FIELDS)},
     {"contact", 0, SHOP_COL_OBJECT, CONTACT_FIELDS, NFIELDS(CONTACT_FIELDS)},
     {"description", CC_DESCRIPTION, SHOP_COL_STR},
+    {"low_rendition", CC_LOW_RENDITION, SHOP_COL_STR},
     {"member_count", CC_MEMBERS, SHOP_COL_INT},
     {"created_at", CC_CREATED, SHOP_COL_STR},
     {"updated_at", CC_UPDATED, SHOP_COL_STR},
@@ -275,13 +282,14 @@ static int coop_insert_step(fl_db *db, void *arg, shop_fault *f)
 {
     coop_insert *c = arg;
     const char *const *v = c->in->v;
-    int rc = fl_db_exec(db,
-                        "INSERT INTO cooperatives (name, name_en, credit_code, province, city, "
-                        "county, township, village, contact_name, contact_phone, description) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "sssssssssss", v[SHOP_CF_NAME], v[SHOP_CF_NAME_EN], v[SHOP_CF_CREDIT_CODE], v[SHOP_CF_PROVINCE],
-                        v[SHOP_CF_CITY], v[SHOP_CF_COUNTY], v[SHOP_CF_TOWNSHIP], v[SHOP_CF_VILLAGE],
-                        v[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_PHONE], v[SHOP_CF_DESCRIPTION]);
+    int rc =
+        fl_db_exec(db,
+                   "INSERT INTO cooperatives (name, name_en, credit_code, province, city, "
+                   "county, township, village, contact_name, contact_phone, description, low_rendition) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'default'))",
+                   "ssssssssssss", v[SHOP_CF_NAME], v[SHOP_CF_NAME_EN], v[SHOP_CF_CREDIT_CODE], v[SHOP_CF_PROVINCE],
+                   v[SHOP_CF_CITY], v[SHOP_CF_COUNTY], v[SHOP_CF_TOWNSHIP], v[SHOP_CF_VILLAGE], v[SHOP_CF_CONTACT_NAME],
+                   v[SHOP_CF_CONTACT_PHONE], v[SHOP_CF_DESCRIPTION], v[SHOP_CF_LOW_RENDITION]);
     if (rc == FL_DB_EDUP)
         return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
     if (rc != FL_DB_OK)
@@ -293,6 +301,25 @@ static int coop_insert_step(fl_db *db, void *arg, shop_fault *f)
                         "VALUES (?, ?, 'coop_admin')",
                         "ii", c->id, c->admin_id);
     return rc == FL_DB_OK ? SHOP_OK : shop_fault_db(f, rc);
+}
+
+int shop_coop_session_low_rendition(fl_db *db, const char *public_id, const char **out, shop_fault *f)
+{
+    static const char *const modes[] = {"off", "on", "auto"};
+    fl_rows *rows = NULL;
+    int rc = fl_db_query(db, &rows,
+                         "SELECT c.low_rendition FROM live_sessions l JOIN cooperatives c ON c.id = l.coop_id "
+                         "WHERE l.public_id = ?",
+                         "s", public_id);
+    *out = NULL;
+    if (rc != FL_DB_OK)
+        return shop_fault_db(f, rc);
+    if (fl_rows_count(rows) > 0 && fl_rows_str(rows, 0, 0))
+        for (size_t i = 0; i < 3; i++)
+            if (strcmp(fl_rows_str(rows, 0, 0), modes[i]) == 0)
+                *out = modes[i];
+    fl_rows_free(rows);
+    return SHOP_OK;
 }
 
 int shop_coop_create(fl_db *db, const shop_coop_in *in, const shop_account_ref *admin, json_t **out, shop_fault *f)
@@ -334,13 +361,15 @@ static int coop_update_step(fl_db *db, void *arg, shop_fault *f)
                         "township = IF(?, ?, township), village = IF(?, ?, village), "
                         "contact_name = IF(?, ?, contact_name), "
                         "contact_phone = IF(?, ?, contact_phone), "
-                        "description = IF(?, ?, description) WHERE id = ?",
-                        "isisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME], has[SHOP_CF_NAME_EN],
+                        "description = IF(?, ?, description), "
+                        "low_rendition = IF(?, ?, low_rendition) WHERE id = ?",
+                        "isisisisisisisisisisisisi", has[SHOP_CF_NAME], v[SHOP_CF_NAME], has[SHOP_CF_NAME_EN],
                         v[SHOP_CF_NAME_EN], has[SHOP_CF_CREDIT_CODE], v[SHOP_CF_CREDIT_CODE], has[SHOP_CF_PROVINCE],
                         v[SHOP_CF_PROVINCE], has[SHOP_CF_CITY], v[SHOP_CF_CITY], has[SHOP_CF_COUNTY], v[SHOP_CF_COUNTY],
                         has[SHOP_CF_TOWNSHIP], v[SHOP_CF_TOWNSHIP], has[SHOP_CF_VILLAGE], v[SHOP_CF_VILLAGE],
                         has[SHOP_CF_CONTACT_NAME], v[SHOP_CF_CONTACT_NAME], has[SHOP_CF_CONTACT_PHONE],
-                        v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION], v[SHOP_CF_DESCRIPTION], c->id);
+                        v[SHOP_CF_CONTACT_PHONE], has[SHOP_CF_DESCRIPTION], v[SHOP_CF_DESCRIPTION],
+                        has[SHOP_CF_LOW_RENDITION], v[SHOP_CF_LOW_RENDITION], c->id);
     if (rc == FL_DB_EDUP)
         return credit_code_taken(f, v[SHOP_CF_CREDIT_CODE]);
     if (rc == FL_DB_OK && renamed)

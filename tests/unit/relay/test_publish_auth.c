@@ -61,6 +61,8 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
     pthread_mutex_unlock(&seen_mu);
     if (strcmp(url, "/internal/v1/live/publish") != 0)
         return reply(c, 200, "{}");
+    if (strstr(b->p, "\"coopon\"")) /* the session's cooperative chose the 360p rendition */
+        return reply(c, 200, "{\"live_id\":\"0123abce\",\"status\":\"live\",\"low_rendition\":\"on\"}");
     if (strstr(b->p, "\"good\""))
         return reply(c, 200, "{\"live_id\":\"0123abcd\",\"status\":\"live\"}");
     if (strstr(b->p, "\"badid\""))
@@ -126,10 +128,12 @@ static void test_answers(void **state)
         int allowed;
         long status;
         const char *live_id;
+        int low_rendition; /* -1: none named, the relay's setting */
     } cases[] = {
-        {"good", 1, 200, "0123abcd"},
-        {"nope", 0, 403, ""},
-        {"badid", 0, 200, ""},
+        {"good", 1, 200, "0123abcd", -1},
+        {"nope", 0, 403, "", -1},
+        {"badid", 0, 200, "", -1},
+        {"coopon", 1, 200, "0123abce", FL_LOW_RENDITION_ON},
     };
     fl_config cfg;
     config(&cfg, shop_port);
@@ -144,6 +148,7 @@ static void test_answers(void **state)
         assert_int_equal(r.allowed, cases[i].allowed);
         assert_int_equal(r.http_status, cases[i].status);
         assert_string_equal(r.live_id, cases[i].live_id);
+        assert_int_equal(r.low_rendition, cases[i].low_rendition);
         if (!r.allowed)
             assert_true(r.error[0] != '\0');
     }
@@ -151,11 +156,11 @@ static void test_answers(void **state)
     publish_auth_ended(a, "0123abcd");
     publish_auth_free(a); /* sends the queued reports before it returns */
 
-    assert_int_equal(nseen, 5);
+    assert_int_equal(nseen, 6);
     assert_string_equal(seen[0],
                         "/internal/v1/live/publish s3cret {\"stream_key\":\"good\",\"client_ip\":\"10.0.0.7\"}");
-    assert_string_equal(seen[3], "/internal/v1/live/unpublish s3cret {\"live_id\":\"0123abcd\"}");
-    assert_string_equal(seen[4], "/internal/v1/live/ended s3cret {\"live_id\":\"0123abcd\"}");
+    assert_string_equal(seen[4], "/internal/v1/live/unpublish s3cret {\"live_id\":\"0123abcd\"}");
+    assert_string_equal(seen[5], "/internal/v1/live/ended s3cret {\"live_id\":\"0123abcd\"}");
 }
 
 static void test_unreachable(void **state)

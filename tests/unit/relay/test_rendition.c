@@ -23,6 +23,13 @@ static void test_wanted(void **state)
     assert_true(relay_rendition_wanted(FL_LOW_RENDITION_AUTO, 960, 540));
     assert_false(relay_rendition_wanted(FL_LOW_RENDITION_AUTO, 854, 480));
     assert_false(relay_rendition_wanted(FL_LOW_RENDITION_AUTO, 640, 360));
+    /* a cooperative's choice in the publish answer */
+    assert_int_equal(relay_rendition_mode_parse("off"), FL_LOW_RENDITION_OFF);
+    assert_int_equal(relay_rendition_mode_parse("on"), FL_LOW_RENDITION_ON);
+    assert_int_equal(relay_rendition_mode_parse("auto"), FL_LOW_RENDITION_AUTO);
+    assert_int_equal(relay_rendition_mode_parse("default"), -1);
+    assert_int_equal(relay_rendition_mode_parse("max"), -1);
+    assert_int_equal(relay_rendition_mode_parse(NULL), -1);
 }
 
 /* clang-format off */

@@ -46,6 +46,7 @@ enum shop_coop_field_id {
     SHOP_CF_CONTACT_NAME,
     SHOP_CF_CONTACT_PHONE,
     SHOP_CF_DESCRIPTION,
+    SHOP_CF_LOW_RENDITION, /* default, off, on or auto (shop_low_rendition_valid) */
     SHOP_CF_COUNT
 };
 
@@ -76,6 +77,8 @@ typedef struct shop_base_in {
 
 /* ---- pure checks (no I/O) ---- */
 
+/* 1 when s is a cooperative's low_rendition: default, off, on or auto. */
+int shop_low_rendition_valid(const char *s);
 /* Unified social credit code: 18 characters, digits and capital letters. */
 int shop_credit_code_valid(const char *s);
 /* A contact phone: digits with an optional leading +, inner spaces or
@@ -89,6 +92,10 @@ int shop_contact_phone_valid(const char *s);
 int shop_coops_page(fl_db *db, const shop_page *pg, json_t **out, shop_fault *f);
 /* The cooperative with region, contact, member count and its bases. */
 int shop_coop_get(fl_db *db, long long id, json_t **out, shop_fault *f);
+/* For the relay's publish answer: the low rendition the cooperative of the
+ * session public_id chose ("off", "on" or "auto", static), or NULL for
+ * 'default' (the relay's own setting) and for no such session. */
+int shop_coop_session_low_rendition(fl_db *db, const char *public_id, const char **out, shop_fault *f);
 /* Creates the cooperative and, when admin is given (non-NULL), makes that
  * account its first coop_admin, in one transaction. 409 for a credit code
  * already registered; 422 when admin names no account. */
