@@ -361,6 +361,17 @@ for _ in $(seq 40); do
 done
 check "peak kept on the session ($peak)" test "${peak:-0}" -ge 3
 check "unique viewers kept on the session ($uniq)" test "${uniq:-0}" -ge 1
+# a page loading now starts from the session's JSON, then the events
+on "$B" GET "/api/v1/live/$ID"
+expect_status 200 "the session, as a page loading late reads it (the other shop)"
+expect_jq .likes 20 "with the likes so far"
+check "and the viewers as last pushed ($(jqr -c .viewers))" test "$(jqr '.viewers.realtime >= 3 and .viewers.live_id == "'"$ID"'"')" = true
+api GET "/api/v1/live/$ID/events"
+expect_status 200 "a long-poll of the room"
+check "each long-polled event names its type, as SSE's event: field does" \
+    test "$(jqr '[.events[] | has("type") and has("seq")] | all')" = true
+check "its likes and viewers events among them" \
+    test "$(jqr '[.events[] | select(.type == "likes" or .type == "viewers")] | length > 0')" = true
 
 # ------------------------------------------------------------ just bought
 if out=$("$BIN_DIR/room-bought" "$ID" "$B1_ID" 2 "绿壳鸡蛋 30枚" 2>&1); then ok; else

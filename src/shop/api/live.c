@@ -224,9 +224,15 @@ static int find(shop_req *r, json_t **out)
 int shop_live_get(shop_req *r)
 {
     json_t *out = NULL;
+    fl_kv *kv = NULL;
     int rc;
     if ((rc = find(r, &out)) < 0)
         return rc;
+    /* what the room's viewers event last said, so a page loading late starts right */
+    json_object_set_new(out, "viewers",
+                        fl_kv_acquire(r->ctx->kv, &kv) == FL_KV_OK ? shop_room_viewers_now(kv, shop_param(r, 0))
+                                                                   : json_null());
+    fl_kv_release(kv);
     return shop_reply_json(r, 200, out);
 }
 
@@ -293,8 +299,9 @@ typedef struct events_poll {
 } events_poll;
 
 /* The long-poll's answer, first or resumed, from the feed as it is now:
- * {"id","events":[...],"last_seq","subscribed","truncated"}, the events'
- * JSON texts copied as they are. */
+ * {"id","events":[...],"last_seq","subscribed","truncated"}, each event
+ * the object an SSE data: line carries with its type (SSE's event: field)
+ * in front: {"type":"chat","seq":...,...}. */
 static int events_answer(shop_req *r, void *arg)
 {
     const events_poll *p = arg;
@@ -305,14 +312,16 @@ static int events_answer(shop_req *r, void *arg)
     if (shop_rt_read(r->ctx->rt, p->topic, p->after, r->arena, &v) != SHOP_OK)
         return shop_fail(r, SHOP_E_UNAVAILABLE, "too many topics followed at once; try again");
     for (size_t i = 0; i < v.n; i++)
-        cap += v.events[i]->data_len + 1;
+        cap += v.events[i]->data_len + strlen(v.events[i]->type) + 12;
     text = fl_arena_alloc(r->arena, cap);
     n += (size_t)snprintf(text, cap, "{\"id\":\"%s\",\"events\":[", p->id);
     for (size_t i = 0; i < v.n; i++) {
         if (i)
             text[n++] = ',';
-        memcpy(text + n, v.events[i]->data, v.events[i]->data_len);
-        n += v.events[i]->data_len;
+        /* data is an object ("{\"seq\":..."): the type goes in as its first member; a type is [a-z0-9_.] */
+        n += (size_t)snprintf(text + n, cap - n, "{\"type\":\"%s\",", v.events[i]->type);
+        memcpy(text + n, v.events[i]->data + 1, v.events[i]->data_len - 1);
+        n += v.events[i]->data_len - 1;
     }
     n += (size_t)snprintf(text + n, cap - n, "],\"last_seq\":%lld,\"subscribed\":%s,\"truncated\":%s}", v.last_seq,
                           v.subscribed ? "true" : "false", v.truncated ? "true" : "false");

@@ -9,6 +9,7 @@
  * Events are raised after the row is written (autocommit) and never fail
  * the caller: MariaDB holds the truth, the list serves a late joiner. */
 #include "farmlive/shop/domain/chat.h"
+#include "farmlive/shop/domain/live_room.h"
 #include "farmlive/shop/domain/chat_text.h"
 #include "farmlive/shop/domain/live.h"
 #include "farmlive/shop/core/query.h"
@@ -29,32 +30,11 @@ static const char flood_lua[] = "local n = redis.call('INCR', KEYS[1]) "
                                 "if t < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) t = tonumber(ARGV[1]) end "
                                 "return {n, t}";
 
-int shop_room_find(fl_db *db, const char *public_id, shop_room *room, shop_fault *f)
-{
-    enum { RC_ID, RC_COOP, RC_STATUS };
-    fl_rows *rows = NULL;
-    int rc;
-    if (!public_id || !shop_live_id_valid(public_id))
-        return shop_fault_set(f, SHOP_E_NOT_FOUND, NULL, "live session not found");
-    rc = fl_db_query(db, &rows, "SELECT id, coop_id, status FROM live_sessions WHERE public_id = ?", "s", public_id);
-    if ((rc = shop_found(rc, rows, f, SHOP_E_NOT_FOUND, "live session %s not found", public_id)) == SHOP_OK) {
-        room->id = fl_rows_int(rows, 0, RC_ID);
-        room->coop_id = fl_rows_int(rows, 0, RC_COOP);
-        snprintf(room->public_id, sizeof(room->public_id), "%s", public_id);
-        snprintf(room->status, sizeof(room->status), "%s", fl_rows_str(rows, 0, RC_STATUS));
-    }
-    fl_rows_free(rows);
-    return rc;
-}
-
 /* The room's rights for a moderation step: a farmer or admin of the
  * session's cooperative (or a platform admin). */
 static int moderator(fl_db *db, const shop_actor *who, const char *public_id, shop_room *room, shop_fault *f)
 {
-    int rc;
-    if ((rc = shop_room_find(db, public_id, room, f)) < 0)
-        return rc;
-    return shop_rights_actor(db, who, room->coop_id, SHOP_MEMBER_FARMER, f);
+    return shop_room_enter(db, who, public_id, 0, room, f);
 }
 
 /* Raises data on the room's topic; a lost event is logged, never the
@@ -147,7 +127,7 @@ int shop_chat_post(const shop_ctx *ctx, fl_db *db, fl_kv *kv, const shop_actor *
     default:
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "text: not valid UTF-8");
     }
-    if ((rc = shop_room_find(db, public_id, &room, f)) < 0)
+    if ((rc = shop_room_enter(db, NULL, public_id, 0, &room, f)) < 0)
         return rc;
     if (strcmp(room.status, "ended") == 0)
         return shop_fault_set(f, SHOP_E_CONFLICT, "session_ended", "live session %s has ended", public_id);
@@ -194,7 +174,7 @@ int shop_chat_list(fl_db *db, const shop_actor *who, const char *public_id, long
     int rc, mod;
 
     *out = NULL;
-    if ((rc = shop_room_find(db, public_id, &room, f)) < 0)
+    if ((rc = shop_room_enter(db, NULL, public_id, 0, &room, f)) < 0)
         return rc;
     mod = me > 0 && shop_rights_actor(db, who, room.coop_id, SHOP_MEMBER_FARMER, &ignored) == SHOP_OK;
     rc = fl_db_query(db, &rows,

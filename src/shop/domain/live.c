@@ -27,11 +27,11 @@
 /* clang-format off */
 /* Columns of LIVE_SELECT. */
 enum { LC_ID, LC_PUBLIC_ID, LC_TITLE, LC_STATUS, LC_COOP_ID, LC_COOP_NAME, LC_STARTED, LC_ENDED,
-       LC_CREATED, LC_UPDATED, LC_PLANNED, LC_COVER };
+       LC_CREATED, LC_UPDATED, LC_PLANNED, LC_COVER, LC_LIKES };
 
 #define LIVE_SELECT                                                                                \
     "SELECT l.id, l.public_id, l.title, l.status, l.coop_id, c.name, l.started_at, l.ended_at, "  \
-    "l.created_at, l.updated_at, l.planned_at, l.cover_url "                                       \
+    "l.created_at, l.updated_at, l.planned_at, l.cover_url, l.likes "                              \
     "FROM live_sessions l JOIN cooperatives c ON c.id = l.coop_id "
 
 /* Columns of TX_SELECT's statements: the row a change locks. */
@@ -144,6 +144,7 @@ static json_t *live_json(const fl_config *cfg, const fl_rows *rows, size_t i)
     json_object_set_new(o, "updated_at", time_json(fl_rows_str(rows, i, LC_UPDATED)));
     json_object_set_new(o, "planned_at", time_json(fl_rows_str(rows, i, LC_PLANNED)));
     json_object_set_new(o, "cover_url", shop_json_str(fl_rows_str(rows, i, LC_COVER)));
+    json_object_set_new(o, "likes", json_integer(fl_rows_int(rows, i, LC_LIKES)));
     return o;
 }
 

@@ -16,6 +16,7 @@
  */
 #include "farmlive/shop/domain/room_counts.h"
 #include "farmlive/shop/domain/chat.h"
+#include "farmlive/shop/domain/live_room.h"
 #include "farmlive/shop/rt/feed.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
@@ -83,7 +84,7 @@ int shop_room_like(fl_db *db, fl_kv *kv, const shop_actor *who, const char *publ
 
     if (!who || who->account_id <= 0)
         return shop_fault_set(f, SHOP_E_UNAUTHORIZED, NULL, "sign in first");
-    if ((rc = shop_room_find(db, public_id, &room, f)) < 0)
+    if ((rc = shop_room_enter(db, NULL, public_id, 0, &room, f)) < 0)
         return rc;
     if (strcmp(room.status, "ended") == 0)
         return shop_fault_set(f, SHOP_E_CONFLICT, "session_ended", "live session %s has ended", public_id);
@@ -399,4 +400,17 @@ out_free:
     fl_free(rooms);
     fl_rows_free(rows);
     return rc;
+}
+
+json_t *shop_room_viewers_now(fl_kv *kv, const char *public_id)
+{
+    char vkey[64];
+    json_t *v = NULL;
+    redisReply *rep;
+    snprintf(vkey, sizeof(vkey), "farmlive:room:%s:vlast", public_id);
+    rep = fl_kv_cmd(kv, "GET %s", vkey);
+    if (rep && rep->type == REDIS_REPLY_STRING)
+        v = json_loadb(rep->str, rep->len, 0, NULL);
+    free_reply(rep);
+    return v && json_is_object(v) ? v : (json_decref(v), json_null());
 }

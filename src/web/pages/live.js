@@ -260,22 +260,6 @@ const handlers = {
   replay() { if (status === 'ended') location.reload(); },
 };
 
-// An event of the long-poll carries no type: known by its fields.
-function typeOf(d) {
-  if ('previous' in d && 'status' in d) return 'status';
-  if ('replaces' in d) return 'pin';
-  if ('moment' in d) return 'unpin';
-  if ('items' in d) return 'shelf';
-  if ('countdown_s' in d && d.sale) return 'flash_countdown';
-  if ('sale_id' in d) return 'ends_at' in d ? 'flash_open' : 'sold' in d ? 'flash_ended' : 'remaining' in d ? 'flash_stock' : 'flash_sold_out';
-  if ('buyer' in d) return 'bought';
-  if ('author' in d) return 'chat';
-  if ('viewers' in d) return 'viewers';
-  if ('total' in d) return 'likes';
-  if ('url' in d && 'duration_s' in d) return 'replay';
-  return null;
-}
-
 function dispatch(type, d) {
   const h = handlers[type];
   if (h) try { h(d); } catch (e) { /* one bad event must not stop the room */ }
@@ -285,7 +269,7 @@ async function longPoll(after) {
   for (;;) {
     try {
       const res = await api('GET', `/api/v1/live/${id}/events?after=${after}&wait=10`);
-      for (const d of res.events || []) dispatch(typeOf(d), d);
+      for (const d of res.events || []) dispatch(d.type, d); // each names its type, as SSE's event: does
       if (res.last_seq) after = res.last_seq;
     } catch (e) {
       await new Promise((r) => setTimeout(r, 3000));

@@ -40,17 +40,6 @@
 #define SHOP_CHAT_EVENT "chat"
 #define SHOP_CHAT_EVENT_DELETED "chat_deleted"
 
-/* A session as the room's rules need it. */
-typedef struct shop_room {
-    long long id, coop_id;
-    char public_id[17];
-    char status[8]; /* created, live, idle, ended */
-} shop_room;
-
-/* The session named by public_id: SHOP_OK with *room set, 404 (malformed or
- * unknown), database faults. */
-int shop_room_find(fl_db *db, const char *public_id, shop_room *room, shop_fault *f);
-
 /* The flood check of one kind of request (what: "chat", "like") by an
  * account: at most max per window_s seconds, counted in Redis from the
  * first. SHOP_OK (counted), 429 with retry_after_s, or a Redis fault. */

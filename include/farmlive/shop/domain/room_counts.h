@@ -50,6 +50,11 @@ int shop_room_likes_flush(const shop_ctx *ctx);
  * or client_ip counts once among its unique viewers. Never fails. */
 void shop_room_seen(fl_kv *kv, const char *public_id, long long account_id, const char *client_ip);
 
+/* The room's viewer figures as last raised (the "viewers" event's object
+ * without its seq), for a page that loads between two of them; JSON null
+ * when none was raised in the last two minutes or Redis does not answer. */
+json_t *shop_room_viewers_now(fl_kv *kv, const char *public_id);
+
 /* The live sweep's hook: streams is the relay's {"streams":[...]} list as
  * it answered (each with "live_id" and "viewers":{"flv","hls"}); kept in
  * Redis for shop_room_viewers (a few sweeps' worth). Never fails. */
