@@ -147,6 +147,7 @@ static void topic_changed(shop_rt *rt, rt_topic *t, int *wake, rt_waiter **ready
         return;
     if (t->nsubs && !t->dirty) {
         t->dirty = 1;
+        t->dirty_ms = fl_mono_ms();
         t->dnext = rt->dirty;
         rt->dirty = t;
         *wake = 1;

@@ -9,7 +9,8 @@
  *   writer        one thread, one epoll set:
  *     adopted     "retry:" (and "truncated" when its Last-Event-ID is
  *                 older than the ring), what the ring holds after it
- *     new events  a topic on rt->dirty: the frames of its new events,
+ *     new events  a topic on rt->dirty, once its news waited a little for
+ *                 more (topic_gather_ms): the frames of its new events,
  *                 built once under mu into one text (an HTTP chunk), then
  *                 written outside it to every stream at the topic's
  *                 position: one send() per stream however many events;
@@ -44,6 +45,7 @@
 #define EVENTS_MAX 256
 #define BATCH_SOFT (64 * 1024) /* a batch stops growing past this (one event more at most) */
 #define READ_ROUNDS 16         /* reads of what a client sends (nothing is expected) per wake-up */
+#define GATHER_MAX_MS 25       /* the longest a topic's news wait for more before a pass (topic_gather_ms) */
 
 enum { SEND_OK, SEND_BLOCKED, SEND_GONE };
 
@@ -291,10 +293,25 @@ static void sub_ready(shop_rt *rt, rt_sub *s, uint32_t events)
 
 /* ---- topics -------------------------------------------------------------------- */
 
+/* How long t's news wait for more before the pass that sends them: a
+ * quarter of what t's last pass over its streams took, GATHER_MAX_MS at
+ * most. A send to a stream costs about the same whatever it carries (the
+ * kernel's TCP path, mostly), so events that come close together (a chat
+ * message and the stock level raised with it) had better go in one send
+ * to each stream than in two passes, the second one waiting for the whole
+ * first; a topic with few streams (a pass of a millisecond) does not wait.
+ * The writer's. */
+static int64_t topic_gather_ms(const rt_topic *t)
+{
+    int64_t g = t->pass_ms / 4;
+    return g < GATHER_MAX_MS ? g : GATHER_MAX_MS;
+}
+
 /* t has new events: one batch of them to every stream at t's position. The
  * writer holds t (t->held), so it outlives its streams here. */
 static void topic_sweep(shop_rt *rt, rt_topic *t)
 {
+    int64_t start = fl_mono_ms();
     for (int more = 1; more && t->subs;) {
         long long from = t->sent, to = from, horizon;
         const char *chunk, *plain;
@@ -337,6 +354,7 @@ static void topic_sweep(shop_rt *rt, rt_topic *t)
             pthread_mutex_unlock(&rt->mu);
         }
     }
+    t->pass_ms = fl_mono_ms() - start;
 }
 
 /* A heartbeat to every stream, or (end) the end of every stream. */
@@ -375,27 +393,37 @@ static void writer_poll(shop_rt *rt, int timeout_ms)
 }
 
 /* One turn of the writer after a poll: the streams whose socket came, the
- * topics with news, the end of every stream when quiescing, a heartbeat
- * when hb. Returns 1 when the thread is to stop. */
-static int writer_turn(shop_rt *rt, int hb)
+ * topics whose news are due (the others left on rt->dirty; *due becomes
+ * when the first of them is, 0 when none), the end of every stream when
+ * quiescing, a heartbeat when hb. Returns 1 when the thread is to stop. */
+static int writer_turn(shop_rt *rt, int hb, int64_t *due)
 {
     rt_sub *adopt;
     rt_topic *mine = NULL;
     int stopping, stop;
+    int64_t now = fl_mono_ms();
 
+    *due = 0;
     pthread_mutex_lock(&rt->mu);
     adopt = rt->adopt;
     rt->adopt = NULL;
-    while (rt->dirty) {
-        rt_topic *t = rt->dirty;
-        rt->dirty = t->dnext;
+    stopping = rt->stopping;
+    stop = rt->writer_stop;
+    for (rt_topic **pp = &rt->dirty; *pp;) {
+        rt_topic *t = *pp;
+        int64_t when = t->dirty_ms + topic_gather_ms(t);
+        if (when > now && !stopping) { /* more may come: later */
+            if (!*due || when < *due)
+                *due = when;
+            pp = &t->dnext;
+            continue;
+        }
+        *pp = t->dnext;
         t->dirty = 0;
         t->held = 1;
         t->dnext = mine;
         mine = t;
     }
-    stopping = rt->stopping;
-    stop = rt->writer_stop;
     pthread_mutex_unlock(&rt->mu);
 
     while (adopt) {
@@ -422,16 +450,16 @@ static int writer_turn(shop_rt *rt, int hb)
 static void *writer_main(void *arg)
 {
     shop_rt *rt = arg;
-    int64_t next_hb = fl_mono_ms() + SHOP_RT_HEARTBEAT_S * 1000;
+    int64_t next_hb = fl_mono_ms() + SHOP_RT_HEARTBEAT_S * 1000, due = 0;
 
     for (;;) {
-        int64_t now = fl_mono_ms();
+        int64_t now = fl_mono_ms(), until = due && due < next_hb ? due : next_hb;
         int hb;
-        writer_poll(rt, next_hb > now ? (int)(next_hb - now) : 0);
+        writer_poll(rt, until > now ? (int)(until - now) : 0);
         hb = fl_mono_ms() >= next_hb;
         if (hb)
             next_hb = fl_mono_ms() + SHOP_RT_HEARTBEAT_S * 1000;
-        if (writer_turn(rt, hb))
+        if (writer_turn(rt, hb, &due))
             break;
     }
     return NULL;

@@ -39,11 +39,13 @@ typedef struct rt_topic {
     int64_t used_ms;            /* when a client last named it */
     struct rt_topic *dnext;     /* on rt->dirty */
     int dirty;                  /* on rt->dirty: its ring changed since the writer looked */
+    int64_t dirty_ms;           /* when it went onto rt->dirty */
     int held;                   /* the writer took it off rt->dirty and is sending its news */
     /* the writer's */
     rt_sub *subs;                   /* its streams whose socket came */
     struct rt_topic *wprev, *wnext; /* on the writer's list of topics with streams */
     long long sent;                 /* the seq its streams that keep up are at */
+    int64_t pass_ms;                /* how long its last pass over its streams took */
     char name[SHOP_RT_TOPIC_MAX + 1];
 } rt_topic;
 

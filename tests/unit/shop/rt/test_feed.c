@@ -85,6 +85,21 @@ static void hear(shop_rt *rt, const char *name, long long seq, const char *type,
     feed_on_event(rt, &w);
 }
 
+/* One turn of the writer, as its thread takes it (hb: a heartbeat due);
+ * when a topic's news wait for more (topic_gather_ms: a slow pass before,
+ * on a loaded machine), what it waits for too. */
+static void turn(shop_rt *rt, int hb)
+{
+    int64_t due;
+    writer_turn(rt, hb, &due);
+    while (due) {
+        int64_t now = fl_mono_ms();
+        if (due > now)
+            usleep((useconds_t)(due - now) * 1000);
+        writer_turn(rt, 0, &due);
+    }
+}
+
 /* A stream of topic name after `after`, its headers "sent": its socket
  * handed to the writer as the HTTP server hands it (sse_adopt). *client:
  * the client's end. sndbuf > 0: the server end's send buffer. */
@@ -191,7 +206,7 @@ static void test_order_resume_chunks(void **state)
 
     open_stream(rt, TOPIC, 0, 0, &plain_fd, 0);
     open_stream(rt, TOPIC, 100, 1, &chunked_fd, 0); /* Last-Event-ID: 100 */
-    writer_turn(rt, 0);
+    turn(rt, 0);
     assert_false(take(plain_fd, &plain));
     assert_string_equal(plain.buf, "retry: 3000\n\n"
                                    "id: 100\nevent: status\ndata: {\"seq\":100}\n\n"
@@ -208,7 +223,7 @@ static void test_order_resume_chunks(void **state)
     hear(rt, TOPIC, 104, "just_bought", 0);
     hear(rt, TOPIC, 105, "flash.stock", SHOP_RT_COALESCE);
     assert_ptr_equal(rt->dirty, t);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     assert_null(rt->dirty);
     assert_false(take(plain_fd, &plain));
     assert_string_equal(plain.buf, "id: 104\nevent: just_bought\ndata: {\"seq\":104}\n\n"
@@ -222,7 +237,7 @@ static void test_order_resume_chunks(void **state)
 
     /* a heartbeat, then quiescing: the last chunk, and both closed */
     plain.len = chunked.len = 0;
-    writer_turn(rt, 1);
+    turn(rt, 1);
     assert_false(take(plain_fd, &plain));
     assert_string_equal(plain.buf, ": hb\n\n");
     assert_false(take(chunked_fd, &chunked));
@@ -230,7 +245,7 @@ static void test_order_resume_chunks(void **state)
     plain.len = chunked.len = 0;
     rt->stopping = 1;
     hear(rt, TOPIC, 106, "status", 0);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     assert_true(take(plain_fd, &plain));
     assert_int_equal(plain.len, 0); /* quiescing: nothing more, even with an event there */
     assert_true(take(chunked_fd, &chunked));
@@ -259,7 +274,7 @@ static void test_truncated(void **state)
     for (long long seq = 1; seq <= SHOP_RT_RING_EVENTS + 2; seq++)
         hear(rt, TOPIC, seq, "status", 0);
     open_stream(rt, TOPIC, 1, 0, &fd, 0);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     take(fd, &g);
     snprintf(want, sizeof(want),
              "retry: 3000\n\nevent: truncated\ndata: {\"after\":1}\n\nid: 3\nevent: status\ndata: {\"seq\":3}\n\n");
@@ -278,7 +293,7 @@ static void test_unprimed_waits(void **state)
     int fd;
     (void)state;
     rt_sub *s = open_stream(rt, TOPIC, 0, 0, &fd, 0);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     s->topic->primed_epoch = 0; /* the subscription came back: its backlog is to be read */
     hear(rt, TOPIC, 7, "status", 0);
     assert_null(rt->dirty);
@@ -296,12 +311,12 @@ static void test_empty_sweep(void **state)
     got g = {0};
     (void)state;
     rt_sub *s = open_stream(rt, TOPIC, 0, 1, &fd, 0);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     take(fd, &g);
     g.len = 0;
     topic_changed(rt, s->topic, &wake, &ready);
     assert_true(wake);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     assert_false(take(fd, &g));
     assert_int_equal(g.len, 0);
     assert_int_equal(rt->nsubs, 1);
@@ -323,10 +338,10 @@ static void test_slow_dropped_fast_complete(void **state)
     rt_topic *t = topic(rt, TOPIC);
     rt_sub *s = open_stream(rt, TOPIC, 0, 1, &slow_fd, 4096);
     open_stream(rt, TOPIC, 0, 1, &fast_fd, 4096);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     for (long long seq = 1; seq <= 3 * SHOP_RT_RING_EVENTS; seq++) {
         hear_pad(rt, TOPIC, seq, "chat", 0, 200);
-        writer_turn(rt, 0);
+        turn(rt, 0);
         if (!closed && rt->nsubs == 2 && s->out)
             held_max = s->out_len > held_max ? s->out_len : held_max;
         closed = rt->nsubs == 1;
@@ -373,7 +388,7 @@ static void test_hangup_and_late(void **state)
     (void)state;
     rt_topic *t = topic(rt, TOPIC);
     open_stream(rt, TOPIC, 0, 1, &fd, 0);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     assert_int_equal(t->nsubs, 1);
     close(fd);
     writer_poll(rt, 100);
@@ -383,7 +398,7 @@ static void test_hangup_and_late(void **state)
 
     rt->stopping = 1;
     open_stream(rt, TOPIC, 0, 1, &late_fd, 0);
-    writer_turn(rt, 0);
+    turn(rt, 0);
     assert_true(take(late_fd, &g));
     assert_string_equal(g.buf, "0\r\n\r\n");
     assert_int_equal(rt->nsubs, 0);
@@ -419,7 +434,7 @@ static void test_streams_each(void **state)
     assert_int_equal(v.n, 1);
     assert_string_equal(v.names[0], TOPIC);
     assert_int_equal(v.counts[0], 2); /* counted from the request, before the writer took the sockets */
-    writer_turn(rt, 0);
+    turn(rt, 0);
     close(fd[0]);
     writer_poll(rt, 100);
     v.n = 0;
@@ -428,6 +443,49 @@ static void test_streams_each(void **state)
         assert_int_equal(v.counts[i], 1);
     close(fd[1]);
     close(fd[2]);
+    rt_free(rt);
+}
+
+/* News of a topic whose last pass was slow wait a little for more, then
+ * go to each stream in one send; a topic with a quick pass does not wait. */
+static void test_gather(void **state)
+{
+    shop_rt *rt = rt_new();
+    int fd, chunks, last;
+    int64_t due;
+    got g = {0};
+    (void)state;
+    rt_topic *t = topic(rt, TOPIC);
+    open_stream(rt, TOPIC, 0, 1, &fd, 0);
+    turn(rt, 0);
+    assert_false(take(fd, &g));
+    g.len = 0;
+    t->pass_ms = 4 * GATHER_MAX_MS + 100; /* as after a pass over many streams */
+    assert_int_equal(topic_gather_ms(t), GATHER_MAX_MS);
+    int64_t heard = fl_mono_ms();
+    hear(rt, TOPIC, 200, "chat", 0);
+    writer_turn(rt, 0, &due);
+    assert_ptr_equal(rt->dirty, t); /* waits for more */
+    assert_true(due >= heard + GATHER_MAX_MS);
+    assert_false(take(fd, &g));
+    assert_int_equal(g.len, 0);
+    hear(rt, TOPIC, 201, "flash.stock", 0); /* comes meanwhile: the same send */
+    turn(rt, 0);
+    assert_null(rt->dirty);
+    assert_true(fl_mono_ms() >= heard + GATHER_MAX_MS);
+    assert_false(take(fd, &g));
+    char *body = dechunk(g.buf, g.len, &chunks, &last);
+    assert_string_equal(ids(body), "200,201");
+    assert_int_equal(chunks, 1);
+    fl_free(body);
+    t->pass_ms = 1; /* a quick pass: no wait */
+    assert_int_equal(topic_gather_ms(t), 0);
+    hear(rt, TOPIC, 202, "chat", 0);
+    writer_turn(rt, 0, &due);
+    assert_int_equal(due, 0);
+    assert_null(rt->dirty);
+    close(fd);
+    fl_free(g.buf);
     rt_free(rt);
 }
 
@@ -514,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_slow_dropped_fast_complete),
         cmocka_unit_test(test_hangup_and_late),
         cmocka_unit_test(test_streams_each),
+        cmocka_unit_test(test_gather),
         cmocka_unit_test(test_wakes),
         cmocka_unit_test(test_topics_table),
     };
