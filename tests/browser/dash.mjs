@@ -13,53 +13,20 @@
 //   SHOP_URL= SHOT_DIR= PHOTO=a.jpg ADMIN_LOGIN= OTHER_LOGIN= PASSWORD=
 //   BUYER_TOKEN= INVITEE_LOGIN= INVITEE_TOKEN= COOP= SUFFIX= node dash.mjs
 // Prints "dash: N passed, M failed" and "dash-lot: CODE", "dash-sku: ID".
-import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
+import { launch, suite, axe, signIn } from './lib.mjs';
 
 const base = process.env.SHOP_URL;
 const shots = process.env.SHOT_DIR || '';
 const coop = Number(process.env.COOP);
 const sfx = process.env.SUFFIX;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let passed = 0, failed = 0;
-function check(desc, ok, detail = '') {
-  if (ok) { passed++; return; }
-  failed++;
-  console.error(`FAIL [dash] ${desc}${detail ? ': ' + detail : ''}`);
-}
-if (shots) mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-async function axe(page) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
-}
-// Checks the page at both sizes with axe-core and keeps its screenshots;
-// leaves it at 1280x800, the admin's laptop.
+const { check, look: lookBoth, axeCheck, done } = suite('dash', { shots });
+const browser = await launch();
+const LAPTOP = { width: 1280, height: 800 };
+// axe-core and screenshots at both sizes, then back to the admin's laptop.
 async function look(page, name) {
-  for (const [w, h] of [[1280, 800], [390, 844]]) {
-    await page.setViewportSize({ width: w, height: h });
-    const bad = await axe(page);
-    check(`${name} (${w}x${h}): no serious or critical axe-core violation`, bad.length === 0,
-      bad.map(v => `${v.id}: ${v.nodes.length} (${v.help}) ${v.nodes.map(n => n.target).join(',')}`).join('; '));
-    if (shots) await page.screenshot({ path: `${shots}/dash-${name}-${w}x${h}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-async function signIn(page, login, next) {
-  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`, { waitUntil: 'networkidle' });
-  await page.fill('#login', login);
-  await page.fill('#password', process.env.PASSWORD);
-  await Promise.all([page.waitForURL(u => u.pathname !== '/signin', { timeout: 30000 }),
-    page.click('form button[type=submit]')]);
+  await lookBoth(page, `dash-${name}`);
+  await page.setViewportSize(LAPTOP);
 }
 // The API as token's account (the buyer, the invited person).
 async function as(token, method, path, body, headers = {}) {
@@ -93,7 +60,7 @@ const lotCode = `DASH-${sfx}`.toUpperCase();
 let skuId = 0;
 try {
   // ---------------------------------------------------------------- the overview
-  await signIn(page, process.env.ADMIN_LOGIN, '/dash');
+  await signIn(page, base, process.env.ADMIN_LOGIN, process.env.PASSWORD, '/dash');
   check('/dash takes the admin to her cooperative', new URL(page.url()).pathname === `/dash/${coop}`, page.url());
   check('the overview shows today\'s orders', await page.locator('#orders-h').isVisible());
   await look(page, 'overview');
@@ -239,9 +206,7 @@ try {
   check('the label sheet\'s QR codes decode', decoded.length >= 1, String(decoded.length));
   check('... each to the lot\'s trace URL', decoded.length > 0 && decoded.every(u => u === lot.qr_url),
     `${decoded[0]} vs ${lot.qr_url}`);
-  const labelBad = await axe(labels);
-  check('the label sheet: no serious or critical axe-core violation', labelBad.length === 0,
-    labelBad.map(v => `${v.id}: ${v.help}`).join('; '));
+  axeCheck('the label sheet', await axe(labels));
   await labels.close();
 
   // ---------------------------------------------------------------- an order arrives
@@ -272,7 +237,7 @@ try {
 try {
   const other = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
   const op = await other.newPage();
-  await signIn(op, process.env.OTHER_LOGIN, '/account');
+  await signIn(op, base, process.env.OTHER_LOGIN, process.env.PASSWORD, '/account');
   for (const path of [`/dash/${coop}`, `/dash/${coop}/lots`, `/dash/${coop}/lots/${lotCode}`, `/dash/${coop}/products`,
                       `/dash/${coop}/certificates`, `/dash/${coop}/members`]) {
     const res = await op.goto(base + path, { waitUntil: 'networkidle' });
@@ -289,5 +254,4 @@ try {
 await browser.close();
 console.log(`dash-lot: ${lotCode}`);
 console.log(`dash-sku: ${skuId}`);
-console.log(`dash: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(done());

@@ -10,10 +10,11 @@
 //
 //   SHOP_URL= SHOT_DIR= BUYER_TOKEN= ADMIN_LOGIN= OTHER_LOGIN= PASSWORD= COOP= SKU= node dash_ops.mjs
 // Prints "dash_ops-browser: N passed, M failed".
-import { launch, suite } from './lib.mjs';
+import { launch, suite, signIn, apiAs, until } from './lib.mjs';
 
 const base = process.env.SHOP_URL;
 const buyer = process.env.BUYER_TOKEN;
+const asBuyer = apiAs(base, buyer);
 const coop = Number(process.env.COOP);
 const sku = Number(process.env.SKU);
 const { check, look: lookBoth, done } = suite('dash_ops-browser', { shots: process.env.SHOT_DIR || '' });
@@ -24,30 +25,6 @@ async function look(page, name) {
   await lookBoth(page, name);
   await page.setViewportSize({ width: 1280, height: 800 });
 }
-async function signIn(page, login, next) {
-  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`, { waitUntil: 'networkidle' });
-  await page.fill('#login', login);
-  await page.fill('#password', process.env.PASSWORD);
-  await Promise.all([page.waitForURL(u => u.pathname === next, { timeout: 20000 }),
-    page.click('form button[type=submit]')]);
-}
-async function asBuyer(method, path, body, headers = {}) {
-  const res = await fetch(base + path, {
-    method, headers: { Authorization: `Bearer ${buyer}`, 'Content-Type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let data = null;
-  try { data = await res.json(); } catch (e) { data = null; }
-  return { status: res.status, data };
-}
-const until = async (fn, ms, step = 250) => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > end) return v;
-    await new Promise(r => setTimeout(r, step));
-  }
-};
 const address = { name: '赵敏', phone: '13900000000', province: '四川省', city: '成都市', county: '青白江区', detail: '城厢镇 8 号' };
 const chinaDay = (iso) => new Date(Date.parse(iso) + 8 * 3600e3).toISOString().slice(0, 10);
 
@@ -66,7 +43,7 @@ try {
   const day = chinaDay(order.created_at);
 
   // ---- the admin sees it and ships it
-  await signIn(page, process.env.ADMIN_LOGIN, `/dash/${coop}/orders`);
+  await signIn(page, base, process.env.ADMIN_LOGIN, process.env.PASSWORD, `/dash/${coop}/orders`);
   await page.goto(`${base}/dash/${coop}/orders?date=${day}`, { waitUntil: 'networkidle' });
   const row = page.locator(`tr[data-order="${order.id}"]`);
   check('the day\'s orders page lists the order', await row.isVisible());
@@ -144,13 +121,54 @@ try {
     `${await page.textContent('#t-revenue')} vs ${yuan}`);
   check('the day\'s row says the same', (await page.textContent(`#days tr[data-date="${day}"]`)).includes(yuan));
   await look(page, 'dash-sales');
+
+  // ---- settings: the profile, the 360p rendition, another platform to stream to
+  const coopApi = async () => page.evaluate(async (c) => (await fetch(`/api/v1/coops/${c}`)).json(), coop);
+  const before = await coopApi();
+  await page.goto(`${base}/dash/${coop}/settings`, { waitUntil: 'networkidle' });
+  check('the settings page shows the cooperative\'s name', (await page.inputValue('#cs-name')) === before.name);
+  await look(page, 'dash-settings');
+  const story = `${before.description || ''} 鸡蛋每天现捡现发。`.trim();
+  await page.fill('#cs-description', story);
+  await Promise.all([page.waitForEvent('framenavigated'), page.click('#profile button[type=submit]')]);
+  await page.waitForLoadState('networkidle');
+  check('the profile is saved (the page shows it again)', (await page.inputValue('#cs-description')) === story);
+  check('... and the API has it', (await coopApi()).description === story);
+  await page.check('#rendition input[value=auto]');
+  await Promise.all([page.waitForEvent('framenavigated'), page.click('#rendition button[type=submit]')]);
+  await page.waitForLoadState('networkidle');
+  check('the 360p rendition is chosen: auto', (await coopApi()).low_rendition === 'auto');
+  check('... and shown checked', await page.isChecked('#rendition input[value=auto]'));
+  await page.fill('#ta-name', '抖音');
+  await page.fill('#ta-url', 'rtmp://push.example.com/live');
+  await page.click('#target-add button[type=submit]');
+  check('a push URL without a key is refused in the page', (await page.textContent('#target-add .form-error')).includes('推流码'));
+  const key = `stream-${Date.now()}-secretpart`;
+  await page.fill('#ta-url', `rtmp://push.example.com/live/${key}`);
+  await Promise.all([page.waitForEvent('framenavigated'), page.click('#target-add button[type=submit]')]);
+  await page.waitForLoadState('networkidle');
+  const trow = page.locator('#targets li').first();
+  check('the platform is listed', (await trow.textContent().catch(() => '')).includes('抖音'));
+  check('... its key never shown again', !(await page.content()).includes(key));
+  await look(page, 'dash-settings-target');
+  await Promise.all([page.waitForEvent('framenavigated'), trow.locator('button.target-toggle').click()]);
+  await page.waitForLoadState('networkidle');
+  check('the platform is turned off', (await page.locator('#targets li').first().textContent()).includes('已停用'));
+  page.once('dialog', (d) => d.accept());
+  await Promise.all([page.waitForEvent('framenavigated'), page.locator('#targets li').first().locator('button.target-remove').click()]);
+  await page.waitForLoadState('networkidle');
+  check('the platform is removed', await page.locator('#no-targets').isVisible());
+  await page.check('#rendition input[value=default]');
+  await Promise.all([page.waitForEvent('framenavigated'), page.click('#rendition button[type=submit]')]);
+  await page.waitForLoadState('networkidle');
+  check('the rendition back to the platform\'s setting', (await coopApi()).low_rendition === 'default');
   check('no script errors on the admin\'s pages', errors.length === 0, errors.join(' | '));
 
   // ---- an admin of another cooperative
   const octx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
   const opage = await octx.newPage();
-  await signIn(opage, process.env.OTHER_LOGIN, '/account');
-  for (const p of ['orders', 'inventory', 'sales']) {
+  await signIn(opage, base, process.env.OTHER_LOGIN, process.env.PASSWORD, '/account');
+  for (const p of ['orders', 'inventory', 'sales', 'settings']) {
     const r = await opage.goto(`${base}/dash/${coop}/${p}?date=${day}`, { waitUntil: 'networkidle' });
     check(`another cooperative's admin: /dash/${coop}/${p} is 403`, r.status() === 403, String(r.status()));
     check(`... a refusal in words (${p})`, await opage.locator('#refused').isVisible());

@@ -10,6 +10,9 @@
 //   await look(page, 'step-name');          // axe + screenshots at both sizes
 //   await browser.close();
 //   process.exit(done());                   // prints "name: N passed, M failed"
+//   await signIn(page, base, login, password, '/dash');  // through the sign-in form
+//   const as = apiAs(base, token); const { status, data } = await as('POST', '/api/v1/orders', body);
+//   const v = await until(async () => ..., 30000);       // polls until truthy or the time is up
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -72,4 +75,39 @@ export function suite(name, { shots = '', fullPage = true } = {}) {
     return failed ? 1 : 0;
   }
   return { check, note, axeCheck, shot, look, done };
+}
+
+// Signs in through the page's form (/signin?next=NEXT) and waits until the
+// browser has left the sign-in page (NEXT may redirect further).
+export async function signIn(page, base, login, password, next) {
+  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`, { waitUntil: 'networkidle' });
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/signin', { timeout: 30000 }),
+    page.click('form button[type=submit]')]);
+}
+
+// A JSON API caller with one bearer token: as(method, path, body, headers)
+// resolves to { status, data } (data null when the answer is not JSON).
+export function apiAs(base, token) {
+  return async (method, path, body, headers = {}) => {
+    const res = await fetch(base + path, {
+      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    return { status: res.status, data };
+  };
+}
+
+// Calls fn every step ms until it gives a truthy value or ms have passed;
+// resolves to its last value.
+export async function until(fn, ms, step = 250) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() > end) return v;
+    await sleep(step);
+  }
 }

@@ -13,42 +13,19 @@
 //   PASSWORD= SKUS=1,2 node studio.mjs
 // Prints "studio: N passed, M failed" and "studio-live-id: ID".
 import { spawn } from 'node:child_process';
-import { launch, suite } from './lib.mjs';
+import { launch, suite, signIn, apiAs, until } from './lib.mjs';
 
 const base = process.env.SHOP_URL;
 const shots = process.env.SHOT_DIR || '';
 const buyer = process.env.BUYER_TOKEN;
+const asBuyer = apiAs(base, buyer);
 const [sku1, sku2] = (process.env.SKUS || '').split(',').map(Number);
 const { check, look, done } = suite('studio', { shots });
 
 const browser = await launch();
 
-async function signIn(page, login) {
-  await page.goto(base + '/signin?next=/studio', { waitUntil: 'networkidle' });
-  await page.fill('#login', login);
-  await page.fill('#password', process.env.PASSWORD);
-  await Promise.all([page.waitForURL(u => u.pathname === '/studio', { timeout: 20000 }),
-    page.click('form button[type=submit]')]);
-}
 // The buyer, through the API with a Bearer token.
-async function asBuyer(method, path, body, headers = {}) {
-  const res = await fetch(base + path, {
-    method, headers: { Authorization: `Bearer ${buyer}`, 'Content-Type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let data = null;
-  try { data = await res.json(); } catch (e) { data = null; }
-  return { status: res.status, data };
-}
 const address = { name: '王丽', phone: '13800000000', province: '江西省', city: '萍乡市', county: '安源区', detail: '大城镇 1 号' };
-const until = async (fn, ms, step = 250) => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() > end) return v;
-    await new Promise(r => setTimeout(r, step));
-  }
-};
 
 const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
 await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
@@ -65,7 +42,7 @@ page.on('console', m => {
 let push = null, id = '';
 try {
   // ---- schedule a session
-  await signIn(page, process.env.FARMER_LOGIN);
+  await signIn(page, base, process.env.FARMER_LOGIN, process.env.PASSWORD, '/studio');
   check('the studio answers with the new-session form', await page.locator('#new-session').isVisible());
   await look(page, 'studio');
   await page.goto(base + '/account', { waitUntil: 'networkidle' });
@@ -191,7 +168,7 @@ try {
   // ---- a farmer of another cooperative is refused
   const other = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
   const op = await other.newPage();
-  await signIn(op, process.env.OTHER_LOGIN);
+  await signIn(op, base, process.env.OTHER_LOGIN, process.env.PASSWORD, '/studio');
   const res = await op.goto(`${base}/studio/${id}`, { waitUntil: 'networkidle' });
   const html = await res.text();
   check('another cooperative\'s farmer gets a refusal (403)', res.status() === 403, String(res.status()));

@@ -89,6 +89,7 @@ const shop_route shop_routes[] = {
     {"GET",    "/dash/{id}/orders",                         shop_dash_orders_page,      PUB,    NONE},
     {"GET",    "/dash/{id}/inventory",                      shop_dash_inventory_page,   PUB,    NONE},
     {"GET",    "/dash/{id}/sales",                          shop_dash_sales_page,       PUB,    NONE},
+    {"GET",    "/dash/{id}/settings",                       shop_dash_settings_page,    PUB,    NONE},
 
     {"POST",   "/api/v1/accounts",                          shop_accounts_create,       PUB,    JSON},
     {"GET",    "/api/v1/me",                                shop_accounts_me,           USER,   NONE},

@@ -28,6 +28,7 @@ static const struct {
     {"inventory",    "库存",     "Inventory",    SHOP_MEMBER_FARMER},
     {"orders",       "订单",     "Orders",       SHOP_MEMBER_FARMER},
     {"sales",        "销售",     "Sales",        SHOP_MEMBER_ADMIN},
+    {"settings",     "设置",     "Settings",     SHOP_MEMBER_ADMIN},
 };
 /* clang-format on */
 #define NSECTIONS (sizeof(SECTIONS) / sizeof(SECTIONS[0]))

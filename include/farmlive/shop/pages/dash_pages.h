@@ -9,7 +9,9 @@
  *   GET /dash/{coop_id}/lots/{code}    its chain, verification and labels
  *   GET /dash/{coop_id}/certificates   dash_certs.c (dash_certs.js)
  *   GET /dash/{coop_id}/members        dash_people.c (dash_people.js)
- *   GET /dash/{coop_id}/bases          dash_people.c (dash_people.js) */
+ *   GET /dash/{coop_id}/bases          dash_people.c (dash_people.js)
+ *   GET /dash/{coop_id}/settings       dash_settings.c (dash_settings.js): the
+ *                                      profile, the 360p rendition, restreaming */
 #ifndef FARMLIVE_SHOP_PAGES_DASH_PAGES_H
 #define FARMLIVE_SHOP_PAGES_DASH_PAGES_H
 
@@ -23,5 +25,6 @@ int shop_dash_lot_page(shop_req *r);      /* GET /dash/{coop_id}/lots/{code} */
 int shop_dash_certs_page(shop_req *r);    /* GET /dash/{coop_id}/certificates */
 int shop_dash_members_page(shop_req *r);  /* GET /dash/{coop_id}/members */
 int shop_dash_bases_page(shop_req *r);    /* GET /dash/{coop_id}/bases */
+int shop_dash_settings_page(shop_req *r); /* GET /dash/{coop_id}/settings */
 
 #endif
