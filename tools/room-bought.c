@@ -2,13 +2,16 @@
  * does, through shop_room_bought (shop/domain/room_events.h), from outside
  * a shop process: for development and the tests.
  *
- *   room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME
+ *   room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME [TIMES]
  *
  * Reads the shop's settings from the environment (FARMLIVE_DB_*,
  * FARMLIVE_REDIS_*), makes the session's internal id from its public one,
- * calls shop_room_bought, and waits (at most 10 s) until the room's topic
- * has numbered a new event in Redis. Exits 0 when it has, 1 otherwise, 2
- * on bad usage or settings. */
+ * calls shop_room_bought TIMES times back to back (1), as that many orders
+ * would, and waits (at most 10 s) until the room's topic has numbered a new
+ * event in Redis. Prints that number, then "raised=R held=H elapsed_ms=E":
+ * the notices raised and held back by the room's gate, and the time the
+ * calls took. Exits 0 when one was raised and reached Redis, 1 otherwise,
+ * 2 on bad usage or settings. */
 #include "farmlive/config.h"
 #include "farmlive/crypto.h"
 #include "farmlive/db.h"
@@ -48,11 +51,13 @@ int main(int argc, char **argv)
     shop_ctx ctx = {.cfg = &cfg};
     fl_db *db = NULL;
     fl_rows *rows = NULL;
-    long long live_id = 0, before, now;
+    long long live_id = 0, before, now, times = argc > 5 ? atoll(argv[5]) : 1, raised = 0;
+    struct timespec t0, t1;
     int rc = 1;
 
-    if (argc != 5 || shop_rt_topic_live(topic, argv[1]) != 0 || atoll(argv[2]) <= 0 || atoll(argv[3]) <= 0) {
-        fprintf(stderr, "usage: room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME\n");
+    if ((argc != 5 && argc != 6) || shop_rt_topic_live(topic, argv[1]) != 0 || atoll(argv[2]) <= 0 ||
+        atoll(argv[3]) <= 0 || times < 1 || times > 10000) {
+        fprintf(stderr, "usage: room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME [TIMES]\n");
         return 2;
     }
     if (fl_config_load(&cfg, err, sizeof(err)) != 0 || fl_crypto_init() != 0) {
@@ -75,8 +80,11 @@ int main(int argc, char **argv)
     live_id = fl_rows_int(rows, 0, 0);
     fl_db_release(db);
     before = topic_seq(ctx.kv, topic);
-    shop_room_bought(&ctx, live_id, atoll(argv[2]), argv[4], atoll(argv[3]));
-    for (int waited = 0; waited < WAIT_MS; waited += 50) {
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long long i = 0; i < times; i++)
+        raised += shop_room_bought(&ctx, live_id, atoll(argv[2]), argv[4], atoll(argv[3]));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    for (int waited = 0; raised > 0 && waited < WAIT_MS; waited += 50) {
         if ((now = topic_seq(ctx.kv, topic)) > before && before >= 0) {
             printf("%lld\n", now);
             rc = 0;
@@ -84,6 +92,8 @@ int main(int argc, char **argv)
         }
         nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
     }
+    printf("raised=%lld held=%lld elapsed_ms=%lld\n", raised, times - raised,
+           (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
     if (rc)
         fprintf(stderr, "room-bought: no event reached Redis on %s\n", topic);
 out_free:

@@ -6,7 +6,8 @@
 # with Retry-After, others unaffected); bad text (HTML, control characters,
 # invalid UTF-8, 10 KB); likes pushed as totals; viewer counts (the room's
 # realtime subscribers on two shop processes, peak and unique kept); the
-# "just bought" notice raised through shop_room_bought (bin/room-bought) -
+# "just bought" notice raised through shop_room_bought (bin/room-bought), a
+# burst of them held back to one a gap and counted into the next -
 # each seen by SSE clients (curl -N) of both this suite's shop and a second
 # shop process it starts, behind the same Redis.
 #
@@ -382,6 +383,24 @@ if until_jq b bought '.qty == 2'; then ok; else bad "on both shops" "$(tail -c 4
 if "$BIN_DIR/room-bought" 0000000000000000 "$B1_ID" 1 x >/dev/null 2>&1; then
     bad "an unknown session raises nothing"
 else ok; fi
+# a burst of orders: at most one notice a gap, the orders held back counted into the next one
+burst=$("$BIN_DIR/room-bought" "$ID" "$B1_ID" 1 "绿壳鸡蛋 30枚" 20 2>&1 | grep -E '^raised=' || true)
+eval "$(printf '%s' "$burst" | tr ' ' '\n' | grep -E '^(raised|held|elapsed_ms)=[0-9]+$')"
+check "20 orders in a row, each one raised or held back ($burst)" test "$((${raised:-0} + ${held:-0}))" -eq 20
+check "at most one notice a gap (500 ms) in the burst" test "${raised:-99}" -le $((${elapsed_ms:-0} / 500 + 1))
+check "the others held back" test "${held:-0}" -ge 1
+orders=21 # the notice above, then the burst
+for _ in $(seq 1 200); do # one order more each time until the gate lets its notice go
+    orders=$((orders + 1))
+    "$BIN_DIR/room-bought" "$ID" "$B1_ID" 1 x >/dev/null 2>&1 && break
+done
+for _ in $(seq 1 150); do
+    seen=$(data a bought | jq -s 'map(1 + .others) | add')
+    [ "$seen" = "$orders" ] && break
+    sleep 0.1
+done
+check "the notices count every order once: each one plus the others it held back ($seen of $orders)" \
+    test "$seen" = "$orders"
 
 # ------------------------------------------------------------ an ended session
 internal /internal/v1/live/ended "$(jq -nc --arg i "$ID" '{live_id:$i}')"

@@ -4,6 +4,7 @@
 #include "farmlive/shop/domain/chat_text.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/shop/rt/feed.h"
+#include "farmlive/kv.h"
 #include "farmlive/log.h"
 #include "farmlive/timefmt.h"
 
@@ -13,9 +14,46 @@
 #include <time.h>
 
 #define PRODUCT_NAME_MAX 256 /* bytes of the name carried */
+#define GATE_TTL_MS 60000    /* a quiet room's gate is forgotten */
 
-void shop_room_bought(const shop_ctx *ctx, long long live_id, long long buyer_account_id, const char *product_name,
-                      long long qty)
+/* The room's gate, on Redis's clock (every shop process shares it). KEYS:
+ * the gate's hash. ARGV: the gap (ms), its lifetime (ms). Counts the order;
+ * answers the orders since the last notice, this one included, when a
+ * notice may go now (and starts the next gap), else 0. */
+static const char GATE_LUA[] = "local t = redis.call('TIME') "
+                               "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+                               "local n = redis.call('HINCRBY', KEYS[1], 'n', 1) "
+                               "local nxt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0') "
+                               "redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+                               "if now < nxt then return 0 end "
+                               "redis.call('HSET', KEYS[1], 'next', now + tonumber(ARGV[1]), 'n', 0) "
+                               "return n";
+
+/* The orders to announce in live_id's notice now (this one and those held
+ * back since the last), or 0 when the gap has not passed. Without Redis:
+ * 1 (the notice goes; raising it will say whether Redis is back). */
+static long long gate(const shop_ctx *ctx, long long live_id)
+{
+    char key[64], gap[16], ttl[16];
+    fl_kv *kv = NULL;
+    long long n = 1;
+    snprintf(key, sizeof(key), "farmlive:room_bought:%lld", live_id);
+    snprintf(gap, sizeof(gap), "%d", SHOP_ROOM_BOUGHT_GAP_MS);
+    snprintf(ttl, sizeof(ttl), "%d", GATE_TTL_MS);
+    if (fl_kv_acquire(ctx->kv, &kv) == FL_KV_OK) {
+        const char *av[] = {"EVAL", GATE_LUA, "1", key, gap, ttl};
+        redisReply *rep = fl_kv_cmdargv(kv, 6, av, NULL);
+        if (rep && rep->type == REDIS_REPLY_INTEGER)
+            n = rep->integer;
+        if (rep)
+            freeReplyObject(rep);
+    }
+    fl_kv_release(kv);
+    return n;
+}
+
+int shop_room_bought(const shop_ctx *ctx, long long live_id, long long buyer_account_id, const char *product_name,
+                     long long qty)
 {
     enum { BC_PUBLIC_ID, BC_NAME };
     char masked[8], at[FL_TIME_LEN], topic[SHOP_RT_TOPIC_MAX + 1], name[PRODUCT_NAME_MAX + 1];
@@ -23,10 +61,13 @@ void shop_room_bought(const shop_ctx *ctx, long long live_id, long long buyer_ac
     fl_rows *rows = NULL;
     json_t *m = NULL;
     char *text = NULL;
-    int rc;
+    long long orders;
+    int rc, raised = 0;
 
     if (!ctx || live_id <= 0 || qty <= 0)
-        return;
+        return 0;
+    if ((orders = gate(ctx, live_id)) <= 0)
+        return 0; /* counted into the next notice */
     if ((rc = fl_db_acquire(ctx->db, &db)) == FL_DB_OK)
         rc = fl_db_query(db, &rows,
                          "SELECT l.public_id, (SELECT a.display_name FROM accounts a WHERE a.id = ?) "
@@ -43,14 +84,17 @@ void shop_room_bought(const shop_ctx *ctx, long long live_id, long long buyer_ac
     for (size_t n = strlen(name); n > 0 && shop_utf8_chars(name, n) < 0; n--)
         name[n - 1] = '\0';
     fl_time_format((long long)time(NULL), at);
-    m = json_pack("{s:s,s:s,s:s,s:I,s:s}", "live_id", fl_rows_str(rows, 0, BC_PUBLIC_ID), "buyer", masked, "product",
-                  name, "qty", (json_int_t)qty, "at", at);
+    m = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "live_id", fl_rows_str(rows, 0, BC_PUBLIC_ID), "buyer", masked,
+                  "product", name, "qty", (json_int_t)qty, "others", (json_int_t)(orders - 1), "at", at);
     text = m ? json_dumps(m, JSON_COMPACT) : NULL;
     if (!text || shop_rt_topic_live(topic, fl_rows_str(rows, 0, BC_PUBLIC_ID)) != 0 ||
         shop_rt_publish(ctx->rt, topic, SHOP_ROOM_EVENT_BOUGHT, 0, text, strlen(text)) != 0)
         fl_log(FL_LOG_WARN, "room_bought_lost", "the notice of live session %lld was not raised", live_id);
+    else
+        raised = 1;
 out_free:
     free(text);
     json_decref(m);
     fl_rows_free(rows);
+    return raised;
 }

@@ -16,7 +16,7 @@ const T = {
     loading: '正在连接…', reconnecting: '信号不稳，正在重新连接…', stopped: '此浏览器无法播放直播',
     idle: '主播马上回来…', ended: '直播已结束', presenting: '讲解中', left: '仅剩 {n} 件', soldOut: '已售罄',
     buy: '马上抢', countdown: '{t} 后开抢', open: '秒杀进行中 · 剩 {n} 件', flashEnded: '秒杀已结束',
-    watching: '{n} 人在看', bought: '{who} 刚刚下单', net: '网络不太稳定，请重试。', failed: '下单失败：',
+    watching: '{n} 人在看', bought: '{who} 刚刚下单', boughtMore: '{who} 等 {all} 人刚刚下单', net: '网络不太稳定，请重试。', failed: '下单失败：',
     missing: '请填写完整的收货地址。', placing: '正在提交…', placed: '下单成功！订单号 {id}', view: '查看订单',
     paid: '支付成功！订单号 {id}', newAddr: '新地址', signin: '请先登录', unmute: '点击开启声音', sent: '', sendFailed: '发送失败：',
   },
@@ -25,7 +25,7 @@ const T = {
     idle: 'The farmer will be right back…', ended: 'The session has ended', presenting: 'Now presenting',
     left: 'Only {n} left', soldOut: 'Sold out', buy: 'Buy now', countdown: 'Flash sale in {t}',
     open: 'Flash sale on · {n} left', flashEnded: 'The flash sale has ended', watching: '{n} watching',
-    bought: '{who} just ordered', net: 'The network is unsteady. Please try again.', failed: 'Could not order: ',
+    bought: '{who} just ordered', boughtMore: '{who} and {n} others just ordered', net: 'The network is unsteady. Please try again.', failed: 'Could not order: ',
     missing: 'Please fill in the whole address.', placing: 'Placing…', placed: 'Ordered! Order {id}',
     view: 'See the order', paid: 'Paid! Order {id}', newAddr: 'A new address', signin: 'Please sign in first', unmute: 'Tap for sound',
     sent: '', sendFailed: 'Not sent: ',
@@ -256,7 +256,8 @@ const handlers = {
   chat_deleted(d) { if (chatList) { const li = chatList.querySelector(`li[data-id="${d.id}"]`); if (li) li.remove(); } },
   likes(d) { likes = Math.max(likes, d.total || 0); if (likesEl) likesEl.textContent = likes; },
   viewers(d) { const v = $('viewers'); if (v) v.textContent = fmt(t.watching, { n: d.viewers }); },
-  bought(d) { notice(fmt(t.bought, { who: d.buyer })); },
+  // one notice a moment at most: others counts the orders it stands for
+  bought(d) { notice(d.others > 0 ? fmt(t.boughtMore, { who: d.buyer, n: d.others, all: d.others + 1 }) : fmt(t.bought, { who: d.buyer })); },
   replay() { if (status === 'ended') location.reload(); },
 };
 

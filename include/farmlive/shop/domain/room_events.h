@@ -6,23 +6,35 @@
  * which raises on the room's topic (rt/feed.h, live:{public_id}):
  *
  *   bought  {"seq":..,"live_id":"9f1c2a7be0d34c55","buyer":"张**",
- *            "product":"绿壳鸡蛋 30枚","qty":2,"at":"2026-12-06T15:30:00Z"}
+ *            "product":"绿壳鸡蛋 30枚","qty":2,"others":0,
+ *            "at":"2026-12-06T15:30:00Z"}
  *
- * The buyer's name is masked (chat_text.h), never their account. */
+ * The buyer's name is masked (chat_text.h), never their account. A room
+ * hears at most one notice per SHOP_ROOM_BOUGHT_GAP_MS, whatever the order
+ * rate (a flash sale sells hundreds of units in a second to thousands of
+ * watchers: one message per order would be that many messages to each of
+ * them): an order inside the gap raises nothing and is counted, and the
+ * next notice says how many were held back ("others": 张** and 5 others
+ * just ordered). The gate is one Redis hash per room on Redis's clock, so
+ * every shop process shares it; it is checked before anything else, so a
+ * held-back order costs its buyer one Redis round trip. */
 #ifndef FARMLIVE_SHOP_DOMAIN_ROOM_EVENTS_H
 #define FARMLIVE_SHOP_DOMAIN_ROOM_EVENTS_H
 
 #include "farmlive/shop/core/ctx.h"
 
 #define SHOP_ROOM_EVENT_BOUGHT "bought"
+#define SHOP_ROOM_BOUGHT_GAP_MS 500 /* at most one notice per room per gap */
 
 /* Raises the "bought" notice of live_id (live_sessions.id) for the buyer
  * (an account id), the product's name as the room shows it and the
- * quantity. Takes its own MariaDB connection for the buyer's name and the
- * session's public id (call it after the order's transaction, with the
- * order's connection released or one to spare). Never fails its caller: an
- * unknown session, a database or feed fault only logs. */
-void shop_room_bought(const shop_ctx *ctx, long long live_id, long long buyer_account_id, const char *product_name,
-                      long long qty);
+ * quantity, unless the room's gate holds it back (above). Takes its own
+ * MariaDB connection for the buyer's name and the session's public id
+ * (call it after the order's transaction, with the order's connection
+ * released or one to spare). 1 when the notice was raised, 0 when not
+ * (held back, or a fault: an unknown session, a database or feed fault
+ * only logs); callers may ignore it. */
+int shop_room_bought(const shop_ctx *ctx, long long live_id, long long buyer_account_id, const char *product_name,
+                     long long qty);
 
 #endif
