@@ -3,16 +3,17 @@
 # release build of the shop), then every benchmark against it: the catalogue
 # read (ops/bench.sh), the trace lookup and verify (ops/bench-trace.sh), the
 # flash sale (ops/bench-flash.sh), the realtime fan-out (ops/bench-rt.sh,
-# which runs its own shop processes and nginx + nchan), the relay
-# (ops/bench-relay.sh, which runs its own relay and nginx-rtmp), SRT against
-# RTMP ingest (ops/bench-srt.sh, its own relay), many publishers at once
-# against nginx-rtmp (ops/bench-ingest.sh, its own relay and nginx-rtmp),
-# the low rendition's CPU (ops/bench-rendition.sh, its own relays), the
-# buyer's pages on a weak
-# network (ops/bench-pages.sh, its own relay and shop beside this one) and,
-# last, the search over 10,000 added products (ops/bench-search.sh). Results
-# land in var/bench/. BENCH_ONLY="flash rt" (any of catalogue trace flash rt
-# relay srt ingest rendition pages search) runs a subset.
+# which runs its own shop processes and nginx + nchan), a room's flash
+# sale under watch (ops/bench-rtflash.sh), the relay (ops/bench-relay.sh,
+# which runs its own relay and nginx-rtmp), SRT against RTMP ingest
+# (ops/bench-srt.sh, its own relay), many publishers at once against
+# nginx-rtmp (ops/bench-ingest.sh, its own relay and nginx-rtmp), the low
+# rendition's CPU (ops/bench-rendition.sh, its own relays), the buyer's
+# pages on a weak network (ops/bench-pages.sh, its own relay and shop
+# beside this one) and, last, the search over 10,000 added products
+# (ops/bench-search.sh). Results land in var/bench/. BENCH_ONLY="flash rt"
+# (any of catalogue trace flash rt rtflash relay srt ingest rendition pages
+# search) runs a subset.
 # The shop's and Redis's logs of the run are kept as var/bench/shop.log and
 # var/bench/redis.log.
 set -uo pipefail
@@ -47,7 +48,7 @@ unset FARMLIVE_REDIS_SOCKET
 "$BIN_DIR"/farmlive-shop serve 2>"$TMP/shop.log" &
 SHOP_PID=$!
 wait_http "$SHOP_URL/healthz" 30 "$SHOP_PID" || { tail -n 30 "$TMP/shop.log"; exit 1; }
-ONLY=" ${BENCH_ONLY:-catalogue trace flash rt relay srt ingest rendition pages search} "
+ONLY=" ${BENCH_ONLY:-catalogue trace flash rt rtflash relay srt ingest rendition pages search} "
 rc=0
 case $ONLY in *" catalogue "*) ops/bench.sh || rc=1 ;; esac
 case $ONLY in *" trace "*) ops/bench-trace.sh || rc=1 ;; esac
@@ -56,6 +57,10 @@ case $ONLY in *" flash "*)
         ops/bench-flash.sh || rc=1 ;;
 esac
 case $ONLY in *" rt "*) BIN_DIR=$BIN_DIR ops/bench-rt.sh || rc=1 ;; esac
+case $ONLY in *" rtflash "*)
+    BENCH_RTFLASH_PIDS="shop=$SHOP_PID db=$(cat "$TMP/stack/mariadb/mariadbd.pid" 2>/dev/null) redis=$(cat "$TMP/stack/redis/redis.pid" 2>/dev/null)" \
+        BIN_DIR=$BIN_DIR ops/bench-rtflash.sh || rc=1 ;;
+esac
 case $ONLY in *" relay "*) BIN_DIR=$BIN_DIR ops/bench-relay.sh || rc=1 ;; esac
 case $ONLY in *" srt "*) BIN_DIR=$BIN_DIR ops/bench-srt.sh || rc=1 ;; esac
 case $ONLY in *" ingest "*) BIN_DIR=$BIN_DIR ops/bench-ingest.sh || rc=1 ;; esac
