@@ -22,7 +22,7 @@
 # UNITS or oversold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. ops/lib.sh # bench_buyers
+. ops/lib.sh # bench_sql, bench_api, bench_admin, bench_sku, bench_sold, bench_buyers
 
 : "${SHOP_URL:?SHOP_URL must name the running shop}"
 BUYERS=${BENCH_FLASH_BUYERS:-1000}
@@ -36,40 +36,25 @@ RUN=fb$(date +%s)$RANDOM
 
 die() { echo "bench-flash: $*" >&2; exit 1; }
 [ -x "$LOAD" ] || die "$LOAD missing (make $LOAD)"
-sql() {
-    mariadb --no-defaults -N -B -h 127.0.0.1 -P "$DB_PORT" -u "${FARMLIVE_DB_USER:-farmlive}" \
-        -p"${FARMLIVE_DB_PASSWORD:-farmlive}" "${FARMLIVE_DB_NAME:-farmlive}" -e "$1"
-}
-api() { # api METHOD PATH TOKEN [BODY]
-    curl -sS -X "$1" -H "Authorization: Bearer $3" ${4:+-H 'Content-Type: application/json' --data-binary "$4"} \
-        "$SHOP_URL$2"
-}
 TMP=$(mktemp -d /tmp/farmlive-bench-flash.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
 # ---------------------------------------------------------------- setup
-ADMIN=$(curl -sS -H 'Content-Type: application/json' \
-    -d '{"login":"admin@anyuan.example.com","password":"farmlive-demo"}' "$SHOP_URL/api/v1/sessions" | jq -r .token)
-[ -n "$ADMIN" ] && [ "$ADMIN" != null ] || die "cannot sign in as the demo Anyuan admin"
-COOP=$(api GET /api/v1/me "$ADMIN" | jq -r '.memberships[0].coop_id')
-SKU=$(api POST /api/v1/products "$ADMIN" "$(jq -nc --argjson c "$COOP" --arg n "秒杀压测 $RUN" \
-    '{coop_id:$c, name_zh:$n, category:"eggs", status:"listed", skus:[{spec:"30枚", unit:"盒", price_fen:3990, weight_g:1800}]}')" |
-    jq -r '.skus[0].id')
-[ -n "$SKU" ] && [ "$SKU" != null ] || die "cannot create the benchmark product"
+ADMIN=$(bench_admin) || die "cannot sign in as the demo Anyuan admin"
+SKU=$(bench_sku "$ADMIN" "秒杀压测 $RUN") || die "cannot create the benchmark product"
 bench_buyers "$RUN" "$BUYERS" "$TMP/buyers" || die "could not create $BUYERS buyers"
 
 # ---------------------------------------------------------------- rounds
 # round MODE N -> one sale, every buyer at once; appends a result row
 round() {
     local mode=$1 n=$2 sale line orders units oversold
-    api POST "/api/v1/skus/$SKU/restock" "$ADMIN" "{\"quantity\":$UNITS}" >/dev/null
-    sale=$(api POST /api/v1/flash-sales "$ADMIN" "$(jq -nc --argjson sku "$SKU" --argjson q "$UNITS" --arg m "$mode" \
+    bench_api POST "/api/v1/skus/$SKU/restock" "$ADMIN" "{\"quantity\":$UNITS}" >/dev/null
+    sale=$(bench_api POST /api/v1/flash-sales "$ADMIN" "$(jq -nc --argjson sku "$SKU" --argjson q "$UNITS" --arg m "$mode" \
         --arg s "$(date -u -d '-1 min' +%Y-%m-%dT%H:%M:%SZ)" --arg e "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
         '{sku_id:$sku, price_fen:1990, quantity:$q, per_buyer_limit:1, starts_at:$s, ends_at:$e, mode:$m}')" | jq -r .id)
     [ -n "$sale" ] && [ "$sale" != null ] || die "cannot create a $mode sale"
     line=$(FLASH_LOAD_PIDS="${BENCH_FLASH_PIDS:-}" "$LOAD" "$SHOP_URL" "$sale" "$TMP/buyers" "$RUN-$mode-$n") || echo "bench-flash: some requests got no answer" >&2
-    orders=$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $sale")
-    units=$(sql "SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.flash_sale_id = $sale")
+    read -r orders units <<<"$(bench_sold "$sale")"
     oversold=$((units > UNITS ? units - UNITS : 0))
     # shellcheck disable=SC2086  # the key=value words are meant to split
     (

@@ -34,8 +34,8 @@
 # UNITS units or could not be measured.
 # shellcheck disable=SC2059  # ROW is the rows' printf format
 set -uo pipefail
-cd "$(dirname "$0")/.."
-. ops/lib.sh # bench_buyers
+cd "$(dirname "$0")/.." || exit 1
+. ops/lib.sh # bench_sql, bench_api, bench_admin, bench_sku, bench_sold, bench_buyers
 
 : "${SHOP_URL:?SHOP_URL must name the running shop}"
 SUBS=${BENCH_RTFLASH_SUBSCRIBERS:-5000}
@@ -53,14 +53,6 @@ BUY=$BIN_DIR/bench-flash_load
 
 die() { echo "bench-rtflash: $*" >&2; exit 1; }
 for b in "$SSE" "$BUY"; do [ -x "$b" ] || die "$b missing (make $b)"; done
-sql() {
-    mariadb --no-defaults -N -B -h 127.0.0.1 -P "$DB_PORT" -u "${FARMLIVE_DB_USER:-farmlive}" \
-        -p"${FARMLIVE_DB_PASSWORD:-farmlive}" "${FARMLIVE_DB_NAME:-farmlive}" -e "$1"
-}
-api() { # api METHOD PATH TOKEN [BODY]
-    curl -sS -X "$1" -H "Authorization: Bearer $3" ${4:+-H 'Content-Type: application/json' --data-binary "$4"} \
-        "$SHOP_URL$2"
-}
 TMP=$(mktemp -d /tmp/farmlive-bench-rtflash.XXXXXX)
 SSE_PID=
 cleanup() {
@@ -71,14 +63,8 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 
 # ---------------------------------------------------------------- setup
-ADMIN=$(curl -sS -H 'Content-Type: application/json' \
-    -d '{"login":"admin@anyuan.example.com","password":"farmlive-demo"}' "$SHOP_URL/api/v1/sessions" | jq -r .token)
-[ -n "$ADMIN" ] && [ "$ADMIN" != null ] || die "cannot sign in as the demo Anyuan admin"
-COOP=$(api GET /api/v1/me "$ADMIN" | jq -r '.memberships[0].coop_id')
-SKU=$(api POST /api/v1/products "$ADMIN" "$(jq -nc --argjson c "$COOP" --arg n "直播秒杀压测 $RUN" \
-    '{coop_id:$c, name_zh:$n, category:"eggs", status:"listed", skus:[{spec:"30枚", unit:"盒", price_fen:3990, weight_g:1800}]}')" |
-    jq -r '.skus[0].id')
-[ -n "$SKU" ] && [ "$SKU" != null ] || die "cannot create the benchmark product"
+ADMIN=$(bench_admin) || die "cannot sign in as the demo Anyuan admin"
+SKU=$(bench_sku "$ADMIN" "直播秒杀压测 $RUN") || die "cannot create the benchmark product"
 bench_buyers "$RUN" "$BUYERS" "$TMP/buyers" || die "could not create $BUYERS buyers"
 
 # sale N WATCHERS -> one room, one sale watched by WATCHERS subscribers
@@ -86,11 +72,11 @@ bench_buyers "$RUN" "$BUYERS" "$TMP/buyers" || die "could not create $BUYERS buy
 sale() {
     local n=$1 watchers=$2 id sale opens res='{}' line orders units oversold now_ms load
     load=$(cut -d' ' -f1 /proc/loadavg)
-    api POST "/api/v1/skus/$SKU/restock" "$ADMIN" "{\"quantity\":$UNITS}" >/dev/null
-    id=$(api POST /api/v1/live "$ADMIN" "$(jq -nc --arg t "rtflash $RUN $n" '{title:$t}')" | jq -r .id)
+    bench_api POST "/api/v1/skus/$SKU/restock" "$ADMIN" "{\"quantity\":$UNITS}" >/dev/null
+    id=$(bench_api POST /api/v1/live "$ADMIN" "$(jq -nc --arg t "rtflash $RUN $n" '{title:$t}')" | jq -r .id)
     [ -n "$id" ] && [ "$id" != null ] || { echo "bench-rtflash: cannot make a live session" >&2; return 1; }
-    sql "UPDATE live_sessions SET status = 'live', started_at = UTC_TIMESTAMP(3) WHERE public_id = '$id'"
-    api PUT "/api/v1/live/$id/shelf/$SKU" "$ADMIN" '{"live_price_fen":1990}' >/dev/null
+    bench_sql "UPDATE live_sessions SET status = 'live', started_at = UTC_TIMESTAMP(3) WHERE public_id = '$id'"
+    bench_api PUT "/api/v1/live/$id/shelf/$SKU" "$ADMIN" '{"live_price_fen":1990}' >/dev/null
     if [ "$watchers" -gt 0 ]; then
         rm -f "$TMP/ready"
         SSE_LOAD_TYPE=flash_stock "$SSE" "$SHOP_URL/api/v1/live/$id/events" "$watchers" $((COUNTDOWN + 15)) \
@@ -99,7 +85,7 @@ sale() {
         for _ in $(seq 1 1500); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
         [ -f "$TMP/ready" ] || { echo "bench-rtflash: the subscribers did not connect" >&2; return 1; }
     fi
-    sale=$(api POST "/api/v1/live/$id/flash-sales" "$ADMIN" "$(jq -nc --argjson s "$SKU" --argjson q "$UNITS" \
+    sale=$(bench_api POST "/api/v1/live/$id/flash-sales" "$ADMIN" "$(jq -nc --argjson s "$SKU" --argjson q "$UNITS" \
         --argjson c "$COUNTDOWN" '{sku_id:$s, price_fen:990, quantity:$q, per_buyer_limit:1, countdown_s:$c, duration_s:60}')")
     opens=$(date -u -d "$(printf '%s' "$sale" | jq -r .starts_at)" +%s%3N)
     sale=$(printf '%s' "$sale" | jq -r .id)
@@ -117,8 +103,7 @@ sale() {
         res=$(cat "$TMP/sse.json")
         [ -n "$res" ] || { echo "bench-rtflash: no result from the subscribers: $(cat "$TMP/sse.err")" >&2; return 1; }
     fi
-    orders=$(sql "SELECT COUNT(*) FROM orders WHERE flash_sale_id = $sale")
-    units=$(sql "SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.flash_sale_id = $sale")
+    read -r orders units <<<"$(bench_sold "$sale")"
     oversold=$((units > UNITS ? units - UNITS : 0))
     (
         eval "$(printf '%s' "$line" | tr ' ' '\n' | grep -E '^[a-z_0-9]+=[0-9.]+$')"

@@ -38,16 +38,59 @@ nginx_temps() {
     for k in client_body proxy fastcgi uwsgi scgi; do printf '    %s_temp_path %s/%s;\n' "$k" "$1" "${k#client_}"; done
 }
 
+# The flash benchmarks' steps (ops/bench-flash.sh, ops/bench-rtflash.sh,
+# and bench_buyers for ops/bench-rt.sh), against the stack's shop
+# (SHOP_URL), MariaDB (DB_PORT, FARMLIVE_DB_*) and Redis (REDIS_PORT).
+
+# bench_sql SQL -> its rows, tab-separated, no header
+bench_sql() {
+    mariadb --no-defaults -N -B -h 127.0.0.1 -P "${DB_PORT:-3307}" -u "${FARMLIVE_DB_USER:-farmlive}" \
+        -p"${FARMLIVE_DB_PASSWORD:-farmlive}" "${FARMLIVE_DB_NAME:-farmlive}" -e "$1"
+}
+
+# bench_api METHOD PATH TOKEN [BODY] -> the shop's answer
+bench_api() {
+    curl -sS -X "$1" -H "Authorization: Bearer $3" ${4:+-H 'Content-Type: application/json' --data-binary "$4"} \
+        "$SHOP_URL$2"
+}
+
+# bench_admin -> a session token of the demo Anyuan admin; fails without one
+bench_admin() {
+    local t
+    t=$(curl -sS -H 'Content-Type: application/json' \
+        -d '{"login":"admin@anyuan.example.com","password":"farmlive-demo"}' "$SHOP_URL/api/v1/sessions" | jq -r .token)
+    [ -n "$t" ] && [ "$t" != null ] && echo "$t"
+}
+
+# bench_sku TOKEN NAME -> a new listed product NAME of the token's (first)
+# cooperative; prints its SKU's id, fails without one
+bench_sku() {
+    local coop sku
+    coop=$(bench_api GET /api/v1/me "$1" | jq -r '.memberships[0].coop_id')
+    sku=$(bench_api POST /api/v1/products "$1" "$(jq -nc --argjson c "$coop" --arg n "$2" \
+        '{coop_id:$c, name_zh:$n, category:"eggs", status:"listed", skus:[{spec:"30枚", unit:"盒", price_fen:3990, weight_g:1800}]}')" |
+        jq -r '.skus[0].id')
+    [ -n "$sku" ] && [ "$sku" != null ] && echo "$sku"
+}
+
+# bench_sold SALE -> "ORDERS UNITS" of flash sale SALE, from MariaDB's
+# orders and their order lines
+bench_sold() {
+    bench_sql "SELECT (SELECT COUNT(*) FROM orders WHERE flash_sale_id = $1),
+               (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id
+                WHERE o.flash_sale_id = $1)"
+}
+
 # bench_buyers RUN N FILE -> N accounts (RUN-k@example.com), each with a
 # session made directly in Redis, as "account_id token sha256(token)"
 # lines in FILE (bench-flash_load's tokens file); fails unless all N were
-# made. The caller defines sql (its MariaDB) and REDIS_PORT.
+# made.
 bench_buyers() {
-    sql "INSERT INTO accounts (email, display_name, password_hash)
+    bench_sql "INSERT INTO accounts (email, display_name, password_hash)
          SELECT CONCAT('$1-', seq, '@example.com'), CONCAT('bench ', seq), 'x' FROM seq_1_to_$2" || return 1
-    sql "SELECT id, t, SHA2(t, 256) FROM (SELECT id, SHA2(CONCAT('$1', id), 256) t FROM accounts
+    bench_sql "SELECT id, t, SHA2(t, 256) FROM (SELECT id, SHA2(CONCAT('$1', id), 256) t FROM accounts
          WHERE email LIKE '$1-%@example.com') x ORDER BY id" >"$3" || return 1
     awk '{ printf "HSET sess:%s account_id %s platform_admin 0 csrf %s\nEXPIRE sess:%s 3600\n", $3, $1, $2, $3 }' \
-        "$3" | redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >/dev/null
+        "$3" | redis-cli -h 127.0.0.1 -p "${REDIS_PORT:-6380}" >/dev/null
     [ "$(wc -l <"$3")" -eq "$2" ]
 }
