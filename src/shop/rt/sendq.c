@@ -24,7 +24,7 @@
 
 struct rt_sendq {
     struct io_uring ring;
-    int uring;      /* the ring is set up */
+    int uring;       /* the ring is set up */
     unsigned queued; /* SQEs not submitted yet */
 };
 
