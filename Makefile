@@ -17,7 +17,7 @@
 CC      ?= cc
 B       ?= build
 BIN     ?= bin
-PKGS    := libmicrohttpd libmariadb hiredis jansson libsodium libqrencode libpng zlib vips
+PKGS    := libmicrohttpd libmariadb hiredis jansson libsodium libqrencode libpng zlib vips liburing
 RPKGS   := libmicrohttpd jansson libsodium libavformat libavcodec libavutil libswscale libcurl srt
 TPKGS   := cmocka yaml-0.1 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(RPKGS) 2>/dev/null)

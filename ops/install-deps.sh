@@ -16,7 +16,7 @@ set -euo pipefail
 # (unshare) for tests/integration/relay_srt.sh.
 PKGS=(
     gcc make pkg-config ca-certificates curl jq bc file openssl
-    libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev
+    libmicrohttpd-dev libmariadb-dev libhiredis-dev libjansson-dev libsodium-dev liburing-dev
     libcmocka-dev libcurl4-openssl-dev libyaml-dev libqrencode-dev libpng-dev zlib1g-dev python3 python3-jsonschema python3-yaml
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zbar-tools
     libsrt-gnutls-dev srt-tools iproute2 util-linux

@@ -13,8 +13,10 @@
  *                 more (topic_gather_ms): the frames of its new events,
  *                 built once under mu into one text (an HTTP chunk), then
  *                 written outside it to every stream at the topic's
- *                 position: one send() per stream however many events;
- *                 a stream elsewhere (it just came) catches up alone
+ *                 position: one send per stream however many events, the
+ *                 sends of a pass submitted RT_SENDQ_DEPTH at a time
+ *                 through io_uring (rt/sendq.h); a stream elsewhere (it
+ *                 just came) catches up alone, with send()
  *     blocked     a socket that did not take all: the rest kept (one
  *                 batch at most), EPOLLOUT armed; once it drains, the
  *                 stream catches up alone, or is dropped when the ring
@@ -27,8 +29,10 @@
  * keeps its memory pool (about 16 KB of the 25 KB a stream cost measured
  * with them), and each event woke each paused connection through its
  * worker threads. Here a stream costs its rt_sub (about 100 bytes) while
- * it keeps up, and a batch is one system call per stream. */
+ * it keeps up, and a batch is one send per stream, hundreds of them per
+ * system call. */
 #include "farmlive/shop/rt/topic.h"
+#include "farmlive/shop/rt/sendq.h"
 #include "farmlive/shop/core/http.h"
 #include "farmlive/alloc.h"
 #include "farmlive/clock.h"
@@ -117,14 +121,14 @@ static void sub_watch(shop_rt *rt, rt_sub *s, int op, int out)
     epoll_ctl(rt->ep, op, s->fd, &ev);
 }
 
-/* Sends what s's socket takes of data[0..len); keeps the rest in s->out
- * and watches for room. SEND_*. */
-static int sub_send(shop_rt *rt, rt_sub *s, const char *data, size_t len)
+/* After a send of data[0..len) to s's socket took w bytes (or failed:
+ * -errno): keeps what it did not take in s->out and watches for room.
+ * SEND_*. */
+static int sub_sent(shop_rt *rt, rt_sub *s, const char *data, size_t len, ssize_t w)
 {
-    ssize_t w = send(s->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w == (ssize_t)len)
         return SEND_OK;
-    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    if (w < 0 && w != -EAGAIN && w != -EWOULDBLOCK && w != -EINTR)
         return SEND_GONE;
     if (w < 0)
         w = 0;
@@ -134,6 +138,13 @@ static int sub_send(shop_rt *rt, rt_sub *s, const char *data, size_t len)
     memcpy(s->out, data + w, s->out_len);
     sub_watch(rt, s, EPOLL_CTL_MOD, 1);
     return SEND_BLOCKED;
+}
+
+/* Sends what s's socket takes of data[0..len) now (sub_sent). SEND_*. */
+static int sub_send(shop_rt *rt, rt_sub *s, const char *data, size_t len)
+{
+    ssize_t w = send(s->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return sub_sent(rt, s, data, len, w < 0 ? -errno : w);
 }
 
 /* Sends what s->out still holds: SEND_OK once it is all gone (s->out
@@ -307,15 +318,37 @@ static int64_t topic_gather_ms(const rt_topic *t)
     return g < GATHER_MAX_MS ? g : GATHER_MAX_MS;
 }
 
-/* t has new events: one batch of them to every stream at t's position. The
- * writer holds t (t->held), so it outlives its streams here. */
+/* One batch on its way to the streams that keep up: its two wire forms. */
+typedef struct sweep {
+    shop_rt *rt;
+    const char *chunk, *plain;
+    size_t chunk_len, plain_len;
+} sweep;
+
+/* The send of the batch to stream tag went (rt_sendq_done_fn). */
+static void sweep_sent(void *arg, void *tag, ssize_t res)
+{
+    sweep *w = arg;
+    rt_sub *s = tag;
+    int rc =
+        s->chunked ? sub_sent(w->rt, s, w->chunk, w->chunk_len, res) : sub_sent(w->rt, s, w->plain, w->plain_len, res);
+    if (rc == SEND_GONE)
+        sub_close(w->rt, s);
+}
+
+/* t has new events: one batch of them to every stream at t's position,
+ * the sends of a pass through the writer's send queue (rt/sendq.h), all
+ * gone when it returns. The writer holds t (t->held), so it outlives its
+ * streams here. */
 static void topic_sweep(shop_rt *rt, rt_topic *t)
 {
     int64_t start = fl_mono_ms();
+    if (!rt->sendq) /* made by its one user, the writer's thread (rt_sendq_new) */
+        rt->sendq = rt_sendq_new();
     for (int more = 1; more && t->subs;) {
         long long from = t->sent, to = from, horizon;
-        const char *chunk, *plain;
-        size_t chunk_len, plain_len, dropped = 0;
+        sweep w = {.rt = rt};
+        size_t dropped = 0;
 
         rt->group.len = 0;
         pthread_mutex_lock(&rt->mu);
@@ -327,8 +360,8 @@ static void topic_sweep(shop_rt *rt, rt_topic *t)
         batch_fill(&rt->group, &t->ring, &to);
         more = t->ring.last_seq > to;
         pthread_mutex_unlock(&rt->mu);
-        chunk = batch_wire(&rt->group, 1, &chunk_len);
-        plain = batch_wire(&rt->group, 0, &plain_len);
+        w.chunk = batch_wire(&rt->group, 1, &w.chunk_len);
+        w.plain = batch_wire(&rt->group, 0, &w.plain_len);
         for (rt_sub *s = t->subs, *next; s; s = next) {
             int rc = SEND_OK;
             next = s->next;
@@ -338,8 +371,9 @@ static void topic_sweep(shop_rt *rt, rt_topic *t)
                     rc = SEND_GONE;
                 }
             } else if (s->pos == from) {
-                if (rt->group.len)
-                    rc = s->chunked ? sub_send(rt, s, chunk, chunk_len) : sub_send(rt, s, plain, plain_len);
+                if (rt->group.len) /* its outcome to sweep_sent, at the latest in the flush below */
+                    rt_sendq_add(rt->sendq, s->fd, s->chunked ? w.chunk : w.plain,
+                                 s->chunked ? w.chunk_len : w.plain_len, s, sweep_sent, &w);
                 s->pos = to;
             } else {
                 rc = sub_catch_up(rt, s); /* it came since the last batch */
@@ -347,6 +381,7 @@ static void topic_sweep(shop_rt *rt, rt_topic *t)
             if (rc == SEND_GONE)
                 sub_close(rt, s);
         }
+        rt_sendq_flush(rt->sendq, sweep_sent, &w); /* before rt->group is touched again */
         t->sent = to;
         if (dropped) {
             pthread_mutex_lock(&rt->mu);
@@ -507,6 +542,8 @@ void rt_sse_stop(shop_rt *rt)
     rt->ep = rt->wake_fd = -1;
     fl_free(rt->group.buf);
     fl_free(rt->single.buf);
+    rt_sendq_free(rt->sendq);
+    rt->sendq = NULL;
 }
 
 /* ---- the request's side ------------------------------------------------------- */

@@ -95,7 +95,8 @@ struct shop_rt {
     int writer_started;
     int writer_stop; /* under mu */
     int ep, wake_fd;
-    rt_topic *wtopics; /* the writer's: topics with streams */
+    rt_topic *wtopics;      /* the writer's: topics with streams */
+    struct rt_sendq *sendq; /* the writer's: its sends (rt/sendq.h), from its first pass */
     rt_batch group, single;
 };
 
