@@ -18,6 +18,11 @@
 # src/web/package-lock.json (npm ci when node_modules is missing): nothing
 # is fetched by a browser from anywhere but the shop.
 #
+# src/web/inline/*.js are scripts a page carries inline (allowed by their
+# hash in its CSP; pages/page.c reads them through the manifest, whose
+# "inline" lists their names): each bundled on its own as a classic script
+# (an IIFE: what it imports is copied in), assets/NAME-HASH.js.
+#
 #   ops/build-web.sh [OUT]     (default build/web; B=DIR moves it to DIR/web)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,12 +47,20 @@ for f in "$SRC"/pages/*.js; do [ -f "$f" ] && entries+=("$f"); done
 "$SRC/node_modules/.bin/esbuild" "${entries[@]}" --bundle --minify --sourcemap=external \
     --format=esm --splitting --chunk-names='[name]-[hash]' --target=es2020,chrome80,safari14.1 --entry-names='[name]-[hash]' --outdir="$OUT.tmp/assets" \
     --metafile="$OUT.tmp/meta.json" --log-level=warning
+inline=()
+for f in "$SRC"/inline/*.js; do [ -f "$f" ] && inline+=("$f"); done
+if [ ${#inline[@]} -gt 0 ]; then
+    "$SRC/node_modules/.bin/esbuild" "${inline[@]}" --bundle --minify --format=iife --target=es2020,chrome80,safari14.1 \
+        --entry-names='[name]-[hash]' --outdir="$OUT.tmp/assets" --metafile="$OUT.tmp/meta-inline.json" --log-level=warning
+else
+    echo '{"outputs":{}}' >"$OUT.tmp/meta-inline.json"
+fi
 # manifest: entry name -> hashed path, from esbuild's metafile
 # and, under "imports", each entry's static imports, transitively (the
 # chunks a page's <link rel=modulepreload> names, so they load beside the
 # entry instead of after it)
 node -e '
-const meta = require(process.argv[1]), out = {}, imports = {};
+const meta = require(process.argv[1]), inl = require(process.argv[2]), out = {}, imports = {}, inline = [];
 const rel = (f) => f.slice(f.indexOf("assets/"));
 const statics = (file, seen) => {
   for (const i of meta.outputs[file].imports || [])
@@ -61,10 +74,17 @@ for (const [file, o] of Object.entries(meta.outputs)) {
   const s = [...statics(file, new Set())].map(rel);
   if (s.length) imports[name] = s;
 }
+for (const [file, o] of Object.entries(inl.outputs)) {
+  if (!o.entryPoint) continue;
+  const name = o.entryPoint.split("/").pop();
+  out[name] = rel(file);
+  inline.push(name);
+}
 out.imports = imports;
+out.inline = inline;
 process.stdout.write(JSON.stringify(out, null, 1) + "\n");
-' "$OUT.tmp/meta.json" >"$OUT.tmp/manifest.json"
-rm "$OUT.tmp/meta.json"
+' "$OUT.tmp/meta.json" "$OUT.tmp/meta-inline.json" >"$OUT.tmp/manifest.json"
+rm "$OUT.tmp/meta.json" "$OUT.tmp/meta-inline.json"
 for f in "$OUT.tmp"/assets/*.js "$OUT.tmp"/assets/*.css; do gzip -9 -k -n "$f"; done
 rm -rf "$OUT"
 mv "$OUT.tmp" "$OUT"

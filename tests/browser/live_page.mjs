@@ -83,6 +83,10 @@ try {
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', e => errors.push(String(e)));
+  const flvAsked = [];
+  page.on('request', (q) => { if (/\.flv(\?|$)/.test(q.url())) flvAsked.push(q.url()); });
+  const cspBlocked = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspBlocked.push(m.text()); });
   const res = await page.goto(`${base}/live/${id}`, { waitUntil: 'domcontentloaded' });
   check('the room answers 200', res && res.status() === 200, String(res && res.status()));
   const html = await res.text();
@@ -96,6 +100,11 @@ try {
       null, { timeout: 10000, polling: 200 });
   } catch (e) { says = false; }
   check('the player says it plays', says, await page.getAttribute('#video', 'data-player-state'));
+  // the HTTP-FLV request leaves from the inline script after the <video>
+  // (allowed by its hash), and the player reads that one: one request
+  check('the room\'s inline script ran (no CSP refusal) and the player took its early request',
+    cspBlocked.length === 0 && await page.evaluate(() => window.__farmliveEarlyFlv === null), cspBlocked.join(' | '));
+  check('one HTTP-FLV request for the picture', flvAsked.length === 1, flvAsked.join(' '));
 
   // ---- the farmer pins a product: the card within a second
   check('nothing pinned yet: no card', await page.locator('#card').isHidden());

@@ -320,16 +320,21 @@ int shop_live_room_page(shop_req *r)
                : "主播还没开播，下面的商品开播后上架销售。",
             planned ? (en ? "Starts at" : "计划开播") : (en ? "Announced" : "预告于"), when);
     } else {
-        shop_html_put(
-            &h,
-            "<video class=\"room-video\" id=\"video\" playsinline muted autoplay poster=\"%s\" "
-            "aria-label=\"%s\" aria-describedby=\"room-state\"></video><p class=\"room-state\" id=\"room-state\" "
-            "role=\"status\" aria-live=\"polite\" data-state=\"loading\">%s</p><button class=\"room-unmute\" "
-            "type=\"button\" id=\"unmute\">%s</button>",
-            S(live, "thumbnail_url"), en ? "The live video" : "直播画面",
-            strcmp(status, "idle") == 0 ? (en ? "The farmer will be right back…" : "主播马上回来…")
-                                        : (en ? "Connecting…" : "正在连接…"),
-            en ? "Tap for sound" : "点击开启声音");
+        /* data-flv: the stream live_early.js requests at once (before the
+         * page's modules arrive), for the player to read (lib/player.js) */
+        shop_html_put(&h,
+                      "<video class=\"room-video\" id=\"video\" playsinline muted autoplay poster=\"%s\" "
+                      "data-flv=\"%s\" aria-label=\"%s\" aria-describedby=\"room-state\"></video>",
+                      S(live, "thumbnail_url"), S(live, "flv_url"), en ? "The live video" : "直播画面");
+        if (S(live, "flv_url"))
+            shop_page_inline_script(&h, r, "live_early.js");
+        shop_html_put(&h,
+                      "<p class=\"room-state\" id=\"room-state\" "
+                      "role=\"status\" aria-live=\"polite\" data-state=\"loading\">%s</p><button class=\"room-unmute\" "
+                      "type=\"button\" id=\"unmute\">%s</button>",
+                      strcmp(status, "idle") == 0 ? (en ? "The farmer will be right back…" : "主播马上回来…")
+                                                  : (en ? "Connecting…" : "正在连接…"),
+                      en ? "Tap for sound" : "点击开启声音");
     }
     shop_html_put(
         &h,

@@ -24,25 +24,42 @@
 
 /* web_dir/manifest.json, read at first use and again when its modification
  * time changes (a rebuild while the shop runs); with it the built style
- * sheet's text and its CSP hash, for pages that inline it. */
+ * sheet's text and its CSP hash, for pages that inline it, and the same for
+ * the scripts pages carry inline (the manifest's "inline" names). */
+#define INLINE_SCRIPTS_MAX 4
+#define INLINE_SCRIPT_MAX (16 * 1024)
+
+typedef struct inline_asset {
+    char *text; /* malloc, NUL-terminated; NULL: none */
+    size_t len;
+    char sha[64]; /* "sha256-BASE64" of text, for the CSP */
+} inline_asset;
+
 static struct {
     pthread_mutex_t mu;
     json_t *map;
     struct timespec mtime;
-    char *css; /* the style sheet's text (malloc), or NULL: never inlined */
-    size_t css_len;
-    char css_sha[64]; /* "sha256-BASE64" of css, for style-src */
-} manifest = {PTHREAD_MUTEX_INITIALIZER, NULL, {0, 0}, NULL, 0, ""};
+    inline_asset css; /* the style sheet, or no text: never inlined */
+    inline_asset js[INLINE_SCRIPTS_MAX];
+    const char *js_name[INLINE_SCRIPTS_MAX]; /* entry names, in map */
+    size_t njs;
+} manifest = {PTHREAD_MUTEX_INITIALIZER, NULL, {0, 0}, {NULL, 0, ""}, {{NULL, 0, ""}}, {NULL}, 0};
 
-/* Reads the built style sheet named by the manifest (mu held). A sheet with
- * "</" in it could end its <style> element early: it is then only linked. */
-static void load_css(const char *web_dir)
+static void drop_inline(inline_asset *a)
 {
-    free(manifest.css);
-    manifest.css = NULL;
-    manifest.css_len = 0;
-    manifest.css_sha[0] = '\0';
-    json_t *v = json_object_get(manifest.map, "style.css");
+    free(a->text);
+    a->text = NULL;
+    a->len = 0;
+    a->sha[0] = '\0';
+}
+
+/* Reads the built asset a manifest entry names (mu held) into a: at most
+ * max bytes, and none with "</" or "<!--" in it (it could end its <style>
+ * or <script> element early): such an asset is never inlined. */
+static void load_inline(const char *web_dir, const char *entry, size_t max, inline_asset *a)
+{
+    drop_inline(a);
+    json_t *v = json_object_get(manifest.map, entry);
     char path[1200];
     if (!json_is_string(v))
         return;
@@ -50,11 +67,11 @@ static void load_css(const char *web_dir)
     FILE *f = fopen(path, "rb");
     if (!f)
         return;
-    char *text = fl_malloc(SHOP_PAGE_CSS_MAX + 1);
-    size_t n = fread(text, 1, SHOP_PAGE_CSS_MAX + 1, f);
+    char *text = fl_malloc(max + 1);
+    size_t n = fread(text, 1, max + 1, f);
     fclose(f);
-    text[n > SHOP_PAGE_CSS_MAX ? SHOP_PAGE_CSS_MAX : n] = '\0';
-    if (n == 0 || n > SHOP_PAGE_CSS_MAX || memmem(text, n, "</", 2)) {
+    text[n > max ? max : n] = '\0';
+    if (n == 0 || n > max || memmem(text, n, "</", 2) || memmem(text, n, "<!--", 4)) {
         free(text);
         return;
     }
@@ -62,9 +79,27 @@ static void load_css(const char *web_dir)
     char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
     crypto_hash_sha256(h, (const unsigned char *)text, n);
     sodium_bin2base64(b64, sizeof(b64), h, sizeof(h), sodium_base64_VARIANT_ORIGINAL);
-    snprintf(manifest.css_sha, sizeof(manifest.css_sha), "sha256-%s", b64);
-    manifest.css = text;
-    manifest.css_len = n;
+    snprintf(a->sha, sizeof(a->sha), "sha256-%s", b64);
+    a->text = text;
+    a->len = n;
+}
+
+/* The style sheet and the inline scripts of a manifest just read (mu held). */
+static void load_inlines(const char *web_dir)
+{
+    size_t i;
+    json_t *x;
+    load_inline(web_dir, "style.css", SHOP_PAGE_CSS_MAX, &manifest.css);
+    for (i = 0; i < manifest.njs; i++)
+        drop_inline(&manifest.js[i]);
+    manifest.njs = 0;
+    json_array_foreach(json_object_get(manifest.map, "inline"), i, x)
+    {
+        if (manifest.njs == INLINE_SCRIPTS_MAX || !json_is_string(x))
+            break;
+        manifest.js_name[manifest.njs] = json_string_value(x);
+        load_inline(web_dir, json_string_value(x), INLINE_SCRIPT_MAX, &manifest.js[manifest.njs++]);
+    }
 }
 
 /* Locks the manifest, (re)reading it when the file changed; NULL-safe map. */
@@ -79,7 +114,7 @@ static json_t *manifest_lock(shop_req *r)
         json_decref(manifest.map);
         manifest.map = json_load_file(path, 0, NULL);
         manifest.mtime = st.st_mtim;
-        load_css(r->ctx->cfg->web_dir);
+        load_inlines(r->ctx->cfg->web_dir);
     }
     return manifest.map;
 }
@@ -135,7 +170,7 @@ static int css_inline(shop_req *r, const char *css)
     if (have && strcmp(have, tag) == 0)
         return 0;
     manifest_lock(r);
-    int yes = manifest.css != NULL;
+    int yes = manifest.css.text != NULL;
     pthread_mutex_unlock(&manifest.mu);
     return yes;
 }
@@ -153,12 +188,24 @@ static void style_sheet(shop_html *h, shop_req *r, const char *css)
     }
     manifest_lock(r);
     shop_html_put(h, "<style>");
-    shop_html_raw(h, manifest.css, manifest.css_len); /* checked when read: no "</" in it */
+    shop_html_raw(h, manifest.css.text, manifest.css.len); /* checked when read: no "</" in it */
     shop_html_put(h, "</style>");
     pthread_mutex_unlock(&manifest.mu);
     shop_add_header(r, "Set-Cookie",
                     fl_arena_printf(r->arena, "%s=%s; Path=/; Max-Age=31536000; SameSite=Lax%s", SHOP_CSS_COOKIE,
                                     strrchr(css, '/') + 1, r->ctx->cfg->cookie_secure ? "; Secure" : ""));
+}
+
+void shop_page_inline_script(shop_html *h, shop_req *r, const char *entry)
+{
+    manifest_lock(r);
+    for (size_t i = 0; i < manifest.njs; i++)
+        if (manifest.js[i].text && strcmp(manifest.js_name[i], entry) == 0) {
+            shop_html_put(h, "<script>");
+            shop_html_raw(h, manifest.js[i].text, manifest.js[i].len); /* checked when read: no "</" in it */
+            shop_html_put(h, "</script>");
+        }
+    pthread_mutex_unlock(&manifest.mu);
 }
 
 /* -- language --------------------------------------------------------------- */
@@ -258,14 +305,19 @@ int shop_page_reply(shop_req *r, shop_html *h, int status)
 {
     const char *relay = r->ctx->cfg->relay_public_base; /* the video comes from the relay */
     manifest_lock(r);
-    const char *inline_css = manifest.css ? fl_arena_printf(r->arena, " '%s'", manifest.css_sha) : "";
+    const char *inline_css = manifest.css.text ? fl_arena_printf(r->arena, " '%s'", manifest.css.sha) : "";
+    const char *inline_js = "";
+    for (size_t i = 0; i < manifest.njs; i++)
+        if (manifest.js[i].text)
+            inline_js = fl_arena_printf(r->arena, "%s '%s'", inline_js, manifest.js[i].sha);
     pthread_mutex_unlock(&manifest.mu);
-    shop_add_header(r, "Content-Security-Policy",
-                    fl_arena_printf(r->arena,
-                                    "default-src 'self'; img-src 'self' data: https: %s; media-src 'self' blob: %s; "
-                                    "connect-src 'self' %s; style-src 'self'%s; script-src 'self'; object-src 'none'; "
-                                    "base-uri 'self'; frame-ancestors 'none'",
-                                    relay, relay, relay, inline_css));
+    shop_add_header(
+        r, "Content-Security-Policy",
+        fl_arena_printf(r->arena,
+                        "default-src 'self'; img-src 'self' data: https: %s; media-src 'self' blob: %s; "
+                        "connect-src 'self' %s; style-src 'self'%s; script-src 'self'%s; object-src 'none'; "
+                        "base-uri 'self'; frame-ancestors 'none'",
+                        relay, relay, relay, inline_css, inline_js));
     shop_add_header(r, "Cache-Control", r->session ? "private, no-store" : "no-cache");
     shop_add_header(r, "Vary", "Cookie");
     return shop_html_reply(r, h, status, "text/html; charset=utf-8");

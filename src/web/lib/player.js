@@ -40,6 +40,8 @@ const START_MS = 15000; // the first picture may take this long on a weak networ
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 10000;
 const FLV_TRIES = 2; // HTTP-FLV attempts without a picture before HLS takes over
+const START_GAP_S = 0.1; // a first picture this far after the start: the browser starts there by itself
+const START_GAP_WAIT_MS = 1000; // ... or is helped by a seek after this long
 
 function hasMSE() {
   const MS = window.ManagedMediaSource || window.MediaSource;
@@ -55,6 +57,11 @@ function nativeHLS(video) {
   return !!video.canPlayType && video.canPlayType('application/vnd.apple.mpegurl') !== '';
 }
 
+// Whether the live room asks for HTTP-FLV (its default; ?player=hls asks for HLS).
+export function roomLowLatency() {
+  return !/[?&]player=hls/.test(location.search);
+}
+
 // Which engine this browser uses for opts: 'flv', 'hls.js', 'native' or null.
 export function playerEngine(video, opts) {
   const mse = hasMSE();
@@ -63,6 +70,92 @@ export function playerEngine(video, opts) {
   if (opts.hls && nativeHLS(video)) return 'native';
   if (opts.flv && hasClassicMSE()) return 'flv';
   return null;
+}
+
+// The early HTTP-FLV request (src/web/inline/live_early.js, inlined by
+// pages/live_page.c right after the room's <video data-flv=URL>): it goes
+// out as soon as the video element is parsed, where the player's own would
+// leave only after the page's modules, mpegts.js among them, had loaded and
+// run (1-2 s later on a slow phone), so the relay's cached GOP arrives
+// meanwhile. The player's first HTTP-FLV start reads it (FlvLoader below);
+// a player that plays something else drops it.
+const EARLY = '__farmliveEarlyFlv';
+
+export function startEarlyFlv(video) {
+  const url = video && video.dataset.flv;
+  if (!url || !window.fetch || !window.AbortController || window[EARLY]) return;
+  if (playerEngine(video, { flv: url, lowLatency: roomLowLatency() }) !== 'flv') return;
+  const ctrl = new AbortController();
+  const res = fetch(url, { mode: 'cors', signal: ctrl.signal });
+  res.catch(() => {}); // the player's loader reports it when it reads it
+  window[EARLY] = { url, ctrl, res };
+}
+
+function takeEarly(url) {
+  const e = window[EARLY];
+  if (!e) return null;
+  window[EARLY] = null;
+  if (e.url === url) return e;
+  e.ctrl.abort();
+  return null;
+}
+
+// An mpegts.js loader (the interface of its BaseLoader: open, abort,
+// destroy, status, needStashBuffer and the callbacks it sets) that reads
+// the early request when there is one for this URL, else fetches the
+// stream as mpegts.js's own fetch loader does.
+const LOADER = { idle: 0, connecting: 1, buffering: 2, error: 3, complete: 4 }; // mpegts.js's LoaderStatus
+class FlvLoader {
+  constructor() {
+    this.status = LOADER.idle;
+    this.type = 'farmlive-flv';
+    this.needStashBuffer = false;
+    this.ctrl = null;
+    this.onContentLengthKnown = this.onURLRedirect = this.onDataArrival = this.onComplete = this.onError = null;
+  }
+
+  isWorking() { return this.status === LOADER.connecting || this.status === LOADER.buffering; }
+
+  open(source, range) {
+    const early = takeEarly(source.url);
+    const ctrl = early ? early.ctrl : new AbortController();
+    this.ctrl = ctrl;
+    this.status = LOADER.connecting;
+    const from = (range && range.from) || 0;
+    const fail = (type, info) => {
+      if (ctrl.signal.aborted) return;
+      this.status = LOADER.error;
+      if (this.onError) this.onError(type, info);
+    };
+    (early ? early.res : fetch(source.url, { mode: 'cors', signal: ctrl.signal })).then(async (res) => {
+      if (!res.ok) { fail('HttpStatusCodeInvalid', { code: res.status, msg: res.statusText }); return; }
+      const reader = res.body.getReader();
+      let got = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (ctrl.signal.aborted) return;
+        if (done) {
+          this.status = LOADER.complete;
+          if (this.onComplete) this.onComplete(from, from + got - 1);
+          return;
+        }
+        this.status = LOADER.buffering;
+        const chunk = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value.buffer : value.slice().buffer;
+        got += chunk.byteLength;
+        if (this.onDataArrival) this.onDataArrival(chunk, from + got - chunk.byteLength, got);
+      }
+    }).catch((e) => fail('Exception', { code: -1, msg: e && e.message }));
+  }
+
+  abort() {
+    if (this.ctrl) this.ctrl.abort();
+    if (this.isWorking()) this.status = LOADER.complete;
+  }
+
+  destroy() {
+    this.abort();
+    this.onContentLengthKnown = this.onURLRedirect = this.onDataArrival = this.onComplete = this.onError = null;
+  }
 }
 
 export function attachPlayer(video, opts = {}) {
@@ -156,7 +249,7 @@ export function attachPlayer(video, opts = {}) {
     const flv = mpegts.createPlayer({ type: 'flv', isLive: true, url: opts.flv }, {
       enableStashBuffer: false, lazyLoad: false, deferLoadAfterSourceOpen: false,
       liveBufferLatencyChasing: false, liveSync: true, liveSyncMaxLatency: 1.5, liveSyncTargetLatency: 0.8,
-      liveSyncPlaybackRate: 1.2,
+      liveSyncPlaybackRate: 1.2, customLoader: FlvLoader,
     });
     flv.on(mpegts.Events.ERROR, recover);
     flv.attachMediaElement(video);
@@ -180,6 +273,7 @@ export function attachPlayer(video, opts = {}) {
     lastTime = -1;
     if (self.state !== 'reconnecting') setState('loading');
     const fail = () => { if (gen === generation) recover(); };
+    if (self.engine !== 'flv') takeEarly(null); // an early HTTP-FLV request nobody will read
     if (self.engine === 'flv') startFlv(gen).catch(fail);
     else if (self.engine === 'hls.js') startHlsJs(gen).catch(fail);
     else if (self.engine === 'native') startNative();
@@ -188,17 +282,32 @@ export function attachPlayer(video, opts = {}) {
 
   function onError() { if (engine && self.engine !== 'hls.js') recover(); }
   function onPlaying() { lastProgress = Date.now(); }
-  // The first media may start a little after 0 (the stream's first picture
-  // is shown after a reordered frame or two: 0.08 s): the video would wait
-  // at 0 until a stall detector noticed. Start where the media starts.
+  // The stream's first picture may be stamped a frame or two after 0 (after
+  // reordered frames: 0.08 s), where its audio starts at 0. Chromium starts
+  // such a start by itself (the gap is within its tolerance); a seek to the
+  // picture meanwhile restarts the pipeline, 0.2-0.6 s more to the first
+  // frame on a slow phone. mpegts.js's startup stall jumper seeks on the
+  // first 'progress' event while nothing is shown yet: it is held back
+  // (this capture listener runs before it on the video) while the gap is
+  // that small and the start young, and seeks as before past that.
+  // hls.js and the browser's own HLS are started where their media starts.
+  let metaAt = 0;
+  function onMetadata() { metaAt = Date.now(); onBuffered(); }
   function onBuffered() {
     const b = video.buffered;
-    if (b.length && video.currentTime < b.start(0) && b.start(0) - video.currentTime < 5) video.currentTime = b.start(0);
+    if (self.engine !== 'flv' && b.length && video.currentTime < b.start(0) && b.start(0) - video.currentTime < 5) video.currentTime = b.start(0);
+  }
+  function holdJumper(ev) {
+    onBuffered();
+    if (self.engine !== 'flv' || played) return;
+    const b = video.buffered;
+    if (b.length && video.currentTime < b.start(0) && b.start(0) - video.currentTime <= START_GAP_S &&
+        metaAt && Date.now() - metaAt < START_GAP_WAIT_MS) ev.stopImmediatePropagation();
   }
   video.addEventListener('error', onError);
   video.addEventListener('playing', onPlaying);
-  video.addEventListener('loadedmetadata', onBuffered);
-  video.addEventListener('progress', onBuffered);
+  video.addEventListener('loadedmetadata', onMetadata);
+  video.addEventListener('progress', holdJumper, true);
 
   // The watchdog: currentTime must move while the stream should play.
   const watch = setInterval(() => {
@@ -227,9 +336,10 @@ export function attachPlayer(video, opts = {}) {
     clearTimeout(retryTimer);
     video.removeEventListener('error', onError);
     video.removeEventListener('playing', onPlaying);
-    video.removeEventListener('loadedmetadata', onBuffered);
-    video.removeEventListener('progress', onBuffered);
+    video.removeEventListener('loadedmetadata', onMetadata);
+    video.removeEventListener('progress', holdJumper, true);
     stopEngine();
+    takeEarly(null);
     setState('stopped');
   }
 

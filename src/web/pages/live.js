@@ -9,7 +9,7 @@
 // never opens, a long-poll of the same route (?after=SEQ&wait=10).
 import { errorText } from '../lib/errors.js';
 import { api, pageData, yuan } from '../lib/api.js';
-import { attachPlayer } from '../lib/player.js';
+import { attachPlayer, roomLowLatency } from '../lib/player.js';
 
 const T = {
   zh: {
@@ -80,8 +80,7 @@ function startPlayer() {
   }
   // HTTP-FLV first where the browser has MSE (the relay's cached keyframe,
   // one request: the quickest first picture); ?player=hls asks for HLS
-  const flv = !/[?&]player=hls/.test(location.search);
-  player = attachPlayer(video, { hls: live.hls_url, flv: live.flv_url, lowLatency: flv, onState: showState });
+  player = attachPlayer(video, { hls: live.hls_url, flv: live.flv_url, lowLatency: roomLowLatency(), onState: showState });
   showState(player.state);
 }
 startPlayer();

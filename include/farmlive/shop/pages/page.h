@@ -29,7 +29,8 @@
  * head asks for the page script's static imports (and m->preload, a module
  * it will surely import lazily) with <link rel=modulepreload>, so they
  * load beside the document instead of one round trip after another; the
- * answer is gzipped (core/gzip.h). */
+ * answer is gzipped (core/gzip.h); what cannot wait for the modules runs
+ * from a small inline script (shop_page_inline_script). */
 #ifndef FARMLIVE_SHOP_PAGES_PAGE_H
 #define FARMLIVE_SHOP_PAGES_PAGE_H
 
@@ -63,6 +64,12 @@ const char *shop_page_asset(shop_req *r, const char *entry);
 
 /* The document up to the start of <main>. */
 void shop_page_begin(shop_html *h, shop_req *r, int en, const shop_page_meta *m);
+/* A script the build made to be carried inline (src/web/inline/ENTRY,
+ * the manifest's "inline"): <script>its text</script>, allowed by its hash
+ * in every page's CSP; nothing when the build has no such script. For what
+ * must start before the page's modules have loaded (the live room's video
+ * request). */
+void shop_page_inline_script(shop_html *h, shop_req *r, const char *entry);
 /* Closes <main>, writes the footer, the page data (data, stolen; NULL for
  * none) and the page's script. */
 void shop_page_end(shop_html *h, shop_req *r, int en, const shop_page_meta *m, json_t *data);
