@@ -93,7 +93,7 @@ struct hc_conn {
     int eof;                /* the peer sent FIN: answer what is here, then close */
     int close_after;        /* close once the answer is out */
     int dead;
-    int counted; /* the first request was counted by http.c */
+    int counted;     /* the first request was counted by http.c */
     int64_t last_ms; /* last request or answer (idle timeout) */
     /* the answer in progress: iov (header, body), or the body's wire form */
     struct iovec iov[2];
@@ -103,7 +103,7 @@ struct hc_conn {
     /* a blocking request: armed in st, woken onto t->woken */
     hls_waiter w;
     int waiting;
-    int head; /* the waiting request is a HEAD */
+    int head;         /* the waiting request is a HEAD */
     relay_stream *ws; /* a reference: keeps the store alive */
     hls_store *wst;
     char wname[HC_NAME_MAX];
@@ -429,6 +429,21 @@ static void wait_answer(hc_conn *c)
     c->ws = NULL;
 }
 
+/* Off the thread: out of its epoll and its list (the socket stays open). */
+static void conn_detach(hc_conn *c)
+{
+    hc_thread *t = c->t;
+    epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    atomic_fetch_sub(&C.nconns, 1);
+}
+
 static void conn_release(hc_conn *c);
 
 static void flv_closed(void *arg)
@@ -465,17 +480,7 @@ static int serve_flv(hc_conn *c, const hc_req *rq, const char *live_id)
         }
         out = relay_rendition_flv(rend);
     }
-    /* off this thread first: the writer owns the socket from attach on */
-    hc_thread *t = c->t;
-    epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        t->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->prev = c->next = NULL;
-    atomic_fetch_sub(&C.nconns, 1);
+    conn_detach(c); /* first: the writer owns the socket from attach on */
     int ok = flv_writer_attach(out, c->fd, flv_closed, c) == 0;
     relay_stream_release(s);
     if (ok)
@@ -749,16 +754,8 @@ static void *handback_main(void *arg)
  * libmicrohttpd; the connection leaves this thread. */
 static void hand_back(hc_conn *c, size_t hlen)
 {
-    hc_thread *t = c->t;
     int sv[2];
-    epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        t->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    atomic_fetch_sub(&C.nconns, 1);
+    conn_detach(c);
     /* the header again with "Connection: close" for its Connection lines */
     handback *h = fl_malloc(sizeof(*h) + c->inlen + 32);
     size_t o = 0;
@@ -944,15 +941,7 @@ static void conn_release(hc_conn *c)
         relay_stream_release(c->ws);
         c->ws = NULL;
     }
-    hc_thread *t = c->t;
-    epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        t->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    atomic_fetch_sub(&C.nconns, 1);
+    conn_detach(c);
     relay_blob_unref(c->body);
     shutdown(c->fd, SHUT_RDWR);
     c->closed(c->arg);
@@ -1150,7 +1139,8 @@ int hls_conn_attach(int fd, const hls_conn_first *f, void (*closed)(void *arg), 
         fl_buf_printf(&b, "%c%s=", sep, names[k]);
         sep = '&';
         for (const char *p = vals[k]; *p; p++)
-            fl_buf_printf(&b, ((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) ? "%c" : "%%%02X",
+            fl_buf_printf(&b,
+                          ((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) ? "%c" : "%%%02X",
                           (unsigned char)*p);
     }
     fl_buf_printf(&b, " HTTP/1.1\r\n%s\r\n", f->keep_alive ? "" : "Connection: close\r\n");
