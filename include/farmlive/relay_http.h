@@ -8,7 +8,7 @@
  *                                      [&_HLS_part=M] blocks until that
  *                                      segment / part is out (400 when too
  *                                      far ahead, 503 after 3 target
- *                                      durations), the MHD thread released
+ *                                      durations)
  *   GET /live/{live_id}/{segment}      HLS init / media segments / parts (the
  *                                      preload-hinted part blocks until
  *                                      complete); immutable once served
@@ -25,6 +25,9 @@
  *                                      200 {"live_id","dropped","recording"};
  *                                      idempotent; X-Internal-Secret (401
  *                                      missing, 403 wrong, 503 not set)
+ *
+ * Every /live/ request's connection is served from then on by
+ * hls_conn.c's thread (relay_hls_conn.h), outside libmicrohttpd.
  *
  * Every response, errors included, carries Access-Control-Allow-Origin: *.
  * Errors are {"error":{"code":"...","message":"..."}}.

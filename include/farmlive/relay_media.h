@@ -20,11 +20,17 @@
 /* Immutable bytes with a reference count (a segment, a playlist, a JPEG). */
 typedef struct relay_blob {
     atomic_int refs;
+    /* its answer on the wire (hls_conn.c): a memfd holding an HTTP header
+     * of wire_hdr bytes and then the bytes; -1 until made; closed with it */
+    atomic_int wire_fd;
+    uint32_t wire_hdr;
     size_t len;
     uint8_t data[];
 } relay_blob;
 
 relay_blob *relay_blob_new(const void *data, size_t len); /* refs = 1 */
+/* A new memfd (close-on-exec, never executable), or -1 (errno). */
+int relay_memfd(const char *name);
 relay_blob *relay_blob_ref(relay_blob *b);
 void relay_blob_unref(relay_blob *b); /* NULL-safe */
 /* For MHD_create_response_from_buffer_with_free_callback: the argument is

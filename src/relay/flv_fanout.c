@@ -77,10 +77,7 @@
 #include "farmlive/clock.h"
 #include "farmlive/log.h"
 #include "farmlive/relay_flv.h"
-
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U /* Linux 6.3; older kernels refuse it (EINVAL) */
-#endif
+#include "farmlive/relay_media.h"
 
 #define FLV_RING_TAGS 4096
 #define FLV_RING_BYTES (16u << 20)
@@ -136,14 +133,6 @@ struct flv_out {
 
 /* -- the store (ingest side) ---------------------------------------------- */
 
-static int memfd_open(void)
-{
-    int fd = memfd_create("farmlive-flv", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
-    if (fd < 0 && errno == EINVAL)
-        fd = memfd_create("farmlive-flv", MFD_CLOEXEC);
-    return fd;
-}
-
 flv_out *flv_out_new(void)
 {
     flv_out *o = fl_calloc(1, sizeof(*o));
@@ -153,7 +142,7 @@ flv_out *flv_out_new(void)
     pthread_mutex_init(&o->lock, NULL);
     o->gop_seq = UINT64_MAX;
     o->pin = UINT64_MAX;
-    if ((o->fd = memfd_open()) < 0)
+    if ((o->fd = relay_memfd("farmlive-flv")) < 0)
         fl_log(FL_LOG_ERROR, "flv_out", "memfd_create: %s (HTTP-FLV off for this stream)", strerror(errno));
     return o;
 }

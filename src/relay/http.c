@@ -7,29 +7,21 @@
  * Access-Control-Allow-Origin: *; errors are {"error":{"code","message"}}
  * from error_response(), the one place statuses meet codes.
  *
- * HTTP-FLV: serve_flv() suspends the MHD connection and lends its socket
- * to the flv writer thread (flv_fanout.c), which writes the response
- * itself. When the writer lets go (viewer gone or dropped, stream ended,
- * shutdown) it shuts the socket down and calls flv_closed(), which resumes
- * the connection; MHD calls on_request again, which answers MHD_NO so MHD
- * closes it. Suspended connections are not subject to MHD's timeout.
- *
  * Variants: /live/{id}/master.m3u8 lists the source (index.m3u8) and, when
  * the stream has a low rendition with a picture out, low/index.m3u8; the
  * low variant's files are under /live/{id}/low/ (the same names as the
  * source's), its HTTP-FLV is /live/{id}.flv?quality=low. The source's own
  * URLs are unchanged.
  *
- * LL-HLS blocking requests (index.m3u8?_HLS_msn=N[&_HLS_part=M], and the
- * part named by EXT-X-PRELOAD-HINT before it is complete): serve_hls()
- * suspends the connection, lists an hls_wait in H.waits and arms its
- * hls_waiter in the stream's store. Exactly one party resumes it: the
- * store's media worker when the part is published (hls_woken), the
- * waits thread at the deadline (3 target durations) if hls_store_cancel
- * says it disarmed it first, relay_http_stop likewise, or serve_hls itself
- * when the store answered at once. MHD then calls on_request again, which
- * answers (the playlist / part, or 503 once the deadline passed) without
- * blocking a worker thread.
+ * Viewers: every /live/ request's connection is lent to hls_conn.c
+ * (relay_hls_conn.h), which answers it and every request the connection
+ * carries after it outside libmicrohttpd (HLS playlists, blocking reloads,
+ * segments, parts, master.m3u8, thumbnails; HTTP-FLV handed on to the
+ * writer, flv_fanout.c), and hands a request outside /live/ back through
+ * hand_back(). When it lets go it shuts the socket down and calls
+ * lent_closed(), which resumes the connection; MHD calls on_request again,
+ * which answers MHD_NO so MHD closes it. Suspended connections are not
+ * subject to MHD's timeout (hls_conn.c has its own).
  *
  * The internal API (POST, X-Internal-Secret as the shop's internal API
  * checks it: SHA-256 of both compared in constant time; not configured 503,
@@ -60,6 +52,7 @@
 #include "farmlive/clock.h"
 #include "farmlive/buf.h"
 #include "farmlive/log.h"
+#include "farmlive/relay_hls_conn.h"
 #include "farmlive/relay_http.h"
 #include "farmlive/relay_hub.h"
 #include "farmlive/relay_record.h"
@@ -75,28 +68,14 @@
 #define DROP_WAIT_MS 5000 /* a drop waits this long at most for the recording to be finalised */
 
 /* What *con_cls points to past the headers: the first member says which. */
-enum conn_kind { CONN_FLV = 1, CONN_HLS_WAIT, CONN_DROP_WAIT };
+enum conn_kind { CONN_LENT = 1, CONN_DROP_WAIT };
 
-typedef struct flv_conn {
-    int kind; /* CONN_FLV */
+/* A connection lent to hls_conn.c. */
+typedef struct lent_conn {
+    int kind; /* CONN_LENT */
     struct MHD_Connection *conn;
     atomic_int done;
-} flv_conn;
-
-/* A suspended LL-HLS request. */
-typedef struct hls_wait {
-    int kind; /* CONN_HLS_WAIT */
-    hls_waiter w;
-    struct MHD_Connection *conn;
-    relay_stream *s; /* a reference: keeps the store alive */
-    hls_store *st;   /* the source's or the low rendition's */
-    char name[64];   /* "index.m3u8" or a part */
-    int64_t msn;
-    int part;
-    int64_t deadline; /* monotonic ms */
-    int listed;       /* in H.waits */
-    struct hls_wait *prev, *next;
-} hls_wait;
+} lent_conn;
 
 /* A suspended drop, waiting for its stream's recording to be finalised. */
 typedef struct drop_wait {
@@ -114,15 +93,14 @@ static struct {
     relay_hub *hub;
     const fl_config *cfg;
     atomic_uint_fast64_t requests;
-    /* suspended LL-HLS requests, and the thread ending them at deadlines */
+    /* suspended drops, and the thread ending them */
     pthread_mutex_t wlock;
     pthread_cond_t wcond;
-    hls_wait *waits;
-    drop_wait *drops; /* suspended drops, under wlock too */
+    drop_wait *drops;
     pthread_t wthread;
     int wthread_on;
     atomic_int stopping;  /* relay_http_stop began: no new waits */
-    atomic_int suspended; /* LL-HLS requests and drops suspended, not yet back in on_request */
+    atomic_int suspended; /* drops suspended, not yet back in on_request */
 } H = {.wlock = PTHREAD_MUTEX_INITIALIZER, .wcond = PTHREAD_COND_INITIALIZER};
 
 /* -- responses ----------------------------------------------------------- */
@@ -176,6 +154,7 @@ typedef struct req {
     struct MHD_Connection *conn;
     const char *url;
     const char *method;
+    const char *version;
     void **con_cls;
 } req;
 
@@ -310,6 +289,9 @@ static enum MHD_Result h_metrics(req *r)
     size_t n = relay_hub_list(H.hub, &in);
     flv_writer_stats ws;
     flv_writer_get_stats(&ws);
+    uint64_t lent_requests;
+    int lent_conns;
+    hls_conn_get_stats(&lent_requests, &lent_conns);
     fl_buf b;
     fl_buf_init(&b, 4096, METRICS_TEXT_MAX);
     fl_buf_printf(&b,
@@ -320,9 +302,10 @@ static enum MHD_Result h_metrics(req *r)
                   "%llu\n"
                   "# TYPE farmlive_relay_flv_viewers_total counter\nfarmlive_relay_flv_viewers_total %llu\n"
                   "# TYPE farmlive_relay_flv_viewers_dropped_total counter\n"
-                  "farmlive_relay_flv_viewers_dropped_total %llu\n",
-                  n, (unsigned long long)atomic_load(&H.requests), (unsigned long long)ws.bytes_sent,
-                  (unsigned long long)ws.viewers_total, (unsigned long long)ws.viewers_dropped);
+                  "farmlive_relay_flv_viewers_dropped_total %llu\n"
+                  "# TYPE farmlive_relay_http_lent_connections gauge\nfarmlive_relay_http_lent_connections %d\n",
+                  n, (unsigned long long)(atomic_load(&H.requests) + lent_requests), (unsigned long long)ws.bytes_sent,
+                  (unsigned long long)ws.viewers_total, (unsigned long long)ws.viewers_dropped, lent_conns);
     rtmp_ingest_stats st;
     rtmp_ingest_get_stats(&st);
     static const char *const reasons[] = {"preauth_message_size", "preauth_held",   "preauth_commands",
@@ -598,118 +581,6 @@ static void drops_resume_locked(int all)
     }
 }
 
-static void flv_closed(void *arg)
-{
-    flv_conn *fc = arg;
-    struct MHD_Connection *c = fc->conn;
-    atomic_store(&fc->done, 1);
-    MHD_resume_connection(c); /* fc may be freed from here on */
-}
-
-static enum MHD_Result serve_flv(req *r, const char *live_id)
-{
-    if (strcmp(r->method, MHD_HTTP_METHOD_GET) != 0)
-        return error_response(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "GET only");
-    const char *quality = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "quality");
-    int low = quality && strcmp(quality, "low") == 0;
-    if (quality && !low && strcmp(quality, "source") != 0)
-        return error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_request", "quality: source or low");
-    relay_stream *s = relay_hub_get(H.hub, live_id);
-    if (!s)
-        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
-    flv_out *out = relay_stream_flv(s);
-    if (low) {
-        relay_rendition *rend = relay_stream_low(s);
-        if (!rend) {
-            relay_stream_release(s);
-            return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "this stream has no low rendition");
-        }
-        out = relay_rendition_flv(rend);
-    }
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    int fd = ci ? ci->connect_fd : -1;
-    if (fd < 0) {
-        relay_stream_release(s);
-        return error_response(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "cannot serve HTTP-FLV now");
-    }
-    flv_conn *fc = fl_calloc(1, sizeof(*fc));
-    fc->kind = CONN_FLV;
-    fc->conn = r->conn;
-    atomic_init(&fc->done, 0);
-    *r->con_cls = fc;
-    MHD_suspend_connection(r->conn);
-    if (flv_writer_attach(out, fd, flv_closed, fc) < 0) {
-        atomic_store(&fc->done, 1);
-        MHD_resume_connection(r->conn);
-    }
-    relay_stream_release(s);
-    return MHD_YES;
-}
-
-/* -- LL-HLS ----------------------------------------------------------------- */
-
-/* One HLS answer from a store result; takes b. */
-static enum MHD_Result hls_respond(struct MHD_Connection *c, int rc, relay_blob *b, const char *mime, int playlist)
-{
-    switch (rc) {
-    case HLS_READY:
-        return respond_blob(c, MHD_HTTP_OK, b, mime, playlist ? "no-cache" : "public, max-age=86400, immutable");
-    case HLS_TOO_FAR:
-        return error_response(c, MHD_HTTP_BAD_REQUEST, "bad_request",
-                              "_HLS_msn / _HLS_part too far ahead of the playlist");
-    case HLS_WAIT:
-        return error_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-                              "not published within 3 target durations");
-    default:
-        return error_response(c, MHD_HTTP_NOT_FOUND, playlist ? "not_ready" : "not_found",
-                              playlist ? "no segment yet" : "no such segment");
-    }
-}
-
-static void waits_add(hls_wait *hw)
-{
-    pthread_mutex_lock(&H.wlock);
-    hw->prev = NULL;
-    hw->next = H.waits;
-    if (H.waits)
-        H.waits->prev = hw;
-    H.waits = hw;
-    hw->listed = 1;
-    pthread_mutex_unlock(&H.wlock);
-}
-
-static void waits_remove(hls_wait *hw)
-{
-    pthread_mutex_lock(&H.wlock);
-    if (hw->listed) {
-        if (hw->prev)
-            hw->prev->next = hw->next;
-        else
-            H.waits = hw->next;
-        if (hw->next)
-            hw->next->prev = hw->prev;
-        hw->listed = 0;
-    }
-    pthread_mutex_unlock(&H.wlock);
-}
-
-/* The store's wake: the awaited part is out (media worker thread). */
-static void hls_woken(hls_waiter *w)
-{
-    hls_wait *hw = (hls_wait *)((char *)w - offsetof(hls_wait, w));
-    MHD_resume_connection(hw->conn);
-}
-
-/* Resumes, at their deadline (or all when stopping), the waits the store
- * has not woken. H.wlock held. */
-static void waits_expire_locked(int all)
-{
-    int64_t now = fl_mono_ms();
-    for (hls_wait *hw = H.waits; hw; hw = hw->next)
-        if ((all || now >= hw->deadline) && hls_store_cancel(hw->st, &hw->w))
-            MHD_resume_connection(hw->conn);
-}
-
 static void *waits_thread(void *arg)
 {
     (void)arg;
@@ -723,178 +594,59 @@ static void *waits_thread(void *arg)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&H.wcond, &H.wlock, &ts);
-        waits_expire_locked(0);
         drops_resume_locked(0);
     }
     pthread_mutex_unlock(&H.wlock);
     return NULL;
 }
 
-/* on_request again for a suspended LL-HLS request: answer now. The store
- * woke it only once the answer was there, so still waiting means the
- * deadline passed or the server stops: 503. */
-static enum MHD_Result hls_resumed(hls_wait *hw)
+/* A connection lent to hls_conn.c (every /live/ request), back when it
+ * lets go: MHD then closes it. */
+static void lent_closed(void *arg)
 {
-    relay_blob *b = NULL;
-    const char *mime = NULL;
-    atomic_fetch_sub(&H.suspended, 1);
-    waits_remove(hw);
-    hls_store_cancel(hw->st, &hw->w);
-    int rc = hls_store_request(hw->st, hw->name, hw->msn, hw->part, NULL, &b, &mime);
-    return hls_respond(hw->conn, rc, b, mime, strcmp(hw->name, "index.m3u8") == 0);
+    lent_conn *lc = arg;
+    struct MHD_Connection *c = lc->conn;
+    atomic_store(&lc->done, 1);
+    MHD_resume_connection(c); /* lc may be freed from here on */
 }
 
-/* Parses _HLS_msn / _HLS_part (RFC 8216bis 6.2.5.2). 0, or -1: malformed. */
-static int hls_query(struct MHD_Connection *c, int64_t *msn, int *part)
-{
-    const char *m = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "_HLS_msn");
-    const char *p = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "_HLS_part");
-    *msn = -1;
-    *part = -1;
-    if (!m)
-        return p ? -1 : 0;
-    char *end;
-    if (m[0] < '0' || m[0] > '9' || strlen(m) > 15)
-        return -1;
-    *msn = strtoll(m, &end, 10);
-    if (*end)
-        return -1;
-    if (p) {
-        if (p[0] < '0' || p[0] > '9' || strlen(p) > 6)
-            return -1;
-        *part = (int)strtol(p, &end, 10);
-        if (*end)
-            return -1;
-    }
-    return 0;
-}
-
-/* index.m3u8 (maybe a blocking reload), init segments, segments, parts
- * (the preload-hinted one blocks) of st, s's or its rendition's store.
- * Takes the reference s. */
-static enum MHD_Result serve_hls(req *r, relay_stream *s, hls_store *st, const char *name)
-{
-    relay_blob *b = NULL;
-    const char *mime = NULL;
-    int64_t msn = -1;
-    int part = -1;
-    int playlist = strcmp(name, "index.m3u8") == 0;
-    enum MHD_Result ret;
-    if (playlist && hls_query(r->conn, &msn, &part) < 0) {
-        ret = error_response(r->conn, MHD_HTTP_BAD_REQUEST, "bad_request",
-                             "_HLS_msn: a number; _HLS_part: a number, with _HLS_msn");
-        goto out_release;
-    }
-    int rc = hls_store_request(st, name, msn, part, NULL, &b, &mime);
-    if (rc != HLS_WAIT || strlen(name) >= sizeof(((hls_wait *)0)->name)) {
-        ret = hls_respond(r->conn, rc, b, mime, playlist);
-        goto out_release;
-    }
-    hls_wait *hw = fl_calloc(1, sizeof(*hw));
-    hw->kind = CONN_HLS_WAIT;
-    hw->w.wake = hls_woken;
-    hw->conn = r->conn;
-    hw->s = s; /* released by on_completed */
-    hw->st = st;
-    snprintf(hw->name, sizeof(hw->name), "%s", name);
-    hw->msn = msn;
-    hw->part = part;
-    hw->deadline = fl_mono_ms() + hls_store_block_ms(st);
-    *r->con_cls = hw;
-    MHD_suspend_connection(r->conn);
-    atomic_fetch_add(&H.suspended, 1);
-    waits_add(hw);
-    if (atomic_load(&H.stopping) || hls_store_request(st, name, msn, part, &hw->w, &b, &mime) != HLS_WAIT) {
-        relay_blob_unref(b); /* answered again once resumed */
-        MHD_resume_connection(r->conn);
-    } else if (atomic_load(&H.stopping) && hls_store_cancel(st, &hw->w)) {
-        MHD_resume_connection(r->conn); /* armed after relay_http_stop's sweep */
-    }
-    return MHD_YES;
-out_release:
-    relay_stream_release(s);
-    return ret;
-}
-
-/* master.m3u8: the source, then the low rendition once it has a picture
- * (relay_hls_master_write). Takes the reference s. */
-static enum MHD_Result serve_master(req *r, relay_stream *s)
-{
-    relay_stream_info in;
-    char src_codecs[80], low_codecs[80];
-    relay_stream_get_info(s, &in);
-    relay_stream_release(s);
-    if (!in.vcodec[0] && !in.acodec[0])
-        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready", "no codecs known yet");
-    snprintf(src_codecs, sizeof(src_codecs), "%s%s%s", in.vcodec, in.vcodec[0] && in.acodec[0] ? "," : "", in.acodec);
-    snprintf(low_codecs, sizeof(low_codecs), "%s%s%s", in.low.vcodec, in.acodec[0] ? "," : "", in.acodec);
-    /* BANDWIDTH is a peak: what was measured with a margin; the low one at
-     * least its target and the audio's share of the source */
-    int64_t low_bw = (int64_t)(in.low.kbps * 1100);
-    if (low_bw < (int64_t)(RELAY_LOW_KBPS + 128) * 1000)
-        low_bw = (int64_t)(RELAY_LOW_KBPS + 128) * 1000;
-    int64_t src_bw = (int64_t)(in.kbps * 1100);
-    if (src_bw <= low_bw)
-        src_bw = low_bw + 1000;
-    relay_hls_variant v[2] = {
-        {"index.m3u8", src_bw, in.width, in.height, src_codecs},
-        {"low/index.m3u8", low_bw, in.low.width, in.low.height, low_codecs},
-    };
-    fl_buf b;
-    fl_buf_init(&b, 512, 4096);
-    relay_hls_master_write(&b, v, in.have_low && in.low.vcodec[0] ? 2 : 1);
-    relay_blob *blob = relay_blob_new(b.p, b.len);
-    fl_buf_free(&b);
-    return respond_blob(r->conn, MHD_HTTP_OK, blob, "application/vnd.apple.mpegurl", "no-cache");
-}
-
-/* name: thumb.jpg, master.m3u8, a source HLS file, or low/ and a low one. */
-static enum MHD_Result serve_live_file(req *r, const char *live_id, const char *name)
-{
-    relay_stream *s = relay_hub_get(H.hub, live_id);
-    if (!s)
-        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_live", "no such live stream");
-    if (strcmp(name, "master.m3u8") == 0)
-        return serve_master(r, s);
-    if (strncmp(name, "low/", 4) == 0) {
-        relay_rendition *low = relay_stream_low(s);
-        if (!low || !name[4] || strchr(name + 4, '/')) {
-            relay_stream_release(s);
-            return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "this stream has no low rendition");
-        }
-        return serve_hls(r, s, relay_rendition_hls(low), name + 4);
-    }
-    if (strcmp(name, "thumb.jpg") != 0)
-        return serve_hls(r, s, relay_stream_hls(s), name);
-    relay_blob *b = relay_stream_thumb(s);
-    enum MHD_Result ret = b ? respond_blob(r->conn, MHD_HTTP_OK, b, "image/jpeg", "no-cache")
-                            : error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_ready", "no thumbnail yet");
-    relay_stream_release(s);
-    return ret;
-}
-
-/* /live/{id}.flv or /live/{id}/{name} */
+/* /live/{id}.flv or /live/{id}/{name}: the connection is lent to
+ * hls_conn.c, which answers this request and the ones after it. */
 static enum MHD_Result h_live(req *r)
 {
-    char id[RELAY_LIVE_ID_MAX + 1];
-    const char *p = r->url + strlen("/live/");
-    const char *slash = strchr(p, '/');
-    size_t n = slash ? (size_t)(slash - p) : strlen(p);
-    int flv = !slash && n > 4 && strcmp(p + n - 4, ".flv") == 0;
-    if (flv)
-        n -= 4;
-    if (n == 0 || n > RELAY_LIVE_ID_MAX || (!flv && !slash))
-        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
-    memcpy(id, p, n);
-    id[n] = 0;
-    if (!relay_live_id_valid(id))
-        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
-    if (flv)
-        return serve_flv(r, id);
-    const char *name = slash + 1;
-    if (!name[0] || (strchr(name, '/') && strncmp(name, "low/", 4) != 0))
-        return error_response(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
-    return serve_live_file(r, id, name);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const char *conn_hdr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION);
+    int http11 = strcmp(r->version, MHD_HTTP_VERSION_1_1) == 0;
+    hls_conn_first f = {
+        .method = r->method,
+        .path = r->url,
+        .hls_msn = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "_HLS_msn"),
+        .hls_part = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "_HLS_part"),
+        .quality = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "quality"),
+        .keep_alive =
+            conn_hdr ? strcasestr(conn_hdr, "close") == NULL && (http11 || strcasestr(conn_hdr, "keep-alive")) : http11,
+    };
+    if (!ci || ci->connect_fd < 0)
+        return error_response(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "cannot serve this now");
+    lent_conn *lc = fl_calloc(1, sizeof(*lc));
+    lc->kind = CONN_LENT;
+    lc->conn = r->conn;
+    atomic_init(&lc->done, 0);
+    *r->con_cls = lc;
+    MHD_suspend_connection(r->conn);
+    if (hls_conn_attach(ci->connect_fd, &f, lent_closed, lc) < 0) {
+        atomic_store(&lc->done, 1); /* stopping: closed without an answer */
+        MHD_resume_connection(r->conn);
+    }
+    return MHD_YES;
+}
+
+/* hls_conn.c hands back a request outside /live/: fd is one end of a
+ * socket pair, a new connection for MHD. */
+static int hand_back(int fd)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    return MHD_add_connection(H.daemon, fd, (struct sockaddr *)&a, sizeof(a)) == MHD_YES ? 0 : -1;
 }
 
 /* -- routing ---------------------------------------------------------------- */
@@ -924,26 +676,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls)
 {
     (void)cls;
-    (void)version;
     (void)upload_data;
     if (*con_cls == NULL) { /* headers only: answering now would cost keep-alive */
         *con_cls = &request_seen;
         return MHD_YES;
     }
-    if (*con_cls != &request_seen && *(int *)*con_cls == CONN_HLS_WAIT)
-        return hls_resumed(*con_cls);
     if (*con_cls != &request_seen && *(int *)*con_cls == CONN_DROP_WAIT)
         return drop_resumed(*con_cls);
-    if (*con_cls != &request_seen) { /* an HTTP-FLV connection back from the writer */
-        flv_conn *fc = *con_cls;
-        return atomic_load(&fc->done) ? MHD_NO : MHD_YES;
+    if (*con_cls != &request_seen) { /* a lent connection back from hls_conn.c */
+        lent_conn *lc = *con_cls;
+        return atomic_load(&lc->done) ? MHD_NO : MHD_YES;
     }
     if (*upload_data_size) {
         *upload_data_size = 0; /* no route takes a body */
         return MHD_YES;
     }
     atomic_fetch_add_explicit(&H.requests, 1, memory_order_relaxed);
-    req r = {conn, url, method, con_cls};
+    req r = {conn, url, method, version, con_cls};
     if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0) {
         struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         if (resp) {
@@ -973,18 +722,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls;
     (void)conn;
     (void)toe;
-    if (*con_cls && *con_cls != &request_seen && *(int *)*con_cls == CONN_HLS_WAIT) {
-        hls_wait *hw = *con_cls; /* resumed: nobody else holds it */
-        waits_remove(hw);
-        hls_store_cancel(hw->st, &hw->w);
-        relay_stream_release(hw->s);
-        fl_free(hw);
-    } else if (*con_cls && *con_cls != &request_seen && *(int *)*con_cls == CONN_DROP_WAIT) {
+    if (*con_cls && *con_cls != &request_seen && *(int *)*con_cls == CONN_DROP_WAIT) {
         drop_wait *dw = *con_cls; /* resumed and off H.drops */
         relay_stream_release(dw->s);
         fl_free(dw);
     } else if (*con_cls != &request_seen) {
-        fl_free(*con_cls); /* flv_conn: the writer let go of it or never took it */
+        fl_free(*con_cls); /* lent_conn: hls_conn.c let go of it or never took it */
     }
     *con_cls = NULL;
 }
@@ -1004,8 +747,13 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
     }
     if (flv_writer_start() < 0)
         return -1;
+    if (hls_conn_start(hub, hand_back) < 0) {
+        flv_writer_stop();
+        return -1;
+    }
     atomic_store(&H.stopping, 0);
     if (pthread_create(&H.wthread, NULL, waits_thread, NULL) != 0) {
+        hls_conn_stop();
         flv_writer_stop();
         return -1;
     }
@@ -1029,19 +777,18 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
 void relay_http_stop(void)
 {
     flv_writer_stop(); /* resumes every HTTP-FLV connection */
+    hls_conn_stop();   /* and every lent one */
     pthread_mutex_lock(&H.wlock);
-    atomic_store(&H.stopping, 1); /* and every LL-HLS one: no new wait from here on */
+    atomic_store(&H.stopping, 1); /* and every drop: no new one from here on */
     pthread_cond_signal(&H.wcond);
-    waits_expire_locked(1);
     drops_resume_locked(1);
     pthread_mutex_unlock(&H.wlock);
     if (H.wthread_on) {
         pthread_join(H.wthread, NULL);
         H.wthread_on = 0;
     }
-    /* MHD must not stop with a suspended connection, nor a media worker
-     * resume one after: wait (bounded) until every wait is answered, the
-     * ones a worker is waking right now included */
+    /* MHD must not stop with a suspended connection: wait (bounded) until
+     * every drop is answered */
     for (int i = 0; i < 2000 && H.daemon && atomic_load(&H.suspended) > 0; i++)
         usleep(1000);
     if (H.daemon) {

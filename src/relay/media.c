@@ -1,16 +1,33 @@
 /* media.c - codec parameters, zero-copy AVPackets and blobs for the
  * libavformat outputs. See relay_media.h. */
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libavutil/mem.h>
 
 #include "farmlive/alloc.h"
 #include "farmlive/relay_media.h"
 
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U /* Linux 6.3; older kernels refuse it (EINVAL) */
+#endif
+
+int relay_memfd(const char *name)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create(name, MFD_CLOEXEC);
+    return fd;
+}
+
 relay_blob *relay_blob_new(const void *data, size_t len)
 {
     relay_blob *b = fl_malloc(sizeof(*b) + len + 1);
     atomic_init(&b->refs, 1);
+    atomic_init(&b->wire_fd, -1);
+    b->wire_hdr = 0;
     b->len = len;
     if (len)
         memcpy(b->data, data, len);
@@ -26,8 +43,12 @@ relay_blob *relay_blob_ref(relay_blob *b)
 
 void relay_blob_unref(relay_blob *b)
 {
-    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
-        fl_free(b);
+    if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    int fd = atomic_load(&b->wire_fd);
+    if (fd >= 0)
+        close(fd);
+    fl_free(b);
 }
 
 void relay_blob_release_data(void *data)
