@@ -14,7 +14,7 @@
 //   BUYER_TOKEN= INVITEE_LOGIN= INVITEE_TOKEN= COOP= SUFFIX= node dash.mjs
 // Prints "dash: N passed, M failed" and "dash-lot: CODE", "dash-sku: ID".
 import { execFileSync } from 'node:child_process';
-import { launch, suite, axe, signIn } from './lib.mjs';
+import { launch, suite, axe, signIn, apiAs } from './lib.mjs';
 
 const base = process.env.SHOP_URL;
 const shots = process.env.SHOT_DIR || '';
@@ -29,15 +29,7 @@ async function look(page, name) {
   await page.setViewportSize(LAPTOP);
 }
 // The API as token's account (the buyer, the invited person).
-async function as(token, method, path, body, headers = {}) {
-  const res = await fetch(base + path, {
-    method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let data = null;
-  try { data = await res.json(); } catch (e) { data = null; }
-  return { status: res.status, data };
-}
+const as = (token, ...call) => apiAs(base, token)(...call);
 // Submits form (a locator) and waits for the reload the page's script does
 // after the API's answer; the form's error when there is one instead.
 async function submitAndReload(page, form) {

@@ -28,16 +28,7 @@ PIDS=()
 stop_relay() { [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null; }
 trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; stop_relay; rm -rf "$_TMP"' EXIT
 
-ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-FARMLIVE_RTMP_PORT=$RPORT FARMLIVE_RELAY_HTTP_PORT=$HPORT FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL \
-    FARMLIVE_LIVE_GRACE=60 FARMLIVE_VAR_DIR=$_TMP/var FARMLIVE_LOG_LEVEL=info "$RELAY" serve >"$LOG" 2>&1 &
-RELAY_PID=$!
-if ! wait_http "$RB/healthz" 30 "$RELAY_PID"; then
-    bad "the relay did not start" "$(tail -n 20 "$LOG")"
-    RELAY_PID=
-    finish
-    exit 1
-fi
+relay_serve "$LOG" FARMLIVE_LIVE_GRACE=60 FARMLIVE_VAR_DIR=$_TMP/var
 
 TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
 new_live() { # -> "ID KEY"

@@ -25,17 +25,7 @@ stop_relay() { [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wai
 trap 'stop_relay; rm -rf "$_TMP"' EXIT
 
 # Sanitizer reports go to the relay's own log (stderr), which this suite scans.
-ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-FARMLIVE_RTMP_PORT=$RPORT FARMLIVE_RELAY_HTTP_PORT=$HPORT FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL \
-    FARMLIVE_VAR_DIR=$_TMP/var FARMLIVE_LOG_LEVEL=info "$RELAY" serve >"$LOG" 2>&1 &
-RELAY_PID=$!
-if ! wait_http "http://127.0.0.1:$HPORT/healthz" 30 "$RELAY_PID"; then
-    sleep 1
-    bad "the relay did not start" "$(tail -n 20 "$LOG")"
-    RELAY_PID=
-    finish
-    exit 1
-fi
+relay_serve "$LOG" FARMLIVE_VAR_DIR=$_TMP/var
 
 # A live session of the demo farmer -> its stream key.
 TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")

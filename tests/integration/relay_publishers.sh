@@ -51,16 +51,7 @@ cleanup_pub() {
 }
 trap cleanup_pub EXIT
 
-ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-FARMLIVE_RTMP_PORT=$RPORT FARMLIVE_RELAY_HTTP_PORT=$HPORT FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL \
-    FARMLIVE_LIVE_GRACE=$GRACE FARMLIVE_VAR_DIR=$W/var FARMLIVE_LOG_LEVEL=info "$RELAY" serve >"$LOG" 2>&1 &
-RELAY_PID=$!
-if ! wait_http "$RB/healthz" 30 "$RELAY_PID"; then
-    bad "the relay did not start" "$(tail -n 20 "$LOG")"
-    RELAY_PID=
-    finish
-    exit 1
-fi
+relay_serve "$LOG" FARMLIVE_LIVE_GRACE=$GRACE FARMLIVE_VAR_DIR=$W/var
 
 TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
 S=$(uniq_suffix)

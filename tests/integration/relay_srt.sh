@@ -45,17 +45,7 @@ cleanup_srt() {
 }
 trap cleanup_srt EXIT
 
-ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-FARMLIVE_RTMP_PORT=$RPORT FARMLIVE_RELAY_HTTP_PORT=$HPORT FARMLIVE_SRT_PORT=$SPORT \
-    FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL FARMLIVE_LIVE_GRACE=3 FARMLIVE_VAR_DIR=$W/var FARMLIVE_LOG_LEVEL=info \
-    "$RELAY" serve >"$LOG" 2>&1 &
-RELAY_PID=$!
-if ! wait_http "$RB/healthz" 30 "$RELAY_PID"; then
-    bad "the relay did not start" "$(tail -n 20 "$LOG")"
-    RELAY_PID=
-    finish
-    exit 1
-fi
+relay_serve "$LOG" FARMLIVE_SRT_PORT=$SPORT FARMLIVE_LIVE_GRACE=3 FARMLIVE_VAR_DIR=$W/var
 check "the relay says where SRT publishers go" grep -q "srt://127.0.0.1:$SPORT?streamid=KEY (latency 500 ms)" "$LOG"
 
 TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
