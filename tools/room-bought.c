@@ -2,7 +2,7 @@
  * does, through shop_room_bought (shop/domain/room_events.h), from outside
  * a shop process: for development and the tests.
  *
- *   room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME [TIMES]
+ *   room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME [TIMES [later]]
  *
  * Reads the shop's settings from the environment (FARMLIVE_DB_*,
  * FARMLIVE_REDIS_*), makes the session's internal id from its public one,
@@ -10,7 +10,10 @@
  * would, and waits (at most 10 s) until the room's topic has numbered a new
  * event in Redis. Prints that number, then "raised=R held=H elapsed_ms=E":
  * the notices raised and held back by the room's gate, and the time the
- * calls took. Exits 0 when one was raised and reached Redis, 1 otherwise,
+ * calls took. With "later": the way a shop process does it, the TIMES
+ * orders queued with shop_room_bought_later, then one
+ * shop_room_bought_flush (the room ticker's step): raised is 0 or 1, one
+ * notice for all of them. Exits 0 when one was raised and reached Redis, 1 otherwise,
  * 2 on bad usage or settings. */
 #include "farmlive/config.h"
 #include "farmlive/crypto.h"
@@ -52,12 +55,13 @@ int main(int argc, char **argv)
     fl_db *db = NULL;
     fl_rows *rows = NULL;
     long long live_id = 0, before, now, times = argc > 5 ? atoll(argv[5]) : 1, raised = 0;
+    int later = argc > 6 && strcmp(argv[6], "later") == 0;
     struct timespec t0, t1;
     int rc = 1;
 
-    if ((argc != 5 && argc != 6) || shop_rt_topic_live(topic, argv[1]) != 0 || atoll(argv[2]) <= 0 ||
-        atoll(argv[3]) <= 0 || times < 1 || times > 10000) {
-        fprintf(stderr, "usage: room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME [TIMES]\n");
+    if (argc < 5 || argc > 7 || (argc == 7 && !later) || shop_rt_topic_live(topic, argv[1]) != 0 ||
+        atoll(argv[2]) <= 0 || atoll(argv[3]) <= 0 || times < 1 || times > 10000) {
+        fprintf(stderr, "usage: room-bought LIVE_PUBLIC_ID BUYER_ACCOUNT_ID QTY PRODUCT_NAME [TIMES [later]]\n");
         return 2;
     }
     if (fl_config_load(&cfg, err, sizeof(err)) != 0 || fl_crypto_init() != 0) {
@@ -68,6 +72,7 @@ int main(int argc, char **argv)
     ctx.db = fl_db_pool_new(&cfg);
     ctx.kv = fl_kv_pool_new(&cfg);
     ctx.kv_batch = shop_kvbatch_start(ctx.kv, 16);
+    ctx.notices = later ? shop_room_notices_new() : NULL;
     if (!ctx.kv_batch || !(ctx.rt = shop_rt_start(&ctx)))
         goto out_free;
     if (fl_db_acquire(ctx.db, &db) != FL_DB_OK ||
@@ -81,8 +86,14 @@ int main(int argc, char **argv)
     fl_db_release(db);
     before = topic_seq(ctx.kv, topic);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long long i = 0; i < times; i++)
-        raised += shop_room_bought(&ctx, live_id, atoll(argv[2]), argv[4], atoll(argv[3]));
+    for (long long i = 0; i < times; i++) {
+        if (later)
+            shop_room_bought_later(&ctx, live_id, atoll(argv[2]), argv[4], atoll(argv[3]));
+        else
+            raised += shop_room_bought(&ctx, live_id, atoll(argv[2]), argv[4], atoll(argv[3]));
+    }
+    if (later)
+        raised = shop_room_bought_flush(&ctx);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     for (int waited = 0; raised > 0 && waited < WAIT_MS; waited += 50) {
         if ((now = topic_seq(ctx.kv, topic)) > before && before >= 0) {
@@ -99,6 +110,7 @@ int main(int argc, char **argv)
 out_free:
     shop_rt_stop(ctx.rt);
     shop_kvbatch_stop(ctx.kv_batch);
+    shop_room_notices_free(ctx.notices);
     fl_rows_free(rows);
     fl_kv_pool_free(ctx.kv);
     fl_db_pool_free(ctx.db);

@@ -27,6 +27,7 @@
 #include "farmlive/shop/domain/orders.h"
 #include "farmlive/shop/domain/product_search.h"
 #include "farmlive/shop/domain/room_counts.h"
+#include "farmlive/shop/domain/room_events.h"
 #include "farmlive/shop/domain/trace.h"
 #include "farmlive/shop/domain/trace_cache.h"
 #include "farmlive/shop/domain/trace_key.h"
@@ -112,6 +113,7 @@ static int serve(const fl_config *cfg)
     ctx.orders = shop_batch_start(ctx.db, cfg->order_writers, 1024);
     ctx.kv_batch = shop_kvbatch_start(ctx.kv, 1024);
     ctx.hashes = shop_hashpool_start(cfg->hash_threads, cfg->hash_queue);
+    ctx.notices = shop_room_notices_new(); /* raised by the room ticker */
     shop_server *srv = NULL;
     if (!ctx.orders || !ctx.kv_batch || !ctx.hashes) {
         fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer, the Redis batch or the password hashing");
@@ -149,6 +151,7 @@ out_free:
     shop_hashpool_stop(ctx.hashes);
     shop_kvbatch_stop(ctx.kv_batch);
     shop_batch_stop(ctx.orders);
+    shop_room_notices_free(ctx.notices); /* after the threads that queue notices */
     shop_trace_cache_free();
     shop_catalogue_free(ctx.catalogue);
     shop_metrics_free();

@@ -401,6 +401,24 @@ for _ in $(seq 1 150); do
 done
 check "the notices count every order once: each one plus the others it held back ($seen of $orders)" \
     test "$seen" = "$orders"
+# the shop's way: orders queued (on the order writer's thread), one flush a
+# tick (the room ticker's thread): one gate pass and at most one notice for
+# all the room's queued orders, the ones held back still counted
+most=0
+for _ in $(seq 1 200); do
+    line=$("$BIN_DIR/room-bought" "$ID" "$B1_ID" 1 "绿壳鸡蛋 30枚" 5 later 2>&1 | grep -E '^raised=' || true)
+    orders=$((orders + 5))
+    r=$(sed -n 's/^raised=\([0-9]*\) .*/\1/p' <<<"$line")
+    [ "${r:-0}" -gt "$most" ] && most=$r
+    [ "${r:-0}" -ge 1 ] && break
+done
+check "5 orders queued at once make one notice ($line)" test "$most" = 1
+for _ in $(seq 1 150); do
+    seen=$(data a bought | jq -s 'map(1 + .others) | add')
+    [ "$seen" = "$orders" ] && break
+    sleep 0.1
+done
+check "queued orders counted once too ($seen of $orders)" test "$seen" = "$orders"
 
 # ------------------------------------------------------------ an ended session
 internal /internal/v1/live/ended "$(jq -nc --arg i "$ID" '{live_id:$i}')"

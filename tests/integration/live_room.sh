@@ -286,6 +286,10 @@ for f in sse sse2; do
     nstock=$(grep -c '^event: flash_stock' "$W/$f.txt")
     check "stock updates coalesced: $nstock for 3 orders (at most one per order, at least one)" test "$nstock" -ge 1 -a "$nstock" -le 3
     check "the last stock update says 0 left" test "$(grep -A2 '^event: flash_stock' "$W/$f.txt" | sed -n 's/^data: //p' | tail -n 1 | jq -r .remaining)" = 0
+    # the winners were answered first; the room ticker raised the notice
+    for _ in $(seq 1 50); do grep -q '^event: bought' "$W/$f.txt" && break; sleep 0.2; done
+    check "... and a sale's order announced (\"just bought\", raised after its buyer's answer)" \
+        test "$(grep -A2 '^event: bought' "$W/$f.txt" | sed -n 's/^data: //p' | head -n 1 | jq -r '.buyer | endswith("**")')" = true
 done
 check "the SSE client saw the pins" test "$(grep -c '^event: pin' "$W/sse.txt")" = 3
 

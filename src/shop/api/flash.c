@@ -300,26 +300,19 @@ static int answer(shop_req *r, void *arg)
     return won(t) ? order_failed(r, t) : take_answer(r, t);
 }
 
-/* A live room's sale's order, back on the request's worker thread: the
- * answer, and the room told (which may ask MariaDB: not on the writer's
- * thread). */
-static int answer_room(shop_req *r, void *arg)
-{
-    shop_flash_attempt *t = arg;
-    shop_room_bought(r->ctx, t->s.live_id, t->k.account_id, t->s.name, t->qty);
-    return shop_reply_raw(r, 201, "application/json", t->text, strlen(t->text));
-}
-
 /* The attempt is decided (the Redis batch's or the order writer's thread):
- * a written order is answered here with exactly its stored answer. */
+ * a written order is answered here with exactly its stored answer (a room
+ * sale's notice queued for the room ticker: room_events.h). */
 static void decided(shop_flash_attempt *t)
 {
     shop_req *r = t->owner;
-    if (won(t) && t->order_rc == SHOP_FLASH_BOUGHT && !t->s.live_id) {
+    if (won(t) && t->order_rc == SHOP_FLASH_BOUGHT) {
+        if (t->s.live_id)
+            shop_room_bought_later(t->ctx, t->s.live_id, t->k.account_id, t->s.name, t->qty);
         shop_resume(r, shop_reply_raw(r, 201, "application/json", t->text, strlen(t->text)));
         return;
     }
-    shop_resume_then(r, won(t) && t->order_rc == SHOP_FLASH_BOUGHT ? answer_room : answer, t);
+    shop_resume_then(r, answer, t);
 }
 
 /* The Redis batch's thread: the buyer, from the take's session fields (r
@@ -362,7 +355,7 @@ static int buy_rowlock(shop_req *r, const shop_flash_sale *s, const shop_idem *k
     switch ((err = shop_flash_buy_rowlock(db, r->ctx->cfg, r->arena, s, k, qty, online, addr, &text))) {
     case SHOP_FLASH_BOUGHT:
         if (s->live_id)
-            shop_room_bought(r->ctx, s->live_id, k->account_id, s->name, qty);
+            shop_room_bought_later(r->ctx, s->live_id, k->account_id, s->name, qty);
         return shop_reply_raw(r, 201, "application/json", text, strlen(text));
     case SHOP_FLASH_DUP:
         return (err = shop_idem_replay(r, k)) < 0 ? err : SHOP_OK;

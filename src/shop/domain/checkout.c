@@ -369,8 +369,8 @@ static void room_tell(const shop_ctx *ctx, const shop_order *orders, size_t n, l
     for (size_t i = 0; i < n; i++) {
         const char *live = orders[i].v[SHOP_OF_LIVE_ID];
         for (size_t l = 0; live && l < orders[i].nlines; l++)
-            shop_room_bought(ctx, strtoll(live, NULL, 10), buyer, orders[i].lines[l].v[SHOP_OL_PRODUCT_NAME],
-                             strtoll(orders[i].lines[l].v[SHOP_OL_QUANTITY], NULL, 10));
+            shop_room_bought_later(ctx, strtoll(live, NULL, 10), buyer, orders[i].lines[l].v[SHOP_OL_PRODUCT_NAME],
+                                   strtoll(orders[i].lines[l].v[SHOP_OL_QUANTITY], NULL, 10));
     }
 }
 

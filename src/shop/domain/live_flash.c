@@ -6,6 +6,8 @@
  *            lock), shop_flash_create with live_id, then flash_countdown
  *
  *   ticker (a thread per shop process, every SHOP_ROOM_TICK_MS):
+ *     first          the "just bought" notices queued since the last tick
+ *                    (room_events.h's shop_room_bought_flush)
  *     once a second  the running room sales from MariaDB (ended less than
  *                    WATCH_AFTER_END_S ago included, for their end)
  *     each sale      TICK_LUA on its Redis keys: what to announce now
@@ -18,6 +20,7 @@
 #include "farmlive/timefmt.h"
 #include "farmlive/shop/core/values.h"
 #include "farmlive/shop/domain/live_room.h"
+#include "farmlive/shop/domain/room_events.h"
 #include "farmlive/shop/rt/event.h"
 
 #include <pthread.h>
@@ -344,6 +347,7 @@ static void *ticker_main(void *arg)
     pthread_mutex_lock(&t->mu);
     while (!t->stop) {
         pthread_mutex_unlock(&t->mu);
+        shop_room_bought_flush(t->ctx); /* the "just bought" notices queued since the last tick */
         if (shop_room_flash_tick(t->ctx, &t->watch) < 0)
             fl_log(FL_LOG_DEBUG, "room_tick_unfinished", "a server did not answer; next tick");
         struct timespec until;
@@ -358,6 +362,7 @@ static void *ticker_main(void *arg)
             pthread_cond_timedwait(&t->cv, &t->mu, &until);
     }
     pthread_mutex_unlock(&t->mu);
+    shop_room_bought_flush(t->ctx); /* the last ones */
     return NULL;
 }
 

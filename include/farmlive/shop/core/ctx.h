@@ -16,16 +16,18 @@ struct shop_batch;
 struct shop_kvbatch;
 struct shop_rt;
 struct shop_hashpool;
+struct shop_room_notices;
 
 typedef struct shop_ctx {
     const fl_config *cfg;
     fl_db_pool *db;
     fl_kv_pool *kv;
-    struct shop_catalogue *catalogue; /* api/catalogue.c's read cache */
-    struct shop_batch *orders;        /* the order writer (flash sales' winners) */
-    struct shop_kvbatch *kv_batch;    /* Redis calls of many requests, one round trip (flash takes) */
-    struct shop_rt *rt;               /* the realtime feed (rt/feed.h) */
-    struct shop_hashpool *hashes;     /* password hashing off the workers (core/hashpool.h) */
+    struct shop_catalogue *catalogue;  /* api/catalogue.c's read cache */
+    struct shop_batch *orders;         /* the order writer (flash sales' winners) */
+    struct shop_kvbatch *kv_batch;     /* Redis calls of many requests, one round trip (flash takes) */
+    struct shop_rt *rt;                /* the realtime feed (rt/feed.h) */
+    struct shop_hashpool *hashes;      /* password hashing off the workers (core/hashpool.h) */
+    struct shop_room_notices *notices; /* "just bought" notices for the room ticker (domain/room_events.h) */
     /* After a commit that changed what the catalogue shows without a
      * catalogue write (a SKU's stock level, domain/stock_level.h): empties
      * the catalogue's read cache here and in the other processes. Set by

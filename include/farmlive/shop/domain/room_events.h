@@ -16,8 +16,15 @@
  * them): an order inside the gap raises nothing and is counted, and the
  * next notice says how many were held back ("others": 张** and 5 others
  * just ordered). The gate is one Redis hash per room on Redis's clock, so
- * every shop process shares it; it is checked before anything else, so a
- * held-back order costs its buyer one Redis round trip. */
+ * every shop process shares it; it is checked before anything else.
+ *
+ * Raised later: a buyer's answer never waits for the gate or the notice.
+ * Checkout and the flash sale's winners call shop_room_bought_later, which
+ * only queues (a mutex and a copy: callable on any thread, the order
+ * writer's and the Redis batch's included); the room ticker (live_flash.h,
+ * a thread per shop process, every SHOP_ROOM_TICK_MS) calls
+ * shop_room_bought_flush, which takes each room's queued orders through
+ * the gate at once, the latest order named. */
 #ifndef FARMLIVE_SHOP_DOMAIN_ROOM_EVENTS_H
 #define FARMLIVE_SHOP_DOMAIN_ROOM_EVENTS_H
 
@@ -36,5 +43,24 @@
  * only logs); callers may ignore it. */
 int shop_room_bought(const shop_ctx *ctx, long long live_id, long long buyer_account_id, const char *product_name,
                      long long qty);
+
+/* The queue of notices waiting for the ticker (ctx->notices). */
+typedef struct shop_room_notices shop_room_notices;
+shop_room_notices *shop_room_notices_new(void);
+void shop_room_notices_free(shop_room_notices *q);
+
+/* Queues the notice (arguments as shop_room_bought's; product_name is
+ * copied). Never blocks on I/O. Without ctx->notices it is
+ * shop_room_bought, at once. Orders of a room queued before the next flush
+ * are one entry (counted); when LATER_ROOMS rooms are waiting, another
+ * room's order is not announced (counted, logged at the flush). */
+void shop_room_bought_later(const shop_ctx *ctx, long long live_id, long long buyer_account_id,
+                            const char *product_name, long long qty);
+
+/* Raises what is queued: for each room, one pass through the gate for all
+ * its orders, then the notice if the gate lets it go (shop_room_bought's
+ * lookups). One thread at a time (the room ticker). Returns the notices
+ * raised. */
+int shop_room_bought_flush(const shop_ctx *ctx);
 
 #endif
