@@ -16,6 +16,10 @@
  * (orders by day, sales per day, "today") and the clock its pages show. */
 #define FL_CHINA_UTC_OFFSET_S (8 * 3600)
 
+/* The day of China's calendar at instant unix_s, as days since 1970-01-01
+ * (what fl_date_parse gives for that date): a farmer's "today". */
+long long fl_china_day(long long unix_s);
+
 /* A calendar date "YYYY-MM-DD" (years 1900..2999, a real day of that
  * month): 0 with *days the days since 1970-01-01 (may be NULL), or -1. */
 int fl_date_parse(const char *s, long long *days);

@@ -171,3 +171,9 @@ int fl_time_from_sql(const char *s, char out[FL_TIME_LEN])
     out[20] = '\0';
     return 0;
 }
+
+long long fl_china_day(long long unix_s)
+{
+    long long t = unix_s + FL_CHINA_UTC_OFFSET_S;
+    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400); /* floor */
+}

@@ -68,6 +68,12 @@ bad_lot "malformed pack date" "{\"code\":\"T-$S-03\",\"sku_id\":$EGG_SKU,\"quant
 bad_lot "pack before harvest" "{\"code\":\"T-$S-03\",\"sku_id\":$EGG_SKU,\"quantity\":1,\"harvest_date\":\"2026-11-10\",\"pack_date\":\"2026-11-09\"}"
 bad_lot "harvest in the future" "{\"code\":\"T-$S-03\",\"sku_id\":$EGG_SKU,\"quantity\":1,\"harvest_date\":\"2099-01-01\"}"
 check "no lot was written by the refused requests" test "$(sql "SELECT COUNT(*) FROM lots WHERE code = 'T-$S-03'")" = 0
+# "today" is the farmer's, China's (UTC+8): between 16:00 and 24:00 UTC it is UTC's tomorrow
+CN_TODAY=$(date -u -d "+8 hours" +%F)
+api POST "/api/v1/coops/$AY/lots" "{\"code\":\"T-$S-CN\",\"sku_id\":$EGG_SKU,\"quantity\":1,\"harvest_date\":\"$CN_TODAY\",\"pack_date\":\"$CN_TODAY\"}"
+expect_status 201 "a harvest and packing dated China's today ($CN_TODAY)"
+CN_TOMORROW=$(date -u -d "+32 hours" +%F)
+bad_lot "a harvest dated China's tomorrow ($CN_TOMORROW)" "{\"code\":\"T-$S-03\",\"sku_id\":$EGG_SKU,\"quantity\":1,\"harvest_date\":\"$CN_TOMORROW\"}"
 
 # ---------------------------------------------------------------- rights
 as ""

@@ -115,7 +115,7 @@ enum {
     "DATE_FORMAT(c.valid_until, '%Y-%m-%d'), c.status, c.revoked_reason, "                                             \
     "DATE_FORMAT(c.revoked_at, '%Y-%m-%dT%H:%i:%sZ'), c.signature, "                                                   \
     "DATE_FORMAT(c.created_at, '%Y-%m-%dT%H:%i:%sZ'), "                                                                \
-    "(c.valid_until IS NOT NULL AND c.valid_until < UTC_DATE()), "                                                     \
+    "(c.valid_until IS NOT NULL AND c.valid_until < DATE(UTC_TIMESTAMP() + INTERVAL 8 HOUR)), "                        \
     "DATE_FORMAT(c.verified_at, '%Y-%m-%dT%H:%i:%sZ') FROM certificates c "
 
 /* The signed fields, in the order the public JSON shows them: an integer,
@@ -172,7 +172,7 @@ int shop_cert_expiring(const char *status, const char *valid_until, const char *
 
 static long long today_days(void)
 {
-    return (long long)(time(NULL) / 86400);
+    return fl_china_day((long long)time(NULL));
 }
 
 /* ---- the canonical form and the public JSON ------------------------------- */

@@ -161,7 +161,7 @@ static int lot_check(const shop_lot_new *in, long long today, shop_fault *f)
 
 int shop_lot_new_check(const shop_lot_new *in, shop_fault *f)
 {
-    return lot_check(in, (long long)(time(NULL) / 86400), f);
+    return lot_check(in, fl_china_day((long long)time(NULL)), f);
 }
 
 /* 1 when the query (one id bound, then coop_id) finds a row; 0 when not;

@@ -89,7 +89,7 @@ static json_t *best_json(const fl_rows *rows)
 int shop_sales_period(const char *from, const char *to, long long now_s, long long *d0, long long *d1, const char **bad)
 {
     *bad = NULL;
-    *d1 = (now_s + FL_CHINA_UTC_OFFSET_S) / 86400;
+    *d1 = fl_china_day(now_s);
     if (to && fl_date_parse(to, d1) < 0)
         *bad = "to";
     *d0 = *d1 - (SHOP_SALES_DAYS_DEFAULT - 1);

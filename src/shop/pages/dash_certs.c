@@ -112,9 +112,7 @@ static void issue_form(shop_html *h, shop_dash *d, const char *lot)
 {
     int en = d->en;
     char issued[FL_DATE_LEN];
-    /* the API dates certificates by the UTC day (domain/certificates.c): in
-     * China's early morning its "today" is still yesterday */
-    fl_date_format((long long)time(NULL), issued);
+    shop_page_today(issued); /* China's day, as the API's check (domain/certificates.c) */
     shop_html_put(h,
                   "<section class=\"panel\" aria-labelledby=\"ci-h\"><h2 id=\"ci-h\">%s</h2><form id=\"new-cert\" "
                   "class=\"form\" novalidate><div class=\"field\"><label for=\"cf-kind\">%s</label><select "

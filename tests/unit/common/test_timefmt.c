@@ -117,6 +117,21 @@ static void test_date_start(void **state)
     assert_int_equal(fl_date_start(NULL, 0, &t), -1);
 }
 
+static void test_china_day(void **state)
+{
+    (void)state;
+    long long d = 0, t = 0;
+    /* 2026-12-06 23:30 UTC is 07:30 on 2026-12-07 in China: a farmer's "today" */
+    assert_int_equal(fl_time_parse("2026-12-06T23:30:00Z", &t), 0);
+    assert_int_equal(fl_date_parse("2026-12-07", &d), 0);
+    assert_int_equal(fl_china_day(t), d);
+    assert_int_equal(fl_time_parse("2026-12-06T15:59:59Z", &t), 0); /* 23:59:59 in China */
+    assert_int_equal(fl_china_day(t), d - 1);
+    assert_int_equal(fl_china_day(t + 1), d);
+    assert_int_equal(fl_china_day(-8 * 3600), 0);
+    assert_int_equal(fl_china_day(-8 * 3600 - 1), -1);
+}
+
 static void test_from_sql(void **state)
 {
     (void)state;
@@ -131,8 +146,8 @@ static void test_from_sql(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_parse), cmocka_unit_test(test_dates),    cmocka_unit_test(test_format_round_trip),
-        cmocka_unit_test(test_date_start), cmocka_unit_test(test_from_sql),
+        cmocka_unit_test(test_time_parse), cmocka_unit_test(test_dates),     cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_date_start), cmocka_unit_test(test_china_day), cmocka_unit_test(test_from_sql),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
