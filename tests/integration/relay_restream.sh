@@ -90,6 +90,7 @@ api POST /api/v1/live '{"title":"转推的接收端"}'
 expect_status 201 "the session the platform (relay B) takes"
 ID_B=$(jqr .id)
 KEY_B=$(jqr .stream_key)
+HOME_RTMP=$(jqr .rtmp_url) # this platform's own relay, as farmers are told it
 BAD_KEY=$(printf '%064d' 0)
 
 as "$ADMIN"
@@ -127,12 +128,20 @@ for bad_url in "http://127.0.0.1/live/k" "rtmp://127.0.0.1/live/" "rtmp://127.0.
     expect_error 422 validation_failed "url $bad_url"
     check "the refusal names url ($bad_url)" test "$(jqr .error.message | cut -c1-4)" = "url:"
 done
-api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"x","url":"rtmp://127.0.0.1/live/key-1234","enabled":"yes"}'
+api POST "/api/v1/coops/$COOP/restream-targets" "$(jq -nc --arg u "$HOME_RTMP/$KEY_B" '{name:"自己", url:$u}')"
+expect_error 422 validation_failed "a target that is this platform's own relay ($HOME_RTMP): a loop"
+check "the refusal says so" grep -q "own relay" <<<"$(jqr .error.message)"
+home_port=$(sed -E 's#^rtmps?://[^/]*:([0-9]+)/.*#\1#' <<<"$HOME_RTMP")
+if [ "$home_port" != "$HOME_RTMP" ]; then
+    api POST "/api/v1/coops/$COOP/restream-targets" "$(jq -nc --arg u "rtmp://127.0.0.1:$home_port/live/$KEY_B" '{name:"自己", url:$u}')"
+    expect_error 422 validation_failed "the same relay by another loopback name (127.0.0.1:$home_port)"
+fi
+api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"x","url":"rtmp://push.example.net/live/key-1234","enabled":"yes"}'
 expect_error 422 validation_failed "enabled must be a boolean"
-api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"第四个","url":"rtmp://127.0.0.1/live/fourth-target-key"}'
+api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"第四个","url":"rtmp://push.example.net/live/fourth-target-key"}'
 expect_status 201 "a fourth target"
 T4=$(jqr .id)
-api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"第五个","url":"rtmp://127.0.0.1/live/fifth-target-key"}'
+api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"第五个","url":"rtmp://push.example.net/live/fifth-target-key"}'
 expect_error 422 validation_failed "at most 4 targets a cooperative"
 api DELETE "/api/v1/coops/$COOP/restream-targets/$T4"
 expect_status 204 "a target removed"
@@ -148,7 +157,7 @@ expect_error 422 validation_failed "enabled as a number"
 as "$AY_FARMER"
 api GET "/api/v1/coops/$COOP/restream-targets"
 expect_error 403 forbidden "a farmer who is no admin cannot list targets"
-api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"x","url":"rtmp://127.0.0.1/live/farmer-target-key"}'
+api POST "/api/v1/coops/$COOP/restream-targets" '{"name":"x","url":"rtmp://push.example.net/live/farmer-target-key"}'
 expect_error 403 forbidden "nor add one"
 as "$AY_ADMIN"
 api GET "/api/v1/coops/$COOP/restream-targets"

@@ -16,7 +16,9 @@
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NONCE_HEX (2 * crypto_secretbox_NONCEBYTES + 1)
 #define BOX_MAX (SHOP_RESTREAM_KEY_MAX + crypto_secretbox_MACBYTES)
@@ -89,6 +91,59 @@ int shop_restream_url_split(const char *url, size_t *key_at, char *err, size_t e
             return snprintf(err, errlen, "an empty path segment"), -1;
     *key_at = at;
     return 0;
+}
+
+/* host and port of "rtmp[s]://host[:port]/...", brackets of an IPv6 host
+ * dropped; 0, or -1 when it is not that shape. */
+static int host_port(const char *url, char *host, size_t hostlen, int *port)
+{
+    const char *h, *end, *colon;
+    if (strncmp(url, "rtmp://", 7) == 0)
+        h = url + 7, *port = 1935;
+    else if (strncmp(url, "rtmps://", 8) == 0)
+        h = url + 8, *port = 443;
+    else
+        return -1;
+    end = h + strcspn(h, "/?");
+    if (h[0] == '[') {
+        const char *close = memchr(h, ']', (size_t)(end - h));
+        if (!close)
+            return -1;
+        colon = close[1] == ':' ? close + 1 : NULL;
+        snprintf(host, hostlen, "%.*s", (int)(close - h - 1), h + 1);
+    } else {
+        colon = memchr(h, ':', (size_t)(end - h));
+        snprintf(host, hostlen, "%.*s", (int)((colon ? colon : end) - h), h);
+    }
+    if (colon)
+        *port = atoi(colon + 1);
+    return host[0] ? 0 : -1;
+}
+
+static int loopback(const char *host)
+{
+    return strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
+           (strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == strlen(host));
+}
+
+int shop_restream_url_points_at(const char *url, const char *host, int port)
+{
+    char h[SHOP_RESTREAM_URL_MAX + 1];
+    int p = 0;
+    if (!host || !host[0] || host_port(url, h, sizeof(h), &p) < 0 || p != port)
+        return 0;
+    return strcasecmp(h, host) == 0 || (loopback(h) && loopback(host));
+}
+
+/* 1 when url is this platform's own relay: its RTMP address as farmers are
+ * told it (FARMLIVE_RTMP_PUBLIC_URL), or as the shop reaches it. */
+static int points_home(const fl_config *cfg, const char *url)
+{
+    char host[256];
+    int port = 0;
+    if (host_port(cfg->rtmp_public_url, host, sizeof(host), &port) == 0 && shop_restream_url_points_at(url, host, port))
+        return 1;
+    return shop_restream_url_points_at(url, cfg->relay_host, cfg->rtmp_port);
 }
 
 void shop_restream_key_hint(const char *key, char *out, size_t outlen)
@@ -183,6 +238,9 @@ int shop_restream_target_add(const fl_config *cfg, fl_db *db, const shop_actor *
                               SHOP_RESTREAM_NAME_MAX);
     if (shop_restream_url_split(url, &key_at, why, sizeof(why)) != 0)
         return shop_fault_set(f, SHOP_E_VALIDATION, NULL, "url: want %s", why);
+    if (points_home(cfg, url)) /* the session pushed back into itself, or into another of ours */
+        return shop_fault_set(f, SHOP_E_VALIDATION, NULL,
+                              "url: that is this platform's own relay, not another platform");
     if ((rc = server_key(cfg, &k, f)) < 0)
         return rc;
     rc = fl_db_query(db, &rows, "SELECT COUNT(*) FROM restream_targets WHERE coop_id = ?", "i", coop_id);

@@ -38,6 +38,13 @@
  * at most SHOP_RESTREAM_URL_MAX bytes, a key of at most
  * SHOP_RESTREAM_KEY_MAX). 0, or -1 with why in err. */
 int shop_restream_url_split(const char *url, size_t *key_at, char *err, size_t errlen);
+/* Pure: 1 when push URL url (valid, as above) names host (letters compared
+ * without case; "localhost", 127.x.x.x and ::1 all one loopback) at port
+ * (rtmp's default 1935, rtmps' 443), else 0. A target that is the
+ * platform's own relay (FARMLIVE_RTMP_PUBLIC_URL's host and port, or
+ * FARMLIVE_RELAY_HOST with FARMLIVE_RTMP_PORT) is refused by add: it would
+ * push a session back into the relay (a loop). */
+int shop_restream_url_points_at(const char *url, const char *host, int port);
 /* Pure: the key as answers show it ("abcd…", or "…" for a short one). */
 void shop_restream_key_hint(const char *key, char *out, size_t outlen);
 

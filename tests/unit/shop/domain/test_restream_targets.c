@@ -87,12 +87,33 @@ static void test_hint(void **state)
     assert_string_equal(hint, "\u2026");
 }
 
+static void test_points_at(void **state)
+{
+    (void)state;
+    assert_true(shop_restream_url_points_at("rtmp://live.farmlive.cn/live/k", "LIVE.farmlive.cn", 1935));
+    assert_true(shop_restream_url_points_at("rtmp://live.farmlive.cn:1935/live/k", "live.farmlive.cn", 1935));
+    assert_false(shop_restream_url_points_at("rtmp://live.farmlive.cn:1936/live/k", "live.farmlive.cn", 1935));
+    assert_false(shop_restream_url_points_at("rtmps://live.farmlive.cn/live/k", "live.farmlive.cn", 1935));
+    assert_true(shop_restream_url_points_at("rtmps://live.farmlive.cn/live/k", "live.farmlive.cn", 443));
+    assert_false(shop_restream_url_points_at("rtmp://a.rtmp.youtube.com/live2/k", "live.farmlive.cn", 1935));
+    /* every loopback name is the one machine */
+    assert_true(shop_restream_url_points_at("rtmp://127.0.0.1:2000/live/k", "localhost", 2000));
+    assert_true(shop_restream_url_points_at("rtmp://[::1]:2000/live/k", "127.0.0.1", 2000));
+    assert_true(shop_restream_url_points_at("rtmp://LocalHost:2000/a/b/k?x=1", "127.0.0.2", 2000));
+    assert_false(shop_restream_url_points_at("rtmp://127.0.0.1:2001/live/k", "localhost", 2000));
+    assert_false(shop_restream_url_points_at("rtmp://10.0.0.1:2000/live/k", "localhost", 2000));
+    assert_false(shop_restream_url_points_at("rtmp://127.example.com:2000/live/k", "localhost", 2000));
+    assert_false(shop_restream_url_points_at("rtmp://h/live/k", "", 1935));
+    assert_false(shop_restream_url_points_at("rtmp://h/live/k", NULL, 1935));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_hint),
+        cmocka_unit_test(test_points_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
