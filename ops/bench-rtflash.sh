@@ -29,7 +29,7 @@
 # A first sale, unwatched, warms the shop up and is not reported.
 #
 # Settings: BENCH_RTFLASH_SUBSCRIBERS (5000), BENCH_RTFLASH_BUYERS (1000),
-# BENCH_RTFLASH_UNITS (300), BENCH_RTFLASH_ROUNDS (2), BENCH_RTFLASH_OUT
+# BENCH_RTFLASH_UNITS (300), BENCH_RTFLASH_ROUNDS (3), BENCH_RTFLASH_OUT
 # (var/bench/rtflash.txt), BENCH_RTFLASH_PIDS ("shop=PID ...": each sale
 # also reports what those processes used in the burst), BIN_DIR (bin:
 # bench-sse_load, bench-flash_load). Exit 1 when a sale sold other than
@@ -43,7 +43,7 @@ cd "$(dirname "$0")/.." || exit 1
 SUBS=${BENCH_RTFLASH_SUBSCRIBERS:-5000}
 BUYERS=${BENCH_RTFLASH_BUYERS:-1000}
 UNITS=${BENCH_RTFLASH_UNITS:-300}
-ROUNDS=${BENCH_RTFLASH_ROUNDS:-2}
+ROUNDS=${BENCH_RTFLASH_ROUNDS:-3}
 OUT=${BENCH_RTFLASH_OUT:-var/bench/rtflash.txt}
 BIN_DIR=${BIN_DIR:-bin}
 DB_PORT=${FARMLIVE_DB_PORT:-3307}
@@ -135,12 +135,22 @@ for n in $(seq 1 "$ROUNDS"); do
     sale "$n" 0 || rc=1
     sale "$n" "$SUBS" || rc=1
 done
+# the sales' p99 over the rounds: median (min-max), watched and not
+summary() { # summary WATCHERS-TEST LABEL
+    awk "$1"' && $7 ~ /^[0-9.]+$/ { print $7 }' "$TMP/rows" | sort -n |
+        awk -v lab="$2" '{ v[++n] = $1 } END { if (!n) exit; m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+            printf "%s: the sale p99 median %.1f ms (%.1f-%.1f) over %d sales\n", lab, m, v[1], v[n], n }'
+}
+{
+    summary '$2 > 0' "watched  "
+    summary '$2 == 0' "unwatched"
+} | tee "$TMP/summary"
 echo "targets: 0 oversold, stock updates to subscribers p99 <= 500 ms, the sale's p99 <= 100 ms (ms throughout;
 shop cpu: the shop's CPU in the burst, idle%: the machine's CPU left idle in it; load: the 1-minute load average
 when the sale was set up)" |
     tee "$TMP/tail"
 mkdir -p "$(dirname "$OUT")"
-cat "$TMP/head" "$TMP/rows" "$TMP/tail" >"$OUT" 2>/dev/null
+cat "$TMP/head" "$TMP/rows" "$TMP/summary" "$TMP/tail" >"$OUT" 2>/dev/null
 echo "bench-rtflash: written to $OUT" >&2
 [ ! -e "$TMP/failed" ] || die "a sale sold other than $UNITS units or oversold"
 exit $rc
