@@ -3,7 +3,9 @@
 #   ROOT   the checkout        PUSH   the rtmp_push test tool (make test builds it)
 #   RELAY  the relay binary (the sanitizer build unless RELAY_BIN says)
 #   RPORT, HPORT  free ports for its RTMP and HTTP sides
-#   relay_serve LOG [NAME=VALUE ...]  starts the relay on them (sanitizers
+#   relay_serve LOG [NAME=VALUE ...]  starts the relay on them (or on the
+#          RPORT and HPORT given for the call: RPORT=.. HPORT=.. relay_serve ..;
+#          its output appended to LOG; sanitizers
 #          halting on the first report, the test shop, log level info, then
 #          the settings given, which win), RELAY_PID its pid, and waits for
 #          its /healthz; a relay that does not answer in 30 s fails the suite
@@ -22,7 +24,7 @@ relay_serve() {
     shift
     env ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         FARMLIVE_RTMP_PORT="$RPORT" FARMLIVE_RELAY_HTTP_PORT="$HPORT" FARMLIVE_SHOP_INTERNAL_URL="$SHOP_URL" \
-        FARMLIVE_LOG_LEVEL=info "$@" "$RELAY" serve >"$log" 2>&1 &
+        FARMLIVE_LOG_LEVEL=info "$@" "$RELAY" serve >>"$log" 2>&1 &
     RELAY_PID=$!
     if ! wait_http "http://127.0.0.1:$HPORT/healthz" 30 "$RELAY_PID"; then
         bad "the relay did not start" "$(tail -n 20 "$log")"

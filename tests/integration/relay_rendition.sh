@@ -41,21 +41,14 @@ cleanup_rendition() {
 }
 trap cleanup_rendition EXIT
 
-# start_relay MODE RTMP_PORT HTTP_PORT LOG: a relay in the background ($!)
+# start_relay MODE RTMP_PORT HTTP_PORT LOG: a relay of that rendition mode on
+# those ports (relay_lib.sh's relay_serve; fails the suite when it does not
+# answer), its pid in RELAY_PID
 start_relay() {
-    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    FARMLIVE_RTMP_PORT=$2 FARMLIVE_RELAY_HTTP_PORT=$3 FARMLIVE_RELAY_LOW_RENDITION=$1 \
-        FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL FARMLIVE_LIVE_GRACE=10 FARMLIVE_VAR_DIR=$W/var-$1 FARMLIVE_LOG_LEVEL=info \
-        "$RELAY" serve >"$4" 2>&1 &
+    RPORT=$2 HPORT=$3 relay_serve "$4" FARMLIVE_RELAY_LOW_RENDITION="$1" FARMLIVE_LIVE_GRACE=10 \
+        FARMLIVE_VAR_DIR="$W/var-$1"
 }
 start_relay auto "$RPORT" "$HPORT" "$LOG"
-RELAY_PID=$!
-if ! wait_http "$RB/healthz" 30 "$RELAY_PID"; then
-    bad "the relay did not start" "$(tail -n 20 "$LOG")"
-    RELAY_PID=
-    finish
-    exit 1
-fi
 
 TOKEN=$(login farmer@anyuan.example.com "$DEMO_PASSWORD")
 S=$(uniq_suffix)
@@ -237,60 +230,58 @@ ORP=$(free_port)
 OHP=$(free_port)
 while [ "$OHP" = "$ORP" ] || [ "$OHP" = "$HPORT" ] || [ "$ORP" = "$RPORT" ]; do OHP=$(free_port); done
 OB=http://127.0.0.1:$OHP
+AUTO_PID=$RELAY_PID
 start_relay off "$ORP" "$OHP" "$W/relay-off.log"
-OFF_PID=$!
-if wait_http "$OB/healthz" 30 "$OFF_PID"; then
-    read -r OID OKEY < <(new_session off)
-    push "$W/hd.flv" "rtmp://127.0.0.1:$ORP/live/$OKEY" 20 "$W/push-o.log" &
-    PO=$!
-    BG+=($PO)
-    check "off: the 720p stream is live" wait_until 20 '.publishing and .video.width == 1280 and .hls_segments > 0' "$OB" "$OID"
-    check "off: no rendition in /api/streams" jqe '.renditions == []' < <(stream_of "$OB" "$OID")
-    check "off: no transcode thread" test "$(threads_named "$OFF_PID" fl-rendition)" = 0
-    for _ in $(seq 1 50); do # the first answer that is a playlist
-        curl -s "$OB/live/$OID/master.m3u8" >"$W/master-off.m3u8"
-        grep -q '^#EXTM3U' "$W/master-off.m3u8" && break
-        sleep 0.2
-    done
-    check "off: master.m3u8 lists the source alone ($(tr '\n' ' ' <"$W/master-off.m3u8"); $(stream_of "$OB" "$OID" | head -c 300); $(ss -ltnp | grep -E ":($OHP|$ORP) " | tr -s ' \n' ' '))" \
-        bash -c 'grep -c "^#EXT-X-STREAM-INF" "$1" | grep -qx 1 && grep -qx index.m3u8 "$1"' _ "$W/master-off.m3u8"
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$OB/live/$OID.flv?quality=low")
-    check "off: ?quality=low is 404 ($code)" test "$code" = 404
-    check "off: no rendition metrics" bash -c '! curl -s "$1" | grep -q "^farmlive_relay_stream_rendition_frames_total{"' _ "$OB/metrics"
-    kill "$PO" 2>/dev/null
+OFF_PID=$RELAY_PID
+RELAY_PID=$AUTO_PID
+read -r OID OKEY < <(new_session off)
+push "$W/hd.flv" "rtmp://127.0.0.1:$ORP/live/$OKEY" 20 "$W/push-o.log" &
+PO=$!
+BG+=($PO)
+check "off: the 720p stream is live" wait_until 20 '.publishing and .video.width == 1280 and .hls_segments > 0' "$OB" "$OID"
+check "off: no rendition in /api/streams" jqe '.renditions == []' < <(stream_of "$OB" "$OID")
+check "off: no transcode thread" test "$(threads_named "$OFF_PID" fl-rendition)" = 0
+for _ in $(seq 1 50); do # the first answer that is a playlist
+    curl -s "$OB/live/$OID/master.m3u8" >"$W/master-off.m3u8"
+    grep -q '^#EXTM3U' "$W/master-off.m3u8" && break
+    sleep 0.2
+done
+check "off: master.m3u8 lists the source alone ($(tr '\n' ' ' <"$W/master-off.m3u8"); $(stream_of "$OB" "$OID" | head -c 300); $(ss -ltnp | grep -E ":($OHP|$ORP) " | tr -s ' \n' ' '))" \
+    bash -c 'grep -c "^#EXT-X-STREAM-INF" "$1" | grep -qx 1 && grep -qx index.m3u8 "$1"' _ "$W/master-off.m3u8"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$OB/live/$OID.flv?quality=low")
+check "off: ?quality=low is 404 ($code)" test "$code" = 404
+check "off: no rendition metrics" bash -c '! curl -s "$1" | grep -q "^farmlive_relay_stream_rendition_frames_total{"' _ "$OB/metrics"
+kill "$PO" 2>/dev/null
 
-    # ------------------------------------------------------------ the cooperative's choice wins over the relay's
-    FARMER_TOKEN=$TOKEN
-    TOKEN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
-    api GET /api/v1/me
-    AY=$(jqr '.memberships[0].coop_id')
-    api PATCH "/api/v1/coops/$AY" '{"low_rendition":"on"}'
-    check "the coop admin sets low_rendition on ($STATUS)" test "$STATUS" = 200
-    TOKEN=$FARMER_TOKEN
-    read -r CID CKEY < <(new_session coop-on)
-    push "$W/hd.flv" "rtmp://127.0.0.1:$ORP/live/$CKEY" 60 "$W/push-c.log" &
-    PC=$!
-    BG+=($PC)
-    check "coop on, relay off: the rendition encodes pictures" wait_until 25 '.renditions[0].frames.encoded > 25' "$OB" "$CID"
-    for _ in $(seq 1 50); do # named just after it starts
-        n=$(threads_named "$OFF_PID" fl-rendition)
-        [ "$n" = 1 ] && break
-        sleep 0.2
-    done
-    check "coop on, relay off: one transcode thread ($n; $(stream_of "$OB" "$CID" | head -c 300))" test "$n" = 1
-    p=$(probe "$OB/live/$CID.flv?quality=low" 3)
-    check "coop on, relay off: ?quality=low decodes at 640x360 ($p)" bash -c '[[ $1 =~ ^640,360,([0-9]+)$ ]]' _ "$p"
-    curl -s "$OB/live/$CID/master.m3u8" >"$W/master-coop.m3u8"
-    check "coop on, relay off: master.m3u8 lists the 360p variant ($(tr '\n' ' ' <"$W/master-coop.m3u8"))" \
-        bash -c 'grep -c "^#EXT-X-STREAM-INF" "$1" | grep -qx 2 && grep -qx low/index.m3u8 "$1" && grep -q "RESOLUTION=640x360" "$1"' _ "$W/master-coop.m3u8"
-    kill "$PC" 2>/dev/null
-    TOKEN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
-    api PATCH "/api/v1/coops/$AY" '{"low_rendition":"default"}'
-    check "low_rendition back to default ($STATUS)" test "$STATUS" = 200
-    TOKEN=$FARMER_TOKEN
-else
-    bad "the second relay (off) did not start" "$(tail -n 20 "$W/relay-off.log")"
-fi
+# ------------------------------------------------------------ the cooperative's choice wins over the relay's
+FARMER_TOKEN=$TOKEN
+TOKEN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
+api GET /api/v1/me
+AY=$(jqr '.memberships[0].coop_id')
+api PATCH "/api/v1/coops/$AY" '{"low_rendition":"on"}'
+check "the coop admin sets low_rendition on ($STATUS)" test "$STATUS" = 200
+TOKEN=$FARMER_TOKEN
+read -r CID CKEY < <(new_session coop-on)
+push "$W/hd.flv" "rtmp://127.0.0.1:$ORP/live/$CKEY" 60 "$W/push-c.log" &
+PC=$!
+BG+=($PC)
+check "coop on, relay off: the rendition encodes pictures" wait_until 25 '.renditions[0].frames.encoded > 25' "$OB" "$CID"
+for _ in $(seq 1 50); do # named just after it starts
+    n=$(threads_named "$OFF_PID" fl-rendition)
+    [ "$n" = 1 ] && break
+    sleep 0.2
+done
+check "coop on, relay off: one transcode thread ($n; $(stream_of "$OB" "$CID" | head -c 300))" test "$n" = 1
+p=$(probe "$OB/live/$CID.flv?quality=low" 3)
+check "coop on, relay off: ?quality=low decodes at 640x360 ($p)" bash -c '[[ $1 =~ ^640,360,([0-9]+)$ ]]' _ "$p"
+curl -s "$OB/live/$CID/master.m3u8" >"$W/master-coop.m3u8"
+check "coop on, relay off: master.m3u8 lists the 360p variant ($(tr '\n' ' ' <"$W/master-coop.m3u8"))" \
+    bash -c 'grep -c "^#EXT-X-STREAM-INF" "$1" | grep -qx 2 && grep -qx low/index.m3u8 "$1" && grep -q "RESOLUTION=640x360" "$1"' _ "$W/master-coop.m3u8"
+kill "$PC" 2>/dev/null
+TOKEN=$(login admin@anyuan.example.com "$DEMO_PASSWORD")
+api PATCH "/api/v1/coops/$AY" '{"low_rendition":"default"}'
+check "low_rendition back to default ($STATUS)" test "$STATUS" = 200
+TOKEN=$FARMER_TOKEN
 
 for pid in "$RELAY_PID" "$OFF_PID"; do # stopped, so the leak check runs
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null

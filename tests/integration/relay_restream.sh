@@ -40,17 +40,12 @@ PIDS=()
 stop_pid() { [ -n "$1" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null; }
 trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; stop_pid "$PID_A"; stop_pid "$PID_B"; rm -rf "$_TMP"' EXIT
 
-# start_relay NAME RTMP_PORT HTTP_PORT -> its pid in STARTED
+# start_relay NAME RTMP_PORT HTTP_PORT -> its pid in STARTED (relay_lib.sh's
+# relay_serve, its log appended to relay-NAME.log; fails the suite when it
+# does not answer)
 start_relay() {
-    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    FARMLIVE_RTMP_PORT=$2 FARMLIVE_RELAY_HTTP_PORT=$3 FARMLIVE_SHOP_INTERNAL_URL=$SHOP_URL FARMLIVE_LIVE_GRACE=60 \
-        FARMLIVE_VAR_DIR=$_TMP/var-$1 FARMLIVE_LOG_LEVEL=info "$RELAY" serve >>"$_TMP/relay-$1.log" 2>&1 &
-    STARTED=$!
-    if ! wait_http "http://127.0.0.1:$3/healthz" 30 "$STARTED"; then
-        bad "relay $1 did not start" "$(tail -n 20 "$_TMP/relay-$1.log")"
-        finish
-        exit 1
-    fi
+    RPORT=$2 HPORT=$3 relay_serve "$_TMP/relay-$1.log" FARMLIVE_LIVE_GRACE=60 FARMLIVE_VAR_DIR="$_TMP/var-$1"
+    STARTED=$RELAY_PID
 }
 # waits up to $1 s for CMD... to succeed
 within() {
