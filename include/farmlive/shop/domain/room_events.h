@@ -2,8 +2,8 @@
  * (room_events.c).
  *
  * "Just bought" (the room's social proof: "张** 刚刚下单"): once an order
- * attributed to a session has committed, checkout calls shop_room_bought,
- * which raises on the room's topic (rt/feed.h, live:{public_id}):
+ * attributed to a session has committed, its notice is raised on the
+ * room's topic (rt/feed.h, live:{public_id}), later (below):
  *
  *   bought  {"seq":..,"live_id":"9f1c2a7be0d34c55","buyer":"张**",
  *            "product":"绿壳鸡蛋 30枚","qty":2,"others":0,
