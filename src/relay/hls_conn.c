@@ -67,6 +67,10 @@
 
 #define HC_THREADS 1
 #define HC_IN_MAX 8192 /* a request's header; larger: 431 */
+/* A connection's own request buffer; a header that outgrows it moves to
+ * one of HC_IN_MAX on the heap (players' requests fit: a few hundred
+ * bytes; a connection costs this much, not HC_IN_MAX, until then) */
+#define HC_IN_SMALL 2048
 #define HC_HDR_MAX 512 /* an answer's header */
 #define HC_NAME_MAX 64
 #define HC_IDLE_MS 30000
@@ -117,8 +121,9 @@ struct hc_conn {
     hc_conn *woken_next;
     hc_conn *prev, *next; /* in t->conns */
     size_t inlen;
+    char *in; /* in_small, or HC_IN_MAX + 1 bytes of the heap */
     char hdr[HC_HDR_MAX];
-    char in[HC_IN_MAX + 1];
+    char in_small[HC_IN_SMALL + 1];
 };
 
 struct hc_thread {
@@ -131,6 +136,7 @@ struct hc_thread {
     _Atomic(hc_conn *) woken;
     hc_conn *conns, *waits;
     int64_t last_idle_sweep;
+    char peek[HC_IN_MAX + 1]; /* first requests peeked (first_peek) */
 };
 
 static struct {
@@ -461,11 +467,18 @@ static void conn_close_fd(hc_conn *c)
         close(c->fd);
 }
 
+static void conn_free(hc_conn *c)
+{
+    if (c->in != c->in_small)
+        fl_free(c->in);
+    fl_free(c);
+}
+
 static void flv_closed(void *arg)
 {
     hc_conn *c = arg;
     conn_close_fd(c);
-    fl_free(c);
+    conn_free(c);
 }
 
 /* /live/{id}.flv: the socket goes to the FLV writer; 1 when it took it. */
@@ -759,7 +772,7 @@ static void *handback_main(void *arg)
     close(h->pair);
     shutdown(c->fd, SHUT_RDWR);
     conn_close_fd(c);
-    fl_free(c);
+    conn_free(c);
     fl_free(h);
     atomic_fetch_sub(&C.handbacks, 1);
     return NULL;
@@ -811,7 +824,7 @@ static void hand_back(hc_conn *c, size_t hlen)
         close(h->pair);
     shutdown(c->fd, SHUT_RDWR);
     conn_close_fd(c);
-    fl_free(c);
+    conn_free(c);
     fl_free(h);
     atomic_fetch_sub(&C.handbacks, 1);
 }
@@ -825,7 +838,7 @@ static void hand_over(hc_conn *c)
 {
     int fd = c->fd;
     conn_detach(c);
-    fl_free(c);
+    conn_free(c);
     if (C.hand_back(fd) < 0) /* it closes fd */
         fl_log(FL_LOG_WARN, "hls_conn", "cannot hand a connection to libmicrohttpd");
 }
@@ -837,9 +850,10 @@ static void hand_over(hc_conn *c)
  * handed over; -1: the peer left or failed before a request. */
 static int first_peek(hc_conn *c)
 {
+    char *p = c->t->peek;
     ssize_t r;
     do
-        r = recv(c->fd, c->in, HC_IN_MAX, MSG_PEEK | MSG_DONTWAIT);
+        r = recv(c->fd, p, HC_IN_MAX, MSG_PEEK | MSG_DONTWAIT);
     while (r < 0 && errno == EINTR);
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         c->readable = 0;
@@ -847,12 +861,12 @@ static int first_peek(hc_conn *c)
     }
     if (r <= 0)
         return -1;
-    c->in[r] = 0;
-    const char *s = c->in;
+    p[r] = 0;
+    const char *s = p;
     while (*s == '\r' || *s == '\n')
         s++;
     int whole = strstr(s, "\r\n\r\n") != NULL;
-    if (!whole && r < HC_IN_MAX && strlen(c->in) == (size_t)r) {
+    if (!whole && r < HC_IN_MAX && strlen(p) == (size_t)r) {
         c->readable = 0; /* more bytes bring a new edge */
         return 1;
     }
@@ -942,7 +956,11 @@ static void conn_run(hc_conn *c)
                     continue;
                 return; /* waiting for more, or handed over */
             }
-            size_t room = HC_IN_MAX - c->inlen;
+            if (c->in == c->in_small && c->inlen == HC_IN_SMALL) { /* a large header: the large buffer */
+                c->in = fl_malloc(HC_IN_MAX + 1);
+                memcpy(c->in, c->in_small, c->inlen);
+            }
+            size_t room = (c->in == c->in_small ? HC_IN_SMALL : HC_IN_MAX) - c->inlen;
             ssize_t r = recv(c->fd, c->in + c->inlen, room, MSG_DONTWAIT);
             if (r < 0 && errno == EINTR)
                 continue;
@@ -1014,7 +1032,7 @@ static void conn_release(hc_conn *c)
     relay_blob_unref(c->body);
     shutdown(c->fd, SHUT_RDWR);
     conn_close_fd(c);
-    fl_free(c);
+    conn_free(c);
 }
 
 static void conn_woken(hc_conn *c)
@@ -1039,6 +1057,7 @@ static hc_conn *conn_new(int fd, void (*closed)(void *arg), void *arg)
 {
     hc_conn *c = fl_malloc(sizeof(*c));
     memset(c, 0, offsetof(hc_conn, hdr));
+    c->in = c->in_small;
     c->fd = fd;
     c->closed = closed;
     c->arg = arg;
@@ -1097,9 +1116,7 @@ static void accept_some(hc_thread *t)
             close(fd);
             continue;
         }
-        int one = 1; /* one packet an answer */
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        hc_conn *c = conn_new(fd, NULL, NULL);
+        hc_conn *c = conn_new(fd, NULL, NULL); /* TCP_NODELAY from the listening socket */
         c->fresh = 1;
         c->counted = 1;
         conn_add(t, c);
@@ -1282,6 +1299,8 @@ int hls_conn_attach(int fd, const hls_conn_first *f, void (*closed)(void *arg), 
         return -1;
     }
     hc_conn *c = conn_new(fd, closed, arg);
+    if (b.len > HC_IN_SMALL)
+        c->in = fl_malloc(HC_IN_MAX + 1);
     memcpy(c->in, b.p, b.len);
     c->inlen = b.len;
     fl_buf_free(&b);

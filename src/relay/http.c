@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdatomic.h>
@@ -759,7 +760,9 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
     }
     int one = 1;
     H.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* TCP_NODELAY: every accepted connection inherits it (one packet an answer) */
     if (H.lfd < 0 || setsockopt(H.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        setsockopt(H.lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
         bind(H.lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(H.lfd, 4096) < 0) {
         fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d: %s", cfg->relay_host, cfg->relay_http_port,
                strerror(errno));

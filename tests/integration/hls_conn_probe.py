@@ -242,6 +242,20 @@ for path, want in [("/api/streams", b'"streams"'), (base + "index.m3u8", b"#EXTM
     check(f"a new connection's first request split over packets ({path.split('/')[1]})", st == 200 and want in b,
           f"{st} {b[:60]!r}")
     sx.close()
+# headers larger than a connection's own buffer (2 KiB), under 8 KiB:
+# answered, as a new connection's first request and as a later one
+sx = conn()
+rx = Reader(sx)
+big = "X-Big: " + "b" * 5000 + "\r\n"
+try:
+    st, h, b = ask(rx, base + "index.m3u8", extra=big)
+    st2, h2, b2 = ask(rx, base + "index.m3u8", extra=big)
+    st3, h3, b3 = ask(rx, base + "index.m3u8")
+    check("a 5 KiB header, first and later on a connection", st == 200 and st2 == 200 and st3 == 200 and
+          b3.startswith(b"#EXTM3U"), f"{st} {st2} {st3}")
+except (EOFError, OSError) as e:
+    check("a 5 KiB header, first and later on a connection", False, repr(e))
+sx.close()
 # a connection that sends nothing and one that closes at once
 idle = conn()
 gone = conn()
