@@ -30,6 +30,14 @@
  * HTTP/1.0 closes unless it asks for keep-alive; "Connection: close" closes.
  * Idle connections close after HC_IDLE_MS (libmicrohttpd's timeout).
  *
+ * Connections: the relay's HTTP port is accepted here (accept_some, the
+ * first thread's epoll; TCP_NODELAY inherited from the listening socket).
+ * A new connection's first request is peeked, left in the socket, until
+ * its header is whole (first_peek): one outside /live/ goes to
+ * libmicrohttpd with the socket itself (hand_over); any other is read and
+ * answered as every later one. libmicrohttpd may also lend a connection it
+ * holds at a /live/ request (hls_conn_attach).
+ *
  * Other requests on such a connection: an HTTP-FLV one is handed to the
  * writer (flv_fanout.c) with this socket (its answer ends the connection);
  * a request outside /live/ (the API, recordings, the internal drop) is
@@ -129,9 +137,10 @@ struct hc_conn {
 struct hc_thread {
     pthread_t thread;
     int ep, wake;
-    int lfd;              /* the listening socket (the first thread), or -1 */
-    int accepting;        /* its edge came and accept has not said EAGAIN yet */
-    pthread_mutex_t lock; /* pending */
+    int lfd;               /* the listening socket (the first thread), or -1 */
+    int accepting;         /* its edge came and accept has not said EAGAIN yet */
+    int64_t accept_warned; /* the last accept failure logged (one a second at most) */
+    pthread_mutex_t lock;  /* pending */
     hc_conn *pending;
     _Atomic(hc_conn *) woken;
     hc_conn *conns, *waits;
@@ -1108,8 +1117,10 @@ static void accept_some(hc_thread *t)
         if (fd < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 t->accepting = 0;
-            else /* out of descriptors or memory: tried again next tick */
+            else if (fl_mono_ms() - t->accept_warned >= 1000) { /* out of descriptors or memory: again next tick */
+                t->accept_warned = fl_mono_ms();
                 fl_log(FL_LOG_WARN, "hls_conn", "accept: %s", strerror(errno));
+            }
             return;
         }
         if (atomic_load(&C.nconns) >= HC_CONN_MAX) {
