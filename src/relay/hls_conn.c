@@ -30,6 +30,14 @@
  * HTTP/1.0 closes unless it asks for keep-alive; "Connection: close" closes.
  * Idle connections close after HC_IDLE_MS (libmicrohttpd's timeout).
  *
+ * Connections: the relay's HTTP port is accepted here (accept_some, the
+ * first thread's epoll; TCP_NODELAY inherited from the listening socket).
+ * A new connection's first request is peeked, left in the socket, until
+ * its header is whole (first_peek): one outside /live/ goes to
+ * libmicrohttpd with the socket itself (hand_over); any other is read and
+ * answered as every later one. libmicrohttpd may also lend a connection it
+ * holds at a /live/ request (hls_conn_attach).
+ *
  * Other requests on such a connection: an HTTP-FLV one is handed to the
  * writer (flv_fanout.c) with this socket (its answer ends the connection);
  * a request outside /live/ (the API, recordings, the internal drop) is
@@ -67,11 +75,17 @@
 
 #define HC_THREADS 1
 #define HC_IN_MAX 8192 /* a request's header; larger: 431 */
+/* A connection's own request buffer; a header that outgrows it moves to
+ * one of HC_IN_MAX on the heap (players' requests fit: a few hundred
+ * bytes; a connection costs this much, not HC_IN_MAX, until then) */
+#define HC_IN_SMALL 2048
 #define HC_HDR_MAX 512 /* an answer's header */
 #define HC_NAME_MAX 64
 #define HC_IDLE_MS 30000
 #define HC_TICK_MS 50
 #define HC_MAX_EVENTS 256
+#define HC_ACCEPT_BATCH 64 /* connections accepted a pass at most */
+#define HC_CONN_MAX 20000  /* connections held at once (libmicrohttpd's limit was the same) */
 /* Blobs at least this large (segments, long parts) go out with sendfile
  * from their wire form; smaller ones (playlists) with one sendmsg: below
  * it the copy costs less than splicing pages. */
@@ -93,6 +107,7 @@ struct hc_conn {
     int eof;                /* the peer sent FIN: answer what is here, then close */
     int close_after;        /* close once the answer is out */
     int dead;
+    int fresh;       /* accepted here, its first request not yet taken: peeked */
     int counted;     /* the first request was counted by http.c */
     int64_t last_ms; /* last request or answer (idle timeout) */
     /* the answer in progress: iov (header, body), or the body's wire form */
@@ -114,18 +129,23 @@ struct hc_conn {
     hc_conn *woken_next;
     hc_conn *prev, *next; /* in t->conns */
     size_t inlen;
+    char *in; /* in_small, or HC_IN_MAX + 1 bytes of the heap */
     char hdr[HC_HDR_MAX];
-    char in[HC_IN_MAX + 1];
+    char in_small[HC_IN_SMALL + 1];
 };
 
 struct hc_thread {
     pthread_t thread;
     int ep, wake;
-    pthread_mutex_t lock; /* pending */
+    int lfd;               /* the listening socket (the first thread), or -1 */
+    int accepting;         /* its edge came and accept has not said EAGAIN yet */
+    int64_t accept_warned; /* the last accept failure logged (one a second at most) */
+    pthread_mutex_t lock;  /* pending */
     hc_conn *pending;
     _Atomic(hc_conn *) woken;
     hc_conn *conns, *waits;
     int64_t last_idle_sweep;
+    char peek[HC_IN_MAX + 1]; /* first requests peeked (first_peek) */
 };
 
 static struct {
@@ -446,11 +466,28 @@ static void conn_detach(hc_conn *c)
 
 static void conn_release(hc_conn *c);
 
+/* The socket's end once it is shut down: a lent one goes back to its
+ * lender, which closes it; one accepted here is closed here. */
+static void conn_close_fd(hc_conn *c)
+{
+    if (c->closed)
+        c->closed(c->arg);
+    else
+        close(c->fd);
+}
+
+static void conn_free(hc_conn *c)
+{
+    if (c->in != c->in_small)
+        fl_free(c->in);
+    fl_free(c);
+}
+
 static void flv_closed(void *arg)
 {
     hc_conn *c = arg;
-    c->closed(c->arg);
-    fl_free(c);
+    conn_close_fd(c);
+    conn_free(c);
 }
 
 /* /live/{id}.flv: the socket goes to the FLV writer; 1 when it took it. */
@@ -743,8 +780,8 @@ static void *handback_main(void *arg)
     }
     close(h->pair);
     shutdown(c->fd, SHUT_RDWR);
-    c->closed(c->arg);
-    fl_free(c);
+    conn_close_fd(c);
+    conn_free(c);
     fl_free(h);
     atomic_fetch_sub(&C.handbacks, 1);
     return NULL;
@@ -795,13 +832,60 @@ static void hand_back(hc_conn *c, size_t hlen)
     if (h->pair >= 0)
         close(h->pair);
     shutdown(c->fd, SHUT_RDWR);
-    c->closed(c->arg);
-    fl_free(c);
+    conn_close_fd(c);
+    conn_free(c);
     fl_free(h);
     atomic_fetch_sub(&C.handbacks, 1);
 }
 
 /* -- the connection --------------------------------------------------------- */
+
+/* A connection accepted here whose first request asks for something
+ * outside /live/: libmicrohttpd takes the socket itself, the request's
+ * bytes still unread in it. */
+static void hand_over(hc_conn *c)
+{
+    int fd = c->fd;
+    conn_detach(c);
+    conn_free(c);
+    if (C.hand_back(fd) < 0) /* it closes fd */
+        fl_log(FL_LOG_WARN, "hls_conn", "cannot hand a connection to libmicrohttpd");
+}
+
+/* The first request of a connection accepted here, peeked (left in the
+ * socket) until its header is whole: a request outside /live/ is handed
+ * over with the socket (hand_over); any other is then read and answered
+ * as every request after it. 0: ours, read it; 1: wait for more bytes, or
+ * handed over; -1: the peer left or failed before a request. */
+static int first_peek(hc_conn *c)
+{
+    char *p = c->t->peek;
+    ssize_t r;
+    do
+        r = recv(c->fd, p, HC_IN_MAX, MSG_PEEK | MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        c->readable = 0;
+        return 1;
+    }
+    if (r <= 0)
+        return -1;
+    p[r] = 0;
+    const char *s = p;
+    while (*s == '\r' || *s == '\n')
+        s++;
+    int whole = strstr(s, "\r\n\r\n") != NULL;
+    if (!whole && r < HC_IN_MAX && strlen(p) == (size_t)r) {
+        c->readable = 0; /* more bytes bring a new edge */
+        return 1;
+    }
+    c->fresh = 0;
+    if (whole && foreign(s)) {
+        hand_over(c);
+        return 1;
+    }
+    return 0; /* ours, or malformed: read and answered here */
+}
 
 /* Sends what is left of the answer. 0 done, 1 the socket is full, -1 gone. */
 static int conn_flush(hc_conn *c)
@@ -873,7 +957,19 @@ static void conn_run(hc_conn *c)
                 goto release;
             if (!c->readable)
                 return;
-            size_t room = HC_IN_MAX - c->inlen;
+            if (c->fresh) {
+                int f = first_peek(c);
+                if (f < 0)
+                    goto release;
+                if (f == 0)
+                    continue;
+                return; /* waiting for more, or handed over */
+            }
+            if (c->in == c->in_small && c->inlen == HC_IN_SMALL) { /* a large header: the large buffer */
+                c->in = fl_malloc(HC_IN_MAX + 1);
+                memcpy(c->in, c->in_small, c->inlen);
+            }
+            size_t room = (c->in == c->in_small ? HC_IN_SMALL : HC_IN_MAX) - c->inlen;
             ssize_t r = recv(c->fd, c->in + c->inlen, room, MSG_DONTWAIT);
             if (r < 0 && errno == EINTR)
                 continue;
@@ -944,8 +1040,8 @@ static void conn_release(hc_conn *c)
     conn_detach(c);
     relay_blob_unref(c->body);
     shutdown(c->fd, SHUT_RDWR);
-    c->closed(c->arg);
-    fl_free(c);
+    conn_close_fd(c);
+    conn_free(c);
 }
 
 static void conn_woken(hc_conn *c)
@@ -964,6 +1060,37 @@ static void conn_woken(hc_conn *c)
 
 /* -- the threads ------------------------------------------------------------ */
 
+/* A connection's state for fd, its buffers left untouched (their pages
+ * are not faulted in before a request needs them). */
+static hc_conn *conn_new(int fd, void (*closed)(void *arg), void *arg)
+{
+    hc_conn *c = fl_malloc(sizeof(*c));
+    memset(c, 0, offsetof(hc_conn, hdr));
+    c->in = c->in_small;
+    c->fd = fd;
+    c->closed = closed;
+    c->arg = arg;
+    c->w.wake = hc_woken;
+    c->writable = 1;
+    c->last_ms = fl_mono_ms();
+    atomic_fetch_add(&C.nconns, 1);
+    return c;
+}
+
+/* Onto t's list and epoll (edge-triggered, once for the connection's life). */
+static void conn_add(hc_thread *t, hc_conn *c)
+{
+    c->t = t;
+    c->prev = NULL;
+    c->next = t->conns;
+    if (t->conns)
+        t->conns->prev = c;
+    t->conns = c;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+    if (epoll_ctl(t->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+        c->dead = 1;
+}
+
 static void take_pending(hc_thread *t)
 {
     pthread_mutex_lock(&t->lock);
@@ -973,15 +1100,37 @@ static void take_pending(hc_thread *t)
     while (list) {
         hc_conn *c = list;
         list = c->next;
-        c->prev = NULL;
-        c->next = t->conns;
-        if (t->conns)
-            t->conns->prev = c;
-        t->conns = c;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
-        if (epoll_ctl(t->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
-            c->dead = 1;
+        conn_add(t, c);
         conn_run(c); /* the first request is in its buffer */
+    }
+}
+
+/* New connections on the relay's HTTP port, at most HC_ACCEPT_BATCH a
+ * pass (t->accepting stays set until accept says EAGAIN). Each waits in
+ * the epoll for its first request (first_peek). */
+static void accept_some(hc_thread *t)
+{
+    for (int i = 0; i < HC_ACCEPT_BATCH; i++) {
+        int fd = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+            continue;
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                t->accepting = 0;
+            else if (fl_mono_ms() - t->accept_warned >= 1000) { /* out of descriptors or memory: again next tick */
+                t->accept_warned = fl_mono_ms();
+                fl_log(FL_LOG_WARN, "hls_conn", "accept: %s", strerror(errno));
+            }
+            return;
+        }
+        if (atomic_load(&C.nconns) >= HC_CONN_MAX) {
+            close(fd);
+            continue;
+        }
+        hc_conn *c = conn_new(fd, NULL, NULL); /* TCP_NODELAY from the listening socket */
+        c->fresh = 1;
+        c->counted = 1;
+        conn_add(t, c);
     }
 }
 
@@ -1016,6 +1165,9 @@ static void sweep(hc_thread *t, int64_t now, int all)
     }
 }
 
+/* The listening socket's epoll data (connections' are their hc_conn). */
+static hc_conn listen_mark;
+
 static void *thread_main(void *arg)
 {
     hc_thread *t = arg;
@@ -1025,12 +1177,16 @@ static void *thread_main(void *arg)
     while (!atomic_load(&C.stopping)) {
         if (n > 0 && n < HC_MAX_EVENTS) /* the last batch was short: let more come (HC_PASS_US) */
             usleep(HC_PASS_US);
-        n = epoll_wait(t->ep, evs, HC_MAX_EVENTS, t->waits ? HC_TICK_MS : 1000);
+        n = epoll_wait(t->ep, evs, HC_MAX_EVENTS, t->waits || t->accepting ? HC_TICK_MS : 1000);
         int woke = 0;
         for (int i = 0; i < n; i++) {
             hc_conn *c = evs[i].data.ptr;
             if (!c) { /* after the events: they may name a connection these end */
                 woke = 1;
+                continue;
+            }
+            if (c == &listen_mark) {
+                t->accepting = 1;
                 continue;
             }
             uint32_t e = evs[i].events;
@@ -1049,6 +1205,8 @@ static void *thread_main(void *arg)
             take_pending(t);
             take_woken(t);
         }
+        if (t->accepting)
+            accept_some(t);
         int64_t now = fl_mono_ms();
         if (now - last_tick >= HC_TICK_MS) {
             last_tick = now;
@@ -1067,7 +1225,7 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-int hls_conn_start(relay_hub *hub, int (*hand_back_fn)(int fd))
+int hls_conn_start(relay_hub *hub, int listen_fd, int (*hand_back_fn)(int fd))
 {
     C.hub = hub;
     C.hand_back = hand_back_fn;
@@ -1079,8 +1237,11 @@ int hls_conn_start(relay_hub *hub, int (*hand_back_fn)(int fd))
         atomic_init(&t->woken, NULL);
         t->ep = epoll_create1(EPOLL_CLOEXEC);
         t->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        t->lfd = i == 0 ? listen_fd : -1;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+        struct epoll_event lev = {.events = EPOLLIN | EPOLLET, .data.ptr = &listen_mark};
         if (t->ep < 0 || t->wake < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, t->wake, &ev) < 0 ||
+            (t->lfd >= 0 && epoll_ctl(t->ep, EPOLL_CTL_ADD, t->lfd, &lev) < 0) ||
             pthread_create(&t->thread, NULL, thread_main, t) != 0) {
             fl_log(FL_LOG_ERROR, "hls_conn", "cannot start: %s", strerror(errno));
             if (t->ep >= 0)
@@ -1124,7 +1285,6 @@ int hls_conn_attach(int fd, const hls_conn_first *f, void (*closed)(void *arg), 
 {
     if (!C.running || atomic_load(&C.stopping))
         return -1;
-    hc_conn *c = fl_calloc(1, sizeof(*c));
     /* the first request again, as text: one parser for every request */
     fl_buf b;
     fl_buf_init(&b, 256, HC_IN_MAX);
@@ -1144,31 +1304,22 @@ int hls_conn_attach(int fd, const hls_conn_first *f, void (*closed)(void *arg), 
                           (unsigned char)*p);
     }
     fl_buf_printf(&b, " HTTP/1.1\r\n%s\r\n", f->keep_alive ? "" : "Connection: close\r\n");
-    if (b.len > HC_IN_MAX) {
+    int fl = fcntl(fd, F_GETFL); /* sendfile has no MSG_DONTWAIT: the socket itself must not block */
+    if (b.len > HC_IN_MAX || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
         fl_buf_free(&b);
-        fl_free(c);
         return -1;
     }
+    hc_conn *c = conn_new(fd, closed, arg);
+    if (b.len > HC_IN_SMALL)
+        c->in = fl_malloc(HC_IN_MAX + 1);
     memcpy(c->in, b.p, b.len);
     c->inlen = b.len;
     fl_buf_free(&b);
-    c->fd = fd;
-    c->closed = closed;
-    c->arg = arg;
-    c->w.wake = hc_woken;
-    c->writable = 1;
-    c->last_ms = fl_mono_ms();
-    int fl = fcntl(fd, F_GETFL); /* sendfile has no MSG_DONTWAIT: the socket itself must not block */
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-        fl_free(c);
-        return -1;
-    }
     int one = 1, zero = 0; /* one packet an answer: no cork left from libmicrohttpd */
     setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     hc_thread *t = &C.t[atomic_fetch_add(&C.next, 1) % HC_THREADS];
     c->t = t;
-    atomic_fetch_add(&C.nconns, 1);
     pthread_mutex_lock(&t->lock);
     c->next = t->pending;
     t->pending = c;

@@ -13,15 +13,18 @@
  * source's), its HTTP-FLV is /live/{id}.flv?quality=low. The source's own
  * URLs are unchanged.
  *
- * Viewers: every /live/ request's connection is lent to hls_conn.c
- * (relay_hls_conn.h), which answers it and every request the connection
- * carries after it outside libmicrohttpd (HLS playlists, blocking reloads,
- * segments, parts, master.m3u8, thumbnails; HTTP-FLV handed on to the
- * writer, flv_fanout.c), and hands a request outside /live/ back through
- * hand_back(). When it lets go it shuts the socket down and calls
- * lent_closed(), which resumes the connection; MHD calls on_request again,
- * which answers MHD_NO so MHD closes it. Suspended connections are not
- * subject to MHD's timeout (hls_conn.c has its own).
+ * Connections: the listening socket is made here and accepted by hls_conn.c
+ * (relay_hls_conn.h), which answers every /live/ request outside
+ * libmicrohttpd (HLS playlists, blocking reloads, segments, parts,
+ * master.m3u8, thumbnails; HTTP-FLV handed on to the writer,
+ * flv_fanout.c) and gives MHD, which has no listening socket of its own,
+ * a connection whose first request is outside /live/ (hand_back(), the
+ * socket with the request unread) or a later request outside /live/ (the
+ * same, through a socket pair). A /live/ request on a connection MHD holds
+ * lends it to hls_conn.c: when that lets go it shuts the socket down and
+ * calls lent_closed(), which resumes the connection; MHD calls on_request
+ * again, which answers MHD_NO so MHD closes it. Suspended connections are
+ * not subject to MHD's timeout (hls_conn.c has its own).
  *
  * The internal API (POST, X-Internal-Secret as the shop's internal API
  * checks it: SHA-256 of both compared in constant time; not configured 503,
@@ -32,14 +35,17 @@
  * worker is done or the deadline passed (or relay_http_stop does), so no
  * MHD thread waits and the other viewers are not held up. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,7 +65,6 @@
 #include "farmlive/relay_rtmp.h"
 #include "farmlive/relay_srt.h"
 
-#define HTTP_THREADS 2
 #define METRICS_TEXT_MAX (4 * 1024 * 1024)
 /* Each connection's MHD pool (request line, headers, the response header).
  * MHD zeroes it at every request of a keep-alive connection: its default
@@ -99,9 +104,10 @@ static struct {
     drop_wait *drops;
     pthread_t wthread;
     int wthread_on;
+    int lfd;              /* the listening socket, accepted by hls_conn.c */
     atomic_int stopping;  /* relay_http_stop began: no new waits */
     atomic_int suspended; /* drops suspended, not yet back in on_request */
-} H = {.wlock = PTHREAD_MUTEX_INITIALIZER, .wcond = PTHREAD_COND_INITIALIZER};
+} H = {.wlock = PTHREAD_MUTEX_INITIALIZER, .wcond = PTHREAD_COND_INITIALIZER, .lfd = -1};
 
 /* -- responses ----------------------------------------------------------- */
 
@@ -641,12 +647,19 @@ static enum MHD_Result h_live(req *r)
     return MHD_YES;
 }
 
-/* hls_conn.c hands back a request outside /live/: fd is one end of a
- * socket pair, a new connection for MHD. */
+/* hls_conn.c hands MHD a request outside /live/: fd is a connection it
+ * accepted (the request unread), or one end of a socket pair carrying a
+ * later request of a connection it serves; a new connection for MHD. */
 static int hand_back(int fd)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    return MHD_add_connection(H.daemon, fd, (struct sockaddr *)&a, sizeof(a)) == MHD_YES ? 0 : -1;
+    struct sockaddr_storage a;
+    socklen_t len = sizeof(a);
+    if (getpeername(fd, (struct sockaddr *)&a, &len) < 0 || a.ss_family != AF_INET) {
+        struct sockaddr_in lo = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        memcpy(&a, &lo, sizeof(lo));
+        len = sizeof(lo);
+    }
+    return MHD_add_connection(H.daemon, fd, (struct sockaddr *)&a, len) == MHD_YES ? 0 : -1;
 }
 
 /* -- routing ---------------------------------------------------------------- */
@@ -745,28 +758,36 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
         fl_log(FL_LOG_ERROR, "relay_http", "libsodium does not start");
         return -1;
     }
-    if (flv_writer_start() < 0)
+    int one = 1;
+    H.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* TCP_NODELAY: every accepted connection inherits it (one packet an answer) */
+    if (H.lfd < 0 || setsockopt(H.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        setsockopt(H.lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
+        bind(H.lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(H.lfd, 4096) < 0) {
+        fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d: %s", cfg->relay_host, cfg->relay_http_port,
+               strerror(errno));
+        relay_http_stop();
         return -1;
-    if (hls_conn_start(hub, hand_back) < 0) {
-        flv_writer_stop();
+    }
+    if (flv_writer_start() < 0) {
+        relay_http_stop();
         return -1;
     }
     atomic_store(&H.stopping, 0);
     if (pthread_create(&H.wthread, NULL, waits_thread, NULL) != 0) {
-        hls_conn_stop();
-        flv_writer_stop();
+        relay_http_stop();
         return -1;
     }
     H.wthread_on = 1;
-    H.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
-                                (uint16_t)cfg->relay_http_port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
-                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                                (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)20000,
-                                MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                (size_t)CONN_POOL_BYTES, MHD_OPTION_END);
-    if (!H.daemon) {
-        fl_log(FL_LOG_ERROR, "relay_http", "cannot listen on %s:%d", cfg->relay_host, cfg->relay_http_port);
+    /* one MHD thread, no listening socket: connections come from hls_conn.c */
+    H.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
+                                    MHD_USE_NO_LISTEN_SOCKET,
+                                0, NULL, NULL, on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_CONNECTION_LIMIT,
+                                (unsigned int)20000, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_POOL_BYTES,
+                                MHD_OPTION_END);
+    if (!H.daemon || hls_conn_start(hub, H.lfd, hand_back) < 0) {
+        fl_log(FL_LOG_ERROR, "relay_http", "cannot serve on %s:%d", cfg->relay_host, cfg->relay_http_port);
         relay_http_stop();
         return -1;
     }
@@ -777,7 +798,11 @@ int relay_http_start(relay_hub *hub, const fl_config *cfg)
 void relay_http_stop(void)
 {
     flv_writer_stop(); /* resumes every HTTP-FLV connection */
-    hls_conn_stop();   /* and every lent one */
+    hls_conn_stop();   /* and every lent one; no new connection from here on */
+    if (H.lfd >= 0) {
+        close(H.lfd);
+        H.lfd = -1;
+    }
     pthread_mutex_lock(&H.wlock);
     atomic_store(&H.stopping, 1); /* and every drop: no new one from here on */
     pthread_cond_signal(&H.wcond);

@@ -127,8 +127,8 @@ if init and segs and parts and hint:
     st, h, b = ask(r, base + "index.m3u8")
     check("the same connection still answers", st == 200, f"{st}")
 
-    # 2. pipelined: four requests in one packet, answered in order (on a
-    # connection already lent: libmicrohttpd's first read is its own)
+    # 2. pipelined: four requests in one packet, answered in order (after
+    # one request; the first ones of a new connection are checked in 8)
     s2 = conn()
     r2 = Reader(s2)
     st, h, b = ask(r2, base + "index.m3u8")
@@ -200,3 +200,69 @@ s = conn()
 r = Reader(s)
 st, h, b = ask(r, base + "index.m3u8")
 check("the relay answers after clients left mid-way", st == 200, f"{st}")
+
+# 8. a new connection's first requests, as the relay accepts them itself
+if segs:
+    sx = conn()
+    rx = Reader(sx)
+    sx.sendall(req(base + "index.m3u8") + req(base + segs[-1]) + req(base + segs[-1], "HEAD"))
+    try:
+        a = rx.response()
+        b2 = rx.response()
+        c = rx.response(head=True)
+        check("a new connection's first requests pipelined: three answers in order",
+              a[0] == 200 and a[2].startswith(b"#EXTM3U") and b2[0] == 200 and b2[2] == seg and c[0] == 200
+              and int(c[1]["content-length"]) == len(seg), f"{a[0]} {b2[0]} {c[0]}")
+    except (EOFError, OSError) as e:
+        check("a new connection's first requests pipelined: three answers in order", False, repr(e))
+    sx.close()
+# the API first: libmicrohttpd answers it and keeps the connection, which
+# may then carry HLS
+sx = conn()
+rx = Reader(sx)
+st, h, b = ask(rx, "/api/streams")
+check("the API as a new connection's first request", st == 200 and
+      any(x["live_id"] == LID for x in json.loads(b)["streams"]), f"{st} {b[:100]!r}")
+st, h, b = ask(rx, "/healthz")
+check("... the connection kept for the next API request", st == 200 and b"ok" in b, f"{st} {b[:100]!r}")
+st, h, b = ask(rx, base + "index.m3u8")
+check("... then HLS on it", st == 200 and b.startswith(b"#EXTM3U"), f"{st} {b[:60]!r}")
+st, h, b = ask(rx, base + "index.m3u8")
+check("... and again", st == 200 and b.startswith(b"#EXTM3U"), f"{st}")
+sx.close()
+# first requests split over packets: the relay waits for the whole header
+for path, want in [("/api/streams", b'"streams"'), (base + "index.m3u8", b"#EXTM3U")]:
+    sx = conn()
+    rx = Reader(sx)
+    raw = req(path)
+    for i in range(0, len(raw), 5):
+        sx.sendall(raw[i:i + 5])
+        time.sleep(0.02)
+    st, h, b = rx.response()
+    check(f"a new connection's first request split over packets ({path.split('/')[1]})", st == 200 and want in b,
+          f"{st} {b[:60]!r}")
+    sx.close()
+# headers larger than a connection's own buffer (2 KiB), under 8 KiB:
+# answered, as a new connection's first request and as a later one
+sx = conn()
+rx = Reader(sx)
+big = "X-Big: " + "b" * 5000 + "\r\n"
+try:
+    st, h, b = ask(rx, base + "index.m3u8", extra=big)
+    st2, h2, b2 = ask(rx, base + "index.m3u8", extra=big)
+    st3, h3, b3 = ask(rx, base + "index.m3u8")
+    check("a 5 KiB header, first and later on a connection", st == 200 and st2 == 200 and st3 == 200 and
+          b3.startswith(b"#EXTM3U"), f"{st} {st2} {st3}")
+except (EOFError, OSError) as e:
+    check("a 5 KiB header, first and later on a connection", False, repr(e))
+sx.close()
+# a connection that sends nothing and one that closes at once
+idle = conn()
+gone = conn()
+gone.close()
+sx = conn()
+rx = Reader(sx)
+st, h, b = ask(rx, base + "index.m3u8")
+check("the relay answers beside a silent connection", st == 200, f"{st}")
+sx.close()
+idle.close()
