@@ -18,15 +18,8 @@
 . "$(dirname "$0")/../../ops/lib.sh"
 . "$(dirname "$0")/relay_lib.sh"
 
-for t in ffmpeg ffprobe curl jq; do
-    command -v "$t" >/dev/null || { bad "$t is not installed (ops/install-deps.sh installs it)"; finish; exit 1; }
-done
+relay_need ffmpeg ffprobe curl jq
 LOG=$_TMP/relay.log
-RB=http://127.0.0.1:$HPORT
-RELAY_PID=
-PIDS=()
-stop_relay() { [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null; }
-trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; stop_relay; rm -rf "$_TMP"' EXIT
 
 relay_serve "$LOG" FARMLIVE_LIVE_GRACE=60 FARMLIVE_VAR_DIR=$_TMP/var
 
@@ -66,7 +59,7 @@ streams_has() { curl -s "$RB/api/streams" | jq -e --arg id "$1" 'any(.streams[];
 # 1. a live session with a publisher and an HTTP-FLV viewer
 push "$K1" 60
 P1=$!
-PIDS+=("$P1")
+BG+=("$P1")
 for _ in $(seq 1 100); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$RB/live/$ID1/index.m3u8")" = 200 ] && break
     sleep 0.2
@@ -79,7 +72,7 @@ check "an HLS playlist request with 3 KiB of browser headers is answered" \
         -H 'Accept-Language: zh-CN,zh;q=0.9,en;q=0.8' "$RB/live/$ID1/index.m3u8")" = 200
 curl -s -o "$_TMP/view.flv" --max-time 60 "$RB/live/$ID1.flv" &
 V1=$!
-PIDS+=("$V1")
+BG+=("$V1")
 sleep 4 # a few seconds of content in the recording
 
 # 2. the secret is required; GET is refused; a bad id is no resource

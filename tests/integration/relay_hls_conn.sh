@@ -22,15 +22,8 @@
 . "$(dirname "$0")/../../ops/lib.sh"
 . "$(dirname "$0")/relay_lib.sh"
 
-for t in ffmpeg curl jq python3; do
-    command -v "$t" >/dev/null || { bad "$t is not installed (ops/install-deps.sh installs it)"; finish; exit 1; }
-done
+relay_need ffmpeg curl jq python3
 LOG=$_TMP/relay.log
-RB=http://127.0.0.1:$HPORT
-RELAY_PID=
-PIDS=()
-stop_relay() { [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null; }
-trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done; stop_relay; rm -rf "$_TMP"' EXIT
 
 relay_serve "$LOG" FARMLIVE_LIVE_GRACE=60 FARMLIVE_VAR_DIR=$_TMP/var
 
@@ -44,7 +37,7 @@ check "the shop hands out a session" test ${#KEY} = 64
 ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi -i "testsrc=size=320x240:rate=25" \
     -f lavfi -i "sine=frequency=440" -t 90 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 25 \
     -c:a aac -f flv "rtmp://127.0.0.1:$RPORT/live/$KEY" >>"$_TMP/ffmpeg.log" 2>&1 &
-PIDS+=($!)
+BG+=($!)
 for _ in $(seq 1 150); do
     curl -s "$RB/live/$ID/index.m3u8" 2>/dev/null | grep -q '\.m4s' && break
     sleep 0.2
@@ -83,7 +76,7 @@ b.sendall(f"GET /live/{sys.argv[2]}/index.m3u8 HTTP/1.1\r\nHost: x\r\n\r\n".enco
 time.sleep(30)
 PY
 HOLD=$!
-PIDS+=("$HOLD")
+BG+=("$HOLD")
 sleep 1
 kill -TERM "$RELAY_PID"
 RC=0

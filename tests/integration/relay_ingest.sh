@@ -19,10 +19,6 @@
 
 . "$(dirname "$0")/relay_lib.sh"
 LOG=$_TMP/relay.log
-RELAY_PID=
-
-stop_relay() { [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null; }
-trap 'stop_relay; rm -rf "$_TMP"' EXIT
 
 # Sanitizer reports go to the relay's own log (stderr), which this suite scans.
 relay_serve "$LOG" FARMLIVE_VAR_DIR=$_TMP/var

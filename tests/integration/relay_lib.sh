@@ -9,6 +9,12 @@
 #          halting on the first report, the test shop, log level info, then
 #          the settings given, which win), RELAY_PID its pid, and waits for
 #          its /healthz; a relay that does not answer in 30 s fails the suite
+#   RB     the relay's HTTP base        BG  pids of background jobs to stop
+#   relay_need TOOL...  fails the suite when one is missing (ops/install-deps.sh
+#          installs the tools, make test builds the binaries)
+#   stop_relay  TERM to RELAY_PID and waits for it
+#   relay_cleanup  the EXIT trap set here: BG's jobs, the relay, $_TMP (a
+#          suite with more to stop sets its own trap and calls it)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD_DIR:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
@@ -18,6 +24,28 @@ RELAY=${RELAY_BIN:-$ROOT/bin/farmlive-relay-san}
 RPORT=$(free_port)
 HPORT=$(free_port)
 while [ "$HPORT" = "$RPORT" ]; do HPORT=$(free_port); done
+RB=http://127.0.0.1:$HPORT
+RELAY_PID=
+BG=()
+
+relay_need() {
+    local t
+    for t in "$@"; do
+        if ! command -v "$t" >/dev/null; then
+            bad "$t is missing (ops/install-deps.sh installs the tools, make test builds the binaries)"
+            finish
+            exit 1
+        fi
+    done
+}
+stop_relay() { [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null; }
+relay_cleanup() {
+    local p
+    for p in "${BG[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    stop_relay
+    rm -rf "$_TMP"
+}
+trap relay_cleanup EXIT
 
 relay_serve() {
     local log=$1

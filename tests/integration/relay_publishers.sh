@@ -22,13 +22,7 @@
 . "$(dirname "$0")/../../ops/lib.sh"
 
 . "$(dirname "$0")/relay_lib.sh"
-for t in gst-launch-1.0 ffmpeg ffprobe "$PUSH" "$RELAY"; do
-    if ! command -v "$t" >/dev/null; then
-        bad "$t is missing (ops/install-deps.sh installs the tools, make test builds the binaries)"
-        finish
-        exit 1
-    fi
-done
+relay_need gst-launch-1.0 ffmpeg ffprobe "$PUSH" "$RELAY"
 for e in rtmp2sink x264enc avenc_aac flvmux; do
     if ! gst-inspect-1.0 "$e" >/dev/null 2>&1; then
         bad "GStreamer element $e is missing (ops/install-deps.sh installs gstreamer1.0-*)"
@@ -38,18 +32,9 @@ for e in rtmp2sink x264enc avenc_aac flvmux; do
 done
 
 W=$_TMP
-RB=http://127.0.0.1:$HPORT
 URL=rtmp://127.0.0.1:$RPORT/live
 LOG=$W/relay.log
 GRACE=2
-RELAY_PID=
-BG=()
-cleanup_pub() {
-    for p in "${BG[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
-    rm -rf "$_TMP"
-}
-trap cleanup_pub EXIT
 
 relay_serve "$LOG" FARMLIVE_LIVE_GRACE=$GRACE FARMLIVE_VAR_DIR=$W/var
 

@@ -19,27 +19,12 @@
 . "$(dirname "$0")/../../ops/lib.sh"
 
 . "$(dirname "$0")/relay_lib.sh"
-for t in ffmpeg ffprobe python3 "$RELAY"; do
-    if ! command -v "$t" >/dev/null; then
-        bad "$t is missing (ops/install-deps.sh installs the tools, make test builds the binaries)"
-        finish
-        exit 1
-    fi
-done
+relay_need ffmpeg ffprobe python3 "$RELAY"
 
 W=$_TMP
-RB=http://127.0.0.1:$HPORT
 LOG=$W/relay.log
-RELAY_PID=
 OFF_PID=
-BG=()
-cleanup_rendition() {
-    for p in "${BG[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
-    [ -n "$OFF_PID" ] && kill -TERM "$OFF_PID" 2>/dev/null && wait "$OFF_PID" 2>/dev/null
-    rm -rf "$_TMP"
-}
-trap cleanup_rendition EXIT
+trap '[ -n "$OFF_PID" ] && kill -TERM "$OFF_PID" 2>/dev/null && wait "$OFF_PID" 2>/dev/null; relay_cleanup' EXIT
 
 # start_relay MODE RTMP_PORT HTTP_PORT LOG: a relay of that rendition mode on
 # those ports (relay_lib.sh's relay_serve; fails the suite when it does not

@@ -22,9 +22,7 @@
 . "$(dirname "$0")/relay_lib.sh"
 . "$(dirname "$0")/buy/helpers.sh"
 
-for t in ffmpeg ffprobe curl jq; do
-    command -v "$t" >/dev/null || { bad "$t is not installed (ops/install-deps.sh installs it)"; finish; exit 1; }
-done
+relay_need ffmpeg ffprobe curl jq
 RPORT_B=$(free_port)
 HPORT_B=$(free_port)
 while [ "$HPORT_B" = "$RPORT_B" ] || [ "$RPORT_B" = "$RPORT" ] || [ "$RPORT_B" = "$HPORT" ] ||

@@ -21,29 +21,14 @@
 . "$(dirname "$0")/../../ops/lib.sh"
 
 . "$(dirname "$0")/relay_lib.sh"
-for t in ffmpeg ffprobe srt-live-transmit python3 unshare "$RELAY"; do
-    if ! command -v "$t" >/dev/null; then
-        bad "$t is missing (ops/install-deps.sh installs the tools, make test builds the binaries)"
-        finish
-        exit 1
-    fi
-done
+relay_need ffmpeg ffprobe srt-live-transmit python3 unshare "$RELAY"
 
 W=$_TMP
-RB=http://127.0.0.1:$HPORT
 LOG=$W/relay.log
 udp_port() { python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 SPORT=$(udp_port)
 LPORT=$(udp_port)
 while [ "$LPORT" = "$SPORT" ]; do LPORT=$(udp_port); done
-RELAY_PID=
-BG=()
-cleanup_srt() {
-    for p in "${BG[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    [ -n "$RELAY_PID" ] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
-    rm -rf "$_TMP"
-}
-trap cleanup_srt EXIT
 
 relay_serve "$LOG" FARMLIVE_SRT_PORT=$SPORT FARMLIVE_LIVE_GRACE=3 FARMLIVE_VAR_DIR=$W/var
 check "the relay says where SRT publishers go" grep -q "srt://127.0.0.1:$SPORT?streamid=KEY (latency 500 ms)" "$LOG"
