@@ -63,6 +63,7 @@
 #include <sys/eventfd.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -82,6 +83,7 @@
 #define HC_HDR_MAX 512 /* an answer's header */
 #define HC_NAME_MAX 64
 #define HC_IDLE_MS 30000
+#define HC_HANDBACK_MAX 64 /* hand-back threads at once; more: the connection is closed */
 #define HC_TICK_MS 50
 #define HC_MAX_EVENTS 256
 #define HC_ACCEPT_BATCH 64 /* connections accepted a pass at most */
@@ -753,8 +755,10 @@ static void *handback_main(void *arg)
     handback *h = arg;
     hc_conn *c = h->c;
     int fl = fcntl(c->fd, F_GETFL);
+    struct timeval idle = {.tv_sec = HC_IDLE_MS / 1000}; /* a client that stops reading lets the thread go */
     if (fl >= 0)
         fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof(idle));
     if (write_all(h->pair, h->data, h->len) == 0) {
         struct pollfd p[2] = {{.fd = h->pair, .events = POLLIN}, {.fd = c->fd, .events = POLLIN}};
         char buf[16384];
@@ -817,8 +821,10 @@ static void hand_back(hc_conn *c, size_t hlen)
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    atomic_fetch_add(&C.handbacks, 1);
-    int ok = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0;
+    int ok = atomic_fetch_add(&C.handbacks, 1) < HC_HANDBACK_MAX;
+    if (!ok)
+        errno = EAGAIN; /* HC_HANDBACK_MAX pumping already */
+    ok = ok && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0;
     if (ok) {
         h->pair = sv[1];
         ok = C.hand_back(sv[0]) == 0; /* it closes sv[0] when it fails */

@@ -115,6 +115,7 @@ static int serve(const fl_config *cfg)
     ctx.hashes = shop_hashpool_start(cfg->hash_threads, cfg->hash_queue);
     ctx.notices = shop_room_notices_new(); /* raised by the room ticker */
     shop_server *srv = NULL;
+    shop_room_ticker *ticker = NULL;
     if (!ctx.orders || !ctx.kv_batch || !ctx.hashes) {
         fl_log(FL_LOG_ERROR, "start_failed", "cannot start the order writer, the Redis batch or the password hashing");
         goto out_free;
@@ -128,6 +129,10 @@ static int serve(const fl_config *cfg)
         fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
         goto out_free;
     }
+    /* live rooms' flash sales and "just bought" notices, on the feed: before
+     * the first request may queue a notice */
+    if (!(ticker = shop_room_ticker_start(&ctx)))
+        goto out_free;
     srv = shop_server_start(&ctx, err, sizeof(err));
     if (!srv) {
         fl_log(FL_LOG_ERROR, "start_failed", "%s", err);
@@ -136,17 +141,17 @@ static int serve(const fl_config *cfg)
     fl_log(FL_LOG_INFO, "listening", "shop on http://%s:%d (%d threads, %d hashing passwords), public base %s",
            cfg->shop_host, cfg->shop_port, cfg->shop_threads, cfg->hash_threads, cfg->public_base);
     shop_jobs *periodic = shop_jobs_start(&ctx, jobs, sizeof(jobs) / sizeof(jobs[0]));
-    shop_room_ticker *ticker = shop_room_ticker_start(&ctx); /* live rooms' flash sales, on the feed */
     sigwait(&set, &sig);
     fl_log(FL_LOG_INFO, "shutdown", "signal %d: finishing in-flight requests", sig);
     shop_rt_quiesce(ctx.rt); /* long-polls answer, streams end: the server waits for both */
     shop_server_stop(srv, SHUTDOWN_GRACE_MS);
     shop_jobs_stop(periodic);
-    shop_room_ticker_stop(ticker);
 out_free:
-    /* after the server, which waited for every request they held; the
-     * feed before the Redis batch it publishes through; the Redis batch
-     * before the order writer: it hands winners to it */
+    /* after the server, which waited for every request they held (the
+     * ticker raises the notices they queued); the feed before the Redis
+     * batch it publishes through; the Redis batch before the order writer:
+     * it hands winners to it */
+    shop_room_ticker_stop(ticker);
     shop_rt_stop(ctx.rt);
     shop_hashpool_stop(ctx.hashes);
     shop_kvbatch_stop(ctx.kv_batch);

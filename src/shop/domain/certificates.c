@@ -118,6 +118,8 @@ enum {
     "(c.valid_until IS NOT NULL AND c.valid_until < DATE(UTC_TIMESTAMP() + INTERVAL 8 HOUR)), "                        \
     "DATE_FORMAT(c.verified_at, '%Y-%m-%dT%H:%i:%sZ') FROM certificates c "
 
+_Static_assert(FL_CHINA_UTC_OFFSET_S == 8 * 3600, "CERT_SELECT's INTERVAL 8 HOUR is China's offset");
+
 /* The signed fields, in the order the public JSON shows them: an integer,
  * a text, or JSON stored as text. */
 static const struct {

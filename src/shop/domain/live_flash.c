@@ -6,14 +6,14 @@
  *            lock), shop_flash_create with live_id, then flash_countdown
  *
  *   ticker (a thread per shop process, every SHOP_ROOM_TICK_MS):
- *     first          the "just bought" notices queued since the last tick
- *                    (room_events.h's shop_room_bought_flush)
  *     once a second  the running room sales from MariaDB (ended less than
  *                    WATCH_AFTER_END_S ago included, for their end)
  *     each sale      TICK_LUA on its Redis keys: what to announce now
  *                    (open, stock, sold out, ended), decided and recorded
  *                    in one step, so two processes never announce twice
- *     then           the events on live:{public_id} */
+ *     then           the events on live:{public_id}, then the "just
+ *                    bought" notices queued since the last tick
+ *                    (room_events.h's shop_room_bought_flush) */
 #include "farmlive/shop/domain/live_flash.h"
 #include "farmlive/alloc.h"
 #include "farmlive/log.h"
@@ -347,9 +347,9 @@ static void *ticker_main(void *arg)
     pthread_mutex_lock(&t->mu);
     while (!t->stop) {
         pthread_mutex_unlock(&t->mu);
-        shop_room_bought_flush(t->ctx); /* the "just bought" notices queued since the last tick */
         if (shop_room_flash_tick(t->ctx, &t->watch) < 0)
             fl_log(FL_LOG_DEBUG, "room_tick_unfinished", "a server did not answer; next tick");
+        shop_room_bought_flush(t->ctx); /* then the "just bought" notices queued since the last tick */
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_nsec += SHOP_ROOM_TICK_MS * 1000000L;

@@ -49,11 +49,6 @@ void rt_sendq_free(rt_sendq *q)
     fl_free(q);
 }
 
-int rt_sendq_uring(const rt_sendq *q)
-{
-    return q->uring;
-}
-
 void rt_sendq_add(rt_sendq *q, int fd, const void *buf, size_t len, void *tag, rt_sendq_done_fn done, void *arg)
 {
     struct io_uring_sqe *sqe;

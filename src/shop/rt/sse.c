@@ -371,10 +371,10 @@ static void topic_sweep(shop_rt *rt, rt_topic *t)
                     rc = SEND_GONE;
                 }
             } else if (s->pos == from) {
+                s->pos = to;       /* first: without io_uring sweep_sent runs at once and may free s */
                 if (rt->group.len) /* its outcome to sweep_sent, at the latest in the flush below */
                     rt_sendq_add(rt->sendq, s->fd, s->chunked ? w.chunk : w.plain,
                                  s->chunked ? w.chunk_len : w.plain_len, s, sweep_sent, &w);
-                s->pos = to;
             } else {
                 rc = sub_catch_up(rt, s); /* it came since the last batch */
             }

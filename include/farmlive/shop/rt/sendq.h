@@ -34,8 +34,6 @@ typedef void (*rt_sendq_done_fn)(void *arg, void *tag, ssize_t res);
 rt_sendq *rt_sendq_new(void);
 /* Accepts NULL; nothing may be queued. */
 void rt_sendq_free(rt_sendq *q);
-/* 1 when the queue goes through io_uring. */
-int rt_sendq_uring(const rt_sendq *q);
 
 /* Queues a send of buf[0..len) to fd; when RT_SENDQ_DEPTH are queued, they
  * are flushed first (done called for them). */
