@@ -896,16 +896,20 @@ static int first_peek(hc_conn *c)
 /* Sends what is left of the answer. 0 done, 1 the socket is full, -1 gone. */
 static int conn_flush(hc_conn *c)
 {
+    int moved = 0; /* bytes went out: a slow reader is not idle (HC_IDLE_MS) */
     while (c->wire_left > 0) {
         ssize_t w = sendfile(c->fd, atomic_load(&c->body->wire_fd), &c->wire_off, c->wire_left);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             c->writable = 0;
+            if (moved)
+                c->last_ms = fl_mono_ms();
             return 1;
         }
         if (w <= 0)
             return -1;
+        moved = 1;
         c->wire_left -= (size_t)w;
     }
     while (answer_pending(c)) {
@@ -917,10 +921,13 @@ static int conn_flush(hc_conn *c)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 c->writable = 0;
+                if (moved)
+                    c->last_ms = fl_mono_ms();
                 return 1;
             }
             return -1;
         }
+        moved |= w > 0;
         for (int i = 0; i < 2 && w > 0; i++) {
             size_t k = (size_t)w < c->iov[i].iov_len ? (size_t)w : c->iov[i].iov_len;
             c->iov[i].iov_base = (char *)c->iov[i].iov_base + k;
